@@ -1,0 +1,213 @@
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { Circle, Group, Image as KImage, Layer, Line, Rect, Stage } from 'react-konva';
+import { fitView, screenToImage, zoomViewAt, clampToImage, type Point, type ViewTransform } from '../core/geometry.ts';
+import { normalizeBox, type BoxPrompt } from '../core/sam/prompts.ts';
+import { overlays } from '../inference/overlays.ts';
+import { imageBitmap } from '../io/images.ts';
+import { engine, useStore } from '../state/store.ts';
+import { viewport } from './viewport.ts';
+
+const DRAG_THRESHOLD_PX = 4;
+
+function useElementSize(ref: React.RefObject<HTMLDivElement | null>): { width: number; height: number } {
+  const [size, setSize] = useState({ width: 800, height: 600 });
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setSize({ width: el.clientWidth, height: el.clientHeight }));
+    ro.observe(el);
+    setSize({ width: el.clientWidth, height: el.clientHeight });
+    return () => ro.disconnect();
+  }, [ref]);
+  return size;
+}
+
+/** Renders (in the decoder worker) and caches the overlays of the shown image's annotations. */
+function useAnnotationOverlays(imageId: number | null): { id: number; key: string; bitmap: ImageBitmap | undefined }[] {
+  const annotations = useStore((s) => s.project.annotations);
+  const categories = useStore((s) => s.project.categories);
+  const selected = useStore((s) => s.selectedAnnotationId);
+  useSyncExternalStore(overlays.subscribe, overlays.getVersion);
+  const items = useMemo(
+    () =>
+      annotations
+        .filter((a) => a.imageId === imageId)
+        .map((a) => {
+          const color = categories.find((c) => c.id === a.categoryId)?.color ?? '#ffffff';
+          const isSel = a.id === selected;
+          return { a, color, alpha: isSel ? 170 : 90, key: `${a.id}:${a.segmentation.counts.length}:${color}:${isSel ? 1 : 0}` };
+        }),
+    [annotations, categories, selected, imageId],
+  );
+  useEffect(() => {
+    const keep = new Set(items.map((i) => i.key));
+    for (const it of items) {
+      if (overlays.getAnnotation(it.key)) continue;
+      engine.renderRle(it.a.segmentation, it.color, it.alpha).then(
+        (bmp) => overlays.setAnnotation(it.key, bmp),
+        () => undefined,
+      );
+    }
+    // keep other images' overlays out of memory
+    const all = new Set(keep);
+    overlays.retainAnnotations(all);
+  }, [items]);
+  return items.map((it) => ({ id: it.a.id, key: it.key, bitmap: overlays.getAnnotation(it.key) }));
+}
+
+export function AnnotationStage() {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const size = useElementSize(containerRef);
+  const imageId = useStore((s) => s.currentImageId);
+  const image = useStore((s) => s.project.images.find((im) => im.id === s.currentImageId) ?? null);
+  const prompts = useStore((s) => s.prompts);
+  const tool = useStore((s) => s.tool);
+  const [bitmap, setBitmap] = useState<ImageBitmap | null>(null);
+  const [view, setView] = useState<ViewTransform>({ scale: 1, x: 0, y: 0 });
+  const [draft, setDraft] = useState<BoxPrompt | null>(null);
+  const [spaceDown, setSpaceDown] = useState(false);
+  const gesture = useRef<{ kind: 'pan' | 'press'; start: Point; view: ViewTransform; button: number; shift: boolean; moved: boolean } | null>(null);
+  useSyncExternalStore(overlays.subscribe, overlays.getVersion);
+  const live = overlays.getLive();
+  const annotationOverlays = useAnnotationOverlays(imageId);
+
+  useEffect(() => {
+    viewport.element = containerRef.current;
+  }, []);
+  useEffect(() => {
+    viewport.view = view;
+  }, [view]);
+
+  useEffect(() => {
+    let alive = true;
+    setBitmap(null);
+    if (imageId === null) return;
+    imageBitmap(imageId).then(
+      (b) => alive && setBitmap(b),
+      () => undefined,
+    );
+    return () => {
+      alive = false;
+    };
+  }, [imageId]);
+
+  // fit the image when it changes or the view is resized
+  const imgW = image?.width ?? 0;
+  const imgH = image?.height ?? 0;
+  useEffect(() => {
+    if (imgW > 0) {
+      const v = fitView({ width: imgW, height: imgH }, size);
+      viewport.view = v;
+      setView(v);
+    }
+  }, [imageId, imgW, imgH, size]);
+
+  useEffect(() => {
+    const down = (e: KeyboardEvent) => {
+      if (e.code === 'Space' && !(e.target instanceof HTMLInputElement)) {
+        setSpaceDown(true);
+        e.preventDefault();
+      }
+    };
+    const up = (e: KeyboardEvent) => e.code === 'Space' && setSpaceDown(false);
+    window.addEventListener('keydown', down);
+    window.addEventListener('keyup', up);
+    return () => {
+      window.removeEventListener('keydown', down);
+      window.removeEventListener('keyup', up);
+    };
+  }, []);
+
+  const local = (e: React.PointerEvent | React.WheelEvent | PointerEvent): Point => {
+    const r = containerRef.current!.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  };
+
+  const onPointerDown = (e: React.PointerEvent) => {
+    if (!image) return;
+    containerRef.current?.setPointerCapture(e.pointerId);
+    const p = local(e);
+    const pan = e.button === 1 || (e.button === 0 && spaceDown);
+    gesture.current = { kind: pan ? 'pan' : 'press', start: p, view, button: e.button, shift: e.shiftKey, moved: false };
+    if (pan) e.preventDefault();
+  };
+
+  const onPointerMove = (e: React.PointerEvent) => {
+    const g = gesture.current;
+    if (!g || !image) return;
+    const p = local(e);
+    if (Math.hypot(p.x - g.start.x, p.y - g.start.y) > DRAG_THRESHOLD_PX) g.moved = true;
+    if (g.kind === 'pan') {
+      setView({ ...g.view, x: g.view.x + p.x - g.start.x, y: g.view.y + p.y - g.start.y });
+    } else if (tool === 'box' && g.button === 0 && g.moved) {
+      const a = clampToImage(screenToImage(g.start, view), image);
+      const b = clampToImage(screenToImage(p, view), image);
+      setDraft({ x0: a.x, y0: a.y, x1: b.x, y1: b.y });
+    }
+  };
+
+  const onPointerUp = (e: React.PointerEvent) => {
+    const g = gesture.current;
+    gesture.current = null;
+    if (!g || !image || g.kind === 'pan') return;
+    const st = useStore.getState();
+    if (tool === 'box' && g.button === 0 && g.moved && draft) {
+      const b = normalizeBox(draft);
+      setDraft(null);
+      if (b.x1 - b.x0 >= 1 && b.y1 - b.y0 >= 1) st.setBox(b);
+      return;
+    }
+    setDraft(null);
+    if (g.moved) return;
+    const ip = screenToImage(local(e), view);
+    if (ip.x < 0 || ip.y < 0 || ip.x >= image.width || ip.y >= image.height) return;
+    if (g.button === 0) st.addPoint(ip.x, ip.y, !g.shift);
+    else if (g.button === 2) st.addPoint(ip.x, ip.y, false);
+  };
+
+  const onWheel = (e: React.WheelEvent) => {
+    if (!image) return;
+    const factor = Math.exp(-e.deltaY * 0.0015);
+    setView((v) => zoomViewAt(v, local(e), factor));
+  };
+
+  const r = 6 / view.scale;
+  const box = draft ?? prompts.box;
+  const nb = box ? normalizeBox(box) : null;
+  return (
+    <div
+      ref={containerRef}
+      className="stage"
+      data-testid="stage"
+      style={{ cursor: spaceDown ? 'grab' : 'crosshair' }}
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onWheel={onWheel}
+      onContextMenu={(e) => e.preventDefault()}
+    >
+      <Stage width={size.width} height={size.height} listening={false}>
+        <Layer listening={false}>
+          {image && (
+            <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
+              {bitmap && <KImage image={bitmap} width={image.width} height={image.height} imageSmoothingEnabled={view.scale < 2} />}
+              {annotationOverlays.map((o) => o.bitmap && <KImage key={o.key} image={o.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />)}
+              {live && live.imageId === image.id && <KImage image={live.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />}
+              {nb && (
+                <Rect x={nb.x0} y={nb.y0} width={nb.x1 - nb.x0} height={nb.y1 - nb.y0} stroke="#ffd400" strokeWidth={2 / view.scale} dash={draft ? [6 / view.scale, 4 / view.scale] : []} />
+              )}
+              {prompts.points.map((p, i) => (
+                <Group key={i} x={p.x} y={p.y}>
+                  <Circle radius={r} fill={p.positive ? '#1db954' : '#e53935'} stroke="#fff" strokeWidth={1.5 / view.scale} />
+                  <Line points={[-r * 0.55, 0, r * 0.55, 0]} stroke="#fff" strokeWidth={1.5 / view.scale} />
+                  {p.positive && <Line points={[0, -r * 0.55, 0, r * 0.55]} stroke="#fff" strokeWidth={1.5 / view.scale} />}
+                </Group>
+              ))}
+            </Group>
+          )}
+        </Layer>
+      </Stage>
+      {!image && <div className="stage-empty">Open images to start (or drop them here).</div>}
+    </div>
+  );
+}

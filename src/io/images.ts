@@ -1,0 +1,57 @@
+import { AppError } from '../core/errors.ts';
+import { checkImageFile, checkImageSize, imageSizeFromHeader } from '../core/project/imageFiles.ts';
+
+/** Source files of the project's images, by image id. Pixels never go into the store. */
+const blobs = new Map<number, { blob: Blob; name: string }>();
+const bitmaps = new Map<number, Promise<ImageBitmap>>();
+const BITMAP_CACHE = 4;
+
+export function registerImageBlob(id: number, blob: Blob, name: string): void {
+  blobs.set(id, { blob, name });
+}
+
+export function imageBlob(id: number): { blob: Blob; name: string } | undefined {
+  return blobs.get(id);
+}
+
+/** The display bitmap of an image (decoded off the main thread by the browser), few kept. */
+export function imageBitmap(id: number): Promise<ImageBitmap> {
+  let p = bitmaps.get(id);
+  if (p) {
+    bitmaps.delete(id);
+    bitmaps.set(id, p);
+    return p;
+  }
+  const src = blobs.get(id);
+  if (!src) return Promise.reject(new Error(`image ${id} has no file`));
+  p = createImageBitmap(src.blob);
+  bitmaps.set(id, p);
+  while (bitmaps.size > BITMAP_CACHE) {
+    const [oldest, old] = bitmaps.entries().next().value as [number, Promise<ImageBitmap>];
+    bitmaps.delete(oldest);
+    void old.then((b) => b.close()).catch(() => undefined);
+  }
+  return p;
+}
+
+/** Validates a file and reads its size; throws an AppError naming the file. */
+export async function probeImageFile(file: Blob, name: string): Promise<{ width: number; height: number }> {
+  checkImageFile(name, file.size, file.type);
+  const header = imageSizeFromHeader(new Uint8Array(await file.slice(0, 256 * 1024).arrayBuffer()));
+  if (header) checkImageSize(name, header.width, header.height);
+  let bmp: ImageBitmap;
+  try {
+    bmp = await createImageBitmap(file);
+  } catch {
+    throw new AppError('IMAGE_DECODE', `${name} could not be decoded as an image; it may be corrupt or truncated.`, 'Re-export it as PNG or JPEG; the other images are unaffected.');
+  }
+  const { width, height } = bmp;
+  bmp.close();
+  checkImageSize(name, width, height);
+  return { width, height };
+}
+
+/** Display name of a file: its path inside an opened folder, else its name. */
+export function fileDisplayName(f: File): string {
+  return f.webkitRelativePath || f.name;
+}

@@ -1,0 +1,308 @@
+import { create } from 'zustand';
+import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
+import { CATEGORY_PALETTE, emptyProject, nextId, type Annotation, type Project } from '../core/project/types.ts';
+import { EMPTY_PROMPTS, hasPrompt, promptSource, type BoxPrompt, type Prompts } from '../core/sam/prompts.ts';
+import { defaultManifest } from '../core/sam/manifest.ts';
+import { InferenceEngine, type EmbeddingStatus } from '../inference/engine.ts';
+import { overlays } from '../inference/overlays.ts';
+import { fileDisplayName, imageBlob, probeImageFile, registerImageBlob } from '../io/images.ts';
+
+export type Tool = 'points' | 'box';
+
+export interface Notification {
+  id: number;
+  level: 'error' | 'warning' | 'info';
+  message: string;
+  hint: string;
+}
+
+export interface LiveMask {
+  imageId: number;
+  generation: number;
+  score: number;
+  area: number;
+  bbox: [number, number, number, number];
+  decodeMs: number;
+}
+
+export interface ModelState {
+  status: 'idle' | 'loading' | 'ready' | 'error';
+  loaded: number;
+  total: number;
+  backend: string;
+  reason: string;
+  error: AppErrorData | null;
+}
+
+export interface StoreState {
+  project: Project;
+  currentImageId: number | null;
+  currentCategoryId: number;
+  selectedAnnotationId: number | null;
+  tool: Tool;
+  prompts: Prompts;
+  /** generation of the newest prompt state; decode replies for older ones are dropped */
+  generation: number;
+  live: LiveMask | null;
+  decoding: boolean;
+  model: ModelState;
+  imageStatus: Record<number, EmbeddingStatus>;
+  notifications: Notification[];
+  lastClickAt: number;
+
+  addFiles(files: readonly File[]): Promise<number[]>;
+  addImageBlobs(items: readonly { blob: Blob; name: string }[], show?: 'first' | 'if-none'): Promise<number[]>;
+  showImage(id: number): void;
+  stepImage(delta: 1 | -1): void;
+  setTool(t: Tool): void;
+  addPoint(x: number, y: number, positive: boolean): void;
+  setBox(b: BoxPrompt): void;
+  discardPrompts(): void;
+  accept(): Promise<Annotation | null>;
+  deleteAnnotation(id: number): void;
+  selectAnnotation(id: number | null): void;
+  addCategory(name?: string): number;
+  renameCategory(id: number, name: string): void;
+  recolorCategory(id: number, color: string): void;
+  setCategoryByIndex(index: number): void;
+  setCurrentCategory(id: number): void;
+  notify(level: Notification['level'], message: string, hint?: string): void;
+  dismiss(id: number): void;
+}
+
+let notificationId = 0;
+
+export const engine = new InferenceEngine((id) => imageBlob(id), {
+  onModelProgress: ({ loaded, total }) => useStore.setState((s) => ({ model: { ...s.model, status: 'loading', loaded, total } })),
+  onModelReady: (c) => useStore.setState((s) => ({ model: { ...s.model, status: 'ready', backend: c.backend, reason: c.reason } })),
+  onModelError: (err) => {
+    useStore.setState((s) => ({ model: { ...s.model, status: 'error', error: err } }));
+    useStore.getState().notify('error', err.message, err.hint);
+  },
+  onEmbeddingStatus: (id, status, err) => {
+    useStore.setState((s) => ({ imageStatus: { ...s.imageStatus, [id]: status } }));
+    if (err && status === 'error') {
+      const name = useStore.getState().project.images.find((im) => im.id === id)?.fileName ?? `image ${id}`;
+      useStore.getState().notify('error', `${name}: ${err.message}`, err.hint);
+    }
+  },
+});
+
+function categoryColor(s: StoreState, id: number): string {
+  return s.project.categories.find((c) => c.id === id)?.color ?? '#ffffff';
+}
+
+function neighbours(s: Pick<StoreState, 'project'>, id: number | null): number | null {
+  const ims = s.project.images;
+  const i = ims.findIndex((im) => im.id === id);
+  return i >= 0 && i + 1 < ims.length ? ims[i + 1]!.id : null;
+}
+
+export const useStore = create<StoreState>()((set, get) => {
+  /** Sends the current prompts to the decoder; only the newest reply is shown. */
+  const requestDecode = (): void => {
+    const s = get();
+    const imageId = s.currentImageId;
+    if (imageId === null) return;
+    const generation = s.generation;
+    if (!hasPrompt(s.prompts)) {
+      engine.invalidate(generation);
+      overlays.setLive(null);
+      set({ live: null, decoding: false });
+      return;
+    }
+    set({ decoding: true });
+    performance.mark(`decode-request-${generation}`);
+    engine.decode(imageId, generation, s.prompts, categoryColor(s, s.currentCategoryId)).then(
+      (r) => {
+        if (!r) return;
+        if (r.generation !== get().generation || r.imageId !== get().currentImageId) {
+          r.overlay.close();
+          return;
+        }
+        overlays.setLive({ imageId: r.imageId, generation: r.generation, bitmap: r.overlay });
+        set({
+          live: { imageId: r.imageId, generation: r.generation, score: r.score, area: r.area, bbox: r.bbox, decodeMs: r.decodeMs },
+          decoding: false,
+        });
+      },
+      (e: unknown) => {
+        set({ decoding: false });
+        const err = appErrorFromUnknown(e);
+        get().notify('error', `Could not compute the mask: ${err.message}`, err.hint || 'Try the click again; if it persists, reload the page (your annotations are kept in the export).');
+      },
+    );
+  };
+
+  const resetPrompts = (): Partial<StoreState> => {
+    const generation = get().generation + 1;
+    engine.invalidate(generation);
+    overlays.setLive(null);
+    return { prompts: EMPTY_PROMPTS, live: null, decoding: false, generation };
+  };
+
+  return {
+    project: emptyProject(),
+    currentImageId: null,
+    currentCategoryId: 1,
+    selectedAnnotationId: null,
+    tool: 'points',
+    prompts: EMPTY_PROMPTS,
+    generation: 0,
+    live: null,
+    decoding: false,
+    model: { status: 'idle', loaded: 0, total: 0, backend: '', reason: '', error: null },
+    imageStatus: {},
+    notifications: [],
+    lastClickAt: 0,
+
+    async addFiles(files) {
+      return get().addImageBlobs(files.map((f) => ({ blob: f, name: fileDisplayName(f) })));
+    },
+
+    async addImageBlobs(items, show = 'first') {
+      const added: number[] = [];
+      for (const { blob, name } of items) {
+        try {
+          const { width, height } = await probeImageFile(blob, name);
+          const id = nextId(get().project.images);
+          registerImageBlob(id, blob, name);
+          set((s) => ({ project: { ...s.project, images: [...s.project.images, { id, fileName: name, width, height }] } }));
+          added.push(id);
+        } catch (e) {
+          const err = appErrorFromUnknown(e);
+          get().notify('error', err.message, err.hint);
+        }
+      }
+      const first = added[0];
+      if (first !== undefined && (show === 'first' || get().currentImageId === null)) get().showImage(first);
+      else engine.show(get().currentImageId, neighbours(get(), get().currentImageId));
+      return added;
+    },
+
+    showImage(id) {
+      if (!get().project.images.some((im) => im.id === id)) return;
+      set({ ...resetPrompts(), currentImageId: id, selectedAnnotationId: null });
+      engine.show(id, neighbours(get(), id));
+    },
+
+    stepImage(delta) {
+      const s = get();
+      const ims = s.project.images;
+      const i = ims.findIndex((im) => im.id === s.currentImageId);
+      const target = ims[Math.min(ims.length - 1, Math.max(0, i + delta))];
+      if (target && target.id !== s.currentImageId) s.showImage(target.id);
+    },
+
+    setTool(tool) {
+      set({ tool });
+    },
+
+    addPoint(x, y, positive) {
+      performance.mark('click');
+      set((s) => ({ prompts: { ...s.prompts, points: [...s.prompts.points, { x, y, positive }] }, generation: s.generation + 1, lastClickAt: performance.now() }));
+      requestDecode();
+    },
+
+    setBox(b) {
+      performance.mark('click');
+      set((s) => ({ prompts: { ...s.prompts, box: b }, generation: s.generation + 1, lastClickAt: performance.now() }));
+      requestDecode();
+    },
+
+    discardPrompts() {
+      set(resetPrompts());
+    },
+
+    async accept() {
+      await engine.settled();
+      const s = get();
+      const live = s.live;
+      if (!live || live.generation !== s.generation || s.currentImageId === null) {
+        if (hasPrompt(s.prompts)) s.notify('warning', 'The mask is not ready yet; nothing was accepted.', 'Wait for the mask to appear, then press Enter.');
+        return null;
+      }
+      const m = await engine.liveMaskRle(live.generation);
+      if (!m || get().generation !== live.generation) return null;
+      if (m.area === 0) {
+        s.notify('warning', 'The mask is empty; nothing was accepted.', 'Add a foreground point on the object or draw a box around it.');
+        return null;
+      }
+      const cur = get();
+      const ann: Annotation = {
+        id: nextId(cur.project.annotations),
+        imageId: live.imageId,
+        categoryId: cur.currentCategoryId,
+        segmentation: m.rle,
+        area: m.area,
+        bbox: m.bbox,
+        score: m.score,
+        prompts: cur.prompts,
+        source: promptSource(cur.prompts),
+        createdAt: Date.now(),
+      };
+      set((st) => ({ ...resetPrompts(), project: { ...st.project, annotations: [...st.project.annotations, ann] }, selectedAnnotationId: null }));
+      return ann;
+    },
+
+    deleteAnnotation(id) {
+      set((s) => ({
+        project: { ...s.project, annotations: s.project.annotations.filter((a) => a.id !== id) },
+        selectedAnnotationId: s.selectedAnnotationId === id ? null : s.selectedAnnotationId,
+      }));
+    },
+
+    selectAnnotation(id) {
+      set({ selectedAnnotationId: id });
+    },
+
+    addCategory(name) {
+      const s = get();
+      const id = nextId(s.project.categories);
+      const color = CATEGORY_PALETTE[(id - 1) % CATEGORY_PALETTE.length]!;
+      const base = name?.trim() || `category ${id}`;
+      set({ project: { ...s.project, categories: [...s.project.categories, { id, name: base, color }] }, currentCategoryId: id });
+      return id;
+    },
+
+    renameCategory(id, name) {
+      const trimmed = name.trim();
+      if (!trimmed) return;
+      set((s) => ({ project: { ...s.project, categories: s.project.categories.map((c) => (c.id === id ? { ...c, name: trimmed } : c)) } }));
+    },
+
+    recolorCategory(id, color) {
+      set((s) => ({ project: { ...s.project, categories: s.project.categories.map((c) => (c.id === id ? { ...c, color } : c)) } }));
+    },
+
+    setCategoryByIndex(index) {
+      const c = get().project.categories[index];
+      if (c) get().setCurrentCategory(c.id);
+    },
+
+    setCurrentCategory(id) {
+      set({ currentCategoryId: id });
+      // the live mask is drawn in the category colour
+      if (hasPrompt(get().prompts)) {
+        set((s) => ({ generation: s.generation + 1 }));
+        requestDecode();
+      }
+    },
+
+    notify(level, message, hint = '') {
+      const id = ++notificationId;
+      set((s) => ({ notifications: [...s.notifications.slice(-5), { id, level, message, hint }] }));
+      if (level !== 'error') setTimeout(() => get().dismiss(id), 6000);
+    },
+
+    dismiss(id) {
+      set((s) => ({ notifications: s.notifications.filter((n) => n.id !== id) }));
+    },
+  };
+});
+
+/** Starts the model; errors are shown by the engine's events. */
+export function startModel(): void {
+  useStore.setState((s) => ({ model: { ...s.model, status: 'loading' } }));
+  engine.start(defaultManifest(new URL('models/', document.baseURI).pathname)).catch(() => undefined);
+}

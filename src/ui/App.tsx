@@ -1,0 +1,272 @@
+import { useEffect, useRef, useState } from 'react';
+import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
+import { projectToCoco } from '../core/coco/export.ts';
+import { useStore } from '../state/store.ts';
+import { downloadJson } from './download.ts';
+import { KEY_MAP, useKeyboard } from './keyboard.ts';
+
+function formatMb(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+function ModelStatus() {
+  const model = useStore((s) => s.model);
+  const imageStatus = useStore((s) => (s.currentImageId === null ? undefined : s.imageStatus[s.currentImageId]));
+  const decoding = useStore((s) => s.decoding);
+  let text: string;
+  if (model.status === 'error') text = 'Model failed to load';
+  else if (model.status !== 'ready') text = model.total > 0 ? `Downloading model… ${formatMb(model.loaded)} / ${formatMb(model.total)}` : 'Loading model…';
+  else if (imageStatus === 'encoding' || imageStatus === 'pending') text = 'Encoding image…';
+  else if (imageStatus === 'error') text = 'This image could not be encoded';
+  else if (decoding) text = 'Segmenting…';
+  else text = 'Ready';
+  return (
+    <div className="status" data-testid="status" data-model={model.status} data-image={imageStatus ?? 'none'}>
+      <span className={`dot dot-${model.status === 'error' || imageStatus === 'error' ? 'error' : text === 'Ready' ? 'ready' : 'busy'}`} />
+      <span>{text}</span>
+      {model.status === 'loading' && model.total > 0 && <progress max={model.total} value={model.loaded} />}
+      {model.backend && (
+        <span className="backend" title={model.reason} data-testid="backend">
+          {model.reason}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function Toolbar() {
+  const tool = useStore((s) => s.tool);
+  const setTool = useStore((s) => s.setTool);
+  const addFiles = useStore((s) => s.addFiles);
+  const folderRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    folderRef.current?.setAttribute('webkitdirectory', '');
+  }, []);
+  const exportCoco = () => {
+    const project = useStore.getState().project;
+    downloadJson(projectToCoco(project), `${project.name.replace(/[^\w.-]+/g, '_') || 'project'}.coco.json`);
+  };
+  return (
+    <header className="toolbar">
+      <label className="button">
+        Open images
+        <input
+          type="file"
+          accept="image/*"
+          multiple
+          data-testid="image-input"
+          onChange={(e) => {
+            const files = [...(e.currentTarget.files ?? [])];
+            e.currentTarget.value = '';
+            void addFiles(files);
+          }}
+        />
+      </label>
+      <label className="button">
+        Open folder
+        <input
+          ref={folderRef}
+          type="file"
+          multiple
+          data-testid="folder-input"
+          onChange={(e) => {
+            const files = [...(e.currentTarget.files ?? [])].filter((f) => f.type.startsWith('image/'));
+            e.currentTarget.value = '';
+            void addFiles(files);
+          }}
+        />
+      </label>
+      <span className="sep" />
+      <button className={tool === 'points' ? 'active' : ''} onClick={() => setTool('points')} title="Points (P)">
+        Points <kbd>P</kbd>
+      </button>
+      <button className={tool === 'box' ? 'active' : ''} onClick={() => setTool('box')} title="Box (B)">
+        Box <kbd>B</kbd>
+      </button>
+      <button onClick={() => void useStore.getState().accept()} title="Accept (Enter)">
+        Accept <kbd>Enter</kbd>
+      </button>
+      <button onClick={() => useStore.getState().discardPrompts()} title="Discard (Escape)">
+        Discard <kbd>Esc</kbd>
+      </button>
+      <span className="sep" />
+      <button onClick={exportCoco}>Export COCO</button>
+      <ModelStatus />
+    </header>
+  );
+}
+
+function ImageList() {
+  const images = useStore((s) => s.project.images);
+  const current = useStore((s) => s.currentImageId);
+  const status = useStore((s) => s.imageStatus);
+  const annotations = useStore((s) => s.project.annotations);
+  const showImage = useStore((s) => s.showImage);
+  return (
+    <nav className="panel images" aria-label="Images">
+      <h2>Images ({images.length})</h2>
+      <ul>
+        {images.map((im) => {
+          const n = annotations.filter((a) => a.imageId === im.id).length;
+          const st = status[im.id] ?? 'pending';
+          return (
+            <li key={im.id} className={im.id === current ? 'current' : ''} onClick={() => showImage(im.id)} title={`${im.fileName} — ${im.width}×${im.height}`}>
+              <span className={`dot dot-${st === 'ready' ? 'ready' : st === 'error' ? 'error' : st === 'encoding' ? 'busy' : 'idle'}`} title={st} />
+              <span className="name">{im.fileName}</span>
+              <span className="count">{n}</span>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
+
+function Categories() {
+  const categories = useStore((s) => s.project.categories);
+  const current = useStore((s) => s.currentCategoryId);
+  const s = useStore.getState();
+  return (
+    <section>
+      <h2>Categories</h2>
+      <ul className="categories">
+        {categories.map((c, i) => (
+          <li key={c.id} className={c.id === current ? 'current' : ''} onClick={() => s.setCurrentCategory(c.id)}>
+            <kbd>{i < 9 ? i + 1 : ''}</kbd>
+            <input type="color" value={c.color} aria-label={`Colour of ${c.name}`} onChange={(e) => s.recolorCategory(c.id, e.target.value)} />
+            <input className="cat-name" defaultValue={c.name} aria-label="Category name" onBlur={(e) => s.renameCategory(c.id, e.target.value)} onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()} />
+          </li>
+        ))}
+      </ul>
+      <button onClick={() => s.addCategory()}>Add category</button>
+    </section>
+  );
+}
+
+function Annotations() {
+  const current = useStore((s) => s.currentImageId);
+  const all = useStore((s) => s.project.annotations);
+  const categories = useStore((s) => s.project.categories);
+  const selected = useStore((s) => s.selectedAnnotationId);
+  const s = useStore.getState();
+  const list = all.filter((a) => a.imageId === current);
+  return (
+    <section>
+      <h2>Annotations ({list.length})</h2>
+      <ul className="annotations">
+        {list.map((a) => {
+          const c = categories.find((x) => x.id === a.categoryId);
+          return (
+            <li key={a.id} className={a.id === selected ? 'current' : ''} onClick={() => s.selectAnnotation(a.id === selected ? null : a.id)}>
+              <span className="swatch" style={{ background: c?.color }} />
+              <span className="name">
+                #{a.id} {c?.name ?? '?'}
+              </span>
+              <span className="count">{a.area} px</span>
+              <button
+                aria-label={`Delete annotation ${a.id}`}
+                onClick={(e) => {
+                  e.stopPropagation();
+                  s.deleteAnnotation(a.id);
+                }}
+              >
+                ✕
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+function LiveInfo() {
+  const live = useStore((s) => s.live);
+  const prompts = useStore((s) => s.prompts);
+  return (
+    <section className="live" data-testid="live-info">
+      <h2>Current mask</h2>
+      {live ? (
+        <p>
+          predicted IoU <b data-testid="live-score">{live.score.toFixed(3)}</b> · {live.area} px · decoded in {live.decodeMs.toFixed(0)} ms
+        </p>
+      ) : (
+        <p className="muted">Click on an object (or drag a box with B).</p>
+      )}
+      <p className="muted">
+        {prompts.points.filter((p) => p.positive).length} fg · {prompts.points.filter((p) => !p.positive).length} bg · {prompts.box ? 'box' : 'no box'}
+      </p>
+    </section>
+  );
+}
+
+function Notifications() {
+  const list = useStore((s) => s.notifications);
+  const dismiss = useStore((s) => s.dismiss);
+  return (
+    <div className="notifications" role="status" aria-live="polite">
+      {list.map((n) => (
+        <div key={n.id} className={`toast toast-${n.level}`} role={n.level === 'error' ? 'alert' : undefined}>
+          <div>
+            <div className="msg">{n.message}</div>
+            {n.hint && <div className="hint">{n.hint}</div>}
+          </div>
+          <button aria-label="Dismiss" onClick={() => dismiss(n.id)}>
+            ✕
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Help() {
+  const [open, setOpen] = useState(false);
+  return (
+    <section>
+      <button onClick={() => setOpen((o) => !o)}>{open ? 'Hide keys' : 'Keys'}</button>
+      {open && (
+        <table className="keys">
+          <tbody>
+            {KEY_MAP.map((k) => (
+              <tr key={k.keys}>
+                <td>
+                  <kbd>{k.keys}</kbd>
+                </td>
+                <td>{k.action}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+export function App() {
+  useKeyboard();
+  const addFiles = useStore((s) => s.addFiles);
+  return (
+    <div
+      className="app"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => {
+        e.preventDefault();
+        void addFiles([...e.dataTransfer.files]);
+      }}
+    >
+      <Toolbar />
+      <main>
+        <ImageList />
+        <AnnotationStage />
+        <aside className="panel side">
+          <LiveInfo />
+          <Categories />
+          <Annotations />
+          <Help />
+        </aside>
+      </main>
+      <Notifications />
+    </div>
+  );
+}

@@ -1,0 +1,54 @@
+import { projectToCoco, type CocoDataset } from '../core/coco/export.ts';
+import type { Project } from '../core/project/types.ts';
+import type { CocoRle } from '../core/mask/rle.ts';
+import { imageToClient } from '../canvas/viewport.ts';
+import { engine, useStore } from '../state/store.ts';
+
+/** The automation contract (see README): stable entry points for tests and scripts. */
+export interface AnnotatorApi {
+  /** Resolves when the shown image's embedding and the decoder are ready; rejects with the error if not. */
+  ready(): Promise<void>;
+  /** Page client coordinates of image pixel (x, y) at the current zoom and pan. */
+  imageToClient(x: number, y: number): { x: number; y: number };
+  /** The project as plain JSON. */
+  getProject(): Project;
+  /** Waits for pending decodes, then returns the live mask (COCO RLE) and its predicted IoU, or null. */
+  getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number; bbox: [number, number, number, number] } | null>;
+  /** The COCO object that "Export COCO" downloads. */
+  exportCoco(options?: { segmentation?: 'rle' }): CocoDataset;
+  /** The backend in use and why. */
+  backend(): { backend: string; reason: string };
+}
+
+export function installAutomation(): void {
+  const api: AnnotatorApi = {
+    ready() {
+      const s = useStore.getState();
+      if (s.model.status === 'error' && s.model.error) return Promise.reject(new Error(s.model.error.message));
+      const wait = (): Promise<number> =>
+        new Promise((resolve) => {
+          const id = useStore.getState().currentImageId;
+          if (id !== null) return resolve(id);
+          const unsub = useStore.subscribe((st) => {
+            if (st.currentImageId !== null) {
+              unsub();
+              resolve(st.currentImageId);
+            }
+          });
+        });
+      return wait().then((id) => engine.whenReady(id));
+    },
+    imageToClient: (x, y) => imageToClient({ x, y }),
+    getProject: () => JSON.parse(JSON.stringify(useStore.getState().project)) as Project,
+    async getLiveMask() {
+      await engine.settled();
+      const live = useStore.getState().live;
+      if (!live || live.generation !== useStore.getState().generation) return null;
+      const m = await engine.liveMaskRle(live.generation);
+      return m && { rle: m.rle, score: m.score, area: m.area, bbox: m.bbox };
+    },
+    exportCoco: () => projectToCoco(useStore.getState().project),
+    backend: () => ({ backend: useStore.getState().model.backend, reason: useStore.getState().model.reason }),
+  };
+  (window as unknown as { annotator: AnnotatorApi }).annotator = api;
+}

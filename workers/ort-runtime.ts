@@ -1,0 +1,84 @@
+/// <reference lib="webworker" />
+import type * as OrtModule from 'onnxruntime-web';
+import { AppError } from '../src/core/errors.ts';
+
+import type { BackendName, RuntimeOptions } from './protocol.ts';
+
+export type Ort = typeof OrtModule;
+
+let ortPromise: Promise<Ort> | null = null;
+
+/**
+ * Loads onnxruntime-web in this worker. Its runtime files come from a fixed path of the app's own
+ * origin, so the thread pool's workers load them too instead of re-loading this worker's chunk.
+ */
+export function loadOrt(opts: RuntimeOptions): Promise<Ort> {
+  ortPromise ??= import('onnxruntime-web').then((ort) => {
+    ort.env.wasm.wasmPaths = {
+      mjs: `${opts.ortBase}ort-wasm-simd-threaded.jsep.mjs`,
+      wasm: `${opts.ortBase}ort-wasm-simd-threaded.jsep.wasm`,
+    };
+    ort.env.wasm.numThreads = opts.numThreads;
+    // proxy mode detaches input buffers, which breaks re-used embedding tensors
+    ort.env.wasm.proxy = false;
+    ort.env.logLevel = 'error';
+    return ort;
+  });
+  return ortPromise;
+}
+
+/**
+ * Fetches a model file, reporting progress (bytes loaded, bytes total or 0 when unknown).
+ * Errors name the URL and what to do.
+ */
+export async function fetchModel(url: string, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new AppError('MODEL_FETCH', `Could not download the model file ${url}: ${String(e)}.`, 'Check that the app server is running and the file exists.');
+  }
+  if (!res.ok) {
+    throw new AppError('MODEL_FETCH', `Could not download the model file ${url}: HTTP ${res.status} ${res.statusText}.`, 'Check the model URL in the model settings.');
+  }
+  const total = Number(res.headers.get('Content-Length') ?? 0);
+  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  let last = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    if (onProgress && (loaded - last > 1 << 20 || loaded === total)) {
+      last = loaded;
+      onProgress(loaded, total);
+    }
+  }
+  const out = new Uint8Array(loaded);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  onProgress?.(loaded, total || loaded);
+  return out;
+}
+
+/** Creates a session, turning onnxruntime's errors into a message that names the file. */
+export async function createSession(ort: Ort, url: string, bytes: Uint8Array, backend: BackendName): Promise<OrtModule.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(bytes, {
+      executionProviders: backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
+      graphOptimizationLevel: 'all',
+    });
+  } catch (e) {
+    throw new AppError(
+      'MODEL_LOAD',
+      `${url} could not be loaded as an ONNX model: ${e instanceof Error ? e.message : String(e)}.`,
+      'Check that the file is a complete ONNX model (not an HTML error page or a partial download).',
+    );
+  }
+}

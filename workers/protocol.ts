@@ -1,0 +1,69 @@
+/**
+ * The typed APIs the workers expose with comlink. Kept free of DOM/WebWorker lib references so both
+ * the app and the workers type-check against it.
+ */
+import type { CocoRle } from '../src/core/mask/rle.ts';
+import type { ModelManifest } from '../src/core/sam/manifest.ts';
+import type { Prompts } from '../src/core/sam/prompts.ts';
+
+export type BackendName = 'webgpu' | 'wasm';
+
+export interface RuntimeOptions {
+  backend: BackendName;
+  numThreads: number;
+  /** absolute URL of the folder holding onnxruntime-web's .mjs/.wasm files */
+  ortBase: string;
+}
+
+export type ProgressCallback = (loaded: number, total: number) => void;
+
+export interface EncodeResult {
+  embedding: Float32Array;
+  width: number;
+  height: number;
+  /** preprocessing + encoder run, ms */
+  ms: number;
+}
+
+export interface EncoderApi {
+  init(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<void>;
+  /** Embedding of one image file; the result's buffer is transferred. */
+  encode(blob: Blob, name: string): Promise<EncodeResult>;
+}
+
+export interface DecodeRequest {
+  imageId: number;
+  generation: number;
+  prompts: Prompts;
+  color: string;
+}
+
+export interface DecodeResult {
+  generation: number;
+  imageId: number;
+  score: number;
+  area: number;
+  bbox: [number, number, number, number];
+  overlay: ImageBitmap;
+  decodeMs: number;
+  totalMs: number;
+}
+
+export interface LiveMaskData {
+  rle: CocoRle;
+  area: number;
+  bbox: [number, number, number, number];
+  score: number;
+}
+
+export interface DecoderApi {
+  init(m: ModelManifest, opts: RuntimeOptions, cacheSize: number, onProgress?: ProgressCallback): Promise<void>;
+  setEmbedding(imageId: number, embedding: Float32Array, width: number, height: number): void;
+  cachedImageIds(): number[];
+  dropEmbedding(imageId: number): void;
+  decode(req: DecodeRequest): Promise<DecodeResult>;
+  /** COCO RLE of the live mask of `generation`, or null if a newer mask replaced it. */
+  liveMaskRle(generation: number): LiveMaskData | null;
+  clearLive(): void;
+  renderRle(rle: CocoRle, color: string, fillAlpha: number): ImageBitmap;
+}
