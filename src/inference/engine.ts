@@ -55,6 +55,9 @@ export class InferenceEngine {
   private latestGeneration = 0;
   private modelError: AppErrorData | null = null;
   private readonly progress = { encoder: { loaded: 0, total: 0 }, decoder: { loaded: 0, total: 0 } };
+  private modelReady = false;
+  /** settles with the first encoder worker that loads (or fails to load) the model */
+  private encoderLoaded = deferred();
 
   constructor(
     private readonly blobOf: (imageId: number) => { blob: Blob; name: string } | undefined,
@@ -78,8 +81,10 @@ export class InferenceEngine {
         EMBEDDING_CACHE_SIZE,
         Comlink.proxy((loaded: number, total: number) => this.reportProgress('decoder', loaded, total)),
       );
-      this.encoder = this.spawnEncoder(true);
-      await Promise.all([this.decoderReady, this.encoder.ready]);
+      // a job may already have spawned one (and a cancelled job may have ended it)
+      this.encoder ??= this.spawnEncoder();
+      await Promise.all([this.decoderReady, this.encoderLoaded.promise]);
+      this.modelReady = true;
       this.events.onModelReady(this.choice);
       this.pump();
     } catch (e) {
@@ -100,7 +105,8 @@ export class InferenceEngine {
     this.events.onModelProgress({ loaded: p.encoder.loaded + p.decoder.loaded, total: p.encoder.total + p.decoder.total });
   }
 
-  private spawnEncoder(reportProgress: boolean): EncoderHandle {
+  private spawnEncoder(): EncoderHandle {
+    const reportProgress = !this.modelReady;
     if (!this.manifest) throw new Error('engine not started');
     const worker = new Worker(new URL('../../workers/encoder.worker.ts', import.meta.url), { type: 'module', name: 'sam-encoder' });
     const api = Comlink.wrap<EncoderApi>(worker);
@@ -109,6 +115,7 @@ export class InferenceEngine {
       this.runtimeOptions(),
       reportProgress ? Comlink.proxy((loaded: number, total: number) => this.reportProgress('encoder', loaded, total)) : undefined,
     );
+    ready.then(this.encoderLoaded.resolve, this.encoderLoaded.reject);
     return { worker, api, ready };
   }
 
@@ -150,7 +157,7 @@ export class InferenceEngine {
   }
 
   private pump(): void {
-    if (this.modelError || !this.decoder) return;
+    if (this.modelError || !this.decoder || !this.choice) return;
     if (this.prefetchTimer) {
       clearTimeout(this.prefetchTimer);
       this.prefetchTimer = null;
@@ -181,7 +188,7 @@ export class InferenceEngine {
     this.job = job;
     this.setStatus(imageId, 'encoding');
     try {
-      this.encoder ??= this.spawnEncoder(false);
+      this.encoder ??= this.spawnEncoder();
       const enc = this.encoder;
       await enc.ready;
       if (job.cancelled) return;
@@ -286,4 +293,16 @@ export class InferenceEngine {
     await this.decoderReady;
     return this.decoder.renderRle(rle, color, fillAlpha);
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // settled by whichever comes first; later calls are no-ops on a settled promise
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }

@@ -1,5 +1,5 @@
 import { projectToCoco, type CocoDataset } from '../core/coco/export.ts';
-import type { Project } from '../core/project/types.ts';
+import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
 import { engine, useStore } from '../state/store.ts';
@@ -12,6 +12,8 @@ export interface AnnotatorApi {
   imageToClient(x: number, y: number): { x: number; y: number };
   /** The project as plain JSON. */
   getProject(): Project;
+  /** The shown image, or null. */
+  currentImage(): ImageRecord | null;
   /** Waits for pending decodes, then returns the live mask (COCO RLE) and its predicted IoU, or null. */
   getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number; bbox: [number, number, number, number] } | null>;
   /** The COCO object that "Export COCO" downloads. */
@@ -46,6 +48,11 @@ export function installAutomation(): void {
       if (!live || live.generation !== useStore.getState().generation) return null;
       const m = await engine.liveMaskRle(live.generation);
       return m && { rle: m.rle, score: m.score, area: m.area, bbox: m.bbox };
+    },
+    currentImage: () => {
+      const s = useStore.getState();
+      const im = s.project.images.find((i) => i.id === s.currentImageId);
+      return im ? { ...im } : null;
     },
     exportCoco: () => projectToCoco(useStore.getState().project),
     backend: () => ({ backend: useStore.getState().model.backend, reason: useStore.getState().model.reason }),

@@ -18,7 +18,7 @@ function expectSameBytes(a: Uint8Array, b: Uint8Array): void {
   expect(Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length))).toBe(0);
 }
 
-const TESTDATA = resolve(__dirname, '../../../../shared/testdata');
+const TESTDATA = resolve(import.meta.dirname, '../../../../shared/testdata');
 interface MaskVector {
   name: string;
   file: string;

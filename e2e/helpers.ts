@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import type { Page } from '@playwright/test';
+import { readRgbaImage, type RgbaImage } from '../src/cli/image.ts';
+import { NodeSam } from '../src/cli/sam-node.ts';
+import type { Prompts } from '../src/core/sam/prompts.ts';
+import type { CocoRle } from '../src/core/mask/rle.ts';
+
+export const SAMPLES = resolve(import.meta.dirname, '../public/samples');
+export const SHARED = resolve(import.meta.dirname, '../../shared');
+
+let sam: Promise<NodeSam> | null = null;
+const embeddings = new Map<string, Promise<{ image: RgbaImage; embedding: Float32Array }>>();
+
+/** Reference mask: the same model files run directly with onnxruntime-node. */
+export async function referenceMask(path: string, prompts: Prompts): Promise<{ mask: Uint8Array; width: number; height: number; score: number }> {
+  sam ??= NodeSam.load();
+  const s = await sam;
+  let e = embeddings.get(path);
+  if (!e) {
+    e = (async () => {
+      const image = readRgbaImage(path);
+      return { image, embedding: await s.embed(image) };
+    })();
+    embeddings.set(path, e);
+  }
+  const { image, embedding } = await e;
+  const r = await s.decode(embedding, image, prompts);
+  return { ...r, width: image.width, height: image.height };
+}
+
+interface AnnotatorWindow {
+  annotator: {
+    ready(): Promise<void>;
+    imageToClient(x: number, y: number): { x: number; y: number };
+    getProject(): unknown;
+    currentImage(): { id: number; fileName: string; width: number; height: number } | null;
+    getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number } | null>;
+    exportCoco(o?: unknown): unknown;
+  };
+}
+
+export async function ready(page: Page): Promise<void> {
+  await page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.ready());
+}
+
+export async function clientOf(page: Page, x: number, y: number): Promise<{ x: number; y: number }> {
+  return page.evaluate(([x, y]) => (window as unknown as AnnotatorWindow).annotator.imageToClient(x!, y!), [x, y]);
+}
+
+export async function liveMask(page: Page) {
+  return page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.getLiveMask());
+}
+
+export async function currentImage(page: Page): Promise<{ id: number; fileName: string; width: number; height: number } | null> {
+  return page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.currentImage());
+}
+
+export async function project<T>(page: Page): Promise<T> {
+  return (await page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.getProject())) as T;
+}
+
+/** Opens files through the contract's image input and waits until the first is ready for clicks. */
+export async function openImages(page: Page, files: string[]): Promise<void> {
+  await page.locator('input[type=file][accept*="image/"]').setInputFiles(files);
+}
+
+export async function gotoApp(page: Page): Promise<void> {
+  page.on('pageerror', (e) => console.log('pageerror:', e.message));
+  if (process.env['E2E_CONSOLE']) page.on('console', (m) => console.log('console:', m.type(), m.text()));
+  await page.goto('/');
+}
