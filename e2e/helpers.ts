@@ -12,7 +12,10 @@ let sam: Promise<NodeSam> | null = null;
 const embeddings = new Map<string, Promise<{ image: RgbaImage; embedding: Float32Array }>>();
 
 /** Reference mask: the same model files run directly with onnxruntime-node. */
-export async function referenceMask(path: string, prompts: Prompts): Promise<{ mask: Uint8Array; width: number; height: number; score: number }> {
+export async function referenceMask(
+  path: string,
+  prompts: Prompts,
+): Promise<{ mask: Uint8Array; width: number; height: number; score: number }> {
   sam ??= NodeSam.load();
   const s = await sam;
   let e = embeddings.get(path);

@@ -7,7 +7,7 @@ import { maskOverlayRgba, overlayScale, rgbFromHex } from '../src/core/mask/rend
 import { maskFromRle, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
 import { maskAreaAndBbox, maskFromLogits } from '../src/core/sam/postprocess.ts';
-import { decoderPromptFeeds, type Prompts } from '../src/core/sam/prompts.ts';
+import { decoderPromptFeeds } from '../src/core/sam/prompts.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
 import type { DecodeRequest, DecodeResult, DecoderApi, LiveMaskData, ProgressCallback, RuntimeOptions } from './protocol.ts';
 
@@ -88,7 +88,16 @@ const api: DecoderApi = {
       live = { generation: req.generation, imageId: req.imageId, mask, width: e.width, height: e.height, score };
       const { area, bbox } = maskAreaAndBbox(mask, e.width, e.height);
       const overlay = toBitmap(maskOverlayRgba(mask, e.width, e.height, rgbFromHex(req.color), 110, overlayScale(e.width, e.height)));
-      const result: DecodeResult = { generation: req.generation, imageId: req.imageId, score, area, bbox, overlay, decodeMs, totalMs: performance.now() - t0 };
+      const result: DecodeResult = {
+        generation: req.generation,
+        imageId: req.imageId,
+        score,
+        area,
+        bbox,
+        overlay,
+        decodeMs,
+        totalMs: performance.now() - t0,
+      };
       return Comlink.transfer(result, [overlay]);
     } catch (e) {
       throw encodeErrorForTransfer(e);

@@ -17,7 +17,11 @@ async function decodeRgba(blob: Blob, name: string): Promise<{ data: Uint8Clampe
   try {
     bmp = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   } catch {
-    throw new AppError('IMAGE_DECODE', `${name} could not be decoded as an image.`, 'The file may be corrupt; re-export it as PNG or JPEG.');
+    throw new AppError(
+      'IMAGE_DECODE',
+      `${name} could not be decoded as an image.`,
+      'The file may be corrupt; re-export it as PNG or JPEG.',
+    );
   }
   const canvas = new OffscreenCanvas(bmp.width, bmp.height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });

@@ -36,10 +36,18 @@ export async function fetchModel(url: string, onProgress?: (loaded: number, tota
   try {
     res = await fetch(url);
   } catch (e) {
-    throw new AppError('MODEL_FETCH', `Could not download the model file ${url}: ${String(e)}.`, 'Check that the app server is running and the file exists.');
+    throw new AppError(
+      'MODEL_FETCH',
+      `Could not download the model file ${url}: ${String(e)}.`,
+      'Check that the app server is running and the file exists.',
+    );
   }
   if (!res.ok) {
-    throw new AppError('MODEL_FETCH', `Could not download the model file ${url}: HTTP ${res.status} ${res.statusText}.`, 'Check the model URL in the model settings.');
+    throw new AppError(
+      'MODEL_FETCH',
+      `Could not download the model file ${url}: HTTP ${res.status} ${res.statusText}.`,
+      'Check the model URL in the model settings.',
+    );
   }
   const total = Number(res.headers.get('Content-Length') ?? 0);
   if (!res.body) return new Uint8Array(await res.arrayBuffer());

@@ -62,11 +62,32 @@ export function AnnotationStage() {
   const image = useStore((s) => s.project.images.find((im) => im.id === s.currentImageId) ?? null);
   const prompts = useStore((s) => s.prompts);
   const tool = useStore((s) => s.tool);
-  const [bitmap, setBitmap] = useState<ImageBitmap | null>(null);
-  const [view, setView] = useState<ViewTransform>({ scale: 1, x: 0, y: 0 });
+  const [loaded, setLoaded] = useState<{ id: number; bitmap: ImageBitmap } | null>(null);
+  const bitmap = loaded && loaded.id === imageId ? loaded.bitmap : null;
+  // the view fits the image until the user zooms or pans; a new image or a resize fits again
+  const imgW = image?.width ?? 0;
+  const imgH = image?.height ?? 0;
+  const fitKey = `${imageId}:${imgW}x${imgH}:${size.width}x${size.height}`;
+  const [userView, setUserView] = useState<{ key: string; view: ViewTransform } | null>(null);
+  const view: ViewTransform = useMemo(
+    () => (userView?.key === fitKey ? userView.view : imgW > 0 ? fitView({ width: imgW, height: imgH }, size) : { scale: 1, x: 0, y: 0 }),
+    [userView, fitKey, imgW, imgH, size],
+  );
+  const setView = (v: ViewTransform | ((old: ViewTransform) => ViewTransform)) =>
+    setUserView((old) => {
+      const base = old?.key === fitKey ? old.view : view;
+      return { key: fitKey, view: typeof v === 'function' ? v(base) : v };
+    });
   const [draft, setDraft] = useState<BoxPrompt | null>(null);
   const [spaceDown, setSpaceDown] = useState(false);
-  const gesture = useRef<{ kind: 'pan' | 'press'; start: Point; view: ViewTransform; button: number; shift: boolean; moved: boolean } | null>(null);
+  const gesture = useRef<{
+    kind: 'pan' | 'press';
+    start: Point;
+    view: ViewTransform;
+    button: number;
+    shift: boolean;
+    moved: boolean;
+  } | null>(null);
   useSyncExternalStore(overlays.subscribe, overlays.getVersion);
   const live = overlays.getLive();
   const annotationOverlays = useAnnotationOverlays(imageId);
@@ -80,27 +101,15 @@ export function AnnotationStage() {
 
   useEffect(() => {
     let alive = true;
-    setBitmap(null);
     if (imageId === null) return;
     imageBitmap(imageId).then(
-      (b) => alive && setBitmap(b),
+      (b) => alive && setLoaded({ id: imageId, bitmap: b }),
       () => undefined,
     );
     return () => {
       alive = false;
     };
   }, [imageId]);
-
-  // fit the image when it changes or the view is resized
-  const imgW = image?.width ?? 0;
-  const imgH = image?.height ?? 0;
-  useEffect(() => {
-    if (imgW > 0) {
-      const v = fitView({ width: imgW, height: imgH }, size);
-      viewport.view = v;
-      setView(v);
-    }
-  }, [imageId, imgW, imgH, size]);
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
@@ -191,10 +200,25 @@ export function AnnotationStage() {
           {image && (
             <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
               {bitmap && <KImage image={bitmap} width={image.width} height={image.height} imageSmoothingEnabled={view.scale < 2} />}
-              {annotationOverlays.map((o) => o.bitmap && <KImage key={o.key} image={o.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />)}
-              {live && live.imageId === image.id && <KImage image={live.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />}
+              {annotationOverlays.map(
+                (o) =>
+                  o.bitmap && (
+                    <KImage key={o.key} image={o.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
+                  ),
+              )}
+              {live && live.imageId === image.id && (
+                <KImage image={live.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
+              )}
               {nb && (
-                <Rect x={nb.x0} y={nb.y0} width={nb.x1 - nb.x0} height={nb.y1 - nb.y0} stroke="#ffd400" strokeWidth={2 / view.scale} dash={draft ? [6 / view.scale, 4 / view.scale] : []} />
+                <Rect
+                  x={nb.x0}
+                  y={nb.y0}
+                  width={nb.x1 - nb.x0}
+                  height={nb.y1 - nb.y0}
+                  stroke="#ffd400"
+                  strokeWidth={2 / view.scale}
+                  dash={draft ? [6 / view.scale, 4 / view.scale] : []}
+                />
               )}
               {prompts.points.map((p, i) => (
                 <Group key={i} x={p.x} y={p.y}>

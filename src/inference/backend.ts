@@ -26,7 +26,7 @@ export async function chooseBackend(preferred: 'auto' | BackendName = 'auto'): P
   if (preferred === 'wasm') return wasm('chosen in settings');
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
   if (!gpu) return wasm('this browser has no WebGPU');
-  let adapter: GpuAdapterLike | null = null;
+  let adapter: GpuAdapterLike | null;
   try {
     adapter = await gpu.requestAdapter();
   } catch {
@@ -38,6 +38,7 @@ export async function chooseBackend(preferred: 'auto' | BackendName = 'auto'): P
     adapter.isFallbackAdapter === true ||
     info.isFallbackAdapter === true ||
     /swiftshader|llvmpipe|software|cpu/i.test(`${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`);
-  if (software) return wasm(`the only WebGPU adapter is a software fallback (${info.architecture || info.vendor || 'unknown'}), far slower than WASM`);
+  if (software)
+    return wasm(`the only WebGPU adapter is a software fallback (${info.architecture || info.vendor || 'unknown'}), far slower than WASM`);
   return { backend: 'webgpu', numThreads, reason: `WebGPU on ${info.vendor || 'GPU'} ${info.architecture || ''}`.trim() };
 }

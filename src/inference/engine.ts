@@ -51,7 +51,11 @@ export class InferenceEngine {
   private lastInteraction = 0;
   private prefetchTimer: ReturnType<typeof setTimeout> | null = null;
   private decodeInFlight: Promise<unknown> | null = null;
-  private pendingDecode: { req: Parameters<DecoderApi['decode']>[0]; resolve: (r: DecodeResult | null) => void; reject: (e: unknown) => void } | null = null;
+  private pendingDecode: {
+    req: Parameters<DecoderApi['decode']>[0];
+    resolve: (r: DecodeResult | null) => void;
+    reject: (e: unknown) => void;
+  } | null = null;
   private latestGeneration = 0;
   private modelError: AppErrorData | null = null;
   private readonly progress = { encoder: { loaded: 0, total: 0 }, decoder: { loaded: 0, total: 0 } };
@@ -72,7 +76,10 @@ export class InferenceEngine {
     this.manifest = manifest;
     try {
       this.choice = await chooseBackend(preferred);
-      const decoderWorker = new Worker(new URL('../../workers/decoder.worker.ts', import.meta.url), { type: 'module', name: 'sam-decoder' });
+      const decoderWorker = new Worker(new URL('../../workers/decoder.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'sam-decoder',
+      });
       this.decoderWorker = decoderWorker;
       this.decoder = Comlink.wrap<DecoderApi>(decoderWorker);
       this.decoderReady = this.decoder.init(

@@ -43,7 +43,11 @@ export async function probeImageFile(file: Blob, name: string): Promise<{ width:
   try {
     bmp = await createImageBitmap(file);
   } catch {
-    throw new AppError('IMAGE_DECODE', `${name} could not be decoded as an image; it may be corrupt or truncated.`, 'Re-export it as PNG or JPEG; the other images are unaffected.');
+    throw new AppError(
+      'IMAGE_DECODE',
+      `${name} could not be decoded as an image; it may be corrupt or truncated.`,
+      'Re-export it as PNG or JPEG; the other images are unaffected.',
+    );
   }
   const { width, height } = bmp;
   bmp.close();

@@ -129,7 +129,11 @@ export const useStore = create<StoreState>()((set, get) => {
       (e: unknown) => {
         set({ decoding: false });
         const err = appErrorFromUnknown(e);
-        get().notify('error', `Could not compute the mask: ${err.message}`, err.hint || 'Try the click again; if it persists, reload the page (your annotations are kept in the export).');
+        get().notify(
+          'error',
+          `Could not compute the mask: ${err.message}`,
+          err.hint || 'Try the click again; if it persists, reload the page (your annotations are kept in the export).',
+        );
       },
     );
   };
@@ -200,7 +204,11 @@ export const useStore = create<StoreState>()((set, get) => {
 
     addPoint(x, y, positive) {
       performance.mark('click');
-      set((s) => ({ prompts: { ...s.prompts, points: [...s.prompts.points, { x, y, positive }] }, generation: s.generation + 1, lastClickAt: performance.now() }));
+      set((s) => ({
+        prompts: { ...s.prompts, points: [...s.prompts.points, { x, y, positive }] },
+        generation: s.generation + 1,
+        lastClickAt: performance.now(),
+      }));
       requestDecode();
     },
 
@@ -219,7 +227,8 @@ export const useStore = create<StoreState>()((set, get) => {
       const s = get();
       const live = s.live;
       if (!live || live.generation !== s.generation || s.currentImageId === null) {
-        if (hasPrompt(s.prompts)) s.notify('warning', 'The mask is not ready yet; nothing was accepted.', 'Wait for the mask to appear, then press Enter.');
+        if (hasPrompt(s.prompts))
+          s.notify('warning', 'The mask is not ready yet; nothing was accepted.', 'Wait for the mask to appear, then press Enter.');
         return null;
       }
       const m = await engine.liveMaskRle(live.generation);
@@ -241,7 +250,11 @@ export const useStore = create<StoreState>()((set, get) => {
         source: promptSource(cur.prompts),
         createdAt: Date.now(),
       };
-      set((st) => ({ ...resetPrompts(), project: { ...st.project, annotations: [...st.project.annotations, ann] }, selectedAnnotationId: null }));
+      set((st) => ({
+        ...resetPrompts(),
+        project: { ...st.project, annotations: [...st.project.annotations, ann] },
+        selectedAnnotationId: null,
+      }));
       return ann;
     },
 

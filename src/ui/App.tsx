@@ -15,7 +15,8 @@ function ModelStatus() {
   const decoding = useStore((s) => s.decoding);
   let text: string;
   if (model.status === 'error') text = 'Model failed to load';
-  else if (model.status !== 'ready') text = model.total > 0 ? `Downloading model… ${formatMb(model.loaded)} / ${formatMb(model.total)}` : 'Loading model…';
+  else if (model.status !== 'ready')
+    text = model.total > 0 ? `Downloading model… ${formatMb(model.loaded)} / ${formatMb(model.total)}` : 'Loading model…';
   else if (imageStatus === 'encoding' || imageStatus === 'pending') text = 'Encoding image…';
   else if (imageStatus === 'error') text = 'This image could not be encoded';
   else if (decoding) text = 'Segmenting…';
@@ -110,8 +111,16 @@ function ImageList() {
           const n = annotations.filter((a) => a.imageId === im.id).length;
           const st = status[im.id] ?? 'pending';
           return (
-            <li key={im.id} className={im.id === current ? 'current' : ''} onClick={() => showImage(im.id)} title={`${im.fileName} — ${im.width}×${im.height}`}>
-              <span className={`dot dot-${st === 'ready' ? 'ready' : st === 'error' ? 'error' : st === 'encoding' ? 'busy' : 'idle'}`} title={st} />
+            <li
+              key={im.id}
+              className={im.id === current ? 'current' : ''}
+              onClick={() => showImage(im.id)}
+              title={`${im.fileName} — ${im.width}×${im.height}`}
+            >
+              <span
+                className={`dot dot-${st === 'ready' ? 'ready' : st === 'error' ? 'error' : st === 'encoding' ? 'busy' : 'idle'}`}
+                title={st}
+              />
               <span className="name">{im.fileName}</span>
               <span className="count">{n}</span>
             </li>
@@ -133,8 +142,19 @@ function Categories() {
         {categories.map((c, i) => (
           <li key={c.id} className={c.id === current ? 'current' : ''} onClick={() => s.setCurrentCategory(c.id)}>
             <kbd>{i < 9 ? i + 1 : ''}</kbd>
-            <input type="color" value={c.color} aria-label={`Colour of ${c.name}`} onChange={(e) => s.recolorCategory(c.id, e.target.value)} />
-            <input className="cat-name" defaultValue={c.name} aria-label="Category name" onBlur={(e) => s.renameCategory(c.id, e.target.value)} onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()} />
+            <input
+              type="color"
+              value={c.color}
+              aria-label={`Colour of ${c.name}`}
+              onChange={(e) => s.recolorCategory(c.id, e.target.value)}
+            />
+            <input
+              className="cat-name"
+              defaultValue={c.name}
+              aria-label="Category name"
+              onBlur={(e) => s.renameCategory(c.id, e.target.value)}
+              onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+            />
           </li>
         ))}
       </ul>
@@ -157,7 +177,11 @@ function Annotations() {
         {list.map((a) => {
           const c = categories.find((x) => x.id === a.categoryId);
           return (
-            <li key={a.id} className={a.id === selected ? 'current' : ''} onClick={() => s.selectAnnotation(a.id === selected ? null : a.id)}>
+            <li
+              key={a.id}
+              className={a.id === selected ? 'current' : ''}
+              onClick={() => s.selectAnnotation(a.id === selected ? null : a.id)}
+            >
               <span className="swatch" style={{ background: c?.color }} />
               <span className="name">
                 #{a.id} {c?.name ?? '?'}
@@ -194,7 +218,8 @@ function LiveInfo() {
         <p className="muted">Click on an object (or drag a box with B).</p>
       )}
       <p className="muted">
-        {prompts.points.filter((p) => p.positive).length} fg · {prompts.points.filter((p) => !p.positive).length} bg · {prompts.box ? 'box' : 'no box'}
+        {prompts.points.filter((p) => p.positive).length} fg · {prompts.points.filter((p) => !p.positive).length} bg ·{' '}
+        {prompts.box ? 'box' : 'no box'}
       </p>
     </section>
   );

@@ -14,7 +14,12 @@ export const KEY_MAP: { keys: string; action: string }[] = [
 ];
 
 function typingInto(t: EventTarget | null): boolean {
-  return t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || (t instanceof HTMLElement && t.isContentEditable);
+  return (
+    t instanceof HTMLInputElement ||
+    t instanceof HTMLTextAreaElement ||
+    t instanceof HTMLSelectElement ||
+    (t instanceof HTMLElement && t.isContentEditable)
+  );
 }
 
 /** The app's global keys (ignored while typing in a field). */

@@ -9,7 +9,8 @@ const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|bmp|gif|avif)$/i;
 
 /** Checks a file before decoding it: non-empty, and an image by MIME type or extension. */
 export function checkImageFile(name: string, size: number, type: string): void {
-  if (size === 0) throw new AppError('IMAGE_EMPTY', `${name} is empty (0 bytes).`, 'Copy the file again from its source; nothing was added.');
+  if (size === 0)
+    throw new AppError('IMAGE_EMPTY', `${name} is empty (0 bytes).`, 'Copy the file again from its source; nothing was added.');
   const isImage = type.startsWith('image/') || (type === '' && IMAGE_EXTENSIONS.test(name));
   if (!isImage) {
     throw new AppError(

@@ -31,14 +31,7 @@ export function defaultManifest(base = '/models/'): ModelManifest {
   };
 }
 
-export const DECODER_INPUTS = [
-  'image_embeddings',
-  'point_coords',
-  'point_labels',
-  'mask_input',
-  'has_mask_input',
-  'orig_im_size',
-] as const;
+export const DECODER_INPUTS = ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input', 'orig_im_size'] as const;
 export const DECODER_OUTPUTS = ['masks', 'iou_predictions', 'low_res_masks'] as const;
 
 /**
