@@ -13,13 +13,24 @@ export const SAM_NORMALIZATION: NormalizationSpec = {
   std: [58.395, 57.12, 57.375],
 };
 
+/** PIL's fixed point for 8-bit resampling: 22 fractional bits, results rounded half up. */
+const PRECISION_BITS = 22;
+const FIXED_ONE = 2 ** PRECISION_BITS;
+const FIXED_HALF = 2 ** (PRECISION_BITS - 1);
+
+/** `clip8(ss >> PRECISION_BITS)` of PIL, on an exact integer sum held in a double. */
+function clip8(sum: number): number {
+  const v = Math.floor((sum + FIXED_HALF) / FIXED_ONE);
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
 interface Coeffs {
   /** first source index of each output sample */
   start: Int32Array;
   /** number of taps of each output sample */
   count: Int32Array;
-  /** `taps` weights per output sample, normalized to sum 1 */
-  weights: Float32Array;
+  /** `taps` weights per output sample, normalized to sum 1, in PIL's 22-bit fixed point */
+  weights: Int32Array;
   taps: number;
 }
 
@@ -35,20 +46,24 @@ function triangleCoeffs(inSize: number, outSize: number): Coeffs {
   const taps = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
-  const weights = new Float32Array(outSize * taps);
+  const weights = new Int32Array(outSize * taps);
+  const k = new Float64Array(taps);
   for (let o = 0; o < outSize; o++) {
     const center = (o + 0.5) * scale;
     const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
     const xmax = Math.min(Math.trunc(center + support + 0.5), inSize);
     const n = Math.min(xmax - xmin, taps);
     let sum = 0;
-    for (let k = 0; k < n; k++) {
-      const t = Math.abs((k + xmin - center + 0.5) / filterScale);
+    for (let i = 0; i < n; i++) {
+      const t = Math.abs((i + xmin - center + 0.5) / filterScale);
       const w = t < 1 ? 1 - t : 0;
-      weights[o * taps + k] = w;
+      k[i] = w;
       sum += w;
     }
-    if (sum > 0) for (let k = 0; k < n; k++) weights[o * taps + k]! /= sum;
+    for (let i = 0; i < n; i++) {
+      const w = sum > 0 ? k[i]! / sum : 0;
+      weights[o * taps + i] = w < 0 ? Math.trunc(-0.5 + w * FIXED_ONE) : Math.trunc(0.5 + w * FIXED_ONE);
+    }
     start[o] = xmin;
     count[o] = n;
   }
@@ -57,7 +72,8 @@ function triangleCoeffs(inSize: number, outSize: number): Coeffs {
 
 /**
  * Resizes an RGBA (or RGB with `channels` = 3) 8-bit image to `out` with antialiased bilinear
- * filtering, returning interleaved RGB bytes (rounded and clamped like an 8-bit image).
+ * filtering, returning interleaved RGB bytes. Reproduces PIL's 8-bit resampler exactly (fixed-point
+ * weights, horizontal pass rounded to 8 bits, then vertical pass).
  */
 export function resizeRgb(pixels: ArrayLike<number>, src: Size, out: Size, channels = 4): Uint8ClampedArray {
   const { width: sw, height: sh } = src;
@@ -65,8 +81,8 @@ export function resizeRgb(pixels: ArrayLike<number>, src: Size, out: Size, chann
   if (pixels.length < sw * sh * channels) throw new RangeError(`pixel buffer too small for ${sw}x${sh}x${channels}`);
   const hc = triangleCoeffs(sw, ow);
   const vc = triangleCoeffs(sh, oh);
-  // horizontal pass: sh rows x ow columns x 3 channels (float)
-  const tmp = new Float32Array(sh * ow * 3);
+  // horizontal pass: sh rows x ow columns x 3 channels, rounded to 8 bits as PIL does
+  const tmp = new Uint8Array(sh * ow * 3);
   for (let y = 0; y < sh; y++) {
     const rowIn = y * sw * channels;
     const rowOut = y * ow * 3;
@@ -85,9 +101,9 @@ export function resizeRgb(pixels: ArrayLike<number>, src: Size, out: Size, chann
         b += pixels[i + 2]! * w;
       }
       const o = rowOut + x * 3;
-      tmp[o] = r;
-      tmp[o + 1] = g;
-      tmp[o + 2] = b;
+      tmp[o] = clip8(r);
+      tmp[o + 1] = clip8(g);
+      tmp[o + 2] = clip8(b);
     }
   }
   const result = new Uint8ClampedArray(ow * oh * 3);
@@ -99,7 +115,7 @@ export function resizeRgb(pixels: ArrayLike<number>, src: Size, out: Size, chann
     for (let x = 0; x < ow * 3; x++) {
       let acc = 0;
       for (let k = 0; k < n; k++) acc += tmp[(s + k) * ow * 3 + x]! * vc.weights[wo + k]!;
-      result[rowOut + x] = Math.round(acc); // Uint8ClampedArray clamps
+      result[rowOut + x] = clip8(acc);
     }
   }
   return result;

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { rleFromMask, maskFromRle } from '../mask/rle.ts';
+import { emptyProject, type Project } from '../project/types.ts';
+import { projectToCoco } from './export.ts';
+
+describe('projectToCoco', () => {
+  it('writes images, categories and RLE annotations with iscrowd 0', () => {
+    const mask = new Uint8Array(4 * 3);
+    mask[5] = mask[6] = 1; // (1,1) and (2,1)
+    const p: Project = {
+      ...emptyProject('demo'),
+      images: [{ id: 7, fileName: 'dir/a.png', width: 4, height: 3 }],
+      annotations: [
+        {
+          id: 1,
+          imageId: 7,
+          categoryId: 1,
+          segmentation: rleFromMask(mask, 4, 3),
+          area: 2,
+          bbox: [1, 1, 2, 1],
+          score: 0.9,
+          prompts: { points: [{ x: 1.5, y: 1.2, positive: true }], box: null },
+          source: 'points',
+          createdAt: 0,
+        },
+      ],
+    };
+    const coco = projectToCoco(p, new Date(0));
+    expect(coco.images).toEqual([{ id: 7, file_name: 'dir/a.png', width: 4, height: 3 }]);
+    expect(coco.categories).toEqual([{ id: 1, name: 'object', supercategory: '' }]);
+    expect(coco.annotations).toHaveLength(1);
+    const a = coco.annotations[0]!;
+    expect(a).toMatchObject({ id: 1, image_id: 7, category_id: 1, area: 2, bbox: [1, 1, 2, 1], iscrowd: 0, score: 0.9 });
+    expect(a.segmentation.size).toEqual([3, 4]);
+    expect([...maskFromRle(a.segmentation)]).toEqual([...mask]);
+    expect(a.attributes['source']).toBe('points');
+    // plain JSON, nothing shared with the project
+    expect(JSON.parse(JSON.stringify(coco))).toEqual(coco);
+    a.bbox[0] = 99;
+    expect(p.annotations[0]!.bbox[0]).toBe(1);
+  });
+});
