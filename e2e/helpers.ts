@@ -67,8 +67,8 @@ export async function openImages(page: Page, files: string[]): Promise<void> {
   await page.locator('input[type=file][accept*="image/"]').setInputFiles(files);
 }
 
-export async function gotoApp(page: Page): Promise<void> {
+export async function gotoApp(page: Page, path = '/'): Promise<void> {
   page.on('pageerror', (e) => console.log('pageerror:', e.message));
   if (process.env['E2E_CONSOLE']) page.on('console', (m) => console.log('console:', m.type(), m.text()));
-  await page.goto('/');
+  await page.goto(path);
 }

@@ -32,9 +32,19 @@ export function loadOrt(opts: RuntimeOptions): Promise<Ort> {
  * Errors name the URL and what to do.
  */
 export async function fetchModel(url: string, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array> {
+  try {
+    return await fetchModelOnce(url, 'default', onProgress);
+  } catch (e) {
+    // Chromium can break off a download that shares its HTTP-cache entry with another one; once more, bypassing it
+    if (e instanceof AppError && e.message.includes('broke off')) return fetchModelOnce(url, 'no-store', onProgress);
+    throw e;
+  }
+}
+
+async function fetchModelOnce(url: string, cache: RequestCache, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array> {
   let res: Response;
   try {
-    res = await fetch(url);
+    res = await fetch(url, { cache });
   } catch (e) {
     throw new AppError(
       'MODEL_FETCH',
@@ -56,7 +66,17 @@ export async function fetchModel(url: string, onProgress?: (loaded: number, tota
   let loaded = 0;
   let last = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      throw new AppError(
+        'MODEL_FETCH',
+        `The download of ${url} broke off after ${loaded} bytes: ${String(e)}.`,
+        'Reload the page to try again.',
+      );
+    }
+    const { done, value } = chunk;
     if (done) break;
     chunks.push(value);
     loaded += value.length;

@@ -158,7 +158,12 @@ export function AnnotationStage() {
   const onPointerUp = (e: React.PointerEvent) => {
     const g = gesture.current;
     gesture.current = null;
-    if (!g || !image || g.kind === 'pan') return;
+    if (!g || !image) return;
+    if (g.kind === 'pan') {
+      const p = local(e);
+      setView({ ...g.view, x: g.view.x + p.x - g.start.x, y: g.view.y + p.y - g.start.y });
+      return;
+    }
     const st = useStore.getState();
     if (tool === 'box' && g.button === 0 && g.moved && draft) {
       const b = normalizeBox(draft);

@@ -314,8 +314,19 @@ export const useStore = create<StoreState>()((set, get) => {
   };
 });
 
-/** Starts the model; errors are shown by the engine's events. */
-export function startModel(): void {
+/**
+ * Starts the model; errors are shown by the engine's events. `?encoder=URL&decoder=URL` points the app
+ * at other SAM ONNX files, `?backend=wasm|webgpu` forces a backend.
+ */
+export function startModel(search = location.search): void {
   useStore.setState((s) => ({ model: { ...s.model, status: 'loading' } }));
-  engine.start(defaultManifest(new URL('models/', document.baseURI).pathname)).catch(() => undefined);
+  const q = new URLSearchParams(search);
+  const manifest = defaultManifest(new URL('models/', document.baseURI).pathname);
+  const encoder = q.get('encoder');
+  const decoder = q.get('decoder');
+  if (encoder) manifest.encoderUrl = new URL(encoder, document.baseURI).href;
+  if (decoder) manifest.decoderUrl = new URL(decoder, document.baseURI).href;
+  if (encoder || decoder) manifest.id = 'custom';
+  const b = q.get('backend');
+  engine.start(manifest, b === 'wasm' || b === 'webgpu' ? b : 'auto').catch(() => undefined);
 }
