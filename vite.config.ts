@@ -16,7 +16,12 @@ const PACKAGE_ASSETS: { prefix: string; dir: string; files: string[] }[] = [
   {
     prefix: '/ort/',
     dir: 'node_modules/onnxruntime-web/dist',
-    files: ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'],
+    files: [
+      'ort-wasm-simd-threaded.jsep.mjs',
+      'ort-wasm-simd-threaded.jsep.wasm',
+      'ort-wasm-simd-threaded.mjs',
+      'ort-wasm-simd-threaded.wasm',
+    ],
   },
 ];
 

@@ -6,7 +6,8 @@ import { LruCache } from '../src/core/lru.ts';
 import { maskOverlayRgba, overlayScale, rgbFromHex } from '../src/core/mask/render.ts';
 import { maskFromRle, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
-import { maskAreaAndBbox, maskFromLogits } from '../src/core/sam/postprocess.ts';
+import { maskFromLowResLogits } from '../src/core/sam/postprocess.ts';
+import { resizeLongestSideShape } from '../src/core/geometry.ts';
 import { decoderPromptFeeds } from '../src/core/sam/prompts.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
 import type { DecodeRequest, DecodeResult, DecoderApi, LiveMaskData, ProgressCallback, RuntimeOptions } from './protocol.ts';
@@ -23,7 +24,23 @@ let manifest: ModelManifest | null = null;
 let embeddings = new LruCache<number, Entry>(6);
 
 /** The newest decoded mask, kept here so the main thread never holds or scans its pixels. */
-let live: { generation: number; imageId: number; mask: Uint8Array; width: number; height: number; score: number } | null = null;
+interface Live {
+  generation: number;
+  imageId: number;
+  /** model-space logits and their size; the full-size mask is made from them when first needed */
+  logits: Float32Array;
+  modelSize: { width: number; height: number };
+  width: number;
+  height: number;
+  score: number;
+  full: { mask: Uint8Array; area: number; bbox: [number, number, number, number] } | null;
+}
+let live: Live | null = null;
+
+function fullMask(l: Live): NonNullable<Live['full']> {
+  l.full ??= maskFromLowResLogits(l.logits, l.modelSize, l);
+  return l.full;
+}
 
 function toBitmap(o: { data: Uint8ClampedArray<ArrayBuffer>; width: number; height: number }): ImageBitmap {
   const canvas = new OffscreenCanvas(o.width, o.height);
@@ -69,31 +86,64 @@ const api: DecoderApi = {
       const e = embeddings.get(req.imageId);
       if (!e) throw new AppError('INFERENCE', `Image ${req.imageId} has no embedding yet.`, 'Wait for "ready" and click again.');
       const f = decoderPromptFeeds(req.prompts, e, manifest.normalization.inputSize);
+      const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
       const out = await session.run({
         image_embeddings: e.tensor,
         point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
         point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
         mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
         has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
-        orig_im_size: new ort.Tensor('float32', new Float32Array([e.height, e.width]), [2]),
+        // the model upsamples to this size; asking for the model-space size keeps that cheap, and the
+        // last resize to the image size is done below without materializing full-size logits
+        orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
       });
       const decodeMs = performance.now() - t0;
       const logits = (await out['masks']!.getData()) as Float32Array;
       const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
       for (const t of Object.values(out)) t.dispose();
-      if (logits.length !== e.width * e.height) {
-        throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values for a ${e.width}x${e.height} image.`);
+      if (logits.length !== ms.width * ms.height) {
+        throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
       }
-      const mask = maskFromLogits(logits);
-      live = { generation: req.generation, imageId: req.imageId, mask, width: e.width, height: e.height, score };
-      const { area, bbox } = maskAreaAndBbox(mask, e.width, e.height);
-      const overlay = toBitmap(maskOverlayRgba(mask, e.width, e.height, rgbFromHex(req.color), 110, overlayScale(e.width, e.height)));
+      const l: Live = {
+        generation: req.generation,
+        imageId: req.imageId,
+        logits,
+        modelSize: ms,
+        width: e.width,
+        height: e.height,
+        score,
+        full: null,
+      };
+      live = l;
+      const rgb = rgbFromHex(req.color);
+      const k = overlayScale(e.width, e.height);
+      let overlay: ImageBitmap;
+      let stats: { area: number; bbox: [number, number, number, number]; approximate: boolean };
+      if (k === 1) {
+        const full = fullMask(l);
+        overlay = toBitmap(maskOverlayRgba(full.mask, e.width, e.height, rgb, 110));
+        stats = { area: full.area, bbox: full.bbox, approximate: false };
+      } else {
+        // a large image: the overlay is made at its own (smaller) size straight from the logits, so the
+        // click is answered without building the full-size mask; area and box are estimated from it
+        const ow = Math.ceil(e.width * k);
+        const oh = Math.ceil(e.height * k);
+        const small = maskFromLowResLogits(logits, ms, { width: ow, height: oh });
+        overlay = toBitmap(maskOverlayRgba(small.mask, ow, oh, rgb, 110));
+        const sx = e.width / ow;
+        const sy = e.height / oh;
+        const [bx, by, bw, bh] = small.bbox;
+        stats = {
+          area: Math.round(small.area * sx * sy),
+          bbox: [Math.round(bx * sx), Math.round(by * sy), Math.round(bw * sx), Math.round(bh * sy)],
+          approximate: true,
+        };
+      }
       const result: DecodeResult = {
         generation: req.generation,
         imageId: req.imageId,
         score,
-        area,
-        bbox,
+        ...stats,
         overlay,
         decodeMs,
         totalMs: performance.now() - t0,
@@ -107,8 +157,8 @@ const api: DecoderApi = {
   /** COCO RLE of the live mask of `generation`, or null if a newer mask replaced it. */
   liveMaskRle(generation: number): LiveMaskData | null {
     if (!live || live.generation !== generation) return null;
-    const { area, bbox } = maskAreaAndBbox(live.mask, live.width, live.height);
-    return { rle: rleFromMask(live.mask, live.width, live.height), area, bbox, score: live.score };
+    const { mask, area, bbox } = fullMask(live);
+    return { rle: rleFromMask(mask, live.width, live.height), area, bbox, score: live.score };
   },
 
   clearLive(): void {

@@ -13,11 +13,11 @@ let ortPromise: Promise<Ort> | null = null;
  * origin, so the thread pool's workers load them too instead of re-loading this worker's chunk.
  */
 export function loadOrt(opts: RuntimeOptions): Promise<Ort> {
-  ortPromise ??= import('onnxruntime-web').then((ort) => {
-    ort.env.wasm.wasmPaths = {
-      mjs: `${opts.ortBase}ort-wasm-simd-threaded.jsep.mjs`,
-      wasm: `${opts.ortBase}ort-wasm-simd-threaded.jsep.wasm`,
-    };
+  // the WebGPU build carries the JSEP runtime; the plain WASM build is smaller and used without a GPU
+  const load = opts.backend === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');
+  const runtime = opts.backend === 'webgpu' ? 'ort-wasm-simd-threaded.jsep' : 'ort-wasm-simd-threaded';
+  ortPromise ??= load.then((ort) => {
+    ort.env.wasm.wasmPaths = { mjs: `${opts.ortBase}${runtime}.mjs`, wasm: `${opts.ortBase}${runtime}.wasm` };
     ort.env.wasm.numThreads = opts.numThreads;
     // proxy mode detaches input buffers, which breaks re-used embedding tensors
     ort.env.wasm.proxy = false;

@@ -42,8 +42,10 @@ export interface DecodeResult {
   generation: number;
   imageId: number;
   score: number;
+  /** pixel count and box of the mask; estimated from the overlay on large images (`approximate`) */
   area: number;
   bbox: [number, number, number, number];
+  approximate: boolean;
   overlay: ImageBitmap;
   decodeMs: number;
   totalMs: number;

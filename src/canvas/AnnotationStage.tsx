@@ -3,7 +3,7 @@ import { Circle, Group, Image as KImage, Layer, Line, Rect, Stage } from 'react-
 import { fitView, screenToImage, zoomViewAt, clampToImage, type Point, type ViewTransform } from '../core/geometry.ts';
 import { normalizeBox, type BoxPrompt } from '../core/sam/prompts.ts';
 import { overlays } from '../inference/overlays.ts';
-import { imageBitmap } from '../io/images.ts';
+import { imageBitmap, imagePreview } from '../io/images.ts';
 import { engine, useStore } from '../state/store.ts';
 import { viewport } from './viewport.ts';
 
@@ -62,8 +62,7 @@ export function AnnotationStage() {
   const image = useStore((s) => s.project.images.find((im) => im.id === s.currentImageId) ?? null);
   const prompts = useStore((s) => s.prompts);
   const tool = useStore((s) => s.tool);
-  const [loaded, setLoaded] = useState<{ id: number; bitmap: ImageBitmap } | null>(null);
-  const bitmap = loaded && loaded.id === imageId ? loaded.bitmap : null;
+  const [loaded, setLoaded] = useState<{ id: number; full: ImageBitmap | null; preview: ImageBitmap } | null>(null);
   // the view fits the image until the user zooms or pans; a new image or a resize fits again
   const imgW = image?.width ?? 0;
   const imgH = image?.height ?? 0;
@@ -78,6 +77,10 @@ export function AnnotationStage() {
       const base = old?.key === fitKey ? old.view : view;
       return { key: fitKey, view: typeof v === 'function' ? v(base) : v };
     });
+  // a large photo is drawn from a downscaled copy until the zoom shows more pixels than the copy has
+  const mine = loaded && loaded.id === imageId ? loaded : null;
+  const needFull = mine !== null && view.scale * Math.max(imgW, imgH) > Math.max(mine.preview.width, mine.preview.height);
+  const bitmap = mine ? (needFull && mine.full ? mine.full : mine.preview) : null;
   const [draft, setDraft] = useState<BoxPrompt | null>(null);
   const [spaceDown, setSpaceDown] = useState(false);
   const gesture = useRef<{
@@ -90,6 +93,18 @@ export function AnnotationStage() {
   } | null>(null);
   useSyncExternalStore(overlays.subscribe, overlays.getVersion);
   const live = overlays.getLive();
+  const liveGeneration = live?.generation;
+  useEffect(() => {
+    if (liveGeneration === undefined) return;
+    // Konva draws the layer in the next animation frame: measure prompt -> mask on screen
+    const id = requestAnimationFrame(() => {
+      const start = `prompt:${liveGeneration}`;
+      if (performance.getEntriesByName(start, 'mark').length === 0) return;
+      performance.measure('click-to-mask', { start, detail: { generation: liveGeneration } });
+      performance.clearMarks(start);
+    });
+    return () => cancelAnimationFrame(id);
+  }, [liveGeneration]);
   const annotationOverlays = useAnnotationOverlays(imageId);
 
   useEffect(() => {
@@ -102,14 +117,26 @@ export function AnnotationStage() {
   useEffect(() => {
     let alive = true;
     if (imageId === null) return;
-    imageBitmap(imageId).then(
-      (b) => alive && setLoaded({ id: imageId, bitmap: b }),
+    imagePreview(imageId).then(
+      (preview) => alive && setLoaded((old) => (old?.id === imageId ? old : { id: imageId, full: null, preview })),
       () => undefined,
     );
     return () => {
       alive = false;
     };
   }, [imageId]);
+
+  useEffect(() => {
+    if (!needFull || imageId === null || mine?.full) return;
+    let alive = true;
+    imageBitmap(imageId).then(
+      (full) => alive && setLoaded((old) => (old && old.id === imageId ? { ...old, full } : old)),
+      () => undefined,
+    );
+    return () => {
+      alive = false;
+    };
+  }, [needFull, imageId, mine?.full]);
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
@@ -201,10 +228,17 @@ export function AnnotationStage() {
       onContextMenu={(e) => e.preventDefault()}
     >
       <Stage width={size.width} height={size.height} listening={false}>
+        {/* separate layers (canvases): a new mask or prompt never redraws the photo */}
+        <Layer listening={false}>
+          {image && bitmap && (
+            <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
+              <KImage image={bitmap} width={image.width} height={image.height} imageSmoothingEnabled={view.scale < 2} />
+            </Group>
+          )}
+        </Layer>
         <Layer listening={false}>
           {image && (
             <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
-              {bitmap && <KImage image={bitmap} width={image.width} height={image.height} imageSmoothingEnabled={view.scale < 2} />}
               {annotationOverlays.map(
                 (o) =>
                   o.bitmap && (
@@ -214,6 +248,12 @@ export function AnnotationStage() {
               {live && live.imageId === image.id && (
                 <KImage image={live.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
               )}
+            </Group>
+          )}
+        </Layer>
+        <Layer listening={false}>
+          {image && (
+            <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
               {nb && (
                 <Rect
                   x={nb.x0}

@@ -3,8 +3,8 @@ import * as ort from 'onnxruntime-node';
 import { defaultManifest, checkModelSignature, checkEmbeddingShape, type ModelManifest } from '../core/sam/manifest.ts';
 import { encoderInputFromRgba } from '../core/sam/preprocess.ts';
 import { decoderPromptFeeds, type Prompts } from '../core/sam/prompts.ts';
-import { maskFromLogits } from '../core/sam/postprocess.ts';
-import type { Size } from '../core/geometry.ts';
+import { maskFromLogits, maskFromLowResLogits } from '../core/sam/postprocess.ts';
+import { resizeLongestSideShape, type Size } from '../core/geometry.ts';
 import type { RgbaImage } from './image.ts';
 
 /** The bundled model's files as installed in node_modules. */
@@ -38,20 +38,31 @@ export class NodeSam {
     return t.data as Float32Array;
   }
 
-  /** Binary mask (row-major, image px) and predicted IoU for prompts on an embedded image. */
-  async decode(embedding: Float32Array, image: Size, prompts: Prompts): Promise<{ mask: Uint8Array; score: number }> {
+  /**
+   * Binary mask (row-major, image px) and predicted IoU for prompts on an embedded image.
+   * `upscale`: 'model' lets the ONNX model resize the mask to the image size (the reference path);
+   * 'core' asks it for the model-space size and resizes with {@link maskFromLowResLogits}, as the app does.
+   */
+  async decode(
+    embedding: Float32Array,
+    image: Size,
+    prompts: Prompts,
+    upscale: 'model' | 'core' = 'model',
+  ): Promise<{ mask: Uint8Array; score: number }> {
     const s = this.manifest.normalization.inputSize;
     const f = decoderPromptFeeds(prompts, image, s);
+    const size = upscale === 'model' ? image : resizeLongestSideShape(image, s);
     const out = await this.decoder.run({
       image_embeddings: new ort.Tensor('float32', embedding, this.manifest.embeddingShape),
       point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
       point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
       mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
       has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
-      orig_im_size: new ort.Tensor('float32', new Float32Array([image.height, image.width]), [2]),
+      orig_im_size: new ort.Tensor('float32', new Float32Array([size.height, size.width]), [2]),
     });
-    const masks = out['masks']!;
+    const logits = out['masks']!.data as Float32Array;
     const score = (out['iou_predictions']!.data as Float32Array)[0] ?? 0;
-    return { mask: maskFromLogits(masks.data as Float32Array), score };
+    if (upscale === 'model') return { mask: maskFromLogits(logits), score };
+    return { mask: maskFromLowResLogits(logits, size, image).mask, score };
   }
 }

@@ -16,9 +16,9 @@ interface GpuAdapterLike {
  * WebGPU when a real (hardware, non-fallback) adapter exists; otherwise WASM with as many threads as
  * the machine has cores (max 4), or 1 when the page is not cross-origin isolated.
  */
-export async function chooseBackend(preferred: 'auto' | BackendName = 'auto'): Promise<BackendChoice> {
+export async function chooseBackend(preferred: 'auto' | BackendName = 'auto', threads?: number): Promise<BackendChoice> {
   const cores = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
-  const numThreads = self.crossOriginIsolated ? cores : 1;
+  const numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(cores, threads ?? cores)) : 1;
   const threadNote = self.crossOriginIsolated
     ? `${numThreads} thread${numThreads > 1 ? 's' : ''}`
     : '1 thread (page is not cross-origin isolated, so WASM threads are off)';

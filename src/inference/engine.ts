@@ -72,10 +72,10 @@ export class InferenceEngine {
     return this.choice;
   }
 
-  async start(manifest: ModelManifest, preferred: 'auto' | 'wasm' | 'webgpu' = 'auto'): Promise<void> {
+  async start(manifest: ModelManifest, preferred: 'auto' | 'wasm' | 'webgpu' = 'auto', threads?: number): Promise<void> {
     this.manifest = manifest;
     try {
-      this.choice = await chooseBackend(preferred);
+      this.choice = await chooseBackend(preferred, threads);
       const decoderWorker = new Worker(new URL('../../workers/decoder.worker.ts', import.meta.url), {
         type: 'module',
         name: 'sam-decoder',
@@ -137,6 +137,9 @@ export class InferenceEngine {
 
   /** The shown image and the one to encode ahead of time. */
   show(current: number | null, next: number | null): void {
+    // a newly shown image is looked at before it is clicked: count that as activity, so the next
+    // image is not encoded right away only to be stopped by the first click
+    if (current !== this.current) this.lastInteraction = performance.now();
     this.current = current;
     this.next = next;
     this.pump();

@@ -34,6 +34,40 @@ export function imageBitmap(id: number): Promise<ImageBitmap> {
   return p;
 }
 
+/** Longest side of the downscaled copy drawn while the view is zoomed out. */
+export const PREVIEW_LONGEST_SIDE = 2048;
+const previews = new Map<number, Promise<ImageBitmap>>();
+
+/**
+ * A copy of the image no larger than {@link PREVIEW_LONGEST_SIDE}, decoded and scaled by the browser
+ * off the main thread; small images are returned at full size.
+ */
+export function imagePreview(id: number): Promise<ImageBitmap> {
+  const cached = previews.get(id);
+  if (cached) return cached;
+  const src = blobs.get(id);
+  if (!src) return Promise.reject(new Error(`image ${id} has no file`));
+  const p = createImageBitmap(src.blob).then(async (full) => {
+    const longest = Math.max(full.width, full.height);
+    if (longest <= PREVIEW_LONGEST_SIDE) return full;
+    const k = PREVIEW_LONGEST_SIDE / longest;
+    const small = await createImageBitmap(full, {
+      resizeWidth: Math.round(full.width * k),
+      resizeHeight: Math.round(full.height * k),
+      resizeQuality: 'high',
+    });
+    full.close();
+    return small;
+  });
+  previews.set(id, p);
+  while (previews.size > 16) {
+    const [oldest, old] = previews.entries().next().value as [number, Promise<ImageBitmap>];
+    previews.delete(oldest);
+    void old.then((b) => b.close()).catch(() => undefined);
+  }
+  return p;
+}
+
 /** Validates a file and reads its size; throws an AppError naming the file. */
 export async function probeImageFile(file: Blob, name: string): Promise<{ width: number; height: number }> {
   checkImageFile(name, file.size, file.type);

@@ -22,6 +22,8 @@ export interface LiveMask {
   score: number;
   area: number;
   bbox: [number, number, number, number];
+  /** area and bbox estimated (large image); exact values come with the accepted annotation */
+  approximate: boolean;
   decodeMs: number;
 }
 
@@ -71,6 +73,13 @@ export interface StoreState {
 }
 
 let notificationId = 0;
+/** image additions being validated; `whenImagesAdded` waits for them */
+const addsInFlight = new Set<Promise<unknown>>();
+
+/** Resolves once every image addition under way has finished (files validated, the first shown). */
+export async function whenImagesAdded(): Promise<void> {
+  while (addsInFlight.size > 0) await Promise.allSettled([...addsInFlight]);
+}
 
 export const engine = new InferenceEngine((id) => imageBlob(id), {
   onModelProgress: ({ loaded, total }) => useStore.setState((s) => ({ model: { ...s.model, status: 'loading', loaded, total } })),
@@ -112,7 +121,6 @@ export const useStore = create<StoreState>()((set, get) => {
       return;
     }
     set({ decoding: true });
-    performance.mark(`decode-request-${generation}`);
     engine.decode(imageId, generation, s.prompts, categoryColor(s, s.currentCategoryId)).then(
       (r) => {
         if (!r) return;
@@ -122,7 +130,15 @@ export const useStore = create<StoreState>()((set, get) => {
         }
         overlays.setLive({ imageId: r.imageId, generation: r.generation, bitmap: r.overlay });
         set({
-          live: { imageId: r.imageId, generation: r.generation, score: r.score, area: r.area, bbox: r.bbox, decodeMs: r.decodeMs },
+          live: {
+            imageId: r.imageId,
+            generation: r.generation,
+            score: r.score,
+            area: r.area,
+            bbox: r.bbox,
+            approximate: r.approximate,
+            decodeMs: r.decodeMs,
+          },
           decoding: false,
         });
       },
@@ -136,6 +152,27 @@ export const useStore = create<StoreState>()((set, get) => {
         );
       },
     );
+  };
+
+  /** Validates and adds images one by one; bad files are reported and skipped. */
+  const addImagesNow = async (items: readonly { blob: Blob; name: string }[], show: 'first' | 'if-none'): Promise<number[]> => {
+    const added: number[] = [];
+    for (const { blob, name } of items) {
+      try {
+        const { width, height } = await probeImageFile(blob, name);
+        const id = nextId(get().project.images);
+        registerImageBlob(id, blob, name);
+        set((s) => ({ project: { ...s.project, images: [...s.project.images, { id, fileName: name, width, height }] } }));
+        added.push(id);
+      } catch (e) {
+        const err = appErrorFromUnknown(e);
+        get().notify('error', err.message, err.hint);
+      }
+    }
+    const first = added[0];
+    if (first !== undefined && (show === 'first' || get().currentImageId === null)) get().showImage(first);
+    else engine.show(get().currentImageId, neighbours(get(), get().currentImageId));
+    return added;
   };
 
   const resetPrompts = (): Partial<StoreState> => {
@@ -165,23 +202,13 @@ export const useStore = create<StoreState>()((set, get) => {
     },
 
     async addImageBlobs(items, show = 'first') {
-      const added: number[] = [];
-      for (const { blob, name } of items) {
-        try {
-          const { width, height } = await probeImageFile(blob, name);
-          const id = nextId(get().project.images);
-          registerImageBlob(id, blob, name);
-          set((s) => ({ project: { ...s.project, images: [...s.project.images, { id, fileName: name, width, height }] } }));
-          added.push(id);
-        } catch (e) {
-          const err = appErrorFromUnknown(e);
-          get().notify('error', err.message, err.hint);
-        }
+      const run = addImagesNow(items, show);
+      addsInFlight.add(run);
+      try {
+        return await run;
+      } finally {
+        addsInFlight.delete(run);
       }
-      const first = added[0];
-      if (first !== undefined && (show === 'first' || get().currentImageId === null)) get().showImage(first);
-      else engine.show(get().currentImageId, neighbours(get(), get().currentImageId));
-      return added;
     },
 
     showImage(id) {
@@ -203,18 +230,18 @@ export const useStore = create<StoreState>()((set, get) => {
     },
 
     addPoint(x, y, positive) {
-      performance.mark('click');
       set((s) => ({
         prompts: { ...s.prompts, points: [...s.prompts.points, { x, y, positive }] },
         generation: s.generation + 1,
         lastClickAt: performance.now(),
       }));
+      performance.mark(`prompt:${get().generation}`);
       requestDecode();
     },
 
     setBox(b) {
-      performance.mark('click');
       set((s) => ({ prompts: { ...s.prompts, box: b }, generation: s.generation + 1, lastClickAt: performance.now() }));
+      performance.mark(`prompt:${get().generation}`);
       requestDecode();
     },
 
@@ -316,7 +343,7 @@ export const useStore = create<StoreState>()((set, get) => {
 
 /**
  * Starts the model; errors are shown by the engine's events. `?encoder=URL&decoder=URL` points the app
- * at other SAM ONNX files, `?backend=wasm|webgpu` forces a backend.
+ * at other SAM ONNX files, `?backend=wasm|webgpu` forces a backend, `?threads=N` caps the WASM threads.
  */
 export function startModel(search = location.search): void {
   useStore.setState((s) => ({ model: { ...s.model, status: 'loading' } }));
@@ -328,5 +355,6 @@ export function startModel(search = location.search): void {
   if (decoder) manifest.decoderUrl = new URL(decoder, document.baseURI).href;
   if (encoder || decoder) manifest.id = 'custom';
   const b = q.get('backend');
-  engine.start(manifest, b === 'wasm' || b === 'webgpu' ? b : 'auto').catch(() => undefined);
+  const threads = Number(q.get('threads')) || undefined;
+  engine.start(manifest, b === 'wasm' || b === 'webgpu' ? b : 'auto', threads).catch(() => undefined);
 }

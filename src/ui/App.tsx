@@ -212,7 +212,8 @@ function LiveInfo() {
       <h2>Current mask</h2>
       {live ? (
         <p>
-          predicted IoU <b data-testid="live-score">{live.score.toFixed(3)}</b> · {live.area} px · decoded in {live.decodeMs.toFixed(0)} ms
+          predicted IoU <b data-testid="live-score">{live.score.toFixed(3)}</b> · {live.approximate ? '≈' : ''}
+          {live.area} px · decoded in {live.decodeMs.toFixed(0)} ms
         </p>
       ) : (
         <p className="muted">Click on an object (or drag a box with B).</p>

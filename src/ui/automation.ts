@@ -2,11 +2,14 @@ import { projectToCoco, type CocoDataset } from '../core/coco/export.ts';
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
-import { engine, useStore } from '../state/store.ts';
+import { engine, useStore, whenImagesAdded } from '../state/store.ts';
 
 /** The automation contract (see README): stable entry points for tests and scripts. */
 export interface AnnotatorApi {
-  /** Resolves when the shown image's embedding and the decoder are ready; rejects with the error if not. */
+  /**
+   * Resolves when the shown image's embedding and the decoder are ready; rejects with the error if not.
+   * Images being added (e.g. just given to the file input) are waited for first.
+   */
   ready(): Promise<void>;
   /** Page client coordinates of image pixel (x, y) at the current zoom and pan. */
   imageToClient(x: number, y: number): { x: number; y: number };
@@ -38,7 +41,10 @@ export function installAutomation(): void {
             }
           });
         });
-      return wait().then((id) => engine.whenReady(id));
+      // files just given to the input are still being validated: wait for them to be shown
+      return whenImagesAdded()
+        .then(wait)
+        .then((id) => engine.whenReady(id));
     },
     imageToClient: (x, y) => imageToClient({ x, y }),
     getProject: () => JSON.parse(JSON.stringify(useStore.getState().project)) as Project,

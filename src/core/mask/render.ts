@@ -42,7 +42,7 @@ export function rgbFromHex(hex: string): [number, number, number] {
 }
 
 /** Largest scale <= 1 such that the overlay has at most `maxPixels` pixels. */
-export function overlayScale(width: number, height: number, maxPixels = 16_777_216): number {
+export function overlayScale(width: number, height: number, maxPixels = 4_194_304): number {
   const n = width * height;
   return n <= maxPixels ? 1 : Math.sqrt(maxPixels / n);
 }
