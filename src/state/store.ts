@@ -76,6 +76,13 @@ let notificationId = 0;
 /** image additions being validated; `whenImagesAdded` waits for them */
 const addsInFlight = new Set<Promise<unknown>>();
 
+const acceptsInFlight = new Set<Promise<unknown>>();
+
+/** Resolves once every accept under way has made its annotation (or given up). */
+export async function whenAccepted(): Promise<void> {
+  while (acceptsInFlight.size > 0) await Promise.allSettled([...acceptsInFlight]);
+}
+
 /** Resolves once every image addition under way has finished (files validated, the first shown). */
 export async function whenImagesAdded(): Promise<void> {
   while (addsInFlight.size > 0) await Promise.allSettled([...addsInFlight]);
@@ -175,6 +182,43 @@ export const useStore = create<StoreState>()((set, get) => {
     return added;
   };
 
+  /** Turns the live mask into an annotation of the current category. */
+  const acceptNow = async (): Promise<Annotation | null> => {
+    await engine.settled();
+    const s = get();
+    const live = s.live;
+    if (!live || live.generation !== s.generation || s.currentImageId === null) {
+      if (hasPrompt(s.prompts))
+        s.notify('warning', 'The mask is not ready yet; nothing was accepted.', 'Wait for the mask to appear, then press Enter.');
+      return null;
+    }
+    const m = await engine.liveMaskRle(live.generation);
+    if (!m || get().generation !== live.generation) return null;
+    if (m.area === 0) {
+      s.notify('warning', 'The mask is empty; nothing was accepted.', 'Add a foreground point on the object or draw a box around it.');
+      return null;
+    }
+    const cur = get();
+    const ann: Annotation = {
+      id: nextId(cur.project.annotations),
+      imageId: live.imageId,
+      categoryId: cur.currentCategoryId,
+      segmentation: m.rle,
+      area: m.area,
+      bbox: m.bbox,
+      score: m.score,
+      prompts: cur.prompts,
+      source: promptSource(cur.prompts),
+      createdAt: Date.now(),
+    };
+    set((st) => ({
+      ...resetPrompts(),
+      project: { ...st.project, annotations: [...st.project.annotations, ann] },
+      selectedAnnotationId: null,
+    }));
+    return ann;
+  };
+
   const resetPrompts = (): Partial<StoreState> => {
     const generation = get().generation + 1;
     engine.invalidate(generation);
@@ -249,40 +293,11 @@ export const useStore = create<StoreState>()((set, get) => {
       set(resetPrompts());
     },
 
-    async accept() {
-      await engine.settled();
-      const s = get();
-      const live = s.live;
-      if (!live || live.generation !== s.generation || s.currentImageId === null) {
-        if (hasPrompt(s.prompts))
-          s.notify('warning', 'The mask is not ready yet; nothing was accepted.', 'Wait for the mask to appear, then press Enter.');
-        return null;
-      }
-      const m = await engine.liveMaskRle(live.generation);
-      if (!m || get().generation !== live.generation) return null;
-      if (m.area === 0) {
-        s.notify('warning', 'The mask is empty; nothing was accepted.', 'Add a foreground point on the object or draw a box around it.');
-        return null;
-      }
-      const cur = get();
-      const ann: Annotation = {
-        id: nextId(cur.project.annotations),
-        imageId: live.imageId,
-        categoryId: cur.currentCategoryId,
-        segmentation: m.rle,
-        area: m.area,
-        bbox: m.bbox,
-        score: m.score,
-        prompts: cur.prompts,
-        source: promptSource(cur.prompts),
-        createdAt: Date.now(),
-      };
-      set((st) => ({
-        ...resetPrompts(),
-        project: { ...st.project, annotations: [...st.project.annotations, ann] },
-        selectedAnnotationId: null,
-      }));
-      return ann;
+    accept() {
+      const run = acceptNow();
+      acceptsInFlight.add(run);
+      void run.finally(() => acceptsInFlight.delete(run));
+      return run;
     },
 
     deleteAnnotation(id) {

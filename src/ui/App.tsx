@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
 import { projectToCoco } from '../core/coco/export.ts';
-import { useStore } from '../state/store.ts';
+import { useStore, whenAccepted } from '../state/store.ts';
 import { downloadJson } from './download.ts';
 import { KEY_MAP, useKeyboard } from './keyboard.ts';
 
@@ -43,7 +43,9 @@ function Toolbar() {
   useEffect(() => {
     folderRef.current?.setAttribute('webkitdirectory', '');
   }, []);
-  const exportCoco = () => {
+  const exportCoco = async () => {
+    // an Enter just before the click is part of the export
+    await whenAccepted();
     const project = useStore.getState().project;
     downloadJson(projectToCoco(project), `${project.name.replace(/[^\w.-]+/g, '_') || 'project'}.coco.json`);
   };
@@ -91,7 +93,7 @@ function Toolbar() {
         Discard <kbd>Esc</kbd>
       </button>
       <span className="sep" />
-      <button onClick={exportCoco}>Export COCO</button>
+      <button onClick={() => void exportCoco()}>Export COCO</button>
       <ModelStatus />
     </header>
   );
