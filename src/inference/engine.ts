@@ -45,6 +45,7 @@ export class InferenceEngine {
   private decoder: Comlink.Remote<DecoderApi> | null = null;
   private decoderReady: Promise<void> | null = null;
   private readonly status = new Map<number, EmbeddingStatus>();
+  private readonly errors = new Map<number, AppErrorData>();
   private job: EncodeJob | null = null;
   private current: number | null = null;
   private next: number | null = null;
@@ -81,6 +82,7 @@ export class InferenceEngine {
         name: 'sam-decoder',
       });
       this.decoderWorker = decoderWorker;
+      decoderWorker.addEventListener('error', (e) => this.workerFailed('decoder', e));
       this.decoder = Comlink.wrap<DecoderApi>(decoderWorker);
       this.decoderReady = this.decoder.init(
         manifest,
@@ -116,6 +118,7 @@ export class InferenceEngine {
     const reportProgress = !this.modelReady;
     if (!this.manifest) throw new Error('engine not started');
     const worker = new Worker(new URL('../../workers/encoder.worker.ts', import.meta.url), { type: 'module', name: 'sam-encoder' });
+    worker.addEventListener('error', (e) => this.workerFailed('encoder', e));
     const api = Comlink.wrap<EncoderApi>(worker);
     const ready = api.init(
       this.manifest,
@@ -126,12 +129,25 @@ export class InferenceEngine {
     return { worker, api, ready };
   }
 
+  /** A worker that failed to start or crashed (e.g. out of memory) would leave every call hanging. */
+  private workerFailed(which: 'encoder' | 'decoder', e: ErrorEvent): void {
+    e.preventDefault();
+    const err: AppErrorData = {
+      code: 'MODEL_LOAD',
+      message: `The ${which} worker stopped: ${e.message || 'it could not be started or ran out of memory'}.`,
+      hint: 'Reload the page; with very large images, close other tabs to free memory.',
+    };
+    this.modelError ??= err;
+    this.events.onModelError(err);
+  }
+
   embeddingStatus(imageId: number): EmbeddingStatus {
     return this.status.get(imageId) ?? 'pending';
   }
 
   private setStatus(imageId: number, s: EmbeddingStatus, err?: AppErrorData): void {
     this.status.set(imageId, s);
+    if (err) this.errors.set(imageId, err);
     this.events.onEmbeddingStatus(imageId, s, err);
   }
 
@@ -204,6 +220,7 @@ export class InferenceEngine {
       if (job.cancelled) return;
       const r = await enc.api.encode(src.blob, src.name);
       if (job.cancelled) return;
+      await this.decoderReady;
       await this.decoder!.setEmbedding(imageId, Comlink.transfer(r.embedding, [r.embedding.buffer]), r.width, r.height);
       this.setStatus(imageId, 'ready');
       this.events.onEncoded?.(imageId, r.ms, imageId !== this.current);
@@ -235,7 +252,10 @@ export class InferenceEngine {
       const check = () => {
         if (this.modelError) return reject(new Error(`${this.modelError.message} ${this.modelError.hint}`.trim()));
         const s = this.status.get(imageId);
-        if (s === 'error') return reject(new Error(`Image ${imageId} could not be encoded.`));
+        if (s === 'error') {
+          const e = this.errors.get(imageId);
+          return reject(new Error(e ? `${e.message} ${e.hint}`.trim() : `Image ${imageId} could not be encoded.`));
+        }
         if (s === 'ready' && this.choice && this.decoder) return resolve();
         setTimeout(check, 50);
       };
@@ -264,8 +284,10 @@ export class InferenceEngine {
     const p = this.pendingDecode;
     if (!p || !this.decoder) return;
     this.pendingDecode = null;
-    this.decodeInFlight = this.decoder
-      .decode(p.req)
+    const decoder = this.decoder;
+    // a click made while the image is still being encoded is answered as soon as it is ready
+    this.decodeInFlight = this.whenReady(p.req.imageId)
+      .then(() => decoder.decode(p.req))
       .then(
         (r) => {
           if (r.generation < this.latestGeneration) {
