@@ -80,3 +80,23 @@ test('wheel zooms at the cursor and imageToClient follows zoom and pan', async (
   const prompts = (await page.evaluate(() => document.querySelector('[data-testid=live-info]')?.textContent)) ?? '';
   expect(prompts).toContain('1 fg');
 });
+
+test('open a folder: its images are added (with their relative paths), other files skipped', async ({ page }) => {
+  const { mkdtempSync, copyFileSync, writeFileSync, mkdirSync } = await import('node:fs');
+  const { join, resolve } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const root = mkdtempSync(join(tmpdir(), 'folder-'));
+  const dir = join(root, 'shoot1');
+  mkdirSync(dir);
+  copyFileSync(resolve(import.meta.dirname, '../public/samples/coffee.png'), join(dir, 'a_coffee.png'));
+  copyFileSync(resolve(import.meta.dirname, '../public/samples/rocket.jpg'), join(dir, 'b_rocket.jpg'));
+  writeFileSync(join(dir, 'notes.txt'), 'not an image');
+  await gotoApp(page);
+  await page.getByTestId('folder-input').setInputFiles(dir);
+  await ready(page);
+  const cur = await currentImage(page);
+  expect(cur?.fileName).toBe('shoot1/a_coffee.png');
+  const names = (await project<Project>(page)).images.map((i) => i.fileName);
+  expect(names).toContain('shoot1/b_rocket.jpg');
+  expect(names.some((n) => n.includes('notes'))).toBe(false);
+});

@@ -3,6 +3,7 @@ import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
 import { projectToCoco } from '../core/coco/export.ts';
 import { useStore, whenAccepted } from '../state/store.ts';
 import { downloadJson } from './download.ts';
+import { fileDisplayName } from '../io/images.ts';
 import { KEY_MAP, useKeyboard } from './keyboard.ts';
 
 function formatMb(bytes: number): string {
@@ -73,7 +74,10 @@ function Toolbar() {
           multiple
           data-testid="folder-input"
           onChange={(e) => {
-            const files = [...(e.currentTarget.files ?? [])].filter((f) => f.type.startsWith('image/'));
+            // a folder's images in natural path order (img2 before img10); other files are skipped silently
+            const files = [...(e.currentTarget.files ?? [])]
+              .filter((f) => f.type.startsWith('image/'))
+              .sort((a, b) => fileDisplayName(a).localeCompare(fileDisplayName(b), undefined, { numeric: true }));
             e.currentTarget.value = '';
             void addFiles(files);
           }}
