@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromRle, rleArea } from '../src/core/mask/rle.ts';
+import type { CocoRle } from '../src/core/mask/rle.ts';
 import type { CocoDataset } from '../src/core/coco/export.ts';
 import type { Project } from '../src/core/project/types.ts';
 import { clientOf, currentImage, gotoApp, liveMask, openImages, project, ready, referenceMask, SAMPLES } from './helpers.ts';
@@ -42,14 +43,16 @@ test('a foreground point on the cat gives the same mask as onnxruntime-node; acc
   const coco = JSON.parse(readFileSync(await download.path(), 'utf8')) as CocoDataset;
   expect(coco.annotations).toHaveLength(1);
   const ann = coco.annotations[0]!;
+  expect(Array.isArray(ann.segmentation)).toBe(false);
+  const seg = ann.segmentation as CocoRle;
   const img = coco.images.find((im) => im.id === ann.image_id)!;
   expect(img).toEqual({ id: shown!.id, file_name: 'chelsea.png', width: 451, height: 300 });
   expect(ann.iscrowd).toBe(0);
   expect(coco.categories.find((c) => c.id === ann.category_id)?.name).toBe('object');
-  expect(typeof ann.segmentation.counts).toBe('string');
-  const exported = maskFromRle(ann.segmentation);
+  expect(typeof seg.counts).toBe('string');
+  const exported = maskFromRle(seg);
   expect(maskIou(exported, browserMask)).toBe(1);
-  expect(ann.area).toBe(rleArea(ann.segmentation));
+  expect(ann.area).toBe(rleArea(seg));
   expect(maskIou(exported, ref.mask)).toBeGreaterThanOrEqual(0.95);
 });
 

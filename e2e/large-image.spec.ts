@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { readRgbaImage } from '../src/cli/image.ts';
+import type { CocoRle } from '../src/core/mask/rle.ts';
 import type { CocoDataset } from '../src/core/coco/export.ts';
 import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromRle, rleArea, rleBbox } from '../src/core/mask/rle.ts';
@@ -56,10 +57,12 @@ test('a 6000x4000 photo: point and box masks match onnxruntime-node, the accepte
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export COCO' }).click()]);
   const coco = JSON.parse(readFileSync(await download.path(), 'utf8')) as CocoDataset;
   const ann = coco.annotations.at(-1)!;
-  expect(ann.segmentation.size).toEqual([H, W]);
-  expect(maskIou(maskFromRle(ann.segmentation), mask)).toBe(1);
-  expect(ann.area).toBe(rleArea(ann.segmentation));
-  expect(ann.bbox).toEqual(rleBbox(ann.segmentation));
+  expect(Array.isArray(ann.segmentation)).toBe(false);
+  const seg = ann.segmentation as CocoRle;
+  expect(seg.size).toEqual([H, W]);
+  expect(maskIou(maskFromRle(seg), mask)).toBe(1);
+  expect(ann.area).toBe(rleArea(seg));
+  expect(ann.bbox).toEqual(rleBbox(seg));
 
   // a box around the rocket
   const box = { x0: 300 * sx, y0: 120 * sy, x1: 345 * sx, y1: 410 * sy };

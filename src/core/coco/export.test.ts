@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rleFromMask, maskFromRle } from '../mask/rle.ts';
+import { rleFromMask, maskFromRle, type CocoRle } from '../mask/rle.ts';
 import { emptyProject, type Project } from '../project/types.ts';
 import { projectToCoco } from './export.ts';
 
@@ -25,14 +25,15 @@ describe('projectToCoco', () => {
         },
       ],
     };
-    const coco = projectToCoco(p, new Date(0));
+    const coco = projectToCoco(p, {}, new Date(0));
     expect(coco.images).toEqual([{ id: 7, file_name: 'dir/a.png', width: 4, height: 3 }]);
     expect(coco.categories).toEqual([{ id: 1, name: 'object', supercategory: '' }]);
     expect(coco.annotations).toHaveLength(1);
     const a = coco.annotations[0]!;
+    const seg = a.segmentation as CocoRle;
     expect(a).toMatchObject({ id: 1, image_id: 7, category_id: 1, area: 2, bbox: [1, 1, 2, 1], iscrowd: 0, score: 0.9 });
-    expect(a.segmentation.size).toEqual([3, 4]);
-    expect([...maskFromRle(a.segmentation)]).toEqual([...mask]);
+    expect(seg.size).toEqual([3, 4]);
+    expect([...maskFromRle(seg)]).toEqual([...mask]);
     expect(a.attributes['source']).toBe('points');
     // plain JSON, nothing shared with the project
     expect(JSON.parse(JSON.stringify(coco))).toEqual(coco);

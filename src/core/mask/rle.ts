@@ -49,10 +49,14 @@ export function maskFromRleCounts(counts: ArrayLike<number>, width: number, heig
     if (!Number.isInteger(c) || c < 0) throw new RangeError(`RLE count ${i} is ${c}; counts must be non-negative integers`);
     if (pos + c > n) throw new RangeError(`RLE counts cover more than the ${height}x${width} = ${n} pixels of the image`);
     if (v) {
-      for (let k = pos; k < pos + c; k++) {
-        const x = Math.floor(k / height);
-        const y = k - x * height;
+      let x = Math.floor(pos / height);
+      let y = pos - x * height;
+      for (let k = 0; k < c; k++) {
         out[y * width + x] = 1;
+        if (++y === height) {
+          y = 0;
+          x++;
+        }
       }
     }
     pos += c;
@@ -155,4 +159,39 @@ export function rleBbox(rle: CocoRle | CocoRleUncompressed): [number, number, nu
     ye = Math.max(ye, y);
   }
   return [xs, ys, xe - xs + 1, ye - ys + 1];
+}
+
+/**
+ * The mask of an RLE cropped to its bounding box: row-major `width` x `height` starting at
+ * image pixel (x, y). Decoding only the box keeps per-object work proportional to the object.
+ */
+export function maskCropFromRle(rle: CocoRle | CocoRleUncompressed): {
+  mask: Uint8Array;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+} {
+  const [h, w] = rle.size;
+  const counts = typeof rle.counts === 'string' ? rleCountsFromString(rle.counts) : rle.counts;
+  const [bx, by, bw, bh] = rleBbox({ size: [h, w], counts: Array.from(counts) });
+  const mask = new Uint8Array(bw * bh);
+  let pos = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (pos + c > w * h) throw new RangeError(`RLE counts cover more than the ${h}x${w} = ${w * h} pixels of the image`);
+    if (i & 1) {
+      let x = Math.floor(pos / h);
+      let y = pos - x * h;
+      for (let k = 0; k < c; k++) {
+        mask[(y - by) * bw + (x - bx)] = 1;
+        if (++y === h) {
+          y = 0;
+          x++;
+        }
+      }
+    }
+    pos += c;
+  }
+  return { mask, x: bx, y: by, width: bw, height: bh };
 }

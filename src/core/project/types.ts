@@ -28,8 +28,19 @@ export interface Annotation {
   score: number | null;
   prompts: Prompts;
   source: string;
+  /** a COCO crowd region (imported); exported with iscrowd 1 and kept as RLE */
+  iscrowd?: boolean;
   /** ms since epoch */
   createdAt: number;
+}
+
+/** A box waiting to become a mask (e.g. a COCO annotation that had only a bbox). */
+export interface PendingBox {
+  id: number;
+  imageId: number;
+  categoryId: number;
+  /** [x, y, w, h] in image px */
+  bbox: [number, number, number, number];
 }
 
 export interface Project {
@@ -37,6 +48,7 @@ export interface Project {
   images: ImageRecord[];
   categories: Category[];
   annotations: Annotation[];
+  pendingBoxes: PendingBox[];
 }
 
 export const CATEGORY_PALETTE = [
@@ -53,7 +65,7 @@ export const CATEGORY_PALETTE = [
 ] as const;
 
 export function emptyProject(name = 'Untitled project'): Project {
-  return { name, images: [], categories: [{ id: 1, name: 'object', color: CATEGORY_PALETTE[0] }], annotations: [] };
+  return { name, images: [], categories: [{ id: 1, name: 'object', color: CATEGORY_PALETTE[0] }], annotations: [], pendingBoxes: [] };
 }
 
 /** Smallest positive id not used by any of `items`. */

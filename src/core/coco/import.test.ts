@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { maskFromRle, rleFromMask } from '../mask/rle.ts';
+import { emptyProject } from '../project/types.ts';
+import { CocoFormatError, fileMatchKey, parseCoco } from './import.ts';
+import { mergeCocoIntoProject } from './merge.ts';
+
+const base = () => ({
+  images: [{ id: 1, file_name: 'a.jpg', width: 4, height: 3 }],
+  categories: [{ id: 7, name: 'cat' }],
+  annotations: [] as unknown[],
+});
+
+function errorOf(data: unknown): string {
+  try {
+    parseCoco(data);
+  } catch (e) {
+    expect(e).toBeInstanceOf(CocoFormatError);
+    return (e as Error).message;
+  }
+  throw new Error('no error');
+}
+
+describe('parseCoco validation', () => {
+  it('names the field and what was expected', () => {
+    expect(errorOf(42)).toMatch(/^\(file\): expected a COCO object/);
+    expect(errorOf({})).toBe('images: expected an array, found nothing');
+    expect(errorOf({ ...base(), images: [{ id: 1, file_name: 'a.jpg', width: '4', height: 3 }] })).toBe(
+      'images[0].width: expected an integer ≥ 1, found the string "4"',
+    );
+    const ann = { id: 5, image_id: 1, category_id: 7, segmentation: [[0, 0, 1, 0, 1]] };
+    expect(errorOf({ ...base(), annotations: [ann] })).toBe(
+      'annotations[0].segmentation[0]: a polygon needs an even number of coordinates, at least 6; found 5',
+    );
+    expect(errorOf({ ...base(), annotations: [{ ...ann, image_id: 9 }] })).toBe('annotations[0].image_id: no image has id 9');
+    expect(errorOf({ ...base(), annotations: [{ ...ann, category_id: 1 }] })).toBe('annotations[0].category_id: no category has id 1');
+    const rle = { size: [3, 4], counts: [3, 2] };
+    expect(errorOf({ ...base(), annotations: [{ ...ann, segmentation: rle }] })).toBe(
+      'annotations[0].segmentation.counts: the runs cover 5 pixels, the 4x3 image has 12',
+    );
+    expect(errorOf({ ...base(), annotations: [{ ...ann, segmentation: { size: [4, 3], counts: 'x' } }] })).toMatch(
+      /segmentation.size: expected \[3, 4\]/,
+    );
+    expect(errorOf({ ...base(), annotations: [{ ...ann, segmentation: { size: [3, 4], counts: [1e12, 1] } }] })).toMatch(/cover/);
+    expect(errorOf({ ...base(), annotations: [{ ...ann, segmentation: [[0, 0, 1, 0, 'x', 1]] }] })).toBe(
+      'annotations[0].segmentation[0][4]: expected a number, found the string "x"',
+    );
+    expect(errorOf({ ...base(), annotations: [{ ...ann, segmentation: null, bbox: [1, 2] }] })).toBe(
+      'annotations[0].bbox: expected [x, y, width, height], found an array of 2',
+    );
+    expect(errorOf({ ...base(), annotations: [ann, ann] })).toMatch(
+      /annotations\[0\]|annotations\[1\]\.id: id 5 is used by another annotation/,
+    );
+  });
+  it('treats __proto__ keys as data, not as prototypes', () => {
+    const data = JSON.parse(
+      '{"images":[{"id":1,"file_name":"a.jpg","width":4,"height":3,"__proto__":{"polluted":1}}],"categories":[],"__proto__":{"x":1}}',
+    );
+    const r = parseCoco(data);
+    expect(r.images[0]).toEqual({ cocoId: 1, fileName: 'a.jpg', width: 4, height: 3 });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+  it('reads polygons (parity fill, united), RLE of both kinds, and box-only annotations', () => {
+    const mask = Uint8Array.from([1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+    const compressed = rleFromMask(mask, 4, 3);
+    const data = {
+      ...base(),
+      annotations: [
+        {
+          id: 1,
+          image_id: 1,
+          category_id: 7,
+          segmentation: [
+            [0, 0, 2, 0, 2, 1, 0, 1],
+            [3, 2, 4, 2, 4, 3, 3, 3],
+          ],
+        },
+        { id: 2, image_id: 1, category_id: 7, segmentation: compressed, iscrowd: 0 },
+        { id: 3, image_id: 1, category_id: 7, segmentation: { size: [3, 4], counts: [0, 1, 2, 1, 8] }, iscrowd: 1 },
+        { id: 4, image_id: 1, category_id: 7, bbox: [1, 1, 2, 1] },
+      ],
+    };
+    const r = parseCoco(data);
+    expect([...maskFromRle(r.annotations[0]!.segmentation!)]).toEqual([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(r.annotations[1]!.segmentation).toEqual(compressed);
+    expect(r.annotations[2]).toMatchObject({ iscrowd: true, format: 'rle', area: 2 });
+    expect(r.annotations[3]).toMatchObject({ segmentation: null, format: 'box', bbox: [1, 1, 2, 1] });
+  });
+});
+
+describe('mergeCocoIntoProject', () => {
+  it('matches images by name (case and folders ignored), categories by name; boxes wait as pending', () => {
+    const p = { ...emptyProject(), images: [{ id: 3, fileName: 'photos/A.JPG', width: 4, height: 3 }] };
+    const imp = parseCoco({
+      images: [
+        { id: 1, file_name: 'a.jpg', width: 4, height: 3 },
+        { id: 2, file_name: 'b.jpg', width: 4, height: 3 },
+      ],
+      categories: [
+        { id: 10, name: 'Object' },
+        { id: 11, name: 'dog' },
+      ],
+      annotations: [
+        { id: 1, image_id: 1, category_id: 11, segmentation: [[0, 0, 2, 0, 2, 2, 0, 2]] },
+        { id: 2, image_id: 2, category_id: 10, bbox: [0, 0, 1, 1] },
+      ],
+    });
+    const r = mergeCocoIntoProject(p, imp);
+    expect(r.newImages).toEqual(['b.jpg']);
+    expect(r.newCategories).toEqual(['dog']);
+    expect(r.masks).toBe(1);
+    expect(r.boxes).toBe(1);
+    expect(r.project.annotations[0]).toMatchObject({ imageId: 3, categoryId: 2, source: 'import', area: 4 });
+    expect(r.project.pendingBoxes[0]).toMatchObject({ imageId: 4, categoryId: 1, bbox: [0, 0, 1, 1] });
+    expect(fileMatchKey('C:\\data\\X.PNG')).toBe('x.png');
+  });
+  it('skips images whose size disagrees and says so', () => {
+    const p = { ...emptyProject(), images: [{ id: 1, fileName: 'a.jpg', width: 5, height: 3 }] };
+    const imp = parseCoco({ ...base(), annotations: [{ id: 1, image_id: 1, category_id: 7, bbox: [0, 0, 1, 1] }] });
+    const r = mergeCocoIntoProject(p, imp);
+    expect(r.sizeMismatches[0]).toMatch(/a\.jpg \(file says 4x3, the opened image is 5x3\)/);
+    expect(r.boxes).toBe(0);
+  });
+});

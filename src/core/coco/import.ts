@@ -1,0 +1,241 @@
+import { maskFromPolygons, rleCountsFromPolygon } from '../mask/polygon.ts';
+import { rleArea, rleBbox, rleCountsFromString, rleFromMask, rleStringFromCounts, type CocoRle } from '../mask/rle.ts';
+
+/** A COCO file that cannot be imported; `path` names the field, e.g. `annotations[3].segmentation`. */
+export class CocoFormatError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+    this.name = 'CocoFormatError';
+  }
+}
+
+export interface ImportedImage {
+  cocoId: number;
+  fileName: string;
+  width: number;
+  height: number;
+}
+
+export interface ImportedCategory {
+  cocoId: number;
+  name: string;
+}
+
+/** An annotation as read: a mask (from polygons or RLE) or, with no segmentation, only a box. */
+export interface ImportedAnnotation {
+  cocoId: number;
+  imageCocoId: number;
+  categoryCocoId: number;
+  iscrowd: boolean;
+  /** compressed RLE of the mask, or null for a box-only annotation */
+  segmentation: CocoRle | null;
+  /** [x, y, w, h] in image px */
+  bbox: [number, number, number, number];
+  area: number;
+  /** where the mask came from in the file */
+  format: 'polygon' | 'rle' | 'box';
+}
+
+export interface CocoImport {
+  images: ImportedImage[];
+  categories: ImportedCategory[];
+  annotations: ImportedAnnotation[];
+}
+
+/** Limits against hostile input. */
+export const COCO_LIMITS = { maxImages: 1_000_000, maxAnnotations: 5_000_000, maxPolygonPoints: 1_000_000, maxImageSide: 100_000 };
+
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function field(o: Record<string, Json>, key: string): Json {
+  // own properties only: '__proto__' and friends in a file are plain data, never prototypes
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
+
+function describe(v: Json): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+function integer(o: Record<string, Json>, key: string, path: string, min = 0): number {
+  const v = field(o, key);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new CocoFormatError(`${path}.${key}`, `expected an integer ≥ ${min}, found ${describe(v)}`);
+  }
+  return v;
+}
+
+function finiteNumber(v: Json, path: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new CocoFormatError(path, `expected a number, found ${describe(v)}`);
+  return v;
+}
+
+function array(o: Record<string, Json>, key: string, path: string): Json[] {
+  const v = field(o, key);
+  if (!Array.isArray(v)) throw new CocoFormatError(`${path}${path ? '.' : ''}${key}`, `expected an array, found ${describe(v)}`);
+  return v;
+}
+
+function readBbox(v: Json, path: string): [number, number, number, number] {
+  if (!Array.isArray(v) || v.length !== 4) throw new CocoFormatError(path, `expected [x, y, width, height], found ${describe(v)}`);
+  const b = v.map((x, i) => finiteNumber(x, `${path}[${i}]`)) as [number, number, number, number];
+  if (b[2] < 0 || b[3] < 0) throw new CocoFormatError(path, `width and height must not be negative, found [${b.join(', ')}]`);
+  return b;
+}
+
+/**
+ * Reads and validates a COCO instances file (already parsed JSON). Polygons are rasterized as the
+ * reference does and united per annotation; RLE may be compressed or uncompressed. Throws a
+ * {@link CocoFormatError} naming the first bad field; nothing is returned half-way.
+ */
+export function parseCoco(data: Json): CocoImport {
+  if (!isObject(data))
+    throw new CocoFormatError('(file)', `expected a COCO object with images, annotations and categories, found ${describe(data)}`);
+  const rawImages = array(data, 'images', '');
+  const rawAnns = field(data, 'annotations') === undefined ? [] : array(data, 'annotations', '');
+  const rawCats = field(data, 'categories') === undefined ? [] : array(data, 'categories', '');
+  if (rawImages.length > COCO_LIMITS.maxImages) throw new CocoFormatError('images', `more than ${COCO_LIMITS.maxImages} images`);
+  if (rawAnns.length > COCO_LIMITS.maxAnnotations)
+    throw new CocoFormatError('annotations', `more than ${COCO_LIMITS.maxAnnotations} annotations`);
+
+  const images = new Map<number, ImportedImage>();
+  rawImages.forEach((im, i) => {
+    const path = `images[${i}]`;
+    if (!isObject(im)) throw new CocoFormatError(path, `expected an object, found ${describe(im)}`);
+    const cocoId = integer(im, 'id', path);
+    const fileName = field(im, 'file_name');
+    if (typeof fileName !== 'string' || fileName.trim() === '')
+      throw new CocoFormatError(`${path}.file_name`, `expected a file name, found ${describe(fileName)}`);
+    const width = integer(im, 'width', path, 1);
+    const height = integer(im, 'height', path, 1);
+    if (width > COCO_LIMITS.maxImageSide || height > COCO_LIMITS.maxImageSide)
+      throw new CocoFormatError(path, `image size ${width}x${height} is not plausible`);
+    if (images.has(cocoId)) throw new CocoFormatError(`${path}.id`, `id ${cocoId} is used by another image too`);
+    images.set(cocoId, { cocoId, fileName, width, height });
+  });
+
+  const categories = new Map<number, ImportedCategory>();
+  rawCats.forEach((c, i) => {
+    const path = `categories[${i}]`;
+    if (!isObject(c)) throw new CocoFormatError(path, `expected an object, found ${describe(c)}`);
+    const cocoId = integer(c, 'id', path);
+    const name = field(c, 'name');
+    if (typeof name !== 'string' || name.trim() === '')
+      throw new CocoFormatError(`${path}.name`, `expected a name, found ${describe(name)}`);
+    if (categories.has(cocoId)) throw new CocoFormatError(`${path}.id`, `id ${cocoId} is used by another category too`);
+    categories.set(cocoId, { cocoId, name: name.trim() });
+  });
+
+  const annotations: ImportedAnnotation[] = [];
+  const seen = new Set<number>();
+  rawAnns.forEach((a, i) => {
+    const path = `annotations[${i}]`;
+    if (!isObject(a)) throw new CocoFormatError(path, `expected an object, found ${describe(a)}`);
+    const cocoId = integer(a, 'id', path);
+    if (seen.has(cocoId)) throw new CocoFormatError(`${path}.id`, `id ${cocoId} is used by another annotation too`);
+    seen.add(cocoId);
+    const imageCocoId = integer(a, 'image_id', path);
+    const image = images.get(imageCocoId);
+    if (!image) throw new CocoFormatError(`${path}.image_id`, `no image has id ${imageCocoId}`);
+    const categoryCocoId = integer(a, 'category_id', path);
+    if (!categories.has(categoryCocoId)) throw new CocoFormatError(`${path}.category_id`, `no category has id ${categoryCocoId}`);
+    const crowd = field(a, 'iscrowd');
+    if (crowd !== undefined && crowd !== 0 && crowd !== 1)
+      throw new CocoFormatError(`${path}.iscrowd`, `expected 0 or 1, found ${describe(crowd)}`);
+    const seg = field(a, 'segmentation');
+    const { width, height } = image;
+    let segmentation: CocoRle | null = null;
+    let format: ImportedAnnotation['format'];
+    if (seg === undefined || seg === null || (Array.isArray(seg) && seg.length === 0)) {
+      format = 'box';
+    } else if (Array.isArray(seg)) {
+      format = 'polygon';
+      let points = 0;
+      const polys = seg.map((p, j) => {
+        const pp = `${path}.segmentation[${j}]`;
+        if (!Array.isArray(p)) throw new CocoFormatError(pp, `expected a polygon [x1, y1, x2, y2, ...], found ${describe(p)}`);
+        if (p.length < 6 || p.length % 2 !== 0)
+          throw new CocoFormatError(pp, `a polygon needs an even number of coordinates, at least 6; found ${p.length}`);
+        points += p.length;
+        if (points > COCO_LIMITS.maxPolygonPoints)
+          throw new CocoFormatError(pp, `more than ${COCO_LIMITS.maxPolygonPoints} polygon coordinates`);
+        return p.map((v, k) => finiteNumber(v, `${pp}[${k}]`));
+      });
+      segmentation =
+        polys.length === 1
+          ? { size: [height, width], counts: rleStringFromCounts(rleCountsFromPolygon(polys[0]!, width, height)) }
+          : rleFromMask(maskFromPolygons(polys, width, height), width, height);
+    } else if (isObject(seg)) {
+      format = 'rle';
+      const size = field(seg, 'size');
+      if (!Array.isArray(size) || size.length !== 2 || size[0] !== height || size[1] !== width) {
+        throw new CocoFormatError(
+          `${path}.segmentation.size`,
+          `expected [${height}, ${width}] (the image's [height, width]), found ${describe(size)}${Array.isArray(size) ? ` [${size.join(', ')}]` : ''}`,
+        );
+      }
+      const counts = field(seg, 'counts');
+      let numbers: number[];
+      if (typeof counts === 'string') {
+        try {
+          numbers = rleCountsFromString(counts);
+        } catch (e) {
+          throw new CocoFormatError(`${path}.segmentation.counts`, (e as Error).message);
+        }
+      } else if (Array.isArray(counts)) {
+        numbers = counts.map((c, k) => {
+          if (typeof c !== 'number' || !Number.isInteger(c) || c < 0)
+            throw new CocoFormatError(`${path}.segmentation.counts[${k}]`, `expected a non-negative integer, found ${describe(c)}`);
+          return c;
+        });
+      } else {
+        throw new CocoFormatError(
+          `${path}.segmentation.counts`,
+          `expected an RLE string or an array of run lengths, found ${describe(counts)}`,
+        );
+      }
+      let total = 0;
+      for (const c of numbers) {
+        if (c < 0) throw new CocoFormatError(`${path}.segmentation.counts`, 'a run length is negative');
+        total += c;
+      }
+      if (total !== width * height) {
+        throw new CocoFormatError(
+          `${path}.segmentation.counts`,
+          `the runs cover ${total} pixels, the ${width}x${height} image has ${width * height}`,
+        );
+      }
+      segmentation = { size: [height, width], counts: rleStringFromCounts(numbers) };
+    } else {
+      throw new CocoFormatError(`${path}.segmentation`, `expected polygons, an RLE object or nothing, found ${describe(seg)}`);
+    }
+    let bbox: [number, number, number, number];
+    let area: number;
+    if (segmentation) {
+      bbox = rleBbox(segmentation);
+      area = rleArea(segmentation);
+    } else {
+      bbox = readBbox(field(a, 'bbox'), `${path}.bbox`);
+      area = bbox[2] * bbox[3];
+    }
+    annotations.push({ cocoId, imageCocoId, categoryCocoId, iscrowd: crowd === 1, segmentation, bbox, area, format });
+  });
+  return { images: [...images.values()], categories: [...categories.values()], annotations };
+}
+
+/** The key a file name is matched by: its last path part, lower-cased (case and folder differences tolerated). */
+export function fileMatchKey(name: string): string {
+  const parts = name.replace(/\\/g, '/').split('/');
+  return (parts[parts.length - 1] ?? name).toLowerCase();
+}
