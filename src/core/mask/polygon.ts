@@ -304,7 +304,11 @@ function simplifyRing(xs: number[], ys: number[], tolerance: number): { xs: numb
   }
   const ox: number[] = [];
   const oy: number[] = [];
-  for (let i = 0; i < n; i++) if (keep[i]) (ox.push(xs[i]!), oy.push(ys[i]!));
+  for (let i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    ox.push(xs[i]!);
+    oy.push(ys[i]!);
+  }
   return ox.length >= 3 ? { xs: ox, ys: oy } : { xs, ys };
 }
 
