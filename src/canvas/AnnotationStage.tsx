@@ -62,6 +62,7 @@ export function AnnotationStage() {
   const image = useStore((s) => s.project.images.find((im) => im.id === s.currentImageId) ?? null);
   const prompts = useStore((s) => s.prompts);
   const tool = useStore((s) => s.tool);
+  const missing = useStore((s) => s.currentImageId !== null && s.imageStatus[s.currentImageId] === 'missing');
   const [loaded, setLoaded] = useState<{ id: number; full: ImageBitmap | null; preview: ImageBitmap } | null>(null);
   // the view fits the image until the user zooms or pans; a new image or a resize fits again
   const imgW = image?.width ?? 0;
@@ -277,6 +278,7 @@ export function AnnotationStage() {
         </Layer>
       </Stage>
       {!image && <div className="stage-empty">Open images to start (or drop them here).</div>}
+      {image && missing && <div className="stage-empty">Open {image.fileName} with “Open images” to see it; its annotations are kept.</div>}
     </div>
   );
 }

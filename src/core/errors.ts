@@ -4,6 +4,8 @@ export type ErrorCode =
   | 'IMAGE_UNSUPPORTED'
   | 'IMAGE_DECODE'
   | 'IMAGE_TOO_LARGE'
+  | 'IMAGE_MISMATCH'
+  | 'IMPORT'
   | 'MODEL_FETCH'
   | 'MODEL_LOAD'
   | 'MODEL_SIGNATURE'

@@ -6,7 +6,8 @@ import type { Prompts } from '../core/sam/prompts.ts';
 import type { DecodeResult, DecoderApi, EncoderApi } from '../../workers/protocol.ts';
 import { chooseBackend, type BackendChoice } from './backend.ts';
 
-export type EmbeddingStatus = 'pending' | 'encoding' | 'ready' | 'error';
+/** 'missing': the image is in the project (e.g. named by an imported COCO file) but its file is not open. */
+export type EmbeddingStatus = 'pending' | 'encoding' | 'ready' | 'error' | 'missing';
 
 export interface EngineEvents {
   onModelProgress(p: { loaded: number; total: number }): void;
@@ -170,7 +171,18 @@ export class InferenceEngine {
   private needsEncoding(id: number | null): id is number {
     if (id === null) return false;
     const s = this.status.get(id);
-    return s === undefined || s === 'pending';
+    if (s !== undefined && s !== 'pending') return false;
+    if (!this.blobOf(id)) {
+      this.setStatus(id, 'missing');
+      return false;
+    }
+    return true;
+  }
+
+  /** The file of an image that was 'missing' has been opened: encode it when needed. */
+  fileAttached(imageId: number): void {
+    if (this.status.get(imageId) === 'missing') this.status.delete(imageId);
+    this.pump();
   }
 
   private cancelJob(): void {
@@ -256,6 +268,7 @@ export class InferenceEngine {
           const e = this.errors.get(imageId);
           return reject(new Error(e ? `${e.message} ${e.hint}`.trim() : `Image ${imageId} could not be encoded.`));
         }
+        if (s === 'missing') return reject(new Error(`The file of image ${imageId} is not open: open it with the image input.`));
         if (s === 'ready' && this.choice && this.decoder) return resolve();
         setTimeout(check, 50);
       };

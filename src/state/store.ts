@@ -1,5 +1,7 @@
 import { create } from 'zustand';
-import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
+import { AppError, appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
+import { CocoFormatError, fileMatchKey, parseCoco } from '../core/coco/import.ts';
+import { mergeCocoIntoProject } from '../core/coco/merge.ts';
 import { CATEGORY_PALETTE, emptyProject, nextId, type Annotation, type Project } from '../core/project/types.ts';
 import { EMPTY_PROMPTS, hasPrompt, promptSource, type BoxPrompt, type Prompts } from '../core/sam/prompts.ts';
 import { defaultManifest } from '../core/sam/manifest.ts';
@@ -54,6 +56,8 @@ export interface StoreState {
 
   addFiles(files: readonly File[]): Promise<number[]>;
   addImageBlobs(items: readonly { blob: Blob; name: string }[], show?: 'first' | 'if-none'): Promise<number[]>;
+  /** Imports a COCO instances file; a bad file is reported precisely and changes nothing. */
+  importCoco(file: Blob, name: string): Promise<boolean>;
   showImage(id: number): void;
   stepImage(delta: 1 | -1): void;
   setTool(t: Tool): void;
@@ -167,6 +171,22 @@ export const useStore = create<StoreState>()((set, get) => {
     for (const { blob, name } of items) {
       try {
         const { width, height } = await probeImageFile(blob, name);
+        // an image already in the project without its file (named by an imported COCO file) gets it now
+        const waiting = get().project.images.find((im) => !imageBlob(im.id) && fileMatchKey(im.fileName) === fileMatchKey(name));
+        if (waiting) {
+          if (waiting.width !== width || waiting.height !== height) {
+            throw new AppError(
+              'IMAGE_MISMATCH',
+              `${name} is ${width}x${height} px, but the imported annotations of ${waiting.fileName} are for ${waiting.width}x${waiting.height} px.`,
+              'Open the file the annotations were made on.',
+            );
+          }
+          registerImageBlob(waiting.id, blob, name);
+          engine.fileAttached(waiting.id);
+          set((s) => ({ imageStatus: { ...s.imageStatus, [waiting.id]: 'pending' } }));
+          added.push(waiting.id);
+          continue;
+        }
         const id = nextId(get().project.images);
         registerImageBlob(id, blob, name);
         set((s) => ({ project: { ...s.project, images: [...s.project.images, { id, fileName: name, width, height }] } }));
@@ -253,6 +273,53 @@ export const useStore = create<StoreState>()((set, get) => {
       } finally {
         addsInFlight.delete(run);
       }
+    },
+
+    async importCoco(file, name) {
+      let data: unknown;
+      try {
+        data = JSON.parse(await file.text());
+      } catch (e) {
+        get().notify('error', `${name} is not valid JSON: ${(e as Error).message}.`, 'Export the file again; nothing was imported.');
+        return false;
+      }
+      let report;
+      try {
+        report = mergeCocoIntoProject(get().project, parseCoco(data));
+      } catch (e) {
+        if (e instanceof CocoFormatError) {
+          get().notify(
+            'error',
+            `${name} is not a valid COCO file: ${e.message}.`,
+            'Fix that field and import again; nothing was imported.',
+          );
+          return false;
+        }
+        throw e;
+      }
+      set({ project: report.project });
+      const missing = report.project.images.filter((im) => !imageBlob(im.id)).map((im) => im.fileName);
+      const parts = [`Imported ${report.masks} mask${report.masks === 1 ? '' : 's'}`];
+      if (report.boxes) parts.push(`${report.boxes} box${report.boxes === 1 ? '' : 'es'} waiting to become masks`);
+      if (report.newCategories.length)
+        parts.push(`${report.newCategories.length} new categor${report.newCategories.length === 1 ? 'y' : 'ies'}`);
+      get().notify(
+        'info',
+        `${parts.join(', ')} from ${name}.`,
+        missing.length
+          ? `Open the images it names to see them: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}.`
+          : '',
+      );
+      if (report.sizeMismatches.length) {
+        get().notify(
+          'warning',
+          `Annotations of ${report.sizeMismatches.length} image(s) were skipped: the sizes differ.`,
+          report.sizeMismatches.slice(0, 3).join('; '),
+        );
+      }
+      if (get().currentImageId === null && report.project.images[0]) get().showImage(report.project.images[0].id);
+      else engine.show(get().currentImageId, neighbours(get(), get().currentImageId));
+      return true;
     },
 
     showImage(id) {

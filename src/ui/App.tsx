@@ -20,6 +20,7 @@ function ModelStatus() {
     text = model.total > 0 ? `Downloading model… ${formatMb(model.loaded)} / ${formatMb(model.total)}` : 'Loading model…';
   else if (imageStatus === 'encoding' || imageStatus === 'pending') text = 'Encoding image…';
   else if (imageStatus === 'error') text = 'This image could not be encoded';
+  else if (imageStatus === 'missing') text = 'Image file not opened';
   else if (decoding) text = 'Segmenting…';
   else text = 'Ready';
   return (
@@ -80,6 +81,19 @@ function Toolbar() {
               .sort((a, b) => fileDisplayName(a).localeCompare(fileDisplayName(b), undefined, { numeric: true }));
             e.currentTarget.value = '';
             void addFiles(files);
+          }}
+        />
+      </label>
+      <label className="button">
+        Import COCO
+        <input
+          type="file"
+          accept=".json,application/json"
+          data-testid="coco-input"
+          onChange={(e) => {
+            const f = e.currentTarget.files?.[0];
+            e.currentTarget.value = '';
+            if (f) void useStore.getState().importCoco(f, f.name);
           }}
         />
       </label>

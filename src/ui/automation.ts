@@ -1,4 +1,4 @@
-import { projectToCoco, type CocoDataset } from '../core/coco/export.ts';
+import { projectToCoco, type CocoDataset, type CocoExportOptions } from '../core/coco/export.ts';
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
@@ -19,8 +19,8 @@ export interface AnnotatorApi {
   currentImage(): ImageRecord | null;
   /** Waits for pending decodes, then returns the live mask (COCO RLE) and its predicted IoU, or null. */
   getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number; bbox: [number, number, number, number] } | null>;
-  /** The COCO object that "Export COCO" downloads. */
-  exportCoco(options?: { segmentation?: 'rle' }): CocoDataset;
+  /** The COCO object that the export downloads, with RLE (default) or polygon segmentation. */
+  exportCoco(options?: CocoExportOptions): CocoDataset;
   /** The backend in use and why. */
   backend(): { backend: string; reason: string };
 }
@@ -60,7 +60,7 @@ export function installAutomation(): void {
       const im = s.project.images.find((i) => i.id === s.currentImageId);
       return im ? { ...im } : null;
     },
-    exportCoco: () => projectToCoco(useStore.getState().project),
+    exportCoco: (options = {}) => projectToCoco(useStore.getState().project, options),
     backend: () => ({ backend: useStore.getState().model.backend, reason: useStore.getState().model.reason }),
   };
   (window as unknown as { annotator: AnnotatorApi }).annotator = api;

@@ -1,0 +1,88 @@
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import type { CocoDataset } from '../src/core/coco/export.ts';
+import { parseCoco } from '../src/core/coco/import.ts';
+import { maskIou } from '../src/core/mask/iou.ts';
+import { maskFromPolygons } from '../src/core/mask/polygon.ts';
+import { maskFromRle, type CocoRle } from '../src/core/mask/rle.ts';
+import type { Project } from '../src/core/project/types.ts';
+import { currentImage, gotoApp, project, ready, SHARED } from './helpers.ts';
+
+const COCO_DIR = resolve(SHARED, 'datasets/coco-val2017-tiny');
+const COCO_JSON = resolve(COCO_DIR, 'instances_val2017.json');
+const raw = JSON.parse(readFileSync(COCO_JSON, 'utf8')) as {
+  images: { id: number; file_name: string }[];
+  annotations: { image_id: number }[];
+};
+const reference = parseCoco(raw);
+
+async function exportCoco(page: Page, options: unknown): Promise<CocoDataset> {
+  return page.evaluate(
+    (o) => (window as unknown as { annotator: { exportCoco(o: unknown): CocoDataset } }).annotator.exportCoco(o),
+    options,
+  );
+}
+
+test('COCO import before the images: annotations wait, attach when the files are opened, and export unchanged', async ({ page }) => {
+  await gotoApp(page);
+  await page.locator('input[type=file][accept*=".json"]').setInputFiles(COCO_JSON);
+  await expect(page.getByRole('status').filter({ hasText: 'Imported 382 masks' })).toBeVisible();
+  let proj = await project<Project>(page);
+  expect(proj.annotations).toHaveLength(382);
+  expect(proj.annotations.filter((a) => a.iscrowd)).toHaveLength(5);
+
+  // open three of its images: they join their annotations (no duplicates in the list)
+  const names = raw.images.slice(0, 3).map((im) => im.file_name);
+  await page.locator('input[type=file][accept*="image/"]').setInputFiles(names.map((n) => resolve(COCO_DIR, 'images', n)));
+  await ready(page);
+  expect((await currentImage(page))?.fileName).toBe(names[0]);
+  proj = await project<Project>(page);
+  expect(proj.images.filter((im) => names.includes(im.fileName))).toHaveLength(3);
+
+  // RLE export: every mask identical to the file's (rasterized by the reference rules)
+  const coco = await exportCoco(page, { segmentation: 'rle' });
+  expect(coco.annotations).toHaveLength(382);
+  const fileName = new Map(coco.images.map((im) => [im.id, im.file_name]));
+  const refByKey = new Map(
+    reference.annotations.map((a) => [`${reference.images.find((im) => im.cocoId === a.imageCocoId)!.fileName}:${a.bbox.join(',')}`, a]),
+  );
+  for (const a of coco.annotations) {
+    const seg = a.segmentation as CocoRle;
+    const ref = refByKey.get(`${fileName.get(a.image_id)}:${a.bbox.join(',')}`);
+    expect(ref, `annotation ${a.id}`).toBeDefined();
+    expect(seg.counts).toBe(ref!.segmentation!.counts);
+    expect(a.iscrowd).toBe(ref!.iscrowd ? 1 : 0);
+  }
+
+  // polygon export: every part and hole kept within IoU 0.98
+  const poly = await exportCoco(page, { segmentation: 'polygon' });
+  for (const a of poly.annotations) {
+    if (!Array.isArray(a.segmentation)) continue;
+    const im = poly.images.find((x) => x.id === a.image_id)!;
+    const orig = coco.annotations.find((x) => x.id === a.id)!.segmentation as CocoRle;
+    expect(maskIou(maskFromPolygons(a.segmentation, im.width, im.height), maskFromRle(orig))).toBeGreaterThanOrEqual(0.98);
+  }
+});
+
+test('a malformed COCO file is refused with the field that is wrong, and nothing is imported', async ({ page }) => {
+  const bad = JSON.parse(readFileSync(COCO_JSON, 'utf8')) as { annotations: Record<string, unknown>[] };
+  bad.annotations[7]!['segmentation'] = { size: [10, 10], counts: 'abc' };
+  const dir = mkdtempSync(join(tmpdir(), 'coco-'));
+  const badFile = join(dir, 'broken.json');
+  writeFileSync(badFile, JSON.stringify(bad));
+  const notJson = join(dir, 'truncated.json');
+  writeFileSync(notJson, readFileSync(COCO_JSON, 'utf8').slice(0, 1000));
+
+  await gotoApp(page);
+  await page.locator('input[type=file][accept*=".json"]').setInputFiles(badFile);
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'broken.json is not a valid COCO file: annotations[7].segmentation.size: expected' }),
+  ).toBeVisible();
+  await page.locator('input[type=file][accept*=".json"]').setInputFiles(notJson);
+  await expect(page.getByRole('alert').filter({ hasText: 'truncated.json is not valid JSON' })).toBeVisible();
+  const proj = await project<Project>(page);
+  expect(proj.annotations).toHaveLength(0);
+  expect(proj.categories.map((c) => c.name)).toEqual(['object']);
+});
