@@ -86,3 +86,46 @@ test('a malformed COCO file is refused with the field that is wrong, and nothing
   expect(proj.annotations).toHaveLength(0);
   expect(proj.categories.map((c) => c.name)).toEqual(['object']);
 });
+
+test('export dialog: mask PNGs and YOLO zips hold the accepted mask; polygon fidelity is shown', async ({ page }) => {
+  const { unzipSync } = await import('fflate');
+  const { decodePng } = await import('../src/core/image/png.ts');
+  await gotoApp(page);
+  await ready(page);
+  const { clientOf, liveMask } = await import('./helpers.ts');
+  const p = await clientOf(page, 420, 420);
+  await page.mouse.click(p.x, p.y);
+  const live = await liveMask(page);
+  const mask = maskFromRle(live!.rle);
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+
+  await page.getByRole('button', { name: 'Export…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export' });
+  await dialog.getByLabel(/Mask PNGs/).check();
+  let [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Export', exact: true }).click()]);
+  let zip = unzipSync(readFileSync(await download.path()));
+  const binary = Object.keys(zip).find((k) => k.startsWith('masks/astronaut/'))!;
+  const png = decodePng(zip[binary]!);
+  expect([png.width, png.height]).toEqual([512, 512]);
+  expect([...png.data].map((v) => (v ? 1 : 0))).toEqual([...mask]);
+  expect(Array.from(decodePng(zip['instances/astronaut.png']!).data).filter((v) => v === 1).length).toBe(live!.area);
+
+  await page.getByRole('button', { name: 'Export…' }).click();
+  await dialog.getByLabel(/YOLO/).check();
+  await expect(dialog.getByTestId('fidelity')).toContainText('IoU ≥');
+  [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Export', exact: true }).click()]);
+  zip = unzipSync(readFileSync(await download.path()));
+  expect(Object.keys(zip)).toEqual(
+    expect.arrayContaining(['data.yaml', 'labels/astronaut.txt', 'images/astronaut.png', 'labels/chelsea.txt']),
+  );
+  expect(new TextDecoder().decode(zip['labels/chelsea.txt'])).toBe('');
+  const line = new TextDecoder().decode(zip['labels/astronaut.txt']).trim().split(' ');
+  expect(line[0]).toBe('0');
+  const poly = line
+    .slice(1)
+    .map(Number)
+    .map((v) => v * 512);
+  expect(maskIou(maskFromPolygons([poly], 512, 512), mask)).toBeGreaterThan(0.97);
+  expect(zip['images/astronaut.png']!.length).toBe(readFileSync(resolve(import.meta.dirname, '../public/samples/astronaut.png')).length);
+});

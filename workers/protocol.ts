@@ -69,3 +69,35 @@ export interface DecoderApi {
   clearLive(): void;
   renderRle(rle: CocoRle, color: string, fillAlpha: number): ImageBitmap;
 }
+
+export type ExportKind = 'coco-rle' | 'coco-polygon' | 'masks' | 'yolo';
+
+export interface ExportRequest {
+  kind: ExportKind;
+  /** the project as plain JSON (see src/core/project/types.ts) */
+  project: import('../src/core/project/types.ts').Project;
+  tolerance: number;
+  minIou: number;
+  /** image files by image id, for exports that include the images (YOLO) */
+  images?: { id: number; blob: Blob }[];
+}
+
+export interface ExportResult {
+  bytes: Uint8Array;
+  fileName: string;
+  mime: string;
+  fidelity?: { minIou: number; meanIou: number; annotations: number };
+  /** images left out because their file was not open */
+  missingImages: string[];
+}
+
+export interface ExportApi {
+  run(req: ExportRequest, onProgress?: ProgressCallback): Promise<ExportResult>;
+  /** IoU of the polygons with the masks at a tolerance, on up to `sample` annotations */
+  fidelity(
+    project: ExportRequest['project'],
+    tolerance: number,
+    minIou: number,
+    sample: number,
+  ): { minIou: number; meanIou: number; annotations: number };
+}

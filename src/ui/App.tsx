@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
-import { projectToCoco } from '../core/coco/export.ts';
-import { useStore, whenAccepted } from '../state/store.ts';
-import { downloadJson } from './download.ts';
+import { useStore } from '../state/store.ts';
+import { ExportDialog, loadExportSettings, runExport } from './ExportDialog.tsx';
 import { fileDisplayName } from '../io/images.ts';
 import { KEY_MAP, useKeyboard } from './keyboard.ts';
 
@@ -45,11 +44,16 @@ function Toolbar() {
   useEffect(() => {
     folderRef.current?.setAttribute('webkitdirectory', '');
   }, []);
+  const [dialog, setDialog] = useState(false);
+  // one click, the last COCO settings (RLE unless polygons were chosen last)
   const exportCoco = async () => {
-    // an Enter just before the click is part of the export
-    await whenAccepted();
-    const project = useStore.getState().project;
-    downloadJson(projectToCoco(project), `${project.name.replace(/[^\w.-]+/g, '_') || 'project'}.coco.json`);
+    const last = loadExportSettings();
+    const kind = last.kind === 'coco-polygon' ? 'coco-polygon' : 'coco-rle';
+    try {
+      useStore.getState().notify('info', await runExport({ kind, tolerance: last.tolerance }));
+    } catch (e) {
+      useStore.getState().notify('error', e instanceof Error ? e.message : String(e));
+    }
   };
   return (
     <header className="toolbar">
@@ -112,6 +116,8 @@ function Toolbar() {
       </button>
       <span className="sep" />
       <button onClick={() => void exportCoco()}>Export COCO</button>
+      <button onClick={() => setDialog(true)}>Export…</button>
+      {dialog && <ExportDialog onClose={() => setDialog(false)} />}
       <ModelStatus />
     </header>
   );

@@ -1,0 +1,71 @@
+import * as Comlink from 'comlink';
+import { appErrorFromUnknown } from '../core/errors.ts';
+import type { Project } from '../core/project/types.ts';
+import type { ExportApi, ExportKind, ExportResult } from '../../workers/protocol.ts';
+import { imageBlob } from './images.ts';
+
+/** An export running in its own worker: the page stays responsive, and cancel stops it at once. */
+export interface ExportJob {
+  result: Promise<ExportResult>;
+  cancel(): void;
+}
+
+export function startExport(
+  kind: ExportKind,
+  project: Project,
+  opts: { tolerance: number; minIou: number },
+  onProgress?: (done: number, total: number) => void,
+): ExportJob {
+  const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'export' });
+  const api = Comlink.wrap<ExportApi>(worker);
+  let cancelled = false;
+  let rejectCancel: (e: Error) => void = () => undefined;
+  const cancelledPromise = new Promise<never>((_, reject) => (rejectCancel = reject));
+  const images =
+    kind === 'yolo'
+      ? project.images.flatMap((im) => {
+          const b = imageBlob(im.id);
+          return b ? [{ id: im.id, blob: b.blob }] : [];
+        })
+      : [];
+  const run = api
+    .run({ kind, project, tolerance: opts.tolerance, minIou: opts.minIou, images }, onProgress ? Comlink.proxy(onProgress) : undefined)
+    .catch((e: unknown) => {
+      const err = appErrorFromUnknown(e);
+      throw new Error(`${err.message} ${err.hint}`.trim());
+    });
+  const result = Promise.race([run, cancelledPromise]).finally(() => worker.terminate());
+  return {
+    result,
+    cancel() {
+      if (cancelled) return;
+      cancelled = true;
+      worker.terminate();
+      rejectCancel(new Error('Export cancelled.'));
+    },
+  };
+}
+
+/** IoU of polygons with their masks at a tolerance, on a sample of annotations (for the export dialog). */
+export async function polygonFidelity(
+  project: Project,
+  tolerance: number,
+): Promise<{ minIou: number; meanIou: number; annotations: number }> {
+  const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'export-preview' });
+  try {
+    return await Comlink.wrap<ExportApi>(worker).fidelity(project, tolerance, 0, 200);
+  } finally {
+    worker.terminate();
+  }
+}
+
+export function downloadBytes(bytes: Uint8Array, fileName: string, mime: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}

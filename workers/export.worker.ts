@@ -1,0 +1,78 @@
+/// <reference lib="webworker" />
+import * as Comlink from 'comlink';
+import { strToU8, zipSync, type Zippable } from 'fflate';
+import { fittedPolygons, projectToCoco } from '../src/core/coco/export.ts';
+import { encodeErrorForTransfer } from '../src/core/errors.ts';
+import { maskPngFiles } from '../src/core/export/masks.ts';
+import { yoloFiles } from '../src/core/export/yolo.ts';
+import type { Project } from '../src/core/project/types.ts';
+import type { ExportApi, ExportRequest, ExportResult, ProgressCallback } from './protocol.ts';
+
+function safeName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_') || 'project';
+}
+
+async function run(req: ExportRequest, onProgress?: ProgressCallback): Promise<ExportResult> {
+  const p = req.project;
+  const base = safeName(p.name);
+  if (req.kind === 'coco-rle' || req.kind === 'coco-polygon') {
+    const coco = projectToCoco(p, {
+      segmentation: req.kind === 'coco-rle' ? 'rle' : 'polygon',
+      tolerance: req.tolerance,
+      minIou: req.minIou,
+    });
+    onProgress?.(1, 1);
+    const { fidelity, ...data } = coco as typeof coco & { fidelity?: ExportResult['fidelity'] };
+    return {
+      bytes: strToU8(JSON.stringify(data)),
+      fileName: `${base}.coco.json`,
+      mime: 'application/json',
+      ...(fidelity ? { fidelity } : {}),
+      missingImages: [],
+    };
+  }
+  if (req.kind === 'masks') {
+    const files = maskPngFiles(p, (done, total) => onProgress?.(done, total));
+    return { bytes: zipSync(files, { level: 0 }), fileName: `${base}.masks.zip`, mime: 'application/zip', missingImages: [] };
+  }
+  const { files, imageNames } = yoloFiles(p, req.tolerance);
+  const zip: Zippable = {};
+  for (const [k, v] of Object.entries(files)) zip[k] = strToU8(v);
+  const blobs = new Map((req.images ?? []).map((i) => [i.id, i.blob]));
+  const missingImages: string[] = [];
+  let done = 0;
+  for (const im of p.images) {
+    const blob = blobs.get(im.id);
+    if (blob) zip[imageNames.get(im.id)!] = [new Uint8Array(await blob.arrayBuffer()), { level: 0 }];
+    else missingImages.push(im.fileName);
+    onProgress?.(++done, p.images.length);
+  }
+  return { bytes: zipSync(zip, { level: 6 }), fileName: `${base}.yolo.zip`, mime: 'application/zip', missingImages };
+}
+
+const api: ExportApi = {
+  async run(req, onProgress) {
+    try {
+      const r = await run(req, onProgress);
+      return Comlink.transfer(r, [r.bytes.buffer]);
+    } catch (e) {
+      throw encodeErrorForTransfer(e);
+    }
+  },
+  fidelity(project: Project, tolerance, minIou, sample) {
+    const anns = project.annotations.filter((a) => !a.iscrowd);
+    const step = Math.max(1, Math.ceil(anns.length / sample));
+    let min = 1;
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < anns.length; i += step) {
+      const f = fittedPolygons(anns[i]!.segmentation, tolerance, minIou);
+      min = Math.min(min, f.iou);
+      sum += f.iou;
+      n++;
+    }
+    return { minIou: min, meanIou: n ? sum / n : 1, annotations: n };
+  },
+};
+
+Comlink.expose(api);
