@@ -1,6 +1,6 @@
 import { maskIou } from '../mask/iou.ts';
-import { maskFromPolygons, polygonsFromMask, type Polygon } from '../mask/polygon.ts';
-import { maskCropFromRle, type CocoRle } from '../mask/rle.ts';
+import { maskFromPolygons, polygonsFromMask, transposeBack, type Polygon } from '../mask/polygon.ts';
+import { maskCropTransposedFromRle, type CocoRle } from '../mask/rle.ts';
 import type { Annotation, Project } from '../project/types.ts';
 
 export interface CocoImage {
@@ -53,14 +53,16 @@ export const DEFAULT_POLYGON_MIN_IOU = 0.98;
  * with the mask. Works on the mask's bounding box. Returns the polygons, their IoU and the tolerance used.
  */
 export function fittedPolygons(rle: CocoRle, tolerance: number, minIou: number): { polygons: Polygon[]; iou: number; tolerance: number } {
-  const crop = maskCropFromRle(rle);
+  // transposed crop: the runs fill contiguous spans; polygons and the IoU check work on it as is
+  const crop = maskCropTransposedFromRle(rle);
   if (crop.width === 0 || crop.height === 0) return { polygons: [], iou: 1, tolerance };
   let t = Math.max(0, tolerance);
   for (;;) {
     const polys = polygonsFromMask(crop.mask, crop.width, crop.height, { tolerance: t });
-    const iou = maskIou(maskFromPolygons(polys, crop.width, crop.height), crop.mask);
+    // at tolerance 0 the outline is exact by construction
+    const iou = t === 0 ? 1 : maskIou(maskFromPolygons(polys, crop.width, crop.height), crop.mask);
     if (iou >= minIou || t === 0) {
-      return { polygons: polys.map((p) => p.map((v, i) => v + (i & 1 ? crop.y : crop.x))), iou, tolerance: t };
+      return { polygons: polys.map((p) => transposeBack(p, crop.x, crop.y)), iou, tolerance: t };
     }
     t = t > 0.25 ? t / 2 : 0;
   }

@@ -4,10 +4,10 @@ export function maskIou(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let inter = 0;
   let union = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i] ? 1 : 0;
-    const y = b[i] ? 1 : 0;
-    inter += x & y;
-    union += x | y;
+    const x = a[i]! !== 0;
+    const y = b[i]! !== 0;
+    if (x && y) inter++;
+    if (x || y) union++;
   }
   return union === 0 ? 1 : inter / union;
 }

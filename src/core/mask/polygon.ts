@@ -2,7 +2,7 @@
  * Masks <-> polygons, in COCO's convention: a polygon is a flat [x1, y1, x2, y2, ...] list in image
  * px with pixel (x, y) covering [x, x+1] x [y, y+1]; an annotation's polygons are united.
  */
-import { maskCropFromRle, rleCountsFromMask, type CocoRle, type CocoRleUncompressed } from './rle.ts';
+import { maskCropTransposedFromRle, rleCountsFromMask, type CocoRle, type CocoRleUncompressed } from './rle.ts';
 
 export type Polygon = number[];
 
@@ -137,8 +137,6 @@ interface Ring {
   ys: number[];
   /** twice the signed area (y down): > 0 for outer boundaries, < 0 for holes */
   area2: number;
-  /** a foreground pixel on the ring's inner side, to find its component */
-  pixel: number;
 }
 
 /**
@@ -146,22 +144,22 @@ interface Ring {
  * object on the right-hand side (y down). At a corner where two object pixels touch only
  * diagonally the trace turns right, so rings follow 4-connected components.
  */
-function traceRings(mask: ArrayLike<number>, width: number, height: number): Ring[] {
+function traceRings(mask: ArrayLike<number>, width: number, height: number, topEdgeRing: Int32Array): Ring[] {
   const W1 = width + 1;
-  const at = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < width && y < height && mask[y * width + x] !== 0;
   // outgoing edge bits per corner: 1 east, 2 south, 4 west, 8 north
   const out = new Uint8Array(W1 * (height + 1));
   const starts: number[] = [];
   for (let y = 0; y < height; y++) {
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      if (!mask[y * width + x]) continue;
-      if (!at(x, y - 1)) {
+      if (!mask[row + x]) continue;
+      if (y === 0 || !mask[row - width + x]) {
         out[y * W1 + x]! |= 1; // top edge, going east from the top-left corner
         starts.push(y * W1 + x);
       }
-      if (!at(x + 1, y)) out[y * W1 + x + 1]! |= 2; // right edge, south from the top-right corner
-      if (!at(x, y + 1)) out[(y + 1) * W1 + x + 1]! |= 4; // bottom edge, west from the bottom-right corner
-      if (!at(x - 1, y)) out[(y + 1) * W1 + x]! |= 8; // left edge, north from the bottom-left corner
+      if (x === width - 1 || !mask[row + x + 1]) out[y * W1 + x + 1]! |= 2; // right edge, south from the top-right corner
+      if (y === height - 1 || !mask[row + width + x]) out[(y + 1) * W1 + x + 1]! |= 4; // bottom edge, west from the bottom-right corner
+      if (x === 0 || !mask[row + x - 1]) out[(y + 1) * W1 + x]! |= 8; // left edge, north from the bottom-left corner
     }
   }
   const rings: Ring[] = [];
@@ -176,9 +174,11 @@ function traceRings(mask: ArrayLike<number>, width: number, height: number): Rin
     let dir = 0;
     let prevDir = -1;
     let area2 = 0;
-    const pixel = sy * width + sx; // the object pixel below the first (top) edge
+    const ringIndex = rings.length;
     for (;;) {
       out[cy * W1 + cx]! &= ~(1 << dir);
+      // an east-going edge is the top edge of the object pixel below it
+      if (dir === 0) topEdgeRing[cy * width + cx] = ringIndex;
       if (dir !== prevDir) {
         xs.push(cx);
         ys.push(cy);
@@ -208,7 +208,7 @@ function traceRings(mask: ArrayLike<number>, width: number, height: number): Rin
       xs.shift();
       ys.shift();
     }
-    rings.push({ xs, ys, area2, pixel });
+    rings.push({ xs, ys, area2 });
   }
   return rings;
 }
@@ -254,14 +254,16 @@ export function labelComponents(mask: ArrayLike<number>, width: number, height: 
   return { labels, count };
 }
 
-/** Perpendicular distance of (px, py) from the segment (ax, ay)-(bx, by). */
-function segmentDistance(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
+/** Squared distance of (px, py) from the segment (ax, ay)-(bx, by). */
+function segmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
   const dx = bx - ax;
   const dy = by - ay;
   const len2 = dx * dx + dy * dy;
   let t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
-  t = Math.max(0, Math.min(1, t));
-  return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  const ex = px - (ax + t * dx);
+  const ey = py - (ay + t * dy);
+  return ex * ex + ey * ey;
 }
 
 /** Douglas–Peucker on a closed ring; keeps at least 3 points. */
@@ -272,7 +274,7 @@ function simplifyRing(xs: number[], ys: number[], tolerance: number): { xs: numb
   let far = 0;
   let best = -1;
   for (let i = 1; i < n; i++) {
-    const d = Math.hypot(xs[i]! - xs[0]!, ys[i]! - ys[0]!);
+    const d = (xs[i]! - xs[0]!) ** 2 + (ys[i]! - ys[0]!) ** 2;
     if (d > best) {
       best = d;
       far = i;
@@ -289,9 +291,9 @@ function simplifyRing(xs: number[], ys: number[], tolerance: number): { xs: numb
     const [a, b] = stack.pop()!;
     const bi = b % n;
     let idx = -1;
-    let dmax = tolerance;
+    let dmax = tolerance * tolerance;
     for (let i = a + 1; i < b; i++) {
-      const d = segmentDistance(xs[i]!, ys[i]!, xs[a]!, ys[a]!, xs[bi]!, ys[bi]!);
+      const d = segmentDistance2(xs[i]!, ys[i]!, xs[a]!, ys[a]!, xs[bi]!, ys[bi]!);
       if (d > dmax) {
         dmax = d;
         idx = i;
@@ -328,51 +330,62 @@ export interface PolygonOptions {
 export function polygonsFromMask(mask: ArrayLike<number>, width: number, height: number, options: PolygonOptions = {}): Polygon[] {
   const tolerance = options.tolerance ?? 0;
   const minArea = options.minArea ?? 0;
-  const { labels, count } = labelComponents(mask, width, height);
-  if (count === 0) return [];
-  const areas = new Int32Array(count + 1);
-  for (let i = 0; i < labels.length; i++) areas[labels[i]!]!++;
-  const rings = traceRings(mask, width, height);
-  const outer = new Map<number, Ring>();
-  const holes = new Map<number, Ring[]>();
-  for (const r of rings) {
-    const label = labels[r.pixel]!;
-    if (areas[label]! < minArea) continue;
-    if (r.area2 > 0) outer.set(label, r);
-    else {
-      const list = holes.get(label) ?? [];
-      list.push(r);
-      holes.set(label, list);
+  const topEdgeRing = new Int32Array(width * height);
+  const rings = traceRings(mask, width, height, topEdgeRing);
+  if (rings.length === 0) return [];
+  // each hole belongs to the part whose boundary is first met going up from the hole's top-left
+  // pixel column through object pixels (a column of object pixels stays in one 4-connected part)
+  const owner = new Int32Array(rings.length).fill(-1);
+  const holes: { ring: number; top: number; left: number; yEdge: number }[] = [];
+  rings.forEach((r, k) => {
+    if (r.area2 > 0) {
+      owner[k] = k;
+      return;
     }
+    let top = Infinity;
+    let left = Infinity;
+    for (let i = 0; i < r.xs.length; i++) {
+      if (r.ys[i]! < top || (r.ys[i] === top && r.xs[i]! < left)) {
+        top = r.ys[i]!;
+        left = r.xs[i]!;
+      }
+    }
+    let yEdge = top;
+    while (yEdge > 0 && mask[(yEdge - 1) * width + left]) yEdge--;
+    holes.push({ ring: k, top, left, yEdge });
+  });
+  holes.sort((a, b) => a.top - b.top || a.left - b.left);
+  for (const h of holes) {
+    const hit = topEdgeRing[h.yEdge * width + h.left]!;
+    owner[h.ring] = owner[hit]! >= 0 ? owner[hit]! : hit;
+  }
+  // pixel count of each part: its outline's area less its holes'
+  const partArea = new Map<number, number>();
+  rings.forEach((r, k) => partArea.set(owner[k]!, (partArea.get(owner[k]!) ?? 0) + r.area2 / 2));
+  const holesOf = new Map<number, typeof holes>();
+  for (const h of holes) {
+    const list = holesOf.get(owner[h.ring]!) ?? [];
+    list.push(h);
+    holesOf.set(owner[h.ring]!, list);
   }
   const polygons: Polygon[] = [];
-  for (const [label, ring] of outer) {
+  rings.forEach((ring, k) => {
+    if (ring.area2 <= 0 || (partArea.get(k) ?? 0) < minArea) return;
     const o = simplifyRing(ring.xs, ring.ys, tolerance);
     const xs = [...o.xs];
     const ys = [...o.ys];
-    const hs = (holes.get(label) ?? []).map((h) => {
-      let top = Infinity;
-      let left = Infinity;
-      for (let i = 0; i < h.xs.length; i++) {
-        if (h.ys[i]! < top || (h.ys[i] === top && h.xs[i]! < left)) {
-          top = h.ys[i]!;
-          left = h.xs[i]!;
-        }
-      }
-      return { ring: h, top, left };
-    });
-    hs.sort((a, b) => a.top - b.top || a.left - b.left);
-    for (const h of hs) {
-      if (tolerance <= 0) bridgeHoleExact(xs, ys, h.ring, h.top, h.left, mask, labels, label, width);
+    for (const h of holesOf.get(k) ?? []) {
+      const hr = rings[h.ring]!;
+      if (tolerance <= 0) bridgeHoleExact(xs, ys, hr, h.top, h.left, h.yEdge);
       else {
-        const s = simplifyRing(h.ring.xs, h.ring.ys, tolerance);
-        bridgeHoleNearest(xs, ys, s.xs, s.ys);
+        const sh = simplifyRing(hr.xs, hr.ys, tolerance);
+        bridgeHoleNearest(xs, ys, sh.xs, sh.ys);
       }
     }
     const flat: number[] = [];
     for (let i = 0; i < xs.length; i++) flat.push(xs[i]!, ys[i]!);
     polygons.push(flat);
-  }
+  });
   return polygons;
 }
 
@@ -394,20 +407,8 @@ function splitHorizontalEdge(xs: number[], ys: number[], x: number, y: number): 
  * the hole's top-left pixel column, up to the first edge of the part above it. A vertical segment at
  * a pixel centre adds no crossing for the reference rasterizer, and the bridge crosses nothing.
  */
-function bridgeHoleExact(
-  xs: number[],
-  ys: number[],
-  hole: Ring,
-  top: number,
-  left: number,
-  mask: ArrayLike<number>,
-  labels: Int32Array,
-  label: number,
-  width: number,
-): void {
+function bridgeHoleExact(xs: number[], ys: number[], hole: Ring, top: number, left: number, yEdge: number): void {
   const bx = left + 0.5;
-  let yEdge = top;
-  while (yEdge > 0 && mask[(yEdge - 1) * width + left] && labels[(yEdge - 1) * width + left] === label) yEdge--;
   const hx = [...hole.xs];
   const hy = [...hole.ys];
   const k = splitHorizontalEdge(hx, hy, bx, top);
@@ -451,9 +452,24 @@ function bridgeHoleNearest(xs: number[], ys: number[], hxs: readonly number[], h
 /** Column-major run lengths of a row-major mask; re-exported for polygon round-trip checks. */
 export const countsOfMask = rleCountsFromMask;
 
-/** {@link polygonsFromMask} of an RLE, working on its bounding box only. */
+/**
+ * {@link polygonsFromMask} of an RLE, working on its bounding box only, in transposed layout (COCO's
+ * runs are column-major). Transposing swaps the roles of x and y, so a hole's bridge runs along a
+ * pixel-centre row instead of a column: it is traversed there and back, and the reference
+ * rasterizer's parity fill is unaffected, so tolerance 0 still reproduces the mask exactly.
+ */
 export function polygonsFromRle(rle: CocoRle | CocoRleUncompressed, options: PolygonOptions = {}): Polygon[] {
-  const crop = maskCropFromRle(rle);
-  if (crop.width === 0 || crop.height === 0) return [];
-  return polygonsFromMask(crop.mask, crop.width, crop.height, options).map((p) => p.map((v, i) => v + (i & 1 ? crop.y : crop.x)));
+  const t = maskCropTransposedFromRle(rle);
+  if (t.width === 0 || t.height === 0) return [];
+  return polygonsFromMask(t.mask, t.width, t.height, options).map((p) => transposeBack(p, t.x, t.y));
+}
+
+/** Polygon of a transposed crop back to image coordinates: (u, v) -> (x0 + v, y0 + u). */
+export function transposeBack(p: Polygon, x0: number, y0: number): Polygon {
+  const out = new Array<number>(p.length);
+  for (let i = 0; i < p.length; i += 2) {
+    out[i] = x0 + p[i + 1]!;
+    out[i + 1] = y0 + p[i]!;
+  }
+  return out;
 }

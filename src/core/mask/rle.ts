@@ -98,11 +98,11 @@ export function rleCountsFromString(s: string): number[] {
       if (p >= s.length) throw new RangeError('RLE string ends in the middle of a count');
       const c = s.charCodeAt(p) - 48;
       if (c < 0 || c > 63) throw new RangeError(`RLE string has an invalid character ${JSON.stringify(s[p])} at ${p}`);
-      x += (c & 0x1f) * 2 ** (5 * k);
+      x += k < 6 ? (c & 0x1f) << (5 * k) : (c & 0x1f) * 2 ** (5 * k);
       more = (c & 0x20) !== 0;
       p++;
       k++;
-      if (!more && c & 0x10) x -= 2 ** (5 * k);
+      if (!more && c & 0x10) x -= k < 6 ? 1 << (5 * k) : 2 ** (5 * k);
       if (k > 10) throw new RangeError('RLE string has a count that is too long');
     }
     if (counts.length > 2) x += counts[counts.length - 2]!;
@@ -174,7 +174,7 @@ export function maskCropFromRle(rle: CocoRle | CocoRleUncompressed): {
 } {
   const [h, w] = rle.size;
   const counts = typeof rle.counts === 'string' ? rleCountsFromString(rle.counts) : rle.counts;
-  const [bx, by, bw, bh] = rleBbox({ size: [h, w], counts: Array.from(counts) });
+  const [bx, by, bw, bh] = rleBbox({ size: [h, w], counts: counts as number[] });
   const mask = new Uint8Array(bw * bh);
   let pos = 0;
   for (let i = 0; i < counts.length; i++) {
@@ -194,4 +194,42 @@ export function maskCropFromRle(rle: CocoRle | CocoRleUncompressed): {
     pos += c;
   }
   return { mask, x: bx, y: by, width: bw, height: bh };
+}
+
+/**
+ * The mask of an RLE cropped to its bounding box and transposed: row r of the result is image column
+ * `x + r`, so COCO's column-major runs fill contiguous spans (fast). `width` and `height` are the
+ * result's (the box's height and width).
+ */
+export function maskCropTransposedFromRle(rle: CocoRle | CocoRleUncompressed): {
+  mask: Uint8Array;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+} {
+  const [h, w] = rle.size;
+  const counts = typeof rle.counts === 'string' ? rleCountsFromString(rle.counts) : rle.counts;
+  const [bx, by, bw, bh] = rleBbox({ size: [h, w], counts: counts as number[] });
+  const mask = new Uint8Array(bw * bh);
+  let pos = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (pos + c > w * h) throw new RangeError(`RLE counts cover more than the ${h}x${w} = ${w * h} pixels of the image`);
+    if (i & 1) {
+      // split the run at column ends
+      let start = pos;
+      const end = pos + c;
+      while (start < end) {
+        const x = Math.floor(start / h);
+        const y = start - x * h;
+        const stop = Math.min(end, (x + 1) * h);
+        const o = (x - bx) * bh + (y - by);
+        mask.fill(1, o, o + (stop - start));
+        start = stop;
+      }
+    }
+    pos += c;
+  }
+  return { mask, x: bx, y: by, width: bh, height: bw };
 }
