@@ -129,3 +129,52 @@ test('export dialog: mask PNGs and YOLO zips hold the accepted mask; polygon fid
   expect(maskIou(maskFromPolygons([poly], 512, 512), mask)).toBeGreaterThan(0.97);
   expect(zip['images/astronaut.png']!.length).toBe(readFileSync(resolve(import.meta.dirname, '../public/samples/astronaut.png')).length);
 });
+
+test('mask PNGs import: an instance-id PNG written by the mask export gives back the same masks', async ({ page }) => {
+  const { unzipSync } = await import('fflate');
+  const { clientOf, liveMask } = await import('./helpers.ts');
+  await gotoApp(page);
+  await ready(page);
+  const masks: Uint8Array[] = [];
+  for (const [x, y] of [
+    [420, 420],
+    [256, 120],
+  ]) {
+    const p = await clientOf(page, x!, y!);
+    await page.mouse.click(p.x, p.y);
+    masks.push(maskFromRle((await liveMask(page))!.rle));
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(masks.length);
+  }
+  await page.getByRole('button', { name: 'Export…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export' });
+  await dialog.getByLabel(/Mask PNGs/).check();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.getByRole('button', { name: 'Export', exact: true }).click(),
+  ]);
+  const zip = unzipSync(readFileSync(await download.path()));
+  const dir = mkdtempSync(join(tmpdir(), 'masks-'));
+  const file = join(dir, 'astronaut_instances.png');
+  writeFileSync(file, zip['instances/astronaut.png']!);
+  const wrong = join(dir, 'nothing_like_it.png');
+  writeFileSync(wrong, zip['instances/astronaut.png']!);
+
+  // a fresh session: the samples only
+  await page.reload();
+  await ready(page);
+  // a file that matches no image: nothing is imported, and the message names it
+  await page.locator('input[type=file][accept=".png"]').setInputFiles([file, wrong]);
+  await expect(page.getByRole('alert').filter({ hasText: 'No masks were imported' })).toContainText('nothing_like_it.png');
+  expect((await project<Project>(page)).annotations).toHaveLength(0);
+  await page.locator('input[type=file][accept=".png"]').setInputFiles(file);
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(2);
+  const anns = (await project<Project>(page)).annotations;
+  // later annotations are drawn on top in an instance PNG: compare the visible parts
+  const second = maskFromRle(anns[1]!.segmentation);
+  expect(maskIou(second, masks[1]!)).toBe(1);
+  const first = maskFromRle(anns[0]!.segmentation);
+  const visibleFirst = masks[0]!.map((v, i) => (v && !masks[1]![i] ? 1 : 0));
+  expect(maskIou(first, visibleFirst)).toBe(1);
+  expect(anns.every((a) => a.source === 'import')).toBe(true);
+});

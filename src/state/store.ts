@@ -2,6 +2,11 @@ import { create } from 'zustand';
 import { AppError, appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
 import { CocoFormatError, fileMatchKey, parseCoco } from '../core/coco/import.ts';
 import { mergeCocoIntoProject } from '../core/coco/merge.ts';
+import { categoryFromMaskFileName, maskPngImageKeys, masksFromPng } from '../core/coco/maskPng.ts';
+import { fileStem } from '../core/export/files.ts';
+import { decodePng } from '../core/image/png.ts';
+import { rleFromMask } from '../core/mask/rle.ts';
+import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
 import { CATEGORY_PALETTE, emptyProject, nextId, type Annotation, type Project } from '../core/project/types.ts';
 import { EMPTY_PROMPTS, hasPrompt, promptSource, type BoxPrompt, type Prompts } from '../core/sam/prompts.ts';
 import { defaultManifest } from '../core/sam/manifest.ts';
@@ -56,6 +61,8 @@ export interface StoreState {
 
   addFiles(files: readonly File[]): Promise<number[]>;
   addImageBlobs(items: readonly { blob: Blob; name: string }[], show?: 'first' | 'if-none'): Promise<number[]>;
+  /** Imports mask PNGs (binary or instance-id) matched to images by name; any bad file: nothing is imported. */
+  importMaskPngs(files: readonly { blob: Blob; name: string }[]): Promise<number>;
   /** Imports a COCO instances file; a bad file is reported precisely and changes nothing. */
   importCoco(file: Blob, name: string): Promise<boolean>;
   showImage(id: number): void;
@@ -273,6 +280,86 @@ export const useStore = create<StoreState>()((set, get) => {
       } finally {
         addsInFlight.delete(run);
       }
+    },
+
+    async importMaskPngs(files) {
+      const s0 = get();
+      const byKey = new Map(s0.project.images.map((im) => [fileStem(im.fileName).toLowerCase(), im]));
+      const errors: string[] = [];
+      const found: { imageId: number; categoryName: string | null; masks: Uint8Array[]; width: number; height: number }[] = [];
+      for (const { blob, name } of files) {
+        const im = maskPngImageKeys(name)
+          .map((k) => byKey.get(k))
+          .find((x) => x);
+        if (!im) {
+          errors.push(`${name}: no image of that name in the project`);
+          continue;
+        }
+        let raw;
+        try {
+          raw = decodePng(new Uint8Array(await blob.arrayBuffer()));
+        } catch (e) {
+          errors.push(`${name}: ${(e as Error).message}`);
+          continue;
+        }
+        if (raw.width !== im.width || raw.height !== im.height) {
+          errors.push(`${name} is ${raw.width}x${raw.height} px, its image ${im.fileName} is ${im.width}x${im.height}`);
+          continue;
+        }
+        const objs = masksFromPng(raw).objects;
+        found.push({
+          imageId: im.id,
+          categoryName: categoryFromMaskFileName(name),
+          masks: objs.map((o) => o.mask),
+          width: raw.width,
+          height: raw.height,
+        });
+      }
+      if (errors.length) {
+        get().notify(
+          'error',
+          `No masks were imported: ${errors.length} file(s) could not be used.`,
+          errors.slice(0, 4).join('; ') + (errors.length > 4 ? '; …' : ''),
+        );
+        return 0;
+      }
+      let project = get().project;
+      const categories = [...project.categories];
+      const annotations = [...project.annotations];
+      for (const f of found) {
+        let categoryId = get().currentCategoryId;
+        if (f.categoryName) {
+          const c = categories.find((x) => x.name.toLowerCase() === f.categoryName!.toLowerCase());
+          if (c) categoryId = c.id;
+          else {
+            categoryId = nextId(categories);
+            categories.push({ id: categoryId, name: f.categoryName, color: CATEGORY_PALETTE[(categoryId - 1) % CATEGORY_PALETTE.length]! });
+          }
+        }
+        for (const mask of f.masks) {
+          const { area, bbox } = maskAreaAndBbox(mask, f.width, f.height);
+          annotations.push({
+            id: nextId(annotations),
+            imageId: f.imageId,
+            categoryId,
+            segmentation: rleFromMask(mask, f.width, f.height),
+            area,
+            bbox,
+            score: null,
+            prompts: EMPTY_PROMPTS,
+            source: 'import',
+            createdAt: Date.now(),
+          });
+        }
+      }
+      const added = annotations.length - project.annotations.length;
+      project = { ...project, categories, annotations };
+      set({ project });
+      get().notify(
+        'info',
+        `Imported ${added} mask${added === 1 ? '' : 's'} from ${files.length} PNG file${files.length === 1 ? '' : 's'}.`,
+      );
+      return added;
     },
 
     async importCoco(file, name) {

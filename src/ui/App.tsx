@@ -101,6 +101,20 @@ function Toolbar() {
           }}
         />
       </label>
+      <label className="button">
+        Import masks
+        <input
+          type="file"
+          accept=".png"
+          multiple
+          data-testid="mask-input"
+          onChange={(e) => {
+            const files = [...(e.currentTarget.files ?? [])];
+            e.currentTarget.value = '';
+            void useStore.getState().importMaskPngs(files.map((f) => ({ blob: f, name: fileDisplayName(f) })));
+          }}
+        />
+      </label>
       <span className="sep" />
       <button className={tool === 'points' ? 'active' : ''} onClick={() => setTool('points')} title="Points (P)">
         Points <kbd>P</kbd>

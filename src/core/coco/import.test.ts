@@ -121,3 +121,12 @@ describe('mergeCocoIntoProject', () => {
     expect(r.boxes).toBe(0);
   });
 });
+
+describe('hostile input', () => {
+  it('deep nesting in a polygon is refused with its path', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 5000; i++) deep = [deep];
+    const data = { ...base(), annotations: [{ id: 1, image_id: 1, category_id: 7, segmentation: [[0, 0, 1, 0, deep, 1]] }] };
+    expect(errorOf(data)).toMatch(/^annotations\[0\]\.segmentation\[0\]\[4\]: expected a number, found an array of 1/);
+  });
+});

@@ -127,3 +127,33 @@ describe('polygonsFromRle', () => {
     expect(polygonsFromRle(rleFromMask(new Uint8Array(6), 3, 2))).toEqual([]);
   });
 });
+
+describe('region clean-up (SAM min_mask_region_area)', () => {
+  it('fills small holes not touching the border and removes small islands', async () => {
+    const { removeSmallRegions, mergeMasks } = await import('./polygon.ts');
+    const { mask, width, height } = maskOf(['######..', '#.####..', '######.#', '......##', '#.......']);
+    const holes = removeSmallRegions(mask, width, height, 2, 'holes');
+    expect(holes.changed).toBe(true);
+    expect(holes.mask[1 * width + 1]).toBe(1); // the enclosed 1-pixel hole
+    expect(holes.mask[3 * width + 0]).toBe(0); // background touching the border stays
+    const islands = removeSmallRegions(mask, width, height, 2, 'islands');
+    expect(islands.mask[4 * width + 0]).toBe(0); // the lone pixel
+    expect(islands.mask[2 * width + 7]).toBe(1); // a 3-pixel part stays
+    expect(removeSmallRegions(mask, width, height, 1, 'islands').changed).toBe(false);
+    expect([
+      ...mergeMasks([
+        [1, 0, 0],
+        [0, 0, 1],
+      ]),
+    ]).toEqual([1, 0, 1]);
+    expect([
+      ...mergeMasks(
+        [
+          [1, 1, 0],
+          [0, 1, 1],
+        ],
+        true,
+      ),
+    ]).toEqual([0, 1, 0]);
+  });
+});
