@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { decodeBmp } from '../core/image/bmp.ts';
 
 /** An 8-bit RGBA image decoded in Node. */
 export interface RgbaImage {
@@ -9,7 +10,7 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
-/** Decodes a PNG or JPEG file to RGBA (by content, not by extension). */
+/** Decodes a PNG, JPEG or BMP file to RGBA (by content, not by extension). */
 export function readRgbaImage(path: string): RgbaImage {
   const buf = readFileSync(path);
   if (buf[0] === 0x89 && buf[1] === 0x50) {
@@ -20,7 +21,8 @@ export function readRgbaImage(path: string): RgbaImage {
     const j = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });
     return { width: j.width, height: j.height, data: j.data };
   }
-  throw new Error(`${path}: not a PNG or JPEG file`);
+  if (buf[0] === 0x42 && buf[1] === 0x4d) return decodeBmp(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+  throw new Error(`${path}: not a PNG, JPEG or BMP file`);
 }
 
 /** Reads a grayscale/RGB(A) PNG mask as row-major 0/1 (non-zero first channel = object). */
@@ -29,4 +31,12 @@ export function readMaskPng(path: string): { width: number; height: number; mask
   const mask = new Uint8Array(png.width * png.height);
   for (let i = 0; i < mask.length; i++) mask[i] = png.data[i * 4]! > 127 ? 1 : 0;
   return { width: png.width, height: png.height, mask };
+}
+
+/** The first channel of any image file readRgbaImage reads (grayscale masks). */
+export function readGray(path: string): { width: number; height: number; gray: Uint8Array } {
+  const im = readRgbaImage(path);
+  const gray = new Uint8Array(im.width * im.height);
+  for (let i = 0; i < gray.length; i++) gray[i] = im.data[i * 4]!;
+  return { width: im.width, height: im.height, gray };
 }

@@ -39,16 +39,19 @@ export class NodeSam {
   }
 
   /**
-   * Binary mask (row-major, image px) and predicted IoU for prompts on an embedded image.
-   * `upscale`: 'model' lets the ONNX model resize the mask to the image size (the reference path);
-   * 'core' asks it for the model-space size and resizes with {@link maskFromLowResLogits}, as the app does.
+   * Binary mask (row-major, image px), predicted IoU and the low-res logits for prompts on an
+   * embedded image. `upscale`: 'model' lets the ONNX model resize the mask to the image size (the
+   * reference path); 'core' asks it for the model-space size and resizes with
+   * {@link maskFromLowResLogits}, as the app does. `maskInput`: previous low-res logits
+   * [256 x 256] fed back as `mask_input` (SAM's interactive refinement).
    */
   async decode(
     embedding: Float32Array,
     image: Size,
     prompts: Prompts,
     upscale: 'model' | 'core' = 'model',
-  ): Promise<{ mask: Uint8Array; score: number }> {
+    maskInput: Float32Array | null = null,
+  ): Promise<{ mask: Uint8Array; score: number; lowRes: Float32Array }> {
     const s = this.manifest.normalization.inputSize;
     const f = decoderPromptFeeds(prompts, image, s);
     const size = upscale === 'model' ? image : resizeLongestSideShape(image, s);
@@ -56,13 +59,14 @@ export class NodeSam {
       image_embeddings: new ort.Tensor('float32', embedding, this.manifest.embeddingShape),
       point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
       point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
-      mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
-      has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
+      mask_input: new ort.Tensor('float32', maskInput ?? new Float32Array(256 * 256), [1, 1, 256, 256]),
+      has_mask_input: new ort.Tensor('float32', new Float32Array([maskInput ? 1 : 0]), [1]),
       orig_im_size: new ort.Tensor('float32', new Float32Array([size.height, size.width]), [2]),
     });
     const logits = out['masks']!.data as Float32Array;
     const score = (out['iou_predictions']!.data as Float32Array)[0] ?? 0;
-    if (upscale === 'model') return { mask: maskFromLogits(logits), score };
-    return { mask: maskFromLowResLogits(logits, size, image).mask, score };
+    const lowRes = Float32Array.from(out['low_res_masks']!.data as Float32Array);
+    if (upscale === 'model') return { mask: maskFromLogits(logits), score, lowRes };
+    return { mask: maskFromLowResLogits(logits, size, image).mask, score, lowRes };
   }
 }

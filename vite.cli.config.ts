@@ -1,0 +1,13 @@
+import { defineConfig } from 'vite';
+
+/** Builds the Node command-line tools (src/cli) into dist-cli/, dependencies left external. */
+export default defineConfig({
+  build: {
+    ssr: true,
+    outDir: 'dist-cli',
+    emptyOutDir: true,
+    target: 'node20',
+    rollupOptions: { input: { eval: 'src/cli/eval.ts' }, output: { format: 'es', entryFileNames: '[name].mjs' } },
+  },
+  ssr: { external: ['onnxruntime-node', 'pngjs', 'jpeg-js', 'fflate'] },
+});
