@@ -15,8 +15,6 @@ export function decodeBmp(bytes: Uint8Array): { width: number; height: number; d
   if (![8, 24, 32].includes(bpp)) throw new Error(`${bpp}-bit BMP is not supported`);
   const height = Math.abs(rawHeight);
   const topDown = rawHeight < 0;
-  let colours = headerSize >= 40 ? dv.getUint32(46, true) : 0;
-  if (bpp === 8 && colours === 0) colours = 256;
   const paletteAt = 14 + headerSize;
   const stride = Math.ceil((width * bpp) / 32) * 4;
   if (dataOffset + stride * height > bytes.length) throw new Error('BMP pixel data is truncated');
