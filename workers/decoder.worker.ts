@@ -165,6 +165,37 @@ const api: DecoderApi = {
     live = null;
   },
 
+  async benchRaw(imageId: number, n: number): Promise<number[]> {
+    try {
+      if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
+      const e = embeddings.get(imageId);
+      if (!e) throw new AppError('INFERENCE', `Image ${imageId} has no embedding yet.`);
+      const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) {
+        // a different point each run, like a user's clicks
+        const f = decoderPromptFeeds(
+          { points: [{ x: (((i * 37) % 97) / 97) * e.width, y: (((i * 53) % 89) / 89) * e.height, positive: true }], box: null },
+          e,
+        );
+        const t0 = performance.now();
+        const out = await session.run({
+          image_embeddings: e.tensor,
+          point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
+          point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
+          mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
+          has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
+          orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
+        });
+        times.push(performance.now() - t0);
+        for (const t of Object.values(out)) t.dispose();
+      }
+      return times;
+    } catch (err) {
+      throw encodeErrorForTransfer(err);
+    }
+  },
+
   /** Display overlay of a stored mask (e.g. an accepted annotation). */
   renderRle(rle: CocoRle, color: string, fillAlpha: number): ImageBitmap {
     try {

@@ -68,6 +68,8 @@ export interface DecoderApi {
   liveMaskRle(generation: number): LiveMaskData | null;
   clearLive(): void;
   renderRle(rle: CocoRle, color: string, fillAlpha: number): ImageBitmap;
+  /** Benchmark reference: `session.run` of the decoder alone, `n` times, on an image's embedding (ms each). */
+  benchRaw(imageId: number, n: number): Promise<number[]>;
 }
 
 export type ExportKind = 'coco-rle' | 'coco-polygon' | 'masks' | 'yolo';

@@ -235,6 +235,7 @@ export class InferenceEngine {
       await this.decoderReady;
       await this.decoder!.setEmbedding(imageId, Comlink.transfer(r.embedding, [r.embedding.buffer]), r.width, r.height);
       this.setStatus(imageId, 'ready');
+      this.encoderTimes.push(r.ms);
       this.events.onEncoded?.(imageId, r.ms, imageId !== this.current);
       await this.syncCache();
     } catch (e) {
@@ -331,6 +332,15 @@ export class InferenceEngine {
 
   async liveMaskRle(generation: number) {
     return (await this.decoder?.liveMaskRle(generation)) ?? null;
+  }
+
+  /** Encoder run times (ms, preprocessing included) of this session, for benchmarks. */
+  readonly encoderTimes: number[] = [];
+
+  /** Benchmark reference: the decoder's `session.run` alone, in its worker, on an image's embedding. */
+  async benchDecoderRaw(imageId: number, n: number): Promise<number[]> {
+    await this.whenReady(imageId);
+    return this.decoder!.benchRaw(imageId, n);
   }
 
   async renderRle(rle: CocoRle, color: string, fillAlpha: number): Promise<ImageBitmap> {

@@ -23,6 +23,10 @@ export interface AnnotatorApi {
   exportCoco(options?: CocoExportOptions): CocoDataset;
   /** The backend in use and why. */
   backend(): { backend: string; reason: string };
+  /** Measurements for benchmarks: encoder times (ms) and the prompt-to-mask-on-screen measures (ms). */
+  perf(): { encoderMs: number[]; clickToMaskMs: number[] };
+  /** Benchmark reference: the decoder's `session.run` alone, n times, on the shown image (ms each). */
+  benchDecoderRaw(n: number): Promise<number[]>;
 }
 
 export function installAutomation(): void {
@@ -61,6 +65,14 @@ export function installAutomation(): void {
       return im ? { ...im } : null;
     },
     exportCoco: (options = {}) => projectToCoco(useStore.getState().project, options),
+    perf: () => ({
+      encoderMs: [...engine.encoderTimes],
+      clickToMaskMs: performance.getEntriesByName('click-to-mask').map((e) => e.duration),
+    }),
+    benchDecoderRaw: (n) => {
+      const id = useStore.getState().currentImageId;
+      return id === null ? Promise.reject(new Error('no image shown')) : engine.benchDecoderRaw(id, n);
+    },
     backend: () => ({ backend: useStore.getState().model.backend, reason: useStore.getState().model.reason }),
   };
   (window as unknown as { annotator: AnnotatorApi }).annotator = api;

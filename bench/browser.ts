@@ -1,0 +1,238 @@
+/**
+ * `npm run bench`: the app's speed in the built app, in headless Chromium (Debian's), on the bundled
+ * samples, real photos and a 6000x4000 photo. Prints one JSON object per metric
+ * ({metric, unit, median, p95, min, max, n}) and a summary table; asserts nothing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { readRgbaImage } from '../src/cli/image.ts';
+import { resizeRgb } from '../src/core/sam/preprocess.ts';
+import { print, summarize, type Metric } from './stats.ts';
+
+const PORT = Number(process.env['BENCH_PORT'] ?? 4181);
+const ROOT = resolve(import.meta.dirname ?? '.', '..');
+const SHARED = resolve(ROOT, '../shared');
+const COCO_IMAGES = resolve(SHARED, 'datasets/coco-val2017-tiny/images');
+const metrics: Metric[] = [];
+
+function record(m: Metric): void {
+  metrics.push(m);
+  print(m);
+}
+
+async function startServer(): Promise<ChildProcess> {
+  const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+    env: { ...process.env, PORT: String(PORT) },
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) return server;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  server.kill();
+  throw new Error('the preview server did not start');
+}
+
+/** Resident memory (MB) of all Chromium renderer processes (the page and its workers). */
+function rendererRssMb(): number {
+  let kb = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // the process ended
+    }
+  }
+  return kb / 1024;
+}
+
+type Api = {
+  annotator: {
+    ready(): Promise<void>;
+    imageToClient(x: number, y: number): { x: number; y: number };
+    getLiveMask(): Promise<unknown>;
+    currentImage(): { width: number; height: number } | null;
+    perf(): { encoderMs: number[]; clickToMaskMs: number[] };
+    benchDecoderRaw(n: number): Promise<number[]>;
+  };
+  __longtasks: number[];
+};
+
+const ready = (page: Page) => page.evaluate(() => (window as unknown as Api).annotator.ready());
+
+async function clickAt(page: Page, fx: number, fy: number): Promise<void> {
+  const im = (await page.evaluate(() => (window as unknown as Api).annotator.currentImage()))!;
+  const p = await page.evaluate(([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!), [fx * im.width, fy * im.height]);
+  await page.mouse.click(p.x, p.y);
+  await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
+}
+
+async function longtasks(page: Page, reset = false): Promise<number[]> {
+  return page.evaluate((r) => {
+    const w = window as unknown as Api;
+    const v = [...w.__longtasks];
+    if (r) w.__longtasks.length = 0;
+    return v;
+  }, reset);
+}
+
+function largePhoto(): string {
+  const src = readRgbaImage(resolve(ROOT, 'public/samples/rocket.jpg'));
+  const rgb = resizeRgb(src.data, src, { width: 6000, height: 4000 });
+  const png = new PNG({ width: 6000, height: 4000, colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  png.data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.length);
+  const file = join(mkdtempSync(join(tmpdir(), 'bench-')), 'large_6000x4000.png');
+  writeFileSync(file, PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, deflateLevel: 1 }));
+  return file;
+}
+
+const POSITIONS: [number, number][] = [
+  [0.5, 0.5],
+  [0.3, 0.4],
+  [0.7, 0.6],
+  [0.45, 0.8],
+  [0.2, 0.2],
+  [0.8, 0.25],
+  [0.6, 0.35],
+  [0.35, 0.65],
+  [0.55, 0.15],
+];
+
+async function main(): Promise<void> {
+  const server = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.addInitScript(() => {
+      const w = window as unknown as Api;
+      w.__longtasks = [];
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) w.__longtasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`http://127.0.0.1:${PORT}/`);
+    await ready(page);
+    const backend = await page.evaluate(
+      () => (window as unknown as { annotator: { backend(): { reason: string } } }).annotator.backend().reason,
+    );
+
+    // the reference: the decoder's session.run alone, same worker, backend and threads
+    const raw = await page.evaluate(() => (window as unknown as Api).annotator.benchDecoderRaw(30));
+    const rawM = summarize('decoder_raw_ms', 'ms', raw.slice(3));
+    record(rawM);
+
+    // clicks on the four samples, 9 positions each, one prompt at a time
+    await longtasks(page, true);
+    for (let k = 0; k < 4; k++) {
+      await ready(page);
+      for (const [fx, fy] of POSITIONS) {
+        await clickAt(page, fx, fy);
+        await page.keyboard.press('Escape');
+      }
+      await page.keyboard.press('ArrowRight');
+    }
+    const lt = await longtasks(page, true);
+    const perf = await page.evaluate(() => (window as unknown as Api).annotator.perf());
+    const c2m = summarize('click_to_mask_ms', 'ms', perf.clickToMaskMs);
+    record(c2m);
+    record({ ...summarize('click_to_mask_ratio', 'x', [c2m.median / rawM.median]), n: c2m.n });
+    record(summarize('longtask_max_ms', 'ms', [Math.max(0, ...lt)]));
+    record(summarize('longtask_count', 'count', [lt.length]));
+    record(summarize('encoder_ms', 'ms', perf.encoderMs));
+
+    // a photo never seen: open -> ready for clicks
+    const photos = readdirSync(COCO_IMAGES).sort();
+    const cold: number[] = [];
+    for (const f of photos.slice(0, 5)) {
+      const t = Date.now();
+      await page.locator('input[type=file][accept*="image/"]').setInputFiles(join(COCO_IMAGES, f));
+      await ready(page);
+      cold.push(Date.now() - t);
+    }
+    record(summarize('image_ready_cold_ms', 'ms', cold));
+
+    // the next image after 5 s on the current one
+    const pre: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const pair = photos.slice(5 + 2 * i, 7 + 2 * i).map((f) => join(COCO_IMAGES, f));
+      await page.locator('input[type=file][accept*="image/"]').setInputFiles(pair);
+      await ready(page);
+      await page.waitForTimeout(5000);
+      const t = Date.now();
+      await page.keyboard.press('ArrowRight');
+      await ready(page);
+      pre.push(Date.now() - t);
+    }
+    record(summarize('image_ready_prefetched_ms', 'ms', pre));
+
+    // a 6000 x 4000 photo
+    await page.locator('input[type=file][accept*="image/"]').setInputFiles(largePhoto());
+    await ready(page);
+    const before = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.length;
+    await longtasks(page, true);
+    for (const [fx, fy] of POSITIONS) {
+      await clickAt(page, fx, fy);
+      await page.keyboard.press('Escape');
+    }
+    const bigPerf = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.slice(before);
+    record(summarize('click_to_mask_6000x4000_ms', 'ms', bigPerf));
+    record(summarize('longtask_max_6000x4000_ms', 'ms', [Math.max(0, ...(await longtasks(page, true)))]));
+
+    // memory: a fresh page, 50 photos opened, 10 annotated
+    const page2 = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.close();
+    await page2.goto(`http://127.0.0.1:${PORT}/`);
+    await ready(page2);
+    let peak = rendererRssMb();
+    const sampler = setInterval(() => (peak = Math.max(peak, rendererRssMb())), 250);
+    await page2.locator('input[type=file][accept*="image/"]').setInputFiles(photos.slice(0, 50).map((f) => join(COCO_IMAGES, f)));
+    for (let i = 0; i < 10; i++) {
+      await ready(page2);
+      await clickAt(page2, 0.5, 0.5);
+      await page2.keyboard.press('Enter');
+      await page2.keyboard.press('ArrowRight');
+    }
+    await ready(page2);
+    clearInterval(sampler);
+    peak = Math.max(peak, rendererRssMb());
+    record(summarize('renderer_peak_mb', 'MB', [peak]));
+
+    process.stdout.write(
+      `\nbackend: ${backend}\n\n| metric | unit | median | p95 | min | max | n |\n| --- | --- | --- | --- | --- | --- | --- |\n`,
+    );
+    for (const m of metrics) process.stdout.write(`| ${m.metric} | ${m.unit} | ${m.median} | ${m.p95} | ${m.min} | ${m.max} | ${m.n} |\n`);
+    process.stdout.write('\nbrush_frame_ms and the brush-stroke long tasks: not measured, the app has no brush yet.\n');
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
