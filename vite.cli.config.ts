@@ -7,7 +7,10 @@ export default defineConfig({
     outDir: 'dist-cli',
     emptyOutDir: true,
     target: 'node20',
-    rollupOptions: { input: { eval: 'src/cli/eval.ts', 'bench-browser': 'bench/browser.ts' }, output: { format: 'es', entryFileNames: '[name].mjs' } },
+    rollupOptions: {
+      input: { eval: 'src/cli/eval.ts', 'bench-browser': 'bench/browser.ts' },
+      output: { format: 'es', entryFileNames: '[name].mjs' },
+    },
   },
   ssr: { external: ['onnxruntime-node', 'pngjs', 'jpeg-js', 'fflate', 'playwright-core'] },
 });

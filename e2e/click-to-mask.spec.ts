@@ -6,7 +6,18 @@ import { maskFromRle, rleArea } from '../src/core/mask/rle.ts';
 import type { CocoRle } from '../src/core/mask/rle.ts';
 import type { CocoDataset } from '../src/core/coco/export.ts';
 import type { Project } from '../src/core/project/types.ts';
-import { clientOf, currentImage, gotoApp, liveMask, openImages, project, ready, referenceMask, SAMPLES } from './helpers.ts';
+import {
+  clientOf,
+  currentImage,
+  referenceSequence,
+  gotoApp,
+  liveMask,
+  openImages,
+  project,
+  ready,
+  referenceMask,
+  SAMPLES,
+} from './helpers.ts';
 
 const CAT = resolve(SAMPLES, 'chelsea.png');
 const COFFEE = resolve(SAMPLES, 'coffee.png');
@@ -81,7 +92,12 @@ test('a box, then box + a background point, match onnxruntime-node', async ({ pa
 
   // a click after the box adds a point to the same mask (right click = background)
   const bg = { x: 300, y: 100 };
-  const ref2 = await referenceMask(COFFEE, { points: [{ ...bg, positive: false }], box });
+  // the app refines with the previous mask (mask feedback, its default): so does the reference
+  const [, ref2mask] = await referenceSequence(COFFEE, [
+    { points: [], box },
+    { points: [{ ...bg, positive: false }], box },
+  ]);
+  const ref2 = { mask: ref2mask! };
   const c = await clientOf(page, bg.x, bg.y);
   await page.mouse.click(c.x, c.y, { button: 'right' });
   const live2 = await liveMask(page);

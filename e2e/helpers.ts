@@ -11,6 +11,25 @@ export const SHARED = resolve(import.meta.dirname, '../../shared');
 let sam: Promise<NodeSam> | null = null;
 const embeddings = new Map<string, Promise<{ image: RgbaImage; embedding: Float32Array }>>();
 
+/**
+ * Reference masks of a prompt sequence, as the app computes them with mask feedback on (its default):
+ * each decode after the first gets the previous low-res logits as `mask_input`.
+ */
+export async function referenceSequence(path: string, steps: Prompts[], feedback = true): Promise<Uint8Array[]> {
+  sam ??= NodeSam.load();
+  const s = await sam;
+  await referenceMask(path, steps[0]!);
+  const { image, embedding } = await embeddings.get(path)!;
+  const out: Uint8Array[] = [];
+  let low: Float32Array | null = null;
+  for (const p of steps) {
+    const r = await s.decode(embedding, image, p, 'model', feedback ? low : null);
+    low = r.lowRes;
+    out.push(r.mask);
+  }
+  return out;
+}
+
 /** Reference mask: the same model files run directly with onnxruntime-node. */
 export async function referenceMask(
   path: string,
@@ -38,6 +57,12 @@ interface AnnotatorWindow {
     getProject(): unknown;
     currentImage(): { id: number; fileName: string; width: number; height: number } | null;
     getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number } | null>;
+    editorState(): {
+      brushRadius: number;
+      strokes: { mode: string; radius: number; points: number[] }[];
+      canUndo: boolean;
+      canRedo: boolean;
+    };
     exportCoco(o?: unknown): unknown;
   };
 }
@@ -71,4 +96,8 @@ export async function gotoApp(page: Page, path = '/'): Promise<void> {
   page.on('pageerror', (e) => console.log('pageerror:', e.message));
   if (process.env['E2E_CONSOLE']) page.on('console', (m) => console.log('console:', m.type(), m.text()));
   await page.goto(path);
+}
+
+export async function editorState(page: Page) {
+  return page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.editorState());
 }

@@ -6,11 +6,12 @@ import { LruCache } from '../src/core/lru.ts';
 import { maskOverlayRgba, overlayScale, rgbFromHex } from '../src/core/mask/render.ts';
 import { maskFromRle, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
-import { maskFromLowResLogits } from '../src/core/sam/postprocess.ts';
+import { maskAreaAndBbox, maskFromLowResLogits } from '../src/core/sam/postprocess.ts';
+import { composeLiveMask, paintStroke } from '../src/core/mask/brush.ts';
 import { resizeLongestSideShape } from '../src/core/geometry.ts';
 import { decoderPromptFeeds } from '../src/core/sam/prompts.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
-import type { DecodeRequest, DecodeResult, DecoderApi, LiveMaskData, ProgressCallback, RuntimeOptions } from './protocol.ts';
+import type { DecodeRequest, DecodeResult, DecoderApi, EditResult, LiveMaskData, ProgressCallback, RuntimeOptions } from './protocol.ts';
 
 interface Entry {
   tensor: Tensor;
@@ -40,6 +41,35 @@ let live: Live | null = null;
 function fullMask(l: Live): NonNullable<Live['full']> {
   l.full ??= maskFromLowResLogits(l.logits, l.modelSize, l);
   return l.full;
+}
+
+/** The manual edit of the shown image: a base mask (an annotation being edited) and brush strokes. */
+interface Edit {
+  imageId: number;
+  width: number;
+  height: number;
+  base: Uint8Array | null;
+  manual: Int8Array | null;
+}
+let edit: Edit | null = null;
+const lowResByGeneration = new Map<number, { imageId: number; data: Float32Array }>();
+
+function hasEdit(imageId: number): boolean {
+  return !!edit && edit.imageId === imageId && (edit.base !== null || edit.manual !== null);
+}
+
+/** The live mask of the edit, with the SAM mask when `withSam`. */
+function composed(e: Edit, withSam: boolean): Uint8Array {
+  const sam = withSam && live && live.imageId === e.imageId ? fullMask(live).mask : null;
+  return composeLiveMask(sam, e.base, e.manual, e.width * e.height);
+}
+
+function editResult(e: Edit, color: string, withSam: boolean): EditResult {
+  const mask = composed(e, withSam);
+  const { area, bbox } = maskAreaAndBbox(mask, e.width, e.height);
+  if (area === 0 && !withSam) return { overlay: null, area, bbox };
+  const overlay = toBitmap(maskOverlayRgba(mask, e.width, e.height, rgbFromHex(color), 110, overlayScale(e.width, e.height)));
+  return Comlink.transfer({ overlay, area, bbox }, [overlay]);
 }
 
 function toBitmap(o: { data: Uint8ClampedArray<ArrayBuffer>; width: number; height: number }): ImageBitmap {
@@ -87,12 +117,14 @@ const api: DecoderApi = {
       if (!e) throw new AppError('INFERENCE', `Image ${req.imageId} has no embedding yet.`, 'Wait for "ready" and click again.');
       const f = decoderPromptFeeds(req.prompts, e, manifest.normalization.inputSize);
       const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
+      const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
+      const feedback = prev && prev.imageId === req.imageId ? Float32Array.from(prev.data) : null;
       const out = await session.run({
         image_embeddings: e.tensor,
         point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
         point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
-        mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
-        has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
+        mask_input: new ort.Tensor('float32', feedback ?? new Float32Array(256 * 256), [1, 1, 256, 256]),
+        has_mask_input: new ort.Tensor('float32', new Float32Array([feedback ? 1 : 0]), [1]),
         // the model upsamples to this size; asking for the model-space size keeps that cheap, and the
         // last resize to the image size is done below without materializing full-size logits
         orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
@@ -100,7 +132,13 @@ const api: DecoderApi = {
       const decodeMs = performance.now() - t0;
       const logits = (await out['masks']!.getData()) as Float32Array;
       const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
+      const lowRes = out['low_res_masks'] ? ((await out['low_res_masks'].getData()) as Float32Array) : null;
       for (const t of Object.values(out)) t.dispose();
+      if (lowRes && lowRes.length === 256 * 256) {
+        lowResByGeneration.set(req.generation, { imageId: req.imageId, data: lowRes });
+        // a few recent ones are enough: feedback comes from the mask on screen
+        for (const g of lowResByGeneration.keys()) if (lowResByGeneration.size > 8) lowResByGeneration.delete(g);
+      }
       if (logits.length !== ms.width * ms.height) {
         throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
       }
@@ -119,7 +157,12 @@ const api: DecoderApi = {
       const k = overlayScale(e.width, e.height);
       let overlay: ImageBitmap;
       let stats: { area: number; bbox: [number, number, number, number]; approximate: boolean };
-      if (k === 1) {
+      if (hasEdit(req.imageId)) {
+        const mask = composed(edit!, true);
+        overlay = toBitmap(maskOverlayRgba(mask, e.width, e.height, rgb, 110, k));
+        const st = maskAreaAndBbox(mask, e.width, e.height);
+        stats = { area: st.area, bbox: st.bbox, approximate: false };
+      } else if (k === 1) {
         const full = fullMask(l);
         overlay = toBitmap(maskOverlayRgba(full.mask, e.width, e.height, rgb, 110));
         stats = { area: full.area, bbox: full.bbox, approximate: false };
@@ -155,14 +198,48 @@ const api: DecoderApi = {
   },
 
   /** COCO RLE of the live mask of `generation`, or null if a newer mask replaced it. */
-  liveMaskRle(generation: number): LiveMaskData | null {
-    if (!live || live.generation !== generation) return null;
+  liveMaskRle(generation: number, withSam: boolean): LiveMaskData | null {
+    if (withSam && (!live || live.generation !== generation)) return null;
+    const score = withSam && live ? live.score : 0;
+    if (edit && (!withSam || edit.imageId === live!.imageId) && hasEdit(edit.imageId)) {
+      const mask = composed(edit, withSam);
+      const { area, bbox } = maskAreaAndBbox(mask, edit.width, edit.height);
+      return { rle: rleFromMask(mask, edit.width, edit.height), area, bbox, score };
+    }
+    if (!withSam || !live) return null;
     const { mask, area, bbox } = fullMask(live);
-    return { rle: rleFromMask(mask, live.width, live.height), area, bbox, score: live.score };
+    return { rle: rleFromMask(mask, live.width, live.height), area, bbox, score };
   },
 
   clearLive(): void {
     live = null;
+    edit = null;
+  },
+
+  editReset(imageId: number, width: number, height: number, base: CocoRle | null): void {
+    edit = { imageId, width, height, base: base ? maskFromRle(base) : null, manual: null };
+  },
+
+  editStrokes(imageId, strokes, color, withSam) {
+    try {
+      if (!edit || edit.imageId !== imageId) throw new AppError('INFERENCE', 'No edit under way for this image.');
+      edit.manual = strokes.length ? new Int8Array(edit.width * edit.height) : null;
+      for (const st of strokes) paintStroke(edit.manual!, edit.width, edit.height, st);
+      return editResult(edit, color, withSam);
+    } catch (e) {
+      throw encodeErrorForTransfer(e);
+    }
+  },
+
+  editAddStroke(imageId, stroke, color, withSam) {
+    try {
+      if (!edit || edit.imageId !== imageId) throw new AppError('INFERENCE', 'No edit under way for this image.');
+      edit.manual ??= new Int8Array(edit.width * edit.height);
+      paintStroke(edit.manual, edit.width, edit.height, stroke);
+      return editResult(edit, color, withSam);
+    } catch (e) {
+      throw encodeErrorForTransfer(e);
+    }
   },
 
   async benchRaw(imageId: number, n: number): Promise<number[]> {

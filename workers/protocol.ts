@@ -36,6 +36,8 @@ export interface DecodeRequest {
   generation: number;
   prompts: Prompts;
   color: string;
+  /** generation whose low-res logits go in as `mask_input` (SAM's interactive refinement), or null */
+  feedbackFrom: number | null;
 }
 
 export interface DecodeResult {
@@ -58,15 +60,31 @@ export interface LiveMaskData {
   score: number;
 }
 
+export interface EditResult {
+  /** null when nothing is left to show */
+  overlay: ImageBitmap | null;
+  area: number;
+  bbox: [number, number, number, number];
+}
+
 export interface DecoderApi {
   init(m: ModelManifest, opts: RuntimeOptions, cacheSize: number, onProgress?: ProgressCallback): Promise<void>;
   setEmbedding(imageId: number, embedding: Float32Array, width: number, height: number): void;
   cachedImageIds(): number[];
   dropEmbedding(imageId: number): void;
   decode(req: DecodeRequest): Promise<DecodeResult>;
-  /** COCO RLE of the live mask of `generation`, or null if a newer mask replaced it. */
-  liveMaskRle(generation: number): LiveMaskData | null;
+  /**
+   * COCO RLE of the live mask: the SAM mask of `generation` (when `withSam`; null if a newer one
+   * replaced it) combined with the edit (base annotation, brush and eraser strokes).
+   */
+  liveMaskRle(generation: number, withSam: boolean): LiveMaskData | null;
   clearLive(): void;
+  /** Starts (or restarts) the manual edit of an image, optionally on an existing mask. */
+  editReset(imageId: number, width: number, height: number, base: CocoRle | null): void;
+  /** Repaints all strokes of the edit (after undo/redo) and returns the live overlay. */
+  editStrokes(imageId: number, strokes: import('../src/core/mask/brush.ts').Stroke[], color: string, withSam: boolean): EditResult;
+  /** Paints one more stroke (or a piece of one) and returns the live overlay. */
+  editAddStroke(imageId: number, stroke: import('../src/core/mask/brush.ts').Stroke, color: string, withSam: boolean): EditResult;
   renderRle(rle: CocoRle, color: string, fillAlpha: number): ImageBitmap;
   /** Benchmark reference: `session.run` of the decoder alone, `n` times, on an image's embedding (ms each). */
   benchRaw(imageId: number, n: number): Promise<number[]>;

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'reac
 import { Circle, Group, Image as KImage, Layer, Line, Rect, Stage } from 'react-konva';
 import { fitView, screenToImage, zoomViewAt, clampToImage, type Point, type ViewTransform } from '../core/geometry.ts';
 import { normalizeBox, type BoxPrompt } from '../core/sam/prompts.ts';
+import type { Stroke } from '../core/mask/brush.ts';
 import { overlays } from '../inference/overlays.ts';
 import { imageBitmap, imagePreview } from '../io/images.ts';
 import { engine, useStore } from '../state/store.ts';
@@ -83,9 +84,19 @@ export function AnnotationStage() {
   const needFull = mine !== null && view.scale * Math.max(imgW, imgH) > Math.max(mine.preview.width, mine.preview.height);
   const bitmap = mine ? (needFull && mine.full ? mine.full : mine.preview) : null;
   const [draft, setDraft] = useState<BoxPrompt | null>(null);
+  const [draftStroke, setDraftStroke] = useState<number[] | null>(null);
+  const [cursor, setCursor] = useState<Point | null>(null);
+  const brushRadius = useStore((s) => s.brushRadius);
+  const editingId = useStore((s) => s.editingAnnotationId);
+  const stroke = useRef<{ stroke: Stroke; pending: number[]; lastSent: number[]; frame: number } | null>(null);
+  const flushStrokeOf = (st: { stroke: Stroke; pending: number[]; lastSent: number[]; frame: number }) => {
+    if (st.pending.length === 0) return;
+    useStore.getState().strokeProgress({ mode: st.stroke.mode, radius: st.stroke.radius, points: [...st.lastSent, ...st.pending] });
+    st.pending = [];
+  };
   const [spaceDown, setSpaceDown] = useState(false);
   const gesture = useRef<{
-    kind: 'pan' | 'press';
+    kind: 'pan' | 'press' | 'stroke';
     start: Point;
     view: ViewTransform;
     button: number;
@@ -160,19 +171,53 @@ export function AnnotationStage() {
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   };
 
+  /** Sends the points gathered since the last frame to the worker as one piece of the stroke. */
+  const flushStroke = () => {
+    const st = stroke.current;
+    if (!st) return;
+    st.frame = 0;
+    if (st.pending.length === 0) return;
+    const piece: Stroke = { mode: st.stroke.mode, radius: st.stroke.radius, points: [...st.lastSent, ...st.pending] };
+    st.lastSent = st.pending.slice(-2);
+    st.pending = [];
+    useStore.getState().strokeProgress(piece);
+  };
+
   const onPointerDown = (e: React.PointerEvent) => {
     if (!image) return;
     containerRef.current?.setPointerCapture(e.pointerId);
     const p = local(e);
     const pan = e.button === 1 || (e.button === 0 && spaceDown);
+    if (!pan && e.button === 0 && (tool === 'brush' || tool === 'eraser')) {
+      const ip = screenToImage(p, view);
+      const st = useStore.getState();
+      st.beginStroke();
+      const s: Stroke = { mode: tool === 'brush' ? 'add' : 'remove', radius: st.brushRadius, points: [ip.x, ip.y] };
+      stroke.current = { stroke: s, pending: [], lastSent: [ip.x, ip.y], frame: 0 };
+      st.strokeProgress({ ...s, points: [ip.x, ip.y] });
+      setDraftStroke(s.points);
+      gesture.current = { kind: 'stroke', start: p, view, button: 0, shift: false, moved: false };
+      return;
+    }
     gesture.current = { kind: pan ? 'pan' : 'press', start: p, view, button: e.button, shift: e.shiftKey, moved: false };
     if (pan) e.preventDefault();
   };
 
   const onPointerMove = (e: React.PointerEvent) => {
     const g = gesture.current;
+    if (image && (tool === 'brush' || tool === 'eraser')) setCursor(screenToImage(local(e), view));
     if (!g || !image) return;
     const p = local(e);
+    if (g.kind === 'stroke' && stroke.current) {
+      const ip = screenToImage(p, view);
+      const st = stroke.current;
+      st.stroke.points.push(ip.x, ip.y);
+      st.pending.push(ip.x, ip.y);
+      // one worker update per frame, however many pointer events arrive
+      st.frame ||= requestAnimationFrame(flushStroke);
+      setDraftStroke([...st.stroke.points]);
+      return;
+    }
     if (Math.hypot(p.x - g.start.x, p.y - g.start.y) > DRAG_THRESHOLD_PX) g.moved = true;
     if (g.kind === 'pan') {
       setView({ ...g.view, x: g.view.x + p.x - g.start.x, y: g.view.y + p.y - g.start.y });
@@ -187,6 +232,17 @@ export function AnnotationStage() {
     const g = gesture.current;
     gesture.current = null;
     if (!g || !image) return;
+    if (g.kind === 'stroke') {
+      const st = stroke.current;
+      stroke.current = null;
+      if (st) {
+        if (st.frame) cancelAnimationFrame(st.frame);
+        flushStrokeOf(st);
+        useStore.getState().endStroke(st.stroke);
+      }
+      setDraftStroke(null);
+      return;
+    }
     if (g.kind === 'pan') {
       const p = local(e);
       setView({ ...g.view, x: g.view.x + p.x - g.start.x, y: g.view.y + p.y - g.start.y });
@@ -221,7 +277,8 @@ export function AnnotationStage() {
       ref={containerRef}
       className="stage"
       data-testid="stage"
-      style={{ cursor: spaceDown ? 'grab' : 'crosshair' }}
+      style={{ cursor: spaceDown ? 'grab' : tool === 'brush' || tool === 'eraser' ? 'none' : 'crosshair' }}
+      onPointerLeave={() => setCursor(null)}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
@@ -242,7 +299,8 @@ export function AnnotationStage() {
             <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
               {annotationOverlays.map(
                 (o) =>
-                  o.bitmap && (
+                  o.bitmap &&
+                  o.id !== editingId && (
                     <KImage key={o.key} image={o.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
                   ),
               )}
@@ -264,6 +322,25 @@ export function AnnotationStage() {
                   stroke="#ffd400"
                   strokeWidth={2 / view.scale}
                   dash={draft ? [6 / view.scale, 4 / view.scale] : []}
+                />
+              )}
+              {draftStroke && (
+                <Line
+                  points={draftStroke.length === 2 ? [...draftStroke, draftStroke[0]! + 0.01, draftStroke[1]!] : draftStroke}
+                  stroke={tool === 'eraser' ? 'rgba(229,57,53,0.45)' : 'rgba(29,185,84,0.45)'}
+                  strokeWidth={2 * brushRadius}
+                  lineCap="round"
+                  lineJoin="round"
+                />
+              )}
+              {cursor && (tool === 'brush' || tool === 'eraser') && (
+                <Circle
+                  x={cursor.x}
+                  y={cursor.y}
+                  radius={brushRadius}
+                  stroke={tool === 'eraser' ? '#e53935' : '#ffffff'}
+                  strokeWidth={1.5 / view.scale}
+                  dash={tool === 'eraser' ? [4 / view.scale, 3 / view.scale] : []}
                 />
               )}
               {prompts.points.map((p, i) => (

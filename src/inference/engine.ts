@@ -3,7 +3,8 @@ import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { ModelManifest } from '../core/sam/manifest.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
-import type { DecodeResult, DecoderApi, EncoderApi } from '../../workers/protocol.ts';
+import type { DecodeResult, DecoderApi, EditResult, EncoderApi } from '../../workers/protocol.ts';
+import type { Stroke } from '../core/mask/brush.ts';
 import { chooseBackend, type BackendChoice } from './backend.ts';
 
 /** 'missing': the image is in the project (e.g. named by an imported COCO file) but its file is not open. */
@@ -282,11 +283,16 @@ export class InferenceEngine {
    * any older waiting request (which resolves to null). Resolves to null if a newer request exists
    * by the time this one finishes (stale replies are dropped).
    */
-  decode(imageId: number, generation: number, prompts: Prompts, color: string): Promise<DecodeResult | null> {
-    this.lastInteraction = performance.now();
+  decode(
+    imageId: number,
+    generation: number,
+    prompts: Prompts,
+    color: string,
+    feedbackFrom: number | null = null,
+  ): Promise<DecodeResult | null> {
+    this.noteActivity(imageId);
     this.latestGeneration = Math.max(this.latestGeneration, generation);
-    if (this.job && this.job.imageId !== imageId) this.cancelJob();
-    const req = { imageId, generation, prompts, color };
+    const req = { imageId, generation, prompts, color, feedbackFrom };
     return new Promise((resolve, reject) => {
       if (this.pendingDecode) this.pendingDecode.resolve(null);
       this.pendingDecode = { req, resolve, reject };
@@ -319,6 +325,12 @@ export class InferenceEngine {
       });
   }
 
+  /** User input on the shown image (a click, a stroke): a background encode gives way at once. */
+  noteActivity(imageId: number): void {
+    this.lastInteraction = performance.now();
+    if (this.job && this.job.imageId !== imageId) this.cancelJob();
+  }
+
   /** Resolves once no decode is running or waiting. */
   async settled(): Promise<void> {
     while (this.decodeInFlight || this.pendingDecode) await (this.decodeInFlight ?? new Promise((r) => setTimeout(r, 10)));
@@ -330,8 +342,24 @@ export class InferenceEngine {
     void this.decoder?.clearLive();
   }
 
-  async liveMaskRle(generation: number) {
-    return (await this.decoder?.liveMaskRle(generation)) ?? null;
+  async liveMaskRle(generation: number, withSam = true) {
+    return (await this.decoder?.liveMaskRle(generation, withSam)) ?? null;
+  }
+
+  /** Starts the manual edit of an image (brush/eraser), optionally on an existing mask. */
+  async editReset(imageId: number, width: number, height: number, base: CocoRle | null): Promise<void> {
+    await this.decoderReady;
+    await this.decoder!.editReset(imageId, width, height, base);
+  }
+
+  async editStrokes(imageId: number, strokes: Stroke[], color: string, withSam: boolean): Promise<EditResult> {
+    await this.decoderReady;
+    return this.decoder!.editStrokes(imageId, strokes, color, withSam);
+  }
+
+  async editAddStroke(imageId: number, stroke: Stroke, color: string, withSam: boolean): Promise<EditResult> {
+    await this.decoderReady;
+    return this.decoder!.editAddStroke(imageId, stroke, color, withSam);
   }
 
   /** Encoder run times (ms, preprocessing included) of this session, for benchmarks. */

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { MaskTimerPanel } from './Timer.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
 import { useStore } from '../state/store.ts';
 import { ExportDialog, loadExportSettings, runExport } from './ExportDialog.tsx';
@@ -39,6 +40,8 @@ function ModelStatus() {
 function Toolbar() {
   const tool = useStore((s) => s.tool);
   const setTool = useStore((s) => s.setTool);
+  const canUndo = useStore((s) => s.past.length > 0);
+  const canRedo = useStore((s) => s.future.length > 0);
   const addFiles = useStore((s) => s.addFiles);
   const folderRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
@@ -122,11 +125,23 @@ function Toolbar() {
       <button className={tool === 'box' ? 'active' : ''} onClick={() => setTool('box')} title="Box (B)">
         Box <kbd>B</kbd>
       </button>
+      <button className={tool === 'brush' ? 'active' : ''} onClick={() => setTool('brush')} title="Brush (D)">
+        Brush <kbd>D</kbd>
+      </button>
+      <button className={tool === 'eraser' ? 'active' : ''} onClick={() => setTool('eraser')} title="Eraser (E)">
+        Eraser <kbd>E</kbd>
+      </button>
       <button onClick={() => void useStore.getState().accept()} title="Accept (Enter)">
         Accept <kbd>Enter</kbd>
       </button>
       <button onClick={() => useStore.getState().discardPrompts()} title="Discard (Escape)">
         Discard <kbd>Esc</kbd>
+      </button>
+      <button onClick={() => useStore.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
+        Undo
+      </button>
+      <button onClick={() => useStore.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+        Redo
       </button>
       <span className="sep" />
       <button onClick={() => void exportCoco()}>Export COCO</button>
@@ -247,12 +262,23 @@ function Annotations() {
 function LiveInfo() {
   const live = useStore((s) => s.live);
   const prompts = useStore((s) => s.prompts);
+  const strokes = useStore((s) => s.strokes.length);
+  const editing = useStore((s) => s.editingAnnotationId);
+  const brushRadius = useStore((s) => s.brushRadius);
+  const feedback = useStore((s) => s.feedback);
   return (
     <section className="live" data-testid="live-info">
       <h2>Current mask</h2>
       {live ? (
         <p>
-          predicted IoU <b data-testid="live-score">{live.score.toFixed(3)}</b> · {live.approximate ? '≈' : ''}
+          {Number.isNaN(live.score) ? (
+            'manual mask'
+          ) : (
+            <>
+              predicted IoU <b data-testid="live-score">{live.score.toFixed(3)}</b>
+            </>
+          )}{' '}
+          · {live.approximate ? '≈' : ''}
           {live.area} px · decoded in {live.decodeMs.toFixed(0)} ms
         </p>
       ) : (
@@ -260,8 +286,16 @@ function LiveInfo() {
       )}
       <p className="muted">
         {prompts.points.filter((p) => p.positive).length} fg · {prompts.points.filter((p) => !p.positive).length} bg ·{' '}
-        {prompts.box ? 'box' : 'no box'}
+        {prompts.box ? 'box' : 'no box'} · {strokes} stroke{strokes === 1 ? '' : 's'}
+        {editing !== null ? ` · editing #${editing}` : ''}
       </p>
+      <p className="muted">
+        Brush radius {brushRadius.toFixed(1)} px <kbd>[</kbd> <kbd>]</kbd>
+      </p>
+      <label className="row muted">
+        <input type="checkbox" checked={feedback} onChange={(e) => useStore.getState().setFeedback(e.target.checked)} />
+        Refine with the previous mask (mask feedback)
+      </label>
     </section>
   );
 }
@@ -286,8 +320,7 @@ function Notifications() {
   );
 }
 
-function Help() {
-  const [open, setOpen] = useState(false);
+function Help({ open, setOpen }: { open: boolean; setOpen: (f: (o: boolean) => boolean) => void }) {
   return (
     <section>
       <button onClick={() => setOpen((o) => !o)}>{open ? 'Hide keys' : 'Keys'}</button>
@@ -310,7 +343,8 @@ function Help() {
 }
 
 export function App() {
-  useKeyboard();
+  const [help, setHelp] = useState(false);
+  useKeyboard(useCallback(() => setHelp((h) => !h), []));
   const addFiles = useStore((s) => s.addFiles);
   return (
     <div
@@ -326,10 +360,11 @@ export function App() {
         <ImageList />
         <AnnotationStage />
         <aside className="panel side">
+          <MaskTimerPanel />
           <LiveInfo />
           <Categories />
           <Annotations />
-          <Help />
+          <Help open={help} setOpen={setHelp} />
         </aside>
       </main>
       <Notifications />

@@ -2,7 +2,22 @@ import { projectToCoco, type CocoDataset, type CocoExportOptions } from '../core
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
-import { engine, useStore, whenImagesAdded } from '../state/store.ts';
+import { engine, useStore, whenImagesAdded, whenLiveSettled } from '../state/store.ts';
+import { hasPrompt, type Prompts } from '../core/sam/prompts.ts';
+import type { Stroke } from '../core/mask/brush.ts';
+import { timerElapsed } from '../core/project/timer.ts';
+
+export interface EditorState {
+  tool: string;
+  brushRadius: number;
+  prompts: Prompts;
+  strokes: Stroke[];
+  editingAnnotationId: number | null;
+  feedback: boolean;
+  canUndo: boolean;
+  canRedo: boolean;
+  timer: { status: string; elapsedMs: number };
+}
 
 /** The automation contract (see README): stable entry points for tests and scripts. */
 export interface AnnotatorApi {
@@ -21,6 +36,8 @@ export interface AnnotatorApi {
   getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number; bbox: [number, number, number, number] } | null>;
   /** The COCO object that the export downloads, with RLE (default) or polygon segmentation. */
   exportCoco(options?: CocoExportOptions): CocoDataset;
+  /** The editing state: tool, brush radius (image px), prompts and strokes (image px), undo/redo, the mask clock. */
+  editorState(): EditorState;
   /** The backend in use and why. */
   backend(): { backend: string; reason: string };
   /** Measurements for benchmarks: encoder times (ms) and the prompt-to-mask-on-screen measures (ms). */
@@ -53,11 +70,29 @@ export function installAutomation(): void {
     imageToClient: (x, y) => imageToClient({ x, y }),
     getProject: () => JSON.parse(JSON.stringify(useStore.getState().project)) as Project,
     async getLiveMask() {
+      await whenLiveSettled();
       await engine.settled();
-      const live = useStore.getState().live;
-      if (!live || live.generation !== useStore.getState().generation) return null;
-      const m = await engine.liveMaskRle(live.generation);
+      const s = useStore.getState();
+      const live = s.live;
+      if (!live || live.generation !== s.generation) return null;
+      const m = await engine.liveMaskRle(live.generation, hasPrompt(s.prompts));
       return m && { rle: m.rle, score: m.score, area: m.area, bbox: m.bbox };
+    },
+    editorState: () => {
+      const s = useStore.getState();
+      return JSON.parse(
+        JSON.stringify({
+          tool: s.tool,
+          brushRadius: s.brushRadius,
+          prompts: s.prompts,
+          strokes: s.strokes,
+          editingAnnotationId: s.editingAnnotationId,
+          feedback: s.feedback,
+          canUndo: s.past.length > 0,
+          canRedo: s.future.length > 0,
+          timer: { status: s.timer.status, elapsedMs: timerElapsed(s.timer, Date.now()) },
+        }),
+      ) as EditorState;
     },
     currentImage: () => {
       const s = useStore.getState();

@@ -8,7 +8,14 @@ export const KEY_MAP: { keys: string; action: string }[] = [
   { keys: 'Escape', action: 'Discard the current prompts' },
   { keys: '→ / ←', action: 'Next / previous image' },
   { keys: '1 – 9', action: 'Choose category 1 to 9' },
+  { keys: 'D', action: 'Brush: paint onto the mask (left button held)' },
+  { keys: 'E', action: 'Eraser: paint out of the mask' },
+  { keys: '[ / ]', action: 'Brush size smaller / larger' },
+  { keys: 'Ctrl+Z', action: 'Undo (prompts, strokes, accept, delete, categories)' },
+  { keys: 'Ctrl+Shift+Z, Ctrl+Y', action: 'Redo' },
   { keys: 'Delete', action: 'Delete the selected annotation' },
+  { keys: '1 – 9 (annotation selected)', action: 'Change the selected annotation’s category' },
+  { keys: '?', action: 'Show or hide this list of keys' },
   { keys: 'Wheel', action: 'Zoom at the cursor' },
   { keys: 'Space + drag, middle drag', action: 'Pan' },
 ];
@@ -23,14 +30,28 @@ function typingInto(t: EventTarget | null): boolean {
 }
 
 /** The app's global keys (ignored while typing in a field). */
-export function useKeyboard(): void {
+export function useKeyboard(onHelp?: () => void): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (typingInto(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (typingInto(e.target)) return;
       const s = useStore.getState();
       const k = e.key;
+      if ((e.ctrlKey || e.metaKey) && !e.altKey) {
+        const key = k.toLowerCase();
+        if (key === 'z' && !e.shiftKey) s.undo();
+        else if ((key === 'z' && e.shiftKey) || key === 'y') s.redo();
+        else return;
+        e.preventDefault();
+        return;
+      }
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
       if (k === 'p' || k === 'P') s.setTool('points');
       else if (k === 'b' || k === 'B') s.setTool('box');
+      else if (k === 'd' || k === 'D') s.setTool('brush');
+      else if (k === 'e' || k === 'E') s.setTool('eraser');
+      else if (k === '[') s.setBrushRadius(s.brushRadius / 1.25);
+      else if (k === ']') s.setBrushRadius(s.brushRadius * 1.25);
+      else if (k === '?') onHelp?.();
       else if (k === 'Enter') void s.accept();
       else if (k === 'Escape') s.discardPrompts();
       else if (k === 'ArrowRight') s.stepImage(1);
@@ -42,5 +63,5 @@ export function useKeyboard(): void {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [onHelp]);
 }

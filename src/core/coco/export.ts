@@ -2,6 +2,7 @@ import { maskIou } from '../mask/iou.ts';
 import { maskFromPolygons, polygonsFromMask, transposeBack, type Polygon } from '../mask/polygon.ts';
 import { maskCropTransposedFromRle, type CocoRle } from '../mask/rle.ts';
 import type { Annotation, Project } from '../project/types.ts';
+import { MASK_BUDGET_MS } from '../project/timer.ts';
 
 export interface CocoImage {
   id: number;
@@ -85,7 +86,14 @@ function cocoAnnotation(a: Annotation, segmentation: CocoRle | Polygon[]): CocoA
     bbox: [...a.bbox],
     iscrowd: a.iscrowd ? 1 : 0,
     ...(a.score !== null ? { score: a.score } : {}),
-    attributes: { source: a.source, prompts: a.prompts },
+    attributes: {
+      time_ms: a.timeMs ?? 0,
+      clicks: a.clicks ?? a.prompts.points.length + (a.prompts.box ? 1 : 0),
+      strokes: a.strokes ?? 0,
+      source: a.source,
+      over_budget: (a.timeMs ?? 0) > MASK_BUDGET_MS,
+      prompts: a.prompts,
+    },
   };
 }
 

@@ -30,6 +30,10 @@ export interface Annotation {
   source: string;
   /** a COCO crowd region (imported); exported with iscrowd 1 and kept as RLE */
   iscrowd?: boolean;
+  /** active ms spent on the mask (the 30-second rule), prompt clicks and brush/eraser strokes */
+  timeMs?: number;
+  clicks?: number;
+  strokes?: number;
   /** ms since epoch */
   createdAt: number;
 }
@@ -49,6 +53,17 @@ export interface Project {
   categories: Category[];
   annotations: Annotation[];
   pendingBoxes: PendingBox[];
+  /** objects skipped under the 30-second rule */
+  skipped: SkippedObject[];
+}
+
+export interface SkippedObject {
+  imageId: number;
+  timeMs: number;
+  clicks: number;
+  strokes: number;
+  /** ms since epoch */
+  at: number;
 }
 
 export const CATEGORY_PALETTE = [
@@ -65,7 +80,14 @@ export const CATEGORY_PALETTE = [
 ] as const;
 
 export function emptyProject(name = 'Untitled project'): Project {
-  return { name, images: [], categories: [{ id: 1, name: 'object', color: CATEGORY_PALETTE[0] }], annotations: [], pendingBoxes: [] };
+  return {
+    name,
+    images: [],
+    categories: [{ id: 1, name: 'object', color: CATEGORY_PALETTE[0] }],
+    annotations: [],
+    pendingBoxes: [],
+    skipped: [],
+  };
 }
 
 /** Smallest positive id not used by any of `items`. */

@@ -46,5 +46,7 @@ describe('prompt helpers', () => {
     expect(promptSource({ points: [], box: b })).toBe('box');
     expect(promptSource({ points: [p], box: b })).toBe('box+points');
     expect(promptSource({ points: [], box: null })).toBe('brush');
+    expect(promptSource({ points: [p], box: null }, 2)).toBe('points+brush');
+    expect(promptSource({ points: [p], box: b }, 1)).toBe('box+points+brush');
   });
 });

@@ -75,10 +75,15 @@ export function decoderPromptFeeds(prompts: Prompts, image: Size, inputSize = 10
   return { coords, labels, count: entries.length };
 }
 
-/** Where a mask came from, for the annotation record. */
-export function promptSource(p: Prompts): string {
-  if (p.box && p.points.length > 0) return 'box+points';
-  if (p.box) return 'box';
-  if (p.points.length > 0) return 'points';
-  return 'brush';
+/**
+ * Where a mask came from, for the annotation record: `points`, `box`, `box+points`, `brush`, or a
+ * combination joined by `+` (e.g. `points+brush` for a SAM mask corrected with strokes).
+ */
+export function promptSource(p: Prompts, strokes = 0): string {
+  const parts: string[] = [];
+  if (p.box && p.points.length > 0) parts.push('box+points');
+  else if (p.box) parts.push('box');
+  else if (p.points.length > 0) parts.push('points');
+  if (strokes > 0 || parts.length === 0) parts.push('brush');
+  return parts.join('+');
 }
