@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { startModel, useStore } from './state/store.ts';
+import { startPersistence } from './state/persistence.ts';
+import { setInitGate, startModel, useStore } from './state/store.ts';
 import { App } from './ui/App.tsx';
 import { installAutomation } from './ui/automation.ts';
 import './ui/styles.css';
@@ -25,7 +26,10 @@ async function loadSamples(): Promise<void> {
     useStore.getState().notify('warning', `The sample photos could not be loaded: ${String(e)}`, 'Open your own images instead.');
   }
 }
-void loadSamples();
+// the last project comes back as it was left; a first start gets the sample photos
+const restoring = startPersistence();
+setInitGate(restoring);
+void restoring.then((restored) => (restored ? undefined : loadSamples()));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

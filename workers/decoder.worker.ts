@@ -109,6 +109,13 @@ const api: DecoderApi = {
     embeddings.delete(imageId);
   },
 
+  dropAll(): void {
+    for (const id of embeddings.keys()) embeddings.get(id)?.tensor.dispose();
+    embeddings = new LruCache<number, Entry>(embeddings.capacity, (_k, e) => e.tensor.dispose());
+    live = null;
+    edit = null;
+  },
+
   async decode(req: DecodeRequest): Promise<DecodeResult> {
     try {
       const t0 = performance.now();

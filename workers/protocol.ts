@@ -72,6 +72,8 @@ export interface DecoderApi {
   setEmbedding(imageId: number, embedding: Float32Array, width: number, height: number): void;
   cachedImageIds(): number[];
   dropEmbedding(imageId: number): void;
+  /** Forgets every embedding and the live mask (switching projects). */
+  dropAll(): void;
   decode(req: DecodeRequest): Promise<DecodeResult>;
   /**
    * COCO RLE of the live mask: the SAM mask of `generation` (when `withSam`; null if a newer one

@@ -163,6 +163,16 @@ export class InferenceEngine {
     this.pump();
   }
 
+  /** Forgets every image (another project is opened): background work stops, embeddings are dropped. */
+  resetImages(): void {
+    this.cancelJob();
+    this.status.clear();
+    this.errors.clear();
+    this.current = null;
+    this.next = null;
+    void this.decoder?.dropAll();
+  }
+
   /** Forgets an image (removed from the project). */
   forget(imageId: number): void {
     this.status.delete(imageId);

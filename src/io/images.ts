@@ -6,8 +6,9 @@ const blobs = new Map<number, { blob: Blob; name: string }>();
 const bitmaps = new Map<number, Promise<ImageBitmap>>();
 const BITMAP_CACHE = 4;
 
-export function registerImageBlob(id: number, blob: Blob, name: string): void {
+export function registerImageBlob(id: number, blob: Blob, name: string, persist = true): void {
   blobs.set(id, { blob, name });
+  if (persist) onRegister?.(id, blob, name);
 }
 
 export function imageBlob(id: number): { blob: Blob; name: string } | undefined {
@@ -92,4 +93,19 @@ export async function probeImageFile(file: Blob, name: string): Promise<{ width:
 /** Display name of a file: its path inside an opened folder, else its name. */
 export function fileDisplayName(f: File): string {
   return f.webkitRelativePath || f.name;
+}
+
+/** Forgets every image file and bitmap (switching projects). */
+export function clearImageRegistry(): void {
+  blobs.clear();
+  for (const p of bitmaps.values()) void p.then((b) => b.close()).catch(() => undefined);
+  bitmaps.clear();
+  for (const p of previews.values()) void p.then((b) => b.close()).catch(() => undefined);
+  previews.clear();
+}
+
+/** Called with every image file registered (for persistence). */
+let onRegister: ((id: number, blob: Blob, name: string) => void) | null = null;
+export function onImageRegistered(fn: ((id: number, blob: Blob, name: string) => void) | null): void {
+  onRegister = fn;
 }

@@ -84,6 +84,8 @@ export interface StoreState {
   budgetAcknowledged: boolean;
   past: Snapshot[];
   future: Snapshot[];
+  /** autosave: 'saved' once written to IndexedDB */
+  saveState: 'saved' | 'saving' | 'error';
 
   addFiles(files: readonly File[]): Promise<number[]>;
   addImageBlobs(items: readonly { blob: Blob; name: string }[], show?: 'first' | 'if-none'): Promise<number[]>;
@@ -145,6 +147,12 @@ export async function whenLiveSettled(): Promise<void> {
 /** Resolves once every accept under way has made its annotation (or given up). */
 export async function whenAccepted(): Promise<void> {
   while (acceptsInFlight.size > 0) await Promise.allSettled([...acceptsInFlight]);
+}
+
+/** Image additions wait for this (the saved project being restored), so nothing opened meanwhile is lost. */
+let initGate: Promise<unknown> = Promise.resolve();
+export function setInitGate(p: Promise<unknown>): void {
+  initGate = p.catch(() => undefined);
 }
 
 /** Resolves once every image addition under way has finished (files validated, the first shown). */
@@ -319,6 +327,7 @@ export const useStore = create<StoreState>()((set, get) => {
 
   /** Validates and adds images one by one; bad files are reported and skipped. */
   const addImagesNow = async (items: readonly { blob: Blob; name: string }[], show: 'first' | 'if-none'): Promise<number[]> => {
+    await initGate;
     const added: number[] = [];
     for (const { blob, name } of items) {
       try {
@@ -451,6 +460,7 @@ export const useStore = create<StoreState>()((set, get) => {
     budgetAcknowledged: false,
     past: [],
     future: [],
+    saveState: 'saved',
 
     async addFiles(files) {
       return get().addImageBlobs(files.map((f) => ({ blob: f, name: fileDisplayName(f) })));

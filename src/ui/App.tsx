@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { MaskTimerPanel } from './Timer.tsx';
+import { Projects } from './Projects.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
 import { useStore } from '../state/store.ts';
 import { ExportDialog, loadExportSettings, runExport } from './ExportDialog.tsx';
@@ -160,6 +161,7 @@ function ImageList() {
   const showImage = useStore((s) => s.showImage);
   return (
     <nav className="panel images" aria-label="Images">
+      <Projects />
       <h2>Images ({images.length})</h2>
       <ul>
         {images.map((im) => {

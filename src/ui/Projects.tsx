@@ -1,0 +1,55 @@
+import { useEffect, useState } from 'react';
+import { listProjects, newProject, removeProject, renameCurrentProject, switchProject, currentProject } from '../state/persistence.ts';
+import { useStore } from '../state/store.ts';
+
+/** Projects kept in the browser: the current one's name and save state, switch, new, delete. */
+export function Projects() {
+  const name = useStore((s) => s.project.name);
+  const saveState = useStore((s) => s.saveState);
+  const [list, setList] = useState<{ id: string; name: string; annotations: number }[]>([]);
+  const refresh = () =>
+    listProjects().then(
+      (l) => setList(l),
+      () => setList([]),
+    );
+  useEffect(() => {
+    void refresh();
+  }, [name, saveState]);
+  const id = currentProject();
+  return (
+    <section className="projects">
+      <h2>
+        Project{' '}
+        <span className={`save save-${saveState}`} data-testid="save-state">
+          {saveState === 'saved' ? 'saved' : saveState === 'saving' ? 'saving…' : 'not saved'}
+        </span>
+      </h2>
+      <input
+        key={name}
+        className="cat-name"
+        defaultValue={name}
+        aria-label="Project name"
+        onBlur={(e) => void renameCurrentProject(e.target.value).then(refresh)}
+        onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+      />
+      <div className="row">
+        <select aria-label="Open project" value={id} onChange={(e) => void switchProject(e.target.value).then(refresh)}>
+          {list.some((p) => p.id === id) ? null : <option value={id}>{name}</option>}
+          {list.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name} ({p.annotations})
+            </option>
+          ))}
+        </select>
+        <button onClick={() => void newProject().then(refresh)}>New</button>
+        <button
+          onClick={() => {
+            if (confirm(`Delete the project “${name}” and its saved images from this browser?`)) void removeProject(id).then(refresh);
+          }}
+        >
+          Delete
+        </button>
+      </div>
+    </section>
+  );
+}
