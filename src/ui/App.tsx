@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { MaskTimerPanel } from './Timer.tsx';
 import { Projects } from './Projects.tsx';
+import { StatsPanel } from './Stats.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
 import { useStore } from '../state/store.ts';
 import { ExportDialog, loadExportSettings, runExport } from './ExportDialog.tsx';
@@ -325,20 +326,30 @@ function Notifications() {
 function Help({ open, setOpen }: { open: boolean; setOpen: (f: (o: boolean) => boolean) => void }) {
   return (
     <section>
-      <button onClick={() => setOpen((o) => !o)}>{open ? 'Hide keys' : 'Keys'}</button>
+      <button onClick={() => setOpen((o) => !o)}>
+        Keys <kbd>?</kbd>
+      </button>
       {open && (
-        <table className="keys">
-          <tbody>
-            {KEY_MAP.map((k) => (
-              <tr key={k.keys}>
-                <td>
-                  <kbd>{k.keys}</kbd>
-                </td>
-                <td>{k.action}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="modal" role="dialog" aria-label="Keys" onClick={() => setOpen(() => false)}>
+          <div className="modal-body" onClick={(e) => e.stopPropagation()}>
+            <h2>Keys</h2>
+            <table className="keys">
+              <tbody>
+                {KEY_MAP.map((k) => (
+                  <tr key={k.keys}>
+                    <td>
+                      <kbd>{k.keys}</kbd>
+                    </td>
+                    <td>{k.action}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div className="row">
+              <button onClick={() => setOpen(() => false)}>Close</button>
+            </div>
+          </div>
+        </div>
       )}
     </section>
   );
@@ -366,6 +377,7 @@ export function App() {
           <LiveInfo />
           <Categories />
           <Annotations />
+          <StatsPanel />
           <Help open={help} setOpen={setHelp} />
         </aside>
       </main>
