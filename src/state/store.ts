@@ -672,9 +672,12 @@ export const useStore = create<StoreState>()((set, get) => {
       trackLive(
         (async () => {
           try {
+            const t0 = performance.now();
             await ensureEdit();
             const r = await engine.editAddStroke(imageId, piece, color, withSam);
             showEditResult(r, generation, imageId);
+            // pointer move -> mask painted (the layer is drawn in the next frame)
+            requestAnimationFrame(() => performance.measure('brush-frame', { start: t0 }));
           } catch (e) {
             reportMaskError(e);
           }

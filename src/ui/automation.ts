@@ -41,7 +41,7 @@ export interface AnnotatorApi {
   /** The backend in use and why. */
   backend(): { backend: string; reason: string };
   /** Measurements for benchmarks: encoder times (ms) and the prompt-to-mask-on-screen measures (ms). */
-  perf(): { encoderMs: number[]; clickToMaskMs: number[] };
+  perf(): { encoderMs: number[]; clickToMaskMs: number[]; brushFrameMs: number[] };
   /** Benchmark reference: the decoder's `session.run` alone, n times, on the shown image (ms each). */
   benchDecoderRaw(n: number): Promise<number[]>;
 }
@@ -103,6 +103,7 @@ export function installAutomation(): void {
     perf: () => ({
       encoderMs: [...engine.encoderTimes],
       clickToMaskMs: performance.getEntriesByName('click-to-mask').map((e) => e.duration),
+      brushFrameMs: performance.getEntriesByName('brush-frame').map((e) => e.duration),
     }),
     benchDecoderRaw: (n) => {
       const id = useStore.getState().currentImageId;
