@@ -8,7 +8,7 @@ import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromPolygons } from '../src/core/mask/polygon.ts';
 import { maskFromRle, type CocoRle } from '../src/core/mask/rle.ts';
 import type { Project } from '../src/core/project/types.ts';
-import { currentImage, gotoApp, project, ready, SHARED } from './helpers.ts';
+import { currentImage, gotoApp, openImages, project, ready, SHARED } from './helpers.ts';
 
 const COCO_DIR = resolve(SHARED, 'datasets/coco-val2017-tiny');
 const COCO_JSON = resolve(COCO_DIR, 'instances_val2017.json');
@@ -160,8 +160,10 @@ test('mask PNGs import: an instance-id PNG written by the mask export gives back
   const wrong = join(dir, 'nothing_like_it.png');
   writeFileSync(wrong, zip['instances/astronaut.png']!);
 
-  // a fresh session: the samples only
-  await page.reload();
+  // a new, empty project (the current one is kept in the browser), with the photo opened again
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(0);
+  await openImages(page, [resolve(import.meta.dirname, '../public/samples/astronaut.png')]);
   await ready(page);
   // a file that matches no image: nothing is imported, and the message names it
   await page.locator('input[type=file][accept=".png"]').setInputFiles([file, wrong]);
