@@ -220,7 +220,7 @@ export class InferenceEngine {
       void this.runJob(this.current);
       return;
     }
-    if (this.needsEncoding(this.next)) {
+    if (this.needsEncoding(this.next) && !this.holdBackground) {
       const wait = this.lastInteraction + PREFETCH_IDLE_MS - performance.now();
       if (wait > 0 || this.decodeInFlight) {
         this.prefetchTimer = setTimeout(() => this.pump(), Math.max(wait, 100));
@@ -378,8 +378,20 @@ export class InferenceEngine {
   /** Benchmark reference: the decoder's `session.run` alone, in its worker, on an image's embedding. */
   async benchDecoderRaw(imageId: number, n: number): Promise<number[]> {
     await this.whenReady(imageId);
-    return this.decoder!.benchRaw(imageId, n);
+    // like a user's clicks: no background encode competes with the measured runs
+    this.holdBackground = true;
+    this.noteActivity(imageId);
+    try {
+      return await this.decoder!.benchRaw(imageId, n);
+    } finally {
+      this.holdBackground = false;
+      this.lastInteraction = performance.now();
+      this.pump();
+    }
   }
+
+  /** While set, nothing is encoded ahead of time (benchmarks of the decoder alone). */
+  private holdBackground = false;
 
   async renderRle(rle: CocoRle, color: string, fillAlpha: number): Promise<ImageBitmap> {
     if (!this.decoder) throw new Error('decoder not started');
