@@ -12,6 +12,7 @@ import { PNG } from 'pngjs';
 import { readRgbaImage } from '../src/cli/image.ts';
 import { resizeRgb } from '../src/core/sam/preprocess.ts';
 import { print, summarize, type Metric } from './stats.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.config.ts';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 4181);
 const ROOT = resolve(import.meta.dirname ?? '.', '..');
@@ -114,16 +115,8 @@ const POSITIONS: [number, number][] = [
 async function main(): Promise<void> {
   const server = await startServer();
   const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

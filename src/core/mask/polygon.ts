@@ -2,7 +2,7 @@
  * Masks <-> polygons, in COCO's convention: a polygon is a flat [x1, y1, x2, y2, ...] list in image
  * px with pixel (x, y) covering [x, x+1] x [y, y+1]; an annotation's polygons are united.
  */
-import { maskCropTransposedFromRle, rleCountsFromMask, type CocoRle, type CocoRleUncompressed } from './rle.ts';
+import { maskCropTransposedFromRle, setRleRuns, type CocoRle, type CocoRleUncompressed } from './rle.ts';
 
 export type Polygon = number[];
 
@@ -102,26 +102,7 @@ export function rleCountsFromPolygon(xy: ArrayLike<number>, width: number, heigh
 /** Row-major mask (0/1) of the union of `polygons`, each rasterized as the COCO reference does. */
 export function maskFromPolygons(polygons: readonly ArrayLike<number>[], width: number, height: number): Uint8Array {
   const out = new Uint8Array(width * height);
-  for (const poly of polygons) {
-    // set the pixels of each foreground run (column-major positions) directly
-    const counts = rleCountsFromPolygon(poly, width, height);
-    let pos = 0;
-    for (let i = 0; i < counts.length; i++) {
-      const c = counts[i]!;
-      if (i & 1) {
-        let x = Math.floor(pos / height);
-        let y = pos - x * height;
-        for (let k = 0; k < c; k++) {
-          out[y * width + x] = 1;
-          if (++y === height) {
-            y = 0;
-            x++;
-          }
-        }
-      }
-      pos += c;
-    }
-  }
+  for (const poly of polygons) setRleRuns(out, rleCountsFromPolygon(poly, width, height), width, height);
   return out;
 }
 
@@ -448,9 +429,6 @@ function bridgeHoleNearest(xs: number[], ys: number[], hxs: readonly number[], h
   xs.splice(best + 1, 0, ...insX);
   ys.splice(best + 1, 0, ...insY);
 }
-
-/** Column-major run lengths of a row-major mask; re-exported for polygon round-trip checks. */
-export const countsOfMask = rleCountsFromMask;
 
 /**
  * {@link polygonsFromMask} of an RLE, working on its bounding box only, in transposed layout (COCO's

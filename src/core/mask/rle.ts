@@ -40,8 +40,17 @@ export function rleCountsFromMask(mask: ArrayLike<number>, width: number, height
 
 /** Row-major binary mask (0/1) from column-major run lengths. Throws if the runs do not cover the image exactly. */
 export function maskFromRleCounts(counts: ArrayLike<number>, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  setRleRuns(out, counts, width, height, true);
+  return out;
+}
+
+/**
+ * Sets to 1 the pixels of the object runs of column-major `counts` in a row-major mask (so several
+ * RLEs can be united into one). With `exact`, the runs must cover the image exactly.
+ */
+export function setRleRuns(out: Uint8Array, counts: ArrayLike<number>, width: number, height: number, exact = false): void {
   const n = width * height;
-  const out = new Uint8Array(n);
   let pos = 0;
   let v = 0;
   for (let i = 0; i < counts.length; i++) {
@@ -62,8 +71,7 @@ export function maskFromRleCounts(counts: ArrayLike<number>, width: number, heig
     pos += c;
     v ^= 1;
   }
-  if (pos !== n) throw new RangeError(`RLE counts cover ${pos} pixels, the ${height}x${width} image has ${n}`);
-  return out;
+  if (exact && pos !== n) throw new RangeError(`RLE counts cover ${pos} pixels, the ${height}x${width} image has ${n}`);
 }
 
 /** `rleToString` of maskApi.c: LEB128-like 5-bit groups, offset by 48, counts past the second delta-coded. */
@@ -159,41 +167,6 @@ export function rleBbox(rle: CocoRle | CocoRleUncompressed): [number, number, nu
     ye = Math.max(ye, y);
   }
   return [xs, ys, xe - xs + 1, ye - ys + 1];
-}
-
-/**
- * The mask of an RLE cropped to its bounding box: row-major `width` x `height` starting at
- * image pixel (x, y). Decoding only the box keeps per-object work proportional to the object.
- */
-export function maskCropFromRle(rle: CocoRle | CocoRleUncompressed): {
-  mask: Uint8Array;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-} {
-  const [h, w] = rle.size;
-  const counts = typeof rle.counts === 'string' ? rleCountsFromString(rle.counts) : rle.counts;
-  const [bx, by, bw, bh] = rleBbox({ size: [h, w], counts: counts as number[] });
-  const mask = new Uint8Array(bw * bh);
-  let pos = 0;
-  for (let i = 0; i < counts.length; i++) {
-    const c = counts[i]!;
-    if (pos + c > w * h) throw new RangeError(`RLE counts cover more than the ${h}x${w} = ${w * h} pixels of the image`);
-    if (i & 1) {
-      let x = Math.floor(pos / h);
-      let y = pos - x * h;
-      for (let k = 0; k < c; k++) {
-        mask[(y - by) * bw + (x - bx)] = 1;
-        if (++y === h) {
-          y = 0;
-          x++;
-        }
-      }
-    }
-    pos += c;
-  }
-  return { mask, x: bx, y: by, width: bw, height: bh };
 }
 
 /**
