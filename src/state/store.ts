@@ -222,8 +222,21 @@ export const useStore = create<StoreState>()((set, get) => {
       return;
     }
     overlays.setLive(r.overlay ? { imageId, generation, bitmap: r.overlay } : null);
+    // strokes on a SAM mask keep its predicted IoU on display; a purely manual mask has none
+    const prev = get().live;
+    const sam = hasPrompt(get().prompts) && prev && prev.imageId === imageId ? prev : null;
     set({
-      live: r.overlay ? { imageId, generation, score: NaN, area: r.area, bbox: r.bbox, approximate: false, decodeMs: 0 } : null,
+      live: r.overlay
+        ? {
+            imageId,
+            generation,
+            score: sam ? sam.score : NaN,
+            area: r.area,
+            bbox: r.bbox,
+            approximate: false,
+            decodeMs: sam ? sam.decodeMs : 0,
+          }
+        : null,
       decoding: false,
     });
   };

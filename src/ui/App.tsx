@@ -282,7 +282,7 @@ function LiveInfo() {
             </>
           )}{' '}
           · {live.approximate ? '≈' : ''}
-          {live.area} px · decoded in {live.decodeMs.toFixed(0)} ms
+          {live.area} px{Number.isNaN(live.score) ? '' : ` · decoded in ${live.decodeMs.toFixed(0)} ms`}
         </p>
       ) : (
         <p className="muted">Click on an object (or drag a box with B).</p>
