@@ -180,3 +180,35 @@ test('mask PNGs import: an instance-id PNG written by the mask export gives back
   expect(maskIou(first, visibleFirst)).toBe(1);
   expect(anns.every((a) => a.source === 'import')).toBe(true);
 });
+
+test('bbox-only COCO annotations wait as boxes and become SAM masks (source auto) on request', async ({ page }) => {
+  const { referenceMask } = await import('./helpers.ts');
+  const coffee = resolve(import.meta.dirname, '../public/samples/coffee.png');
+  const dir = mkdtempSync(join(tmpdir(), 'boxes-'));
+  const file = join(dir, 'boxes.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      images: [{ id: 7, file_name: 'coffee.png', width: 600, height: 400 }],
+      categories: [{ id: 3, name: 'cup' }],
+      annotations: [{ id: 1, image_id: 7, category_id: 3, bbox: [90, 30, 380, 330], iscrowd: 0, area: 125400 }],
+    }),
+  );
+  await gotoApp(page);
+  await ready(page);
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(0);
+  await page.locator('input[type=file][accept*=".json"]').setInputFiles(file);
+  await expect(page.getByRole('status').filter({ hasText: '1 box waiting to become masks' })).toBeVisible();
+  await openImages(page, [coffee]);
+  await ready(page);
+  await page.getByRole('button', { name: 'Masks from boxes (1)' }).click();
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  const proj = await project<Project>(page);
+  expect(proj.pendingBoxes).toHaveLength(0);
+  const ann = proj.annotations[0]!;
+  expect(ann.source).toBe('auto');
+  expect(proj.categories.find((c) => c.id === ann.categoryId)?.name).toBe('cup');
+  const ref = await referenceMask(coffee, { points: [], box: { x0: 90, y0: 30, x1: 470, y1: 360 } });
+  expect(maskIou(maskFromRle(ann.segmentation), ref.mask)).toBeGreaterThanOrEqual(0.99);
+});

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { startPersistence } from './state/persistence.ts';
+import { currentProject, startPersistence } from './state/persistence.ts';
 import { setInitGate, startModel, useStore } from './state/store.ts';
 import { App } from './ui/App.tsx';
 import { installAutomation } from './ui/automation.ts';
@@ -11,6 +11,7 @@ startModel();
 
 /** The bundled sample photos, so the first start has something to annotate. */
 async function loadSamples(): Promise<void> {
+  const startedIn = currentProject();
   try {
     const base = new URL('samples/', document.baseURI);
     const names = (await (await fetch(new URL('index.json', base))).json()) as string[];
@@ -20,7 +21,8 @@ async function loadSamples(): Promise<void> {
         return { blob: await res.blob(), name };
       }),
     );
-    // files the user opened meanwhile stay shown
+    // files the user opened meanwhile stay shown; a project started meanwhile does not get the samples
+    if (currentProject() !== startedIn) return;
     await useStore.getState().addImageBlobs(items, 'if-none');
   } catch (e) {
     useStore.getState().notify('warning', `The sample photos could not be loaded: ${String(e)}`, 'Open your own images instead.');

@@ -88,6 +88,9 @@ export function AnnotationStage() {
   const [cursor, setCursor] = useState<Point | null>(null);
   const brushRadius = useStore((s) => s.brushRadius);
   const editingId = useStore((s) => s.editingAnnotationId);
+  const allPending = useStore((s) => s.project.pendingBoxes);
+  const categories = useStore((s) => s.project.categories);
+  const pendingBoxes = useMemo(() => allPending.filter((b) => b.imageId === imageId), [allPending, imageId]);
   const stroke = useRef<{ stroke: Stroke; pending: number[]; lastSent: number[]; frame: number } | null>(null);
   const flushStrokeOf = (st: { stroke: Stroke; pending: number[]; lastSent: number[]; frame: number }) => {
     if (st.pending.length === 0) return;
@@ -324,6 +327,18 @@ export function AnnotationStage() {
                   dash={draft ? [6 / view.scale, 4 / view.scale] : []}
                 />
               )}
+              {pendingBoxes.map((b) => (
+                <Rect
+                  key={`pending-${b.id}`}
+                  x={b.bbox[0]}
+                  y={b.bbox[1]}
+                  width={b.bbox[2]}
+                  height={b.bbox[3]}
+                  stroke={categories.find((c) => c.id === b.categoryId)?.color ?? '#ffffff'}
+                  strokeWidth={1.5 / view.scale}
+                  dash={[5 / view.scale, 4 / view.scale]}
+                />
+              ))}
               {draftStroke && (
                 <Line
                   points={draftStroke.length === 2 ? [...draftStroke, draftStroke[0]! + 0.01, draftStroke[1]!] : draftStroke}

@@ -116,6 +116,8 @@ export interface StoreState {
   setBrushRadius(r: number): void;
   undo(): void;
   redo(): void;
+  /** Turns the shown image's pending boxes (e.g. bbox-only COCO annotations) into SAM masks (`source: auto`). */
+  masksFromPendingBoxes(): Promise<number>;
   /** Skips the object under the 30-second rule: no annotation, the skip is recorded. */
   skipObject(): void;
   acknowledgeBudget(): void;
@@ -380,7 +382,7 @@ export const useStore = create<StoreState>()((set, get) => {
    * Turns the live mask (SAM mask with the brush and eraser strokes, or the annotation being edited)
    * into an annotation of the current category, with its active time, clicks, strokes and source.
    */
-  const acceptNow = async (): Promise<Annotation | null> => {
+  const acceptNow = async (sourceOverride?: string): Promise<Annotation | null> => {
     await whenLiveSettled();
     await engine.settled();
     const s = get();
@@ -413,7 +415,7 @@ export const useStore = create<StoreState>()((set, get) => {
       bbox: m.bbox,
       score: withSam ? m.score : (edited?.score ?? null),
       prompts: withSam ? cur.prompts : (edited?.prompts ?? EMPTY_PROMPTS),
-      source: edited && !withSam ? mergeSource(edited.source, 'brush') : promptSource(cur.prompts, cur.strokes.length),
+      source: sourceOverride ?? (edited && !withSam ? mergeSource(edited.source, 'brush') : promptSource(cur.prompts, cur.strokes.length)),
       timeMs: (edited?.timeMs ?? 0) + ms,
       clicks: (edited?.clicks ?? 0) + clicks,
       strokes: (edited?.strokes ?? 0) + cur.strokes.length,
@@ -721,6 +723,36 @@ export const useStore = create<StoreState>()((set, get) => {
       if (!next) return;
       set({ future: s.future.slice(1), past: [...s.past, snapshot()].slice(-HISTORY_LIMIT) });
       restore(next);
+    },
+
+    async masksFromPendingBoxes() {
+      const s0 = get();
+      const imageId = s0.currentImageId;
+      if (imageId === null) return 0;
+      if (hasPrompt(s0.prompts) || s0.strokes.length > 0 || s0.editingAnnotationId !== null) {
+        s0.notify('warning', 'Finish or discard the mask under way first.', 'Press Enter to accept it or Escape to discard it.');
+        return 0;
+      }
+      const boxes = s0.project.pendingBoxes.filter((b) => b.imageId === imageId);
+      const category = s0.currentCategoryId;
+      let made = 0;
+      for (const b of boxes) {
+        if (get().currentImageId !== imageId) break;
+        const [x, y, w, h] = b.bbox;
+        set((st) => ({
+          prompts: { points: [], box: { x0: x, y0: y, x1: x + w, y1: y + h } },
+          generation: st.generation + 1,
+          currentCategoryId: b.categoryId,
+        }));
+        refreshLive();
+        const ann = await acceptNow('auto');
+        if (!ann) break;
+        made++;
+        set((st) => ({ project: { ...st.project, pendingBoxes: st.project.pendingBoxes.filter((p) => p.id !== b.id) } }));
+      }
+      set({ currentCategoryId: category });
+      if (made) get().notify('info', `Made ${made} mask${made === 1 ? '' : 's'} from boxes; review them in the annotation list.`);
+      return made;
     },
 
     skipObject() {

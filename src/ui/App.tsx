@@ -269,6 +269,7 @@ function LiveInfo() {
   const editing = useStore((s) => s.editingAnnotationId);
   const brushRadius = useStore((s) => s.brushRadius);
   const feedback = useStore((s) => s.feedback);
+  const pending = useStore((s) => s.project.pendingBoxes.filter((b) => b.imageId === s.currentImageId).length);
   return (
     <section className="live" data-testid="live-info">
       <h2>Current mask</h2>
@@ -295,6 +296,7 @@ function LiveInfo() {
       <p className="muted">
         Brush radius {brushRadius.toFixed(1)} px <kbd>[</kbd> <kbd>]</kbd>
       </p>
+      {pending > 0 && <button onClick={() => void useStore.getState().masksFromPendingBoxes()}>Masks from boxes ({pending})</button>}
       <label className="row muted">
         <input type="checkbox" checked={feedback} onChange={(e) => useStore.getState().setFeedback(e.target.checked)} />
         Refine with the previous mask (mask feedback)
