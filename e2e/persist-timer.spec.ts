@@ -92,3 +92,37 @@ test('the mask clock counts active time, flags an over-budget mask, and pauses w
   expect(proj.skipped).toHaveLength(1);
   expect(proj.skipped[0]!.timeMs).toBeGreaterThanOrEqual(31_000);
 });
+
+test('a failing save (storage full) is reported and what was saved before is kept', async ({ page }) => {
+  await gotoApp(page);
+  await openImages(page, [resolve(SAMPLES, 'coffee.png')]);
+  await ready(page);
+  const p = await clientOf(page, 300, 200);
+  await page.mouse.click(p.x, p.y);
+  await liveMask(page);
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect(page.getByTestId('save-state')).toHaveText('saved');
+  const saved = await exportRle(page);
+
+  // from now on every IndexedDB write fails as a full disk does
+  await page.evaluate(() => {
+    const fail = function (): never {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+    IDBObjectStore.prototype.put = fail;
+    IDBObjectStore.prototype.add = fail;
+  });
+  const q = await clientOf(page, 80, 350);
+  await page.mouse.click(q.x, q.y);
+  await liveMask(page);
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(2);
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not save the project' })).toContainText('storage for this site is full');
+  await expect(page.getByTestId('save-state')).toHaveText('not saved');
+
+  // the earlier save is intact: a reload comes back to it
+  await page.reload();
+  await ready(page);
+  expect(stable(await exportRle(page))).toEqual(stable(saved));
+});
