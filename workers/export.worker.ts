@@ -6,6 +6,10 @@ import { encodeErrorForTransfer } from '../src/core/errors.ts';
 import { maskPngFiles } from '../src/core/export/masks.ts';
 import { yoloFiles } from '../src/core/export/yolo.ts';
 import type { Project } from '../src/core/project/types.ts';
+import { decodePng } from '../src/core/image/png.ts';
+import { masksFromPng } from '../src/core/coco/maskPng.ts';
+import { rleFromMask } from '../src/core/mask/rle.ts';
+import { maskAreaAndBbox } from '../src/core/sam/postprocess.ts';
 import type { ExportApi, ExportRequest, ExportResult, ProgressCallback } from './protocol.ts';
 
 function safeName(name: string): string {
@@ -51,6 +55,18 @@ async function run(req: ExportRequest, onProgress?: ProgressCallback): Promise<E
 }
 
 const api: ExportApi = {
+  async maskPngObjects(blob) {
+    try {
+      const raw = decodePng(new Uint8Array(await blob.arrayBuffer()));
+      const objects = masksFromPng(raw).objects.map((o) => {
+        const { area, bbox } = maskAreaAndBbox(o.mask, raw.width, raw.height);
+        return { rle: rleFromMask(o.mask, raw.width, raw.height), area, bbox };
+      });
+      return { ok: true, width: raw.width, height: raw.height, objects };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  },
   async run(req, onProgress) {
     try {
       const r = await run(req, onProgress);

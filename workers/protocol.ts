@@ -113,7 +113,14 @@ export interface ExportResult {
   missingImages: string[];
 }
 
+/** Objects of one mask PNG, as RLE (decoded off the main thread), or why it could not be read. */
+export type MaskPngObjects =
+  | { ok: true; width: number; height: number; objects: { rle: CocoRle; area: number; bbox: [number, number, number, number] }[] }
+  | { ok: false; error: string };
+
 export interface ExportApi {
+  /** Decodes a mask PNG (binary or instance ids) into one RLE per object. */
+  maskPngObjects(blob: Blob): Promise<MaskPngObjects>;
   run(req: ExportRequest, onProgress?: ProgressCallback): Promise<ExportResult>;
   /** IoU of the polygons with the masks at a tolerance, on up to `sample` annotations */
   fidelity(

@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { appErrorFromUnknown } from '../core/errors.ts';
 import type { Project } from '../core/project/types.ts';
-import type { ExportApi, ExportKind, ExportResult } from '../../workers/protocol.ts';
+import type { ExportApi, ExportKind, ExportResult, MaskPngObjects } from '../../workers/protocol.ts';
 import { imageBlob } from './images.ts';
 
 /** An export running in its own worker: the page stays responsive, and cancel stops it at once. */
@@ -68,4 +68,17 @@ export function downloadBytes(bytes: Uint8Array, fileName: string, mime: string)
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+/** Decodes mask PNGs in a worker (large PNGs would block the page): one RLE per object and file. */
+export async function decodeMaskPngs(blobs: readonly Blob[]): Promise<MaskPngObjects[]> {
+  const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'mask-import' });
+  try {
+    const api = Comlink.wrap<ExportApi>(worker);
+    const out: MaskPngObjects[] = [];
+    for (const b of blobs) out.push(await api.maskPngObjects(b));
+    return out;
+  } finally {
+    worker.terminate();
+  }
 }

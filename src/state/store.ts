@@ -2,11 +2,10 @@ import { create } from 'zustand';
 import { AppError, appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
 import { CocoFormatError, fileMatchKey, parseCoco } from '../core/coco/import.ts';
 import { mergeCocoIntoProject } from '../core/coco/merge.ts';
-import { categoryFromMaskFileName, maskPngImageKeys, masksFromPng } from '../core/coco/maskPng.ts';
+import { categoryFromMaskFileName, maskPngImageKeys } from '../core/coco/maskPng.ts';
+import { decodeMaskPngs } from '../io/exporter.ts';
 import { fileStem } from '../core/export/files.ts';
-import { decodePng } from '../core/image/png.ts';
-import { rleFromMask } from '../core/mask/rle.ts';
-import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
+import type { CocoRle } from '../core/mask/rle.ts';
 import { CATEGORY_PALETTE, emptyProject, nextId, type Annotation, type Project } from '../core/project/types.ts';
 import { EMPTY_PROMPTS, hasPrompt, promptSource, type BoxPrompt, type Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
@@ -495,35 +494,29 @@ export const useStore = create<StoreState>()((set, get) => {
       const s0 = get();
       const byKey = new Map(s0.project.images.map((im) => [fileStem(im.fileName).toLowerCase(), im]));
       const errors: string[] = [];
-      const found: { imageId: number; categoryName: string | null; masks: Uint8Array[]; width: number; height: number }[] = [];
-      for (const { blob, name } of files) {
-        const im = maskPngImageKeys(name)
+      const matched = files.map(({ name }) =>
+        maskPngImageKeys(name)
           .map((k) => byKey.get(k))
-          .find((x) => x);
-        if (!im) {
-          errors.push(`${name}: no image of that name in the project`);
-          continue;
-        }
-        let raw;
-        try {
-          raw = decodePng(new Uint8Array(await blob.arrayBuffer()));
-        } catch (e) {
-          errors.push(`${name}: ${(e as Error).message}`);
-          continue;
-        }
-        if (raw.width !== im.width || raw.height !== im.height) {
-          errors.push(`${name} is ${raw.width}x${raw.height} px, its image ${im.fileName} is ${im.width}x${im.height}`);
-          continue;
-        }
-        const objs = masksFromPng(raw).objects;
-        found.push({
-          imageId: im.id,
-          categoryName: categoryFromMaskFileName(name),
-          masks: objs.map((o) => o.mask),
-          width: raw.width,
-          height: raw.height,
-        });
-      }
+          .find((x) => x),
+      );
+      files.forEach((f, i) => {
+        if (!matched[i]) errors.push(`${f.name}: no image of that name in the project`);
+      });
+      // decoded in a worker: large PNGs must not block the page
+      const decoded = errors.length ? [] : await decodeMaskPngs(files.map((f) => f.blob));
+      const found: {
+        imageId: number;
+        categoryName: string | null;
+        objects: { rle: CocoRle; area: number; bbox: [number, number, number, number] }[];
+      }[] = [];
+      decoded.forEach((d, i) => {
+        const im = matched[i]!;
+        const name = files[i]!.name;
+        if (!d.ok) errors.push(`${name}: ${d.error}`);
+        else if (d.width !== im.width || d.height !== im.height)
+          errors.push(`${name} is ${d.width}x${d.height} px, its image ${im.fileName} is ${im.width}x${im.height}`);
+        else found.push({ imageId: im.id, categoryName: categoryFromMaskFileName(name), objects: d.objects });
+      });
       if (errors.length) {
         get().notify(
           'error',
@@ -532,7 +525,7 @@ export const useStore = create<StoreState>()((set, get) => {
         );
         return 0;
       }
-      let project = get().project;
+      const project = get().project;
       const categories = [...project.categories];
       const annotations = [...project.annotations];
       for (const f of found) {
@@ -545,15 +538,14 @@ export const useStore = create<StoreState>()((set, get) => {
             categories.push({ id: categoryId, name: f.categoryName, color: CATEGORY_PALETTE[(categoryId - 1) % CATEGORY_PALETTE.length]! });
           }
         }
-        for (const mask of f.masks) {
-          const { area, bbox } = maskAreaAndBbox(mask, f.width, f.height);
+        for (const o of f.objects) {
           annotations.push({
             id: nextId(annotations),
             imageId: f.imageId,
             categoryId,
-            segmentation: rleFromMask(mask, f.width, f.height),
-            area,
-            bbox,
+            segmentation: o.rle,
+            area: o.area,
+            bbox: o.bbox,
             score: null,
             prompts: EMPTY_PROMPTS,
             source: 'import',
@@ -562,8 +554,8 @@ export const useStore = create<StoreState>()((set, get) => {
         }
       }
       const added = annotations.length - project.annotations.length;
-      project = { ...project, categories, annotations };
-      set({ project });
+      record();
+      set({ project: { ...project, categories, annotations } });
       get().notify(
         'info',
         `Imported ${added} mask${added === 1 ? '' : 's'} from ${files.length} PNG file${files.length === 1 ? '' : 's'}.`,
