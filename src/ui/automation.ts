@@ -99,7 +99,11 @@ export function installAutomation(): void {
       const im = s.project.images.find((i) => i.id === s.currentImageId);
       return im ? { ...im } : null;
     },
-    exportCoco: (options = {}) => projectToCoco(useStore.getState().project, options),
+    exportCoco: (options = {}) => {
+      // exactly what the export writes: the polygon fidelity summary is for the dialog, not the file
+      const { fidelity: _fidelity, ...coco } = projectToCoco(useStore.getState().project, options);
+      return coco;
+    },
     perf: () => ({
       encoderMs: [...engine.encoderTimes],
       clickToMaskMs: performance.getEntriesByName('click-to-mask').map((e) => e.duration),
