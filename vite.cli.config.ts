@@ -8,7 +8,12 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'node20',
     rollupOptions: {
-      input: { eval: 'src/cli/eval.ts', preannotate: 'src/cli/preannotate.ts', 'bench-browser': 'bench/browser.ts' },
+      input: {
+        eval: 'src/cli/eval.ts',
+        preannotate: 'src/cli/preannotate.ts',
+        'bench-browser': 'bench/browser.ts',
+        'coarse-labels': 'bench/coarse-labels.ts',
+      },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },
   },

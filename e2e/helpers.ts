@@ -101,3 +101,39 @@ export async function gotoApp(page: Page, path = '/'): Promise<void> {
 export async function editorState(page: Page) {
   return page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.editorState());
 }
+
+/** Reference of the app's ROI-crop mode: the crop encoded on its own, the box prompt in crop px, the mask pasted back. */
+export async function referenceCropMask(
+  path: string,
+  bbox: [number, number, number, number],
+  options: { margin?: number; minCropSide?: number } = {},
+) {
+  const { boxPromptPlan, cropRgba, pasteMask } = await import('../src/core/sam/roi.ts');
+  sam ??= NodeSam.load();
+  const s = await sam;
+  const image = readRgbaImage(path);
+  const plan = boxPromptPlan(bbox, image, 'box-crop', options);
+  const roi = plan.roi!;
+  const size = { width: roi.x1 - roi.x0, height: roi.y1 - roi.y0 };
+  const emb = await s.embed({ ...size, data: cropRgba(image.data, image, roi) });
+  const r = await s.decode(emb, size, { points: [], box: plan.box }, 'core');
+  return { mask: pasteMask(r.mask, roi, image), roi };
+}
+
+/** Reference of segment everything: the core's generator on onnxruntime-node (whole image only). */
+export async function referenceEverything(path: string, params: Partial<import('../src/core/sam/amg.ts').AmgParams>) {
+  const { amgPointDecoder, DEFAULT_AMG_PARAMS, generateMasks } = await import('../src/core/sam/amg.ts');
+  sam ??= NodeSam.load();
+  const s = await sam;
+  const image = readRgbaImage(path);
+  const emb = await s.embed(image);
+  const p = { ...DEFAULT_AMG_PARAMS, ...params };
+  return (await generateMasks(image, p, async (c) =>
+    amgPointDecoder(
+      (pt) => s.decodeLogits(emb, image, { points: [{ ...pt, positive: true }], box: null }),
+      [c.x0, c.y0, c.x1, c.y1],
+      image,
+      p,
+    ),
+  ))!;
+}

@@ -181,7 +181,7 @@ test('mask PNGs import: an instance-id PNG written by the mask export gives back
   expect(anns.every((a) => a.source === 'import')).toBe(true);
 });
 
-test('bbox-only COCO annotations wait as boxes and become SAM masks (source auto) on request', async ({ page }) => {
+test('bbox-only COCO annotations wait as boxes and become SAM proposals (source auto) on request', async ({ page }) => {
   const { referenceMask } = await import('./helpers.ts');
   const coffee = resolve(import.meta.dirname, '../public/samples/coffee.png');
   const dir = mkdtempSync(join(tmpdir(), 'boxes-'));
@@ -208,7 +208,11 @@ test('bbox-only COCO annotations wait as boxes and become SAM masks (source auto
   expect(proj.pendingBoxes).toHaveLength(0);
   const ann = proj.annotations[0]!;
   expect(ann.source).toBe('auto');
+  expect(ann.review).toBe('pending');
   expect(proj.categories.find((c) => c.id === ann.categoryId)?.name).toBe('cup');
   const ref = await referenceMask(coffee, { points: [], box: { x0: 90, y0: 30, x1: 470, y1: 360 } });
   expect(maskIou(maskFromRle(ann.segmentation), ref.mask)).toBeGreaterThanOrEqual(0.99);
+  // the proposal is selected for review: Enter accepts it as it is
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations[0]!.review).toBe('accepted');
 });

@@ -11,7 +11,19 @@ import { composeLiveMask, paintStroke } from '../src/core/mask/brush.ts';
 import { resizeLongestSideShape } from '../src/core/geometry.ts';
 import { decoderPromptFeeds } from '../src/core/sam/prompts.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
-import type { DecodeRequest, DecodeResult, DecoderApi, EditResult, LiveMaskData, ProgressCallback, RuntimeOptions } from './protocol.ts';
+import type {
+  DecodeRequest,
+  DecodeResult,
+  DecoderApi,
+  EditResult,
+  EmbeddingSource,
+  LiveMaskData,
+  ProgressCallback,
+  RuntimeOptions,
+} from './protocol.ts';
+import type { Prompts } from '../src/core/sam/prompts.ts';
+import { amgMaskFromLogits, postprocessSmallRegions } from '../src/core/sam/amg.ts';
+import { pasteMask } from '../src/core/sam/roi.ts';
 
 interface Entry {
   tensor: Tensor;
@@ -23,6 +35,63 @@ let ort: Ort | null = null;
 let session: InferenceSession | null = null;
 let manifest: ModelManifest | null = null;
 let embeddings = new LruCache<number, Entry>(6);
+/** batch work's embedding (a crop, or an image kept out of the interactive cache) */
+let scratch: Entry | null = null;
+
+/**
+ * One `session.run` at a time: batch work (pre-annotation) runs between interactive decodes, and an
+ * interactive decode waiting goes first (priority 0), so a click waits at most one batch decode.
+ */
+let running = false;
+const waiting: { priority: number; start: () => void }[] = [];
+async function exclusive<T>(priority: 0 | 1, fn: () => Promise<T>): Promise<T> {
+  if (running) {
+    await new Promise<void>((start) => {
+      waiting.push({ priority, start });
+      waiting.sort((a, b) => a.priority - b.priority);
+    });
+  }
+  running = true;
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    if (next) next.start();
+    else running = false;
+  }
+}
+
+function entryOf(source: EmbeddingSource): Entry {
+  const e = source === 'scratch' ? scratch : embeddings.get(source.imageId);
+  if (!e)
+    throw new AppError('INFERENCE', source === 'scratch' ? 'No batch embedding is set.' : `Image ${source.imageId} has no embedding.`);
+  return e;
+}
+
+/** Model-space mask logits and predicted IoU for prompts on an embedding (prompts in the embedded region's px). */
+async function runDecoder(
+  e: Entry,
+  prompts: Prompts,
+): Promise<{ logits: Float32Array; modelSize: { width: number; height: number }; score: number }> {
+  if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
+  const f = decoderPromptFeeds(prompts, e, manifest.normalization.inputSize);
+  const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
+  const out = await session.run({
+    image_embeddings: e.tensor,
+    point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
+    point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
+    mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
+    has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
+    orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
+  });
+  const logits = (await out['masks']!.getData()) as Float32Array;
+  const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
+  for (const t of Object.values(out)) t.dispose();
+  if (logits.length !== ms.width * ms.height) {
+    throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
+  }
+  return { logits, modelSize: ms, score };
+}
 
 /** The newest decoded mask, kept here so the main thread never holds or scans its pixels. */
 interface Live {
@@ -80,6 +149,94 @@ function toBitmap(o: { data: Uint8ClampedArray<ArrayBuffer>; width: number; heig
   return canvas.transferToImageBitmap();
 }
 
+async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
+  try {
+    const t0 = performance.now();
+    if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
+    const e = embeddings.get(req.imageId);
+    if (!e) throw new AppError('INFERENCE', `Image ${req.imageId} has no embedding yet.`, 'Wait for "ready" and click again.');
+    const f = decoderPromptFeeds(req.prompts, e, manifest.normalization.inputSize);
+    const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
+    const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
+    const feedback = prev && prev.imageId === req.imageId ? Float32Array.from(prev.data) : null;
+    const out = await session.run({
+      image_embeddings: e.tensor,
+      point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
+      point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
+      mask_input: new ort.Tensor('float32', feedback ?? new Float32Array(256 * 256), [1, 1, 256, 256]),
+      has_mask_input: new ort.Tensor('float32', new Float32Array([feedback ? 1 : 0]), [1]),
+      // the model upsamples to this size; asking for the model-space size keeps that cheap, and the
+      // last resize to the image size is done below without materializing full-size logits
+      orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
+    });
+    const decodeMs = performance.now() - t0;
+    const logits = (await out['masks']!.getData()) as Float32Array;
+    const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
+    const lowRes = out['low_res_masks'] ? ((await out['low_res_masks'].getData()) as Float32Array) : null;
+    for (const t of Object.values(out)) t.dispose();
+    if (lowRes && lowRes.length === 256 * 256) {
+      lowResByGeneration.set(req.generation, { imageId: req.imageId, data: lowRes });
+      // a few recent ones are enough: feedback comes from the mask on screen
+      for (const g of lowResByGeneration.keys()) if (lowResByGeneration.size > 8) lowResByGeneration.delete(g);
+    }
+    if (logits.length !== ms.width * ms.height) {
+      throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
+    }
+    const l: Live = {
+      generation: req.generation,
+      imageId: req.imageId,
+      logits,
+      modelSize: ms,
+      width: e.width,
+      height: e.height,
+      score,
+      full: null,
+    };
+    live = l;
+    const rgb = rgbFromHex(req.color);
+    const k = overlayScale(e.width, e.height);
+    let overlay: ImageBitmap;
+    let stats: { area: number; bbox: [number, number, number, number]; approximate: boolean };
+    if (hasEdit(req.imageId)) {
+      const mask = composed(edit!, true);
+      overlay = toBitmap(maskOverlayRgba(mask, e.width, e.height, rgb, 110, k));
+      const st = maskAreaAndBbox(mask, e.width, e.height);
+      stats = { area: st.area, bbox: st.bbox, approximate: false };
+    } else if (k === 1) {
+      const full = fullMask(l);
+      overlay = toBitmap(maskOverlayRgba(full.mask, e.width, e.height, rgb, 110));
+      stats = { area: full.area, bbox: full.bbox, approximate: false };
+    } else {
+      // a large image: the overlay is made at its own (smaller) size straight from the logits, so the
+      // click is answered without building the full-size mask; area and box are estimated from it
+      const ow = Math.ceil(e.width * k);
+      const oh = Math.ceil(e.height * k);
+      const small = maskFromLowResLogits(logits, ms, { width: ow, height: oh });
+      overlay = toBitmap(maskOverlayRgba(small.mask, ow, oh, rgb, 110));
+      const sx = e.width / ow;
+      const sy = e.height / oh;
+      const [bx, by, bw, bh] = small.bbox;
+      stats = {
+        area: Math.round(small.area * sx * sy),
+        bbox: [Math.round(bx * sx), Math.round(by * sy), Math.round(bw * sx), Math.round(bh * sy)],
+        approximate: true,
+      };
+    }
+    const result: DecodeResult = {
+      generation: req.generation,
+      imageId: req.imageId,
+      score,
+      ...stats,
+      overlay,
+      decodeMs,
+      totalMs: performance.now() - t0,
+    };
+    return Comlink.transfer(result, [overlay]);
+  } catch (e) {
+    throw encodeErrorForTransfer(e);
+  }
+}
+
 const api: DecoderApi = {
   async init(m: ModelManifest, opts: RuntimeOptions, cacheSize: number, onProgress?: ProgressCallback): Promise<void> {
     try {
@@ -116,91 +273,53 @@ const api: DecoderApi = {
     edit = null;
   },
 
-  async decode(req: DecodeRequest): Promise<DecodeResult> {
+  decode(req: DecodeRequest): Promise<DecodeResult> {
+    return exclusive(0, () => decodeNow(req));
+  },
+
+  hasEmbedding(imageId: number): boolean {
+    return embeddings.get(imageId) !== undefined;
+  },
+
+  setScratch(embedding: Float32Array, width: number, height: number): void {
+    if (!ort || !manifest) throw encodeErrorForTransfer(new AppError('MODEL_LOAD', 'The decoder is not loaded.'));
+    scratch?.tensor.dispose();
+    scratch = { tensor: new ort.Tensor('float32', embedding, manifest.embeddingShape), width, height };
+  },
+
+  batchMask(source, prompts, paste) {
+    return exclusive(1, async () => {
+      try {
+        const e = entryOf(source);
+        const r = await runDecoder(e, prompts);
+        const m = maskFromLowResLogits(r.logits, r.modelSize, e);
+        if (!paste) return { rle: rleFromMask(m.mask, e.width, e.height), area: m.area, bbox: m.bbox, score: r.score };
+        const full = pasteMask(m.mask, paste.roi, paste);
+        const { area, bbox } = maskAreaAndBbox(full, paste.width, paste.height);
+        return { rle: rleFromMask(full, paste.width, paste.height), area, bbox, score: r.score };
+      } catch (err) {
+        throw encodeErrorForTransfer(err);
+      }
+    });
+  },
+
+  amgMask(source, point, crop, image, params) {
+    return exclusive(1, async () => {
+      try {
+        const e = entryOf(source);
+        const r = await runDecoder(e, { points: [{ x: point.x, y: point.y, positive: true }], box: null });
+        return amgMaskFromLogits(r.logits, r.modelSize, r.score, point, crop, image, params);
+      } catch (err) {
+        throw encodeErrorForTransfer(err);
+      }
+    });
+  },
+
+  amgSmallRegions(masks, minArea, nmsThresh) {
     try {
-      const t0 = performance.now();
-      if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
-      const e = embeddings.get(req.imageId);
-      if (!e) throw new AppError('INFERENCE', `Image ${req.imageId} has no embedding yet.`, 'Wait for "ready" and click again.');
-      const f = decoderPromptFeeds(req.prompts, e, manifest.normalization.inputSize);
-      const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
-      const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
-      const feedback = prev && prev.imageId === req.imageId ? Float32Array.from(prev.data) : null;
-      const out = await session.run({
-        image_embeddings: e.tensor,
-        point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
-        point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
-        mask_input: new ort.Tensor('float32', feedback ?? new Float32Array(256 * 256), [1, 1, 256, 256]),
-        has_mask_input: new ort.Tensor('float32', new Float32Array([feedback ? 1 : 0]), [1]),
-        // the model upsamples to this size; asking for the model-space size keeps that cheap, and the
-        // last resize to the image size is done below without materializing full-size logits
-        orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
-      });
-      const decodeMs = performance.now() - t0;
-      const logits = (await out['masks']!.getData()) as Float32Array;
-      const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
-      const lowRes = out['low_res_masks'] ? ((await out['low_res_masks'].getData()) as Float32Array) : null;
-      for (const t of Object.values(out)) t.dispose();
-      if (lowRes && lowRes.length === 256 * 256) {
-        lowResByGeneration.set(req.generation, { imageId: req.imageId, data: lowRes });
-        // a few recent ones are enough: feedback comes from the mask on screen
-        for (const g of lowResByGeneration.keys()) if (lowResByGeneration.size > 8) lowResByGeneration.delete(g);
-      }
-      if (logits.length !== ms.width * ms.height) {
-        throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
-      }
-      const l: Live = {
-        generation: req.generation,
-        imageId: req.imageId,
-        logits,
-        modelSize: ms,
-        width: e.width,
-        height: e.height,
-        score,
-        full: null,
-      };
-      live = l;
-      const rgb = rgbFromHex(req.color);
-      const k = overlayScale(e.width, e.height);
-      let overlay: ImageBitmap;
-      let stats: { area: number; bbox: [number, number, number, number]; approximate: boolean };
-      if (hasEdit(req.imageId)) {
-        const mask = composed(edit!, true);
-        overlay = toBitmap(maskOverlayRgba(mask, e.width, e.height, rgb, 110, k));
-        const st = maskAreaAndBbox(mask, e.width, e.height);
-        stats = { area: st.area, bbox: st.bbox, approximate: false };
-      } else if (k === 1) {
-        const full = fullMask(l);
-        overlay = toBitmap(maskOverlayRgba(full.mask, e.width, e.height, rgb, 110));
-        stats = { area: full.area, bbox: full.bbox, approximate: false };
-      } else {
-        // a large image: the overlay is made at its own (smaller) size straight from the logits, so the
-        // click is answered without building the full-size mask; area and box are estimated from it
-        const ow = Math.ceil(e.width * k);
-        const oh = Math.ceil(e.height * k);
-        const small = maskFromLowResLogits(logits, ms, { width: ow, height: oh });
-        overlay = toBitmap(maskOverlayRgba(small.mask, ow, oh, rgb, 110));
-        const sx = e.width / ow;
-        const sy = e.height / oh;
-        const [bx, by, bw, bh] = small.bbox;
-        stats = {
-          area: Math.round(small.area * sx * sy),
-          bbox: [Math.round(bx * sx), Math.round(by * sy), Math.round(bw * sx), Math.round(bh * sy)],
-          approximate: true,
-        };
-      }
-      const result: DecodeResult = {
-        generation: req.generation,
-        imageId: req.imageId,
-        score,
-        ...stats,
-        overlay,
-        decodeMs,
-        totalMs: performance.now() - t0,
-      };
-      return Comlink.transfer(result, [overlay]);
-    } catch (e) {
-      throw encodeErrorForTransfer(e);
+      return postprocessSmallRegions(masks, minArea, nmsThresh);
+    } catch (err) {
+      throw encodeErrorForTransfer(err);
     }
   },
 
@@ -263,14 +382,18 @@ const api: DecoderApi = {
           e,
         );
         const t0 = performance.now();
-        const out = await session.run({
-          image_embeddings: e.tensor,
-          point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
-          point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
-          mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
-          has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
-          orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
-        });
+        const sess = session;
+        const o = ort;
+        const out = await exclusive(0, () =>
+          sess.run({
+            image_embeddings: e.tensor,
+            point_coords: new o.Tensor('float32', f.coords, [1, f.count, 2]),
+            point_labels: new o.Tensor('float32', f.labels, [1, f.count]),
+            mask_input: new o.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
+            has_mask_input: new o.Tensor('float32', new Float32Array([0]), [1]),
+            orig_im_size: new o.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
+          }),
+        );
         times.push(performance.now() - t0);
         for (const t of Object.values(out)) t.dispose();
       }

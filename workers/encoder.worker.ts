@@ -4,6 +4,7 @@ import type { InferenceSession } from 'onnxruntime-web';
 import { AppError, encodeErrorForTransfer } from '../src/core/errors.ts';
 import { checkEmbeddingShape, checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
 import { encoderInputFromRgba } from '../src/core/sam/preprocess.ts';
+import { cropRgba, type PixelRect } from '../src/core/sam/roi.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
 import type { EncodeResult, EncoderApi, ProgressCallback, RuntimeOptions } from './protocol.ts';
 
@@ -32,6 +33,9 @@ async function decodeRgba(blob: Blob, name: string): Promise<{ data: Uint8Clampe
   return { data: ctx.getImageData(0, 0, width, height).data, width, height };
 }
 
+/** The last decoded image: batch jobs encode several crops of one image in a row. */
+let lastDecoded: { key: string; data: Uint8ClampedArray; width: number; height: number } | null = null;
+
 const api: EncoderApi = {
   async init(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<void> {
     try {
@@ -46,10 +50,21 @@ const api: EncoderApi = {
   },
 
   /** Embedding of one image file; the result's buffer is transferred. */
-  async encode(blob: Blob, name: string): Promise<EncodeResult> {
+  async encode(blob: Blob, name: string, crop?: PixelRect): Promise<EncodeResult> {
     try {
       if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The encoder is not loaded.');
-      const { data, width, height } = await decodeRgba(blob, name);
+      const key = `${name}\u0000${blob.size}`;
+      const img = lastDecoded?.key === key ? lastDecoded : { key, ...(await decodeRgba(blob, name)) };
+      lastDecoded = crop ? img : null;
+      let { data, width, height } = img;
+      if (crop) {
+        if (crop.x0 < 0 || crop.y0 < 0 || crop.x1 > width || crop.y1 > height || crop.x1 <= crop.x0 || crop.y1 <= crop.y0) {
+          throw new AppError('INFERENCE', `The crop ${crop.x0},${crop.y0}-${crop.x1},${crop.y1} is outside ${name} (${width}x${height}).`);
+        }
+        data = new Uint8ClampedArray(cropRgba(data, { width, height }, crop));
+        width = crop.x1 - crop.x0;
+        height = crop.y1 - crop.y0;
+      }
       const t0 = performance.now();
       const s = manifest.normalization.inputSize;
       const input = encoderInputFromRgba(data, { width, height }, manifest.normalization);

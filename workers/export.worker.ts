@@ -6,7 +6,8 @@ import { encodeErrorForTransfer } from '../src/core/errors.ts';
 import { maskPngFiles } from '../src/core/export/masks.ts';
 import { yoloFiles } from '../src/core/export/yolo.ts';
 import type { Project } from '../src/core/project/types.ts';
-import { decodePng } from '../src/core/image/png.ts';
+import { decodePng, labelMapFromPng } from '../src/core/image/png.ts';
+import { coarsePrompts } from '../src/core/sam/coarse.ts';
 import { masksFromPng } from '../src/core/coco/maskPng.ts';
 import { rleFromMask } from '../src/core/mask/rle.ts';
 import { maskAreaAndBbox } from '../src/core/sam/postprocess.ts';
@@ -63,6 +64,14 @@ const api: ExportApi = {
         return { rle: rleFromMask(o.mask, raw.width, raw.height), area, bbox };
       });
       return { ok: true, width: raw.width, height: raw.height, objects };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  },
+  async coarsePrompts(blob, options) {
+    try {
+      const map = labelMapFromPng(new Uint8Array(await blob.arrayBuffer()));
+      return { ok: true, width: map.width, height: map.height, prompts: coarsePrompts(map.labels, map.width, map.height, options) };
     } catch (e) {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
     }

@@ -27,8 +27,23 @@ export interface EncodeResult {
 
 export interface EncoderApi {
   init(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<void>;
-  /** Embedding of one image file; the result's buffer is transferred. */
-  encode(blob: Blob, name: string): Promise<EncodeResult>;
+  /**
+   * Embedding of one image file, or of a crop of it (image px; pre-annotation's ROI crops and
+   * segment-everything crop layers); the result's buffer is transferred. `width`/`height` are the
+   * encoded region's.
+   */
+  encode(blob: Blob, name: string, crop?: import('../src/core/sam/roi.ts').PixelRect): Promise<EncodeResult>;
+}
+
+/** Where a batch decode takes its embedding: an image's cached one, or the one scratch embedding. */
+export type EmbeddingSource = { imageId: number } | 'scratch';
+
+/** A mask made by a batch job, as RLE in image px (pixels never leave the worker). */
+export interface BatchMask {
+  rle: CocoRle;
+  area: number;
+  bbox: [number, number, number, number];
+  score: number;
 }
 
 export interface DecodeRequest {
@@ -88,6 +103,34 @@ export interface DecoderApi {
   /** Paints one more stroke (or a piece of one) and returns the live overlay. */
   editAddStroke(imageId: number, stroke: import('../src/core/mask/brush.ts').Stroke, color: string, withSam: boolean): EditResult;
   renderRle(rle: CocoRle, color: string, fillAlpha: number): ImageBitmap;
+  /** Whether an image's embedding is cached (a batch job can use it instead of encoding again). */
+  hasEmbedding(imageId: number): boolean;
+  /** Holds one embedding for batch work (a crop, or an image not kept in the cache); replaces the previous one. */
+  setScratch(embedding: Float32Array, width: number, height: number): void;
+  /**
+   * A batch job's mask for prompts (in the embedded region's px). With `paste`, the embedded region is
+   * the crop `paste.roi` of an image of `paste.width` x `paste.height` and the mask is returned in that
+   * image's px. Runs after any interactive decode waiting. Empty masks come back with area 0.
+   */
+  batchMask(
+    source: EmbeddingSource,
+    prompts: Prompts,
+    paste: { roi: import('../src/core/sam/roi.ts').PixelRect; width: number; height: number } | null,
+  ): Promise<BatchMask>;
+  /** Segment everything: one grid point of a crop (crop px) -> a kept mask in image px, or null (filtered). */
+  amgMask(
+    source: EmbeddingSource,
+    point: { x: number; y: number },
+    crop: import('../src/core/sam/amg.ts').BoxXyxy,
+    image: { width: number; height: number },
+    params: import('../src/core/sam/amg.ts').AmgParams,
+  ): Promise<import('../src/core/sam/amg.ts').AmgMask | null>;
+  /** Segment everything's last step: small holes and islands removed, NMS again. */
+  amgSmallRegions(
+    masks: import('../src/core/sam/amg.ts').AmgMask[],
+    minArea: number,
+    nmsThresh: number,
+  ): import('../src/core/sam/amg.ts').AmgMask[];
   /** Benchmark reference: `session.run` of the decoder alone, `n` times, on an image's embedding (ms each). */
   benchRaw(imageId: number, n: number): Promise<number[]>;
 }
@@ -118,9 +161,15 @@ export type MaskPngObjects =
   | { ok: true; width: number; height: number; objects: { rle: CocoRle; area: number; bbox: [number, number, number, number] }[] }
   | { ok: false; error: string };
 
+/** Prompts derived from one coarse label PNG, or why it could not be read. */
+export type CoarsePromptsResult =
+  { ok: true; width: number; height: number; prompts: import('../src/core/sam/coarse.ts').CoarsePrompt[] } | { ok: false; error: string };
+
 export interface ExportApi {
   /** Decodes a mask PNG (binary or instance ids) into one RLE per object. */
   maskPngObjects(blob: Blob): Promise<MaskPngObjects>;
+  /** Reads a coarse model's label PNG and derives SAM prompts from its objects. */
+  coarsePrompts(blob: Blob, options: Partial<import('../src/core/sam/coarse.ts').CoarseOptions>): Promise<CoarsePromptsResult>;
   run(req: ExportRequest, onProgress?: ProgressCallback): Promise<ExportResult>;
   /** IoU of the polygons with the masks at a tolerance, on up to `sample` annotations */
   fidelity(

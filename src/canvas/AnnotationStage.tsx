@@ -5,7 +5,7 @@ import { normalizeBox, type BoxPrompt } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { overlays } from '../inference/overlays.ts';
 import { imageBitmap, imagePreview } from '../io/images.ts';
-import { engine, useStore } from '../state/store.ts';
+import { coveredProposals, engine, useStore } from '../state/store.ts';
 import { viewport } from './viewport.ts';
 
 const DRAG_THRESHOLD_PX = 4;
@@ -32,11 +32,14 @@ function useAnnotationOverlays(imageId: number | null): { id: number; key: strin
   const items = useMemo(
     () =>
       annotations
-        .filter((a) => a.imageId === imageId)
+        // proposals an accepted mask covers are done: not drawn
+        .filter((a) => a.imageId === imageId && !coveredProposals(annotations).has(a.id))
         .map((a) => {
           const color = categories.find((c) => c.id === a.categoryId)?.color ?? '#ffffff';
           const isSel = a.id === selected;
-          return { a, color, alpha: isSel ? 170 : 90, key: `${a.id}:${a.segmentation.counts.length}:${color}:${isSel ? 1 : 0}` };
+          // proposals still to review are fainter than accepted work
+          const alpha = isSel ? 170 : a.review === 'pending' ? 45 : 90;
+          return { a, color, alpha, key: `${a.id}:${a.segmentation.counts.length}:${color}:${alpha}` };
         }),
     [annotations, categories, selected, imageId],
   );

@@ -1,24 +1,36 @@
 /**
- * `npm run preannotate -- --images DIR --coco in.json --mode box|box-crop|auto-box --out out.json [--margin 0.15] [--report]`
+ * `npm run preannotate -- --images DIR [--coco in.json] [--masks DIR] --mode MODE --out out.json [options]`
  *
- * Masks from existing boxes with SAM on onnxruntime-node, on the app's core: every non-crowd annotation
- * of the COCO file becomes a mask from its bbox, either on the whole image's embedding (`box`), on an
- * encoded crop of the box plus a margin (`box-crop`), or chosen by box size (`auto-box`: small boxes
- * are cropped). Writes COCO with RLE and `attributes.source: "auto"`, which the app imports.
- * Resumable: images already in `out.json` are skipped. `--report` compares the masks with the file's
- * own segmentations (mean IoU and the share above 0.75 / 0.9, by COCO object size).
+ * Pre-annotation with SAM on onnxruntime-node, on the app's core (src/core/sam: roi, coarse, amg):
+ * - `box` / `box-crop` / `auto-box`: every non-crowd annotation of `--coco` becomes a mask from its
+ *   bbox, on the whole image's embedding, on an encoded crop of the box plus a margin, or chosen by
+ *   box size (small boxes cropped);
+ * - `coarse`: a coarse model's label PNGs in `--masks` (semantic: class ids, or instance ids) ->
+ *   connected components -> box (or box + points) prompts;
+ * - `everything`: SAM's automatic mask generator.
+ * Writes COCO with RLE and `attributes.source: "auto"`, which the app imports as proposals to review.
+ * Resumable: images already in `out.json` are skipped. `--report` compares with the ground truth in
+ * `--coco` (mean IoU, share above 0.75 / 0.9, by COCO object size).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileMatchKey, parseCoco, type ImportedAnnotation } from '../core/coco/import.ts';
+import { fileMatchKey, parseCoco, type CocoImport, type ImportedAnnotation } from '../core/coco/import.ts';
+import { maskPngImageKeys } from '../core/coco/maskPng.ts';
+import { labelMapFromPng } from '../core/image/png.ts';
 import { maskIou } from '../core/mask/iou.ts';
 import { maskFromRle, rleArea, rleBbox, rleFromMask, type CocoRle } from '../core/mask/rle.ts';
-import { boxInRoi, cropRgba, DEFAULT_ROI_MARGIN, pasteMask, roiForBox, shouldCrop } from '../core/sam/roi.ts';
-import { readRgbaImage } from './image.ts';
+import { amgPointDecoder, DEFAULT_AMG_PARAMS, generateMasks, type AmgParams } from '../core/sam/amg.ts';
+import { coarsePrompts, DEFAULT_COARSE_OPTIONS, type CoarseOptions } from '../core/sam/coarse.ts';
+import type { Prompts } from '../core/sam/prompts.ts';
+import { boxPromptPlan, cropRgba, DEFAULT_BOX_PLAN, pasteMask, type BoxMode, type PixelRect } from '../core/sam/roi.ts';
+import { parseClassMap } from '../core/sam/classMap.ts';
+import { readRgbaImage, type RgbaImage } from './image.ts';
 import { NodeSam } from './sam-node.ts';
 
-type Mode = 'box' | 'box-crop' | 'auto-box';
+type Mode = BoxMode | 'coarse' | 'everything';
+const MODES: Mode[] = ['box', 'box-crop', 'auto-box', 'coarse', 'everything'];
+const IMAGE_EXT = /\.(png|jpe?g|bmp)$/i;
 
 interface OutAnnotation {
   id: number;
@@ -29,13 +41,40 @@ interface OutAnnotation {
   bbox: [number, number, number, number];
   iscrowd: 0;
   score: number;
-  attributes: { source: 'auto'; mode: string; from_annotation: number };
+  attributes: Record<string, unknown> & { source: 'auto'; mode: string };
+}
+interface OutImage {
+  id: number;
+  file_name: string;
+  width: number;
+  height: number;
+}
+interface OutCategory {
+  id: number;
+  name: string;
+  supercategory?: string;
+}
+interface OutFile {
+  images: OutImage[];
+  annotations: OutAnnotation[];
+  categories: OutCategory[];
+  info?: unknown;
 }
 
+const USAGE = `usage: npm run preannotate -- --images DIR --mode MODE --out out.json [options]
+  --mode box|box-crop|auto-box   masks from the boxes of --coco in.json (required)
+         coarse                  masks from a coarse model's label PNGs in --masks DIR
+         everything              SAM's automatic mask generator
+  --coco in.json       images, categories (and boxes) to start from; without it every image in DIR
+  --margin 0.15        ROI crop margin (share of the box) ; --min-crop PX  smallest crop side
+  --kind semantic|instance  --prompt box|box+points  --min-area 100  --find-point-times 20
+  --classes "1=person,2=car" (or a JSON file {"1": "person"})  class ids -> category names
+  --points-per-side 32 --pred-iou-thresh 0.88 --stability-score-thresh 0.95 --stability-score-offset 1
+  --box-nms-thresh 0.7 --crop-n-layers 0 --crop-n-points-downscale-factor 1 --min-mask-region-area 0
+  --limit N            only the first N images   --report  compare with the segmentations of --coco`;
+
 function usage(msg: string): never {
-  process.stderr.write(
-    `${msg}\nusage: npm run preannotate -- --images DIR --coco in.json --mode box|box-crop|auto-box --out out.json [--margin 0.15] [--report]\n`,
-  );
+  process.stderr.write(`${msg}\n${USAGE}\n`);
   process.exit(2);
 }
 
@@ -43,116 +82,353 @@ function sizeClass(area: number): 'small' | 'medium' | 'large' {
   return area < 32 * 32 ? 'small' : area < 96 * 96 ? 'medium' : 'large';
 }
 
+function num(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) usage(`--${name} ${v}: expected a number`);
+  return n;
+}
+
+/** Image files of a folder (recursively), in natural order. */
+function listImages(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (IMAGE_EXT.test(e.name)) out.push(relative(dir, join(d, e.name)));
+    }
+  };
+  walk(dir);
+  return out.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
+/** Label PNGs of a folder by the image key they belong to. */
+function maskFilesByKey(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (/\.png$/i.test(e.name)) {
+        const rel = relative(dir, join(d, e.name));
+        for (const k of maskPngImageKeys(rel)) if (!out.has(k)) out.set(k, join(d, e.name));
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function writeAtomically(path: string, data: OutFile): void {
+  // written after every image (resumable); a crash mid-write must not destroy the previous file
+  writeFileSync(`${path}.tmp`, JSON.stringify(data));
+  renameSync(`${path}.tmp`, path);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       images: { type: 'string' },
       coco: { type: 'string' },
+      masks: { type: 'string' },
       mode: { type: 'string', default: 'auto-box' },
       out: { type: 'string' },
-      margin: { type: 'string', default: String(DEFAULT_ROI_MARGIN) },
+      margin: { type: 'string' },
+      'min-crop': { type: 'string' },
+      kind: { type: 'string', default: 'semantic' },
+      prompt: { type: 'string', default: 'box' },
+      'min-area': { type: 'string' },
+      'find-point-times': { type: 'string' },
+      classes: { type: 'string' },
+      'points-per-side': { type: 'string' },
+      'pred-iou-thresh': { type: 'string' },
+      'stability-score-thresh': { type: 'string' },
+      'stability-score-offset': { type: 'string' },
+      'box-nms-thresh': { type: 'string' },
+      'crop-n-layers': { type: 'string' },
+      'crop-n-points-downscale-factor': { type: 'string' },
+      'min-mask-region-area': { type: 'string' },
+      limit: { type: 'string' },
       report: { type: 'boolean', default: false },
     },
   });
-  if (!values.images || !values.coco || !values.out) usage('--images, --coco and --out are required');
+  if (!values.images || !values.out) usage('--images and --out are required');
   const mode = values.mode as Mode;
-  if (!['box', 'box-crop', 'auto-box'].includes(mode)) usage(`--mode ${values.mode}: expected box, box-crop or auto-box`);
-  const margin = Number(values.margin);
-  if (!(margin >= 0)) usage('--margin must be a number ≥ 0');
-  let input;
-  try {
-    input = parseCoco(JSON.parse(readFileSync(values.coco, 'utf8')));
-  } catch (e) {
-    usage(`${values.coco}: ${(e as Error).message}`);
+  if (!MODES.includes(mode)) usage(`--mode ${values.mode}: expected ${MODES.join(', ')}`);
+  const boxMode = mode === 'box' || mode === 'box-crop' || mode === 'auto-box';
+  if (boxMode && !values.coco) usage(`--mode ${mode} needs --coco with the boxes`);
+  if (mode === 'coarse' && !values.masks) usage('--mode coarse needs --masks DIR with the label PNGs');
+  if (values.report && !values.coco) usage('--report needs --coco with the ground truth');
+  if (!existsSync(values.images)) usage(`--images ${values.images}: no such folder`);
+  const plan = { margin: num('margin', values.margin, DEFAULT_BOX_PLAN.margin), minCropSide: num('min-crop', values['min-crop'], 0) };
+  if (!(plan.margin >= 0)) usage('--margin must be a number ≥ 0');
+  const amg: AmgParams = {
+    ...DEFAULT_AMG_PARAMS,
+    pointsPerSide: num('points-per-side', values['points-per-side'], DEFAULT_AMG_PARAMS.pointsPerSide),
+    predIouThresh: num('pred-iou-thresh', values['pred-iou-thresh'], DEFAULT_AMG_PARAMS.predIouThresh),
+    stabilityScoreThresh: num('stability-score-thresh', values['stability-score-thresh'], DEFAULT_AMG_PARAMS.stabilityScoreThresh),
+    stabilityScoreOffset: num('stability-score-offset', values['stability-score-offset'], DEFAULT_AMG_PARAMS.stabilityScoreOffset),
+    boxNmsThresh: num('box-nms-thresh', values['box-nms-thresh'], DEFAULT_AMG_PARAMS.boxNmsThresh),
+    cropNLayers: num('crop-n-layers', values['crop-n-layers'], 0),
+    cropNPointsDownscaleFactor: num('crop-n-points-downscale-factor', values['crop-n-points-downscale-factor'], 1),
+    minMaskRegionArea: num('min-mask-region-area', values['min-mask-region-area'], 0),
+  };
+  if (values.kind !== 'semantic' && values.kind !== 'instance') usage(`--kind ${values.kind}: expected semantic or instance`);
+  if (values.prompt !== 'box' && values.prompt !== 'box+points') usage(`--prompt ${values.prompt}: expected box or box+points`);
+  const coarse: Partial<CoarseOptions> = {
+    kind: values.kind,
+    prompt: values.prompt,
+    minArea: num('min-area', values['min-area'], DEFAULT_COARSE_OPTIONS.minArea),
+    findPointTimes: num('find-point-times', values['find-point-times'], DEFAULT_COARSE_OPTIONS.findPointTimes),
+  };
+  let classNames = new Map<number, string>();
+  if (values.classes) {
+    try {
+      classNames = parseClassMap(existsSync(values.classes) ? readFileSync(values.classes, 'utf8') : values.classes);
+    } catch (e) {
+      usage(`--classes: ${(e as Error).message}`);
+    }
   }
-  const raw = JSON.parse(readFileSync(values.coco, 'utf8')) as { categories: unknown[] };
-  const out: { images: unknown[]; annotations: OutAnnotation[]; categories: unknown[] } = existsSync(values.out)
-    ? (JSON.parse(readFileSync(values.out, 'utf8')) as { images: unknown[]; annotations: OutAnnotation[]; categories: unknown[] })
-    : { images: [], annotations: [], categories: raw.categories };
-  const done = new Set(out.images.map((im) => (im as { id: number }).id));
-  const byImage = new Map<number, ImportedAnnotation[]>();
-  for (const a of input.annotations) {
+
+  let input: CocoImport | null = null;
+  if (values.coco) {
+    try {
+      input = parseCoco(JSON.parse(readFileSync(values.coco, 'utf8')));
+    } catch (e) {
+      usage(`${values.coco}: ${(e as Error).message}`);
+    }
+  }
+  // the images to work on: those of the COCO file, or every image file of the folder
+  const images: OutImage[] = input
+    ? input.images.map((im) => ({ id: im.cocoId, file_name: im.fileName, width: im.width, height: im.height }))
+    : listImages(values.images).map((f, k) => ({ id: k + 1, file_name: f, width: 0, height: 0 }));
+  let out: OutFile;
+  if (existsSync(values.out)) {
+    try {
+      out = JSON.parse(readFileSync(values.out, 'utf8')) as OutFile;
+      if (!Array.isArray(out.images) || !Array.isArray(out.annotations) || !Array.isArray(out.categories))
+        throw new Error('not a COCO file');
+    } catch (e) {
+      usage(`${values.out} exists but cannot be resumed (${(e as Error).message}); remove it or choose another --out`);
+    }
+  } else {
+    out = {
+      info: { description: `pre-annotated with SAM (${mode})`, date_created: new Date().toISOString() },
+      images: [],
+      annotations: [],
+      categories: input ? input.categories.map((c) => ({ id: c.cocoId, name: c.name })) : [],
+    };
+  }
+  const categoryFor = (name: string): number => {
+    const found = out.categories.find((c) => c.name === name);
+    if (found) return found.id;
+    const id = out.categories.reduce((m, c) => Math.max(m, c.id), 0) + 1;
+    out.categories.push({ id, name });
+    return id;
+  };
+  const categoryForValue = (v: number): number => {
+    const name = classNames.get(v);
+    if (name) return categoryFor(name);
+    // a class id that is a category id of the COCO file (e.g. a model trained on it) keeps that category
+    const byId = input && values.kind === 'semantic' ? out.categories.find((c) => c.id === v) : undefined;
+    return byId ? byId.id : categoryFor(values.kind === 'instance' ? 'object' : `class ${v}`);
+  };
+
+  const done = new Set(out.images.map((im) => fileMatchKey(im.file_name)));
+  const boxesByImage = new Map<number, ImportedAnnotation[]>();
+  for (const a of input?.annotations ?? []) {
     if (a.iscrowd) continue;
-    const list = byImage.get(a.imageCocoId) ?? [];
+    const list = boxesByImage.get(a.imageCocoId) ?? [];
     list.push(a);
-    byImage.set(a.imageCocoId, list);
+    boxesByImage.set(a.imageCocoId, list);
   }
-  const todo = input.images.filter((im) => !done.has(im.cocoId) && byImage.has(im.cocoId));
+  const maskFiles = values.masks ? maskFilesByKey(values.masks) : null;
+  let todo = images.filter((im) => !done.has(fileMatchKey(im.file_name)));
+  if (boxMode) todo = todo.filter((im) => boxesByImage.has(im.id));
+  if (values.limit) todo = todo.slice(0, Math.max(0, Math.trunc(num('limit', values.limit, todo.length)) - out.images.length));
+
   const sam = await NodeSam.load();
   const t0 = performance.now();
   let masks = 0;
+  let imagesDone = 0;
   let nextId = out.annotations.reduce((m, a) => Math.max(m, a.id), 0) + 1;
-  for (const [k, im] of todo.entries()) {
-    const path = join(values.images, im.fileName);
-    const image = readRgbaImage(existsSync(path) ? path : join(values.images, fileMatchKey(im.fileName)));
-    if (image.width !== im.width || image.height !== im.height) {
-      process.stderr.write(`\nskipping ${im.fileName}: it is ${image.width}x${image.height}, the file says ${im.width}x${im.height}\n`);
+  const everythingTimes: number[] = [];
+  const push = (imageId: number, categoryId: number, rle: CocoRle, score: number, attributes: Record<string, unknown>) => {
+    out.annotations.push({
+      id: nextId++,
+      image_id: imageId,
+      category_id: categoryId,
+      segmentation: rle,
+      area: rleArea(rle),
+      bbox: rleBbox(rle),
+      iscrowd: 0,
+      score,
+      attributes: { source: 'auto', mode, ...attributes },
+    });
+    masks++;
+  };
+  const bar = (k: number, extra = '') => {
+    const el = (performance.now() - t0) / 1000;
+    const eta = k > 0 ? (el / k) * (todo.length - k) : NaN;
+    process.stderr.write(
+      `\r[${'#'.repeat(Math.round((k / Math.max(todo.length, 1)) * 30)).padEnd(30)}] ${k}/${todo.length} images, ${masks} masks, ${el.toFixed(0)} s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : '?'} s ${extra}   `,
+    );
+  };
+
+  for (const im of todo) {
+    bar(imagesDone);
+    const path = join(values.images, im.file_name);
+    let image: RgbaImage;
+    try {
+      image = readRgbaImage(existsSync(path) ? path : join(values.images, fileMatchKey(im.file_name)));
+    } catch (e) {
+      process.stderr.write(`\nskipping ${im.file_name}: ${(e as Error).message}\n`);
       continue;
     }
-    let whole: Float32Array | null = null;
-    for (const a of byImage.get(im.cocoId)!) {
-      const crop = mode === 'box-crop' || (mode === 'auto-box' && shouldCrop(a.bbox, image));
-      let mask: Uint8Array;
-      let score: number;
-      if (crop) {
-        const roi = roiForBox(a.bbox, image, margin);
-        const size = { width: roi.x1 - roi.x0, height: roi.y1 - roi.y0 };
-        const emb = await sam.embed({ ...size, data: cropRgba(image.data, image, roi) });
-        const r = await sam.decode(emb, size, { points: [], box: boxInRoi(a.bbox, roi) }, 'core');
-        mask = pasteMask(r.mask, roi, image);
-        score = r.score;
-      } else {
-        whole ??= await sam.embed(image);
-        const [x, y, w, h] = a.bbox;
-        const r = await sam.decode(whole, image, { points: [], box: { x0: x, y0: y, x1: x + w, y1: y + h } }, 'core');
-        mask = r.mask;
-        score = r.score;
-      }
-      const rle = rleFromMask(mask, image.width, image.height);
-      out.annotations.push({
-        id: nextId++,
-        image_id: im.cocoId,
-        category_id: a.categoryCocoId,
-        segmentation: rle,
-        area: rleArea(rle),
-        bbox: rleBbox(rle),
-        iscrowd: 0,
-        score,
-        attributes: { source: 'auto', mode: crop ? 'box-crop' : 'box', from_annotation: a.cocoId },
-      });
-      masks++;
+    if (im.width && (image.width !== im.width || image.height !== im.height)) {
+      process.stderr.write(
+        `\nskipping ${im.file_name}: it is ${image.width}x${image.height}, the COCO file says ${im.width}x${im.height}\n`,
+      );
+      continue;
     }
-    out.images.push({ id: im.cocoId, file_name: im.fileName, width: im.width, height: im.height });
-    // written after every image: an interrupted run resumes where it stopped
-    writeFileSync(values.out, JSON.stringify(out));
-    const el = (performance.now() - t0) / 1000;
-    const eta = (el / (k + 1)) * (todo.length - k - 1);
-    process.stderr.write(
-      `\r[${'#'.repeat(Math.round(((k + 1) / todo.length) * 30)).padEnd(30)}] ${k + 1}/${todo.length} images, ${masks} masks, ${el.toFixed(0)} s, ETA ${eta.toFixed(0)} s   `,
-    );
+    im.width = image.width;
+    im.height = image.height;
+    let whole: Float32Array | null = null;
+    const embedWhole = async () => (whole ??= await sam.embed(image));
+    /** a mask for prompts, on the whole image or on a crop (prompts in the crop's px) */
+    const maskFor = async (prompts: Prompts, roi: PixelRect | null) => {
+      if (!roi) return sam.decode(await embedWhole(), image, prompts, 'core');
+      const size = { width: roi.x1 - roi.x0, height: roi.y1 - roi.y0 };
+      const emb = await sam.embed({ ...size, data: cropRgba(image.data, image, roi) });
+      const r = await sam.decode(emb, size, prompts, 'core');
+      return { ...r, mask: pasteMask(r.mask, roi, image) };
+    };
+
+    if (boxMode) {
+      for (const a of boxesByImage.get(im.id)!) {
+        const p = boxPromptPlan(a.bbox, image, mode, plan);
+        const r = await maskFor({ points: [], box: p.box }, p.roi);
+        push(im.id, a.categoryCocoId, rleFromMask(r.mask, image.width, image.height), r.score, {
+          mode: p.roi ? 'box-crop' : 'box',
+          from_annotation: a.cocoId,
+        });
+      }
+    } else if (mode === 'coarse') {
+      const file = maskPngImageKeys(im.file_name)
+        .map((k) => maskFiles!.get(k))
+        .find((f) => f);
+      if (!file) {
+        process.stderr.write(`\nno label PNG for ${im.file_name} in ${values.masks}: skipped\n`);
+        continue;
+      }
+      let map;
+      try {
+        map = labelMapFromPng(readFileSync(file));
+      } catch (e) {
+        process.stderr.write(`\n${file}: ${(e as Error).message}; skipped\n`);
+        continue;
+      }
+      if (map.width !== image.width || map.height !== image.height) {
+        process.stderr.write(`\n${file} is ${map.width}x${map.height}, the image ${image.width}x${image.height}: skipped\n`);
+        continue;
+      }
+      for (const c of coarsePrompts(map.labels, map.width, map.height, coarse)) {
+        const r = await maskFor(c.prompts, null);
+        push(im.id, categoryForValue(c.value), rleFromMask(r.mask, image.width, image.height), r.score, {
+          class_value: c.value,
+          prompt: c.prompts.points.length ? 'box+points' : 'box',
+          ...(c.fellBack ? { fell_back_to_box: true } : {}),
+        });
+      }
+    } else {
+      const te = performance.now();
+      const cat = categoryFor('object');
+      const found = await generateMasks(
+        image,
+        amg,
+        async (crop) => {
+          const full = crop.x0 === 0 && crop.y0 === 0 && crop.x1 === image.width && crop.y1 === image.height;
+          const size = { width: crop.x1 - crop.x0, height: crop.y1 - crop.y0 };
+          const emb = full ? await embedWhole() : await sam.embed({ ...size, data: cropRgba(image.data, image, crop) });
+          return amgPointDecoder(
+            (p) => sam.decodeLogits(emb, size, { points: [{ ...p, positive: true }], box: null }),
+            [crop.x0, crop.y0, crop.x1, crop.y1],
+            image,
+            amg,
+          );
+        },
+        (p) => {
+          if (p.done % 16 === 0) bar(imagesDone, `(image ${imagesDone + 1}: ${p.done}/${p.total} points, ${p.kept} kept)`);
+        },
+      );
+      everythingTimes.push(performance.now() - te);
+      for (const m of found ?? []) {
+        push(im.id, cat, m.rle, m.predictedIou, {
+          predicted_iou: m.predictedIou,
+          stability_score: m.stabilityScore,
+          point: [m.point.x, m.point.y],
+          crop_box: m.cropBox,
+        });
+      }
+    }
+    out.images.push({ id: im.id, file_name: im.file_name, width: im.width, height: im.height });
+    imagesDone++;
+    writeAtomically(values.out, out);
+    bar(imagesDone);
   }
   const seconds = (performance.now() - t0) / 1000;
   process.stderr.write('\n');
   process.stdout.write(
-    `mode ${mode}: ${todo.length} images, ${masks} masks in ${seconds.toFixed(1)} s (${(todo.length / Math.max(seconds, 1e-9)).toFixed(2)} images/s, ${(masks / Math.max(seconds, 1e-9)).toFixed(2)} masks/s)\n`,
+    `mode ${mode}: ${imagesDone} images, ${masks} masks in ${seconds.toFixed(1)} s (${(imagesDone / Math.max(seconds, 1e-9)).toFixed(3)} images/s, ${(masks / Math.max(seconds, 1e-9)).toFixed(2)} masks/s)\n`,
   );
-  if (values.report) {
+  if (everythingTimes.length) {
+    const sorted = [...everythingTimes].sort((a, b) => a - b);
+    process.stdout.write(
+      `segment everything, ${amg.pointsPerSide} points per side, ${amg.cropNLayers} crop layers: median ${(sorted[Math.floor(sorted.length / 2)]! / 1000).toFixed(1)} s per image (${sorted.length} images)\n`,
+    );
+  }
+  if (values.report && input) report(input, out, boxMode);
+}
+
+/**
+ * Quality against the ground truth. Box modes pair each mask with the annotation it came from; other
+ * modes match every ground-truth object with the best-overlapping mask of its image (recall view).
+ */
+function report(input: CocoImport, out: OutFile, paired: boolean): void {
+  const groups: Record<string, number[]> = { small: [], medium: [], large: [], all: [] };
+  const add = (area: number, iou: number) => {
+    groups[sizeClass(area)]!.push(iou);
+    groups['all']!.push(iou);
+  };
+  const doneImages = new Set(out.images.map((im) => im.id));
+  if (paired) {
     const gt = new Map(input.annotations.map((a) => [a.cocoId, a]));
-    const groups: Record<string, number[]> = { small: [], medium: [], large: [], all: [] };
     for (const a of out.annotations) {
-      const g = gt.get(a.attributes.from_annotation);
-      if (!g?.segmentation) continue;
-      const iou = maskIou(maskFromRle(a.segmentation), maskFromRle(g.segmentation));
-      groups[sizeClass(g.area)]!.push(iou);
-      groups['all']!.push(iou);
+      const g = gt.get(a.attributes['from_annotation'] as number);
+      if (g?.segmentation) add(g.area, maskIou(maskFromRle(a.segmentation), maskFromRle(g.segmentation)));
     }
-    for (const [k, v] of Object.entries(groups)) {
-      const n = v.length;
-      const mean = n ? v.reduce((x, y) => x + y, 0) / n : 0;
-      process.stdout.write(
-        `${k.padEnd(6)} n=${String(n).padStart(3)}  mIoU ${mean.toFixed(4)}  >0.75 ${((v.filter((x) => x > 0.75).length / Math.max(n, 1)) * 100).toFixed(1)} %  >0.9 ${((v.filter((x) => x > 0.9).length / Math.max(n, 1)) * 100).toFixed(1)} %\n`,
-      );
+  } else {
+    const byImage = new Map<number, Uint8Array[]>();
+    for (const a of out.annotations) {
+      const list = byImage.get(a.image_id) ?? [];
+      list.push(maskFromRle(a.segmentation));
+      byImage.set(a.image_id, list);
     }
+    for (const g of input.annotations) {
+      if (g.iscrowd || !g.segmentation || !doneImages.has(g.imageCocoId)) continue;
+      const gm = maskFromRle(g.segmentation);
+      let best = 0;
+      for (const m of byImage.get(g.imageCocoId) ?? []) best = Math.max(best, maskIou(m, gm));
+      add(g.area, best);
+    }
+  }
+  process.stdout.write(paired ? 'IoU with the ground truth of each box:\n' : 'best IoU of a mask with each ground-truth object:\n');
+  for (const [k, v] of Object.entries(groups)) {
+    const n = v.length;
+    const mean = n ? v.reduce((x, y) => x + y, 0) / n : 0;
+    const share = (t: number) => ((v.filter((x) => x > t).length / Math.max(n, 1)) * 100).toFixed(1);
+    process.stdout.write(
+      `${k.padEnd(6)} n=${String(n).padStart(3)}  mIoU ${mean.toFixed(4)}  >0.5 ${share(0.5)} %  >0.75 ${share(0.75)} %  >0.9 ${share(0.9)} %\n`,
+    );
   }
 }
 

@@ -39,6 +39,33 @@ export class NodeSam {
   }
 
   /**
+   * Mask logits at the model-space size (the image's longest side scaled to the model input) and the
+   * predicted IoU, for one set of prompts (image px): what the automatic mask generator filters on.
+   */
+  async decodeLogits(
+    embedding: Float32Array,
+    image: Size,
+    prompts: Prompts,
+  ): Promise<{ logits: Float32Array; modelSize: Size; predictedIou: number }> {
+    const s = this.manifest.normalization.inputSize;
+    const f = decoderPromptFeeds(prompts, image, s);
+    const modelSize = resizeLongestSideShape(image, s);
+    const out = await this.decoder.run({
+      image_embeddings: new ort.Tensor('float32', embedding, this.manifest.embeddingShape),
+      point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
+      point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
+      mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
+      has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
+      orig_im_size: new ort.Tensor('float32', new Float32Array([modelSize.height, modelSize.width]), [2]),
+    });
+    return {
+      logits: out['masks']!.data as Float32Array,
+      modelSize,
+      predictedIou: (out['iou_predictions']!.data as Float32Array)[0] ?? 0,
+    };
+  }
+
+  /**
    * Binary mask (row-major, image px), predicted IoU and the low-res logits for prompts on an
    * embedded image. `upscale`: 'model' lets the ONNX model resize the mask to the image size (the
    * reference path); 'core' asks it for the model-space size and resizes with

@@ -3,7 +3,9 @@ import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { ModelManifest } from '../core/sam/manifest.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
-import type { DecodeResult, DecoderApi, EditResult, EncoderApi } from '../../workers/protocol.ts';
+import type { BatchMask, DecodeResult, DecoderApi, EditResult, EmbeddingSource, EncoderApi } from '../../workers/protocol.ts';
+import type { AmgMask, AmgParams, BoxXyxy } from '../core/sam/amg.ts';
+import type { PixelRect } from '../core/sam/roi.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { chooseBackend, type BackendChoice } from './backend.ts';
 
@@ -29,9 +31,14 @@ interface EncoderHandle {
 }
 
 interface EncodeJob {
+  /** -1 for batch work (pre-annotation) */
   imageId: number;
   cancelled: boolean;
+  /** called when the job is stopped (its worker is ended, so its call would never settle) */
+  onCancel?: () => void;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The main-thread side of the model: two workers (encoder, decoder), encoding scheduled so that the
@@ -199,6 +206,7 @@ export class InferenceEngine {
   private cancelJob(): void {
     if (!this.job || !this.encoder) return;
     this.job.cancelled = true;
+    this.job.onCancel?.();
     this.encoder.worker.terminate();
     this.encoder = null;
     if (this.status.get(this.job.imageId) === 'encoding') this.setStatus(this.job.imageId, 'pending');
@@ -388,6 +396,83 @@ export class InferenceEngine {
       this.lastInteraction = performance.now();
       this.pump();
     }
+  }
+
+  /**
+   * Batch work (pre-annotation): an embedding of an image or of a crop of it (image px) for the batch
+   * calls below. The encode runs as a
+   * background job (into the decoder's scratch slot, so the interactive cache is left alone): it starts only when the shown image is encoded and the user has been idle for
+   * {@link PREFETCH_IDLE_MS}, it is stopped the moment the user clicks or paints (as prefetching is),
+   * and it is retried when they pause. `shouldStop` ends the wait (a cancelled batch).
+   */
+  async batchEmbedding(
+    imageId: number,
+    crop: PixelRect | null,
+    shouldStop: () => boolean,
+  ): Promise<{ source: EmbeddingSource; width: number; height: number } | null> {
+    await this.encoderLoaded.promise;
+    await this.decoderReady;
+    const src = this.blobOf(imageId);
+    if (!src) throw new Error(`The file of image ${imageId} is not open: open it with the image input.`);
+    for (;;) {
+      while (
+        !shouldStop() &&
+        (this.modelError ||
+          this.job ||
+          this.decodeInFlight ||
+          this.pendingDecode ||
+          this.needsEncoding(this.current) ||
+          performance.now() - this.lastInteraction < PREFETCH_IDLE_MS)
+      ) {
+        if (this.modelError) throw new Error(`${this.modelError.message} ${this.modelError.hint}`.trim());
+        await sleep(100);
+      }
+      if (shouldStop()) return null;
+      const job: EncodeJob = { imageId: -1, cancelled: false };
+      this.job = job;
+      try {
+        const stopped = new Promise<null>((resolve) => (job.onCancel = () => resolve(null)));
+        this.encoder ??= this.spawnEncoder();
+        const enc = this.encoder;
+        await Promise.race([enc.ready, stopped]);
+        if (job.cancelled) continue;
+        const r = await Promise.race([enc.api.encode(src.blob, src.name, crop ?? undefined), stopped]);
+        if (!r || job.cancelled) continue;
+        await this.decoder!.setScratch(Comlink.transfer(r.embedding, [r.embedding.buffer]), r.width, r.height);
+        this.encoderTimes.push(r.ms);
+        return { source: 'scratch', width: r.width, height: r.height };
+      } catch (e) {
+        // a worker ended by a click rejects the call under way: try again when the user pauses
+        if (job.cancelled) continue;
+        throw e;
+      } finally {
+        if (this.job === job) this.job = null;
+        this.pump();
+      }
+    }
+  }
+
+  /** A batch job's mask for prompts on a batch embedding (see the decoder worker's `batchMask`). */
+  async batchMask(
+    source: EmbeddingSource,
+    prompts: Prompts,
+    paste: { roi: PixelRect; width: number; height: number } | null,
+  ): Promise<BatchMask> {
+    return this.decoder!.batchMask(source, prompts, paste);
+  }
+
+  async amgMask(
+    source: EmbeddingSource,
+    point: { x: number; y: number },
+    crop: BoxXyxy,
+    image: { width: number; height: number },
+    params: AmgParams,
+  ): Promise<AmgMask | null> {
+    return this.decoder!.amgMask(source, point, crop, image, params);
+  }
+
+  async amgSmallRegions(masks: AmgMask[], minArea: number, nmsThresh: number): Promise<AmgMask[]> {
+    return this.decoder!.amgSmallRegions(masks, minArea, nmsThresh);
   }
 
   /** While set, nothing is encoded ahead of time (benchmarks of the decoder alone). */

@@ -1,7 +1,8 @@
 import * as Comlink from 'comlink';
 import { appErrorFromUnknown } from '../core/errors.ts';
 import type { Project } from '../core/project/types.ts';
-import type { ExportApi, ExportKind, ExportResult, MaskPngObjects } from '../../workers/protocol.ts';
+import type { CoarsePromptsResult, ExportApi, ExportKind, ExportResult, MaskPngObjects } from '../../workers/protocol.ts';
+import type { CoarseOptions } from '../core/sam/coarse.ts';
 import { imageBlob } from './images.ts';
 
 /** An export running in its own worker: the page stays responsive, and cancel stops it at once. */
@@ -77,6 +78,19 @@ export async function decodeMaskPngs(blobs: readonly Blob[]): Promise<MaskPngObj
     const api = Comlink.wrap<ExportApi>(worker);
     const out: MaskPngObjects[] = [];
     for (const b of blobs) out.push(await api.maskPngObjects(b));
+    return out;
+  } finally {
+    worker.terminate();
+  }
+}
+
+/** Reads coarse label PNGs in a worker and derives SAM prompts from their objects (one result per file). */
+export async function coarsePromptsFromPngs(blobs: readonly Blob[], options: Partial<CoarseOptions>): Promise<CoarsePromptsResult[]> {
+  const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'coarse-import' });
+  try {
+    const api = Comlink.wrap<ExportApi>(worker);
+    const out: CoarsePromptsResult[] = [];
+    for (const b of blobs) out.push(await api.coarsePrompts(b, options));
     return out;
   } finally {
     worker.terminate();

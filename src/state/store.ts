@@ -7,6 +7,7 @@ import { decodeMaskPngs } from '../io/exporter.ts';
 import { fileStem } from '../core/export/files.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { CATEGORY_PALETTE, emptyProject, nextId, type Annotation, type Project } from '../core/project/types.ts';
+import { coveredProposalIds, proposalsToReview } from '../core/project/review.ts';
 import { EMPTY_PROMPTS, hasPrompt, promptSource, type BoxPrompt, type Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { IDLE_TIMER, timerInput, timerStop, timerVisibility, type MaskTimer } from '../core/project/timer.ts';
@@ -44,6 +45,18 @@ export interface LiveMask {
   /** area and bbox estimated (large image); exact values come with the accepted annotation */
   approximate: boolean;
   decodeMs: number;
+}
+
+/** A machine-made mask to add as a proposal (RLE in image px). */
+export interface ProposalInput {
+  rle: CocoRle;
+  area: number;
+  bbox: [number, number, number, number];
+  score: number;
+  categoryId: number;
+  prompts: Prompts;
+  /** e.g. 'auto' */
+  source: string;
 }
 
 export interface ModelState {
@@ -115,8 +128,17 @@ export interface StoreState {
   setBrushRadius(r: number): void;
   undo(): void;
   redo(): void;
-  /** Turns the shown image's pending boxes (e.g. bbox-only COCO annotations) into SAM masks (`source: auto`). */
-  masksFromPendingBoxes(): Promise<number>;
+  /**
+   * Adds machine-made masks of one image as proposals to review (`source` auto, review 'pending'),
+   * in one undo step; `consumedBoxIds` are pending boxes they replace.
+   */
+  addProposals(imageId: number, masks: readonly ProposalInput[], consumedBoxIds: readonly number[]): number;
+  /** Category ids for names, adding the missing categories (one undo step); the current category is kept. */
+  ensureCategories(names: readonly string[]): Map<string, number>;
+  /** Accepts the selected proposal as it is (its review time is added) and selects the next one. */
+  acceptProposal(): void;
+  /** Selects the next (or previous) proposal of the shown image still to review. */
+  stepProposal(delta: 1 | -1): void;
   /** Skips the object under the 30-second rule: no annotation, the skip is recorded. */
   skipObject(): void;
   acknowledgeBudget(): void;
@@ -185,6 +207,19 @@ function mergeSource(a: string, b: string): string {
 
 function categoryColor(s: StoreState, id: number): string {
   return s.project.categories.find((c) => c.id === id)?.color ?? '#ffffff';
+}
+
+let coveredCache: { annotations: readonly Annotation[]; ids: Set<number> } | null = null;
+/** Proposals hidden because an accepted annotation covers them (memoized on the annotation list). */
+export function coveredProposals(annotations: readonly Annotation[]): Set<number> {
+  if (coveredCache?.annotations !== annotations) coveredCache = { annotations, ids: coveredProposalIds(annotations) };
+  return coveredCache.ids;
+}
+
+/** The shown image's proposals still to review, in review order. */
+export function reviewQueue(s: Pick<StoreState, 'project' | 'currentImageId'>): Annotation[] {
+  if (s.currentImageId === null) return [];
+  return proposalsToReview(s.project.annotations, s.currentImageId, coveredProposals(s.project.annotations));
 }
 
 function neighbours(s: Pick<StoreState, 'project'>, id: number | null): number | null {
@@ -420,6 +455,8 @@ export const useStore = create<StoreState>()((set, get) => {
       strokes: (edited?.strokes ?? 0) + cur.strokes.length,
       createdAt: edited?.createdAt ?? Date.now(),
     };
+    const wasReviewing =
+      edited?.review === 'pending' || cur.project.annotations.some((a) => a.id === cur.selectedAnnotationId && a.review === 'pending');
     record();
     set((st) => ({
       ...resetPrompts(),
@@ -429,6 +466,11 @@ export const useStore = create<StoreState>()((set, get) => {
       },
       selectedAnnotationId: null,
     }));
+    // a proposal fixed (or replaced by a new mask, which then covers it): on to the next proposal
+    if (wasReviewing) {
+      const next = reviewQueue(get())[0];
+      if (next) get().selectAnnotation(next.id);
+    }
     return ann;
   };
 
@@ -606,13 +648,22 @@ export const useStore = create<StoreState>()((set, get) => {
         );
       }
       if (get().currentImageId === null && report.project.images[0]) get().showImage(report.project.images[0].id);
-      else engine.show(get().currentImageId, neighbours(get(), get().currentImageId));
+      else {
+        engine.show(get().currentImageId, neighbours(get(), get().currentImageId));
+        // imported proposals (e.g. the CLI's output) for the shown image: start reviewing
+        const s = get();
+        const first = reviewQueue(s)[0];
+        if (first && s.selectedAnnotationId === null && !hasPrompt(s.prompts) && s.strokes.length === 0) s.selectAnnotation(first.id);
+      }
       return true;
     },
 
     showImage(id) {
       if (!get().project.images.some((im) => im.id === id)) return;
       set({ ...resetPrompts(), currentImageId: id, selectedAnnotationId: null });
+      // review flow: the first proposal of the image is selected, ready for Enter / Delete / 1-9
+      const first = reviewQueue(get())[0];
+      if (first) get().selectAnnotation(first.id);
       engine.show(id, neighbours(get(), id));
     },
 
@@ -717,36 +768,6 @@ export const useStore = create<StoreState>()((set, get) => {
       restore(next);
     },
 
-    async masksFromPendingBoxes() {
-      const s0 = get();
-      const imageId = s0.currentImageId;
-      if (imageId === null) return 0;
-      if (hasPrompt(s0.prompts) || s0.strokes.length > 0 || s0.editingAnnotationId !== null) {
-        s0.notify('warning', 'Finish or discard the mask under way first.', 'Press Enter to accept it or Escape to discard it.');
-        return 0;
-      }
-      const boxes = s0.project.pendingBoxes.filter((b) => b.imageId === imageId);
-      const category = s0.currentCategoryId;
-      let made = 0;
-      for (const b of boxes) {
-        if (get().currentImageId !== imageId) break;
-        const [x, y, w, h] = b.bbox;
-        set((st) => ({
-          prompts: { points: [], box: { x0: x, y0: y, x1: x + w, y1: y + h } },
-          generation: st.generation + 1,
-          currentCategoryId: b.categoryId,
-        }));
-        refreshLive();
-        const ann = await acceptNow('auto');
-        if (!ann) break;
-        made++;
-        set((st) => ({ project: { ...st.project, pendingBoxes: st.project.pendingBoxes.filter((p) => p.id !== b.id) } }));
-      }
-      set({ currentCategoryId: category });
-      if (made) get().notify('info', `Made ${made} mask${made === 1 ? '' : 's'} from boxes; review them in the annotation list.`);
-      return made;
-    },
-
     skipObject() {
       const s = get();
       if (s.currentImageId === null || s.timer.status === 'idle') return;
@@ -783,16 +804,119 @@ export const useStore = create<StoreState>()((set, get) => {
     },
 
     deleteAnnotation(id) {
-      if (!get().project.annotations.some((a) => a.id === id)) return;
+      const s0 = get();
+      const target = s0.project.annotations.find((a) => a.id === id);
+      if (!target) return;
+      // rejecting a proposal moves on to the next one
+      const queue = target.review === 'pending' ? reviewQueue(s0) : [];
+      const next = queue[queue.findIndex((a) => a.id === id) + 1] ?? null;
       record();
       set((s) => ({
         project: { ...s.project, annotations: s.project.annotations.filter((a) => a.id !== id) },
         selectedAnnotationId: s.selectedAnnotationId === id ? null : s.selectedAnnotationId,
+        ...(target.review === 'pending' && s.selectedAnnotationId === id ? { timer: IDLE_TIMER } : {}),
       }));
+      if (next && get().selectedAnnotationId === null) get().selectAnnotation(next.id);
     },
 
     selectAnnotation(id) {
+      const a = id === null ? undefined : get().project.annotations.find((x) => x.id === id);
+      // reviewing a proposal is annotation time: the clock runs from its selection
+      if (a?.review === 'pending' && get().timer.status === 'idle' && !hasPrompt(get().prompts))
+        set({ timer: timerInput(IDLE_TIMER, Date.now()) });
       set({ selectedAnnotationId: id });
+    },
+
+    addProposals(imageId, masks, consumedBoxIds) {
+      if (!get().project.images.some((im) => im.id === imageId)) return 0;
+      const kept = masks.filter((m) => m.area > 0);
+      if (kept.length === 0 && consumedBoxIds.length === 0) return 0;
+      record();
+      const consumed = new Set(consumedBoxIds);
+      set((st) => {
+        const annotations = [...st.project.annotations];
+        let id = nextId(annotations);
+        for (const m of kept) {
+          annotations.push({
+            id: id++,
+            imageId,
+            categoryId: m.categoryId,
+            segmentation: m.rle,
+            area: m.area,
+            bbox: m.bbox,
+            score: m.score,
+            prompts: m.prompts,
+            source: m.source,
+            timeMs: 0,
+            clicks: 0,
+            strokes: 0,
+            createdAt: Date.now(),
+            review: 'pending',
+          });
+        }
+        return { project: { ...st.project, annotations, pendingBoxes: st.project.pendingBoxes.filter((b) => !consumed.has(b.id)) } };
+      });
+      // proposals arriving for the shown image with nothing selected: start reviewing
+      const s = get();
+      if (imageId === s.currentImageId && s.selectedAnnotationId === null && !hasPrompt(s.prompts) && s.strokes.length === 0) {
+        const first = reviewQueue(s)[0];
+        if (first) s.selectAnnotation(first.id);
+      }
+      return kept.length;
+    },
+
+    ensureCategories(names) {
+      const out = new Map<string, number>();
+      const categories = [...get().project.categories];
+      let added = false;
+      for (const name of names) {
+        const found = categories.find((c) => c.name.toLowerCase() === name.toLowerCase());
+        if (found) {
+          out.set(name, found.id);
+          continue;
+        }
+        const id = nextId(categories);
+        categories.push({ id, name, color: CATEGORY_PALETTE[(id - 1) % CATEGORY_PALETTE.length]! });
+        out.set(name, id);
+        added = true;
+      }
+      if (added) {
+        record();
+        set((st) => ({ project: { ...st.project, categories } }));
+      }
+      return out;
+    },
+
+    acceptProposal() {
+      const s = get();
+      const p = s.project.annotations.find((a) => a.id === s.selectedAnnotationId);
+      if (!p || p.review !== 'pending') return;
+      const { ms } = timerStop(s.timer, Date.now());
+      const queue = reviewQueue(s);
+      const next = queue[queue.findIndex((a) => a.id === p.id) + 1] ?? null;
+      record();
+      set((st) => ({
+        ...resetPrompts(),
+        project: {
+          ...st.project,
+          annotations: st.project.annotations.map((a) => (a.id === p.id ? { ...a, review: 'accepted', timeMs: (a.timeMs ?? 0) + ms } : a)),
+        },
+        selectedAnnotationId: null,
+      }));
+      if (next) get().selectAnnotation(next.id);
+      else
+        get().notify('info', 'Every proposal of this image is reviewed.', 'Annotate what is still missing, or press → for the next image.');
+    },
+
+    stepProposal(delta) {
+      const s = get();
+      const queue = reviewQueue(s);
+      if (queue.length === 0) return;
+      const i = queue.findIndex((a) => a.id === s.selectedAnnotationId);
+      const next = queue[i < 0 ? (delta > 0 ? 0 : queue.length - 1) : (i + delta + queue.length) % queue.length]!;
+      // moving on from a proposal without a verdict does not charge its time to the next one
+      set({ timer: IDLE_TIMER });
+      s.selectAnnotation(next.id);
     },
 
     addCategory(name) {

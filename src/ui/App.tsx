@@ -3,10 +3,12 @@ import { MaskTimerPanel } from './Timer.tsx';
 import { Projects } from './Projects.tsx';
 import { StatsPanel } from './Stats.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
-import { useStore } from '../state/store.ts';
+import { coveredProposals, useStore } from '../state/store.ts';
 import { ExportDialog, loadExportSettings, runExport } from './ExportDialog.tsx';
 import { fileDisplayName } from '../io/images.ts';
 import { KEY_MAP, useKeyboard } from './keyboard.ts';
+import { PreannotatePanel, ReviewBar } from './Preannotate.tsx';
+import { startPreannotate } from '../state/preannotate.ts';
 
 function formatMb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
@@ -227,7 +229,8 @@ function Annotations() {
   const categories = useStore((s) => s.project.categories);
   const selected = useStore((s) => s.selectedAnnotationId);
   const s = useStore.getState();
-  const list = all.filter((a) => a.imageId === current);
+  const covered = coveredProposals(all);
+  const list = all.filter((a) => a.imageId === current && !covered.has(a.id));
   return (
     <section>
       <h2>Annotations ({list.length})</h2>
@@ -243,6 +246,7 @@ function Annotations() {
               <span className="swatch" style={{ background: c?.color }} />
               <span className="name">
                 #{a.id} {c?.name ?? '?'}
+                {a.review === 'pending' && <span className="badge"> proposal</span>}
               </span>
               <span className="count">{a.area} px</span>
               <button
@@ -296,7 +300,14 @@ function LiveInfo() {
       <p className="muted">
         Brush radius {brushRadius.toFixed(1)} px <kbd>[</kbd> <kbd>]</kbd>
       </p>
-      {pending > 0 && <button onClick={() => void useStore.getState().masksFromPendingBoxes()}>Masks from boxes ({pending})</button>}
+      {pending > 0 && (
+        <button
+          onClick={() => void startPreannotate({ mode: 'auto-box', scope: 'current' })}
+          title="SAM masks from this image's boxes, as proposals to review"
+        >
+          Masks from boxes ({pending})
+        </button>
+      )}
       <label className="row muted">
         <input type="checkbox" checked={feedback} onChange={(e) => useStore.getState().setFeedback(e.target.checked)} />
         Refine with the previous mask (mask feedback)
@@ -376,9 +387,11 @@ export function App() {
         <AnnotationStage />
         <aside className="panel side">
           <MaskTimerPanel />
+          <ReviewBar />
           <LiveInfo />
           <Categories />
           <Annotations />
+          <PreannotatePanel />
           <StatsPanel />
           <Help open={help} setOpen={setHelp} />
         </aside>

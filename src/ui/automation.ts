@@ -2,7 +2,18 @@ import { projectToCoco, type CocoDataset, type CocoExportOptions } from '../core
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
-import { engine, useStore, whenImagesAdded, whenLiveSettled } from '../state/store.ts';
+import { coveredProposals, engine, reviewQueue, useStore, whenImagesAdded, whenLiveSettled } from '../state/store.ts';
+import {
+  cancelPreannotate,
+  pausePreannotate,
+  resumePreannotate,
+  startPreannotate,
+  useBatch,
+  whenBatchFinished,
+  type PreannotateRequest,
+} from '../state/preannotate.ts';
+import type { PreannotateProgress } from '../inference/preannotate.ts';
+import { getCoarseFiles } from './Preannotate.tsx';
 import { hasPrompt, type Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { timerElapsed } from '../core/project/timer.ts';
@@ -44,6 +55,23 @@ export interface AnnotatorApi {
   perf(): { encoderMs: number[]; clickToMaskMs: number[]; brushFrameMs: number[] };
   /** Benchmark reference: the decoder's `session.run` alone, n times, on the shown image (ms each). */
   benchDecoderRaw(n: number): Promise<number[]>;
+  /**
+   * Runs a pre-annotation batch (see README) and resolves with its final progress: mode
+   * 'auto-box' | 'box' | 'box-crop' (pending boxes), 'coarse' (label PNGs given to the coarse input
+   * unless `coarseFiles` is set), 'everything'. Rejects if it cannot start.
+   */
+  preannotate(req: PreannotateRequest): Promise<PreannotateProgress>;
+  /** Starts a batch without waiting for it (pause/resume/cancel it with `batch`). */
+  startPreannotate(req: PreannotateRequest): Promise<{ ok: boolean; error?: string }>;
+  batch: {
+    progress(): PreannotateProgress | null;
+    pause(): void;
+    resume(): void;
+    cancel(): void;
+    finished(): Promise<PreannotateProgress | null>;
+  };
+  /** Ids of the shown image's proposals still to review, in review order, and the selected annotation. */
+  review(): { queue: number[]; selected: number | null; hidden: number[] };
 }
 
 export function installAutomation(): void {
@@ -114,6 +142,32 @@ export function installAutomation(): void {
       return id === null ? Promise.reject(new Error('no image shown')) : engine.benchDecoderRaw(id, n);
     },
     backend: () => ({ backend: useStore.getState().model.backend, reason: useStore.getState().model.reason }),
+    async preannotate(req) {
+      const r = await api.startPreannotate(req);
+      if (!r.ok) throw new Error(r.error);
+      return (await whenBatchFinished())!;
+    },
+    async startPreannotate(req) {
+      await whenImagesAdded();
+      const full = req.mode === 'coarse' && !req.coarseFiles ? { ...req, coarseFiles: getCoarseFiles() } : req;
+      return startPreannotate(full);
+    },
+    batch: {
+      progress: () => useBatch.getState().progress,
+      pause: pausePreannotate,
+      resume: resumePreannotate,
+      cancel: cancelPreannotate,
+      finished: whenBatchFinished,
+    },
+    review: () => {
+      const s = useStore.getState();
+      const covered = coveredProposals(s.project.annotations);
+      return {
+        queue: reviewQueue(s).map((a) => a.id),
+        selected: s.selectedAnnotationId,
+        hidden: s.project.annotations.filter((a) => covered.has(a.id)).map((a) => a.id),
+      };
+    },
   };
   (window as unknown as { annotator: AnnotatorApi }).annotator = api;
 }

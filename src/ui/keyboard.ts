@@ -13,7 +13,10 @@ export const KEY_MAP: { keys: string; action: string }[] = [
   { keys: '[ / ]', action: 'Brush size smaller / larger' },
   { keys: 'Ctrl+Z', action: 'Undo (prompts, strokes, accept, delete, categories)' },
   { keys: 'Ctrl+Shift+Z, Ctrl+Y', action: 'Redo' },
-  { keys: 'Delete', action: 'Delete the selected annotation' },
+  { keys: 'Delete', action: 'Delete the selected annotation (reject the selected proposal)' },
+  { keys: 'Enter (proposal selected)', action: 'Accept the machine-made proposal as it is, then select the next' },
+  { keys: 'N / Shift+N', action: 'Next / previous proposal of this image to review' },
+  { keys: 'D, E (proposal selected)', action: 'Fix the proposal with the brush / eraser, then Enter' },
   { keys: '1 – 9 (annotation selected)', action: 'Change the selected annotation’s category' },
   { keys: '?', action: 'Show or hide this list of keys' },
   { keys: 'Wheel', action: 'Zoom at the cursor' },
@@ -52,7 +55,13 @@ export function useKeyboard(onHelp?: () => void): void {
       else if (k === '[') s.setBrushRadius(s.brushRadius / 1.25);
       else if (k === ']') s.setBrushRadius(s.brushRadius * 1.25);
       else if (k === '?') onHelp?.();
-      else if (k === 'Enter') void s.accept();
+      else if (k === 'Enter') {
+        const sel = s.project.annotations.find((a) => a.id === s.selectedAnnotationId);
+        const busy = s.prompts.points.length > 0 || s.prompts.box !== null || s.strokes.length > 0 || s.editingAnnotationId !== null;
+        if (sel?.review === 'pending' && !busy) s.acceptProposal();
+        else void s.accept();
+      } else if (k === 'n') s.stepProposal(1);
+      else if (k === 'N') s.stepProposal(-1);
       else if (k === 'Escape') s.discardPrompts();
       else if (k === 'ArrowRight') s.stepImage(1);
       else if (k === 'ArrowLeft') s.stepImage(-1);

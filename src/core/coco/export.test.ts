@@ -41,3 +41,44 @@ describe('projectToCoco', () => {
     expect(p.annotations[0]!.bbox[0]).toBe(1);
   });
 });
+
+describe('proposals in the export', () => {
+  const W = 10;
+  const H = 4;
+  const rect = (id: number, x0: number, x1: number, extra: Partial<Project['annotations'][number]>) => {
+    const m = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) for (let x = x0; x < x1; x++) m[y * W + x] = 1;
+    return {
+      id,
+      imageId: 1,
+      categoryId: 1,
+      segmentation: rleFromMask(m, W, H),
+      area: (x1 - x0) * H,
+      bbox: [x0, 0, x1 - x0, H] as [number, number, number, number],
+      score: 0.9,
+      prompts: { points: [], box: null },
+      source: 'auto',
+      createdAt: 0,
+      ...extra,
+    };
+  };
+  const p: Project = {
+    ...emptyProject('demo'),
+    images: [{ id: 1, fileName: 'a.png', width: W, height: H }],
+    annotations: [
+      rect(1, 0, 4, { review: 'pending' }), // covered by 3
+      rect(2, 6, 10, { review: 'pending' }),
+      rect(3, 0, 4, { source: 'points' }),
+      rect(4, 5, 6, { review: 'accepted' }),
+    ],
+  };
+  it('marks proposals, drops the covered ones, and can leave the unreviewed out', () => {
+    const all = projectToCoco(p);
+    expect(all.annotations.map((a) => [a.id, a.attributes['source'], a.attributes['review']])).toEqual([
+      [2, 'auto', 'pending'],
+      [3, 'points', undefined],
+      [4, 'auto', 'accepted'],
+    ]);
+    expect(projectToCoco(p, { proposals: 'exclude' }).annotations.map((a) => a.id)).toEqual([3, 4]);
+  });
+});

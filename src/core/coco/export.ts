@@ -1,3 +1,4 @@
+import { coveredProposalIds } from '../project/review.ts';
 import { maskIou } from '../mask/iou.ts';
 import { maskFromPolygons, polygonsFromMask, transposeBack, type Polygon } from '../mask/polygon.ts';
 import { maskCropTransposedFromRle, type CocoRle } from '../mask/rle.ts';
@@ -43,6 +44,12 @@ export interface CocoExportOptions {
   tolerance?: number;
   /** each annotation's polygons re-rasterize to at least this IoU with its mask; the tolerance is lowered where needed */
   minIou?: number;
+  /**
+   * Machine-made proposals not reviewed yet: 'include' (default; marked `attributes.review: "pending"`)
+   * or 'exclude' (only what a person made or accepted). Proposals an accepted mask covers are never
+   * exported: they were superseded.
+   */
+  proposals?: 'include' | 'exclude';
 }
 
 export const DEFAULT_POLYGON_TOLERANCE = 0.5;
@@ -91,6 +98,7 @@ function cocoAnnotation(a: Annotation, segmentation: CocoRle | Polygon[]): CocoA
       clicks: a.clicks ?? a.prompts.points.length + (a.prompts.box ? 1 : 0),
       strokes: a.strokes ?? 0,
       source: a.source,
+      ...(a.review ? { review: a.review } : {}),
       over_budget: (a.timeMs ?? 0) > MASK_BUDGET_MS,
       prompts: a.prompts,
     },
@@ -114,7 +122,9 @@ export function projectToCoco(
   let iouMin = 1;
   let iouSum = 0;
   let n = 0;
-  const annotations = project.annotations.map((a) => {
+  const covered = coveredProposalIds(project.annotations);
+  const exported = project.annotations.filter((a) => !covered.has(a.id) && !(options.proposals === 'exclude' && a.review === 'pending'));
+  const annotations = exported.map((a) => {
     if (!polygon || a.iscrowd)
       return cocoAnnotation(a, { size: [a.segmentation.size[0], a.segmentation.size[1]], counts: a.segmentation.counts });
     const f = fittedPolygons(a.segmentation, tolerance, minIou);

@@ -113,6 +113,25 @@ describe('mergeCocoIntoProject', () => {
     expect(r.project.pendingBoxes[0]).toMatchObject({ imageId: 4, categoryId: 1, bbox: [0, 0, 1, 1] });
     expect(fileMatchKey('C:\\data\\X.PNG')).toBe('x.png');
   });
+  it('brings machine-made masks (attributes.source auto) in as proposals to review, with their score', () => {
+    const seg = [[0, 0, 2, 0, 2, 2, 0, 2]];
+    const imp = parseCoco({
+      ...base(),
+      annotations: [
+        { id: 1, image_id: 1, category_id: 7, segmentation: seg, score: 0.93, attributes: { source: 'auto', mode: 'box' } },
+        { id: 2, image_id: 1, category_id: 7, segmentation: seg, attributes: { source: 'auto', review: 'accepted' } },
+        { id: 3, image_id: 1, category_id: 7, segmentation: seg, attributes: { source: 'points', review: 'pending' } },
+        { id: 4, image_id: 1, category_id: 7, segmentation: seg, attributes: 'not an object' },
+      ],
+    });
+    const anns = mergeCocoIntoProject(emptyProject(), imp).project.annotations;
+    expect(anns.map((a) => [a.source, a.review, a.score])).toEqual([
+      ['auto', 'pending', 0.93],
+      ['auto', 'accepted', null],
+      ['points', undefined, null],
+      ['import', undefined, null],
+    ]);
+  });
   it('skips images whose size disagrees and says so', () => {
     const p = { ...emptyProject(), images: [{ id: 1, fileName: 'a.jpg', width: 5, height: 3 }] };
     const imp = parseCoco({ ...base(), annotations: [{ id: 1, image_id: 1, category_id: 7, bbox: [0, 0, 1, 1] }] });

@@ -37,6 +37,12 @@ export interface ImportedAnnotation {
   area: number;
   /** where the mask came from in the file */
   format: 'polygon' | 'rle' | 'box';
+  /** `attributes.source` as written by this app or its CLI (e.g. "auto" for machine-made masks) */
+  source?: string;
+  /** `attributes.review` of a machine-made mask: "accepted" once a person accepted it */
+  review?: 'pending' | 'accepted';
+  /** `score` (the model's predicted IoU), if a number */
+  score?: number;
 }
 
 export interface CocoImport {
@@ -229,7 +235,18 @@ export function parseCoco(data: Json): CocoImport {
       bbox = readBbox(field(a, 'bbox'), `${path}.bbox`);
       area = bbox[2] * bbox[3];
     }
-    annotations.push({ cocoId, imageCocoId, categoryCocoId, iscrowd: crowd === 1, segmentation, bbox, area, format });
+    const ann: ImportedAnnotation = { cocoId, imageCocoId, categoryCocoId, iscrowd: crowd === 1, segmentation, bbox, area, format };
+    // extras other tools ignore; read leniently (a foreign `attributes` object is not an error)
+    const attrs = field(a, 'attributes');
+    if (isObject(attrs)) {
+      const src = field(attrs, 'source');
+      if (typeof src === 'string' && src.trim()) ann.source = src.trim();
+      const rev = field(attrs, 'review');
+      if (rev === 'pending' || rev === 'accepted') ann.review = rev;
+    }
+    const score = field(a, 'score');
+    if (typeof score === 'number' && Number.isFinite(score)) ann.score = score;
+    annotations.push(ann);
   });
   return { images: [...images.values()], categories: [...categories.values()], annotations };
 }

@@ -75,11 +75,13 @@ export function mergeCocoIntoProject(project: Project, imp: CocoImport, now = Da
         segmentation: a.segmentation,
         area: a.area,
         bbox: a.bbox,
-        score: null,
+        score: a.score ?? null,
         prompts: { points: [], box: null },
-        source: 'import',
+        source: a.source ?? 'import',
         createdAt: now,
         ...(a.iscrowd ? { iscrowd: true } : {}),
+        // machine-made masks (this app's pre-annotation or its CLI) come in as proposals to review
+        ...(isMachineSource(a.source) && !a.iscrowd ? { review: a.review ?? 'pending' } : {}),
       };
       annotations.push(ann);
       masks++;
@@ -90,4 +92,9 @@ export function mergeCocoIntoProject(project: Project, imp: CocoImport, now = Da
     }
   }
   return { project: { ...project, images, categories, annotations, pendingBoxes }, masks, boxes, newImages, newCategories, sizeMismatches };
+}
+
+/** Whether an annotation source names a machine-made mask ("auto", "auto+brush", ...). */
+export function isMachineSource(source: string | undefined): boolean {
+  return !!source && source.split('+')[0] === 'auto';
 }

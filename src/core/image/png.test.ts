@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { decodePng, encodePng } from './png.ts';
+import { decodePng, encodePng, labelMapFromPng } from './png.ts';
 
 const SAMPLES = resolve(import.meta.dirname, '../../../public/samples');
 
@@ -36,5 +36,54 @@ describe('PNG', () => {
   });
   it('refuses what it cannot read', () => {
     expect(() => decodePng(new Uint8Array([1, 2, 3]))).toThrow(/not a PNG/);
+  });
+});
+
+function crc(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The 8-bit gray PNG turned into a palette PNG with the same bytes as indices. */
+function asPalettePng(gray: Uint8Array, colors: number): Uint8Array {
+  const ihdrEnd = 8 + 12 + 13;
+  const head = gray.slice(0, ihdrEnd);
+  head[8 + 8 + 9] = 3;
+  const dv = new DataView(head.buffer);
+  dv.setUint32(ihdrEnd - 4, crc(head.subarray(12, ihdrEnd - 4)));
+  const plte = new Uint8Array(12 + colors * 3);
+  new DataView(plte.buffer).setUint32(0, colors * 3);
+  plte.set([0x50, 0x4c, 0x54, 0x45], 4);
+  for (let i = 0; i < colors; i++) plte.set([(i * 50) % 256, (i * 90) % 256, 200], 8 + i * 3);
+  new DataView(plte.buffer).setUint32(8 + colors * 3, crc(plte.subarray(4, 8 + colors * 3)));
+  const out = new Uint8Array(gray.length + plte.length);
+  out.set(head);
+  out.set(plte, ihdrEnd);
+  out.set(gray.subarray(ihdrEnd), ihdrEnd + plte.length);
+  return out;
+}
+
+describe('labelMapFromPng', () => {
+  it('reads palette indices, not colours', () => {
+    const idx = Uint8Array.from([0, 1, 2, 1, 0, 2]);
+    const png = asPalettePng(encodePng({ width: 3, height: 2, channels: 1, bitDepth: 8, data: idx }), 3);
+    expect(decodePng(png).channels).toBe(3);
+    expect([...labelMapFromPng(png).labels]).toEqual([...idx]);
+  });
+  it('reads gray values (16-bit too) and gray RGB', () => {
+    const ids = Uint16Array.from([0, 7, 300, 7]);
+    expect([...labelMapFromPng(encodePng({ width: 2, height: 2, channels: 1, bitDepth: 16, data: ids })).labels]).toEqual([...ids]);
+    const rgb = Uint8Array.from([3, 3, 3, 0, 0, 0]);
+    expect([...labelMapFromPng(encodePng({ width: 2, height: 1, channels: 3, bitDepth: 8, data: rgb })).labels]).toEqual([3, 0]);
+  });
+  it('refuses a colour-coded map, saying how to save it', () => {
+    const rgb = Uint8Array.from([3, 3, 3, 200, 10, 0]);
+    expect(() => labelMapFromPng(encodePng({ width: 2, height: 1, channels: 3, bitDepth: 8, data: rgb }))).toThrow(
+      /pixel \(1, 0\) is a colour.*grayscale or palette/,
+    );
   });
 });

@@ -75,8 +75,10 @@ export function encodePng(img: RawImage): Uint8Array {
  * Decodes a non-interlaced PNG of any bit depth 8/16 (gray, gray+alpha, RGB, RGBA) or palette
  * (expanded to RGB(A)); bit depths below 8 are expanded to 8. Keeps 16-bit samples (instance-id
  * masks need them), unlike a canvas. Throws on anything it cannot read, saying what.
+ * With `labels`, sample values are kept as stored: a palette image gives its palette indices (one
+ * channel) and low bit depths are not scaled (label maps of a segmentation model).
  */
-export function decodePng(bytes: Uint8Array): RawImage {
+export function decodePng(bytes: Uint8Array, labels = false): RawImage {
   for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new Error('not a PNG file');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let p = 8;
@@ -162,6 +164,11 @@ export function decodePng(bytes: Uint8Array): RawImage {
     const byte = rows[y * stride + (bit >> 3)]!;
     return (byte >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
   };
+  if (colorType === 3 && labels) {
+    const data = new Uint8Array(n);
+    for (let i = 0; i < n; i++) data[i] = sample(i);
+    return { width, height, channels: 1, bitDepth: 8, data };
+  }
   if (colorType === 3) {
     if (!palette) throw new Error('palette PNG without a palette');
     const channels = trns ? 4 : 3;
@@ -182,7 +189,29 @@ export function decodePng(bytes: Uint8Array): RawImage {
     return { width, height, channels: srcChannels, bitDepth: 16, data };
   }
   const data = new Uint8Array(count);
-  const scale = depth === 8 ? 1 : 255 / ((1 << depth) - 1);
+  const scale = depth === 8 || labels ? 1 : 255 / ((1 << depth) - 1);
   for (let i = 0; i < count; i++) data[i] = Math.round(sample(i) * scale);
   return { width, height, channels: srcChannels, bitDepth: 8, data };
+}
+
+/**
+ * The label map of a segmentation model's output PNG: one class or instance id per pixel (row-major).
+ * Gray (8/16 bit, alpha ignored) gives the value, a palette PNG its index, an RGB(A) PNG its value
+ * where R = G = B. Throws, saying what to do, on a colour-coded map.
+ */
+export function labelMapFromPng(bytes: Uint8Array): { width: number; height: number; labels: Uint8Array | Uint16Array } {
+  const img = decodePng(bytes, true);
+  const n = img.width * img.height;
+  const ch = img.channels;
+  const labels = img.bitDepth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = img.data[i * ch]!;
+    if (ch >= 3 && (img.data[i * ch + 1] !== v || img.data[i * ch + 2] !== v)) {
+      throw new Error(
+        `pixel (${i % img.width}, ${Math.floor(i / img.width)}) is a colour, not a label id; save the label map as a grayscale or palette PNG with the class (or instance) id as the value`,
+      );
+    }
+    labels[i] = v;
+  }
+  return { width: img.width, height: img.height, labels };
 }

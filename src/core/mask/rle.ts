@@ -206,3 +206,45 @@ export function maskCropTransposedFromRle(rle: CocoRle | CocoRleUncompressed): {
   }
   return { mask, x: bx, y: by, width: bh, height: bw };
 }
+
+const countsCache = new WeakMap<CocoRle, number[]>();
+function cachedCounts(r: CocoRle): number[] {
+  let c = countsCache.get(r);
+  if (!c) {
+    c = rleCountsFromString(r.counts);
+    countsCache.set(r, c);
+  }
+  return c;
+}
+
+/**
+ * Intersection over union of two masks given as COCO RLE of the same size, computed on the runs
+ * (no pixels are decoded); 1 when both are empty.
+ */
+export function rleIou(a: CocoRle, b: CocoRle): number {
+  if (a.size[0] !== b.size[0] || a.size[1] !== b.size[1]) throw new RangeError(`RLE sizes differ: ${a.size} vs ${b.size}`);
+  const ca = cachedCounts(a);
+  const cb = cachedCounts(b);
+  const total = a.size[0] * a.size[1];
+  // run index parity: even = background, odd = object
+  let ia = 0;
+  let ib = 0;
+  let la = ca[0] ?? total;
+  let lb = cb[0] ?? total;
+  let inter = 0;
+  let union = 0;
+  let pos = 0;
+  while (pos < total) {
+    while (la === 0) la = ++ia < ca.length ? ca[ia]! : total - pos;
+    while (lb === 0) lb = ++ib < cb.length ? cb[ib]! : total - pos;
+    const step = Math.min(la, lb, total - pos);
+    const va = ia % 2 === 1;
+    const vb = ib % 2 === 1;
+    if (va && vb) inter += step;
+    if (va || vb) union += step;
+    la -= step;
+    lb -= step;
+    pos += step;
+  }
+  return union === 0 ? 1 : inter / union;
+}

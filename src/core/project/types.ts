@@ -36,6 +36,12 @@ export interface Annotation {
   strokes?: number;
   /** ms since epoch */
   createdAt: number;
+  /**
+   * Machine-made masks (pre-annotation): 'pending' = a proposal still to review (shown dashed, hidden
+   * where an accepted annotation covers it), 'accepted' = a person accepted it as is. Absent for
+   * masks a person made.
+   */
+  review?: 'pending' | 'accepted';
 }
 
 /** A box waiting to become a mask (e.g. a COCO annotation that had only a bbox). */

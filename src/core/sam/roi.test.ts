@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boxInRoi, cropRgba, pasteMask, roiForBox, shouldCrop } from './roi.ts';
+import { boxInRoi, boxPromptPlan, cropRgba, pasteMask, roiForBox, shouldCrop } from './roi.ts';
 
 describe('ROI crops for box prompts', () => {
   it('grows the box by the margin, clips to the image, snaps outwards', () => {
@@ -20,5 +20,27 @@ describe('ROI crops for box prompts', () => {
     const roi = { x0: 1, y0: 1, x1: 3, y1: 3 };
     expect([...cropRgba(rgba, img, roi)]).toEqual([...rgba.slice(20, 28), ...rgba.slice(36, 44)]);
     expect([...pasteMask([1, 0, 0, 1], roi, img)]).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]);
+  });
+});
+
+describe('boxPromptPlan', () => {
+  const image = { width: 640, height: 480 };
+  it('keeps the box on the whole image in box mode', () => {
+    expect(boxPromptPlan([10, 20, 30, 40], image, 'box')).toEqual({ roi: null, box: { x0: 10, y0: 20, x1: 40, y1: 60 } });
+  });
+  it('crops with the margin and moves the box into the crop', () => {
+    const p = boxPromptPlan([100, 100, 40, 20], image, 'box-crop', { margin: 0.5 });
+    expect(p.roi).toEqual({ x0: 80, y0: 90, x1: 160, y1: 130 });
+    expect(p.box).toEqual({ x0: 20, y0: 10, x1: 60, y1: 30 });
+  });
+  it('grows small crops to the minimum side about the box, clipped to the image', () => {
+    const p = boxPromptPlan([100, 100, 40, 20], image, 'box-crop', { margin: 0.15, minCropSide: 200 });
+    expect(p.roi).toEqual({ x0: 20, y0: 10, x1: 220, y1: 210 });
+    const edge = boxPromptPlan([0, 0, 10, 10], image, 'box-crop', { minCropSide: 200 });
+    expect(edge.roi).toEqual({ x0: 0, y0: 0, x1: 105, y1: 105 });
+  });
+  it('auto crops small boxes only', () => {
+    expect(boxPromptPlan([0, 0, 50, 50], image, 'auto-box').roi).not.toBeNull();
+    expect(boxPromptPlan([0, 0, 500, 50], image, 'auto-box').roi).toBeNull();
   });
 });

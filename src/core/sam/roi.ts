@@ -17,15 +17,51 @@ export const AUTO_CROP_MAX_SHARE = 0.4;
  * The region to encode for a box prompt in ROI-crop mode: the box grown by `margin` of its width and
  * height on each side, clipped to the image, snapped outwards to whole pixels. `box` is [x, y, w, h].
  */
-export function roiForBox(box: readonly [number, number, number, number], image: Size, margin = DEFAULT_ROI_MARGIN): PixelRect {
+export function roiForBox(
+  box: readonly [number, number, number, number],
+  image: Size,
+  margin = DEFAULT_ROI_MARGIN,
+  minSide = 0,
+): PixelRect {
   const [x, y, w, h] = box;
-  const mx = w * margin;
-  const my = h * margin;
+  // the crop is grown (about the box's centre) to at least `minSide`: a tiny crop blown up to the
+  // model's 1024 px is far from what SAM was trained on
+  const mx = Math.max(w * margin, (minSide - w) / 2);
+  const my = Math.max(h * margin, (minSide - h) / 2);
   const x0 = Math.max(0, Math.floor(x - mx));
   const y0 = Math.max(0, Math.floor(y - my));
   const x1 = Math.min(image.width, Math.ceil(x + w + mx));
   const y1 = Math.min(image.height, Math.ceil(y + h + my));
   return { x0, y0, x1: Math.max(x1, x0 + 1), y1: Math.max(y1, y0 + 1) };
+}
+
+export type BoxMode = 'box' | 'box-crop' | 'auto-box';
+
+export interface BoxPlanOptions {
+  margin: number;
+  /** smallest crop side (px) in crop modes */
+  minCropSide: number;
+  /** auto-box crops boxes whose longest side is below this share of the image's */
+  autoMaxShare: number;
+}
+
+export const DEFAULT_BOX_PLAN: BoxPlanOptions = { margin: DEFAULT_ROI_MARGIN, minCropSide: 0, autoMaxShare: AUTO_CROP_MAX_SHARE };
+
+/**
+ * How one box becomes a SAM prompt: on the whole image's embedding (`roi` null, box in image px)
+ * or on an encoded crop (box in the crop's px), by mode.
+ */
+export function boxPromptPlan(
+  bbox: readonly [number, number, number, number],
+  image: Size,
+  mode: BoxMode,
+  options: Partial<BoxPlanOptions> = {},
+): { roi: PixelRect | null; box: BoxPrompt } {
+  const o = { ...DEFAULT_BOX_PLAN, ...options };
+  const crop = mode === 'box-crop' || (mode === 'auto-box' && shouldCrop(bbox, image, o.autoMaxShare));
+  if (!crop) return { roi: null, box: { x0: bbox[0], y0: bbox[1], x1: bbox[0] + bbox[2], y1: bbox[1] + bbox[3] } };
+  const roi = roiForBox(bbox, image, o.margin, o.minCropSide);
+  return { roi, box: boxInRoi(bbox, roi) };
 }
 
 /** The box prompt in the crop's coordinates. */

@@ -1,0 +1,324 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import type { CocoDataset } from '../src/core/coco/export.ts';
+import { parseCoco } from '../src/core/coco/import.ts';
+import { encodePng } from '../src/core/image/png.ts';
+import { maskIou } from '../src/core/mask/iou.ts';
+import { maskFromRle } from '../src/core/mask/rle.ts';
+import { boxIou } from '../src/core/sam/amg.ts';
+import { coarsePrompts } from '../src/core/sam/coarse.ts';
+import type { Annotation, Project } from '../src/core/project/types.ts';
+import {
+  clientOf,
+  currentImage,
+  gotoApp,
+  openImages,
+  project,
+  ready,
+  referenceCropMask,
+  referenceEverything,
+  referenceMask,
+  SHARED,
+} from './helpers.ts';
+
+const COCO_DIR = join(SHARED, 'datasets/coco-val2017-tiny');
+const COCO_JSON = join(COCO_DIR, 'instances_val2017.json');
+const IMG_A = '000000143931.jpg'; // a bus and a person
+const IMG_B = '000000336587.jpg'; // two objects
+
+/** The batch progress of `window.annotator.batch` (src/inference/preannotate.ts). */
+interface PreannotateProgress {
+  state: string;
+  imagesDone: number;
+  imagesTotal: number;
+  masks: number;
+  step: { imageId: number; done: number; total: number } | null;
+  imageMs: number[];
+}
+
+interface Win {
+  annotator: {
+    preannotate(req: unknown): Promise<PreannotateProgress>;
+    startPreannotate(req: unknown): Promise<{ ok: boolean; error?: string }>;
+    batch: {
+      progress(): PreannotateProgress | null;
+      pause(): void;
+      resume(): void;
+      cancel(): void;
+      finished(): Promise<PreannotateProgress | null>;
+    };
+    review(): { queue: number[]; selected: number | null; hidden: number[] };
+    exportCoco(o?: unknown): CocoDataset;
+  };
+}
+const review = (page: Page) => page.evaluate(() => (window as unknown as Win).annotator.review());
+const progress = (page: Page) => page.evaluate(() => (window as unknown as Win).annotator.batch.progress());
+
+/** The official annotations of some images, as a COCO file with boxes only (what a team often starts from). */
+function boxesOnlyCoco(files: string[]): { path: string; gt: ReturnType<typeof parseCoco> } {
+  const raw = JSON.parse(readFileSync(COCO_JSON, 'utf8')) as {
+    images: { id: number; file_name: string }[];
+    annotations: { image_id: number; iscrowd: number; segmentation?: unknown }[];
+    categories: unknown[];
+  };
+  const images = raw.images.filter((im) => files.includes(im.file_name));
+  const ids = new Set(images.map((im) => im.id));
+  const annotations = raw.annotations.filter((a) => ids.has(a.image_id) && !a.iscrowd);
+  const dir = mkdtempSync(join(tmpdir(), 'pre-'));
+  const path = join(dir, 'boxes.json');
+  writeFileSync(
+    path,
+    JSON.stringify({ images, categories: raw.categories, annotations: annotations.map(({ segmentation: _s, ...a }) => a) }),
+  );
+  return { path, gt: parseCoco({ images, categories: raw.categories, annotations } as never) };
+}
+
+async function startFresh(page: Page): Promise<void> {
+  await gotoApp(page);
+  await ready(page);
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(0);
+}
+
+test('masks from boxes over all images in the batch, then reviewed at keyboard speed', async ({ page }) => {
+  const { path, gt } = boxesOnlyCoco([IMG_A, IMG_B]);
+  await startFresh(page);
+  await page.locator('input[type=file][accept*=".json"]').setInputFiles(path);
+  await openImages(page, [join(COCO_DIR, 'images', IMG_A), join(COCO_DIR, 'images', IMG_B)]);
+  await ready(page);
+  const boxes = (await project<Project>(page)).pendingBoxes;
+  expect(boxes.length).toBe(gt.annotations.length);
+
+  // whole-image mode from the panel, over all images
+  await page.getByTestId('preannotate-mode').selectOption('box');
+  await page.getByTestId('preannotate-start').click();
+  await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+  await expect(page.getByTestId('batch-progress')).toContainText(`2/2 images · ${boxes.length} proposals`);
+  let proj = await project<Project>(page);
+  expect(proj.pendingBoxes).toHaveLength(0);
+  expect(proj.annotations).toHaveLength(boxes.length);
+  const ious: number[] = [];
+  for (const a of proj.annotations) {
+    expect(a.source).toBe('auto');
+    expect(a.review).toBe('pending');
+    const box = boxes.find(
+      (b) => b.imageId === a.imageId && a.prompts.box && b.bbox[0] === a.prompts.box.x0 && b.bbox[1] === a.prompts.box.y0,
+    )!;
+    expect(a.categoryId).toBe(box.categoryId);
+    const file = proj.images.find((im) => im.id === a.imageId)!.fileName;
+    const ref = await referenceMask(join(COCO_DIR, 'images', file), a.prompts);
+    expect(maskIou(maskFromRle(a.segmentation), ref.mask)).toBeGreaterThanOrEqual(0.99);
+    // pending boxes keep the file's order, which is the ground truth's
+    const g = gt.annotations[boxes.indexOf(box)]!;
+    ious.push(maskIou(maskFromRle(a.segmentation), maskFromRle(g.segmentation!)));
+  }
+  // real objects, real masks: the box prompt recovers them well
+  expect(ious.reduce((x, y) => x + y, 0) / ious.length).toBeGreaterThan(0.7);
+
+  // review the shown image: its first proposal is selected; Enter accepts, Delete rejects, digits relabel
+  const shown = (await currentImage(page))!;
+  let r = await review(page);
+  const onImage = proj.annotations.filter((a) => a.imageId === shown.id);
+  expect(r.queue).toHaveLength(onImage.length);
+  expect(r.selected).toBe(r.queue[0]);
+  const [first, second] = r.queue as [number, number];
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations.find((a) => a.id === first)?.review).toBe('accepted');
+  proj = await project<Project>(page);
+  expect(proj.annotations.find((a) => a.id === first)!.timeMs).toBeGreaterThan(0);
+  r = await review(page);
+  expect(r.selected).toBe(second);
+  await page.keyboard.press('2');
+  await expect
+    .poll(async () => (await project<Project>(page)).annotations.find((a) => a.id === second)?.categoryId)
+    .toBe(proj.categories[1]!.id);
+  await page.keyboard.press('Delete');
+  await expect.poll(async () => (await project<Project>(page)).annotations.some((a) => a.id === second)).toBe(false);
+  await expect(page.getByTestId('review')).toHaveAttribute('data-pending', String(onImage.length - 2));
+
+  // the other image: a proposal covered by a mask made by hand is hidden and not exported twice
+  await page.keyboard.press('ArrowRight');
+  await ready(page);
+  const other = (await currentImage(page))!;
+  r = await review(page);
+  const target = (await project<Project>(page)).annotations.find((a) => a.id === r.queue[0])!;
+  const [x, y, w, h] = target.bbox;
+  await page.keyboard.press('b');
+  const p0 = await clientOf(page, x, y);
+  const p1 = await clientOf(page, x + w, y + h);
+  await page.mouse.move(p0.x, p0.y);
+  await page.mouse.down();
+  await page.mouse.move(p1.x, p1.y, { steps: 5 });
+  await page.mouse.up();
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await review(page)).hidden).toContain(target.id);
+  const coco = await page.evaluate(() => (window as unknown as Win).annotator.exportCoco());
+  expect(coco.annotations.some((a) => a.id === target.id)).toBe(false);
+  const fromHand = coco.annotations.filter((a) => a.image_id === other.id && a.attributes['source'] === 'box');
+  expect(fromHand).toHaveLength(1);
+  expect(coco.annotations.filter((a) => a.attributes['review'] === 'pending').every((a) => a.attributes['source'] === 'auto')).toBe(true);
+});
+
+test('ROI-crop mode encodes the box with its margin and pastes the mask back', async ({ page }) => {
+  const { path } = boxesOnlyCoco([IMG_B]);
+  await startFresh(page);
+  await page.locator('input[type=file][accept*=".json"]').setInputFiles(path);
+  await openImages(page, [join(COCO_DIR, 'images', IMG_B)]);
+  await ready(page);
+  const boxes = (await project<Project>(page)).pendingBoxes;
+  const done = await page.evaluate(() => (window as unknown as Win).annotator.preannotate({ mode: 'box-crop', boxPlan: { margin: 0.2 } }));
+  expect(done.state).toBe('done');
+  const anns = (await project<Project>(page)).annotations;
+  expect(anns).toHaveLength(boxes.length);
+  for (const b of boxes) {
+    const a = anns.find((x) => x.prompts.box!.x0 === b.bbox[0] && x.prompts.box!.y0 === b.bbox[1])!;
+    const ref = await referenceCropMask(join(COCO_DIR, 'images', IMG_B), b.bbox, { margin: 0.2 });
+    expect(maskIou(maskFromRle(a.segmentation), ref.mask)).toBeGreaterThanOrEqual(0.99);
+    // nothing outside the crop
+    const m = maskFromRle(a.segmentation);
+    const wdt = a.segmentation.size[1];
+    for (let i = 0; i < m.length; i++) {
+      if (!m[i]) continue;
+      const px = i % wdt;
+      const py = Math.floor(i / wdt);
+      expect(px >= ref.roi.x0 && px < ref.roi.x1 && py >= ref.roi.y0 && py < ref.roi.y1).toBe(true);
+    }
+  }
+});
+
+test('segment everything matches the core generator on onnxruntime-node; pause stops it, the page stays usable, cancel ends it', async ({
+  page,
+}) => {
+  const file = join(COCO_DIR, 'images', IMG_A);
+  await startFresh(page);
+  await openImages(page, [file]);
+  await ready(page);
+  const params = { pointsPerSide: 8 };
+  const done = await page.evaluate(
+    (amg) => (window as unknown as Win).annotator.preannotate({ mode: 'everything', amg, scope: 'current' }),
+    params,
+  );
+  expect(done.state).toBe('done');
+  expect(done.imageMs).toHaveLength(1);
+  const anns = (await project<Project>(page)).annotations;
+  const ref = await referenceEverything(file, params);
+  expect(ref.length).toBeGreaterThan(1);
+  expect(anns).toHaveLength(ref.length);
+  for (const m of ref) {
+    const best = Math.max(...anns.map((a) => maskIou(maskFromRle(a.segmentation), maskFromRle(m.rle))));
+    expect(best).toBeGreaterThanOrEqual(0.99);
+  }
+  for (const a of anns) {
+    expect(a.score!).toBeGreaterThan(0.88);
+    expect(a.source).toBe('auto');
+  }
+  // box NMS at 0.7: no two proposals with boxes that overlap more
+  const xyxy = (a: Annotation) =>
+    [a.bbox[0], a.bbox[1], a.bbox[0] + a.bbox[2] - 1, a.bbox[1] + a.bbox[3] - 1] as [number, number, number, number];
+  for (let i = 0; i < anns.length; i++)
+    for (let j = i + 1; j < anns.length; j++) expect(boxIou(xyxy(anns[i]!), xyxy(anns[j]!))).toBeLessThanOrEqual(0.7);
+
+  // a longer run: pause holds it, clicks still get masks at once, cancel keeps only finished images
+  await page.evaluate(() =>
+    (window as unknown as Win).annotator.startPreannotate({ mode: 'everything', amg: { pointsPerSide: 16 }, scope: 'current' }),
+  );
+  await expect.poll(async () => (await progress(page))?.step?.done ?? 0, { timeout: 60_000 }).toBeGreaterThan(3);
+  await page.evaluate(() => (window as unknown as Win).annotator.batch.pause());
+  await expect.poll(async () => (await progress(page))?.state).toBe('paused');
+  const held = (await progress(page))!.step!.done;
+  await page.waitForTimeout(1500);
+  expect((await progress(page))!.step!.done).toBeLessThanOrEqual(held + 1);
+  await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'paused');
+  const c = await clientOf(page, 320, 240);
+  await page.keyboard.press('p');
+  await page.mouse.click(c.x, c.y);
+  const live = await page.evaluate(() =>
+    (window as unknown as { annotator: { getLiveMask(): Promise<{ area: number } | null> } }).annotator.getLiveMask(),
+  );
+  expect(live!.area).toBeGreaterThan(0);
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => (window as unknown as Win).annotator.batch.resume());
+  await expect.poll(async () => (await progress(page))!.step!.done, { timeout: 60_000 }).toBeGreaterThan(held + 2);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  const end = await page.evaluate(() => (window as unknown as Win).annotator.batch.finished());
+  expect(end!.state).toBe('cancelled');
+  expect(end!.imagesDone).toBe(0);
+  // the cancelled image's partial results are not added; the first run's proposals are kept
+  expect((await project<Project>(page)).annotations).toHaveLength(anns.length);
+});
+
+test('masks from a coarse model: label PNG components become box prompts with the mapped categories', async ({ page }) => {
+  const file = join(COCO_DIR, 'images', IMG_A);
+  const { gt } = boxesOnlyCoco([IMG_A]);
+  const im = gt.images[0]!;
+  // a "model output": the ground truth painted as a semantic label map (value = category id)
+  const labels = new Uint8Array(im.width * im.height);
+  for (const a of [...gt.annotations].sort((p, q) => q.area - p.area)) {
+    const m = maskFromRle(a.segmentation!);
+    for (let i = 0; i < m.length; i++) if (m[i]) labels[i] = a.categoryCocoId;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'coarse-'));
+  const png = join(dir, IMG_A.replace('.jpg', '.png'));
+  writeFileSync(png, encodePng({ width: im.width, height: im.height, channels: 1, bitDepth: 8, data: labels }));
+  const expected = coarsePrompts(labels, im.width, im.height, { minArea: 100 });
+  expect(expected.length).toBeGreaterThan(1);
+  const names = new Map(gt.categories.map((c) => [c.cocoId, c.name]));
+
+  await startFresh(page);
+  await openImages(page, [file]);
+  await ready(page);
+  await page.getByTestId('preannotate-mode').selectOption('coarse');
+  await page.getByTestId('coarse-input').setInputFiles(png);
+  await page.getByLabel('class map').fill([...new Set(expected.map((e) => e.value))].map((v) => `${v}=${names.get(v)}`).join(', '));
+  await page.getByTestId('preannotate-start').click();
+  await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  const proj = await project<Project>(page);
+  expect(proj.annotations).toHaveLength(expected.length);
+  for (const e of expected) {
+    const a = proj.annotations.find((x) => x.prompts.box!.x0 === e.prompts.box!.x0 && x.prompts.box!.y0 === e.prompts.box!.y0)!;
+    expect(proj.categories.find((c) => c.id === a.categoryId)!.name).toBe(names.get(e.value));
+    const ref = await referenceMask(file, e.prompts);
+    expect(maskIou(maskFromRle(a.segmentation), ref.mask)).toBeGreaterThanOrEqual(0.99);
+  }
+  // a colour-coded PNG is refused, saying how to save it
+  const bad = join(dir, 'bad', IMG_A.replace('.jpg', '.png'));
+  execFileSync('mkdir', ['-p', join(dir, 'bad')]);
+  const rgb = new Uint8Array(im.width * im.height * 3).map((_, i) => (i % 3 === 0 ? 200 : 10));
+  writeFileSync(bad, encodePng({ width: im.width, height: im.height, channels: 3, bitDepth: 8, data: rgb }));
+  await page.getByTestId('coarse-input').setInputFiles(bad);
+  await page.getByTestId('preannotate-start').click();
+  await expect(page.getByRole('alert').filter({ hasText: 'None of the label PNGs could be used' })).toBeVisible();
+  await expect(page.getByText(/grayscale or palette PNG/).first()).toBeVisible();
+});
+
+test('the CLI output imports into the app as proposals to review', async ({ page }) => {
+  const cli = resolve(import.meta.dirname, '../dist-cli/preannotate.mjs');
+  test.skip(!existsSync(cli), 'dist-cli not built (npm test builds it)');
+  const { path } = boxesOnlyCoco([IMG_B]);
+  const out = join(mkdtempSync(join(tmpdir(), 'cli-')), 'out.json');
+  execFileSync('node', [cli, '--images', join(COCO_DIR, 'images'), '--coco', path, '--mode', 'auto-box', '--out', out], {
+    cwd: resolve(import.meta.dirname, '..'),
+    stdio: 'pipe',
+  });
+  const written = JSON.parse(readFileSync(out, 'utf8')) as CocoDataset;
+  expect(written.annotations.length).toBeGreaterThan(0);
+  await startFresh(page);
+  await openImages(page, [join(COCO_DIR, 'images', IMG_B)]);
+  await ready(page);
+  await page.locator('input[type=file][accept*=".json"]').setInputFiles(out);
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(written.annotations.length);
+  const proj = await project<Project>(page);
+  for (const a of proj.annotations) {
+    expect(a.source).toBe('auto');
+    expect(a.review).toBe('pending');
+    const w = written.annotations.find((x) => x.segmentation && (x.segmentation as { counts: string }).counts === a.segmentation.counts);
+    expect(w).toBeTruthy();
+  }
+  // and they are reviewed like the app's own
+  await page.getByRole('button', { name: /^Accept proposal/ }).click();
+  await expect.poll(async () => (await project<Project>(page)).annotations.filter((a) => a.review === 'accepted').length).toBe(1);
+});

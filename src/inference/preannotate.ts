@@ -1,0 +1,264 @@
+/**
+ * The in-app batch pre-annotation: images one after another, each image's masks handed over as soon
+ * as the image is done (nothing is lost when the run is paused, cancelled or the page closes later).
+ * All pixel work runs in the workers (encoder: image and crop embeddings; decoder: SAM masks as RLE,
+ * segment-everything filters); this loop only sequences calls, so the page stays responsive. The
+ * encodes are background jobs of the engine: they wait while the user works on the shown image.
+ */
+import type { Size } from '../core/geometry.ts';
+import type { CocoRle } from '../core/mask/rle.ts';
+import { generateMasks, type AmgParams } from '../core/sam/amg.ts';
+import type { CoarsePrompt } from '../core/sam/coarse.ts';
+import type { Prompts } from '../core/sam/prompts.ts';
+import { boxPromptPlan, type BoxMode, type BoxPlanOptions } from '../core/sam/roi.ts';
+import type { EmbeddingSource } from '../../workers/protocol.ts';
+import type { InferenceEngine } from './engine.ts';
+
+export type PreannotateMode = BoxMode | 'coarse' | 'everything';
+
+/** One image's work. */
+export interface PreannotateItem {
+  imageId: number;
+  width: number;
+  height: number;
+  /** box modes: the pending boxes */
+  boxes?: { id: number; bbox: [number, number, number, number]; categoryId: number }[];
+  /** coarse mode: prompts from the label map, with the category of each */
+  coarse?: (CoarsePrompt & { categoryId: number })[];
+}
+
+export interface PreannotateOptions {
+  mode: PreannotateMode;
+  boxPlan: Partial<BoxPlanOptions>;
+  amg: AmgParams;
+  /** category of segment-everything masks */
+  everythingCategoryId: number;
+}
+
+export interface ProducedMask {
+  rle: CocoRle;
+  area: number;
+  bbox: [number, number, number, number];
+  score: number;
+  categoryId: number;
+  prompts: Prompts;
+  source: string;
+}
+
+export interface PreannotateProgress {
+  state: 'running' | 'waiting' | 'paused' | 'done' | 'cancelled' | 'error';
+  imagesDone: number;
+  imagesTotal: number;
+  masks: number;
+  /** prompts (boxes, objects, grid points) of the image under way */
+  step: { imageId: number; done: number; total: number } | null;
+  /** active ms (pauses excluded) */
+  elapsedMs: number;
+  etaMs: number | null;
+  error: string | null;
+  /** segment everything: ms per image */
+  imageMs: number[];
+}
+
+export interface PreannotateCallbacks {
+  onProgress(p: PreannotateProgress): void;
+  /** an image is done: its masks, and the pending boxes they replace */
+  onImageDone(imageId: number, masks: ProducedMask[], consumedBoxIds: number[]): void;
+}
+
+/** A running batch: pause, resume, cancel; `finished` settles with the last progress. */
+export class PreannotateRun {
+  private paused = false;
+  private cancelled = false;
+  private resumeWaiters: (() => void)[] = [];
+  private readonly progress: PreannotateProgress;
+  private activeMs = 0;
+  private activeSince = performance.now();
+  readonly finished: Promise<PreannotateProgress>;
+
+  constructor(
+    private readonly engine: InferenceEngine,
+    private readonly items: readonly PreannotateItem[],
+    private readonly options: PreannotateOptions,
+    private readonly callbacks: PreannotateCallbacks,
+  ) {
+    this.progress = {
+      state: 'running',
+      imagesDone: 0,
+      imagesTotal: items.length,
+      masks: 0,
+      step: null,
+      elapsedMs: 0,
+      etaMs: null,
+      error: null,
+      imageMs: [],
+    };
+    this.finished = this.run();
+  }
+
+  pause(): void {
+    if (this.paused || this.isOver()) return;
+    this.paused = true;
+    this.activeMs += performance.now() - this.activeSince;
+    this.emit({ state: 'paused' });
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.activeSince = performance.now();
+    for (const w of this.resumeWaiters.splice(0)) w();
+    this.emit({ state: 'running' });
+  }
+
+  cancel(): void {
+    if (this.isOver()) return;
+    this.cancelled = true;
+    this.resume();
+  }
+
+  private isOver(): boolean {
+    return this.progress.state === 'done' || this.progress.state === 'cancelled' || this.progress.state === 'error';
+  }
+
+  private elapsed(): number {
+    return this.activeMs + (this.paused ? 0 : performance.now() - this.activeSince);
+  }
+
+  private emit(patch: Partial<PreannotateProgress>): void {
+    Object.assign(this.progress, patch);
+    const el = this.elapsed();
+    this.progress.elapsedMs = el;
+    const p = this.progress;
+    // the share of the whole job done, counting the steps of the image under way
+    const frac = (p.imagesDone + (p.step && p.step.total ? p.step.done / p.step.total : 0)) / Math.max(1, p.imagesTotal);
+    p.etaMs = frac > 0 && frac < 1 ? (el / frac) * (1 - frac) : frac >= 1 ? 0 : null;
+    this.callbacks.onProgress({ ...p, step: p.step ? { ...p.step } : null, imageMs: [...p.imageMs] });
+  }
+
+  /** Waits while paused; true when the run is cancelled. */
+  private async checkpoint(): Promise<boolean> {
+    while (this.paused && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
+    return this.cancelled;
+  }
+
+  /** An embedding for batch decodes (the whole image, or a crop), waiting for the user to pause. */
+  private async embedding(
+    item: PreannotateItem,
+    crop: { x0: number; y0: number; x1: number; y1: number } | null,
+  ): Promise<EmbeddingSource | null> {
+    this.emit({ state: 'waiting' });
+    const r = await this.engine.batchEmbedding(item.imageId, crop, () => this.cancelled);
+    if (!this.cancelled) this.emit({ state: this.paused ? 'paused' : 'running' });
+    return r ? r.source : null;
+  }
+
+  private async run(): Promise<PreannotateProgress> {
+    try {
+      for (const item of this.items) {
+        if (await this.checkpoint()) break;
+        const t0 = performance.now();
+        const out = await this.runImage(item);
+        if (!out) break;
+        this.progress.imagesDone++;
+        this.progress.masks += out.masks.length;
+        if (this.options.mode === 'everything') this.progress.imageMs.push(performance.now() - t0);
+        this.callbacks.onImageDone(item.imageId, out.masks, out.consumed);
+        this.emit({ step: null });
+      }
+      this.activeMs = this.elapsed();
+      this.paused = true; // freezes the clock
+      this.emit({ state: this.cancelled ? 'cancelled' : 'done', step: null });
+    } catch (e) {
+      this.activeMs = this.elapsed();
+      this.paused = true;
+      this.emit({ state: 'error', error: e instanceof Error ? e.message : String(e) });
+    }
+    return { ...this.progress };
+  }
+
+  /** One image's masks, or null when cancelled half-way (that image's partial masks are dropped). */
+  private async runImage(item: PreannotateItem): Promise<{ masks: ProducedMask[]; consumed: number[] } | null> {
+    const size: Size = { width: item.width, height: item.height };
+    const masks: ProducedMask[] = [];
+    const consumed: number[] = [];
+    const mode = this.options.mode;
+    if (mode === 'everything') {
+      const amg = this.options.amg;
+      const found = await generateMasks(
+        size,
+        { ...amg, minMaskRegionArea: 0 },
+        async (crop) => {
+          const whole = crop.x0 === 0 && crop.y0 === 0 && crop.x1 === size.width && crop.y1 === size.height;
+          const source = await this.embedding(item, whole ? null : crop);
+          const box = [crop.x0, crop.y0, crop.x1, crop.y1] as [number, number, number, number];
+          return {
+            maskAtPoint: async (p) => {
+              if ((await this.checkpoint()) || !source) return null;
+              return this.engine.amgMask(source, p, box, size, amg);
+            },
+          };
+        },
+        (p) => this.emit({ step: { imageId: item.imageId, done: p.done, total: p.total } }),
+        () => this.cancelled,
+      );
+      if (!found) return null;
+      const cleaned =
+        amg.minMaskRegionArea > 0
+          ? await this.engine.amgSmallRegions(found, amg.minMaskRegionArea, Math.max(amg.boxNmsThresh, amg.cropNmsThresh))
+          : found;
+      for (const m of cleaned) {
+        masks.push({
+          rle: m.rle,
+          area: m.area,
+          bbox: [m.box[0], m.box[1], m.box[2] - m.box[0] + 1, m.box[3] - m.box[1] + 1],
+          score: m.predictedIou,
+          categoryId: this.options.everythingCategoryId,
+          prompts: { points: [{ x: m.point.x, y: m.point.y, positive: true }], box: null },
+          source: 'auto',
+        });
+      }
+      return { masks, consumed };
+    }
+    // box and coarse modes: a list of prompts, on the whole image or (ROI crop) on a crop each
+    interface Job {
+      prompts: Prompts;
+      roi: { x0: number; y0: number; x1: number; y1: number } | null;
+      categoryId: number;
+      boxId: number | null;
+      imagePrompts: Prompts;
+    }
+    const jobs: Job[] = [];
+    if (mode === 'coarse') {
+      for (const c of item.coarse ?? [])
+        jobs.push({ prompts: c.prompts, roi: null, categoryId: c.categoryId, boxId: null, imagePrompts: c.prompts });
+    } else {
+      for (const b of item.boxes ?? []) {
+        const plan = boxPromptPlan(b.bbox, size, mode, this.options.boxPlan);
+        const [x, y, w, h] = b.bbox;
+        jobs.push({
+          prompts: { points: [], box: plan.box },
+          roi: plan.roi,
+          categoryId: b.categoryId,
+          boxId: b.id,
+          imagePrompts: { points: [], box: { x0: x, y0: y, x1: x + w, y1: y + h } },
+        });
+      }
+    }
+    // whole-image prompts first: they share one embedding (the batch holds one at a time)
+    jobs.sort((a, b) => (a.roi ? 1 : 0) - (b.roi ? 1 : 0));
+    let whole: EmbeddingSource | null = null;
+    for (const [k, j] of jobs.entries()) {
+      if (await this.checkpoint()) return null;
+      let source: EmbeddingSource | null;
+      if (j.roi) source = await this.embedding(item, j.roi);
+      else source = whole ??= await this.embedding(item, null);
+      if (!source) return null;
+      const r = await this.engine.batchMask(source, j.prompts, j.roi ? { roi: j.roi, width: size.width, height: size.height } : null);
+      masks.push({ ...r, categoryId: j.categoryId, prompts: j.imagePrompts, source: 'auto' });
+      if (j.boxId !== null) consumed.push(j.boxId);
+      this.emit({ step: { imageId: item.imageId, done: k + 1, total: jobs.length } });
+    }
+    return { masks, consumed };
+  }
+}

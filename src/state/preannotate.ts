@@ -1,0 +1,194 @@
+/**
+ * Pre-annotation in the app: the batch's state (progress only, no pixels) and the actions that
+ * start, pause, resume and cancel it. Finished images land in the project as proposals to review.
+ */
+import { create } from 'zustand';
+import { maskPngImageKeys } from '../core/coco/maskPng.ts';
+import { fileStem } from '../core/export/files.ts';
+import { DEFAULT_AMG_PARAMS, checkAmgParams, type AmgParams } from '../core/sam/amg.ts';
+import { parseClassMap } from '../core/sam/classMap.ts';
+import { DEFAULT_COARSE_OPTIONS, type CoarseOptions } from '../core/sam/coarse.ts';
+import { DEFAULT_BOX_PLAN, type BoxPlanOptions } from '../core/sam/roi.ts';
+import { PreannotateRun, type PreannotateItem, type PreannotateMode, type PreannotateProgress } from '../inference/preannotate.ts';
+import { coarsePromptsFromPngs } from '../io/exporter.ts';
+import { imageBlob } from '../io/images.ts';
+import { engine, useStore } from './store.ts';
+
+export interface PreannotateRequest {
+  mode: PreannotateMode;
+  /** 'all' images of the project (default) or only the shown one */
+  scope?: 'all' | 'current';
+  boxPlan?: Partial<BoxPlanOptions>;
+  amg?: Partial<AmgParams>;
+  /** coarse mode: the label PNGs (matched to images by name) and how to read them */
+  coarseFiles?: { blob: Blob; name: string }[];
+  coarse?: Partial<Pick<CoarseOptions, 'kind' | 'prompt' | 'minArea' | 'findPointTimes' | 'positivePoints' | 'negativePoints'>>;
+  /** coarse mode: class id -> category name, e.g. "1=person, 2=car" */
+  classMap?: string;
+  /** category name of segment-everything masks (default: the current category) */
+  everythingCategory?: string;
+}
+
+export interface BatchState {
+  mode: PreannotateMode | null;
+  progress: PreannotateProgress | null;
+}
+
+export const useBatch = create<BatchState>()(() => ({ mode: null, progress: null }));
+
+let current: PreannotateRun | null = null;
+
+export function batchRunning(): boolean {
+  const st = useBatch.getState().progress?.state;
+  return st === 'running' || st === 'waiting' || st === 'paused';
+}
+
+/**
+ * Starts a pre-annotation batch; resolves when it has started (or says why it cannot). The run's end
+ * is `whenBatchFinished()`.
+ */
+export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: true; images: number } | { ok: false; error: string }> {
+  const store = useStore.getState();
+  const fail = (error: string, hint = '') => {
+    store.notify('error', error, hint);
+    return { ok: false as const, error };
+  };
+  if (batchRunning()) return fail('A pre-annotation is already running.', 'Pause or cancel it first.');
+  if (store.model.status === 'error')
+    return fail('The model could not be loaded, so nothing can be pre-annotated.', store.model.error?.hint ?? '');
+  const project = store.project;
+  const scopeIds =
+    req.scope === 'current' ? (store.currentImageId === null ? [] : [store.currentImageId]) : project.images.map((im) => im.id);
+  const images = project.images.filter((im) => scopeIds.includes(im.id) && imageBlob(im.id));
+  const amg: AmgParams = { ...DEFAULT_AMG_PARAMS, ...req.amg };
+  try {
+    checkAmgParams(amg);
+  } catch (e) {
+    return fail(`Segment everything: ${(e as Error).message}.`);
+  }
+  const margin = req.boxPlan?.margin ?? DEFAULT_BOX_PLAN.margin;
+  if (!(margin >= 0 && margin <= 5)) return fail(`ROI margin ${margin}: expected a share of the box between 0 and 5 (0.15 = 15 %).`);
+  let items: PreannotateItem[] = [];
+  if (req.mode === 'box' || req.mode === 'box-crop' || req.mode === 'auto-box') {
+    for (const im of images) {
+      const boxes = project.pendingBoxes.filter((b) => b.imageId === im.id);
+      if (boxes.length) items.push({ imageId: im.id, width: im.width, height: im.height, boxes });
+    }
+    if (!items.length)
+      return fail(
+        'No boxes are waiting to become masks.',
+        'Import a COCO file with bbox-only annotations (or draw boxes first), then run again.',
+      );
+  } else if (req.mode === 'coarse') {
+    const files = req.coarseFiles ?? [];
+    if (!files.length)
+      return fail(
+        'Choose the coarse model’s label PNGs first.',
+        'One PNG per image, named like the image; pixel value = class (or instance) id.',
+      );
+    let classNames: Map<number, string>;
+    try {
+      classNames = parseClassMap(req.classMap ?? '');
+    } catch (e) {
+      return fail(`Class map: ${(e as Error).message}.`, 'Write it as 1=person, 2=car.');
+    }
+    const byKey = new Map(images.map((im) => [fileStem(im.fileName).toLowerCase(), im]));
+    const matched = files.map((f) =>
+      maskPngImageKeys(f.name)
+        .map((k) => byKey.get(k))
+        .find((x) => x),
+    );
+    const unmatched = files.filter((_, i) => !matched[i]).map((f) => f.name);
+    const options = { ...DEFAULT_COARSE_OPTIONS, ...req.coarse };
+    const results = await coarsePromptsFromPngs(
+      files.filter((_, i) => matched[i]).map((f) => f.blob),
+      options,
+    );
+    const usable = files.filter((_, i) => matched[i]);
+    const errors: string[] = unmatched.map((n) => `${n}: no image of that name`);
+    const values = new Set<number>();
+    const perImage: { im: (typeof images)[number]; prompts: import('../core/sam/coarse.ts').CoarsePrompt[] }[] = [];
+    results.forEach((r, i) => {
+      const im = matched.filter((x) => x)[i]!;
+      const name = usable[i]!.name;
+      if (!r.ok) errors.push(`${name}: ${r.error}`);
+      else if (r.width !== im.width || r.height !== im.height)
+        errors.push(`${name} is ${r.width}x${r.height} px, ${im.fileName} is ${im.width}x${im.height}`);
+      else {
+        perImage.push({ im, prompts: r.prompts });
+        for (const p of r.prompts) values.add(p.value);
+      }
+    });
+    if (errors.length) {
+      store.notify(
+        'warning',
+        `${errors.length} label PNG(s) were left out.`,
+        errors.slice(0, 4).join('; ') + (errors.length > 4 ? '; …' : ''),
+      );
+    }
+    if (!perImage.length) return fail('None of the label PNGs could be used.', errors.slice(0, 2).join('; '));
+    const nameOf = (v: number) =>
+      classNames.get(v) ??
+      (options.kind === 'instance'
+        ? (useStore.getState().project.categories.find((c) => c.id === store.currentCategoryId)?.name ?? 'object')
+        : `class ${v}`);
+    const ids = useStore.getState().ensureCategories([...new Set([...values].map(nameOf))]);
+    items = perImage.map(({ im, prompts }) => ({
+      imageId: im.id,
+      width: im.width,
+      height: im.height,
+      coarse: prompts.map((p) => ({ ...p, categoryId: ids.get(nameOf(p.value))! })),
+    }));
+  } else {
+    items = images.map((im) => ({ imageId: im.id, width: im.width, height: im.height }));
+    if (!items.length) return fail('Open images first.');
+  }
+  let everythingCategoryId = useStore.getState().currentCategoryId;
+  if (req.everythingCategory)
+    everythingCategoryId = useStore.getState().ensureCategories([req.everythingCategory]).get(req.everythingCategory)!;
+
+  useBatch.setState({ mode: req.mode, progress: null });
+  const run = new PreannotateRun(
+    engine,
+    items,
+    { mode: req.mode, boxPlan: { ...DEFAULT_BOX_PLAN, ...req.boxPlan }, amg, everythingCategoryId },
+    {
+      onProgress: (p) => useBatch.setState({ progress: p }),
+      onImageDone: (imageId, masks, consumed) => useStore.getState().addProposals(imageId, masks, consumed),
+    },
+  );
+  current = run;
+  void run.finished.then((p) => {
+    if (current !== run) return;
+    const s = useStore.getState();
+    const secs = (p.elapsedMs / 1000).toFixed(1);
+    if (p.state === 'done')
+      s.notify(
+        'info',
+        `Pre-annotation done: ${p.masks} proposals on ${p.imagesDone} image(s) in ${secs} s.`,
+        'Review them: Enter accepts, Delete rejects, N goes to the next.',
+      );
+    else if (p.state === 'cancelled')
+      s.notify('info', `Pre-annotation cancelled after ${p.imagesDone} of ${p.imagesTotal} image(s); their ${p.masks} proposals are kept.`);
+    else if (p.state === 'error')
+      s.notify('error', `Pre-annotation stopped: ${p.error}`, `The ${p.masks} proposals made before are kept; run it again for the rest.`);
+  });
+  return { ok: true, images: items.length };
+}
+
+export function pausePreannotate(): void {
+  current?.pause();
+}
+
+export function resumePreannotate(): void {
+  current?.resume();
+}
+
+export function cancelPreannotate(): void {
+  current?.cancel();
+}
+
+/** Resolves with the last progress once the batch under way (if any) has ended. */
+export async function whenBatchFinished(): Promise<PreannotateProgress | null> {
+  return current ? current.finished : null;
+}

@@ -1,0 +1,310 @@
+import { useMemo, useState } from 'react';
+import { DEFAULT_AMG_PARAMS } from '../core/sam/amg.ts';
+import { DEFAULT_ROI_MARGIN } from '../core/sam/roi.ts';
+import type { PreannotateMode } from '../inference/preannotate.ts';
+import { fileDisplayName } from '../io/images.ts';
+import {
+  cancelPreannotate,
+  pausePreannotate,
+  resumePreannotate,
+  startPreannotate,
+  useBatch,
+  type PreannotateRequest,
+} from '../state/preannotate.ts';
+import { proposalsToReview } from '../core/project/review.ts';
+import { coveredProposals, useStore } from '../state/store.ts';
+
+/** Label PNGs chosen for coarse mode (kept here, not in the store: they are files). */
+let coarseFiles: { blob: Blob; name: string }[] = [];
+export function setCoarseFiles(files: { blob: Blob; name: string }[]): void {
+  coarseFiles = files;
+}
+export function getCoarseFiles(): { blob: Blob; name: string }[] {
+  return coarseFiles;
+}
+
+function seconds(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '…';
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+}
+
+const MODE_LABEL: Record<PreannotateMode, string> = {
+  'auto-box': 'Masks from boxes (automatic crop)',
+  box: 'Masks from boxes (whole image)',
+  'box-crop': 'Masks from boxes (ROI crop)',
+  coarse: 'Masks from a coarse model’s label PNGs',
+  everything: 'Segment everything',
+};
+
+/** Pre-annotation: choose a mode and its settings, start, and follow the batch. */
+export function PreannotatePanel() {
+  const pendingBoxes = useStore((s) => s.project.pendingBoxes.length);
+  const [mode, setMode] = useState<PreannotateMode>('auto-box');
+  const [scope, setScope] = useState<'all' | 'current'>('all');
+  const [margin, setMargin] = useState(DEFAULT_ROI_MARGIN * 100);
+  const [pps, setPps] = useState(DEFAULT_AMG_PARAMS.pointsPerSide);
+  const [predIou, setPredIou] = useState(DEFAULT_AMG_PARAMS.predIouThresh);
+  const [stability, setStability] = useState(DEFAULT_AMG_PARAMS.stabilityScoreThresh);
+  const [minRegion, setMinRegion] = useState(0);
+  const [cropLayers, setCropLayers] = useState(0);
+  const [kind, setKind] = useState<'semantic' | 'instance'>('semantic');
+  const [prompt, setPrompt] = useState<'box' | 'box+points'>('box');
+  const [minArea, setMinArea] = useState(100);
+  const [classMap, setClassMap] = useState('');
+  const [files, setFiles] = useState(0);
+  const running = useBatch((b) => b.progress !== null && ['running', 'waiting', 'paused'].includes(b.progress.state));
+  const start = () => {
+    const req: PreannotateRequest = { mode, scope };
+    if (mode === 'box' || mode === 'box-crop' || mode === 'auto-box') req.boxPlan = { margin: margin / 100 };
+    if (mode === 'everything') {
+      req.amg = {
+        pointsPerSide: pps,
+        predIouThresh: predIou,
+        stabilityScoreThresh: stability,
+        minMaskRegionArea: minRegion,
+        cropNLayers: cropLayers,
+      };
+    }
+    if (mode === 'coarse') {
+      req.coarseFiles = getCoarseFiles();
+      req.coarse = { kind, prompt, minArea };
+      req.classMap = classMap;
+    }
+    void startPreannotate(req);
+  };
+  return (
+    <section data-testid="preannotate">
+      <h2>Pre-annotate</h2>
+      <label className="row">
+        <select
+          aria-label="Pre-annotation mode"
+          data-testid="preannotate-mode"
+          value={mode}
+          onChange={(e) => setMode(e.target.value as PreannotateMode)}
+        >
+          {(Object.keys(MODE_LABEL) as PreannotateMode[]).map((m) => (
+            <option key={m} value={m}>
+              {MODE_LABEL[m]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="row muted">
+        <select aria-label="Images to pre-annotate" value={scope} onChange={(e) => setScope(e.target.value as 'all' | 'current')}>
+          <option value="all">all images</option>
+          <option value="current">this image</option>
+        </select>
+      </label>
+      {(mode === 'box' || mode === 'box-crop' || mode === 'auto-box') && (
+        <>
+          <p className="muted">{pendingBoxes} box(es) waiting (bbox-only COCO annotations).</p>
+          {mode !== 'box' && (
+            <label className="row muted">
+              crop margin{' '}
+              <input
+                type="number"
+                aria-label="ROI margin %"
+                min={0}
+                max={200}
+                step={1}
+                value={margin}
+                onChange={(e) => setMargin(Number(e.target.value))}
+              />{' '}
+              %
+            </label>
+          )}
+        </>
+      )}
+      {mode === 'everything' && (
+        <div className="muted">
+          <label className="row">
+            points per side{' '}
+            <input
+              type="number"
+              aria-label="points per side"
+              min={1}
+              max={64}
+              value={pps}
+              onChange={(e) => setPps(Number(e.target.value))}
+            />
+          </label>
+          <label className="row">
+            pred IoU ≥{' '}
+            <input
+              type="number"
+              aria-label="pred_iou_thresh"
+              step={0.01}
+              min={0}
+              max={1}
+              value={predIou}
+              onChange={(e) => setPredIou(Number(e.target.value))}
+            />
+          </label>
+          <label className="row">
+            stability ≥{' '}
+            <input
+              type="number"
+              aria-label="stability_score_thresh"
+              step={0.01}
+              min={0}
+              max={1}
+              value={stability}
+              onChange={(e) => setStability(Number(e.target.value))}
+            />
+          </label>
+          <label className="row">
+            min region px{' '}
+            <input
+              type="number"
+              aria-label="min_mask_region_area"
+              min={0}
+              value={minRegion}
+              onChange={(e) => setMinRegion(Number(e.target.value))}
+            />
+          </label>
+          <label className="row">
+            crop layers{' '}
+            <input
+              type="number"
+              aria-label="crop_n_layers"
+              min={0}
+              max={2}
+              value={cropLayers}
+              onChange={(e) => setCropLayers(Number(e.target.value))}
+            />
+          </label>
+        </div>
+      )}
+      {mode === 'coarse' && (
+        <div className="muted">
+          <label className="row">
+            label PNGs{' '}
+            <input
+              type="file"
+              multiple
+              accept=".png,.PNG"
+              data-testid="coarse-input"
+              onChange={(e) => {
+                const list = [...(e.target.files ?? [])].map((f) => ({ blob: f as Blob, name: fileDisplayName(f) }));
+                setCoarseFiles(list);
+                setFiles(list.length);
+              }}
+            />
+          </label>
+          <p>{files || getCoarseFiles().length} file(s) chosen</p>
+          <label className="row">
+            <select aria-label="label map kind" value={kind} onChange={(e) => setKind(e.target.value as 'semantic' | 'instance')}>
+              <option value="semantic">semantic (value = class id)</option>
+              <option value="instance">instance (value = object id)</option>
+            </select>
+          </label>
+          <label className="row">
+            <select aria-label="coarse prompt" value={prompt} onChange={(e) => setPrompt(e.target.value as 'box' | 'box+points')}>
+              <option value="box">box prompts</option>
+              <option value="box+points">box + points</option>
+            </select>
+          </label>
+          <label className="row">
+            min area px{' '}
+            <input
+              type="number"
+              aria-label="minimum component area"
+              min={1}
+              value={minArea}
+              onChange={(e) => setMinArea(Number(e.target.value))}
+            />
+          </label>
+          <label className="row">
+            classes{' '}
+            <input
+              type="text"
+              aria-label="class map"
+              placeholder="1=person, 2=car"
+              value={classMap}
+              onChange={(e) => setClassMap(e.target.value)}
+            />
+          </label>
+        </div>
+      )}
+      <button onClick={start} disabled={running} data-testid="preannotate-start">
+        Start pre-annotation
+      </button>
+      <BatchProgress />
+    </section>
+  );
+}
+
+/** Progress of the batch under way (or the last one), with pause, resume and cancel. */
+export function BatchProgress() {
+  const progress = useBatch((b) => b.progress);
+  const mode = useBatch((b) => b.mode);
+  if (!progress) return null;
+  const p = progress;
+  const frac = (p.imagesDone + (p.step && p.step.total ? p.step.done / p.step.total : 0)) / Math.max(1, p.imagesTotal);
+  const active = p.state === 'running' || p.state === 'waiting' || p.state === 'paused';
+  return (
+    <div className="batch" data-testid="batch-progress" data-state={p.state}>
+      <progress max={1} value={Math.min(1, frac)} />
+      <p>
+        {mode ? MODE_LABEL[mode] : ''}: {p.imagesDone}/{p.imagesTotal} images · {p.masks} proposals · {seconds(p.elapsedMs)}
+        {active && p.etaMs !== null ? ` · ETA ${seconds(p.etaMs)}` : ''}
+      </p>
+      {p.step && active && (
+        <p className="muted">
+          this image: {p.step.done}/{p.step.total} {mode === 'everything' ? 'points' : 'prompts'}
+        </p>
+      )}
+      {p.state === 'waiting' && <p className="muted">waiting for you to pause (the shown image comes first)…</p>}
+      {p.state === 'error' && <p className="error">{p.error}</p>}
+      {active && (
+        <div className="row">
+          {p.state === 'paused' ? <button onClick={resumePreannotate}>Resume</button> : <button onClick={pausePreannotate}>Pause</button>}
+          <button onClick={cancelPreannotate}>Cancel</button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The shown image's proposals: where the review stands and its keys. */
+export function ReviewBar() {
+  const annotations = useStore((s) => s.project.annotations);
+  const imageId = useStore((s) => s.currentImageId);
+  const selected = useStore((s) => s.selectedAnnotationId);
+  const info = useMemo(() => {
+    const covered = coveredProposals(annotations);
+    const queue = imageId === null ? [] : proposalsToReview(annotations, imageId, covered);
+    const hidden = annotations.filter((a) => a.imageId === imageId && covered.has(a.id)).length;
+    const total = annotations.filter((a) => a.review === 'pending' && !covered.has(a.id)).length;
+    return { queue, hidden, total };
+  }, [annotations, imageId]);
+  if (info.queue.length === 0 && info.total === 0) return null;
+  const i = info.queue.findIndex((a) => a.id === selected);
+  const s = useStore.getState();
+  return (
+    <section className="review" data-testid="review" data-pending={info.queue.length} data-hidden={info.hidden}>
+      <h2>Review proposals</h2>
+      <p>
+        {info.queue.length
+          ? i >= 0
+            ? `Proposal ${i + 1} of ${info.queue.length} on this image`
+            : `${info.queue.length} proposal(s) on this image`
+          : 'No proposals left on this image'}
+        {info.hidden ? ` · ${info.hidden} hidden (covered by accepted masks)` : ''} · {info.total} in the project
+      </p>
+      <div className="row">
+        <button disabled={i < 0} onClick={() => s.acceptProposal()}>
+          Accept proposal <kbd>Enter</kbd>
+        </button>
+        <button disabled={i < 0} onClick={() => selected !== null && s.deleteAnnotation(selected)}>
+          Reject proposal <kbd>Del</kbd>
+        </button>
+        <button disabled={info.queue.length === 0} onClick={() => s.stepProposal(1)}>
+          Next proposal <kbd>N</kbd>
+        </button>
+      </div>
+      <p className="muted">Fix with any tool (D brush, E eraser, or click for a new mask), relabel with 1–9.</p>
+    </section>
+  );
+}
