@@ -13,6 +13,7 @@ export default defineConfig({
         preannotate: 'src/cli/preannotate.ts',
         'bench-browser': 'bench/browser.ts',
         'coarse-labels': 'bench/coarse-labels.ts',
+        'bench-preannotate': 'bench/preannotate-browser.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

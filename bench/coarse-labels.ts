@@ -4,7 +4,8 @@
  * Stand-in for a coarse segmentation model's output, to measure `preannotate --mode coarse`: the
  * ground-truth masks of a COCO file painted into one semantic label PNG per image (value = category
  * id, larger objects first so small ones stay visible), then made coarse like a low-resolution model
- * output: sampled every `factor` px and blown back up (blocky edges, thin parts lost).
+ * output: sampled every `factor` px and blown back up (blocky edges, thin parts lost). `--report` prints how
+ * well the coarse map's own components match the objects (the baseline for `preannotate --mode coarse`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,17 @@ import { parseCoco } from '../src/core/coco/import.ts';
 import { fileStem } from '../src/core/export/files.ts';
 import { encodePng } from '../src/core/image/png.ts';
 import { maskFromRle } from '../src/core/mask/rle.ts';
+import { maskIou } from '../src/core/mask/iou.ts';
+import { labelComponents } from '../src/core/mask/polygon.ts';
 
-const { values } = parseArgs({ options: { coco: { type: 'string' }, out: { type: 'string' }, factor: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: {
+    coco: { type: 'string' },
+    out: { type: 'string' },
+    factor: { type: 'string', default: '8' },
+    report: { type: 'boolean', default: false },
+  },
+});
 if (!values.coco || !values.out) {
   process.stderr.write('usage: node dist-cli/coarse-labels.mjs --coco in.json --out DIR [--factor 8]\n');
   process.exit(2);
@@ -22,6 +32,7 @@ if (!values.coco || !values.out) {
 const f = Math.max(1, Number(values.factor));
 const coco = parseCoco(JSON.parse(readFileSync(values.coco, 'utf8')));
 mkdirSync(values.out, { recursive: true });
+const groups: Record<string, number[]> = { small: [], medium: [], large: [], all: [] };
 for (const im of coco.images) {
   const { width: w, height: h } = im;
   const fine = new Uint8Array(w * h);

@@ -322,3 +322,41 @@ test('the CLI output imports into the app as proposals to review', async ({ page
   await page.getByRole('button', { name: /^Accept proposal/ }).click();
   await expect.poll(async () => (await project<Project>(page)).annotations.filter((a) => a.review === 'accepted').length).toBe(1);
 });
+
+test('boxes first: drawn boxes wait, then become proposals in one batch', async ({ page }) => {
+  const file = resolve(import.meta.dirname, '../public/samples/coffee.png');
+  await startFresh(page);
+  await openImages(page, [file]);
+  await ready(page);
+  await page.getByTestId('boxes-first').check();
+  const drag = async (x0: number, y0: number, x1: number, y1: number) => {
+    const a = await clientOf(page, x0, y0);
+    const b = await clientOf(page, x1, y1);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 4 });
+    await page.mouse.up();
+  };
+  await drag(90, 30, 470, 360);
+  await drag(20, 20, 60, 60);
+  await page.keyboard.press('Control+z');
+  await drag(480, 200, 590, 390);
+  let proj = await project<Project>(page);
+  // no SAM prompt was made; two boxes wait (the undone one is gone)
+  expect(proj.pendingBoxes).toHaveLength(2);
+  expect(proj.annotations).toHaveLength(0);
+  const boxes = proj.pendingBoxes.map((b) => b.bbox);
+  await page.getByRole('button', { name: 'Masks from boxes (2)' }).click();
+  await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  proj = await project<Project>(page);
+  expect(proj.pendingBoxes).toHaveLength(0);
+  expect(proj.annotations).toHaveLength(2);
+  for (const bb of boxes) {
+    const a = proj.annotations.find((x) => Math.abs(x.prompts.box!.x0 - bb[0]) < 1e-6 && Math.abs(x.prompts.box!.y0 - bb[1]) < 1e-6)!;
+    const small = Math.max(bb[2], bb[3]) < 0.4 * 600;
+    const m = maskFromRle(a.segmentation);
+    // automatic mode: the small box was cropped, the large one used the whole image
+    const ref = small ? (await referenceCropMask(file, bb)).mask : (await referenceMask(file, a.prompts)).mask;
+    expect(maskIou(m, ref)).toBeGreaterThanOrEqual(0.99);
+  }
+});

@@ -258,7 +258,11 @@ export function AnnotationStage() {
     if (tool === 'box' && g.button === 0 && g.moved && draft) {
       const b = normalizeBox(draft);
       setDraft(null);
-      if (b.x1 - b.x0 >= 1 && b.y1 - b.y0 >= 1) st.setBox(b);
+      if (b.x1 - b.x0 >= 1 && b.y1 - b.y0 >= 1) {
+        // "boxes first": the box waits for the batch (pre-annotation) instead of prompting SAM now
+        if (st.boxesFirst) st.addPendingBox(b);
+        else st.setBox(b);
+      }
       return;
     }
     setDraft(null);

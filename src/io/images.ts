@@ -98,9 +98,13 @@ export function fileDisplayName(f: File): string {
 /** Forgets every image file and bitmap (switching projects). */
 export function clearImageRegistry(): void {
   blobs.clear();
-  for (const p of bitmaps.values()) void p.then((b) => b.close()).catch(() => undefined);
+  // closed a little later: the stage may still draw the shown image once before it learns it is gone
+  // (drawing a closed bitmap throws "the image source is detached")
+  const old = [...bitmaps.values(), ...previews.values()];
+  setTimeout(() => {
+    for (const p of old) void p.then((b) => b.close()).catch(() => undefined);
+  }, 2000);
   bitmaps.clear();
-  for (const p of previews.values()) void p.then((b) => b.close()).catch(() => undefined);
   previews.clear();
 }
 

@@ -15,6 +15,7 @@ import {
   type SavedUi,
 } from '../io/persist.ts';
 import { engine, useStore, type StoreState } from './store.ts';
+import { abandonPreannotate } from './preannotate.ts';
 
 /**
  * Autosave: the project (images, categories, annotations, timing), the shown image and the settings
@@ -137,6 +138,7 @@ export async function startPersistence(): Promise<boolean> {
 }
 
 function resetForOtherProject(): void {
+  abandonPreannotate();
   engine.resetImages();
   clearImageRegistry();
   overlays.setLive(null);

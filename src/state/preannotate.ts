@@ -148,13 +148,20 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
     everythingCategoryId = useStore.getState().ensureCategories([req.everythingCategory]).get(req.everythingCategory)!;
 
   useBatch.setState({ mode: req.mode, progress: null });
-  const run = new PreannotateRun(
+  // eslint-disable-next-line prefer-const -- the callbacks below refer to the run they belong to
+  let run: PreannotateRun;
+  run = new PreannotateRun(
     engine,
     items,
     { mode: req.mode, boxPlan: { ...DEFAULT_BOX_PLAN, ...req.boxPlan }, amg, everythingCategoryId },
     {
-      onProgress: (p) => useBatch.setState({ progress: p }),
-      onImageDone: (imageId, masks, consumed) => useStore.getState().addProposals(imageId, masks, consumed),
+      onProgress: (p) => {
+        if (current === run) useBatch.setState({ progress: p });
+      },
+      // a run abandoned (another project opened) must not add to the project now shown
+      onImageDone: (imageId, masks, consumed) => {
+        if (current === run) useStore.getState().addProposals(imageId, masks, consumed);
+      },
     },
   );
   current = run;
@@ -186,6 +193,13 @@ export function resumePreannotate(): void {
 
 export function cancelPreannotate(): void {
   current?.cancel();
+}
+
+/** Another project is opened: the batch stops and nothing more of it lands anywhere. */
+export function abandonPreannotate(): void {
+  current?.cancel();
+  current = null;
+  useBatch.setState({ mode: null, progress: null });
 }
 
 /** Resolves with the last progress once the batch under way (if any) has ended. */

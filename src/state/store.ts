@@ -133,6 +133,13 @@ export interface StoreState {
    * in one undo step; `consumedBoxIds` are pending boxes they replace.
    */
   addProposals(imageId: number, masks: readonly ProposalInput[], consumedBoxIds: readonly number[]): number;
+  /** "Boxes first": box drags add boxes waiting for pre-annotation instead of prompting SAM. */
+  boxesFirst: boolean;
+  setBoxesFirst(on: boolean): void;
+  /** Adds a box (image px) of the current category to the shown image's boxes waiting to become masks. */
+  addPendingBox(b: BoxPrompt): void;
+  /** Removes the shown image's newest waiting box (or all of them). */
+  removePendingBoxes(all: boolean): void;
   /** Category ids for names, adding the missing categories (one undo step); the current category is kept. */
   ensureCategories(names: readonly string[]): Map<string, number>;
   /** Accepts the selected proposal as it is (its review time is added) and selects the next one. */
@@ -863,6 +870,34 @@ export const useStore = create<StoreState>()((set, get) => {
         if (first) s.selectAnnotation(first.id);
       }
       return kept.length;
+    },
+
+    boxesFirst: false,
+
+    setBoxesFirst(on) {
+      set({ boxesFirst: on, tool: on ? 'box' : get().tool });
+    },
+
+    addPendingBox(b) {
+      const s = get();
+      if (s.currentImageId === null) return;
+      record();
+      const box = {
+        id: nextId(s.project.pendingBoxes),
+        imageId: s.currentImageId,
+        categoryId: s.currentCategoryId,
+        bbox: [b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0] as [number, number, number, number],
+      };
+      set((st) => ({ project: { ...st.project, pendingBoxes: [...st.project.pendingBoxes, box] } }));
+    },
+
+    removePendingBoxes(all) {
+      const s = get();
+      const mine = s.project.pendingBoxes.filter((b) => b.imageId === s.currentImageId);
+      if (!mine.length) return;
+      const drop = new Set(all ? mine.map((b) => b.id) : [mine[mine.length - 1]!.id]);
+      record();
+      set((st) => ({ project: { ...st.project, pendingBoxes: st.project.pendingBoxes.filter((b) => !drop.has(b.id)) } }));
     },
 
     ensureCategories(names) {

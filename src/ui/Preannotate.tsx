@@ -40,6 +40,8 @@ const MODE_LABEL: Record<PreannotateMode, string> = {
 /** Pre-annotation: choose a mode and its settings, start, and follow the batch. */
 export function PreannotatePanel() {
   const pendingBoxes = useStore((s) => s.project.pendingBoxes.length);
+  const boxesHere = useStore((s) => s.project.pendingBoxes.filter((b) => b.imageId === s.currentImageId).length);
+  const boxesFirst = useStore((s) => s.boxesFirst);
   const [mode, setMode] = useState<PreannotateMode>('auto-box');
   const [scope, setScope] = useState<'all' | 'current'>('all');
   const [margin, setMargin] = useState(DEFAULT_ROI_MARGIN * 100);
@@ -98,7 +100,22 @@ export function PreannotatePanel() {
       </label>
       {(mode === 'box' || mode === 'box-crop' || mode === 'auto-box') && (
         <>
-          <p className="muted">{pendingBoxes} box(es) waiting (bbox-only COCO annotations).</p>
+          <p className="muted">{pendingBoxes} box(es) waiting (bbox-only COCO annotations, or drawn boxes first).</p>
+          <label className="row muted">
+            <input
+              type="checkbox"
+              data-testid="boxes-first"
+              checked={boxesFirst}
+              onChange={(e) => useStore.getState().setBoxesFirst(e.target.checked)}
+            />
+            Boxes first: box drags (B) wait here for the batch
+          </label>
+          {boxesHere > 0 && (
+            <div className="row">
+              <button onClick={() => useStore.getState().removePendingBoxes(false)}>Remove last box</button>
+              <button onClick={() => useStore.getState().removePendingBoxes(true)}>Remove this image’s boxes ({boxesHere})</button>
+            </div>
+          )}
           {mode !== 'box' && (
             <label className="row muted">
               crop margin{' '}

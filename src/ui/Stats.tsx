@@ -49,6 +49,14 @@ export function StatsPanel() {
             <td>skipped</td>
             <td>{st.skipped}</td>
           </tr>
+          {st.proposalsPending + st.proposalsAccepted > 0 && (
+            <tr>
+              <td>proposals</td>
+              <td>
+                {st.proposalsAccepted} accepted · {st.proposalsPending} to review
+              </td>
+            </tr>
+          )}
         </tbody>
       </table>
       <svg width={w} height={h + 14} role="img" aria-label="Histogram of seconds per mask">

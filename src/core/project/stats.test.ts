@@ -43,4 +43,11 @@ describe('annotationStats', () => {
     expect(annotationStats(p, 1)).toMatchObject({ masks: 2, images: 1, medianSeconds: 8, skipped: 0 });
     expect(annotationStats(p, 9)).toMatchObject({ masks: 0, medianSeconds: 0, masksPerImage: 0 });
   });
+  it('proposals: pending ones are not timed masks, accepted ones count with their review time', () => {
+    const q: Project = {
+      ...emptyProject(),
+      annotations: [ann(1, 1, 4000, 1), { ...ann(2, 1, 0, 0), review: 'pending' }, { ...ann(3, 1, 2000, 0), review: 'accepted' }],
+    };
+    expect(annotationStats(q)).toMatchObject({ masks: 2, medianSeconds: 3, proposalsPending: 1, proposalsAccepted: 1 });
+  });
 });

@@ -11,6 +11,9 @@ export interface AnnotationStats {
   strokesPerMask: number;
   overBudgetShare: number;
   skipped: number;
+  /** machine proposals still to review (not counted in the pace figures) and those accepted by review */
+  proposalsPending: number;
+  proposalsAccepted: number;
   /** counts of masks per 5-second bin: [0,5), [5,10), ... the last bin holds everything ≥ 60 s */
   histogram: number[];
 }
@@ -19,11 +22,13 @@ export const HISTOGRAM_BIN_S = 5;
 export const HISTOGRAM_BINS = 13;
 
 /**
- * Pace statistics of the masks made in this app (timed ones; imported masks have no time), for the
- * whole project or one image.
+ * Pace statistics of the masks made in this app (timed ones; imported masks have no time; an accepted
+ * proposal counts with its review time), for the whole project or one image.
  */
 export function annotationStats(project: Project, imageId?: number): AnnotationStats {
-  const anns = project.annotations.filter((a) => a.timeMs !== undefined && (imageId === undefined || a.imageId === imageId));
+  const scope = project.annotations.filter((a) => imageId === undefined || a.imageId === imageId);
+  // a proposal not reviewed yet has cost no one any time: it is not a timed mask
+  const anns = scope.filter((a) => a.timeMs !== undefined && a.review !== 'pending');
   const secs = anns.map((a) => (a.timeMs ?? 0) / 1000).sort((a, b) => a - b);
   const n = secs.length;
   const median = n === 0 ? 0 : n % 2 ? secs[(n - 1) / 2]! : (secs[n / 2 - 1]! + secs[n / 2]!) / 2;
@@ -40,6 +45,8 @@ export function annotationStats(project: Project, imageId?: number): AnnotationS
     clicksPerMask: n ? sum(anns.map((a) => a.clicks ?? 0)) / n : 0,
     strokesPerMask: n ? sum(anns.map((a) => a.strokes ?? 0)) / n : 0,
     overBudgetShare: n ? anns.filter((a) => (a.timeMs ?? 0) > MASK_BUDGET_MS).length / n : 0,
+    proposalsPending: scope.filter((a) => a.review === 'pending').length,
+    proposalsAccepted: scope.filter((a) => a.review === 'accepted').length,
     skipped: project.skipped.filter((s) => imageId === undefined || s.imageId === imageId).length,
     histogram,
   };

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_AMG_PARAMS } from '../core/sam/amg.ts';
+import { rleFromMask } from '../core/mask/rle.ts';
+import type { PixelRect } from '../core/sam/roi.ts';
+import type { Prompts } from '../core/sam/prompts.ts';
+import type { InferenceEngine } from './engine.ts';
+import { PreannotateRun, type PreannotateItem, type PreannotateProgress, type ProducedMask } from './preannotate.ts';
+
+/** A stand-in for the engine's batch calls that records what it was asked (the real one is covered end to end). */
+function fakeEngine(delayMs = 0) {
+  const calls: string[] = [];
+  let scratch = '';
+  const tick = () => new Promise((r) => setTimeout(r, delayMs));
+  const engine = {
+    async batchEmbedding(imageId: number, crop: PixelRect | null, shouldStop: () => boolean) {
+      await tick();
+      if (shouldStop()) return null;
+      scratch = crop ? `${imageId}:${crop.x0},${crop.y0},${crop.x1},${crop.y1}` : `${imageId}:whole`;
+      calls.push(`embed ${scratch}`);
+      return { source: 'scratch' as const, width: 0, height: 0 };
+    },
+    async batchMask(_s: unknown, prompts: Prompts, paste: { roi: PixelRect; width: number; height: number } | null) {
+      await tick();
+      calls.push(`mask on ${scratch}${paste ? ' pasted' : ''}`);
+      const b = prompts.box!;
+      const w = 20;
+      const m = new Uint8Array(w * w);
+      m[Math.floor(b.y0) * w + Math.floor(b.x0)] = 1;
+      return { rle: rleFromMask(m, w, w), area: 1, bbox: [0, 0, 1, 1] as [number, number, number, number], score: 0.9 };
+    },
+    async amgMask() {
+      await tick();
+      return null;
+    },
+    async amgSmallRegions(m: unknown[]) {
+      return m;
+    },
+  };
+  return { engine: engine as unknown as InferenceEngine, calls };
+}
+
+const opts = { mode: 'auto-box' as const, boxPlan: {}, amg: DEFAULT_AMG_PARAMS, everythingCategoryId: 1 };
+
+describe('PreannotateRun', () => {
+  it('does whole-image boxes first on one embedding, crops each on their own, and hands over each image', async () => {
+    const { engine, calls } = fakeEngine();
+    const items: PreannotateItem[] = [
+      {
+        imageId: 1,
+        width: 1000,
+        height: 800,
+        boxes: [
+          { id: 11, bbox: [10, 10, 50, 50], categoryId: 2 }, // small: cropped
+          { id: 12, bbox: [100, 100, 600, 500], categoryId: 3 }, // large: whole image
+          { id: 13, bbox: [0, 0, 700, 700], categoryId: 3 },
+        ],
+      },
+      { imageId: 2, width: 100, height: 100, boxes: [{ id: 21, bbox: [1, 1, 90, 90], categoryId: 1 }] },
+    ];
+    const done: [number, ProducedMask[], number[]][] = [];
+    const run = new PreannotateRun(engine, items, opts, { onProgress: () => undefined, onImageDone: (i, m, c) => done.push([i, m, c]) });
+    const end = await run.finished;
+    expect(end).toMatchObject({ state: 'done', imagesDone: 2, imagesTotal: 2, masks: 4, etaMs: 0 });
+    expect(calls).toEqual([
+      'embed 1:whole',
+      'mask on 1:whole',
+      'mask on 1:whole',
+      'embed 1:2,2,68,68',
+      'mask on 1:2,2,68,68 pasted',
+      'embed 2:whole',
+      'mask on 2:whole',
+    ]);
+    expect(done.map(([i, m, c]) => [i, m.length, c])).toEqual([
+      [1, 3, [12, 13, 11]],
+      [2, 1, [21]],
+    ]);
+    // each mask keeps its box's category and the box in image px
+    const small = done[0]![1].find((m) => m.prompts.box!.x0 === 10)!;
+    expect(small).toMatchObject({ categoryId: 2, source: 'auto', prompts: { points: [], box: { x0: 10, y0: 10, x1: 60, y1: 60 } } });
+  });
+
+  it('pauses between prompts, resumes, and cancels without handing over a half-done image', async () => {
+    const { engine } = fakeEngine(5);
+    const boxes = Array.from({ length: 20 }, (_, k) => ({
+      id: k,
+      bbox: [k, k, 900, 700] as [number, number, number, number],
+      categoryId: 1,
+    }));
+    const items: PreannotateItem[] = [
+      { imageId: 1, width: 1000, height: 800, boxes: boxes.slice(0, 2) },
+      { imageId: 2, width: 1000, height: 800, boxes },
+    ];
+    const states: PreannotateProgress[] = [];
+    const handed: number[] = [];
+    const run = new PreannotateRun(
+      engine,
+      items,
+      { ...opts, mode: 'box' },
+      { onProgress: (p) => states.push(p), onImageDone: (i) => handed.push(i) },
+    );
+    while (!(handed.length === 1 && (states.at(-1)?.step?.done ?? 0) >= 3)) await new Promise((r) => setTimeout(r, 2));
+    run.pause();
+    const at = states.at(-1)!.step!.done;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(states.at(-1)!.state).toBe('paused');
+    expect(states.at(-1)!.step!.done).toBeLessThanOrEqual(at + 1);
+    const pausedElapsed = states.at(-1)!.elapsedMs;
+    run.resume();
+    await new Promise((r) => setTimeout(r, 20));
+    run.cancel();
+    const end = await run.finished;
+    expect(end.state).toBe('cancelled');
+    expect(end.imagesDone).toBe(1);
+    expect(handed).toEqual([1]);
+    // the clock does not run while paused
+    expect(end.elapsedMs - pausedElapsed).toBeLessThan(60);
+  });
+
+  it('reports an error and keeps what was handed over', async () => {
+    const { engine } = fakeEngine();
+    (engine as unknown as { batchMask: () => Promise<never> }).batchMask = () => Promise.reject(new Error('decoder gone'));
+    const run = new PreannotateRun(
+      engine,
+      [{ imageId: 1, width: 10, height: 10, boxes: [{ id: 1, bbox: [0, 0, 5, 5], categoryId: 1 }] }],
+      opts,
+      {
+        onProgress: () => undefined,
+        onImageDone: () => undefined,
+      },
+    );
+    expect(await run.finished).toMatchObject({ state: 'error', error: 'decoder gone', imagesDone: 0 });
+  });
+});
