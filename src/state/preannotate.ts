@@ -148,9 +148,8 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
     everythingCategoryId = useStore.getState().ensureCategories([req.everythingCategory]).get(req.everythingCategory)!;
 
   useBatch.setState({ mode: req.mode, progress: null });
-  // eslint-disable-next-line prefer-const -- the callbacks below refer to the run they belong to
-  let run: PreannotateRun;
-  run = new PreannotateRun(
+  // the callbacks refer to the run they belong to (called only after it is made)
+  const run: PreannotateRun = new PreannotateRun(
     engine,
     items,
     { mode: req.mode, boxPlan: { ...DEFAULT_BOX_PLAN, ...req.boxPlan }, amg, everythingCategoryId },
