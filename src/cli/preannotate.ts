@@ -66,7 +66,7 @@ const USAGE = `usage: npm run preannotate -- --images DIR --mode MODE --out out.
          coarse                  masks from a coarse model's label PNGs in --masks DIR
          everything              SAM's automatic mask generator
   --coco in.json       images, categories (and boxes) to start from; without it every image in DIR
-  --margin 0.15        ROI crop margin (share of the box) ; --min-crop PX  smallest crop side
+  --margin 0.15        ROI crop margin (share of the box);  --min-crop 256  smallest crop side (px)
   --kind semantic|instance  --prompt box|box+points  --min-area 100  --find-point-times 20
   --classes "1=person,2=car" (or a JSON file {"1": "person"})  class ids -> category names
   --points-per-side 32 --pred-iou-thresh 0.88 --stability-score-thresh 0.95 --stability-score-offset 1
@@ -159,7 +159,10 @@ async function main(): Promise<void> {
   if (mode === 'coarse' && !values.masks) usage('--mode coarse needs --masks DIR with the label PNGs');
   if (values.report && !values.coco) usage('--report needs --coco with the ground truth');
   if (!existsSync(values.images)) usage(`--images ${values.images}: no such folder`);
-  const plan = { margin: num('margin', values.margin, DEFAULT_BOX_PLAN.margin), minCropSide: num('min-crop', values['min-crop'], 0) };
+  const plan = {
+    margin: num('margin', values.margin, DEFAULT_BOX_PLAN.margin),
+    minCropSide: num('min-crop', values['min-crop'], DEFAULT_BOX_PLAN.minCropSide),
+  };
   if (!(plan.margin >= 0)) usage('--margin must be a number ≥ 0');
   const amg: AmgParams = {
     ...DEFAULT_AMG_PARAMS,

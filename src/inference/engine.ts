@@ -23,6 +23,8 @@ export interface EngineEvents {
 /** How long the user must be idle before the next image is encoded ahead of time. */
 export const PREFETCH_IDLE_MS = 1500;
 export const EMBEDDING_CACHE_SIZE = 6;
+/** How long after the user's last click or stroke batch decodes wait before going on. */
+export const BATCH_DECODE_IDLE_MS = 500;
 
 interface EncoderHandle {
   worker: Worker;
@@ -452,12 +454,27 @@ export class InferenceEngine {
     }
   }
 
+  /**
+   * Batch decodes give way to the user: while they click or paint (and for {@link BATCH_DECODE_IDLE_MS}
+   * after), none is started, so their decodes and strokes never queue behind one.
+   */
+  private async batchTurn(shouldStop: () => boolean): Promise<void> {
+    while (
+      !shouldStop() &&
+      (this.decodeInFlight || this.pendingDecode || performance.now() - this.lastInteraction < BATCH_DECODE_IDLE_MS)
+    ) {
+      await sleep(50);
+    }
+  }
+
   /** A batch job's mask for prompts on a batch embedding (see the decoder worker's `batchMask`). */
   async batchMask(
     source: EmbeddingSource,
     prompts: Prompts,
     paste: { roi: PixelRect; width: number; height: number } | null,
+    shouldStop: () => boolean = () => false,
   ): Promise<BatchMask> {
+    await this.batchTurn(shouldStop);
     return this.decoder!.batchMask(source, prompts, paste);
   }
 
@@ -467,7 +484,9 @@ export class InferenceEngine {
     crop: BoxXyxy,
     image: { width: number; height: number },
     params: AmgParams,
+    shouldStop: () => boolean = () => false,
   ): Promise<AmgMask | null> {
+    await this.batchTurn(shouldStop);
     return this.decoder!.amgMask(source, point, crop, image, params);
   }
 

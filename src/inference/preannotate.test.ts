@@ -39,7 +39,7 @@ function fakeEngine(delayMs = 0) {
   return { engine: engine as unknown as InferenceEngine, calls };
 }
 
-const opts = { mode: 'auto-box' as const, boxPlan: {}, amg: DEFAULT_AMG_PARAMS, everythingCategoryId: 1 };
+const opts = { mode: 'auto-box' as const, boxPlan: { minCropSide: 0 }, amg: DEFAULT_AMG_PARAMS, everythingCategoryId: 1 };
 
 describe('PreannotateRun', () => {
   it('does whole-image boxes first on one embedding, crops each on their own, and hands over each image', async () => {

@@ -195,7 +195,7 @@ export class PreannotateRun {
           return {
             maskAtPoint: async (p) => {
               if ((await this.checkpoint()) || !source) return null;
-              return this.engine.amgMask(source, p, box, size, amg);
+              return this.engine.amgMask(source, p, box, size, amg, () => this.cancelled);
             },
           };
         },
@@ -254,7 +254,12 @@ export class PreannotateRun {
       if (j.roi) source = await this.embedding(item, j.roi);
       else source = whole ??= await this.embedding(item, null);
       if (!source) return null;
-      const r = await this.engine.batchMask(source, j.prompts, j.roi ? { roi: j.roi, width: size.width, height: size.height } : null);
+      const r = await this.engine.batchMask(
+        source,
+        j.prompts,
+        j.roi ? { roi: j.roi, width: size.width, height: size.height } : null,
+        () => this.cancelled,
+      );
       masks.push({ ...r, categoryId: j.categoryId, prompts: j.imagePrompts, source: 'auto' });
       if (j.boxId !== null) consumed.push(j.boxId);
       this.emit({ step: { imageId: item.imageId, done: k + 1, total: jobs.length } });

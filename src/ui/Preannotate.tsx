@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { DEFAULT_AMG_PARAMS } from '../core/sam/amg.ts';
-import { DEFAULT_ROI_MARGIN } from '../core/sam/roi.ts';
+import { DEFAULT_MIN_CROP_SIDE, DEFAULT_ROI_MARGIN } from '../core/sam/roi.ts';
 import type { PreannotateMode } from '../inference/preannotate.ts';
 import { fileDisplayName } from '../io/images.ts';
 import {
@@ -45,6 +45,7 @@ export function PreannotatePanel() {
   const [mode, setMode] = useState<PreannotateMode>('auto-box');
   const [scope, setScope] = useState<'all' | 'current'>('all');
   const [margin, setMargin] = useState(DEFAULT_ROI_MARGIN * 100);
+  const [minCrop, setMinCrop] = useState(DEFAULT_MIN_CROP_SIDE);
   const [pps, setPps] = useState(DEFAULT_AMG_PARAMS.pointsPerSide);
   const [predIou, setPredIou] = useState(DEFAULT_AMG_PARAMS.predIouThresh);
   const [stability, setStability] = useState(DEFAULT_AMG_PARAMS.stabilityScoreThresh);
@@ -58,7 +59,7 @@ export function PreannotatePanel() {
   const running = useBatch((b) => b.progress !== null && ['running', 'waiting', 'paused'].includes(b.progress.state));
   const start = () => {
     const req: PreannotateRequest = { mode, scope };
-    if (mode === 'box' || mode === 'box-crop' || mode === 'auto-box') req.boxPlan = { margin: margin / 100 };
+    if (mode === 'box' || mode === 'box-crop' || mode === 'auto-box') req.boxPlan = { margin: margin / 100, minCropSide: minCrop };
     if (mode === 'everything') {
       req.amg = {
         pointsPerSide: pps,
@@ -129,6 +130,21 @@ export function PreannotatePanel() {
                 onChange={(e) => setMargin(Number(e.target.value))}
               />{' '}
               %
+            </label>
+          )}
+          {mode !== 'box' && (
+            <label className="row muted">
+              smallest crop{' '}
+              <input
+                type="number"
+                aria-label="smallest crop side px"
+                min={0}
+                max={4096}
+                step={16}
+                value={minCrop}
+                onChange={(e) => setMinCrop(Number(e.target.value))}
+              />{' '}
+              px
             </label>
           )}
         </>

@@ -29,7 +29,7 @@ describe('boxPromptPlan', () => {
     expect(boxPromptPlan([10, 20, 30, 40], image, 'box')).toEqual({ roi: null, box: { x0: 10, y0: 20, x1: 40, y1: 60 } });
   });
   it('crops with the margin and moves the box into the crop', () => {
-    const p = boxPromptPlan([100, 100, 40, 20], image, 'box-crop', { margin: 0.5 });
+    const p = boxPromptPlan([100, 100, 40, 20], image, 'box-crop', { margin: 0.5, minCropSide: 0 });
     expect(p.roi).toEqual({ x0: 80, y0: 90, x1: 160, y1: 130 });
     expect(p.box).toEqual({ x0: 20, y0: 10, x1: 60, y1: 30 });
   });
@@ -38,6 +38,9 @@ describe('boxPromptPlan', () => {
     expect(p.roi).toEqual({ x0: 20, y0: 10, x1: 220, y1: 210 });
     const edge = boxPromptPlan([0, 0, 10, 10], image, 'box-crop', { minCropSide: 200 });
     expect(edge.roi).toEqual({ x0: 0, y0: 0, x1: 105, y1: 105 });
+  });
+  it('grows crops to 256 px by default', () => {
+    expect(boxPromptPlan([300, 200, 40, 20], image, 'box-crop').roi).toEqual({ x0: 192, y0: 82, x1: 448, y1: 338 });
   });
   it('auto crops small boxes only', () => {
     expect(boxPromptPlan([0, 0, 50, 50], image, 'auto-box').roi).not.toBeNull();

@@ -45,7 +45,16 @@ export interface BoxPlanOptions {
   autoMaxShare: number;
 }
 
-export const DEFAULT_BOX_PLAN: BoxPlanOptions = { margin: DEFAULT_ROI_MARGIN, minCropSide: 0, autoMaxShare: AUTO_CROP_MAX_SHARE };
+/**
+ * Defaults measured on coco-val2017-tiny (BENCHMARKS.md): a crop of at least 256 px is what makes the
+ * ROI crop better than the whole image for small and medium objects.
+ */
+export const DEFAULT_MIN_CROP_SIDE = 256;
+export const DEFAULT_BOX_PLAN: BoxPlanOptions = {
+  margin: DEFAULT_ROI_MARGIN,
+  minCropSide: DEFAULT_MIN_CROP_SIDE,
+  autoMaxShare: AUTO_CROP_MAX_SHARE,
+};
 
 /**
  * How one box becomes a SAM prompt: on the whole image's embedding (`roi` null, box in image px)
