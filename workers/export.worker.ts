@@ -2,6 +2,7 @@
 import * as Comlink from 'comlink';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { fittedPolygons, projectToCoco } from '../src/core/coco/export.ts';
+import { CocoFormatError, parseCoco } from '../src/core/coco/import.ts';
 import { encodeErrorForTransfer } from '../src/core/errors.ts';
 import { maskPngFiles } from '../src/core/export/masks.ts';
 import { yoloFiles } from '../src/core/export/yolo.ts';
@@ -56,6 +57,20 @@ async function run(req: ExportRequest, onProgress?: ProgressCallback): Promise<E
 }
 
 const api: ExportApi = {
+  async parseCoco(blob) {
+    let data: unknown;
+    try {
+      data = JSON.parse(await blob.text());
+    } catch (e) {
+      return { ok: false, kind: 'json', message: e instanceof Error ? e.message : String(e) };
+    }
+    try {
+      return { ok: true, coco: parseCoco(data as Parameters<typeof parseCoco>[0]) };
+    } catch (e) {
+      if (e instanceof CocoFormatError) return { ok: false, kind: 'coco', message: e.message };
+      throw encodeErrorForTransfer(e);
+    }
+  },
   async maskPngObjects(blob) {
     try {
       const raw = decodePng(new Uint8Array(await blob.arrayBuffer()));

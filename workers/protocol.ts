@@ -165,7 +165,13 @@ export type MaskPngObjects =
 export type CoarsePromptsResult =
   { ok: true; width: number; height: number; prompts: import('../src/core/sam/coarse.ts').CoarsePrompt[] } | { ok: false; error: string };
 
+/** A COCO file parsed and validated off the main thread, or why it was refused. */
+export type ParsedCoco =
+  { ok: true; coco: import('../src/core/coco/import.ts').CocoImport } | { ok: false; kind: 'json' | 'coco'; message: string };
+
 export interface ExportApi {
+  /** Parses and validates a COCO instances file (large pre-annotation outputs must not block the page). */
+  parseCoco(blob: Blob): Promise<ParsedCoco>;
   /** Decodes a mask PNG (binary or instance ids) into one RLE per object. */
   maskPngObjects(blob: Blob): Promise<MaskPngObjects>;
   /** Reads a coarse model's label PNG and derives SAM prompts from its objects. */

@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { appErrorFromUnknown } from '../core/errors.ts';
 import type { Project } from '../core/project/types.ts';
-import type { CoarsePromptsResult, ExportApi, ExportKind, ExportResult, MaskPngObjects } from '../../workers/protocol.ts';
+import type { CoarsePromptsResult, ExportApi, ExportKind, ExportResult, MaskPngObjects, ParsedCoco } from '../../workers/protocol.ts';
 import type { CoarseOptions } from '../core/sam/coarse.ts';
 import { imageBlob } from './images.ts';
 
@@ -92,6 +92,16 @@ export async function coarsePromptsFromPngs(blobs: readonly Blob[], options: Par
     const out: CoarsePromptsResult[] = [];
     for (const b of blobs) out.push(await api.coarsePrompts(b, options));
     return out;
+  } finally {
+    worker.terminate();
+  }
+}
+
+/** Parses and validates a COCO file in a worker. */
+export async function parseCocoFile(blob: Blob): Promise<ParsedCoco> {
+  const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'coco-import' });
+  try {
+    return await Comlink.wrap<ExportApi>(worker).parseCoco(blob);
   } finally {
     worker.terminate();
   }

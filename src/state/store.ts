@@ -1,9 +1,9 @@
 import { create } from 'zustand';
 import { AppError, appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
-import { CocoFormatError, fileMatchKey, parseCoco } from '../core/coco/import.ts';
+import { fileMatchKey } from '../core/coco/import.ts';
 import { mergeCocoIntoProject } from '../core/coco/merge.ts';
 import { categoryFromMaskFileName, maskPngImageKeys } from '../core/coco/maskPng.ts';
-import { decodeMaskPngs } from '../io/exporter.ts';
+import { decodeMaskPngs, parseCocoFile } from '../io/exporter.ts';
 import { fileStem } from '../core/export/files.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { CATEGORY_PALETTE, emptyProject, nextId, type Annotation, type Project } from '../core/project/types.ts';
@@ -613,27 +613,20 @@ export const useStore = create<StoreState>()((set, get) => {
     },
 
     async importCoco(file, name) {
-      let data: unknown;
-      try {
-        data = JSON.parse(await file.text());
-      } catch (e) {
-        get().notify('error', `${name} is not valid JSON: ${(e as Error).message}.`, 'Export the file again; nothing was imported.');
-        return false;
-      }
-      let report;
-      try {
-        report = mergeCocoIntoProject(get().project, parseCoco(data));
-      } catch (e) {
-        if (e instanceof CocoFormatError) {
+      // parsed and validated in a worker: a large file (a pre-annotated dataset) must not block the page
+      const parsed = await parseCocoFile(file);
+      if (!parsed.ok) {
+        if (parsed.kind === 'json')
+          get().notify('error', `${name} is not valid JSON: ${parsed.message}.`, 'Export the file again; nothing was imported.');
+        else
           get().notify(
             'error',
-            `${name} is not a valid COCO file: ${e.message}.`,
+            `${name} is not a valid COCO file: ${parsed.message}.`,
             'Fix that field and import again; nothing was imported.',
           );
-          return false;
-        }
-        throw e;
+        return false;
       }
+      const report = mergeCocoIntoProject(get().project, parsed.coco);
       set({ project: report.project });
       const missing = report.project.images.filter((im) => !imageBlob(im.id)).map((im) => im.fileName);
       const parts = [`Imported ${report.masks} mask${report.masks === 1 ? '' : 's'}`];
