@@ -20,7 +20,7 @@ import { maskPngImageKeys } from '../core/coco/maskPng.ts';
 import { labelMapFromPng } from '../core/image/png.ts';
 import { maskIou } from '../core/mask/iou.ts';
 import { maskFromRle, rleArea, rleBbox, rleFromMask, type CocoRle } from '../core/mask/rle.ts';
-import { amgPointDecoder, DEFAULT_AMG_PARAMS, generateMasks, type AmgParams } from '../core/sam/amg.ts';
+import { amgPointDecoder, checkAmgParams, DEFAULT_AMG_PARAMS, generateMasks, type AmgParams } from '../core/sam/amg.ts';
 import { coarsePrompts, DEFAULT_COARSE_OPTIONS, type CoarseOptions } from '../core/sam/coarse.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
 import { boxPromptPlan, cropRgba, DEFAULT_BOX_PLAN, pasteMask, type BoxMode, type PixelRect } from '../core/sam/roi.ts';
@@ -175,6 +175,11 @@ async function main(): Promise<void> {
     cropNPointsDownscaleFactor: num('crop-n-points-downscale-factor', values['crop-n-points-downscale-factor'], 1),
     minMaskRegionArea: num('min-mask-region-area', values['min-mask-region-area'], 0),
   };
+  try {
+    checkAmgParams(amg);
+  } catch (e) {
+    usage((e as Error).message);
+  }
   if (values.kind !== 'semantic' && values.kind !== 'instance') usage(`--kind ${values.kind}: expected semantic or instance`);
   if (values.prompt !== 'box' && values.prompt !== 'box+points') usage(`--prompt ${values.prompt}: expected box or box+points`);
   const coarse: Partial<CoarseOptions> = {
@@ -200,10 +205,6 @@ async function main(): Promise<void> {
       usage(`${values.coco}: ${(e as Error).message}`);
     }
   }
-  // the images to work on: those of the COCO file, or every image file of the folder
-  const images: OutImage[] = input
-    ? input.images.map((im) => ({ id: im.cocoId, file_name: im.fileName, width: im.width, height: im.height }))
-    : listImages(values.images).map((f, k) => ({ id: k + 1, file_name: f, width: 0, height: 0 }));
   let out: OutFile;
   if (existsSync(values.out)) {
     try {
@@ -221,6 +222,13 @@ async function main(): Promise<void> {
       categories: input ? input.categories.map((c) => ({ id: c.cocoId, name: c.name })) : [],
     };
   }
+  // the images to work on: those of the COCO file, or every image file of the folder (an image already in
+  // out.json keeps its id, so a resumed run over a folder that gained files stays consistent)
+  const previousIds = new Map(out.images.map((im) => [fileMatchKey(im.file_name), im.id]));
+  let nextImageId = out.images.reduce((m, im) => Math.max(m, im.id), 0) + 1;
+  const images: OutImage[] = input
+    ? input.images.map((im) => ({ id: im.cocoId, file_name: im.fileName, width: im.width, height: im.height }))
+    : listImages(values.images).map((f) => ({ id: previousIds.get(fileMatchKey(f)) ?? nextImageId++, file_name: f, width: 0, height: 0 }));
   const categoryFor = (name: string): number => {
     const found = out.categories.find((c) => c.name === name);
     if (found) return found.id;
