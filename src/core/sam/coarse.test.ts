@@ -55,14 +55,21 @@ describe('coarsePrompts', () => {
     const neg = one.prompts.points.filter((q) => !q.positive);
     expect(pos).toHaveLength(3);
     expect(neg).toHaveLength(2);
+    // distance (px, between pixel centres) from a point's pixel to the nearest pixel of a rectangle [x0, x1) x [y0, y1)
+    const dist = (q: { x: number; y: number }, x0: number, y0: number, x1: number, y1: number) => {
+      const px = Math.floor(q.x);
+      const py = Math.floor(q.y);
+      return Math.hypot(Math.max(x0 - px, 0, px - (x1 - 1)), Math.max(y0 - py, 0, py - (y1 - 1)));
+    };
     for (const q of pos) {
-      expect(inRect(q.x, q.y, 14, 14, 36, 36)).toBe(true);
+      // inside the largest part (10..40), at least 4 px from its outside
+      expect(inRect(q.x, q.y, 10, 10, 40, 40)).toBe(true);
+      expect(Math.min(q.x - 9.5, 40.5 - q.x, q.y - 9.5, 40.5 - q.y)).toBeGreaterThanOrEqual(4);
     }
     for (const q of neg) {
       expect(inRect(q.x, q.y, 10, 10, 80, 40)).toBe(true);
-      const nearA = inRect(q.x, q.y, 4, 4, 46, 46);
-      const nearB = inRect(q.x, q.y, 54, 4, 86, 36);
-      expect(nearA || nearB).toBe(false);
+      expect(dist(q, 10, 10, 40, 40)).toBeGreaterThanOrEqual(6);
+      expect(dist(q, 60, 10, 80, 30)).toBeGreaterThanOrEqual(6);
     }
     // the same seed gives the same points
     expect(

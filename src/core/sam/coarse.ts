@@ -4,9 +4,10 @@
  * instance id in an instance map, its fragments below `minArea` dropped) the prompt is the object's
  * box, optionally with points: positive points inside its largest component, each with a small
  * safety neighbourhood inside it, and negative points in the box but away from the object by a
- * larger one. Points are drawn at random (seeded) in the box, up to `findPointTimes` draws per point;
- * when not enough are found the prompt falls back to the box alone, which field reports found the
- * more reliable prompt anyway.
+ * larger one. Points are drawn at random (seeded) among the box's pixels that keep those distances, up
+ * to `findPointTimes` draws per point (a draw too close to a point already chosen is redrawn); when
+ * not enough are found the prompt falls back to the box alone, which field reports found the more
+ * reliable prompt anyway.
  */
 import { distanceTransform } from '../eval/edt.ts';
 import { labelComponents } from '../mask/polygon.ts';
@@ -166,22 +167,34 @@ function promptPoints(
   // the image border is not the object's edge, so it does not count as outside for positives
   const dPos = distanceTransform(inLargest, w, h, false);
   const dNeg = distanceTransform(outside, w, h, false);
-  const pick = (n: number, ok: (i: number) => boolean, positive: boolean, minGap: number): PointPrompt[] => {
+  // candidates: the box's pixels that keep the safety distance (positives: inside the largest part;
+  // negatives: away from every part of the object)
+  const posCand: number[] = [];
+  const negCand: number[] = [];
+  for (let y = by; y < by + bh; y++) {
+    for (let x = bx; x < bx + bw; x++) {
+      const i = (y - y0) * w + (x - x0);
+      if (dPos[i]! >= o.positiveSafety) posCand.push(y * width + x);
+      else if (dNeg[i]! >= o.negativeSafety) negCand.push(y * width + x);
+    }
+  }
+  // up to findPointTimes random draws per point; a draw too close to a point already chosen is redrawn
+  const pick = (n: number, cand: readonly number[], positive: boolean, minGap: number): PointPrompt[] => {
     const got: PointPrompt[] = [];
+    if (cand.length === 0) return got;
     for (let k = 0; k < n; k++) {
       for (let t = 0; t < o.findPointTimes; t++) {
-        const x = bx + Math.floor(rand() * bw);
-        const y = by + Math.floor(rand() * bh);
-        const i = (y - y0) * w + (x - x0);
-        if (!ok(i)) continue;
-        if (got.some((p) => Math.hypot(p.x - (x + 0.5), p.y - (y + 0.5)) < minGap)) continue;
-        got.push({ x: x + 0.5, y: y + 0.5, positive });
+        const c = cand[Math.floor(rand() * cand.length)]!;
+        const x = (c % width) + 0.5;
+        const y = Math.floor(c / width) + 0.5;
+        if (got.some((p) => Math.hypot(p.x - x, p.y - y) < minGap)) continue;
+        got.push({ x, y, positive });
         break;
       }
     }
     return got;
   };
-  const pos = pick(o.positivePoints, (i) => dPos[i]! >= o.positiveSafety, true, o.positiveSafety);
-  const neg = pick(o.negativePoints, (i) => dNeg[i]! >= o.negativeSafety, false, o.negativeSafety);
+  const pos = pick(o.positivePoints, posCand, true, o.positiveSafety);
+  const neg = pick(o.negativePoints, negCand, false, o.negativeSafety);
   return [...pos, ...neg];
 }
