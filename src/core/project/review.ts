@@ -25,7 +25,8 @@ export function coveredProposalIds(annotations: readonly Annotation[]): Set<numb
   for (const p of annotations) {
     if (p.review !== 'pending') continue;
     for (const a of accepted.get(p.imageId) ?? []) {
-      if (boxesOverlap(p.bbox, a.bbox) && rleIou(p.segmentation, a.segmentation) > COVERED_IOU) {
+      const sameSize = p.segmentation.size[0] === a.segmentation.size[0] && p.segmentation.size[1] === a.segmentation.size[1];
+      if (sameSize && boxesOverlap(p.bbox, a.bbox) && rleIou(p.segmentation, a.segmentation) > COVERED_IOU) {
         out.add(p.id);
         break;
       }

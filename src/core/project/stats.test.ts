@@ -46,7 +46,13 @@ describe('annotationStats', () => {
   it('proposals: pending ones are not timed masks, accepted ones count with their review time', () => {
     const q: Project = {
       ...emptyProject(),
-      annotations: [ann(1, 1, 4000, 1), { ...ann(2, 1, 0, 0), review: 'pending' }, { ...ann(3, 1, 2000, 0), review: 'accepted' }],
+      annotations: [
+        ann(1, 1, 4000, 1),
+        { ...ann(2, 1, 0, 0), review: 'pending', bbox: [5, 5, 1, 1] },
+        // covered by annotation 1 (same mask): done with, not counted as to review
+        { ...ann(4, 1, 0, 0), review: 'pending' },
+        { ...ann(3, 1, 2000, 0), review: 'accepted', bbox: [7, 7, 1, 1] },
+      ],
     };
     expect(annotationStats(q)).toMatchObject({ masks: 2, medianSeconds: 3, proposalsPending: 1, proposalsAccepted: 1 });
   });

@@ -1,3 +1,4 @@
+import { coveredProposalIds } from './review.ts';
 import { MASK_BUDGET_MS } from './timer.ts';
 import type { Project } from './types.ts';
 
@@ -11,7 +12,7 @@ export interface AnnotationStats {
   strokesPerMask: number;
   overBudgetShare: number;
   skipped: number;
-  /** machine proposals still to review (not counted in the pace figures) and those accepted by review */
+  /** machine proposals still to review (not counted in the pace figures; covered ones left out) and those accepted by review */
   proposalsPending: number;
   proposalsAccepted: number;
   /** counts of masks per 5-second bin: [0,5), [5,10), ... the last bin holds everything ≥ 60 s */
@@ -26,6 +27,8 @@ export const HISTOGRAM_BINS = 13;
  * proposal counts with its review time), for the whole project or one image.
  */
 export function annotationStats(project: Project, imageId?: number): AnnotationStats {
+  // a proposal an accepted mask covers is done with (hidden, not exported)
+  const covered = coveredProposalIds(project.annotations);
   const scope = project.annotations.filter((a) => imageId === undefined || a.imageId === imageId);
   // a proposal not reviewed yet has cost no one any time: it is not a timed mask
   const anns = scope.filter((a) => a.timeMs !== undefined && a.review !== 'pending');
@@ -45,7 +48,7 @@ export function annotationStats(project: Project, imageId?: number): AnnotationS
     clicksPerMask: n ? sum(anns.map((a) => a.clicks ?? 0)) / n : 0,
     strokesPerMask: n ? sum(anns.map((a) => a.strokes ?? 0)) / n : 0,
     overBudgetShare: n ? anns.filter((a) => (a.timeMs ?? 0) > MASK_BUDGET_MS).length / n : 0,
-    proposalsPending: scope.filter((a) => a.review === 'pending').length,
+    proposalsPending: scope.filter((a) => a.review === 'pending' && !covered.has(a.id)).length,
     proposalsAccepted: scope.filter((a) => a.review === 'accepted').length,
     skipped: project.skipped.filter((s) => imageId === undefined || s.imageId === imageId).length,
     histogram,
