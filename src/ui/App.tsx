@@ -52,12 +52,10 @@ function Toolbar() {
     folderRef.current?.setAttribute('webkitdirectory', '');
   }, []);
   const [dialog, setDialog] = useState(false);
-  // one click, the last COCO settings (RLE unless polygons were chosen last)
+  // one click, always COCO with compressed RLE (lossless; the automation contract); polygons are in the dialog
   const exportCoco = async () => {
-    const last = loadExportSettings();
-    const kind = last.kind === 'coco-polygon' ? 'coco-polygon' : 'coco-rle';
     try {
-      useStore.getState().notify('info', await runExport({ kind, tolerance: last.tolerance }));
+      useStore.getState().notify('info', await runExport({ kind: 'coco-rle', tolerance: loadExportSettings().tolerance }));
     } catch (e) {
       useStore.getState().notify('error', e instanceof Error ? e.message : String(e));
     }
