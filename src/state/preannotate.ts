@@ -60,6 +60,14 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
   const scopeIds =
     req.scope === 'current' ? (store.currentImageId === null ? [] : [store.currentImageId]) : project.images.map((im) => im.id);
   const images = project.images.filter((im) => scopeIds.includes(im.id) && imageBlob(im.id));
+  const missing = project.images.filter((im) => scopeIds.includes(im.id) && !imageBlob(im.id)).map((im) => im.fileName);
+  if (missing.length) {
+    store.notify(
+      'warning',
+      `${missing.length} image(s) are left out: their files are not open.`,
+      `Open them with “Open images” and run again: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`,
+    );
+  }
   const amg: AmgParams = { ...DEFAULT_AMG_PARAMS, ...req.amg };
   try {
     checkAmgParams(amg);
