@@ -322,9 +322,26 @@ test('the CLI output imports into the app as proposals to review', async ({ page
     const w = written.annotations.find((x) => x.segmentation && (x.segmentation as { counts: string }).counts === a.segmentation.counts);
     expect(w).toBeTruthy();
   }
-  // and they are reviewed like the app's own
+  // and they are reviewed like the app's own: fixed with the brush, then accepted with the button
+  const first = (await review(page)).selected!;
+  const fixed = proj.annotations.find((a) => a.id === first)!;
+  const [bx, by, bw, bh] = fixed.bbox;
+  await page.keyboard.press('d');
+  const s0 = await clientOf(page, bx + bw / 2, by + bh / 2);
+  const s1 = await clientOf(page, bx + bw / 2 + 20, by + bh / 2);
+  await page.mouse.move(s0.x, s0.y);
+  await page.mouse.down();
+  await page.mouse.move(s1.x, s1.y, { steps: 4 });
+  await page.mouse.up();
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations.find((a) => a.id === first)?.source).toBe('auto+brush');
+  const after = (await project<Project>(page)).annotations.find((a) => a.id === first)!;
+  expect(after.review).toBeUndefined();
+  expect(after.strokes).toBe(1);
+  const next = (await review(page)).selected;
+  expect(next).not.toBe(first);
   await page.getByRole('button', { name: /^Accept proposal/ }).click();
-  await expect.poll(async () => (await project<Project>(page)).annotations.filter((a) => a.review === 'accepted').length).toBe(1);
+  await expect.poll(async () => (await project<Project>(page)).annotations.find((a) => a.id === next)?.review).toBe('accepted');
 });
 
 test('boxes first: drawn boxes wait, then become proposals in one batch', async ({ page }) => {
