@@ -228,7 +228,7 @@ test('segment everything matches the core generator on onnxruntime-node; pause s
 
   // a longer run: pause holds it, clicks still get masks at once, cancel keeps only finished images
   await page.evaluate(() =>
-    (window as unknown as Win).annotator.startPreannotate({ mode: 'everything', amg: { pointsPerSide: 16 }, scope: 'current' }),
+    (window as unknown as Win).annotator.startPreannotate({ mode: 'everything', amg: { pointsPerSide: 16 }, scope: 'current', redo: true }),
   );
   await expect.poll(async () => (await progress(page))?.step?.done ?? 0, { timeout: 60_000 }).toBeGreaterThan(3);
   await page.evaluate(() => (window as unknown as Win).annotator.batch.pause());
@@ -253,6 +253,10 @@ test('segment everything matches the core generator on onnxruntime-node; pause s
   expect(end!.imagesDone).toBe(0);
   // the cancelled image's partial results are not added; the first run's proposals are kept
   expect((await project<Project>(page)).annotations).toHaveLength(anns.length);
+  // a run again without `redo` skips the image: it already has machine-made masks
+  const again = await page.evaluate(() => (window as unknown as Win).annotator.startPreannotate({ mode: 'everything', scope: 'current' }));
+  expect(again.ok).toBe(false);
+  await expect(page.getByRole('alert').filter({ hasText: 'Every image already has machine-made masks' })).toBeVisible();
 });
 
 test('masks from a coarse model: label PNG components become box prompts with the mapped categories', async ({ page }) => {

@@ -4,6 +4,7 @@
  */
 import { create } from 'zustand';
 import { maskPngImageKeys } from '../core/coco/maskPng.ts';
+import { isMachineSource } from '../core/coco/merge.ts';
 import { fileStem } from '../core/export/files.ts';
 import { DEFAULT_AMG_PARAMS, checkAmgParams, type AmgParams } from '../core/sam/amg.ts';
 import { parseClassMap } from '../core/sam/classMap.ts';
@@ -27,6 +28,11 @@ export interface PreannotateRequest {
   classMap?: string;
   /** category name of segment-everything masks (default: the current category) */
   everythingCategory?: string;
+  /**
+   * Coarse and segment-everything modes skip images that already have machine-made masks (a run
+   * interrupted by a reload resumes where it stopped); `redo` runs them again.
+   */
+  redo?: boolean;
 }
 
 export interface BatchState {
@@ -87,7 +93,23 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
         'No boxes are waiting to become masks.',
         'Import a COCO file with bbox-only annotations (or draw boxes first), then run again.',
       );
-  } else if (req.mode === 'coarse') {
+  } else if (req.mode === 'coarse' || req.mode === 'everything') {
+    // (handled below)
+  }
+  const alreadyDone = new Set(project.annotations.filter((a) => isMachineSource(a.source)).map((a) => a.imageId));
+  const skipDone = (list: typeof images) => {
+    if (req.redo) return list;
+    const kept = list.filter((im) => !alreadyDone.has(im.id));
+    if (kept.length < list.length) {
+      store.notify(
+        'info',
+        `${list.length - kept.length} image(s) already have machine-made masks and are skipped.`,
+        'Tick “again” to run them anew.',
+      );
+    }
+    return kept;
+  };
+  if (req.mode === 'coarse') {
     const files = req.coarseFiles ?? [];
     if (!files.length)
       return fail(
@@ -141,15 +163,23 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
         ? (useStore.getState().project.categories.find((c) => c.id === store.currentCategoryId)?.name ?? 'object')
         : `class ${v}`);
     const ids = useStore.getState().ensureCategories([...new Set([...values].map(nameOf))]);
-    items = perImage.map(({ im, prompts }) => ({
-      imageId: im.id,
-      width: im.width,
-      height: im.height,
-      coarse: prompts.map((p) => ({ ...p, categoryId: ids.get(nameOf(p.value))! })),
-    }));
-  } else {
-    items = images.map((im) => ({ imageId: im.id, width: im.width, height: im.height }));
-    if (!items.length) return fail('Open images first.');
+    const todo = new Set(skipDone(perImage.map((x) => x.im)).map((im) => im.id));
+    items = perImage
+      .filter(({ im }) => todo.has(im.id))
+      .map(({ im, prompts }) => ({
+        imageId: im.id,
+        width: im.width,
+        height: im.height,
+        coarse: prompts.map((p) => ({ ...p, categoryId: ids.get(nameOf(p.value))! })),
+      }));
+    if (!items.length) return fail('Every image with a label PNG already has machine-made masks.', 'Tick “again” to run them anew.');
+  } else if (req.mode === 'everything') {
+    items = skipDone(images).map((im) => ({ imageId: im.id, width: im.width, height: im.height }));
+    if (!items.length)
+      return fail(
+        images.length ? 'Every image already has machine-made masks.' : 'Open images first.',
+        images.length ? 'Tick “again” to run them anew.' : '',
+      );
   }
   let everythingCategoryId = useStore.getState().currentCategoryId;
   if (req.everythingCategory)

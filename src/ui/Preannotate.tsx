@@ -56,9 +56,10 @@ export function PreannotatePanel() {
   const [minArea, setMinArea] = useState(100);
   const [classMap, setClassMap] = useState('');
   const [files, setFiles] = useState(0);
+  const [redo, setRedo] = useState(false);
   const running = useBatch((b) => b.progress !== null && ['running', 'waiting', 'paused'].includes(b.progress.state));
   const start = () => {
-    const req: PreannotateRequest = { mode, scope };
+    const req: PreannotateRequest = { mode, scope, redo };
     if (mode === 'box' || mode === 'box-crop' || mode === 'auto-box') req.boxPlan = { margin: margin / 100, minCropSide: minCrop };
     if (mode === 'everything') {
       req.amg = {
@@ -259,6 +260,12 @@ export function PreannotatePanel() {
             />
           </label>
         </div>
+      )}
+      {(mode === 'coarse' || mode === 'everything') && (
+        <label className="row muted">
+          <input type="checkbox" checked={redo} onChange={(e) => setRedo(e.target.checked)} />
+          again: also images that already have machine-made masks
+        </label>
       )}
       <button onClick={start} disabled={running} data-testid="preannotate-start">
         Start pre-annotation
