@@ -2,7 +2,8 @@
  * `npm run bench:preannotate`: throughput of the in-app pre-annotation batch in headless Chromium,
  * on the ground-truth boxes of the first `--images N` images (default 10) of coco-val2017-tiny:
  * masks from boxes (whole image, automatic crop), and segment everything at 16 and 32 points per side
- * on one image. Also the longest main-thread task during the batch (it must stay free). Prints one
+ * on one image, and reviewing its proposals with Enter / Delete (key to next proposal drawn). Also the
+ * longest main-thread task during the batch and the review (it must stay free). Prints one
  * JSON object per metric and a table; asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -75,7 +76,10 @@ async function freshPage(browser: import('playwright-core').Browser): Promise<Pa
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { images: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({
+    options: { images: { type: 'string', default: '10' }, parts: { type: 'string', default: 'box,auto-box,everything16,everything32' } },
+  });
+  const parts = new Set(values.parts.split(','));
   const n = Number(values.images);
   const raw = JSON.parse(readFileSync(join(COCO, 'instances_val2017.json'), 'utf8')) as {
     images: { id: number; file_name: string }[];
@@ -92,7 +96,7 @@ async function main(): Promise<void> {
   const server = await startServer();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
-    for (const mode of ['box', 'auto-box'] as const) {
+    for (const mode of (['box', 'auto-box'] as const).filter((m) => parts.has(m))) {
       const page = await freshPage(browser);
       await page.locator('input[type=file][accept*=".json"]').setInputFiles(boxesFile);
       await page.locator('input[type=file][accept*="image/"][multiple]').setInputFiles(files);
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
       record(summarize(`batch_${mode}_longtask_max_ms`, 'ms', [Math.max(0, ...lt)]));
       await page.close();
     }
-    for (const pps of [16, 32]) {
+    for (const pps of [16, 32].filter((k) => parts.has(`everything${k}`))) {
       const page = await freshPage(browser);
       await page.locator('input[type=file][accept*="image/"][multiple]').setInputFiles(files.slice(0, 1));
       await page.evaluate(() => (window as unknown as Api).annotator.ready());
@@ -125,6 +129,27 @@ async function main(): Promise<void> {
         ),
       );
       record(summarize(`everything_${pps}pps_masks`, 'count', [p.masks]));
+      if (pps === 16) {
+        // review at keyboard speed: key press -> the next proposal selected and the frame drawn
+        await page.evaluate(() => ((window as unknown as Api).__longtasks.length = 0));
+        const steps = await page.evaluate(async () => {
+          const w = window as unknown as { annotator: { review(): { selected: number | null; queue: number[] } } };
+          const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const out: number[] = [];
+          for (let k = 0; k < 20 && w.annotator.review().queue.length > 1; k++) {
+            const before = w.annotator.review().selected;
+            const t0 = performance.now();
+            window.dispatchEvent(new KeyboardEvent('keydown', { key: k % 2 ? 'Delete' : 'Enter', bubbles: true }));
+            while (w.annotator.review().selected === before) await new Promise((r) => setTimeout(r, 1));
+            await frame();
+            out.push(performance.now() - t0);
+          }
+          return out;
+        });
+        record(summarize('review_step_ms', 'ms', steps));
+        const lt = await page.evaluate(() => (window as unknown as Api).__longtasks);
+        record(summarize('review_longtask_max_ms', 'ms', [Math.max(0, ...lt)]));
+      }
       await page.close();
     }
     process.stdout.write(`\n${n} images of coco-val2017-tiny\n\n| metric | unit | median | n |\n| --- | --- | --- | --- |\n`);
