@@ -412,6 +412,10 @@ export class InferenceEngine {
     crop: PixelRect | null,
     shouldStop: () => boolean,
   ): Promise<{ source: EmbeddingSource; width: number; height: number } | null> {
+    // a batch started while the model is still being set up waits for it
+    while (!this.decoderReady && !this.modelError && !shouldStop()) await sleep(100);
+    if (this.modelError) throw new Error(`${this.modelError.message} ${this.modelError.hint}`.trim());
+    if (shouldStop()) return null;
     await this.encoderLoaded.promise;
     await this.decoderReady;
     const src = this.blobOf(imageId);
