@@ -414,7 +414,8 @@ export class InferenceEngine {
   ): Promise<{ source: EmbeddingSource; width: number; height: number } | null> {
     // a batch started while the model is still being set up waits for it
     while (!this.decoderReady && !this.modelError && !shouldStop()) await sleep(100);
-    if (this.modelError) throw new Error(`${this.modelError.message} ${this.modelError.hint}`.trim());
+    const failed = this.modelError as AppErrorData | null;
+    if (failed) throw new Error(`${failed.message} ${failed.hint}`.trim());
     if (shouldStop()) return null;
     await this.encoderLoaded.promise;
     await this.decoderReady;
