@@ -809,7 +809,7 @@ export const useStore = create<StoreState>()((set, get) => {
       if (!target) return;
       // rejecting a proposal moves on to the next one
       const queue = target.review === 'pending' ? reviewQueue(s0) : [];
-      const next = queue[queue.findIndex((a) => a.id === id) + 1] ?? null;
+      const next = queue[queue.findIndex((a) => a.id === id) + 1] ?? queue.find((a) => a.id !== id) ?? null;
       record();
       set((s) => ({
         project: { ...s.project, annotations: s.project.annotations.filter((a) => a.id !== id) },
@@ -921,7 +921,8 @@ export const useStore = create<StoreState>()((set, get) => {
       if (!p || p.review !== 'pending') return;
       const { ms } = timerStop(s.timer, Date.now());
       const queue = reviewQueue(s);
-      const next = queue[queue.findIndex((a) => a.id === p.id) + 1] ?? null;
+      // the one after it, or (at the end) the first still waiting
+      const next = queue[queue.findIndex((a) => a.id === p.id) + 1] ?? queue.find((a) => a.id !== p.id) ?? null;
       record();
       set((st) => ({
         ...resetPrompts(),
