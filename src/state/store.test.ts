@@ -54,12 +54,14 @@ describe('store: proposals and their review (actions called directly)', () => {
     expect(useStore.getState().project.pendingBoxes).toHaveLength(1);
   });
 
-  it('accept, reject and step: each moves on to the next proposal', () => {
+  it('accept (Enter), reject and step: each moves on to the next proposal', async () => {
     useStore.getState().addProposals(1, [rect(0, 10, 0.9), rect(12, 20, 0.95), rect(22, 30, 0.93)], []);
     const ids = reviewQueue(useStore.getState()).map((a) => a.id);
     expect(ids).toHaveLength(3);
     expect(useStore.getState().timer.status).not.toBe('idle');
-    useStore.getState().acceptProposal();
+    // with no mask under way, accept() accepts the selected proposal as it is
+    const accepted = await useStore.getState().accept();
+    expect(accepted!.id).toBe(ids[0]);
     let st = useStore.getState();
     expect(st.project.annotations.find((a) => a.id === ids[0])!.review).toBe('accepted');
     expect(st.selectedAnnotationId).toBe(ids[1]);

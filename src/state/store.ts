@@ -111,6 +111,7 @@ export interface StoreState {
   addPoint(x: number, y: number, positive: boolean): void;
   setBox(b: BoxPrompt): void;
   discardPrompts(): void;
+  /** Accepts the mask under way (see acceptNow), or with none, the selected proposal as it is. */
   accept(): Promise<Annotation | null>;
   deleteAnnotation(id: number): void;
   selectAnnotation(id: number | null): void;
@@ -214,6 +215,11 @@ function mergeSource(a: string, b: string): string {
 
 function categoryColor(s: StoreState, id: number): string {
   return s.project.categories.find((c) => c.id === id)?.color ?? '#ffffff';
+}
+
+/** Whether a mask is being made or edited (prompts, strokes, or an annotation open for editing). */
+function maskUnderWay(s: Pick<StoreState, 'prompts' | 'strokes' | 'editingAnnotationId'>): boolean {
+  return hasPrompt(s.prompts) || s.strokes.length > 0 || s.editingAnnotationId !== null;
 }
 
 let coveredCache: { annotations: readonly Annotation[]; ids: Set<number> } | null = null;
@@ -653,7 +659,7 @@ export const useStore = create<StoreState>()((set, get) => {
         // imported proposals (e.g. the CLI's output) for the shown image: start reviewing
         const s = get();
         const first = reviewQueue(s)[0];
-        if (first && s.selectedAnnotationId === null && !hasPrompt(s.prompts) && s.strokes.length === 0) s.selectAnnotation(first.id);
+        if (first && s.selectedAnnotationId === null && !maskUnderWay(s)) s.selectAnnotation(first.id);
       }
       return true;
     },
@@ -703,7 +709,7 @@ export const useStore = create<StoreState>()((set, get) => {
 
     discardPrompts() {
       const s = get();
-      if (!hasPrompt(s.prompts) && s.strokes.length === 0 && s.editingAnnotationId === null) return;
+      if (!maskUnderWay(s)) return;
       record();
       set(resetPrompts());
     },
@@ -797,6 +803,13 @@ export const useStore = create<StoreState>()((set, get) => {
     },
 
     accept() {
+      // with a proposal selected and no mask under way, accepting means accepting the proposal as it is
+      const s = get();
+      const sel = s.project.annotations.find((a) => a.id === s.selectedAnnotationId);
+      if (sel?.review === 'pending' && !maskUnderWay(s)) {
+        s.acceptProposal();
+        return Promise.resolve(get().project.annotations.find((a) => a.id === sel.id) ?? null);
+      }
       const run = acceptNow();
       acceptsInFlight.add(run);
       void run.finally(() => acceptsInFlight.delete(run));
@@ -858,7 +871,7 @@ export const useStore = create<StoreState>()((set, get) => {
       });
       // proposals arriving for the shown image with nothing selected: start reviewing
       const s = get();
-      if (imageId === s.currentImageId && s.selectedAnnotationId === null && !hasPrompt(s.prompts) && s.strokes.length === 0) {
+      if (imageId === s.currentImageId && s.selectedAnnotationId === null && !maskUnderWay(s)) {
         const first = reviewQueue(s)[0];
         if (first) s.selectAnnotation(first.id);
       }
@@ -979,7 +992,7 @@ export const useStore = create<StoreState>()((set, get) => {
       const s = get();
       // with an annotation selected (and no mask under way) the key changes that annotation's category
       const sel = s.selectedAnnotationId === null ? undefined : s.project.annotations.find((a) => a.id === s.selectedAnnotationId);
-      const busy = hasPrompt(s.prompts) || s.strokes.length > 0 || s.editingAnnotationId !== null;
+      const busy = maskUnderWay(s);
       if (sel && !busy && sel.categoryId !== id) {
         record();
         set((st) => ({

@@ -55,12 +55,8 @@ export function useKeyboard(onHelp?: () => void): void {
       else if (k === '[') s.setBrushRadius(s.brushRadius / 1.25);
       else if (k === ']') s.setBrushRadius(s.brushRadius * 1.25);
       else if (k === '?') onHelp?.();
-      else if (k === 'Enter') {
-        const sel = s.project.annotations.find((a) => a.id === s.selectedAnnotationId);
-        const busy = s.prompts.points.length > 0 || s.prompts.box !== null || s.strokes.length > 0 || s.editingAnnotationId !== null;
-        if (sel?.review === 'pending' && !busy) s.acceptProposal();
-        else void s.accept();
-      } else if (k === 'n') s.stepProposal(1);
+      else if (k === 'Enter') void s.accept();
+      else if (k === 'n') s.stepProposal(1);
       else if (k === 'N') s.stepProposal(-1);
       else if (k === 'Escape') s.discardPrompts();
       else if (k === 'ArrowRight') s.stepImage(1);
