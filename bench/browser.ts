@@ -3,7 +3,6 @@
  * samples, real photos and a 6000x4000 photo. Prints one JSON object per metric
  * ({metric, unit, median, p95, min, max, n}) and a summary table; asserts nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +11,7 @@ import { PNG } from 'pngjs';
 import { readRgbaImage } from '../src/cli/image.ts';
 import { resizeRgb } from '../src/core/sam/preprocess.ts';
 import { print, summarize, type Metric } from './stats.ts';
+import { collectLongTasks, startPreviewServer } from './server.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.config.ts';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 4181);
@@ -23,24 +23,6 @@ const metrics: Metric[] = [];
 function record(m: Metric): void {
   metrics.push(m);
   print(m);
-}
-
-async function startServer(): Promise<ChildProcess> {
-  const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-    env: { ...process.env, PORT: String(PORT) },
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) return server;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  server.kill();
-  throw new Error('the preview server did not start');
 }
 
 /** Resident memory (MB) of all Chromium renderer processes (the page and its workers). */
@@ -113,20 +95,14 @@ const POSITIONS: [number, number][] = [
 ];
 
 async function main(): Promise<void> {
-  const server = await startServer();
+  const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.addInitScript(() => {
-      const w = window as unknown as Api;
-      w.__longtasks = [];
-      new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) w.__longtasks.push(e.duration);
-      }).observe({ type: 'longtask', buffered: true });
-    });
+    await page.addInitScript(collectLongTasks);
     await page.goto(`http://127.0.0.1:${PORT}/`);
     await ready(page);
     const backend = await page.evaluate(

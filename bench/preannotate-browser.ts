@@ -6,13 +6,13 @@
  * longest main-thread task during the batch and the review (it must stay free). Prints one
  * JSON object per metric and a table; asserts nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { print, summarize, type Metric } from './stats.ts';
+import { collectLongTasks, startPreviewServer } from './server.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.config.ts';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 4182);
@@ -41,33 +41,9 @@ type Api = {
   __longtasks: number[];
 };
 
-async function startServer(): Promise<ChildProcess> {
-  const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-    env: { ...process.env, PORT: String(PORT) },
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) return server;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  server.kill();
-  throw new Error('the preview server did not start');
-}
-
 async function freshPage(browser: import('playwright-core').Browser): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.addInitScript(() => {
-    const w = window as unknown as Api;
-    w.__longtasks = [];
-    new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) w.__longtasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await page.addInitScript(collectLongTasks);
   await page.goto(`http://127.0.0.1:${PORT}/`);
   await page.evaluate(() => (window as unknown as Api).annotator.ready());
   await page.getByRole('button', { name: 'New', exact: true }).click();
@@ -93,7 +69,7 @@ async function main(): Promise<void> {
   writeFileSync(boxesFile, JSON.stringify({ images, categories: raw.categories, annotations }));
   const files = images.map((im) => join(COCO, 'images', im.file_name));
 
-  const server = await startServer();
+  const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     for (const mode of (['box', 'auto-box'] as const).filter((m) => parts.has(m))) {

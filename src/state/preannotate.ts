@@ -8,7 +8,7 @@ import { isMachineSource } from '../core/coco/merge.ts';
 import { fileStem } from '../core/export/files.ts';
 import { DEFAULT_AMG_PARAMS, checkAmgParams, type AmgParams } from '../core/sam/amg.ts';
 import { parseClassMap } from '../core/sam/classMap.ts';
-import { DEFAULT_COARSE_OPTIONS, type CoarseOptions } from '../core/sam/coarse.ts';
+import { DEFAULT_COARSE_OPTIONS, type CoarseOptions, type CoarsePrompt } from '../core/sam/coarse.ts';
 import { DEFAULT_BOX_PLAN, type BoxPlanOptions } from '../core/sam/roi.ts';
 import { PreannotateRun, type PreannotateItem, type PreannotateMode, type PreannotateProgress } from '../inference/preannotate.ts';
 import { coarsePromptsFromPngs } from '../io/exporter.ts';
@@ -93,8 +93,6 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
         'No boxes are waiting to become masks.',
         'Import a COCO file with bbox-only annotations (or draw boxes first), then run again.',
       );
-  } else if (req.mode === 'coarse' || req.mode === 'everything') {
-    // (handled below)
   }
   const alreadyDone = new Set(project.annotations.filter((a) => isMachineSource(a.source)).map((a) => a.imageId));
   const skipDone = (list: typeof images) => {
@@ -123,27 +121,30 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
       return fail(`Class map: ${(e as Error).message}.`, 'Write it as 1=person, 2=car.');
     }
     const byKey = new Map(images.map((im) => [fileStem(im.fileName).toLowerCase(), im]));
-    const matched = files.map((f) =>
-      maskPngImageKeys(f.name)
+    const pairs: { file: { blob: Blob; name: string }; im: (typeof images)[number] }[] = [];
+    const errors: string[] = [];
+    for (const file of files) {
+      const im = maskPngImageKeys(file.name)
         .map((k) => byKey.get(k))
-        .find((x) => x),
-    );
-    const unmatched = files.filter((_, i) => !matched[i]).map((f) => f.name);
+        .find((x) => x);
+      if (im) pairs.push({ file, im });
+      else errors.push(`${file.name}: no image of that name`);
+    }
+    // images already pre-annotated are left out before their label maps are read
+    const todo = new Set(skipDone(pairs.map((p) => p.im)).map((im) => im.id));
+    const wanted = pairs.filter((p) => todo.has(p.im.id));
     const options = { ...DEFAULT_COARSE_OPTIONS, ...req.coarse };
     const results = await coarsePromptsFromPngs(
-      files.filter((_, i) => matched[i]).map((f) => f.blob),
+      wanted.map((p) => p.file.blob),
       options,
     );
-    const usable = files.filter((_, i) => matched[i]);
-    const errors: string[] = unmatched.map((n) => `${n}: no image of that name`);
     const values = new Set<number>();
-    const perImage: { im: (typeof images)[number]; prompts: import('../core/sam/coarse.ts').CoarsePrompt[] }[] = [];
+    const perImage: { im: (typeof images)[number]; prompts: CoarsePrompt[] }[] = [];
     results.forEach((r, i) => {
-      const im = matched.filter((x) => x)[i]!;
-      const name = usable[i]!.name;
-      if (!r.ok) errors.push(`${name}: ${r.error}`);
+      const { file, im } = wanted[i]!;
+      if (!r.ok) errors.push(`${file.name}: ${r.error}`);
       else if (r.width !== im.width || r.height !== im.height)
-        errors.push(`${name} is ${r.width}x${r.height} px, ${im.fileName} is ${im.width}x${im.height}`);
+        errors.push(`${file.name} is ${r.width}x${r.height} px, ${im.fileName} is ${im.width}x${im.height}`);
       else {
         perImage.push({ im, prompts: r.prompts });
         for (const p of r.prompts) values.add(p.value);
@@ -156,6 +157,8 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
         errors.slice(0, 4).join('; ') + (errors.length > 4 ? '; …' : ''),
       );
     }
+    if (pairs.length && !wanted.length)
+      return fail('Every image with a label PNG already has machine-made masks.', 'Tick “again” to run them anew.');
     if (!perImage.length) return fail('None of the label PNGs could be used.', errors.slice(0, 2).join('; '));
     const nameOf = (v: number) =>
       classNames.get(v) ??
@@ -163,16 +166,12 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
         ? (useStore.getState().project.categories.find((c) => c.id === store.currentCategoryId)?.name ?? 'object')
         : `class ${v}`);
     const ids = useStore.getState().ensureCategories([...new Set([...values].map(nameOf))]);
-    const todo = new Set(skipDone(perImage.map((x) => x.im)).map((im) => im.id));
-    items = perImage
-      .filter(({ im }) => todo.has(im.id))
-      .map(({ im, prompts }) => ({
-        imageId: im.id,
-        width: im.width,
-        height: im.height,
-        coarse: prompts.map((p) => ({ ...p, categoryId: ids.get(nameOf(p.value))! })),
-      }));
-    if (!items.length) return fail('Every image with a label PNG already has machine-made masks.', 'Tick “again” to run them anew.');
+    items = perImage.map(({ im, prompts }) => ({
+      imageId: im.id,
+      width: im.width,
+      height: im.height,
+      coarse: prompts.map((p) => ({ ...p, categoryId: ids.get(nameOf(p.value))! })),
+    }));
   } else if (req.mode === 'everything') {
     items = skipDone(images).map((im) => ({ imageId: im.id, width: im.width, height: im.height }));
     if (!items.length)

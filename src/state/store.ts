@@ -13,6 +13,7 @@ import type { Stroke } from '../core/mask/brush.ts';
 import { IDLE_TIMER, timerInput, timerStop, timerVisibility, type MaskTimer } from '../core/project/timer.ts';
 import { defaultManifest } from '../core/sam/manifest.ts';
 import { InferenceEngine, type EmbeddingStatus } from '../inference/engine.ts';
+import type { ProducedMask } from '../inference/preannotate.ts';
 import { overlays } from '../inference/overlays.ts';
 import { fileDisplayName, imageBlob, probeImageFile, registerImageBlob } from '../io/images.ts';
 
@@ -47,17 +48,8 @@ export interface LiveMask {
   decodeMs: number;
 }
 
-/** A machine-made mask to add as a proposal (RLE in image px). */
-export interface ProposalInput {
-  rle: CocoRle;
-  area: number;
-  bbox: [number, number, number, number];
-  score: number;
-  categoryId: number;
-  prompts: Prompts;
-  /** e.g. 'auto' */
-  source: string;
-}
+/** A machine-made mask to add as a proposal (RLE in image px): what a pre-annotation batch produces. */
+export type ProposalInput = ProducedMask;
 
 export interface ModelState {
   status: 'idle' | 'loading' | 'ready' | 'error';
