@@ -11,6 +11,7 @@ import { maskFromRle } from '../src/core/mask/rle.ts';
 import { boxIou } from '../src/core/sam/amg.ts';
 import { coarsePrompts } from '../src/core/sam/coarse.ts';
 import type { Annotation, Project } from '../src/core/project/types.ts';
+import type { PreannotateProgress } from '../src/inference/preannotate.ts';
 import {
   clientOf,
   currentImage,
@@ -28,16 +29,6 @@ const COCO_DIR = join(SHARED, 'datasets/coco-val2017-tiny');
 const COCO_JSON = join(COCO_DIR, 'instances_val2017.json');
 const IMG_A = '000000143931.jpg'; // a bus and a person
 const IMG_B = '000000336587.jpg'; // two objects
-
-/** The batch progress of `window.annotator.batch` (src/inference/preannotate.ts). */
-interface PreannotateProgress {
-  state: string;
-  imagesDone: number;
-  imagesTotal: number;
-  masks: number;
-  step: { imageId: number; done: number; total: number } | null;
-  imageMs: number[];
-}
 
 interface Win {
   annotator: {

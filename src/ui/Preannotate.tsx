@@ -119,95 +119,73 @@ export function PreannotatePanel() {
             </div>
           )}
           {mode !== 'box' && (
-            <label className="row muted">
-              crop margin{' '}
-              <input
-                type="number"
-                aria-label="ROI margin %"
-                min={0}
-                max={200}
-                step={1}
-                value={margin}
-                onChange={(e) => setMargin(Number(e.target.value))}
-              />{' '}
-              %
-            </label>
+            <NumberField
+              className="row muted"
+              label="crop margin"
+              aria="ROI margin %"
+              min={0}
+              max={200}
+              step={1}
+              value={margin}
+              onChange={setMargin}
+              unit="%"
+            />
           )}
           {mode !== 'box' && (
-            <label className="row muted">
-              smallest crop{' '}
-              <input
-                type="number"
-                aria-label="smallest crop side px"
-                min={0}
-                max={4096}
-                step={16}
-                value={minCrop}
-                onChange={(e) => setMinCrop(Number(e.target.value))}
-              />{' '}
-              px
-            </label>
+            <NumberField
+              className="row muted"
+              label="smallest crop"
+              aria="smallest crop side px"
+              min={0}
+              max={4096}
+              step={16}
+              value={minCrop}
+              onChange={setMinCrop}
+              unit="px"
+            />
           )}
         </>
       )}
       {mode === 'everything' && (
         <div className="muted">
-          <label className="row">
-            points per side{' '}
-            <input
-              type="number"
-              aria-label="points per side"
-              min={1}
-              max={64}
-              value={pps}
-              onChange={(e) => setPps(Number(e.target.value))}
-            />
-          </label>
-          <label className="row">
-            pred IoU ≥{' '}
-            <input
-              type="number"
-              aria-label="pred_iou_thresh"
-              step={0.01}
-              min={0}
-              max={1}
-              value={predIou}
-              onChange={(e) => setPredIou(Number(e.target.value))}
-            />
-          </label>
-          <label className="row">
-            stability ≥{' '}
-            <input
-              type="number"
-              aria-label="stability_score_thresh"
-              step={0.01}
-              min={0}
-              max={1}
-              value={stability}
-              onChange={(e) => setStability(Number(e.target.value))}
-            />
-          </label>
-          <label className="row">
-            min region px{' '}
-            <input
-              type="number"
-              aria-label="min_mask_region_area"
-              min={0}
-              value={minRegion}
-              onChange={(e) => setMinRegion(Number(e.target.value))}
-            />
-          </label>
-          <label className="row">
-            crop layers{' '}
-            <input
-              type="number"
-              aria-label="crop_n_layers"
-              min={0}
-              max={2}
-              value={cropLayers}
-              onChange={(e) => setCropLayers(Number(e.target.value))}
-            />
-          </label>
+          <NumberField className="row" label="points per side" aria="points per side" min={1} max={64} value={pps} onChange={setPps} />
+          <NumberField
+            className="row"
+            label="pred IoU ≥"
+            aria="pred_iou_thresh"
+            step={0.01}
+            min={0}
+            max={1}
+            value={predIou}
+            onChange={setPredIou}
+          />
+          <NumberField
+            className="row"
+            label="stability ≥"
+            aria="stability_score_thresh"
+            step={0.01}
+            min={0}
+            max={1}
+            value={stability}
+            onChange={setStability}
+          />
+          <NumberField
+            className="row"
+            label="min region px"
+            aria="min_mask_region_area"
+            min={0}
+            value={minRegion}
+            onChange={setMinRegion}
+          />
+          <NumberField
+            className="row"
+            label="crop layers"
+            aria="crop_n_layers"
+            min={0}
+            max={2}
+            value={cropLayers}
+            onChange={setCropLayers}
+          />
         </div>
       )}
       {mode === 'coarse' && (
@@ -239,16 +217,7 @@ export function PreannotatePanel() {
               <option value="box+points">box + points</option>
             </select>
           </label>
-          <label className="row">
-            min area px{' '}
-            <input
-              type="number"
-              aria-label="minimum component area"
-              min={1}
-              value={minArea}
-              onChange={(e) => setMinArea(Number(e.target.value))}
-            />
-          </label>
+          <NumberField className="row" label="min area px" aria="minimum component area" min={1} value={minArea} onChange={setMinArea} />
           <label className="row">
             classes{' '}
             <input
@@ -346,5 +315,34 @@ export function ReviewBar() {
       </div>
       <p className="muted">Fix with any tool (D brush, E eraser, or click for a new mask), relabel with 1–9.</p>
     </section>
+  );
+}
+
+/** A labelled number input (the pre-annotation settings). */
+function NumberField(props: {
+  className: string;
+  label: string;
+  aria: string;
+  value: number;
+  onChange: (v: number) => void;
+  min?: number;
+  max?: number;
+  step?: number;
+  unit?: string;
+}) {
+  return (
+    <label className={props.className}>
+      {props.label}{' '}
+      <input
+        type="number"
+        aria-label={props.aria}
+        min={props.min}
+        max={props.max}
+        step={props.step}
+        value={props.value}
+        onChange={(e) => props.onChange(Number(e.target.value))}
+      />
+      {props.unit ? ` ${props.unit}` : ''}
+    </label>
   );
 }
