@@ -289,6 +289,10 @@ test('masks from a coarse model: label PNG components become box prompts with th
   const rgb = new Uint8Array(im.width * im.height * 3).map((_, i) => (i % 3 === 0 ? 200 : 10));
   writeFileSync(bad, encodePng({ width: im.width, height: im.height, channels: 3, bitDepth: 8, data: rgb }));
   await page.getByTestId('coarse-input').setInputFiles(bad);
+  // the image already has machine-made masks: without "again" it is skipped before its PNG is read
+  await page.getByTestId('preannotate-start').click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Every image with a label PNG already has machine-made masks' })).toBeVisible();
+  await page.getByLabel(/^again/).check();
   await page.getByTestId('preannotate-start').click();
   await expect(page.getByRole('alert').filter({ hasText: 'None of the label PNGs could be used' })).toBeVisible();
   await expect(page.getByText(/grayscale or palette PNG/).first()).toBeVisible();

@@ -68,11 +68,15 @@ function entryOf(source: EmbeddingSource): Entry {
   return e;
 }
 
-/** Model-space mask logits and predicted IoU for prompts on an embedding (prompts in the embedded region's px). */
+/**
+ * Model-space mask logits, predicted IoU and low-res logits for prompts on an embedding (prompts in
+ * the embedded region's px), with `maskInput` (previous low-res logits) fed back when given.
+ */
 async function runDecoder(
   e: Entry,
   prompts: Prompts,
-): Promise<{ logits: Float32Array; modelSize: { width: number; height: number }; score: number }> {
+  maskInput: Float32Array | null = null,
+): Promise<{ logits: Float32Array; modelSize: { width: number; height: number }; score: number; lowRes: Float32Array | null }> {
   if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
   const f = decoderPromptFeeds(prompts, e, manifest.normalization.inputSize);
   const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
@@ -80,17 +84,20 @@ async function runDecoder(
     image_embeddings: e.tensor,
     point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
     point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
-    mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
-    has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
+    mask_input: new ort.Tensor('float32', maskInput ?? new Float32Array(256 * 256), [1, 1, 256, 256]),
+    has_mask_input: new ort.Tensor('float32', new Float32Array([maskInput ? 1 : 0]), [1]),
+    // the model upsamples to this size; asking for the model-space size keeps that cheap, and the
+    // last resize to the image size is done in core without materializing full-size logits
     orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
   });
   const logits = (await out['masks']!.getData()) as Float32Array;
   const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
+  const lowRes = out['low_res_masks'] ? ((await out['low_res_masks'].getData()) as Float32Array) : null;
   for (const t of Object.values(out)) t.dispose();
   if (logits.length !== ms.width * ms.height) {
     throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
   }
-  return { logits, modelSize: ms, score };
+  return { logits, modelSize: ms, score, lowRes };
 }
 
 /** The newest decoded mask, kept here so the main thread never holds or scans its pixels. */
@@ -155,32 +162,14 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
     if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
     const e = embeddings.get(req.imageId);
     if (!e) throw new AppError('INFERENCE', `Image ${req.imageId} has no embedding yet.`, 'Wait for "ready" and click again.');
-    const f = decoderPromptFeeds(req.prompts, e, manifest.normalization.inputSize);
-    const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
     const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
     const feedback = prev && prev.imageId === req.imageId ? Float32Array.from(prev.data) : null;
-    const out = await session.run({
-      image_embeddings: e.tensor,
-      point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
-      point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
-      mask_input: new ort.Tensor('float32', feedback ?? new Float32Array(256 * 256), [1, 1, 256, 256]),
-      has_mask_input: new ort.Tensor('float32', new Float32Array([feedback ? 1 : 0]), [1]),
-      // the model upsamples to this size; asking for the model-space size keeps that cheap, and the
-      // last resize to the image size is done below without materializing full-size logits
-      orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
-    });
+    const { logits, modelSize: ms, score, lowRes } = await runDecoder(e, req.prompts, feedback);
     const decodeMs = performance.now() - t0;
-    const logits = (await out['masks']!.getData()) as Float32Array;
-    const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
-    const lowRes = out['low_res_masks'] ? ((await out['low_res_masks'].getData()) as Float32Array) : null;
-    for (const t of Object.values(out)) t.dispose();
     if (lowRes && lowRes.length === 256 * 256) {
       lowResByGeneration.set(req.generation, { imageId: req.imageId, data: lowRes });
       // a few recent ones are enough: feedback comes from the mask on screen
       for (const g of lowResByGeneration.keys()) if (lowResByGeneration.size > 8) lowResByGeneration.delete(g);
-    }
-    if (logits.length !== ms.width * ms.height) {
-      throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
     }
     const l: Live = {
       generation: req.generation,

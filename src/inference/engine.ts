@@ -402,10 +402,10 @@ export class InferenceEngine {
 
   /**
    * Batch work (pre-annotation): an embedding of an image or of a crop of it (image px) for the batch
-   * calls below. The encode runs as a
-   * background job (into the decoder's scratch slot, so the interactive cache is left alone): it starts only when the shown image is encoded and the user has been idle for
-   * {@link PREFETCH_IDLE_MS}, it is stopped the moment the user clicks or paints (as prefetching is),
-   * and it is retried when they pause. `shouldStop` ends the wait (a cancelled batch).
+   * calls below, put in the decoder's scratch slot so the interactive cache is left alone. The encode
+   * is a background job: it starts only when the shown image is encoded and the user has been idle
+   * for {@link PREFETCH_IDLE_MS}, it is stopped the moment the user clicks or paints (as prefetching
+   * is), and it is retried when they pause. `shouldStop` ends the wait (a cancelled batch).
    */
   async batchEmbedding(
     imageId: number,
