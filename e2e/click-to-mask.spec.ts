@@ -109,3 +109,26 @@ test('a box, then box + a background point, match onnxruntime-node', async ({ pa
   await page.keyboard.press('Escape');
   expect(await liveMask(page)).toBeNull();
 });
+
+test('Enter then an immediate click: the first mask is accepted and the click starts the next one', async ({ page }) => {
+  await gotoApp(page);
+  await openImages(page, [COFFEE]);
+  await ready(page);
+  const shown = (await currentImage(page))!;
+  const a = await clientOf(page, 300, 200);
+  const b = await clientOf(page, 80, 350);
+  await page.mouse.click(a.x, a.y);
+  await liveMask(page);
+  // no waiting between the key and the next click (a fast annotator)
+  await page.keyboard.press('Enter');
+  await page.mouse.click(b.x, b.y);
+  await liveMask(page);
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations.filter((x) => x.imageId === shown.id).length).toBe(2);
+  const anns = (await project<Project>(page)).annotations.filter((x) => x.imageId === shown.id);
+  expect(anns.map((x) => x.prompts.points.length)).toEqual([1, 1]);
+  const refA = await referenceMask(COFFEE, { points: [{ x: 300, y: 200, positive: true }], box: null });
+  const refB = await referenceMask(COFFEE, { points: [{ x: 80, y: 350, positive: true }], box: null });
+  expect(maskIou(maskFromRle(anns[0]!.segmentation), refA.mask)).toBeGreaterThanOrEqual(0.99);
+  expect(maskIou(maskFromRle(anns[1]!.segmentation), refB.mask)).toBeGreaterThanOrEqual(0.99);
+});

@@ -167,6 +167,26 @@ export async function whenLiveSettled(): Promise<void> {
   while (liveUpdates.size > 0) await Promise.allSettled([...liveUpdates]);
 }
 
+/**
+ * Clicks and boxes given while an accept is under way: applied once the accepts under way at that
+ * moment are done, so a fast Enter-then-click starts the next mask instead of joining (and voiding)
+ * the one being accepted.
+ */
+const deferredInput = new Set<Promise<unknown>>();
+
+function afterAccepts(apply: () => void): boolean {
+  if (acceptsInFlight.size === 0) return false;
+  const p = Promise.allSettled([...acceptsInFlight]).then(apply);
+  deferredInput.add(p);
+  void p.finally(() => deferredInput.delete(p));
+  return true;
+}
+
+/** Resolves once every click or box deferred behind an accept has been applied. */
+export async function whenInputApplied(): Promise<void> {
+  while (deferredInput.size > 0) await Promise.allSettled([...deferredInput]);
+}
+
 /** Resolves once every accept under way has made its annotation (or given up). */
 export async function whenAccepted(): Promise<void> {
   while (acceptsInFlight.size > 0) await Promise.allSettled([...acceptsInFlight]);
@@ -422,6 +442,8 @@ export const useStore = create<StoreState>()((set, get) => {
    * into an annotation of the current category, with its active time, clicks, strokes and source.
    */
   const acceptNow = async (sourceOverride?: string): Promise<Annotation | null> => {
+    // clicks deferred behind an earlier accept belong to this mask (a snapshot: later ones wait for this accept)
+    await Promise.allSettled([...deferredInput]);
     await whenLiveSettled();
     await engine.settled();
     const s = get();
@@ -678,25 +700,31 @@ export const useStore = create<StoreState>()((set, get) => {
     },
 
     addPoint(x, y, positive) {
-      record();
-      tick();
-      engine.noteActivity(get().currentImageId ?? -1);
-      set((s) => ({
-        prompts: { ...s.prompts, points: [...s.prompts.points, { x, y, positive }] },
-        generation: s.generation + 1,
-        lastClickAt: performance.now(),
-      }));
-      performance.mark(`prompt:${get().generation}`);
-      refreshLive();
+      const apply = () => {
+        record();
+        tick();
+        engine.noteActivity(get().currentImageId ?? -1);
+        set((s) => ({
+          prompts: { ...s.prompts, points: [...s.prompts.points, { x, y, positive }] },
+          generation: s.generation + 1,
+          lastClickAt: performance.now(),
+        }));
+        performance.mark(`prompt:${get().generation}`);
+        refreshLive();
+      };
+      if (!afterAccepts(apply)) apply();
     },
 
     setBox(b) {
-      record();
-      tick();
-      engine.noteActivity(get().currentImageId ?? -1);
-      set((s) => ({ prompts: { ...s.prompts, box: b }, generation: s.generation + 1, lastClickAt: performance.now() }));
-      performance.mark(`prompt:${get().generation}`);
-      refreshLive();
+      const apply = () => {
+        record();
+        tick();
+        engine.noteActivity(get().currentImageId ?? -1);
+        set((s) => ({ prompts: { ...s.prompts, box: b }, generation: s.generation + 1, lastClickAt: performance.now() }));
+        performance.mark(`prompt:${get().generation}`);
+        refreshLive();
+      };
+      if (!afterAccepts(apply)) apply();
     },
 
     discardPrompts() {

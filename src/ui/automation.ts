@@ -2,7 +2,7 @@ import { projectToCoco, type CocoDataset, type CocoExportOptions } from '../core
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
-import { coveredProposals, engine, reviewQueue, useStore, whenImagesAdded, whenLiveSettled } from '../state/store.ts';
+import { coveredProposals, engine, reviewQueue, useStore, whenImagesAdded, whenInputApplied, whenLiveSettled } from '../state/store.ts';
 import {
   cancelPreannotate,
   pausePreannotate,
@@ -98,6 +98,7 @@ export function installAutomation(): void {
     imageToClient: (x, y) => imageToClient({ x, y }),
     getProject: () => JSON.parse(JSON.stringify(useStore.getState().project)) as Project,
     async getLiveMask() {
+      await whenInputApplied();
       await whenLiveSettled();
       await engine.settled();
       const s = useStore.getState();
