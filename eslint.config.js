@@ -2,6 +2,23 @@ import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
+const LAYERS = ['core', 'node', 'cli', 'workers', 'io', 'inference', 'state', 'canvas', 'ui'];
+
+/** A `no-restricted-imports` rule for one layer's files: the packages and layers it may not import (types too). */
+function layer(files, ignores, message, banned, allowTypeImports = false) {
+  // the workers' typed API (workers/protocol.ts) is the contract every side shares
+  const group = banned.flatMap((b) =>
+    LAYERS.includes(b) ? (b === 'workers' ? ['**/workers/**', '!**/workers/protocol.ts'] : [`**/${b}/**`]) : [b],
+  );
+  return [
+    {
+      files: [files],
+      ignores,
+      rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group, message, allowTypeImports }] }] },
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['dist', 'dist-cli', 'node_modules', 'test-results', 'playwright-report'] },
   js.configs.recommended,
@@ -14,42 +31,88 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    // the core runs in the browser, in workers and in Node: no DOM, React, Konva or onnxruntime
-    files: ['src/core/**/*.ts'],
-    ignores: ['src/core/**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['react', 'react-*', 'konva', 'onnxruntime-*', 'zustand', 'comlink'], message: 'src/core is pure TypeScript.' },
-            {
-              group: ['**/state/**', '**/inference/**', '**/canvas/**', '**/ui/**', '**/io/**', '**/cli/**', '**/workers/**'],
-              message: 'src/core imports nothing from the other layers.',
-            },
-          ],
-        },
-      ],
-      'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'HTMLElement', 'OffscreenCanvas', 'ImageBitmap'],
-    },
-  },
-  {
-    files: ['src/inference/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/state/**', '**/canvas/**', '**/ui/**'], message: 'inference sits below state and the views.' }] },
-      ],
-    },
-  },
-  {
-    files: ['src/state/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/canvas/**', '**/ui/**', 'react-konva', 'konva'], message: 'state sits below the views.' }] },
-      ],
-    },
-  },
+  // Layers (see docs/DESIGN.md): ui/canvas -> state -> inference -> core; workers -> core; cli -> node -> core;
+  // io (files, IndexedDB, worker-backed parsers) is used by state. Each boundary is a rule.
+  ...layer('src/core/**/*.ts', ['src/core/**/*.test.ts'], 'src/core is pure TypeScript: it imports nothing from the other layers.', [
+    'react',
+    'react-*',
+    'konva',
+    'onnxruntime-*',
+    'zustand',
+    'comlink',
+    'idb',
+    ...LAYERS.filter((l) => l !== 'core'),
+  ]),
+  ...layer('src/core/**/*.test.ts', [], 'Tests of src/core import nothing from the CLI or the browser layers.', [
+    ...LAYERS.filter((l) => l !== 'core' && l !== 'node'),
+  ]),
+  ...layer('src/node/**/*.ts', [], 'src/node holds Node-side helpers on top of core.', [
+    'react',
+    'react-*',
+    'onnxruntime-web',
+    ...LAYERS.filter((l) => l !== 'core' && l !== 'node'),
+  ]),
+  ...layer('src/cli/**/*.ts', [], 'The CLI runs the core in Node (onnxruntime-node), never the browser layers.', [
+    'react',
+    'react-*',
+    'onnxruntime-web',
+    'zustand',
+    ...LAYERS.filter((l) => !['core', 'node', 'cli'].includes(l)),
+  ]),
+  ...layer('workers/**/*.ts', [], 'Workers run the core; they know nothing of the store or the views.', [
+    'react',
+    'react-*',
+    'zustand',
+    ...LAYERS.filter((l) => l !== 'core' && l !== 'workers'),
+  ]),
+  ...layer('src/io/**/*.ts', [], 'io reads and writes files and storage; it sits below state.', [
+    'react',
+    'react-*',
+    'zustand',
+    ...LAYERS.filter((l) => !['core', 'io'].includes(l)),
+  ]),
+  ...layer('src/inference/**/*.ts', [], 'inference sits below state and the views.', [
+    'react',
+    'react-*',
+    'zustand',
+    ...LAYERS.filter((l) => !['core', 'inference'].includes(l)),
+  ]),
+  ...layer('src/state/**/*.ts', [], 'state sits below the views.', [
+    'react-konva',
+    'konva',
+    'react-dom',
+    ...LAYERS.filter((l) => ['ui', 'canvas', 'cli', 'node'].includes(l)),
+  ]),
+  // the views reach the engine and the workers only through the store and the inference layer
+  ...layer(
+    'src/canvas/**/*.{ts,tsx}',
+    [],
+    'canvas draws; it reaches the model through the store.',
+    [
+      'onnxruntime-*',
+      'comlink',
+      '**/inference/engine*',
+      '**/inference/maskSession*',
+      '**/io/exporter*',
+      '**/io/persist*',
+      ...LAYERS.filter((l) => ['ui', 'cli', 'node', 'workers'].includes(l)),
+    ],
+    true,
+  ),
+  ...layer(
+    'src/ui/**/*.{ts,tsx}',
+    [],
+    'ui reaches the model, the workers and storage through the store.',
+    [
+      'onnxruntime-*',
+      'comlink',
+      'idb',
+      '**/inference/engine*',
+      '**/inference/maskSession*',
+      '**/io/exporter*',
+      '**/io/persist*',
+      ...LAYERS.filter((l) => ['cli', 'node', 'workers'].includes(l)),
+    ],
+    true,
+  ),
 );

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { readRgbaImage } from '../src/cli/image.ts';
+import { readRgbaImage } from '../src/node/image.ts';
 import { resizeRgb } from '../src/core/sam/preprocess.ts';
 import { print, summarize, type Metric } from './stats.ts';
 import { collectLongTasks, startPreviewServer } from './server.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { readRgbaImage } from '../src/cli/image.ts';
+import { readRgbaImage } from '../src/node/image.ts';
 import type { CocoRle } from '../src/core/mask/rle.ts';
 import type { CocoDataset } from '../src/core/coco/export.ts';
 import { maskIou } from '../src/core/mask/iou.ts';

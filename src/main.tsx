@@ -1,16 +1,30 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { currentProject, startPersistence } from './state/persistence.ts';
-import { setInitGate, startModel, useStore } from './state/store.ts';
+import { InferenceEngine } from './inference/engine.ts';
+import { imageBlob } from './io/images.ts';
+import { currentProject, ProjectIds, startPersistence } from './state/persistence.ts';
+import { installPreannotate } from './state/preannotate.ts';
+import { browserIo, engineEvents, startModel } from './state/startup.ts';
+import { createAppStore, installStore, type AppStore } from './state/store.ts';
 import { App } from './ui/App.tsx';
 import { installAutomation } from './ui/automation.ts';
 import './ui/styles.css';
 
-installAutomation();
-startModel();
+// the engine is made first and handed to the store; its events reach the store once it exists
+let store: AppStore | null = null;
+const engine = new InferenceEngine(
+  (id) => imageBlob(id),
+  engineEvents(() => store!),
+);
+const ids = new ProjectIds();
+store = createAppStore({ engine, io: browserIo, ids });
+installStore(store);
+installPreannotate(engine);
+installAutomation(store, engine);
+startModel(store, engine);
 
 /** The bundled sample photos, so the first start has something to annotate. */
-async function loadSamples(): Promise<void> {
+async function loadSamples(s: AppStore): Promise<void> {
   const startedIn = currentProject();
   try {
     const base = new URL('samples/', document.baseURI);
@@ -23,15 +37,15 @@ async function loadSamples(): Promise<void> {
     );
     // files the user opened meanwhile stay shown; a project started meanwhile does not get the samples
     if (currentProject() !== startedIn) return;
-    await useStore.getState().addImageBlobs(items, 'if-none');
+    await s.getState().addImageBlobs(items, 'if-none');
   } catch (e) {
-    useStore.getState().notify('warning', `The sample photos could not be loaded: ${String(e)}`, 'Open your own images instead.');
+    s.getState().notify('warning', `The sample photos could not be loaded: ${String(e)}`, 'Open your own images instead.');
   }
 }
 // the last project comes back as it was left; a first start gets the sample photos
-const restoring = startPersistence();
-setInitGate(restoring);
-void restoring.then((restored) => (restored ? undefined : loadSamples()));
+const restoring = startPersistence(store, ids);
+store.getState().setInitGate(restoring);
+void restoring.then((restored) => (restored ? undefined : loadSamples(store)));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

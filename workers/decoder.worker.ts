@@ -9,7 +9,7 @@ import { checkModelSignature, type ModelManifest } from '../src/core/sam/manifes
 import { maskAreaAndBbox, maskFromLowResLogits } from '../src/core/sam/postprocess.ts';
 import { composeLiveMask, paintStroke } from '../src/core/mask/brush.ts';
 import { resizeLongestSideShape } from '../src/core/geometry.ts';
-import { decoderPromptFeeds } from '../src/core/sam/prompts.ts';
+import { samDecoderFeeds, type SamDecoderFeeds } from '../src/core/sam/prompts.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
 import type {
   DecodeRequest,
@@ -78,17 +78,12 @@ async function runDecoder(
   maskInput: Float32Array | null = null,
 ): Promise<{ logits: Float32Array; modelSize: { width: number; height: number }; score: number; lowRes: Float32Array | null }> {
   if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
-  const f = decoderPromptFeeds(prompts, e, manifest.normalization.inputSize);
+  // the model upsamples to orig_im_size; asking for the model-space size (the default) keeps that
+  // cheap, and the last resize to the image size is done in core without full-size logits
   const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
   const out = await session.run({
     image_embeddings: e.tensor,
-    point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
-    point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
-    mask_input: new ort.Tensor('float32', maskInput ?? new Float32Array(256 * 256), [1, 1, 256, 256]),
-    has_mask_input: new ort.Tensor('float32', new Float32Array([maskInput ? 1 : 0]), [1]),
-    // the model upsamples to this size; asking for the model-space size keeps that cheap, and the
-    // last resize to the image size is done in core without materializing full-size logits
-    orig_im_size: new ort.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
+    ...tensors(samDecoderFeeds(prompts, e, { inputSize: manifest.normalization.inputSize, maskInput })),
   });
   const logits = (await out['masks']!.getData()) as Float32Array;
   const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
@@ -98,6 +93,13 @@ async function runDecoder(
     throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
   }
   return { logits, modelSize: ms, score, lowRes };
+}
+
+/** The decoder's feeds as onnxruntime tensors. */
+function tensors(f: SamDecoderFeeds): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [name, a] of Object.entries(f)) out[name] = new ort!.Tensor('float32', a.data, a.dims);
+  return out;
 }
 
 /** The newest decoded mask, kept here so the main thread never holds or scans its pixels. */
@@ -128,6 +130,11 @@ interface Edit {
   manual: Int8Array | null;
 }
 let edit: Edit | null = null;
+/**
+ * Low-res logits of recent decodes by generation (256x256 floats each): the next click's mask_input,
+ * and what undo/redo feed again to give back exactly the mask that was shown at a step.
+ */
+const LOW_RES_KEPT = 128;
 const lowResByGeneration = new Map<number, { imageId: number; data: Float32Array }>();
 
 function hasEdit(imageId: number): boolean {
@@ -156,6 +163,46 @@ function toBitmap(o: { data: Uint8ClampedArray<ArrayBuffer>; width: number; heig
   return canvas.transferToImageBitmap();
 }
 
+/** The live overlay of a SAM mask (with the edit composed in, if any), and its area and box. */
+function samOverlay(
+  l: Live,
+  color: string,
+): { overlay: ImageBitmap; stats: { area: number; bbox: [number, number, number, number]; approximate: boolean } } {
+  const rgb = rgbFromHex(color);
+  const k = overlayScale(l.width, l.height);
+  if (hasEdit(l.imageId)) {
+    const mask = composed(edit!, true);
+    const st = maskAreaAndBbox(mask, l.width, l.height);
+    return {
+      overlay: toBitmap(maskOverlayRgba(mask, l.width, l.height, rgb, 110, k)),
+      stats: { area: st.area, bbox: st.bbox, approximate: false },
+    };
+  }
+  if (k === 1) {
+    const full = fullMask(l);
+    return {
+      overlay: toBitmap(maskOverlayRgba(full.mask, l.width, l.height, rgb, 110)),
+      stats: { area: full.area, bbox: full.bbox, approximate: false },
+    };
+  }
+  // a large image: the overlay is made at its own (smaller) size straight from the logits, so the
+  // click is answered without building the full-size mask; area and box are estimated from it
+  const ow = Math.ceil(l.width * k);
+  const oh = Math.ceil(l.height * k);
+  const small = maskFromLowResLogits(l.logits, l.modelSize, { width: ow, height: oh });
+  const sx = l.width / ow;
+  const sy = l.height / oh;
+  const [bx, by, bw, bh] = small.bbox;
+  return {
+    overlay: toBitmap(maskOverlayRgba(small.mask, ow, oh, rgb, 110)),
+    stats: {
+      area: Math.round(small.area * sx * sy),
+      bbox: [Math.round(bx * sx), Math.round(by * sy), Math.round(bw * sx), Math.round(bh * sy)],
+      approximate: true,
+    },
+  };
+}
+
 async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
   try {
     const t0 = performance.now();
@@ -168,8 +215,7 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
     const decodeMs = performance.now() - t0;
     if (lowRes && lowRes.length === 256 * 256) {
       lowResByGeneration.set(req.generation, { imageId: req.imageId, data: lowRes });
-      // a few recent ones are enough: feedback comes from the mask on screen
-      for (const g of lowResByGeneration.keys()) if (lowResByGeneration.size > 8) lowResByGeneration.delete(g);
+      for (const g of lowResByGeneration.keys()) if (lowResByGeneration.size > LOW_RES_KEPT) lowResByGeneration.delete(g);
     }
     const l: Live = {
       generation: req.generation,
@@ -182,35 +228,7 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
       full: null,
     };
     live = l;
-    const rgb = rgbFromHex(req.color);
-    const k = overlayScale(e.width, e.height);
-    let overlay: ImageBitmap;
-    let stats: { area: number; bbox: [number, number, number, number]; approximate: boolean };
-    if (hasEdit(req.imageId)) {
-      const mask = composed(edit!, true);
-      overlay = toBitmap(maskOverlayRgba(mask, e.width, e.height, rgb, 110, k));
-      const st = maskAreaAndBbox(mask, e.width, e.height);
-      stats = { area: st.area, bbox: st.bbox, approximate: false };
-    } else if (k === 1) {
-      const full = fullMask(l);
-      overlay = toBitmap(maskOverlayRgba(full.mask, e.width, e.height, rgb, 110));
-      stats = { area: full.area, bbox: full.bbox, approximate: false };
-    } else {
-      // a large image: the overlay is made at its own (smaller) size straight from the logits, so the
-      // click is answered without building the full-size mask; area and box are estimated from it
-      const ow = Math.ceil(e.width * k);
-      const oh = Math.ceil(e.height * k);
-      const small = maskFromLowResLogits(logits, ms, { width: ow, height: oh });
-      overlay = toBitmap(maskOverlayRgba(small.mask, ow, oh, rgb, 110));
-      const sx = e.width / ow;
-      const sy = e.height / oh;
-      const [bx, by, bw, bh] = small.bbox;
-      stats = {
-        area: Math.round(small.area * sx * sy),
-        bbox: [Math.round(bx * sx), Math.round(by * sy), Math.round(bw * sx), Math.round(bh * sy)],
-        approximate: true,
-      };
-    }
+    const { overlay, stats } = samOverlay(l, req.color);
     const result: DecodeResult = {
       generation: req.generation,
       imageId: req.imageId,
@@ -260,6 +278,7 @@ const api: DecoderApi = {
     embeddings = new LruCache<number, Entry>(embeddings.capacity, (_k, e) => e.tensor.dispose());
     live = null;
     edit = null;
+    lowResByGeneration.clear();
   },
 
   decode(req: DecodeRequest): Promise<DecodeResult> {
@@ -326,6 +345,19 @@ const api: DecoderApi = {
     return { rle: rleFromMask(mask, live.width, live.height), area, bbox, score };
   },
 
+  recolorLive(imageId, color, withSam) {
+    try {
+      if (withSam && live && live.imageId === imageId) {
+        const { overlay, stats } = samOverlay(live, color);
+        return Comlink.transfer({ overlay, area: stats.area, bbox: stats.bbox }, [overlay]);
+      }
+      if (edit && edit.imageId === imageId) return editResult(edit, color, false);
+      return { overlay: null, area: 0, bbox: [0, 0, 0, 0] };
+    } catch (e) {
+      throw encodeErrorForTransfer(e);
+    }
+  },
+
   clearLive(): void {
     live = null;
     edit = null;
@@ -362,27 +394,19 @@ const api: DecoderApi = {
       if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
       const e = embeddings.get(imageId);
       if (!e) throw new AppError('INFERENCE', `Image ${imageId} has no embedding yet.`);
-      const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
       const times: number[] = [];
       for (let i = 0; i < n; i++) {
         // a different point each run, like a user's clicks
-        const f = decoderPromptFeeds(
-          { points: [{ x: (((i * 37) % 97) / 97) * e.width, y: (((i * 53) % 89) / 89) * e.height, positive: true }], box: null },
-          e,
+        const feeds = tensors(
+          samDecoderFeeds(
+            { points: [{ x: (((i * 37) % 97) / 97) * e.width, y: (((i * 53) % 89) / 89) * e.height, positive: true }], box: null },
+            e,
+            { inputSize: manifest.normalization.inputSize },
+          ),
         );
         const t0 = performance.now();
         const sess = session;
-        const o = ort;
-        const out = await exclusive(0, () =>
-          sess.run({
-            image_embeddings: e.tensor,
-            point_coords: new o.Tensor('float32', f.coords, [1, f.count, 2]),
-            point_labels: new o.Tensor('float32', f.labels, [1, f.count]),
-            mask_input: new o.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
-            has_mask_input: new o.Tensor('float32', new Float32Array([0]), [1]),
-            orig_im_size: new o.Tensor('float32', new Float32Array([ms.height, ms.width]), [2]),
-          }),
-        );
+        const out = await exclusive(0, () => sess.run({ image_embeddings: e.tensor, ...feeds }));
         times.push(performance.now() - t0);
         for (const t of Object.values(out)) t.dispose();
       }

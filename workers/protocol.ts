@@ -96,6 +96,8 @@ export interface DecoderApi {
    */
   liveMaskRle(generation: number, withSam: boolean): LiveMaskData | null;
   clearLive(): void;
+  /** The live overlay drawn again in another colour (nothing is decoded). */
+  recolorLive(imageId: number, color: string, withSam: boolean): EditResult;
   /** Starts (or restarts) the manual edit of an image, optionally on an existing mask. */
   editReset(imageId: number, width: number, height: number, base: CocoRle | null): void;
   /** Repaints all strokes of the edit (after undo/redo) and returns the live overlay. */

@@ -5,7 +5,7 @@ import { normalizeBox, type BoxPrompt } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { overlays } from '../inference/overlays.ts';
 import { imageBitmap, imagePreview } from '../io/images.ts';
-import { coveredProposals, engine, useStore } from '../state/store.ts';
+import { appStore, coveredProposals, useStore } from '../state/store.ts';
 import { viewport } from './viewport.ts';
 
 const DRAG_THRESHOLD_PX = 4;
@@ -47,10 +47,12 @@ function useAnnotationOverlays(imageId: number | null): { id: number; key: strin
     const keep = new Set(items.map((i) => i.key));
     for (const it of items) {
       if (overlays.getAnnotation(it.key)) continue;
-      engine.renderRle(it.a.segmentation, it.color, it.alpha).then(
-        (bmp) => overlays.setAnnotation(it.key, bmp),
-        () => undefined,
-      );
+      appStore()
+        .deps.engine.renderRle(it.a.segmentation, it.color, it.alpha)
+        .then(
+          (bmp) => overlays.setAnnotation(it.key, bmp),
+          () => undefined,
+        );
     }
     // keep other images' overlays out of memory
     const all = new Set(keep);

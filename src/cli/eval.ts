@@ -10,7 +10,7 @@ import { extname, join, basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { groundTruthFromGray, iouWithIgnore, nextRobotClick, objectBox, summarizeRuns, type ImageResult } from '../core/eval/clicker.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
-import { readGray, readRgbaImage } from './image.ts';
+import { readGray, readRgbaImage } from '../node/image.ts';
 import { NodeSam } from './sam-node.ts';
 
 const IMAGE_EXT = /\.(png|jpe?g|bmp)$/i;

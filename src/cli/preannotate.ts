@@ -20,12 +20,14 @@ import { maskPngImageKeys } from '../core/coco/maskPng.ts';
 import { labelMapFromPng } from '../core/image/png.ts';
 import { maskIou } from '../core/mask/iou.ts';
 import { maskFromRle, rleArea, rleBbox, rleFromMask, type CocoRle } from '../core/mask/rle.ts';
-import { amgPointDecoder, checkAmgParams, DEFAULT_AMG_PARAMS, generateMasks, type AmgParams } from '../core/sam/amg.ts';
+import { amgMaskFromLogits, checkAmgParams, DEFAULT_AMG_PARAMS, postprocessSmallRegions, type AmgParams } from '../core/sam/amg.ts';
+import { preannotateImage, type PreannotateBackend, type PreannotateWork } from '../core/sam/preannotateImage.ts';
+import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
+import type { Size } from '../core/geometry.ts';
 import { coarsePrompts, DEFAULT_COARSE_OPTIONS, type CoarseOptions } from '../core/sam/coarse.ts';
-import type { Prompts } from '../core/sam/prompts.ts';
-import { boxPromptPlan, cropRgba, DEFAULT_BOX_PLAN, pasteMask, type BoxMode, type PixelRect } from '../core/sam/roi.ts';
+import { cropRgba, DEFAULT_BOX_PLAN, pasteMask, type BoxMode } from '../core/sam/roi.ts';
 import { parseClassMap } from '../core/sam/classMap.ts';
-import { readRgbaImage, type RgbaImage } from './image.ts';
+import { readRgbaImage, type RgbaImage } from '../node/image.ts';
 import { NodeSam } from './sam-node.ts';
 
 type Mode = BoxMode | 'coarse' | 'everything';
@@ -304,25 +306,32 @@ async function main(): Promise<void> {
     im.width = image.width;
     im.height = image.height;
     let whole: Float32Array | null = null;
-    const embedWhole = async () => (whole ??= await sam.embed(image));
-    /** a mask for prompts, on the whole image or on a crop (prompts in the crop's px) */
-    const maskFor = async (prompts: Prompts, roi: PixelRect | null) => {
-      if (!roi) return sam.decode(await embedWhole(), image, prompts, 'core');
-      const size = { width: roi.x1 - roi.x0, height: roi.y1 - roi.y0 };
-      const emb = await sam.embed({ ...size, data: cropRgba(image.data, image, roi) });
-      const r = await sam.decode(emb, size, prompts, 'core');
-      return { ...r, mask: pasteMask(r.mask, roi, image) };
+    const te = performance.now();
+    const backend: PreannotateBackend<{ embedding: Float32Array; size: Size }> = {
+      async embed(crop) {
+        if (!crop) return { embedding: (whole ??= await sam.embed(image)), size: image };
+        const size = { width: crop.x1 - crop.x0, height: crop.y1 - crop.y0 };
+        return { embedding: await sam.embed({ ...size, data: cropRgba(image.data, image, crop) }), size };
+      },
+      async mask(e, prompts, paste) {
+        const r = await sam.decode(e.embedding, e.size, prompts, 'core');
+        const mask = paste ? pasteMask(r.mask, paste.roi, paste) : r.mask;
+        const { area, bbox } = maskAreaAndBbox(mask, image.width, image.height);
+        return { rle: rleFromMask(mask, image.width, image.height), area, bbox, score: r.score };
+      },
+      async amgMask(e, point, crop, size, params) {
+        const r = await sam.decodeLogits(e.embedding, e.size, { points: [{ ...point, positive: true }], box: null });
+        return amgMaskFromLogits(r.logits, r.modelSize, r.predictedIou, point, crop, size, params);
+      },
+      smallRegions: async (masks, minArea, nms) => postprocessSmallRegions(masks, minArea, nms),
+      checkpoint: async () => false,
+      onStep: (done, total) => {
+        if (mode === 'everything' && done % 16 === 0) bar(imagesDone, `(image ${imagesDone + 1}: ${done}/${total} points)`);
+      },
     };
-
+    const work: PreannotateWork = { width: image.width, height: image.height };
     if (boxMode) {
-      for (const a of boxesByImage.get(im.id)!) {
-        const p = boxPromptPlan(a.bbox, image, mode, plan);
-        const r = await maskFor({ points: [], box: p.box }, p.roi);
-        push(im.id, a.categoryCocoId, rleFromMask(r.mask, image.width, image.height), r.score, {
-          mode: p.roi ? 'box-crop' : 'box',
-          from_annotation: a.cocoId,
-        });
-      }
+      work.boxes = boxesByImage.get(im.id)!.map((a) => ({ id: a.cocoId, bbox: a.bbox, categoryId: a.categoryCocoId }));
     } else if (mode === 'coarse') {
       const file = maskPngImageKeys(im.file_name)
         .map((k) => maskFiles!.get(k))
@@ -342,45 +351,15 @@ async function main(): Promise<void> {
         process.stderr.write(`\n${file} is ${map.width}x${map.height}, the image ${image.width}x${image.height}: skipped\n`);
         continue;
       }
-      for (const c of coarsePrompts(map.labels, map.width, map.height, coarse)) {
-        const r = await maskFor(c.prompts, null);
-        push(im.id, categoryForValue(c.value), rleFromMask(r.mask, image.width, image.height), r.score, {
-          class_value: c.value,
-          prompt: c.prompts.points.length ? 'box+points' : 'box',
-          ...(c.fellBack ? { fell_back_to_box: true } : {}),
-        });
-      }
-    } else {
-      const te = performance.now();
-      const cat = categoryFor('object');
-      const found = await generateMasks(
-        image,
-        amg,
-        async (crop) => {
-          const full = crop.x0 === 0 && crop.y0 === 0 && crop.x1 === image.width && crop.y1 === image.height;
-          const size = { width: crop.x1 - crop.x0, height: crop.y1 - crop.y0 };
-          const emb = full ? await embedWhole() : await sam.embed({ ...size, data: cropRgba(image.data, image, crop) });
-          return amgPointDecoder(
-            (p) => sam.decodeLogits(emb, size, { points: [{ ...p, positive: true }], box: null }),
-            [crop.x0, crop.y0, crop.x1, crop.y1],
-            image,
-            amg,
-          );
-        },
-        (p) => {
-          if (p.done % 16 === 0) bar(imagesDone, `(image ${imagesDone + 1}: ${p.done}/${p.total} points, ${p.kept} kept)`);
-        },
-      );
-      everythingTimes.push(performance.now() - te);
-      for (const m of found ?? []) {
-        push(im.id, cat, m.rle, m.predictedIou, {
-          predicted_iou: m.predictedIou,
-          stability_score: m.stabilityScore,
-          point: [m.point.x, m.point.y],
-          crop_box: m.cropBox,
-        });
-      }
+      work.coarse = coarsePrompts(map.labels, map.width, map.height, coarse).map((c) => ({ ...c, categoryId: categoryForValue(c.value) }));
     }
+    const produced = await preannotateImage(
+      work,
+      { mode, boxPlan: plan, amg, everythingCategoryId: mode === 'everything' ? categoryFor('object') : 0 },
+      backend,
+    );
+    if (mode === 'everything') everythingTimes.push(performance.now() - te);
+    for (const m of produced?.masks ?? []) push(im.id, m.categoryId, m.rle, m.score, m.attributes);
     out.images.push({ id: im.id, file_name: im.file_name, width: im.width, height: im.height });
     imagesDone++;
     writeAtomically(values.out, out);

@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { defaultManifest, checkModelSignature, checkEmbeddingShape, type ModelManifest } from '../core/sam/manifest.ts';
 import { encoderInputFromRgba } from '../core/sam/preprocess.ts';
-import { decoderPromptFeeds, type Prompts } from '../core/sam/prompts.ts';
+import { samDecoderFeeds, type Prompts, type SamDecoderFeeds } from '../core/sam/prompts.ts';
 import { maskFromLogits, maskFromLowResLogits } from '../core/sam/postprocess.ts';
 import { resizeLongestSideShape, type Size } from '../core/geometry.ts';
-import type { RgbaImage } from './image.ts';
+import type { RgbaImage } from '../node/image.ts';
 
 /** The bundled model's files as installed in node_modules. */
 export function nodeManifest(root = process.cwd()): ModelManifest {
@@ -38,6 +38,12 @@ export class NodeSam {
     return t.data as Float32Array;
   }
 
+  private run(embedding: Float32Array, feeds: SamDecoderFeeds) {
+    const t: Record<string, ort.Tensor> = { image_embeddings: new ort.Tensor('float32', embedding, this.manifest.embeddingShape) };
+    for (const [name, a] of Object.entries(feeds)) t[name] = new ort.Tensor('float32', a.data, a.dims);
+    return this.decoder.run(t);
+  }
+
   /**
    * Mask logits at the model-space size (the image's longest side scaled to the model input) and the
    * predicted IoU, for one set of prompts (image px): what the automatic mask generator filters on.
@@ -48,16 +54,8 @@ export class NodeSam {
     prompts: Prompts,
   ): Promise<{ logits: Float32Array; modelSize: Size; predictedIou: number }> {
     const s = this.manifest.normalization.inputSize;
-    const f = decoderPromptFeeds(prompts, image, s);
     const modelSize = resizeLongestSideShape(image, s);
-    const out = await this.decoder.run({
-      image_embeddings: new ort.Tensor('float32', embedding, this.manifest.embeddingShape),
-      point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
-      point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
-      mask_input: new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]),
-      has_mask_input: new ort.Tensor('float32', new Float32Array([0]), [1]),
-      orig_im_size: new ort.Tensor('float32', new Float32Array([modelSize.height, modelSize.width]), [2]),
-    });
+    const out = await this.run(embedding, samDecoderFeeds(prompts, image, { inputSize: s }));
     return {
       logits: out['masks']!.data as Float32Array,
       modelSize,
@@ -80,16 +78,8 @@ export class NodeSam {
     maskInput: Float32Array | null = null,
   ): Promise<{ mask: Uint8Array; score: number; lowRes: Float32Array }> {
     const s = this.manifest.normalization.inputSize;
-    const f = decoderPromptFeeds(prompts, image, s);
     const size = upscale === 'model' ? image : resizeLongestSideShape(image, s);
-    const out = await this.decoder.run({
-      image_embeddings: new ort.Tensor('float32', embedding, this.manifest.embeddingShape),
-      point_coords: new ort.Tensor('float32', f.coords, [1, f.count, 2]),
-      point_labels: new ort.Tensor('float32', f.labels, [1, f.count]),
-      mask_input: new ort.Tensor('float32', maskInput ?? new Float32Array(256 * 256), [1, 1, 256, 256]),
-      has_mask_input: new ort.Tensor('float32', new Float32Array([maskInput ? 1 : 0]), [1]),
-      orig_im_size: new ort.Tensor('float32', new Float32Array([size.height, size.width]), [2]),
-    });
+    const out = await this.run(embedding, samDecoderFeeds(prompts, image, { inputSize: s, maskInput, outputSize: size }));
     const logits = out['masks']!.data as Float32Array;
     const score = (out['iou_predictions']!.data as Float32Array)[0] ?? 0;
     const lowRes = Float32Array.from(out['low_res_masks']!.data as Float32Array);

@@ -377,6 +377,11 @@ export class InferenceEngine {
     return this.decoder!.editStrokes(imageId, strokes, color, withSam);
   }
 
+  async recolorLive(imageId: number, color: string, withSam: boolean): Promise<EditResult> {
+    await this.decoderReady;
+    return this.decoder!.recolorLive(imageId, color, withSam);
+  }
+
   async editAddStroke(imageId: number, stroke: Stroke, color: string, withSam: boolean): Promise<EditResult> {
     await this.decoderReady;
     return this.decoder!.editAddStroke(imageId, stroke, color, withSam);

@@ -6,43 +6,22 @@
  * encodes are background jobs of the engine: they wait while the user works on the shown image.
  */
 import type { Size } from '../core/geometry.ts';
-import type { CocoRle } from '../core/mask/rle.ts';
-import { generateMasks, type AmgParams } from '../core/sam/amg.ts';
-import type { CoarsePrompt } from '../core/sam/coarse.ts';
-import type { Prompts } from '../core/sam/prompts.ts';
-import { boxPromptPlan, type BoxMode, type BoxPlanOptions } from '../core/sam/roi.ts';
+import {
+  preannotateImage,
+  type PreannotateBackend,
+  type PreannotateMode,
+  type PreannotateOptions,
+  type PreannotateWork,
+  type ProducedMask,
+} from '../core/sam/preannotateImage.ts';
 import type { EmbeddingSource } from '../../workers/protocol.ts';
 import type { InferenceEngine } from './engine.ts';
 
-export type PreannotateMode = BoxMode | 'coarse' | 'everything';
+export type { PreannotateMode, PreannotateOptions, ProducedMask };
 
 /** One image's work. */
-export interface PreannotateItem {
+export interface PreannotateItem extends PreannotateWork {
   imageId: number;
-  width: number;
-  height: number;
-  /** box modes: the pending boxes */
-  boxes?: { id: number; bbox: [number, number, number, number]; categoryId: number }[];
-  /** coarse mode: prompts from the label map, with the category of each */
-  coarse?: (CoarsePrompt & { categoryId: number })[];
-}
-
-export interface PreannotateOptions {
-  mode: PreannotateMode;
-  boxPlan: Partial<BoxPlanOptions>;
-  amg: AmgParams;
-  /** category of segment-everything masks */
-  everythingCategoryId: number;
-}
-
-export interface ProducedMask {
-  rle: CocoRle;
-  area: number;
-  bbox: [number, number, number, number];
-  score: number;
-  categoryId: number;
-  prompts: Prompts;
-  source: string;
 }
 
 export interface PreannotateProgress {
@@ -178,92 +157,17 @@ export class PreannotateRun {
   }
 
   /** One image's masks, or null when cancelled half-way (that image's partial masks are dropped). */
-  private async runImage(item: PreannotateItem): Promise<{ masks: ProducedMask[]; consumed: number[] } | null> {
+  private runImage(item: PreannotateItem): Promise<{ masks: ProducedMask[]; consumed: number[] } | null> {
     const size: Size = { width: item.width, height: item.height };
-    const masks: ProducedMask[] = [];
-    const consumed: number[] = [];
-    const mode = this.options.mode;
-    if (mode === 'everything') {
-      const amg = this.options.amg;
-      const found = await generateMasks(
-        size,
-        { ...amg, minMaskRegionArea: 0 },
-        async (crop) => {
-          const whole = crop.x0 === 0 && crop.y0 === 0 && crop.x1 === size.width && crop.y1 === size.height;
-          const source = await this.embedding(item, whole ? null : crop);
-          const box = [crop.x0, crop.y0, crop.x1, crop.y1] as [number, number, number, number];
-          return {
-            maskAtPoint: async (p) => {
-              if ((await this.checkpoint()) || !source) return null;
-              return this.engine.amgMask(source, p, box, size, amg, () => this.cancelled);
-            },
-          };
-        },
-        (p) => this.emit({ step: { imageId: item.imageId, done: p.done, total: p.total } }),
-        () => this.cancelled,
-      );
-      if (!found) return null;
-      const cleaned =
-        amg.minMaskRegionArea > 0
-          ? await this.engine.amgSmallRegions(found, amg.minMaskRegionArea, Math.max(amg.boxNmsThresh, amg.cropNmsThresh))
-          : found;
-      for (const m of cleaned) {
-        masks.push({
-          rle: m.rle,
-          area: m.area,
-          bbox: [m.box[0], m.box[1], m.box[2] - m.box[0] + 1, m.box[3] - m.box[1] + 1],
-          score: m.predictedIou,
-          categoryId: this.options.everythingCategoryId,
-          prompts: { points: [{ x: m.point.x, y: m.point.y, positive: true }], box: null },
-          source: 'auto',
-        });
-      }
-      return { masks, consumed };
-    }
-    // box and coarse modes: a list of prompts, on the whole image or (ROI crop) on a crop each
-    interface Job {
-      prompts: Prompts;
-      roi: { x0: number; y0: number; x1: number; y1: number } | null;
-      categoryId: number;
-      boxId: number | null;
-      imagePrompts: Prompts;
-    }
-    const jobs: Job[] = [];
-    if (mode === 'coarse') {
-      for (const c of item.coarse ?? [])
-        jobs.push({ prompts: c.prompts, roi: null, categoryId: c.categoryId, boxId: null, imagePrompts: c.prompts });
-    } else {
-      for (const b of item.boxes ?? []) {
-        const plan = boxPromptPlan(b.bbox, size, mode, this.options.boxPlan);
-        const [x, y, w, h] = b.bbox;
-        jobs.push({
-          prompts: { points: [], box: plan.box },
-          roi: plan.roi,
-          categoryId: b.categoryId,
-          boxId: b.id,
-          imagePrompts: { points: [], box: { x0: x, y0: y, x1: x + w, y1: y + h } },
-        });
-      }
-    }
-    // whole-image prompts first: they share one embedding (the batch holds one at a time)
-    jobs.sort((a, b) => (a.roi ? 1 : 0) - (b.roi ? 1 : 0));
-    let whole: EmbeddingSource | null = null;
-    for (const [k, j] of jobs.entries()) {
-      if (await this.checkpoint()) return null;
-      let source: EmbeddingSource | null;
-      if (j.roi) source = await this.embedding(item, j.roi);
-      else source = whole ??= await this.embedding(item, null);
-      if (!source) return null;
-      const r = await this.engine.batchMask(
-        source,
-        j.prompts,
-        j.roi ? { roi: j.roi, width: size.width, height: size.height } : null,
-        () => this.cancelled,
-      );
-      masks.push({ ...r, categoryId: j.categoryId, prompts: j.imagePrompts, source: 'auto' });
-      if (j.boxId !== null) consumed.push(j.boxId);
-      this.emit({ step: { imageId: item.imageId, done: k + 1, total: jobs.length } });
-    }
-    return { masks, consumed };
+    const stop = () => this.cancelled;
+    const backend: PreannotateBackend<EmbeddingSource> = {
+      embed: (crop) => this.embedding(item, crop),
+      mask: (source, prompts, paste) => this.engine.batchMask(source, prompts, paste, stop),
+      amgMask: (source, point, crop, _image, params) => this.engine.amgMask(source, point, crop, size, params, stop),
+      smallRegions: (masks, minArea, nms) => this.engine.amgSmallRegions(masks, minArea, nms),
+      checkpoint: () => this.checkpoint(),
+      onStep: (done, total) => this.emit({ step: { imageId: item.imageId, done, total } }),
+    };
+    return preannotateImage(item, this.options, backend);
   }
 }

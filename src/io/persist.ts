@@ -1,7 +1,15 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { Project } from '../core/project/types.ts';
+/**
+ * The browser's copy of the projects (IndexedDB). A project is stored record by record (images,
+ * categories, annotations, waiting boxes, skipped objects), so a change writes only the records it
+ * touched, and two tabs writing different records never overwrite each other. Ids of new records
+ * come from per-project counters reserved in blocks inside a transaction: two tabs never hand out
+ * the same id. Image files are stored once, when opened.
+ */
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { COLLECTIONS, type Collection, type Collections } from '../core/project/changes.ts';
+import { nextId, normalizeProject, type Project } from '../core/project/types.ts';
 
-/** What is saved of a project besides its annotations: where the user was and their settings. */
+/** What is saved of a project besides its records: where the user was and their settings. */
 export interface SavedUi {
   currentImageId: number | null;
   currentCategoryId: number;
@@ -9,16 +17,24 @@ export interface SavedUi {
   brushRadius: number;
 }
 
-export interface SavedProject {
+export interface ProjectMeta {
   id: string;
   name: string;
   updatedAt: number;
-  project: Project;
   ui: SavedUi;
 }
 
+interface StoredRecord {
+  projectId: string;
+  coll: Collection;
+  id: number;
+  rec: Collections[Collection];
+}
+
 interface Schema extends DBSchema {
-  projects: { key: string; value: SavedProject };
+  projects: { key: string; value: ProjectMeta & { project?: Project } };
+  records: { key: [string, string, number]; value: StoredRecord; indexes: { byProject: string; byProjectColl: [string, string] } };
+  counters: { key: [string, string]; value: number };
   images: {
     key: [string, number];
     value: { projectId: string; imageId: number; name: string; blob: Blob };
@@ -29,13 +45,41 @@ interface Schema extends DBSchema {
 
 let dbPromise: Promise<IDBPDatabase<Schema>> | null = null;
 
+type UpgradeTx = IDBPTransaction<Schema, StoreNames<Schema>[], 'versionchange'>;
+
+/** Version 1 kept a project as one JSON value: split it into records and counters. */
+async function migrateV1(tx: UpgradeTx): Promise<void> {
+  const projects = tx.objectStore('projects');
+  for (let cur = await projects.openCursor(); cur; cur = await cur.continue()) {
+    const v = cur.value;
+    if (!v.project) continue;
+    const p = normalizeProject({ ...v.project, name: v.name });
+    for (const coll of COLLECTIONS) {
+      const items = p[coll] as { id: number }[];
+      for (const rec of items)
+        await tx.objectStore('records').put({ projectId: v.id, coll, id: rec.id, rec: rec as Collections[Collection] });
+      await tx.objectStore('counters').put(nextId(items) - 1, [v.id, coll]);
+    }
+    await cur.update({ id: v.id, name: p.name, updatedAt: v.updatedAt, ui: v.ui });
+  }
+}
+
 function db(): Promise<IDBPDatabase<Schema>> {
-  dbPromise ??= openDB<Schema>('sam-annotator', 1, {
-    upgrade(d) {
-      d.createObjectStore('projects', { keyPath: 'id' });
-      const images = d.createObjectStore('images', { keyPath: ['projectId', 'imageId'] });
-      images.createIndex('byProject', 'projectId');
-      d.createObjectStore('meta');
+  dbPromise ??= openDB<Schema>('sam-annotator', 2, {
+    async upgrade(d, oldVersion, _newVersion, tx) {
+      if (oldVersion < 1) {
+        d.createObjectStore('projects', { keyPath: 'id' });
+        const images = d.createObjectStore('images', { keyPath: ['projectId', 'imageId'] });
+        images.createIndex('byProject', 'projectId');
+        d.createObjectStore('meta');
+      }
+      if (oldVersion < 2) {
+        const records = d.createObjectStore('records', { keyPath: ['projectId', 'coll', 'id'] });
+        records.createIndex('byProject', 'projectId');
+        records.createIndex('byProjectColl', ['projectId', 'coll']);
+        d.createObjectStore('counters');
+        if (oldVersion >= 1) await migrateV1(tx);
+      }
     },
   });
   return dbPromise;
@@ -49,16 +93,18 @@ export function describeSaveError(e: unknown): string {
 }
 
 export async function listProjects(): Promise<{ id: string; name: string; updatedAt: number; images: number; annotations: number }[]> {
-  const all = await (await db()).getAll('projects');
-  return all
-    .map((p) => ({
+  const d = await db();
+  const all = await d.getAll('projects');
+  const out = await Promise.all(
+    all.map(async (p) => ({
       id: p.id,
       name: p.name,
       updatedAt: p.updatedAt,
-      images: p.project.images.length,
-      annotations: p.project.annotations.length,
-    }))
-    .sort((a, b) => b.updatedAt - a.updatedAt);
+      images: await d.countFromIndex('records', 'byProjectColl', [p.id, 'images']),
+      annotations: await d.countFromIndex('records', 'byProjectColl', [p.id, 'annotations']),
+    })),
+  );
+  return out.sort((a, b) => b.updatedAt - a.updatedAt);
 }
 
 export async function currentProjectId(): Promise<string | undefined> {
@@ -69,40 +115,102 @@ export async function setCurrentProjectId(id: string): Promise<void> {
   await (await db()).put('meta', id, 'current');
 }
 
-/** Saves the project and UI state in one transaction: either all of it is written or nothing. */
-export async function saveProject(p: SavedProject): Promise<void> {
+/** One write: changed records put, removed ones deleted, and the project's name and UI state. */
+export interface RecordWrite {
+  put: { coll: Collection; rec: Collections[Collection] }[];
+  remove: { coll: Collection; id: number }[];
+  meta: ProjectMeta;
+}
+
+/** Writes the changes in one transaction: either all of them are written or none. */
+export async function writeRecords(projectId: string, w: RecordWrite): Promise<void> {
   const d = await db();
-  const tx = d.transaction(['projects', 'meta'], 'readwrite');
-  await Promise.all([tx.objectStore('projects').put(p), tx.objectStore('meta').put(p.id, 'current'), tx.done]);
+  const tx = d.transaction(['records', 'projects', 'meta'], 'readwrite');
+  const records = tx.objectStore('records');
+  const pending: Promise<unknown>[] = [];
+  for (const { coll, rec } of w.put) pending.push(records.put({ projectId, coll, id: rec.id, rec }));
+  for (const { coll, id } of w.remove) pending.push(records.delete([projectId, coll, id]));
+  pending.push(tx.objectStore('projects').put(w.meta), tx.objectStore('meta').put(projectId, 'current'), tx.done);
+  await Promise.all(pending);
+}
+
+/** Records of a project as they are stored now (another tab's changes), by key; missing ones are absent. */
+export async function readRecords(
+  projectId: string,
+  keys: readonly { coll: Collection; id: number }[],
+): Promise<Map<string, Collections[Collection]>> {
+  const d = await db();
+  const tx = d.transaction('records', 'readonly');
+  const out = new Map<string, Collections[Collection]>();
+  await Promise.all(
+    keys.map(async ({ coll, id }) => {
+      const r = await tx.store.get([projectId, coll, id]);
+      if (r) out.set(`${coll}:${id}`, r.rec);
+    }),
+  );
+  await tx.done;
+  return out;
 }
 
 export async function saveImage(projectId: string, imageId: number, name: string, blob: Blob): Promise<void> {
   await (await db()).put('images', { projectId, imageId, name, blob });
 }
 
+/** A project as stored: its records in id order, its meta, and its image files. */
 export async function loadProject(
   id: string,
-): Promise<{ saved: SavedProject; images: { imageId: number; name: string; blob: Blob }[] } | null> {
+): Promise<{ meta: ProjectMeta; project: Project; images: { imageId: number; name: string; blob: Blob }[] } | null> {
   const d = await db();
-  const saved = await d.get('projects', id);
-  if (!saved) return null;
+  const meta = await d.get('projects', id);
+  if (!meta) return null;
+  const records = await d.getAllFromIndex('records', 'byProject', id);
+  const parts: Partial<Record<Collection, { id: number }[]>> = {};
+  for (const r of records) (parts[r.coll] ??= []).push(r.rec);
+  for (const list of Object.values(parts)) list.sort((a, b) => a.id - b.id);
+  const project = normalizeProject({ ...(parts as Partial<Project>), name: meta.name });
   const images = await d.getAllFromIndex('images', 'byProject', id);
-  return { saved, images };
+  return { meta: { id: meta.id, name: meta.name, updatedAt: meta.updatedAt, ui: meta.ui }, project, images };
+}
+
+/** Writes a whole project (a new one): its meta and every record. */
+export async function createProject(meta: ProjectMeta, project: Project): Promise<void> {
+  const put = COLLECTIONS.flatMap((coll) => (project[coll] as Collections[Collection][]).map((rec) => ({ coll, rec })));
+  await writeRecords(meta.id, { put, remove: [], meta });
 }
 
 export async function deleteProject(id: string): Promise<void> {
   const d = await db();
-  const tx = d.transaction(['projects', 'images'], 'readwrite');
+  const tx = d.transaction(['projects', 'images', 'records', 'counters'], 'readwrite');
   await tx.objectStore('projects').delete(id);
-  const idx = tx.objectStore('images').index('byProject');
-  for (let cur = await idx.openCursor(id); cur; cur = await cur.continue()) await cur.delete();
+  for (const store of ['images', 'records'] as const) {
+    const idx = tx.objectStore(store).index('byProject');
+    for (let cur = await idx.openCursor(id); cur; cur = await cur.continue()) await cur.delete();
+  }
+  for (const coll of COLLECTIONS) await tx.objectStore('counters').delete([id, coll]);
   await tx.done;
 }
 
-export async function renameProject(id: string, name: string): Promise<void> {
+/**
+ * Reserves `n` new ids of a collection for this tab: [start, end], above `floor` and above every id
+ * reserved before by any tab (the counter is read and advanced in one transaction).
+ */
+export async function reserveIds(projectId: string, coll: Collection, n: number, floor: number): Promise<[number, number]> {
   const d = await db();
-  const p = await d.get('projects', id);
-  if (p) await d.put('projects', { ...p, name, project: { ...p.project, name } });
+  const tx = d.transaction('counters', 'readwrite');
+  const current = (await tx.store.get([projectId, coll])) ?? 0;
+  const start = Math.max(current, floor) + 1;
+  const end = start + n - 1;
+  await tx.store.put(end, [projectId, coll]);
+  await tx.done;
+  return [start, end];
+}
+
+/** Gives back the unused end of a reservation if no tab reserved after it (fewer gaps in ids). */
+export async function releaseIds(projectId: string, coll: Collection, reservedEnd: number, lastUsed: number): Promise<void> {
+  const d = await db();
+  const tx = d.transaction('counters', 'readwrite');
+  if ((await tx.store.get([projectId, coll])) === reservedEnd) await tx.store.put(lastUsed, [projectId, coll]);
+  await tx.done;
 }
 
 export function newProjectId(): string {

@@ -1,31 +1,50 @@
+/**
+ * Autosave and tabs. Every document change this tab makes marks the records it touched; 200 ms
+ * later (and on `pagehide`) only those records are written, in one transaction. Tabs on the same
+ * project tell each other what they wrote (BroadcastChannel) and read it back as `ignore` changes,
+ * so each shows the other's work; ids come from blocks reserved per tab, so two tabs never make two
+ * records with one id. A failed write is reported; what was saved before stays.
+ */
+import { COLLECTIONS, DiffBuilder, diffProjects, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
 import { emptyProject } from '../core/project/types.ts';
 import { overlays } from '../inference/overlays.ts';
 import { clearImageRegistry, onImageRegistered, registerImageBlob } from '../io/images.ts';
 import {
+  createProject,
   currentProjectId,
   deleteProject,
   describeSaveError,
   listProjects,
   loadProject,
   newProjectId,
-  renameProject,
+  readRecords,
   saveImage,
-  saveProject,
   setCurrentProjectId,
+  writeRecords,
+  type ProjectMeta,
   type SavedUi,
 } from '../io/persist.ts';
-import { engine, useStore, type StoreState } from './store.ts';
+import type { ProjectIds } from './projectIds.ts';
+import type { AppStore, StoreState } from './store.ts';
 import { abandonPreannotate } from './preannotate.ts';
 
-/**
- * Autosave: the project (images, categories, annotations, timing), the shown image and the settings
- * live in IndexedDB and are written after every change; image files are stored when they are added,
- * so a reload needs nothing again. A failed write is reported; what was saved before stays.
- */
+type Message =
+  | { type: 'changed'; projectId: string; from: string; keys: { coll: Collection; id: number }[]; name?: string }
+  | { type: 'hello' | 'here'; projectId: string; from: string };
+
+const tabId = Math.random().toString(36).slice(2);
+
+let store: AppStore;
+let ids: ProjectIds;
 let projectId = '';
+const dirty = new Map<string, { coll: Collection; id: number }>();
+let metaDirty = false;
+let nameChanged = false;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let saving: Promise<void> = Promise.resolve();
 let lastError = '';
+let channel: BroadcastChannel | null = null;
+const otherTabs = new Set<string>();
 
 export function currentProject(): string {
   return projectId;
@@ -35,11 +54,15 @@ function uiOf(s: StoreState): SavedUi {
   return { currentImageId: s.currentImageId, currentCategoryId: s.currentCategoryId, feedback: s.feedback, brushRadius: s.brushRadius };
 }
 
+function metaOf(s: StoreState): ProjectMeta {
+  return { id: projectId, name: s.project.name, updatedAt: Date.now(), ui: uiOf(s) };
+}
+
 function reportError(what: string, e: unknown): void {
   const msg = describeSaveError(e);
   if (msg === lastError) return;
   lastError = msg;
-  useStore
+  store
     .getState()
     .notify(
       'error',
@@ -48,24 +71,48 @@ function reportError(what: string, e: unknown): void {
     );
 }
 
-/** Writes the project now (after waiting for the write under way). */
+/** Writes what changed since the last write (after the write under way). */
 export function saveNow(): Promise<void> {
   if (timer) {
     clearTimeout(timer);
     timer = null;
   }
-  const s = useStore.getState();
+  if (!projectId || (dirty.size === 0 && !metaDirty)) return saving;
+  const keys = [...dirty.values()];
+  dirty.clear();
+  metaDirty = false;
+  const renamed = nameChanged;
+  nameChanged = false;
   const id = projectId;
-  if (!id) return saving;
+  const s = store.getState();
+  const byKey = new Map<string, unknown>();
+  for (const coll of COLLECTIONS) for (const r of s.project[coll] as { id: number }[]) byKey.set(`${coll}:${r.id}`, r);
+  const put = keys.flatMap(({ coll, id: rid }) => {
+    const rec = byKey.get(`${coll}:${rid}`);
+    return rec ? [{ coll, rec: rec as never }] : [];
+  });
+  const remove = keys.filter(({ coll, id: rid }) => !byKey.has(`${coll}:${rid}`));
+  const meta = metaOf(s);
   saving = saving
-    .then(() => saveProject({ id, name: s.project.name, updatedAt: Date.now(), project: s.project, ui: uiOf(s) }))
+    .then(() => writeRecords(id, { put, remove, meta }))
     .then(
       () => {
         lastError = '';
-        useStore.setState({ saveState: 'saved' });
+        if (projectId === id && dirty.size === 0) store.setState({ saveState: 'saved' });
+        if (keys.length || renamed)
+          channel?.postMessage({
+            type: 'changed',
+            projectId: id,
+            from: tabId,
+            keys,
+            ...(renamed ? { name: meta.name } : {}),
+          } satisfies Message);
       },
       (e: unknown) => {
-        useStore.setState({ saveState: 'error' });
+        // nothing of this write landed: write these records again with the next change
+        for (const k of keys) dirty.set(`${k.coll}:${k.id}`, k);
+        metaDirty = true;
+        store.setState({ saveState: 'error' });
         reportError('the project', e);
       },
     );
@@ -73,46 +120,123 @@ export function saveNow(): Promise<void> {
 }
 
 function scheduleSave(): void {
-  useStore.setState({ saveState: 'saving' });
+  store.setState({ saveState: 'saving' });
   if (timer) clearTimeout(timer);
   timer = setTimeout(() => void saveNow(), 200);
 }
 
-/** Loads the saved project into the app (images, annotations, the shown image). */
+function noteLocalChange(diff: DocDiff): void {
+  for (const k of touchedKeys(diff)) dirty.set(`${k.coll}:${k.id}`, k);
+  if (diff.name) {
+    metaDirty = true;
+    nameChanged = true;
+  }
+  scheduleSave();
+}
+
+/** Another tab wrote records of this project: read them and show them (not an undo step here). */
+async function followOtherTab(keys: { coll: Collection; id: number }[], name: string | undefined): Promise<void> {
+  const id = projectId;
+  const stored = await readRecords(id, keys);
+  if (projectId !== id) return;
+  const s = store.getState();
+  const b = new DiffBuilder(s.project);
+  // in dependency order: images and categories before what refers to them
+  const ordered = [...keys].sort((x, y) => COLLECTIONS.indexOf(x.coll) - COLLECTIONS.indexOf(y.coll));
+  for (const { coll, id: rid } of ordered) {
+    const rec = stored.get(`${coll}:${rid}`);
+    const has = (b.project[coll] as { id: number }[]).some((r) => r.id === rid);
+    if (rec && has) b.update(coll, rid, () => rec as never);
+    else if (rec) b.add(coll, rec as never);
+  }
+  // removals last, dependants first
+  for (const { coll, id: rid } of [...ordered].reverse()) if (!stored.has(`${coll}:${rid}`)) b.remove(coll, rid);
+  if (name !== undefined) b.rename(name);
+  if (!s.change(b.diff, 'ignore', { origin: 'remote', label: 'another tab' })) {
+    // out of step (e.g. a record refers to one not read yet): take the whole stored project
+    const loaded = await loadProject(id);
+    if (loaded && projectId === id)
+      store.getState().change(diffProjects(store.getState().project, loaded.project), 'ignore', { origin: 'remote' });
+  }
+}
+
+function onMessage(m: Message): void {
+  if (m.projectId !== projectId || m.from === tabId) return;
+  if (m.type === 'changed') {
+    void followOtherTab(m.keys, m.name);
+    return;
+  }
+  if (m.type === 'hello') channel?.postMessage({ type: 'here', projectId, from: tabId } satisfies Message);
+  if (!otherTabs.has(m.from)) {
+    otherTabs.add(m.from);
+    store
+      .getState()
+      .notify(
+        'warning',
+        'This project is open in another tab too.',
+        'Work from both tabs is saved: each tab writes only what it changed and shows the other’s masks as they are accepted.',
+      );
+  }
+}
+
+function announce(): void {
+  otherTabs.clear();
+  channel?.postMessage({ type: 'hello', projectId, from: tabId } satisfies Message);
+}
+
+/** Loads a saved project into the app (records, image files, the shown image, settings). */
 async function open(id: string): Promise<boolean> {
   const loaded = await loadProject(id);
   if (!loaded) return false;
   projectId = id;
-  const { saved, images } = loaded;
-  for (const im of images) registerImageBlob(im.imageId, im.blob, im.name, false);
-  useStore.setState({
-    project: { ...emptyProject(saved.name), ...saved.project },
-    currentCategoryId: saved.ui.currentCategoryId,
-    feedback: saved.ui.feedback,
-    brushRadius: saved.ui.brushRadius,
+  await ids.use(id, loaded.project);
+  for (const im of loaded.images) registerImageBlob(im.imageId, im.blob, im.name, false);
+  const { ui } = loaded.meta;
+  store.getState().loadDocument(loaded.project);
+  store.setState({
     currentImageId: null,
-    past: [],
-    future: [],
+    currentCategoryId: loaded.project.categories.some((c) => c.id === ui.currentCategoryId)
+      ? ui.currentCategoryId
+      : (loaded.project.categories[0]?.id ?? 1),
+    feedback: ui.feedback,
+    brushRadius: ui.brushRadius,
     saveState: 'saved',
   });
-  const show = saved.ui.currentImageId ?? saved.project.images[0]?.id ?? null;
-  if (show !== null) useStore.getState().showImage(show);
+  const show = ui.currentImageId ?? loaded.project.images[0]?.id ?? null;
+  if (show !== null) store.getState().showImage(show);
   await setCurrentProjectId(id);
+  announce();
   return true;
 }
 
+async function startNew(name: string): Promise<void> {
+  projectId = newProjectId();
+  const project = emptyProject(name);
+  store.getState().loadDocument(project);
+  store.setState({ currentImageId: null, currentCategoryId: project.categories[0]!.id, saveState: 'saved' });
+  await createProject(metaOf(store.getState()), project).catch((e: unknown) => reportError('the new project', e));
+  await ids.use(projectId, project);
+  await setCurrentProjectId(projectId).catch(() => undefined);
+  announce();
+}
+
 /** Restores the last project, or starts a new one; resolves to whether one was restored. */
-export async function startPersistence(): Promise<boolean> {
+export async function startPersistence(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
+  store = s;
+  ids = projectIds;
   onImageRegistered((imageId, blob, name) => {
-    const id = projectId;
-    saveImage(id, imageId, name, blob).catch((e: unknown) => reportError(`the image ${name}`, e));
+    saveImage(projectId, imageId, name, blob).catch((e: unknown) => reportError(`the image ${name}`, e));
   });
+  if (typeof BroadcastChannel !== 'undefined') {
+    channel = new BroadcastChannel('sam-annotator');
+    channel.onmessage = (e: MessageEvent<Message>) => onMessage(e.data);
+  }
   let restored = false;
   try {
     const id = await currentProjectId();
     if (id) restored = await open(id);
   } catch (e) {
-    useStore
+    store
       .getState()
       .notify(
         'error',
@@ -120,57 +244,66 @@ export async function startPersistence(): Promise<boolean> {
         'A new project was started; the saved one is kept.',
       );
   }
-  if (!restored) projectId = newProjectId();
-  // every change that is part of the saved state schedules a save
-  useStore.subscribe((s, prev) => {
+  if (!restored) await startNew('Untitled project');
+  store.onDocChange((diff, origin) => {
+    if (origin === 'local') noteLocalChange(diff);
+  });
+  // the UI state saved with the project (where the user was, their settings)
+  store.subscribe((st, prev) => {
     if (
-      s.project !== prev.project ||
-      s.currentImageId !== prev.currentImageId ||
-      s.currentCategoryId !== prev.currentCategoryId ||
-      s.feedback !== prev.feedback ||
-      s.brushRadius !== prev.brushRadius
+      st.currentImageId !== prev.currentImageId ||
+      st.currentCategoryId !== prev.currentCategoryId ||
+      st.feedback !== prev.feedback ||
+      st.brushRadius !== prev.brushRadius
     ) {
+      metaDirty = true;
       scheduleSave();
     }
   });
-  addEventListener('pagehide', () => void saveNow());
+  addEventListener('pagehide', () => {
+    void saveNow();
+    ids.release();
+  });
   return restored;
 }
 
-function resetForOtherProject(): void {
+async function leaveProject(): Promise<void> {
+  await saveNow();
+  ids.release();
   abandonPreannotate();
-  engine.resetImages();
+  store.deps.engine.resetImages();
   clearImageRegistry();
   overlays.setLive(null);
+  store.session.reset(null);
 }
 
 export async function newProject(name = 'Untitled project'): Promise<void> {
-  await saveNow();
-  resetForOtherProject();
-  projectId = newProjectId();
-  useStore.setState({ project: emptyProject(name), currentImageId: null, currentCategoryId: 1, past: [], future: [] });
-  await saveNow();
+  await leaveProject();
+  await startNew(name);
 }
 
 export async function switchProject(id: string): Promise<void> {
   if (id === projectId) return;
-  await saveNow();
-  resetForOtherProject();
-  if (!(await open(id)))
-    useStore.getState().notify('error', 'That project could not be opened.', 'It may have been deleted in another tab.');
+  await leaveProject();
+  if (!(await open(id))) {
+    store.getState().notify('error', 'That project could not be opened.', 'It may have been deleted in another tab.');
+    await startNew('Untitled project');
+  }
 }
 
+/** Renames the open project (one undo step). */
 export async function renameCurrentProject(name: string): Promise<void> {
   const trimmed = name.trim();
-  if (!trimmed) return;
-  useStore.setState((s) => ({ project: { ...s.project, name: trimmed } }));
+  const s = store.getState();
+  if (!trimmed || trimmed === s.project.name) return;
+  s.change(new DiffBuilder(s.project).rename(trimmed).diff, 'record', { label: 'rename project' });
   await saveNow();
-  await renameProject(projectId, trimmed);
 }
 
 export async function removeProject(id: string): Promise<void> {
   await deleteProject(id);
   if (id === projectId) {
+    projectId = '';
     const rest = await listProjects();
     if (rest[0]) await switchProject(rest[0].id);
     else await newProject();
@@ -178,3 +311,4 @@ export async function removeProject(id: string): Promise<void> {
 }
 
 export { listProjects };
+export { ProjectIds } from './projectIds.ts';

@@ -13,7 +13,15 @@ import { DEFAULT_BOX_PLAN, type BoxPlanOptions } from '../core/sam/roi.ts';
 import { PreannotateRun, type PreannotateItem, type PreannotateMode, type PreannotateProgress } from '../inference/preannotate.ts';
 import { coarsePromptsFromPngs } from '../io/exporter.ts';
 import { imageBlob } from '../io/images.ts';
-import { engine, useStore } from './store.ts';
+import { appStore } from './store.ts';
+import type { InferenceEngine } from '../inference/engine.ts';
+
+let engine: InferenceEngine | null = null;
+/** The engine batches run on (start-up). */
+export function installPreannotate(e: InferenceEngine): void {
+  engine = e;
+}
+const useStore = { getState: () => appStore().getState() };
 
 export interface PreannotateRequest {
   mode: PreannotateMode;
@@ -186,6 +194,7 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
 
   useBatch.setState({ mode: req.mode, progress: null });
   // the callbacks refer to the run they belong to (called only after it is made)
+  if (!engine) return fail('The model is not set up yet.');
   const run: PreannotateRun = new PreannotateRun(
     engine,
     items,

@@ -1,10 +1,205 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rleFromMask } from '../core/mask/rle.ts';
-import { emptyProject } from '../core/project/types.ts';
-import { reviewQueue, useStore, type ProposalInput } from './store.ts';
+import { projectToCoco } from '../core/coco/export.ts';
+import { integrityProblems, type DocDiff } from '../core/project/changes.ts';
+import type { Project } from '../core/project/types.ts';
+import { imageFile, testStore } from './fakeDeps.ts';
+import { reviewQueue, type AppStore } from './store.ts';
+import type { ProposalInput } from './slices/review.ts';
 
 const W = 40;
 const H = 20;
+
+async function withImages(n = 2) {
+  const t = testStore();
+  await t.store.getState().addImageBlobs(Array.from({ length: n }, (_, i) => ({ blob: imageFile(W, H), name: `img${i + 1}.png` })));
+  return t;
+}
+
+async function settle(store: AppStore) {
+  await store.session.settled();
+}
+
+async function liveArea(store: AppStore): Promise<number | null> {
+  return (await store.session.liveMask())?.area ?? null;
+}
+
+/** Every reference in the project points at a record that exists. */
+function assertIntact(p: Project) {
+  const all: DocDiff = {
+    ops: [
+      ...p.annotations.map((a) => ({ coll: 'annotations' as const, id: a.id, before: null, after: a })),
+      ...p.pendingBoxes.map((b) => ({ coll: 'pendingBoxes' as const, id: b.id, before: null, after: b })),
+    ],
+  };
+  expect(integrityProblems(p, all)).toEqual([]);
+}
+
+describe('store: defects found by trying the app (each failed before the state redesign)', () => {
+  it('Enter, →, Ctrl+Z: the undo shows the first image again, takes back its annotation and restores its prompt there', async () => {
+    const { store } = await withImages();
+    const s = () => store.getState();
+    expect(s().currentImageId).toBe(1);
+    s().addPoint(10, 5, true);
+    const shown = await liveArea(store);
+    await s().accept();
+    expect(s().project.annotations).toHaveLength(1);
+    s().stepImage(1);
+    expect(s().currentImageId).toBe(2);
+    s().undo();
+    await settle(store);
+    expect(s().currentImageId).toBe(1);
+    expect(s().project.annotations).toHaveLength(0);
+    expect(s().prompts.points).toEqual([{ x: 10, y: 5, positive: true }]);
+    expect(store.session.snapshot().imageId).toBe(1);
+    expect(await liveArea(store)).toBe(shown);
+  });
+
+  it('add a category, open an image, Ctrl+Z: only the category goes; the opened image stays', async () => {
+    const { store } = await withImages(1);
+    const s = () => store.getState();
+    s().addCategory('dog');
+    await s().addImageBlobs([{ blob: imageFile(W, H), name: 'new.png' }]);
+    expect(s().project.images.map((i) => i.fileName)).toEqual(['img1.png', 'new.png']);
+    s().undo();
+    expect(s().project.images.map((i) => i.fileName)).toEqual(['img1.png', 'new.png']);
+    expect(s().project.categories.map((c) => c.name)).toEqual(['object']);
+  });
+
+  it('add a category, import COCO, Ctrl+Z: the import stays', async () => {
+    const { store } = await withImages(1);
+    const s = () => store.getState();
+    s().addCategory('dog');
+    const m = new Uint8Array(W * H).fill(1, 0, 100);
+    const coco = {
+      images: [{ id: 7, file_name: 'img1.png', width: W, height: H }],
+      categories: [{ id: 3, name: 'cat' }],
+      annotations: [{ id: 1, image_id: 7, category_id: 3, segmentation: rleFromMask(m, W, H), area: 100, bbox: [0, 0, 40, 3], iscrowd: 0 }],
+    };
+    expect(await s().importCoco(new Blob([JSON.stringify(coco)]), 'in.json')).toBe(true);
+    expect(s().project.annotations).toHaveLength(1);
+    s().undo();
+    expect(s().project.annotations).toHaveLength(1);
+    expect(s().project.categories.map((c) => c.name)).toEqual(['object', 'cat']);
+  });
+
+  it('undo a category creation across an image change, then Enter: the annotation gets a category that exists, and so does the export', async () => {
+    const { store } = await withImages();
+    const s = () => store.getState();
+    const dog = s().addCategory('dog');
+    expect(s().currentCategoryId).toBe(dog);
+    s().stepImage(1);
+    s().undo();
+    expect(s().project.categories.some((c) => c.id === dog)).toBe(false);
+    expect(s().project.categories.some((c) => c.id === s().currentCategoryId)).toBe(true);
+    s().addPoint(5, 5, true);
+    const ann = await s().accept();
+    expect(ann).not.toBeNull();
+    const coco = projectToCoco(s().project);
+    const catIds = new Set(coco.categories.map((c) => c.id));
+    expect(coco.annotations.every((a) => catIds.has(a.category_id))).toBe(true);
+    assertIntact(s().project);
+  });
+
+  it('a category name field that shows a stale name cannot write it over the real one; undo of a rename gives the old name back', async () => {
+    const { store } = await withImages(1);
+    const s = () => store.getState();
+    // the field began editing when the name was "object"; meanwhile it became "car" (another project, undo, another tab)
+    expect(s().renameCategory(1, 'car')).toBe(true);
+    expect(s().renameCategory(1, 'object', 'object')).toBe(false);
+    expect(s().project.categories[0]!.name).toBe('car');
+    // a rename typed letter by letter is one undo step
+    s().renameCategory(1, 'b', 'car', 'typing');
+    s().renameCategory(1, 'bu', 'b', 'typing');
+    s().renameCategory(1, 'bus', 'bu', 'typing');
+    s().undo();
+    expect(s().project.categories[0]!.name).toBe('car');
+  });
+
+  it('1–9 and "Add category" while a mask is drafted never run the decoder again and never change the mask', async () => {
+    const { store, engine } = await withImages(1);
+    const s = () => store.getState();
+    s().addCategory('second');
+    s().setCurrentCategory(1);
+    s().addPoint(10, 10, true);
+    const before = await store.session.liveMask();
+    const decodes = engine.decodes.length;
+    s().setCategoryByIndex(1);
+    s().addCategory('third');
+    s().setCategoryByIndex(0);
+    await settle(store);
+    expect(engine.decodes.length).toBe(decodes);
+    expect(engine.recolors).toBeGreaterThan(0);
+    expect(await store.session.liveMask()).toEqual(before);
+  });
+
+  it('undo then redo gives back exactly the mask that was shown (same prompts, same mask_input)', async () => {
+    const { store, engine } = await withImages(1);
+    const s = () => store.getState();
+    s().addPoint(10, 10, true);
+    await settle(store);
+    s().addPoint(30, 15, false);
+    const second = await store.session.liveMask();
+    const fed = engine.decodes.at(-1)!.feedbackFrom;
+    expect(fed).not.toBeNull();
+    s().addPoint(20, 4, true);
+    await settle(store);
+    s().undo();
+    expect(await store.session.liveMask()).toEqual(second);
+    s().undo();
+    s().redo();
+    expect(await store.session.liveMask()).toEqual(second);
+    expect(engine.decodes.at(-1)!.feedbackFrom).toBe(fed);
+  });
+
+  it('a stroke after a point, undone and redone, and an accepted edit undone: each gives back its mask', async () => {
+    const { store } = await withImages(1);
+    const s = () => store.getState();
+    s().addPoint(5, 5, true);
+    const sam = await liveArea(store);
+    s().beginStroke();
+    const stroke = { mode: 'add' as const, radius: 2, points: [30, 10, 38, 10] };
+    s().strokeProgress(stroke);
+    s().endStroke(stroke);
+    const both = await liveArea(store);
+    expect(both).toBeGreaterThan(sam!);
+    s().undo();
+    expect(await liveArea(store)).toBe(sam);
+    s().redo();
+    expect(await liveArea(store)).toBe(both);
+    await s().accept();
+    expect(s().project.annotations[0]!.area).toBe(both);
+    s().undo();
+    expect(await liveArea(store)).toBe(both);
+  });
+
+  it('Enter then → at once: the accept lands on its image and the next image is shown after it', async () => {
+    const { store } = await withImages();
+    const s = () => store.getState();
+    s().addPoint(5, 5, true);
+    const accepting = s().accept();
+    s().stepImage(1);
+    s().addPoint(7, 7, true);
+    await accepting;
+    await settle(store);
+    expect(s().project.annotations.map((a) => a.imageId)).toEqual([1]);
+    expect(s().currentImageId).toBe(2);
+    expect(s().prompts.points).toEqual([{ x: 7, y: 7, positive: true }]);
+  });
+
+  it('leaving an image with a draft is an undo step: Ctrl+Z brings the draft back on its image', async () => {
+    const { store } = await withImages();
+    const s = () => store.getState();
+    s().addPoint(5, 5, true);
+    const area = await liveArea(store);
+    s().stepImage(1);
+    expect(s().prompts.points).toHaveLength(0);
+    s().undo();
+    expect(s().currentImageId).toBe(1);
+    expect(await liveArea(store)).toBe(area);
+  });
+});
+
 function rect(x0: number, x1: number, score: number, categoryId = 1): ProposalInput {
   const m = new Uint8Array(W * H);
   for (let y = 0; y < H; y++) for (let x = x0; x < x1; x++) m[y * W + x] = 1;
@@ -16,32 +211,25 @@ function rect(x0: number, x1: number, score: number, categoryId = 1): ProposalIn
     categoryId,
     prompts: { points: [], box: { x0, y0: 0, x1, y1: H } },
     source: 'auto',
+    attributes: {},
   };
 }
 
 describe('store: proposals and their review (actions called directly)', () => {
-  beforeEach(() => {
-    useStore.setState({
-      project: {
-        ...emptyProject('t'),
-        images: [{ id: 1, fileName: 'a.png', width: W, height: H }],
-        categories: [
-          { id: 1, name: 'a', color: '#ff0000' },
-          { id: 2, name: 'b', color: '#00ff00' },
-        ],
-        pendingBoxes: [{ id: 5, imageId: 1, categoryId: 2, bbox: [0, 0, 10, 20] }],
-      },
-      currentImageId: 1,
-      selectedAnnotationId: null,
-      past: [],
-      future: [],
-    });
-  });
+  async function reviewStore() {
+    const t = await withImages(1);
+    const s = t.store.getState();
+    s.addCategory('b');
+    s.addPendingBox({ x0: 0, y0: 0, x1: 10, y1: 20 });
+    return t;
+  }
 
-  it('adds an image’s proposals in one undo step, consumes its boxes and selects the most confident', () => {
-    const s = useStore.getState();
-    expect(s.addProposals(1, [rect(0, 10, 0.9, 2), rect(20, 30, 0.95), { ...rect(0, 0, 0.99), area: 0 }], [5])).toBe(2);
-    const st = useStore.getState();
+  it('adds an image’s proposals as one change that undo leaves alone, consumes its boxes and selects the most confident', async () => {
+    const { store } = await reviewStore();
+    const s = store.getState();
+    const box = s.project.pendingBoxes[0]!.id;
+    expect(s.addProposals(1, [rect(0, 10, 0.9, 2), rect(20, 30, 0.95), { ...rect(0, 0, 0.99), area: 0 }], [box])).toBe(2);
+    const st = store.getState();
     expect(st.project.annotations.map((a) => [a.review, a.source, a.categoryId])).toEqual([
       ['pending', 'auto', 2],
       ['pending', 'auto', 1],
@@ -49,43 +237,48 @@ describe('store: proposals and their review (actions called directly)', () => {
     expect(st.project.pendingBoxes).toHaveLength(0);
     expect(st.selectedAnnotationId).toBe(reviewQueue(st)[0]!.id);
     expect(st.project.annotations.find((a) => a.id === st.selectedAnnotationId)!.score).toBe(0.95);
+    // machine work is not the user's step: undo takes back the box the user drew (already consumed: nothing to do) and no proposal
     st.undo();
-    expect(useStore.getState().project.annotations).toHaveLength(0);
-    expect(useStore.getState().project.pendingBoxes).toHaveLength(1);
+    expect(store.getState().project.annotations).toHaveLength(2);
   });
 
-  it('accept (Enter), reject and step: each moves on to the next proposal', async () => {
-    useStore.getState().addProposals(1, [rect(0, 10, 0.9), rect(12, 20, 0.95), rect(22, 30, 0.93)], []);
-    const ids = reviewQueue(useStore.getState()).map((a) => a.id);
+  it('accept (Enter), reject and step: each moves on to the next proposal; each verdict is one undo step', async () => {
+    const { store } = await reviewStore();
+    store.getState().addProposals(1, [rect(0, 10, 0.9), rect(12, 20, 0.95), rect(22, 30, 0.93)], []);
+    const ids = reviewQueue(store.getState()).map((a) => a.id);
     expect(ids).toHaveLength(3);
-    expect(useStore.getState().timer.status).not.toBe('idle');
-    // with no mask under way, accept() accepts the selected proposal as it is
-    const accepted = await useStore.getState().accept();
+    expect(store.getState().timer.status).not.toBe('idle');
+    const accepted = await store.getState().accept();
     expect(accepted!.id).toBe(ids[0]);
-    let st = useStore.getState();
+    let st = store.getState();
     expect(st.project.annotations.find((a) => a.id === ids[0])!.review).toBe('accepted');
     expect(st.selectedAnnotationId).toBe(ids[1]);
     st.stepProposal(1);
-    expect(useStore.getState().selectedAnnotationId).toBe(ids[2]);
-    st = useStore.getState();
-    st.deleteAnnotation(ids[2]!);
-    st = useStore.getState();
+    expect(store.getState().selectedAnnotationId).toBe(ids[2]);
+    store.getState().deleteAnnotation(ids[2]!);
+    st = store.getState();
     expect(st.project.annotations.some((a) => a.id === ids[2])).toBe(false);
     expect(st.selectedAnnotationId).toBe(ids[1]);
-    // relabel with a category key
     st.setCategoryByIndex(1);
-    expect(useStore.getState().project.annotations.find((a) => a.id === ids[1])!.categoryId).toBe(2);
+    expect(store.getState().project.annotations.find((a) => a.id === ids[1])!.categoryId).toBe(2);
+    // undo: the relabel, the reject, the accept
+    store.getState().undo();
+    store.getState().undo();
+    store.getState().undo();
+    st = store.getState();
+    expect(st.project.annotations.map((a) => [a.id, a.review, a.categoryId])).toEqual([...ids].sort().map((id) => [id, 'pending', 1]));
   });
 
-  it('hides a proposal once an accepted annotation covers it', () => {
-    useStore.getState().addProposals(1, [rect(0, 10, 0.9), rect(20, 30, 0.95)], []);
-    const covered = useStore.getState().project.annotations[0]!;
-    useStore.setState((s) => ({
+  it('hides a proposal once an accepted annotation covers it', async () => {
+    const { store } = await reviewStore();
+    store.getState().addProposals(1, [rect(0, 10, 0.9), rect(20, 30, 0.95)], []);
+    const covered = store.getState().project.annotations[0]!;
+    store.setState((s) => ({
       project: {
         ...s.project,
         annotations: [...s.project.annotations, { ...covered, id: 99, review: undefined as never, source: 'points' }],
       },
     }));
-    expect(reviewQueue(useStore.getState()).map((a) => a.id)).not.toContain(covered.id);
+    expect(reviewQueue(store.getState()).map((a) => a.id)).not.toContain(covered.id);
   });
 });

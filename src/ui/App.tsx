@@ -1,12 +1,14 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MaskTimerPanel } from './Timer.tsx';
 import { Projects } from './Projects.tsx';
 import { StatsPanel } from './Stats.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
 import { coveredProposals, useStore } from '../state/store.ts';
-import { ExportDialog, loadExportSettings, runExport } from './ExportDialog.tsx';
+import { ExportDialog } from './ExportDialog.tsx';
+import { loadExportSettings, runExport } from '../state/exporting.ts';
 import { fileDisplayName } from '../io/images.ts';
-import { KEY_MAP, useKeyboard } from './keyboard.ts';
+import { useKeyboard, useModal } from './keyboard.ts';
+import { ACTIONS, GESTURES, actionLabel, type ActionUi } from '../state/actions.ts';
 import { PreannotatePanel, ReviewBar } from './Preannotate.tsx';
 import { startPreannotate } from '../state/preannotate.ts';
 
@@ -41,25 +43,47 @@ function ModelStatus() {
   );
 }
 
-function Toolbar() {
-  const tool = useStore((s) => s.tool);
-  const setTool = useStore((s) => s.setTool);
-  const canUndo = useStore((s) => s.past.length > 0);
-  const canRedo = useStore((s) => s.future.length > 0);
+/** One click, always COCO with compressed RLE (lossless; the automation contract); polygons are in the dialog. */
+async function exportCocoNow(): Promise<void> {
+  try {
+    useStore.getState().notify('info', await runExport({ kind: 'coco-rle', tolerance: loadExportSettings().tolerance }));
+  } catch (e) {
+    useStore.getState().notify('error', e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** The toolbar's action buttons, from the action table. */
+function ActionButtons({ ui }: { ui: ActionUi }) {
+  // re-render on the state the buttons show (active tool, undo/redo labels, enabled)
+  const key = useStore(
+    (s) => `${s.tool}|${s.past.length}:${s.past[s.past.length - 1]?.label}|${s.future.length}:${s.future[0]?.label}|${s.currentImageId}`,
+  );
+  const s = useStore.getState();
+  return (
+    <>
+      {ACTIONS.filter((a) => a.toolbar).map((a) => (
+        <button
+          key={a.id + key}
+          className={a.active?.(s) ? 'active' : ''}
+          disabled={!a.enabled(s)}
+          onClick={() => a.perform(useStore.getState(), ui, '')}
+          title={`${actionLabel(a, s)}${a.keysLabel ? ` (${a.keysLabel})` : ''}`}
+        >
+          {actionLabel(a, s)} {a.keysLabel && <kbd>{a.keysLabel.split(',')[0]}</kbd>}
+        </button>
+      ))}
+    </>
+  );
+}
+
+function Toolbar({ ui }: { ui: ActionUi }) {
   const addFiles = useStore((s) => s.addFiles);
   const folderRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     folderRef.current?.setAttribute('webkitdirectory', '');
   }, []);
   const [dialog, setDialog] = useState(false);
-  // one click, always COCO with compressed RLE (lossless; the automation contract); polygons are in the dialog
-  const exportCoco = async () => {
-    try {
-      useStore.getState().notify('info', await runExport({ kind: 'coco-rle', tolerance: loadExportSettings().tolerance }));
-    } catch (e) {
-      useStore.getState().notify('error', e instanceof Error ? e.message : String(e));
-    }
-  };
+  const closeDialog = useCallback(() => setDialog(false), []);
   return (
     <header className="toolbar">
       <label className="button">
@@ -121,34 +145,11 @@ function Toolbar() {
         />
       </label>
       <span className="sep" />
-      <button className={tool === 'points' ? 'active' : ''} onClick={() => setTool('points')} title="Points (P)">
-        Points <kbd>P</kbd>
-      </button>
-      <button className={tool === 'box' ? 'active' : ''} onClick={() => setTool('box')} title="Box (B)">
-        Box <kbd>B</kbd>
-      </button>
-      <button className={tool === 'brush' ? 'active' : ''} onClick={() => setTool('brush')} title="Brush (D)">
-        Brush <kbd>D</kbd>
-      </button>
-      <button className={tool === 'eraser' ? 'active' : ''} onClick={() => setTool('eraser')} title="Eraser (E)">
-        Eraser <kbd>E</kbd>
-      </button>
-      <button onClick={() => void useStore.getState().accept()} title="Accept (Enter)">
-        Accept <kbd>Enter</kbd>
-      </button>
-      <button onClick={() => useStore.getState().discardPrompts()} title="Discard (Escape)">
-        Discard <kbd>Esc</kbd>
-      </button>
-      <button onClick={() => useStore.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
-        Undo
-      </button>
-      <button onClick={() => useStore.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
-        Redo
-      </button>
+      <ActionButtons ui={ui} />
       <span className="sep" />
-      <button onClick={() => void exportCoco()}>Export COCO</button>
+      <button onClick={() => void exportCocoNow()}>Export COCO</button>
       <button onClick={() => setDialog(true)}>Export…</button>
-      {dialog && <ExportDialog onClose={() => setDialog(false)} />}
+      {dialog && <ExportDialog onClose={closeDialog} />}
       <ModelStatus />
     </header>
   );
@@ -189,6 +190,31 @@ function ImageList() {
   );
 }
 
+/**
+ * A category's name field: shows the stored name (an undo, another tab or another project shows at
+ * once); typing renames as you go, one undo step per spell of typing.
+ */
+function CategoryName({ id, name }: { id: number; name: string }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const burst = useRef('');
+  return (
+    <input
+      className="cat-name"
+      value={draft ?? name}
+      aria-label="Category name"
+      onFocus={() => (burst.current = Math.random().toString(36).slice(2))}
+      onChange={(e) => {
+        const v = e.target.value;
+        setDraft(v);
+        // the stored name this field last showed: a rename made elsewhere meanwhile is not overwritten
+        if (v.trim()) useStore.getState().renameCategory(id, v, name, burst.current);
+      }}
+      onBlur={() => setDraft(null)}
+      onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+    />
+  );
+}
+
 function Categories() {
   const categories = useStore((s) => s.project.categories);
   const current = useStore((s) => s.currentCategoryId);
@@ -206,13 +232,7 @@ function Categories() {
               aria-label={`Colour of ${c.name}`}
               onChange={(e) => s.recolorCategory(c.id, e.target.value)}
             />
-            <input
-              className="cat-name"
-              defaultValue={c.name}
-              aria-label="Category name"
-              onBlur={(e) => s.renameCategory(c.id, e.target.value)}
-              onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
-            />
+            <CategoryName id={c.id} name={c.name} />
           </li>
         ))}
       </ul>
@@ -335,29 +355,32 @@ function Notifications() {
 }
 
 function Help({ open, setOpen }: { open: boolean; setOpen: (f: (o: boolean) => boolean) => void }) {
+  const close = useCallback(() => setOpen(() => false), [setOpen]);
+  useModal(open, close);
+  const rows = [...ACTIONS.filter((a) => a.keysLabel), ...GESTURES];
   return (
     <section>
       <button onClick={() => setOpen((o) => !o)}>
         Keys <kbd>?</kbd>
       </button>
       {open && (
-        <div className="modal" role="dialog" aria-label="Keys" onClick={() => setOpen(() => false)}>
+        <div className="modal" role="dialog" aria-modal="true" aria-label="Keys" onClick={close}>
           <div className="modal-body" onClick={(e) => e.stopPropagation()}>
             <h2>Keys</h2>
             <table className="keys">
               <tbody>
-                {KEY_MAP.map((k) => (
-                  <tr key={k.keys}>
+                {rows.map((k) => (
+                  <tr key={k.keysLabel}>
                     <td>
-                      <kbd>{k.keys}</kbd>
+                      <kbd>{k.keysLabel}</kbd>
                     </td>
-                    <td>{k.action}</td>
+                    <td>{k.help}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
             <div className="row">
-              <button onClick={() => setOpen(() => false)}>Close</button>
+              <button onClick={close}>Close</button>
             </div>
           </div>
         </div>
@@ -368,7 +391,8 @@ function Help({ open, setOpen }: { open: boolean; setOpen: (f: (o: boolean) => b
 
 export function App() {
   const [help, setHelp] = useState(false);
-  useKeyboard(useCallback(() => setHelp((h) => !h), []));
+  const ui = useMemo<ActionUi>(() => ({ toggleHelp: () => setHelp((h) => !h), exportCoco: () => void exportCocoNow() }), []);
+  useKeyboard(ui);
   const addFiles = useStore((s) => s.addFiles);
   return (
     <div
@@ -379,7 +403,7 @@ export function App() {
         void addFiles([...e.dataTransfer.files]);
       }}
     >
-      <Toolbar />
+      <Toolbar ui={ui} />
       <main>
         <ImageList />
         <AnnotationStage />

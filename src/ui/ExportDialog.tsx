@@ -1,58 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
 import { DEFAULT_POLYGON_MIN_IOU } from '../core/coco/export.ts';
-import { downloadBytes, polygonFidelity, startExport, type ExportJob } from '../io/exporter.ts';
-import { useStore, whenAccepted } from '../state/store.ts';
-import type { ExportKind } from '../../workers/protocol.ts';
-
-export interface ExportSettings {
-  kind: ExportKind;
-  tolerance: number;
-}
-
-const KINDS: { kind: ExportKind; label: string; note: string }[] = [
-  { kind: 'coco-rle', label: 'COCO JSON, RLE masks', note: 'lossless; read by pycocotools and most tools' },
-  { kind: 'coco-polygon', label: 'COCO JSON, polygons', note: 'every part and hole kept; simplified by the tolerance' },
-  { kind: 'masks', label: 'Mask PNGs (zip)', note: 'one binary PNG per annotation, plus instance-id and semantic PNGs per image' },
-  { kind: 'yolo', label: 'YOLO segmentation (zip)', note: 'images/, labels/*.txt with normalized polygons, data.yaml' },
-];
-
-const SETTINGS_KEY = 'sam-annotator.export';
-
-export function loadExportSettings(): ExportSettings {
-  try {
-    const s = JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? '') as Partial<ExportSettings>;
-    const kind = KINDS.some((k) => k.kind === s.kind) ? s.kind! : 'coco-rle';
-    return { kind, tolerance: typeof s.tolerance === 'number' && s.tolerance >= 0 ? s.tolerance : 0.5 };
-  } catch {
-    return { kind: 'coco-rle', tolerance: 0.5 };
-  }
-}
-
-function saveExportSettings(s: ExportSettings): void {
-  try {
-    localStorage.setItem(SETTINGS_KEY, JSON.stringify(s));
-  } catch {
-    // settings are a convenience; a full or blocked storage must not stop the export
-  }
-}
-
-/** Runs an export and downloads the result; resolves to a message for the user. */
-export async function runExport(
-  settings: ExportSettings,
-  onProgress?: (d: number, t: number) => void,
-  onJob?: (j: ExportJob) => void,
-): Promise<string> {
-  await whenAccepted();
-  const project = useStore.getState().project;
-  const job = startExport(settings.kind, project, { tolerance: settings.tolerance, minIou: DEFAULT_POLYGON_MIN_IOU }, onProgress);
-  onJob?.(job);
-  const r = await job.result;
-  downloadBytes(r.bytes, r.fileName, r.mime);
-  const parts = [`Exported ${project.annotations.length} annotation(s) of ${project.images.length} image(s) as ${r.fileName}.`];
-  if (r.fidelity) parts.push(`Polygons vs masks: IoU ≥ ${r.fidelity.minIou.toFixed(3)}, mean ${r.fidelity.meanIou.toFixed(4)}.`);
-  if (r.missingImages.length) parts.push(`${r.missingImages.length} image file(s) were not open and are missing from the zip.`);
-  return parts.join(' ');
-}
+import { useStore } from '../state/store.ts';
+import {
+  KINDS,
+  loadExportSettings,
+  polygonFidelity,
+  runExport,
+  saveExportSettings,
+  type ExportJob,
+  type ExportSettings,
+} from '../state/exporting.ts';
+import { useModal } from './keyboard.ts';
 
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const [settings, setSettings] = useState<ExportSettings>(loadExportSettings);
@@ -62,6 +20,8 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const notify = useStore((s) => s.notify);
   const project = useStore((s) => s.project);
   const polygons = settings.kind === 'coco-polygon' || settings.kind === 'yolo';
+  // the dialog has the keyboard: Esc closes it, no key reaches the canvas behind it
+  useModal(true, onClose);
 
   useEffect(() => {
     if (!polygons || project.annotations.length === 0) return;
@@ -102,7 +62,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <div className="modal" role="dialog" aria-label="Export">
+    <div className="modal" role="dialog" aria-modal="true" aria-label="Export">
       <div className="modal-body">
         <h2>Export</h2>
         {KINDS.map((k) => (

@@ -2,7 +2,8 @@ import { projectToCoco, type CocoDataset, type CocoExportOptions } from '../core
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
-import { coveredProposals, engine, reviewQueue, useStore, whenImagesAdded, whenInputApplied, whenLiveSettled } from '../state/store.ts';
+import { coveredProposals, reviewQueue, type AppStore } from '../state/store.ts';
+import type { InferenceEngine } from '../inference/engine.ts';
 import {
   cancelPreannotate,
   pausePreannotate,
@@ -14,7 +15,7 @@ import {
 } from '../state/preannotate.ts';
 import type { PreannotateProgress } from '../inference/preannotate.ts';
 import { getCoarseFiles } from './Preannotate.tsx';
-import { hasPrompt, type Prompts } from '../core/sam/prompts.ts';
+import type { Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { timerElapsed } from '../core/project/timer.ts';
 
@@ -27,6 +28,9 @@ export interface EditorState {
   feedback: boolean;
   canUndo: boolean;
   canRedo: boolean;
+  /** what undo / redo would do ("accept", "point", ...), or null */
+  undoLabel: string | null;
+  redoLabel: string | null;
   timer: { status: string; elapsedMs: number };
 }
 
@@ -74,7 +78,8 @@ export interface AnnotatorApi {
   review(): { queue: number[]; selected: number | null; hidden: number[] };
 }
 
-export function installAutomation(): void {
+export function installAutomation(store: AppStore, engine: InferenceEngine): void {
+  const useStore = store;
   const api: AnnotatorApi = {
     ready() {
       const s = useStore.getState();
@@ -91,20 +96,16 @@ export function installAutomation(): void {
           });
         });
       // files just given to the input are still being validated: wait for them to be shown
-      return whenImagesAdded()
+      return store
+        .getState()
+        .whenImagesAdded()
         .then(wait)
         .then((id) => engine.whenReady(id));
     },
     imageToClient: (x, y) => imageToClient({ x, y }),
     getProject: () => JSON.parse(JSON.stringify(useStore.getState().project)) as Project,
     async getLiveMask() {
-      await whenInputApplied();
-      await whenLiveSettled();
-      await engine.settled();
-      const s = useStore.getState();
-      const live = s.live;
-      if (!live || live.generation !== s.generation) return null;
-      const m = await engine.liveMaskRle(live.generation, hasPrompt(s.prompts));
+      const m = await store.session.liveMask();
       return m && { rle: m.rle, score: m.score, area: m.area, bbox: m.bbox };
     },
     editorState: () => {
@@ -119,6 +120,8 @@ export function installAutomation(): void {
           feedback: s.feedback,
           canUndo: s.past.length > 0,
           canRedo: s.future.length > 0,
+          undoLabel: s.past[s.past.length - 1]?.label ?? null,
+          redoLabel: s.future[0]?.label ?? null,
           timer: { status: s.timer.status, elapsedMs: timerElapsed(s.timer, Date.now()) },
         }),
       ) as EditorState;
@@ -149,7 +152,7 @@ export function installAutomation(): void {
       return (await whenBatchFinished())!;
     },
     async startPreannotate(req) {
-      await whenImagesAdded();
+      await store.getState().whenImagesAdded();
       const full = req.mode === 'coarse' && !req.coarseFiles ? { ...req, coarseFiles: getCoarseFiles() } : req;
       return startPreannotate(full);
     },

@@ -1,4 +1,5 @@
-import { CATEGORY_PALETTE, nextId, type Annotation, type PendingBox, type Project } from '../project/types.ts';
+import { nextId, type Annotation, type PendingBox, type Project } from '../project/types.ts';
+import { categoryColor } from '../project/palette.ts';
 import { fileMatchKey, type CocoImport } from './import.ts';
 
 export interface MergeReport {
@@ -20,7 +21,12 @@ export interface MergeReport {
  * or added, categories matched by name (case-insensitive) or created, masks as annotations, bbox-only
  * annotations as pending boxes. Pure: returns a new project.
  */
-export function mergeCocoIntoProject(project: Project, imp: CocoImport, now = Date.now()): MergeReport {
+export function mergeCocoIntoProject(
+  project: Project,
+  imp: CocoImport,
+  now = Date.now(),
+  newId: (coll: 'images' | 'categories' | 'annotations' | 'pendingBoxes') => number = localCounter(project),
+): MergeReport {
   const images = [...project.images];
   const categories = [...project.categories];
   const annotations = [...project.annotations];
@@ -40,7 +46,7 @@ export function mergeCocoIntoProject(project: Project, imp: CocoImport, now = Da
       }
       imageIdOf.set(im.cocoId, existing.id);
     } else {
-      const rec = { id: nextId(images), fileName: im.fileName, width: im.width, height: im.height };
+      const rec = { id: newId('images'), fileName: im.fileName, width: im.width, height: im.height };
       images.push(rec);
       byKey.set(fileMatchKey(im.fileName), rec);
       imageIdOf.set(im.cocoId, rec.id);
@@ -53,23 +59,21 @@ export function mergeCocoIntoProject(project: Project, imp: CocoImport, now = Da
     const existing = categories.find((x) => x.name.toLowerCase() === c.name.toLowerCase());
     if (existing) catIdOf.set(c.cocoId, existing.id);
     else {
-      const id = nextId(categories);
-      categories.push({ id, name: c.name, color: CATEGORY_PALETTE[(id - 1) % CATEGORY_PALETTE.length]! });
+      const id = newId('categories');
+      categories.push({ id, name: c.name, color: categoryColor(id) });
       catIdOf.set(c.cocoId, id);
       newCategories.push(c.name);
     }
   }
   let masks = 0;
   let boxes = 0;
-  let annId = nextId(annotations);
-  let boxId = nextId(pendingBoxes);
   for (const a of imp.annotations) {
     const imageId = imageIdOf.get(a.imageCocoId);
     const categoryId = catIdOf.get(a.categoryCocoId);
     if (imageId === undefined || categoryId === undefined) continue;
     if (a.segmentation) {
       const ann: Annotation = {
-        id: annId++,
+        id: newId('annotations'),
         imageId,
         categoryId,
         segmentation: a.segmentation,
@@ -86,7 +90,7 @@ export function mergeCocoIntoProject(project: Project, imp: CocoImport, now = Da
       annotations.push(ann);
       masks++;
     } else {
-      const box: PendingBox = { id: boxId++, imageId, categoryId, bbox: a.bbox };
+      const box: PendingBox = { id: newId('pendingBoxes'), imageId, categoryId, bbox: a.bbox };
       pendingBoxes.push(box);
       boxes++;
     }
@@ -97,4 +101,14 @@ export function mergeCocoIntoProject(project: Project, imp: CocoImport, now = Da
 /** Whether an annotation source names a machine-made mask ("auto", "auto+brush", ...). */
 export function isMachineSource(source: string | undefined): boolean {
   return !!source && source.split('+')[0] === 'auto';
+}
+
+/** Ids above the project's own, per collection. */
+function localCounter(project: Project): (coll: 'images' | 'categories' | 'annotations' | 'pendingBoxes') => number {
+  const next = new Map<string, number>();
+  return (coll) => {
+    const id = next.get(coll) ?? nextId(project[coll]);
+    next.set(coll, id + 1);
+    return id;
+  };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMaskPng } from '../../cli/image.ts';
+import { readMaskPng } from '../../node/image.ts';
 import {
   maskFromRle,
   maskFromRleCounts,

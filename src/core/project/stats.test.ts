@@ -22,7 +22,7 @@ describe('annotationStats', () => {
   const p: Project = {
     ...emptyProject(),
     annotations: [ann(1, 1, 4000, 1), ann(2, 1, 12_000, 3), ann(3, 2, 40_000, 5), ann(4, 2, undefined, 0)],
-    skipped: [{ imageId: 2, timeMs: 31_000, clicks: 2, strokes: 0, at: 0 }],
+    skipped: [{ id: 1, imageId: 2, timeMs: 31_000, clicks: 2, strokes: 0, at: 0 }],
   };
   it('whole project: timed masks only', () => {
     const s = annotationStats(p);

@@ -64,6 +64,7 @@ export interface Project {
 }
 
 export interface SkippedObject {
+  id: number;
   imageId: number;
   timeMs: number;
   clicks: number;
@@ -101,4 +102,21 @@ export function nextId(items: readonly { id: number }[]): number {
   let max = 0;
   for (const it of items) if (it.id > max) max = it.id;
   return max + 1;
+}
+
+/**
+ * A project as saved by any version of the app, made current: missing lists become empty, and
+ * skipped objects saved before they had ids get ids.
+ */
+export function normalizeProject(p: Partial<Project> & { name?: string }): Project {
+  const base = emptyProject(p.name ?? 'Untitled project');
+  const skipped = (p.skipped ?? []).map((s, i) => (typeof (s as Partial<SkippedObject>).id === 'number' ? s : { ...s, id: i + 1 }));
+  return {
+    name: p.name ?? base.name,
+    images: p.images ?? [],
+    categories: p.categories ?? base.categories,
+    annotations: p.annotations ?? [],
+    pendingBoxes: p.pendingBoxes ?? [],
+    skipped,
+  };
 }

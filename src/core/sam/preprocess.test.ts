@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRgbaImage } from '../../cli/image.ts';
+import { readRgbaImage } from '../../node/image.ts';
 import { encoderInputFromRgba, resizeRgb, SAM_NORMALIZATION } from './preprocess.ts';
 
 const FIX = resolve(import.meta.dirname, 'fixtures');

@@ -1,4 +1,4 @@
-import { imageToModelPoint, type Size } from '../geometry.ts';
+import { imageToModelPoint, resizeLongestSideShape, type Size } from '../geometry.ts';
 
 /** A click in image px; `positive` = foreground. */
 export interface PointPrompt {
@@ -86,4 +86,37 @@ export function promptSource(p: Prompts, strokes = 0): string {
   else if (p.points.length > 0) parts.push('points');
   if (strokes > 0 || parts.length === 0) parts.push('brush');
   return parts.join('+');
+}
+
+/** One decoder input as plain data: the runtime wraps it in its own tensor type. */
+export interface FeedArray {
+  data: Float32Array;
+  dims: number[];
+}
+
+export type SamDecoderFeeds = Record<'point_coords' | 'point_labels' | 'mask_input' | 'has_mask_input' | 'orig_im_size', FeedArray>;
+
+/**
+ * Every input of the SAM ONNX decoder except the embedding: the prompts (image px) in model space,
+ * the previous low-res logits [1,1,256,256] as `mask_input` (or zeros, with `has_mask_input` 0), and
+ * the size the decoder resizes its masks to (`orig_im_size` = [H, W]): `outputSize` (the image's size
+ * for the model's own final resize; the model-space size, the default, when the caller resizes).
+ */
+export function samDecoderFeeds(
+  prompts: Prompts,
+  image: Size,
+  options: { inputSize?: number; maskInput?: Float32Array | null; outputSize?: Size } = {},
+): SamDecoderFeeds {
+  const inputSize = options.inputSize ?? 1024;
+  const f = decoderPromptFeeds(prompts, image, inputSize);
+  const out = options.outputSize ?? resizeLongestSideShape(image, inputSize);
+  const maskInput = options.maskInput ?? null;
+  if (maskInput && maskInput.length !== 256 * 256) throw new RangeError(`mask_input has ${maskInput.length} values, expected 256x256`);
+  return {
+    point_coords: { data: f.coords, dims: [1, f.count, 2] },
+    point_labels: { data: f.labels, dims: [1, f.count] },
+    mask_input: { data: maskInput ?? new Float32Array(256 * 256), dims: [1, 1, 256, 256] },
+    has_mask_input: { data: new Float32Array([maskInput ? 1 : 0]), dims: [1] },
+    orig_im_size: { data: new Float32Array([out.height, out.width]), dims: [2] },
+  };
 }

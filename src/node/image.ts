@@ -1,3 +1,4 @@
+/** Image files read in Node (the CLI, benchmarks and tests): PNG, JPEG, BMP, and masks. */
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';

@@ -1,0 +1,183 @@
+import { resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { maskFromRle } from '../src/core/mask/rle.ts';
+import type { Project } from '../src/core/project/types.ts';
+import {
+  clientOf,
+  currentImage,
+  editorState,
+  gotoApp,
+  liveMask,
+  openImages,
+  project,
+  ready,
+  referenceSequence,
+  SAMPLES,
+} from './helpers.ts';
+
+const CAT = resolve(SAMPLES, 'chelsea.png');
+const COFFEE = resolve(SAMPLES, 'coffee.png');
+
+async function click(page: Page, x: number, y: number, button: 'left' | 'right' = 'left'): Promise<void> {
+  const p = await clientOf(page, x, y);
+  await page.mouse.click(p.x, p.y, { button });
+}
+
+function sameMask(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a).equals(Buffer.from(b));
+}
+
+test('click, Enter, →, Ctrl+Z: the first image is shown again without its annotation, with its prompt and exactly its mask', async ({
+  page,
+}) => {
+  await gotoApp(page);
+  await openImages(page, [CAT, COFFEE]);
+  await ready(page);
+  const cat = (await currentImage(page))!;
+  await click(page, 180, 170);
+  const shown = (await liveMask(page))!;
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(async () => (await currentImage(page))?.fileName).toBe('coffee.png');
+  const coffee = (await currentImage(page))!;
+
+  await page.keyboard.press('Control+z');
+  await expect.poll(async () => (await currentImage(page))?.id).toBe(cat.id);
+  expect((await project<Project>(page)).annotations).toHaveLength(0);
+  expect((await editorState(page)).strokes).toHaveLength(0);
+  const st = (await editorState(page)) as unknown as { prompts: { points: { x: number; y: number }[] } };
+  expect(st.prompts.points).toHaveLength(1);
+  const back = (await liveMask(page))!;
+  expect(sameMask(maskFromRle(back.rle), maskFromRle(shown.rle))).toBe(true);
+  // the same mask as the model gives for that click (onnxruntime-node)
+  const [ref] = await referenceSequence(CAT, [{ points: [{ x: 180, y: 170, positive: true }], box: null }]);
+  expect(sameMask(maskFromRle(back.rle), ref!)).toBe(true);
+
+  // redo: the annotation again, on the cat; the coffee image never got the prompt
+  await page.keyboard.press('Control+Shift+z');
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  expect((await project<Project>(page)).annotations[0]!.imageId).toBe(cat.id);
+  expect((await project<Project>(page)).annotations.every((a) => a.imageId !== coffee.id)).toBe(true);
+});
+
+test('undo then redo of the second click gives back exactly the mask that was shown (mask feedback)', async ({ page }) => {
+  await gotoApp(page);
+  await openImages(page, [CAT]);
+  await ready(page);
+  await click(page, 180, 170);
+  await liveMask(page);
+  await click(page, 300, 60, 'right');
+  const second = maskFromRle((await liveMask(page))!.rle);
+  await click(page, 120, 240);
+  await liveMask(page);
+  await page.keyboard.press('Control+z');
+  const undone = maskFromRle((await liveMask(page))!.rle);
+  expect(sameMask(undone, second)).toBe(true);
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+Shift+z');
+  const redone = maskFromRle((await liveMask(page))!.rle);
+  expect(sameMask(redone, second)).toBe(true);
+  // and it is the model's mask for those two clicks with feedback (onnxruntime-node)
+  const refs = await referenceSequence(CAT, [
+    { points: [{ x: 180, y: 170, positive: true }], box: null },
+    {
+      points: [
+        { x: 180, y: 170, positive: true },
+        { x: 300, y: 60, positive: false },
+      ],
+      box: null,
+    },
+  ]);
+  expect(sameMask(redone, refs[1]!)).toBe(true);
+});
+
+test('keys 1–9 and "Add category" while drafting recolour the mask and never change it; the category field shows what undo restored', async ({
+  page,
+}) => {
+  await gotoApp(page);
+  await openImages(page, [CAT]);
+  await ready(page);
+  await page.getByRole('button', { name: 'Add category' }).click();
+  await page.keyboard.press('1');
+  await click(page, 180, 170);
+  await liveMask(page);
+  await click(page, 300, 60, 'right');
+  const before = (await liveMask(page))!;
+  await page.keyboard.press('2');
+  await page.getByRole('button', { name: 'Add category' }).click();
+  await page.keyboard.press('1');
+  const after = (await liveMask(page))!;
+  expect(after.rle).toEqual(before.rle);
+  expect(after.score).toBe(before.score);
+  await page.keyboard.press('Escape');
+
+  // a rename typed in the field is one step; undo shows the old name in the field at once
+  const field = page.getByRole('textbox', { name: 'Category name' }).nth(1);
+  await field.click();
+  await field.press('End');
+  await field.pressSequentially('-x');
+  await field.press('Enter');
+  await expect(field).toHaveValue('category 2-x');
+  await page
+    .locator('canvas')
+    .first()
+    .click({ position: { x: 5, y: 5 }, button: 'middle' });
+  await page.keyboard.press('Control+z');
+  await expect(field).toHaveValue('category 2');
+  expect((await project<Project>(page)).categories[1]!.name).toBe('category 2');
+});
+
+test('two tabs on one project: each accepts a mask on its own image, sees the other’s, and after both reload every mask is there', async ({
+  context,
+}) => {
+  const a = await context.newPage();
+  await gotoApp(a);
+  await ready(a);
+  const b = await context.newPage();
+  await gotoApp(b);
+  await ready(b);
+  // the second tab says what is happening
+  await expect(
+    b.getByText('This project is open in another tab too.').or(a.getByText('This project is open in another tab too.')).first(),
+  ).toBeVisible();
+  expect((await currentImage(b))?.fileName).toBe((await currentImage(a))?.fileName);
+  await b.keyboard.press('ArrowRight');
+  await ready(b);
+  expect((await currentImage(b))?.fileName).toBe('chelsea.png');
+
+  // both accept at about the same time
+  await click(a, 256, 200);
+  await click(b, 180, 170);
+  await Promise.all([liveMask(a), liveMask(b)]);
+  await Promise.all([a.keyboard.press('Enter'), b.keyboard.press('Enter')]);
+  await expect.poll(async () => (await project<Project>(a)).annotations.length).toBe(2);
+  await expect.poll(async () => (await project<Project>(b)).annotations.length).toBe(2);
+  // a second round in the other order
+  await click(b, 100, 250);
+  await click(a, 60, 400);
+  await Promise.all([liveMask(a), liveMask(b)]);
+  await Promise.all([b.keyboard.press('Enter'), a.keyboard.press('Enter')]);
+  await expect.poll(async () => (await project<Project>(a)).annotations.length).toBe(4);
+  await expect.poll(async () => (await project<Project>(b)).annotations.length).toBe(4);
+  const ids = (await project<Project>(a)).annotations.map((x) => x.id);
+  expect(new Set(ids).size).toBe(4);
+  await expect(a.getByTestId('save-state')).toHaveText('saved');
+  await expect(b.getByTestId('save-state')).toHaveText('saved');
+
+  await a.reload();
+  await b.reload();
+  await ready(a);
+  await ready(b);
+  for (const page of [a, b]) {
+    const p = await project<Project>(page);
+    expect(p.annotations.map((x) => x.id).sort()).toEqual([...ids].sort());
+    const byImage = new Map(p.images.map((im) => [im.id, im.fileName]));
+    expect(p.annotations.map((x) => byImage.get(x.imageId)).sort()).toEqual([
+      'astronaut.png',
+      'astronaut.png',
+      'chelsea.png',
+      'chelsea.png',
+    ]);
+  }
+});

@@ -1,0 +1,413 @@
+/**
+ * The mask being drafted: its prompts and strokes, the generation number, the decoder calls, the
+ * worker's edit, accept and reset. It is the only place that asks the workers for the live mask and
+ * the only place that drops stale replies (a reply is shown only if its generation is the newest).
+ * The store mirrors its visible state (`SessionView`) and records `SessionSnapshot`s in the undo
+ * history; `restore()` gives back exactly the mask that was shown for a snapshot, because a snapshot
+ * names the low-res logits that were fed as `mask_input` and the decoder worker keeps them.
+ */
+import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
+import type { Stroke } from '../core/mask/brush.ts';
+import type { CocoRle } from '../core/mask/rle.ts';
+import { EMPTY_PROMPTS, hasPrompt, type BoxPrompt, type PointPrompt, type Prompts } from '../core/sam/prompts.ts';
+import type { DecodeResult, EditResult, LiveMaskData } from '../../workers/protocol.ts';
+import { overlays } from './overlays.ts';
+
+/** What undo/redo restores of a mask being drafted. Plain data. */
+export interface SessionSnapshot {
+  imageId: number | null;
+  prompts: Prompts;
+  strokes: Stroke[];
+  /** the accepted annotation being edited with the brush, if any */
+  editingAnnotationId: number | null;
+  /** generation whose low-res logits went in as `mask_input` for these prompts (null: none) */
+  feedbackFrom: number | null;
+}
+
+export interface LiveMask {
+  imageId: number;
+  generation: number;
+  /** predicted IoU of the SAM mask; NaN for a purely manual mask */
+  score: number;
+  area: number;
+  bbox: [number, number, number, number];
+  /** area and bbox estimated (large image); exact values come with the accepted annotation */
+  approximate: boolean;
+  decodeMs: number;
+}
+
+/** The session's visible state, mirrored by the store for the views. */
+export interface SessionView extends SessionSnapshot {
+  generation: number;
+  live: LiveMask | null;
+  decoding: boolean;
+}
+
+/** The engine calls the session makes (the real one is `InferenceEngine`; tests give a fake). */
+export interface SessionEngine {
+  decode(imageId: number, generation: number, prompts: Prompts, color: string, feedbackFrom: number | null): Promise<DecodeResult | null>;
+  editReset(imageId: number, width: number, height: number, base: CocoRle | null): Promise<void>;
+  editStrokes(imageId: number, strokes: Stroke[], color: string, withSam: boolean): Promise<EditResult>;
+  editAddStroke(imageId: number, stroke: Stroke, color: string, withSam: boolean): Promise<EditResult>;
+  recolorLive(imageId: number, color: string, withSam: boolean): Promise<EditResult>;
+  liveMaskRle(generation: number, withSam: boolean): Promise<LiveMaskData | null>;
+  invalidate(generation: number): void;
+  settled(): Promise<void>;
+  noteActivity(imageId: number): void;
+}
+
+export interface SessionContext {
+  /** mask feedback on (SAM's interactive refinement) */
+  feedback(): boolean;
+  /** colour the live mask is drawn in */
+  color(): string;
+  /** size of an image */
+  image(imageId: number): { width: number; height: number } | null;
+  /** mask of an accepted annotation (the base when editing it) */
+  annotationMask(annotationId: number): CocoRle | null;
+  onError(err: AppErrorData): void;
+}
+
+/** The live mask at accept time, with what made it. */
+export interface AcceptedMask extends LiveMaskData {
+  snapshot: SessionSnapshot;
+  withSam: boolean;
+}
+
+export const EMPTY_SNAPSHOT: SessionSnapshot = {
+  imageId: null,
+  prompts: EMPTY_PROMPTS,
+  strokes: [],
+  editingAnnotationId: null,
+  feedbackFrom: null,
+};
+
+export function sessionUnderWay(s: Pick<SessionSnapshot, 'prompts' | 'strokes' | 'editingAnnotationId'>): boolean {
+  return hasPrompt(s.prompts) || s.strokes.length > 0 || s.editingAnnotationId !== null;
+}
+
+export class MaskSession {
+  private state: SessionSnapshot = EMPTY_SNAPSHOT;
+  private generation = 0;
+  /** newest SAM decode shown for the current prompts */
+  private sam: { generation: number; score: number; decodeMs: number } | null = null;
+  private live: LiveMask | null = null;
+  private decoding = false;
+  /** the worker's edit (base annotation, strokes) is set up for this key */
+  private editKey: string | null = null;
+  /** bumped by reset/restore: the worker's edit must be set up again */
+  private epoch = 0;
+  private readonly updates = new Set<Promise<unknown>>();
+  private readonly accepts = new Set<Promise<unknown>>();
+  private readonly deferred = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly engine: SessionEngine,
+    private readonly ctx: SessionContext,
+    private readonly onChange: (v: SessionView) => void,
+  ) {}
+
+  snapshot(): SessionSnapshot {
+    return this.state;
+  }
+
+  view(): SessionView {
+    return { ...this.state, generation: this.generation, live: this.live, decoding: this.decoding };
+  }
+
+  underWay(): boolean {
+    return sessionUnderWay(this.state);
+  }
+
+  private emit(): void {
+    this.onChange(this.view());
+  }
+
+  private track(set: Set<Promise<unknown>>, p: Promise<unknown>): void {
+    set.add(p);
+    void p.finally(() => set.delete(p));
+  }
+
+  /** Resolves once the live mask reflects every prompt and stroke given so far (input deferred behind an accept too). */
+  async settled(): Promise<void> {
+    while (this.deferred.size > 0 || this.updates.size > 0) {
+      await Promise.allSettled([...this.deferred, ...this.updates]);
+    }
+    await this.engine.settled();
+  }
+
+  /** Resolves once the live mask reflects the prompts and strokes applied so far. */
+  private async updatesSettled(): Promise<void> {
+    while (this.updates.size > 0) await Promise.allSettled([...this.updates]);
+    await this.engine.settled();
+  }
+
+  /** Resolves once every accept under way is done. */
+  async acceptsDone(): Promise<void> {
+    while (this.accepts.size > 0) await Promise.allSettled([...this.accepts]);
+  }
+
+  /**
+   * Runs user input on the session: at once, or (while an accept is under way) once it is done, so a
+   * click right after Enter starts the next mask instead of joining the one being accepted.
+   */
+  input(apply: () => void): void {
+    if (this.accepts.size === 0) return apply();
+    const p = Promise.allSettled([...this.accepts]).then(apply);
+    this.track(this.deferred, p);
+  }
+
+  private bump(): number {
+    this.generation++;
+    return this.generation;
+  }
+
+  /** Ends the mask (accepted, discarded, another image): an empty session on `imageId`. */
+  reset(imageId: number | null): void {
+    this.restore({ ...EMPTY_SNAPSHOT, imageId });
+  }
+
+  /** Sets the session to a snapshot (undo/redo) and recomputes its live mask exactly as it was shown. */
+  restore(snap: SessionSnapshot): void {
+    this.epoch++;
+    const generation = this.bump();
+    this.engine.invalidate(generation);
+    this.editKey = null;
+    this.sam = null;
+    this.live = null;
+    this.decoding = false;
+    overlays.setLive(null);
+    this.state = snap;
+    this.refresh(true, snap.feedbackFrom);
+    this.emit();
+  }
+
+  addPoint(p: PointPrompt): void {
+    this.prompt({ ...this.state.prompts, points: [...this.state.prompts.points, p] });
+  }
+
+  setBox(b: BoxPrompt): void {
+    this.prompt({ ...this.state.prompts, box: b });
+  }
+
+  private prompt(prompts: Prompts): void {
+    if (this.state.imageId === null) return;
+    this.engine.noteActivity(this.state.imageId);
+    // the mask on screen refines the next decode (its low-res logits as mask_input)
+    const feedbackFrom = this.ctx.feedback() && this.sam ? this.sam.generation : null;
+    this.state = { ...this.state, prompts, feedbackFrom };
+    const g = this.bump();
+    performance.mark(`prompt:${g}`);
+    this.refresh(false, feedbackFrom);
+    this.emit();
+  }
+
+  /** A brush/eraser stroke starts; `edit` is the annotation it edits when nothing else is under way. */
+  beginStroke(edit: number | null): void {
+    if (this.state.imageId === null) return;
+    if (!this.underWay() && edit !== null) this.state = { ...this.state, editingAnnotationId: edit };
+    this.emit();
+  }
+
+  /** Paints a piece of the stroke being drawn (composed in the worker). */
+  strokePiece(piece: Stroke): void {
+    const imageId = this.state.imageId;
+    if (imageId === null) return;
+    this.engine.noteActivity(imageId);
+    const generation = this.generation;
+    const withSam = hasPrompt(this.state.prompts) && this.sam !== null;
+    const color = this.ctx.color();
+    this.track(
+      this.updates,
+      (async () => {
+        try {
+          const t0 = performance.now();
+          if (!(await this.ensureEdit())) return;
+          const r = await this.engine.editAddStroke(imageId, piece, color, withSam);
+          this.showEdit(r, generation, imageId);
+          // pointer move -> mask painted (the layer is drawn in the next frame)
+          if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => performance.measure('brush-frame', { start: t0 }));
+        } catch (e) {
+          this.failed(e);
+        }
+      })(),
+    );
+  }
+
+  /** The stroke is done: it joins the session (already painted piece by piece). */
+  endStroke(stroke: Stroke): void {
+    this.state = { ...this.state, strokes: [...this.state.strokes, stroke] };
+    this.emit();
+  }
+
+  /** The category colour changed: the live mask is drawn again in it; nothing is decoded. */
+  recolor(): void {
+    const imageId = this.state.imageId;
+    if (imageId === null || !this.live) return;
+    const generation = this.generation;
+    const withSam = hasPrompt(this.state.prompts) && this.sam !== null;
+    this.track(
+      this.updates,
+      (async () => {
+        try {
+          if ((this.state.strokes.length > 0 || this.state.editingAnnotationId !== null) && !(await this.ensureEdit())) return;
+          const r = await this.engine.recolorLive(imageId, this.ctx.color(), withSam);
+          if (generation !== this.generation) return r.overlay?.close();
+          if (r.overlay) overlays.setLive({ imageId, generation: this.live?.generation ?? generation, bitmap: r.overlay });
+        } catch (e) {
+          this.failed(e);
+        }
+      })(),
+    );
+  }
+
+  /** Makes sure the worker's edit (base annotation, strokes) belongs to this session. */
+  private async ensureEdit(): Promise<boolean> {
+    const { imageId, editingAnnotationId } = this.state;
+    if (imageId === null) return false;
+    const size = this.ctx.image(imageId);
+    if (!size) return false;
+    const key = `${imageId}:${editingAnnotationId}:${this.epoch}`;
+    if (this.editKey === key) return true;
+    this.editKey = key;
+    const base = editingAnnotationId === null ? null : this.ctx.annotationMask(editingAnnotationId);
+    await this.engine.editReset(imageId, size.width, size.height, base);
+    return true;
+  }
+
+  private failed(e: unknown): void {
+    this.decoding = false;
+    this.emit();
+    this.ctx.onError(appErrorFromUnknown(e));
+  }
+
+  private showEdit(r: EditResult, generation: number, imageId: number): void {
+    if (generation !== this.generation || imageId !== this.state.imageId) {
+      r.overlay?.close();
+      return;
+    }
+    overlays.setLive(r.overlay ? { imageId, generation, bitmap: r.overlay } : null);
+    // strokes on a SAM mask keep its predicted IoU on display; a purely manual mask has none
+    const sam = hasPrompt(this.state.prompts) ? this.sam : null;
+    this.live = r.overlay
+      ? {
+          imageId,
+          generation,
+          score: sam ? sam.score : NaN,
+          area: r.area,
+          bbox: r.bbox,
+          approximate: false,
+          decodeMs: sam ? sam.decodeMs : 0,
+        }
+      : null;
+    this.decoding = false;
+    this.emit();
+  }
+
+  /**
+   * Recomputes the live mask: SAM decode of the prompts (with `feedbackFrom`'s logits as mask_input)
+   * and the edit (strokes, the annotation being edited), composed in the worker.
+   */
+  private refresh(repaintStrokes: boolean, feedbackFrom: number | null): void {
+    const { imageId, prompts, strokes, editingAnnotationId } = this.state;
+    if (imageId === null) return;
+    const generation = this.generation;
+    const editing = strokes.length > 0 || editingAnnotationId !== null;
+    const withPrompts = hasPrompt(prompts);
+    if (!withPrompts && !editing) {
+      this.engine.invalidate(generation);
+      this.editKey = null;
+      this.sam = null;
+      this.live = null;
+      this.decoding = false;
+      overlays.setLive(null);
+      return;
+    }
+    this.decoding = true;
+    const color = this.ctx.color();
+    this.track(
+      this.updates,
+      (async () => {
+        try {
+          if (editing) {
+            if (!(await this.ensureEdit())) return;
+            if (repaintStrokes || !withPrompts) {
+              const r = await this.engine.editStrokes(imageId, strokes, color, false);
+              if (!withPrompts) return this.showEdit(r, generation, imageId);
+              r.overlay?.close();
+            }
+          }
+          const r = await this.engine.decode(imageId, generation, prompts, color, feedbackFrom);
+          if (!r) return;
+          if (r.generation !== this.generation || r.imageId !== this.state.imageId) {
+            r.overlay.close();
+            return;
+          }
+          overlays.setLive({ imageId: r.imageId, generation: r.generation, bitmap: r.overlay });
+          this.sam = { generation: r.generation, score: r.score, decodeMs: r.decodeMs };
+          this.live = {
+            imageId: r.imageId,
+            generation: r.generation,
+            score: r.score,
+            area: r.area,
+            bbox: r.bbox,
+            approximate: r.approximate,
+            decodeMs: r.decodeMs,
+          };
+          this.decoding = false;
+          this.emit();
+        } catch (e) {
+          this.failed(e);
+        }
+      })(),
+    );
+  }
+
+  /** The live mask as COCO RLE (automation, export of the draft), once every update has landed. */
+  async liveMask(): Promise<LiveMaskData | null> {
+    await this.settled();
+    if (!this.live || this.live.generation !== this.generation) return null;
+    const withSam = hasPrompt(this.state.prompts);
+    if (!withSam || this.state.strokes.length || this.state.editingAnnotationId !== null) await this.ensureEdit();
+    return this.engine.liveMaskRle(withSam && this.sam ? this.sam.generation : this.generation, withSam);
+  }
+
+  /**
+   * Accepts the live mask: waits for every update under way, reads the mask from the worker and
+   * hands it to `commit` (which makes the annotation and resets the session). Input given meanwhile
+   * waits until `commit` has run (see {@link input}). Resolves to what `commit` returned, or to a
+   * reason when there is nothing (ready) to accept.
+   */
+  accept<T>(commit: (m: AcceptedMask) => T): Promise<{ ok: true; value: T } | { ok: false; reason: string; hint: string } | null> {
+    // input deferred behind an earlier accept belongs to this mask (input deferred behind this one does not)
+    const earlier = [...this.deferred];
+    const run = (async () => {
+      await Promise.allSettled(earlier);
+      await this.updatesSettled();
+      const snap = this.state;
+      if (snap.imageId === null || !this.underWay()) return null;
+      const withSam = hasPrompt(snap.prompts);
+      if (withSam && (!this.sam || !this.live || this.live.generation !== this.generation)) {
+        return {
+          ok: false as const,
+          reason: 'The mask is not ready yet; nothing was accepted.',
+          hint: 'Wait for the mask to appear, then press Enter.',
+        };
+      }
+      const generation = this.generation;
+      if (snap.strokes.length > 0 || snap.editingAnnotationId !== null) await this.ensureEdit();
+      const m = await this.engine.liveMaskRle(withSam ? this.sam!.generation : generation, withSam);
+      if (!m || this.generation !== generation) return null;
+      if (m.area === 0) {
+        return {
+          ok: false as const,
+          reason: 'The mask is empty; nothing was accepted.',
+          hint: 'Add a foreground point on the object, draw a box or paint it.',
+        };
+      }
+      return { ok: true as const, value: commit({ ...m, snapshot: snap, withSam }) };
+    })();
+    this.track(this.accepts, run);
+    return run;
+  }
+}

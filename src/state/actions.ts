@@ -1,0 +1,226 @@
+/**
+ * Every user action, declared once: its label, its keys, when it is enabled and what it does. The
+ * toolbar, the keyboard handler and the `?` list of keys are made from this table.
+ */
+import type { StoreState } from './store.ts';
+import type { Tool } from './slices/editor.ts';
+
+export interface KeyBinding {
+  /** `KeyboardEvent.key` */
+  key: string;
+  ctrl?: boolean;
+  /** required state of Shift; absent: either */
+  shift?: boolean;
+}
+
+/** What actions may ask of the views (dialogs live there). */
+export interface ActionUi {
+  toggleHelp(): void;
+  exportCoco(): void;
+}
+
+export interface Action {
+  id: string;
+  /** button text */
+  label: string;
+  /** the line in the list of keys */
+  help: string;
+  keys: KeyBinding[];
+  /** how the keys are written in the list and on buttons */
+  keysLabel: string;
+  enabled(s: StoreState): boolean;
+  perform(s: StoreState, ui: ActionUi, key: KeyboardEvent['key']): void;
+  /** shown as a toolbar button */
+  toolbar?: boolean;
+  /** a toolbar toggle that is on */
+  active?(s: StoreState): boolean;
+}
+
+const always = () => true;
+
+function tool(id: Tool, label: string, key: string, help: string): Action {
+  return {
+    id: `tool-${id}`,
+    label,
+    help,
+    keys: [{ key: key.toLowerCase() }, { key: key.toUpperCase() }],
+    keysLabel: key,
+    enabled: always,
+    perform: (s) => s.setTool(id),
+    toolbar: true,
+    active: (s) => s.tool === id,
+  };
+}
+
+const lastLabel = (entries: { label: string }[], at: 'first' | 'last') => {
+  const e = at === 'last' ? entries[entries.length - 1] : entries[0];
+  return e ? ` ${e.label}` : '';
+};
+
+export const ACTIONS: readonly Action[] = [
+  tool('points', 'Points', 'P', 'Points tool: left click = foreground, right click or Shift+click = background'),
+  tool('box', 'Box', 'B', 'Box tool: drag a box; clicks afterwards add points to the same mask'),
+  tool('brush', 'Brush', 'D', 'Brush: paint onto the mask (left button held); on a selected proposal or annotation: fix it'),
+  tool('eraser', 'Eraser', 'E', 'Eraser: paint out of the mask'),
+  {
+    id: 'accept',
+    label: 'Accept',
+    help: 'Accept the mask as an annotation of the current category (a selected proposal: accept it as it is and select the next)',
+    keys: [{ key: 'Enter' }],
+    keysLabel: 'Enter',
+    enabled: (s) => s.currentImageId !== null,
+    perform: (s) => void s.accept(),
+    toolbar: true,
+  },
+  {
+    id: 'discard',
+    label: 'Discard',
+    help: 'Discard the mask being drafted',
+    keys: [{ key: 'Escape' }],
+    keysLabel: 'Esc',
+    enabled: always,
+    perform: (s) => s.discardPrompts(),
+    toolbar: true,
+  },
+  {
+    id: 'undo',
+    label: 'Undo',
+    help: 'Undo your last step (prompts, strokes, accept, delete, categories); shows the image it was made on',
+    keys: [{ key: 'z', ctrl: true, shift: false }],
+    keysLabel: 'Ctrl+Z',
+    enabled: (s) => s.past.length > 0,
+    perform: (s) => s.undo(),
+    toolbar: true,
+  },
+  {
+    id: 'redo',
+    label: 'Redo',
+    help: 'Redo',
+    keys: [
+      { key: 'z', ctrl: true, shift: true },
+      { key: 'Z', ctrl: true, shift: true },
+      { key: 'y', ctrl: true },
+    ],
+    keysLabel: 'Ctrl+Shift+Z, Ctrl+Y',
+    enabled: (s) => s.future.length > 0,
+    perform: (s) => s.redo(),
+    toolbar: true,
+  },
+  {
+    id: 'next-image',
+    label: 'Next image',
+    help: 'Next image',
+    keys: [{ key: 'ArrowRight' }],
+    keysLabel: '→',
+    enabled: (s) => s.project.images.length > 1,
+    perform: (s) => s.stepImage(1),
+  },
+  {
+    id: 'previous-image',
+    label: 'Previous image',
+    help: 'Previous image',
+    keys: [{ key: 'ArrowLeft' }],
+    keysLabel: '←',
+    enabled: (s) => s.project.images.length > 1,
+    perform: (s) => s.stepImage(-1),
+  },
+  {
+    id: 'category',
+    label: 'Category 1–9',
+    help: 'Choose category 1 to 9 (with an annotation or proposal selected: change its category)',
+    keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((key) => ({ key })),
+    keysLabel: '1 – 9',
+    enabled: always,
+    perform: (s, _ui, key) => s.setCategoryByIndex(Number(key) - 1),
+  },
+  {
+    id: 'delete',
+    label: 'Delete',
+    help: 'Delete the selected annotation (reject the selected proposal)',
+    keys: [{ key: 'Delete' }, { key: 'Backspace' }],
+    keysLabel: 'Delete',
+    enabled: (s) => s.selectedAnnotationId !== null,
+    perform: (s) => s.selectedAnnotationId !== null && s.deleteAnnotation(s.selectedAnnotationId),
+  },
+  {
+    id: 'next-proposal',
+    label: 'Next proposal',
+    help: 'Next proposal of this image to review',
+    keys: [{ key: 'n', shift: false }],
+    keysLabel: 'N',
+    enabled: always,
+    perform: (s) => s.stepProposal(1),
+  },
+  {
+    id: 'previous-proposal',
+    label: 'Previous proposal',
+    help: 'Previous proposal of this image to review',
+    keys: [{ key: 'N', shift: true }],
+    keysLabel: 'Shift+N',
+    enabled: always,
+    perform: (s) => s.stepProposal(-1),
+  },
+  {
+    id: 'brush-smaller',
+    label: 'Smaller brush',
+    help: 'Brush size smaller',
+    keys: [{ key: '[' }],
+    keysLabel: '[',
+    enabled: always,
+    perform: (s) => s.setBrushRadius(s.brushRadius / 1.25),
+  },
+  {
+    id: 'brush-larger',
+    label: 'Larger brush',
+    help: 'Brush size larger',
+    keys: [{ key: ']' }],
+    keysLabel: ']',
+    enabled: always,
+    perform: (s) => s.setBrushRadius(s.brushRadius * 1.25),
+  },
+  {
+    id: 'export-coco',
+    label: 'Export COCO',
+    help: 'Download the project as COCO JSON (compressed RLE)',
+    keys: [],
+    keysLabel: '',
+    enabled: always,
+    perform: (_s, ui) => ui.exportCoco(),
+  },
+  {
+    id: 'help',
+    label: 'Keys',
+    help: 'Show or hide this list of keys',
+    keys: [{ key: '?' }],
+    keysLabel: '?',
+    enabled: always,
+    perform: (_s, ui) => ui.toggleHelp(),
+  },
+];
+
+/** Gestures on the canvas (not actions, but in the list of keys). */
+export const GESTURES: readonly { keysLabel: string; help: string }[] = [
+  { keysLabel: 'Wheel', help: 'Zoom at the cursor' },
+  { keysLabel: 'Space + drag, middle drag', help: 'Pan' },
+];
+
+/** The button text of undo/redo names the step ("Undo accept"). */
+export function actionLabel(a: Action, s: StoreState): string {
+  if (a.id === 'undo') return `Undo${lastLabel(s.past, 'last')}`;
+  if (a.id === 'redo') return `Redo${lastLabel(s.future, 'first')}`;
+  return a.label;
+}
+
+/** The action a key press triggers, if any (Alt is never ours; Ctrl/Cmd only where bound). */
+export function actionForKey(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey'>): Action | null {
+  if (e.altKey) return null;
+  const ctrl = e.ctrlKey || e.metaKey;
+  for (const a of ACTIONS) {
+    for (const k of a.keys) {
+      if (k.key !== e.key || !!k.ctrl !== ctrl) continue;
+      if (k.shift !== undefined && k.shift !== e.shiftKey) continue;
+      return a;
+    }
+  }
+  return null;
+}

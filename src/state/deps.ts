@@ -1,0 +1,60 @@
+/**
+ * What the store needs from the outside, handed to it at start-up (`createAppStore`): the inference
+ * engine, file access and worker-backed parsers, and id allocation. Store tests give fakes.
+ */
+import type { Collection } from '../core/project/changes.ts';
+import type { CocoRle } from '../core/mask/rle.ts';
+import { nextId, type Project } from '../core/project/types.ts';
+import type { EmbeddingStatus } from '../inference/engine.ts';
+import type { SessionEngine } from '../inference/maskSession.ts';
+import type { MaskPngObjects, ParsedCoco } from '../../workers/protocol.ts';
+
+export interface StoreEngine extends SessionEngine {
+  /** the shown image and the one to encode ahead of time */
+  show(current: number | null, next: number | null): void;
+  /** the file of an image that was missing has been opened */
+  fileAttached(imageId: number): void;
+  /** another project is opened: background work stops, embeddings are dropped */
+  resetImages(): void;
+  whenReady(imageId: number): Promise<void>;
+  embeddingStatus(imageId: number): EmbeddingStatus;
+  /** display overlay of a stored mask (drawn in the decoder worker) */
+  renderRle(rle: CocoRle, color: string, fillAlpha: number): Promise<ImageBitmap>;
+}
+
+export interface StoreIo {
+  /** validates an image file and reads its size (throws an AppError naming the file) */
+  probeImage(blob: Blob, name: string): Promise<{ width: number; height: number }>;
+  registerImage(id: number, blob: Blob, name: string): void;
+  hasImageFile(id: number): boolean;
+  parseCoco(blob: Blob): Promise<ParsedCoco>;
+  decodeMaskPngs(blobs: readonly Blob[]): Promise<MaskPngObjects[]>;
+}
+
+/**
+ * Ids of new records. The app's source hands out ids reserved for this tab, so two tabs on one
+ * project never make two records with the same id; `reserve` makes sure `n` are at hand (imports).
+ */
+export interface IdSource {
+  next(coll: Collection, project: Project): number;
+  reserve(coll: Collection, n: number, project: Project): Promise<void>;
+}
+
+/** Ids above every id in the project and every id handed out before (one tab, tests). */
+export function localIds(): IdSource {
+  const high = new Map<Collection, number>();
+  return {
+    next(coll, project) {
+      const id = Math.max(nextId(project[coll] as { id: number }[]), (high.get(coll) ?? 0) + 1);
+      high.set(coll, id);
+      return id;
+    },
+    reserve: () => Promise.resolve(),
+  };
+}
+
+export interface StoreDeps {
+  engine: StoreEngine;
+  io: StoreIo;
+  ids?: IdSource;
+}

@@ -1,0 +1,185 @@
+/**
+ * Store dependencies for tests (Node, no workers): an engine whose "SAM" mask is a deterministic
+ * rectangle that depends on the prompts and on the low-res logits fed back as `mask_input` (kept by
+ * generation, as the decoder worker keeps them), composed with brush strokes by the real core code;
+ * and in-memory image files. It counts decodes, so tests can see work that should not happen.
+ */
+import { composeLiveMask, paintStroke, type Stroke } from '../core/mask/brush.ts';
+import { maskFromRle, rleFromMask, type CocoRle } from '../core/mask/rle.ts';
+import { parseCoco } from '../core/coco/import.ts';
+import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
+import type { Prompts } from '../core/sam/prompts.ts';
+import type { EmbeddingStatus } from '../inference/engine.ts';
+import type { DecodeResult, EditResult, LiveMaskData } from '../../workers/protocol.ts';
+import { createAppStore, type AppStore } from './store.ts';
+import type { StoreDeps, StoreEngine, StoreIo } from './deps.ts';
+
+const bitmap = () => ({ close() {}, width: 1, height: 1 }) as unknown as ImageBitmap;
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export class FakeEngine implements StoreEngine {
+  decodes: { imageId: number; generation: number; prompts: Prompts; feedbackFrom: number | null }[] = [];
+  recolors = 0;
+  shown: { current: number | null; next: number | null }[] = [];
+  private lowRes = new Map<number, number>();
+  private live: { generation: number; imageId: number; value: number; mask: Uint8Array; w: number; h: number } | null = null;
+  private edit: { imageId: number; w: number; h: number; base: Uint8Array | null; manual: Int8Array | null } | null = null;
+  private inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly sizeOf: (imageId: number) => { width: number; height: number }) {}
+
+  private later<T>(v: () => T): Promise<T> {
+    const p = new Promise<T>((r) => setTimeout(() => r(v()), 1));
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
+  }
+
+  /** The "SAM" mask: a rectangle from the left edge whose width depends on the prompts and mask_input. */
+  private samMask(value: number, w: number, h: number): Uint8Array {
+    const m = new Uint8Array(w * h);
+    const cols = 1 + (value % (w - 1));
+    const rows = 1 + ((value >>> 8) % (h - 1));
+    for (let y = 0; y < rows; y++) for (let x = 0; x < cols; x++) m[y * w + x] = 1;
+    return m;
+  }
+
+  private composed(withSam: boolean, imageId: number, w: number, h: number): Uint8Array {
+    const sam = withSam && this.live && this.live.imageId === imageId ? this.live.mask : null;
+    const e = this.edit && this.edit.imageId === imageId ? this.edit : null;
+    return composeLiveMask(sam, e?.base ?? null, e?.manual ?? null, w * h);
+  }
+
+  decode(imageId: number, generation: number, prompts: Prompts, _color: string, feedbackFrom: number | null): Promise<DecodeResult | null> {
+    this.decodes.push({ imageId, generation, prompts, feedbackFrom });
+    const fed = feedbackFrom === null ? 0 : (this.lowRes.get(feedbackFrom) ?? -1);
+    return this.later(() => {
+      const { width: w, height: h } = this.sizeOf(imageId);
+      const value = hash(JSON.stringify(prompts) + ':' + fed);
+      this.lowRes.set(generation, value);
+      this.live = { generation, imageId, value, mask: this.samMask(value, w, h), w, h };
+      const st = maskAreaAndBbox(this.composed(true, imageId, w, h), w, h);
+      return {
+        generation,
+        imageId,
+        score: (value % 1000) / 1000,
+        area: st.area,
+        bbox: st.bbox,
+        approximate: false,
+        overlay: bitmap(),
+        decodeMs: 1,
+        totalMs: 1,
+      };
+    });
+  }
+
+  editReset(imageId: number, width: number, height: number, base: CocoRle | null): Promise<void> {
+    this.edit = { imageId, w: width, h: height, base: base ? maskFromRle(base) : null, manual: null };
+    return Promise.resolve();
+  }
+
+  private editResult(withSam: boolean): EditResult {
+    const e = this.edit!;
+    const st = maskAreaAndBbox(this.composed(withSam, e.imageId, e.w, e.h), e.w, e.h);
+    return { overlay: st.area === 0 && !withSam ? null : bitmap(), area: st.area, bbox: st.bbox };
+  }
+
+  editStrokes(imageId: number, strokes: Stroke[], _c: string, withSam: boolean): Promise<EditResult> {
+    const e = this.edit!;
+    if (e.imageId !== imageId) throw new Error('no edit for this image');
+    e.manual = strokes.length ? new Int8Array(e.w * e.h) : null;
+    for (const s of strokes) paintStroke(e.manual!, e.w, e.h, s);
+    return this.later(() => this.editResult(withSam));
+  }
+
+  editAddStroke(imageId: number, stroke: Stroke, _c: string, withSam: boolean): Promise<EditResult> {
+    const e = this.edit!;
+    if (e.imageId !== imageId) throw new Error('no edit for this image');
+    e.manual ??= new Int8Array(e.w * e.h);
+    paintStroke(e.manual, e.w, e.h, stroke);
+    return this.later(() => this.editResult(withSam));
+  }
+
+  recolorLive(): Promise<EditResult> {
+    this.recolors++;
+    return Promise.resolve({ overlay: bitmap(), area: 0, bbox: [0, 0, 0, 0] });
+  }
+
+  liveMaskRle(generation: number, withSam: boolean): Promise<LiveMaskData | null> {
+    return this.later(() => {
+      if (withSam && (!this.live || this.live.generation !== generation)) return null;
+      const imageId = withSam ? this.live!.imageId : this.edit?.imageId;
+      if (imageId === undefined) return null;
+      const { width: w, height: h } = this.sizeOf(imageId);
+      const m = this.composed(withSam, imageId, w, h);
+      const st = maskAreaAndBbox(m, w, h);
+      return { rle: rleFromMask(m, w, h), area: st.area, bbox: st.bbox, score: withSam ? (this.live!.value % 1000) / 1000 : 0 };
+    });
+  }
+
+  invalidate(): void {
+    this.live = null;
+    this.edit = null;
+  }
+
+  async settled(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  noteActivity(): void {}
+  show(current: number | null, next: number | null): void {
+    this.shown.push({ current, next });
+  }
+  fileAttached(): void {}
+  resetImages(): void {}
+  whenReady(): Promise<void> {
+    return Promise.resolve();
+  }
+  embeddingStatus(): EmbeddingStatus {
+    return 'ready';
+  }
+  renderRle(): Promise<ImageBitmap> {
+    return Promise.resolve(bitmap());
+  }
+}
+
+/** Image "files" are blobs whose text is `WxH`. */
+export function fakeIo(): StoreIo & { files: Map<number, string> } {
+  const files = new Map<number, string>();
+  return {
+    files,
+    async probeImage(blob, name) {
+      const m = /^(\d+)x(\d+)$/.exec(await blob.text());
+      if (!m) throw new Error(`${name} is not an image`);
+      return { width: Number(m[1]), height: Number(m[2]) };
+    },
+    registerImage: (id, _blob, name) => void files.set(id, name),
+    hasImageFile: (id) => files.has(id),
+    async parseCoco(blob) {
+      try {
+        return { ok: true, coco: parseCoco(JSON.parse(await blob.text())) };
+      } catch (e) {
+        return { ok: false, kind: 'coco', message: (e as Error).message };
+      }
+    },
+    decodeMaskPngs: () => Promise.resolve([]),
+  };
+}
+
+export function imageFile(width: number, height: number): Blob {
+  return new Blob([`${width}x${height}`]);
+}
+
+/** A store on the fakes, with its engine and io. */
+export function testStore(extra: Partial<StoreDeps> = {}): { store: AppStore; engine: FakeEngine; io: ReturnType<typeof fakeIo> } {
+  let store: AppStore | null = null;
+  const engine = new FakeEngine((id) => store!.getState().project.images.find((im) => im.id === id)!);
+  const io = fakeIo();
+  store = createAppStore({ engine, io, ...extra });
+  return { store, engine, io };
+}
