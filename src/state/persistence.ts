@@ -30,7 +30,7 @@ import { abandonPreannotate } from './preannotate.ts';
 
 type Message =
   | { type: 'changed'; projectId: string; from: string; keys: { coll: Collection; id: number }[]; name?: string }
-  | { type: 'hello' | 'here'; projectId: string; from: string };
+  | { type: 'hello' | 'here' | 'bye'; projectId: string; from: string };
 
 const tabId = Math.random().toString(36).slice(2);
 
@@ -166,9 +166,15 @@ function onMessage(m: Message): void {
     void followOtherTab(m.keys, m.name);
     return;
   }
+  if (m.type === 'bye') {
+    otherTabs.delete(m.from);
+    store.setState({ otherTabs: otherTabs.size });
+    return;
+  }
   if (m.type === 'hello') channel?.postMessage({ type: 'here', projectId, from: tabId } satisfies Message);
   if (!otherTabs.has(m.from)) {
     otherTabs.add(m.from);
+    store.setState({ otherTabs: otherTabs.size });
     store
       .getState()
       .notify(
@@ -181,6 +187,7 @@ function onMessage(m: Message): void {
 
 function announce(): void {
   otherTabs.clear();
+  store.setState({ otherTabs: 0 });
   channel?.postMessage({ type: 'hello', projectId, from: tabId } satisfies Message);
 }
 
@@ -263,12 +270,14 @@ export async function startPersistence(s: AppStore, projectIds: ProjectIds): Pro
   addEventListener('pagehide', () => {
     void saveNow();
     ids.release();
+    channel?.postMessage({ type: 'bye', projectId, from: tabId } satisfies Message);
   });
   return restored;
 }
 
 async function leaveProject(): Promise<void> {
   await saveNow();
+  channel?.postMessage({ type: 'bye', projectId, from: tabId } satisfies Message);
   ids.release();
   abandonPreannotate();
   store.deps.engine.resetImages();

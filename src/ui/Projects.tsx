@@ -6,6 +6,7 @@ import { useStore } from '../state/store.ts';
 export function Projects() {
   const name = useStore((s) => s.project.name);
   const saveState = useStore((s) => s.saveState);
+  const otherTabs = useStore((s) => s.otherTabs);
   const [list, setList] = useState<{ id: string; name: string; annotations: number }[]>([]);
   const refresh = () =>
     listProjects().then(
@@ -24,6 +25,15 @@ export function Projects() {
           {saveState === 'saved' ? 'saved' : saveState === 'saving' ? 'saving…' : 'not saved'}
         </span>
       </h2>
+      {otherTabs > 0 && (
+        <p
+          className="muted"
+          data-testid="other-tabs"
+          title="Work from every tab is saved: each tab writes only what it changed and shows the other tabs’ masks as they are accepted."
+        >
+          Also open in {otherTabs === 1 ? 'another tab' : `${otherTabs} other tabs`}: both are saved.
+        </p>
+      )}
       <input
         key={name}
         className="cat-name"

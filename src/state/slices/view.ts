@@ -28,6 +28,8 @@ export interface ViewSlice {
   saveState: 'saved' | 'saving' | 'error';
   /** "Boxes first": box drags add boxes waiting for pre-annotation instead of prompting SAM. */
   boxesFirst: boolean;
+  /** other tabs of this browser with the same project open */
+  otherTabs: number;
   /**
    * Shows an image. `fromHistory`: called by undo/redo, which restore the session themselves (and
    * run after any accept under way).
@@ -71,6 +73,7 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
     imageStatus: {},
     saveState: 'saved',
     boxesFirst: false,
+    otherTabs: 0,
 
     showImage(id, options = {}) {
       if (options.fromHistory) showNow(id, true);
