@@ -11,11 +11,13 @@ import { PNG } from 'pngjs';
 import { readRgbaImage } from '../src/node/image.ts';
 import { resizeRgb } from '../src/core/sam/preprocess.ts';
 import { print, summarize, type Metric } from './stats.ts';
-import { collectLongTasks, startPreviewServer } from './server.ts';
+import { collectLongTasks, repoRoot, startPreviewServer, stopPreviewServer } from './server.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.config.ts';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 4181);
-const ROOT = resolve(import.meta.dirname ?? '.', '..');
+/** `--smoke`: start everything, check the app is ready, stop everything (a quick check that the benchmark runs). */
+const SMOKE = process.argv.includes('--smoke');
+const ROOT = repoRoot();
 const SHARED = resolve(ROOT, '../shared');
 const COCO_IMAGES = resolve(SHARED, 'datasets/coco-val2017-tiny/images');
 const metrics: Metric[] = [];
@@ -108,6 +110,11 @@ async function main(): Promise<void> {
     const backend = await page.evaluate(
       () => (window as unknown as { annotator: { backend(): { reason: string } } }).annotator.backend().reason,
     );
+    if (SMOKE) {
+      // the start-up only (the test suite runs this): server, browser, app, model and one image ready
+      process.stdout.write(`${JSON.stringify({ smoke: 'ok', backend })}\n`);
+      return;
+    }
 
     // the reference: the decoder's session.run alone, same worker, backend and threads
     const raw = await page.evaluate(() => (window as unknown as Api).annotator.benchDecoderRaw(30));
@@ -222,7 +229,7 @@ async function main(): Promise<void> {
     for (const m of metrics) process.stdout.write(`| ${m.metric} | ${m.unit} | ${m.median} | ${m.p95} | ${m.min} | ${m.max} | ${m.n} |\n`);
   } finally {
     await browser.close();
-    server.kill();
+    await stopPreviewServer(server);
   }
 }
 

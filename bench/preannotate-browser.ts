@@ -12,11 +12,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { print, summarize, type Metric } from './stats.ts';
-import { collectLongTasks, startPreviewServer } from './server.ts';
+import { collectLongTasks, repoRoot, startPreviewServer, stopPreviewServer } from './server.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.config.ts';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 4182);
-const ROOT = resolve(import.meta.dirname ?? '.', '..');
+const ROOT = repoRoot();
 const COCO = resolve(ROOT, '../shared/datasets/coco-val2017-tiny');
 const metrics: Metric[] = [];
 
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     for (const m of metrics) process.stdout.write(`| ${m.metric} | ${m.unit} | ${m.median} | ${m.n} |\n`);
   } finally {
     await browser.close();
-    server.kill();
+    await stopPreviewServer(server);
   }
 }
 

@@ -1,25 +1,55 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname ?? '.', '..');
+/**
+ * The repository root: the nearest folder above this file with our package.json. Found by walking
+ * up, because after bundling this code lives in dist-cli/ or dist-cli/assets/, not in bench/.
+ */
+export function repoRoot(from = import.meta.dirname ?? process.cwd()): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'sam-annotator') return dir;
+    if (dirname(dir) === dir) throw new Error(`no sam-annotator package.json above ${from}`);
+  }
+}
 
-/** Starts `vite preview` of the built app on `port` and resolves once it answers. */
+/**
+ * Starts `vite preview` of the built app on `port` and resolves once it serves the app. Vite runs
+ * as a direct child (no npx in between), so `stopPreviewServer` ends the process that holds the port.
+ */
 export async function startPreviewServer(port: number): Promise<ChildProcess> {
-  const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], {
-    cwd: ROOT,
+  const root = repoRoot();
+  if (!existsSync(join(root, 'dist/index.html'))) throw new Error(`${root}/dist has no build: run npm run build first`);
+  const server = spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'preview', '--port', String(port), '--strictPort'], {
+    cwd: root,
     stdio: 'ignore',
     env: { ...process.env, PORT: String(port) },
   });
+  const stop = () => server.kill();
+  process.once('exit', stop);
+  server.once('exit', () => process.off('exit', stop));
   for (let i = 0; i < 100; i++) {
+    if (server.exitCode !== null) break;
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return server;
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      if (res.ok && (await res.text()).includes('id="root"')) return server;
     } catch {
       // not up yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  await stopPreviewServer(server);
+  throw new Error(`the preview server did not start on port ${port} (is the port taken?)`);
+}
+
+/** Ends the preview server and waits until it has exited. */
+export async function stopPreviewServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
   server.kill();
-  throw new Error('the preview server did not start');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
 }
 
 /** Page init script: collects the durations of long tasks in `window.__longtasks`. */

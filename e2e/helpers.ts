@@ -75,6 +75,12 @@ export async function clientOf(page: Page, x: number, y: number): Promise<{ x: n
   return page.evaluate(([x, y]) => (window as unknown as AnnotatorWindow).annotator.imageToClient(x!, y!), [x, y]);
 }
 
+/** Clicks image pixel (x, y) at the current zoom and pan. */
+export async function clickImage(page: Page, x: number, y: number, button: 'left' | 'right' = 'left'): Promise<void> {
+  const p = await clientOf(page, x, y);
+  await page.mouse.click(p.x, p.y, { button });
+}
+
 export async function liveMask(page: Page) {
   return page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.getLiveMask());
 }

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { maskFromRle } from '../src/core/mask/rle.ts';
 import type { Project } from '../src/core/project/types.ts';
 import {
-  clientOf,
+  clickImage,
   currentImage,
   editorState,
   gotoApp,
@@ -18,11 +18,6 @@ import {
 const CAT = resolve(SAMPLES, 'chelsea.png');
 const COFFEE = resolve(SAMPLES, 'coffee.png');
 
-async function click(page: Page, x: number, y: number, button: 'left' | 'right' = 'left'): Promise<void> {
-  const p = await clientOf(page, x, y);
-  await page.mouse.click(p.x, p.y, { button });
-}
-
 function sameMask(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));
 }
@@ -34,7 +29,7 @@ test('click, Enter, →, Ctrl+Z: the first image is shown again without its anno
   await openImages(page, [CAT, COFFEE]);
   await ready(page);
   const cat = (await currentImage(page))!;
-  await click(page, 180, 170);
+  await clickImage(page, 180, 170);
   const shown = (await liveMask(page))!;
   await page.keyboard.press('Enter');
   await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
@@ -65,11 +60,11 @@ test('undo then redo of the second click gives back exactly the mask that was sh
   await gotoApp(page);
   await openImages(page, [CAT]);
   await ready(page);
-  await click(page, 180, 170);
+  await clickImage(page, 180, 170);
   await liveMask(page);
-  await click(page, 300, 60, 'right');
+  await clickImage(page, 300, 60, 'right');
   const second = maskFromRle((await liveMask(page))!.rle);
-  await click(page, 120, 240);
+  await clickImage(page, 120, 240);
   await liveMask(page);
   await page.keyboard.press('Control+z');
   const undone = maskFromRle((await liveMask(page))!.rle);
@@ -100,9 +95,9 @@ test('keys 1–9 and "Add category" while drafting recolour the mask and never c
   await ready(page);
   await page.getByRole('button', { name: 'Add category' }).click();
   await page.keyboard.press('1');
-  await click(page, 180, 170);
+  await clickImage(page, 180, 170);
   await liveMask(page);
-  await click(page, 300, 60, 'right');
+  await clickImage(page, 300, 60, 'right');
   const before = (await liveMask(page))!;
   await page.keyboard.press('2');
   await page.getByRole('button', { name: 'Add category' }).click();
@@ -142,15 +137,15 @@ test('two tabs on one project: each accepts a mask on its own image, sees the ot
   expect((await currentImage(b))?.fileName).toBe('chelsea.png');
 
   // both accept at about the same time
-  await click(a, 256, 200);
-  await click(b, 180, 170);
+  await clickImage(a, 256, 200);
+  await clickImage(b, 180, 170);
   await Promise.all([liveMask(a), liveMask(b)]);
   await Promise.all([a.keyboard.press('Enter'), b.keyboard.press('Enter')]);
   await expect.poll(async () => (await project<Project>(a)).annotations.length).toBe(2);
   await expect.poll(async () => (await project<Project>(b)).annotations.length).toBe(2);
   // a second round in the other order
-  await click(b, 100, 250);
-  await click(a, 60, 400);
+  await clickImage(b, 100, 250);
+  await clickImage(a, 60, 400);
   await Promise.all([liveMask(a), liveMask(b)]);
   await Promise.all([b.keyboard.press('Enter'), a.keyboard.press('Enter')]);
   await expect.poll(async () => (await project<Project>(a)).annotations.length).toBe(4);

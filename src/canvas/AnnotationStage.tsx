@@ -160,7 +160,7 @@ export function AnnotationStage() {
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
-      if (e.code === 'Space' && !(e.target instanceof HTMLInputElement)) {
+      if (e.code === 'Space' && !(e.target instanceof HTMLInputElement) && !document.querySelector('[aria-modal="true"]')) {
         setSpaceDown(true);
         e.preventDefault();
       }

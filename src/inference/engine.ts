@@ -68,7 +68,6 @@ export class InferenceEngine {
     resolve: (r: DecodeResult | null) => void;
     reject: (e: unknown) => void;
   } | null = null;
-  private latestGeneration = 0;
   private modelError: AppErrorData | null = null;
   private readonly progress = { encoder: { loaded: 0, total: 0 }, decoder: { loaded: 0, total: 0 } };
   private modelReady = false;
@@ -300,8 +299,8 @@ export class InferenceEngine {
 
   /**
    * Decodes a mask for the prompts. At most one decode runs; a request made while one runs replaces
-   * any older waiting request (which resolves to null). Resolves to null if a newer request exists
-   * by the time this one finishes (stale replies are dropped).
+   * any older waiting request (which resolves to null). Whether a reply is still wanted is the mask
+   * session's call (its generation check is the only one).
    */
   decode(
     imageId: number,
@@ -311,7 +310,6 @@ export class InferenceEngine {
     feedbackFrom: number | null = null,
   ): Promise<DecodeResult | null> {
     this.noteActivity(imageId);
-    this.latestGeneration = Math.max(this.latestGeneration, generation);
     const req = { imageId, generation, prompts, color, feedbackFrom };
     return new Promise((resolve, reject) => {
       if (this.pendingDecode) this.pendingDecode.resolve(null);
@@ -329,12 +327,7 @@ export class InferenceEngine {
     this.decodeInFlight = this.whenReady(p.req.imageId)
       .then(() => decoder.decode(p.req))
       .then(
-        (r) => {
-          if (r.generation < this.latestGeneration) {
-            r.overlay.close();
-            p.resolve(null);
-          } else p.resolve(r);
-        },
+        (r) => p.resolve(r),
         (e: unknown) => p.reject(appErrorFromUnknown(e)),
       )
       .finally(() => {
@@ -356,9 +349,8 @@ export class InferenceEngine {
     while (this.decodeInFlight || this.pendingDecode) await (this.decodeInFlight ?? new Promise((r) => setTimeout(r, 10)));
   }
 
-  /** Marks a new generation (e.g. prompts cleared) so that replies to older requests are dropped. */
-  invalidate(generation: number): void {
-    this.latestGeneration = Math.max(this.latestGeneration, generation);
+  /** The live mask is gone (prompts cleared, another image): the worker forgets its SAM mask and edit. */
+  invalidate(_generation: number): void {
     void this.decoder?.clearLive();
   }
 

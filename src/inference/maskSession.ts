@@ -170,16 +170,20 @@ export class MaskSession {
   /** Sets the session to a snapshot (undo/redo) and recomputes its live mask exactly as it was shown. */
   restore(snap: SessionSnapshot): void {
     this.epoch++;
-    const generation = this.bump();
+    this.clearLive(this.bump());
+    this.state = snap;
+    this.refresh(true, snap.feedbackFrom);
+    this.emit();
+  }
+
+  /** No live mask: the worker forgets its SAM mask and edit, the overlay goes. */
+  private clearLive(generation: number): void {
     this.engine.invalidate(generation);
     this.editKey = null;
     this.sam = null;
     this.live = null;
     this.decoding = false;
     overlays.setLive(null);
-    this.state = snap;
-    this.refresh(true, snap.feedbackFrom);
-    this.emit();
   }
 
   addPoint(p: PointPrompt): void {
@@ -314,15 +318,7 @@ export class MaskSession {
     const generation = this.generation;
     const editing = strokes.length > 0 || editingAnnotationId !== null;
     const withPrompts = hasPrompt(prompts);
-    if (!withPrompts && !editing) {
-      this.engine.invalidate(generation);
-      this.editKey = null;
-      this.sam = null;
-      this.live = null;
-      this.decoding = false;
-      overlays.setLive(null);
-      return;
-    }
+    if (!withPrompts && !editing) return this.clearLive(generation);
     this.decoding = true;
     const color = this.ctx.color();
     this.track(
