@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Project } from '../src/core/project/types.ts';
-import { clickImage, currentImage, editorState, gotoApp, liveMask, project, ready } from './helpers.ts';
+import { readRgbaImage } from '../src/node/image.ts';
+import { clickImage, currentImage, editorState, gotoApp, liveMask, project, ready, SAMPLES } from './helpers.ts';
 
 /** A project as version 1 of the app saved it: one JSON value per project, skipped objects without ids. */
 async function writeV1Database(page: import('@playwright/test').Page): Promise<void> {
@@ -131,4 +133,40 @@ test('a dialog takes the keyboard: keys do not reach the canvas behind it, Escap
   expect((await editorState(page)) as unknown as { tool: string }).toMatchObject({ tool: 'brush' });
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
+});
+
+/** The photo layer's pixel at image pixel (x, y), and the image file's own pixel there. */
+async function photoPixel(page: import('@playwright/test').Page, x: number, y: number) {
+  return page.evaluate(
+    async ([x, y]) => {
+      const a = (window as unknown as { annotator: { imageToClient(x: number, y: number): { x: number; y: number } } }).annotator;
+      const p = a.imageToClient(x! + 0.5, y! + 0.5);
+      const canvas = document.querySelector('[data-testid=stage] canvas') as HTMLCanvasElement;
+      const r = canvas.getBoundingClientRect();
+      const k = canvas.width / r.width;
+      const d = canvas.getContext('2d')!.getImageData(Math.floor((p.x - r.left) * k), Math.floor((p.y - r.top) * k), 1, 1).data;
+      return [d[0]!, d[1]!, d[2]!];
+    },
+    [x, y],
+  );
+}
+
+test('a new project shows its own photo, not the previous project’s image with the same id', async ({ page }) => {
+  await gotoApp(page);
+  await ready(page);
+  expect((await currentImage(page))?.fileName).toBe('astronaut.png');
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await page.locator('input[type=file][accept*="image/"]').setInputFiles([resolve(SAMPLES, 'coffee.png')]);
+  await ready(page);
+  expect((await currentImage(page))?.fileName).toBe('coffee.png');
+  // coffee.png's own pixels (white saucer at the top left, dark coffee in the middle), not the astronaut's
+  const ref = readRgbaImage(resolve(SAMPLES, 'coffee.png'));
+  for (const [x, y] of [
+    [20, 20],
+    [200, 150],
+    [500, 300],
+  ] as const) {
+    const want = [...ref.data.slice((y * ref.width + x) * 4, (y * ref.width + x) * 4 + 3)];
+    await expect.poll(async () => Math.max(...(await photoPixel(page, x, y)).map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(24);
+  }
 });

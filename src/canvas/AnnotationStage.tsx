@@ -4,7 +4,7 @@ import { fitView, screenToImage, zoomViewAt, clampToImage, type Point, type View
 import { normalizeBox, type BoxPrompt } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { overlays } from '../inference/overlays.ts';
-import { imageBitmap, imagePreview } from '../io/images.ts';
+import { imageBitmap, imageBlob, imagePreview } from '../io/images.ts';
 import { appStore, coveredProposals, useStore } from '../state/store.ts';
 import { viewport } from './viewport.ts';
 
@@ -69,7 +69,9 @@ export function AnnotationStage() {
   const prompts = useStore((s) => s.prompts);
   const tool = useStore((s) => s.tool);
   const missing = useStore((s) => s.currentImageId !== null && s.imageStatus[s.currentImageId] === 'missing');
-  const [loaded, setLoaded] = useState<{ id: number; full: ImageBitmap | null; preview: ImageBitmap } | null>(null);
+  // the bitmap belongs to the image's file: another project's image can have the same id
+  const file = useStore((s) => (s.currentImageId === null ? undefined : imageBlob(s.currentImageId)?.blob));
+  const [loaded, setLoaded] = useState<{ file: Blob; full: ImageBitmap | null; preview: ImageBitmap } | null>(null);
   // the view fits the image until the user zooms or pans; a new image or a resize fits again
   const imgW = image?.width ?? 0;
   const imgH = image?.height ?? 0;
@@ -85,7 +87,7 @@ export function AnnotationStage() {
       return { key: fitKey, view: typeof v === 'function' ? v(base) : v };
     });
   // a large photo is drawn from a downscaled copy until the zoom shows more pixels than the copy has
-  const mine = loaded && loaded.id === imageId ? loaded : null;
+  const mine = loaded && file && loaded.file === file ? loaded : null;
   const needFull = mine !== null && view.scale * Math.max(imgW, imgH) > Math.max(mine.preview.width, mine.preview.height);
   const bitmap = mine ? (needFull && mine.full ? mine.full : mine.preview) : null;
   const [draft, setDraft] = useState<BoxPrompt | null>(null);
@@ -136,27 +138,27 @@ export function AnnotationStage() {
 
   useEffect(() => {
     let alive = true;
-    if (imageId === null) return;
+    if (imageId === null || !file) return;
     imagePreview(imageId).then(
-      (preview) => alive && setLoaded((old) => (old?.id === imageId ? old : { id: imageId, full: null, preview })),
+      (preview) => alive && setLoaded((old) => (old?.file === file ? old : { file, full: null, preview })),
       () => undefined,
     );
     return () => {
       alive = false;
     };
-  }, [imageId]);
+  }, [imageId, file]);
 
   useEffect(() => {
-    if (!needFull || imageId === null || mine?.full) return;
+    if (!needFull || imageId === null || !file || mine?.full) return;
     let alive = true;
     imageBitmap(imageId).then(
-      (full) => alive && setLoaded((old) => (old && old.id === imageId ? { ...old, full } : old)),
+      (full) => alive && setLoaded((old) => (old && old.file === file ? { ...old, full } : old)),
       () => undefined,
     );
     return () => {
       alive = false;
     };
-  }, [needFull, imageId, mine?.full]);
+  }, [needFull, imageId, file, mine?.full]);
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
