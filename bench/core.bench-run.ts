@@ -6,7 +6,8 @@
  */
 import { it } from 'vitest';
 import { projectToCoco } from '../src/core/coco/export.ts';
-import { rleFromMask } from '../src/core/mask/rle.ts';
+import { rleArea, rleBbox, rleFromMask } from '../src/core/mask/rle.ts';
+import { masksAt } from '../src/core/mask/hitTest.ts';
 import { emptyProject, type Annotation, type Project } from '../src/core/project/types.ts';
 import { print, summarize } from './stats.ts';
 
@@ -95,3 +96,22 @@ it('core export benchmarks', () => {
   for (let i = 0; i < 5; i++) mpix.push(12 / (time(() => rleFromMask(big, 4000, 3000)) / 1000));
   print(summarize('rle_encode_mpix_s', 'Mpx/s', mpix));
 }, 1_800_000);
+
+it('hit-testing on the canvas: masks under the pointer among 500 masks of one image', () => {
+  const r = rng(7);
+  const items = Array.from({ length: 500 }, (_, i) => {
+    const m = objectMask(r);
+    const segmentation = rleFromMask(m, W, H);
+    return { id: i + 1, segmentation, bbox: rleBbox(segmentation), area: rleArea(segmentation) };
+  });
+  masksAt(items, 0, 0); // the run indexes are built once per mask
+  const per: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const n = 2000;
+    const t = time(() => {
+      for (let i = 0; i < n; i++) masksAt(items, r() * W, r() * H);
+    });
+    per.push((t / n) * 1000);
+  }
+  print(summarize('hit_test_500_masks_us', 'µs', per));
+});

@@ -3,8 +3,9 @@ import * as Comlink from 'comlink';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { AppError, encodeErrorForTransfer } from '../src/core/errors.ts';
 import { LruCache } from '../src/core/lru.ts';
-import { maskOverlayRgba, overlayScale, rgbFromHex } from '../src/core/mask/render.ts';
-import { maskFromRle, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
+import { maskFillRgba, maskOverlayRgba, overlayScale, rgbFromHex } from '../src/core/mask/render.ts';
+import { outlineRingsFromRle } from '../src/core/mask/polygon.ts';
+import { maskFromRle, rleBbox, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
 import { maskAreaAndBbox, maskFromLowResLogits } from '../src/core/sam/postprocess.ts';
 import { composeLiveMask, paintStroke } from '../src/core/mask/brush.ts';
@@ -19,6 +20,7 @@ import type {
   EmbeddingSource,
   LiveMaskData,
   ProgressCallback,
+  RenderedMask,
   RuntimeOptions,
 } from './protocol.ts';
 import type { Prompts } from '../src/core/sam/prompts.ts';
@@ -416,12 +418,18 @@ const api: DecoderApi = {
     }
   },
 
-  /** Display overlay of a stored mask (e.g. an accepted annotation). */
-  renderRle(rle: CocoRle, color: string, fillAlpha: number): ImageBitmap {
+  /** Display of a stored mask: the fill over its box only (memory: a box, not the image), and its outline. */
+  renderMask(rle: CocoRle, color: string): RenderedMask {
     try {
-      const [h, w] = rle.size;
-      const bmp = toBitmap(maskOverlayRgba(maskFromRle(rle), w, h, rgbFromHex(color), fillAlpha, overlayScale(w, h)));
-      return Comlink.transfer(bmp, [bmp]);
+      const [x, y, w, h] = rleBbox(rle);
+      const outline = outlineRingsFromRle(rle, 0.7);
+      if (w === 0 || h === 0) return { bitmap: null, x, y, width: w, height: h, outline };
+      const W = rle.size[1];
+      const full = maskFromRle(rle);
+      const crop = new Uint8Array(w * h);
+      for (let r = 0; r < h; r++) crop.set(full.subarray((y + r) * W + x, (y + r) * W + x + w), r * w);
+      const bitmap = toBitmap(maskFillRgba(crop, w, h, rgbFromHex(color), overlayScale(w, h)));
+      return Comlink.transfer({ bitmap, x, y, width: w, height: h, outline }, [bitmap]);
     } catch (e) {
       throw encodeErrorForTransfer(e);
     }

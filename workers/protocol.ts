@@ -68,6 +68,19 @@ export interface DecodeResult {
   totalMs: number;
 }
 
+/** A mask drawn for display: the fill (solid colour, transparent outside) over the mask's box, and its outline rings. */
+export interface RenderedMask {
+  /** null for an empty mask */
+  bitmap: ImageBitmap | null;
+  /** where the bitmap goes, in image px (it may hold fewer pixels on huge masks) */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** outer boundaries and holes, flat [x, y, ...] in image px */
+  outline: number[][];
+}
+
 export interface LiveMaskData {
   rle: CocoRle;
   area: number;
@@ -104,7 +117,8 @@ export interface DecoderApi {
   editStrokes(imageId: number, strokes: import('../src/core/mask/brush.ts').Stroke[], color: string, withSam: boolean): EditResult;
   /** Paints one more stroke (or a piece of one) and returns the live overlay. */
   editAddStroke(imageId: number, stroke: import('../src/core/mask/brush.ts').Stroke, color: string, withSam: boolean): EditResult;
-  renderRle(rle: CocoRle, color: string, fillAlpha: number): ImageBitmap;
+  /** Display of a stored mask (an accepted annotation): its fill cropped to its box, and its outline. */
+  renderMask(rle: CocoRle, color: string): RenderedMask;
   /** Whether an image's embedding is cached (a batch job can use it instead of encoding again). */
   hasEmbedding(imageId: number): boolean;
   /** Holds one embedding for batch work (a crop, or an image not kept in the cache); replaces the previous one. */

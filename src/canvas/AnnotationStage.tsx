@@ -5,7 +5,11 @@ import { normalizeBox, type BoxPrompt } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { overlays } from '../inference/overlays.ts';
 import { imageBitmap, imageBlob, imagePreview } from '../io/images.ts';
-import { appStore, coveredProposals, useStore } from '../state/store.ts';
+import { useStore } from '../state/store.ts';
+import { isEditable } from '../state/slices/view.ts';
+import { masksAt, nextAt } from '../core/mask/hitTest.ts';
+import { MaskOverlays, useMaskItems } from './MaskOverlays.tsx';
+import { SelectionHandles } from './SelectionHandles.tsx';
 import { viewport } from './viewport.ts';
 
 const DRAG_THRESHOLD_PX = 4;
@@ -21,44 +25,6 @@ function useElementSize(ref: React.RefObject<HTMLDivElement | null>): { width: n
     return () => ro.disconnect();
   }, [ref]);
   return size;
-}
-
-/** Renders (in the decoder worker) and caches the overlays of the shown image's annotations. */
-function useAnnotationOverlays(imageId: number | null): { id: number; key: string; bitmap: ImageBitmap | undefined }[] {
-  const annotations = useStore((s) => s.project.annotations);
-  const categories = useStore((s) => s.project.categories);
-  const selected = useStore((s) => s.selectedAnnotationId);
-  useSyncExternalStore(overlays.subscribe, overlays.getVersion);
-  const items = useMemo(
-    () =>
-      annotations
-        // proposals an accepted mask covers are done: not drawn
-        .filter((a) => a.imageId === imageId && !coveredProposals(annotations).has(a.id))
-        .map((a) => {
-          const color = categories.find((c) => c.id === a.categoryId)?.color ?? '#ffffff';
-          const isSel = a.id === selected;
-          // proposals still to review are fainter than accepted work
-          const alpha = isSel ? 170 : a.review === 'pending' ? 45 : 90;
-          return { a, color, alpha, key: `${a.id}:${a.segmentation.counts.length}:${color}:${alpha}` };
-        }),
-    [annotations, categories, selected, imageId],
-  );
-  useEffect(() => {
-    const keep = new Set(items.map((i) => i.key));
-    for (const it of items) {
-      if (overlays.getAnnotation(it.key)) continue;
-      appStore()
-        .deps.engine.renderRle(it.a.segmentation, it.color, it.alpha)
-        .then(
-          (bmp) => overlays.setAnnotation(it.key, bmp),
-          () => undefined,
-        );
-    }
-    // keep other images' overlays out of memory
-    const all = new Set(keep);
-    overlays.retainAnnotations(all);
-  }, [items]);
-  return items.map((it) => ({ id: it.a.id, key: it.key, bitmap: overlays.getAnnotation(it.key) }));
 }
 
 export function AnnotationStage() {
@@ -127,7 +93,20 @@ export function AnnotationStage() {
     });
     return () => cancelAnimationFrame(id);
   }, [liveGeneration]);
-  const annotationOverlays = useAnnotationOverlays(imageId);
+  const maskItems = useMaskItems(imageId);
+  const selectedId = useStore((s) => s.selectedAnnotationId);
+  const visibility = useStore((s) => s.visibility);
+  const draftUnderWay = useStore(
+    (s) => s.prompts.points.length > 0 || s.prompts.box !== null || s.strokes.length > 0 || s.editingAnnotationId !== null,
+  );
+  // what hovering and clicking can select: shown, unlocked masks of this image
+  const selectable = useMemo(
+    () => maskItems.map((i) => i.a).filter((a) => isEditable({ visibility, peek: false }, a)),
+    [maskItems, visibility],
+  );
+  const [hoveredId, setHoveredId] = useState<number | null>(null);
+  /** the tool picks masks with this pointer event: select tool, or points with nothing drafted (Alt places a point) */
+  const picks = (e: { altKey: boolean }) => tool === 'select' || (tool === 'points' && !draftUnderWay && !e.altKey);
 
   useEffect(() => {
     viewport.element = containerRef.current;
@@ -162,17 +141,32 @@ export function AnnotationStage() {
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
+      // hold H: every mask hidden, to see the photo under them
+      if (
+        (e.key === 'h' || e.key === 'H') &&
+        !e.ctrlKey &&
+        !e.metaKey &&
+        !(e.target instanceof HTMLInputElement) &&
+        !document.querySelector('[aria-modal="true"]')
+      )
+        useStore.getState().setPeek(true);
       if (e.code === 'Space' && !(e.target instanceof HTMLInputElement) && !document.querySelector('[aria-modal="true"]')) {
         setSpaceDown(true);
         e.preventDefault();
       }
     };
-    const up = (e: KeyboardEvent) => e.code === 'Space' && setSpaceDown(false);
+    const up = (e: KeyboardEvent) => {
+      if (e.code === 'Space') setSpaceDown(false);
+      if (e.key === 'h' || e.key === 'H') useStore.getState().setPeek(false);
+    };
+    const blur = () => useStore.getState().setPeek(false);
+    window.addEventListener('blur', blur);
     window.addEventListener('keydown', down);
     window.addEventListener('keyup', up);
     return () => {
       window.removeEventListener('keydown', down);
       window.removeEventListener('keyup', up);
+      window.removeEventListener('blur', blur);
     };
   }, []);
 
@@ -216,6 +210,11 @@ export function AnnotationStage() {
   const onPointerMove = (e: React.PointerEvent) => {
     const g = gesture.current;
     if (image && (tool === 'brush' || tool === 'eraser')) setCursor(screenToImage(local(e), view));
+    if (image && !g) {
+      const ip = screenToImage(local(e), view);
+      const hit = picks(e) ? (masksAt(selectable, ip.x, ip.y)[0]?.id ?? null) : null;
+      if (hit !== hoveredId) setHoveredId(hit);
+    }
     if (!g || !image) return;
     const p = local(e);
     if (g.kind === 'stroke' && stroke.current) {
@@ -273,6 +272,15 @@ export function AnnotationStage() {
     if (g.moved) return;
     const ip = screenToImage(local(e), view);
     if (ip.x < 0 || ip.y < 0 || ip.x >= image.width || ip.y >= image.height) return;
+    if (g.button === 0 && picks(e)) {
+      // a click on a mask selects it; clicking again where masks overlap goes through them in turn
+      const hit = nextAt(selectable, ip.x, ip.y, st.selectedAnnotationId);
+      if (hit || tool === 'select') {
+        st.selectAnnotation(hit?.id ?? null);
+        return;
+      }
+    }
+    if (tool === 'select') return;
     if (g.button === 0) st.addPoint(ip.x, ip.y, !g.shift);
     else if (g.button === 2) st.addPoint(ip.x, ip.y, false);
   };
@@ -291,8 +299,22 @@ export function AnnotationStage() {
       ref={containerRef}
       className="stage"
       data-testid="stage"
-      style={{ cursor: spaceDown ? 'grab' : tool === 'brush' || tool === 'eraser' ? 'none' : 'crosshair' }}
-      onPointerLeave={() => setCursor(null)}
+      data-hovered={hoveredId ?? ''}
+      style={{
+        cursor: spaceDown
+          ? 'grab'
+          : tool === 'brush' || tool === 'eraser'
+            ? 'none'
+            : hoveredId !== null
+              ? 'pointer'
+              : tool === 'select'
+                ? 'default'
+                : 'crosshair',
+      }}
+      onPointerLeave={() => {
+        setCursor(null);
+        setHoveredId(null);
+      }}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
@@ -308,16 +330,12 @@ export function AnnotationStage() {
             </Group>
           )}
         </Layer>
+        {image && (
+          <MaskOverlays items={maskItems} view={view} image={image} hoveredId={hoveredId} selectedId={selectedId} editingId={editingId} />
+        )}
         <Layer listening={false}>
           {image && (
             <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
-              {annotationOverlays.map(
-                (o) =>
-                  o.bitmap &&
-                  o.id !== editingId && (
-                    <KImage key={o.key} image={o.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
-                  ),
-              )}
               {live && live.imageId === image.id && (
                 <KImage image={live.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
               )}
@@ -380,6 +398,7 @@ export function AnnotationStage() {
           )}
         </Layer>
       </Stage>
+      {image && <SelectionHandles view={view} />}
       {!image && <div className="stage-empty">Open images to start (or drop them here).</div>}
       {image && missing && <div className="stage-empty">Open {image.fileName} with “Open images” to see it; its annotations are kept.</div>}
     </div>

@@ -3,7 +3,7 @@ import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { ModelManifest } from '../core/sam/manifest.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
-import type { BatchMask, DecodeResult, DecoderApi, EditResult, EmbeddingSource, EncoderApi } from '../../workers/protocol.ts';
+import type { BatchMask, DecodeResult, DecoderApi, EditResult, EmbeddingSource, EncoderApi, RenderedMask } from '../../workers/protocol.ts';
 import type { AmgMask, AmgParams, BoxXyxy } from '../core/sam/amg.ts';
 import type { PixelRect } from '../core/sam/roi.ts';
 import type { Stroke } from '../core/mask/brush.ts';
@@ -499,10 +499,10 @@ export class InferenceEngine {
   /** While set, nothing is encoded ahead of time (benchmarks of the decoder alone). */
   private holdBackground = false;
 
-  async renderRle(rle: CocoRle, color: string, fillAlpha: number): Promise<ImageBitmap> {
+  async renderMask(rle: CocoRle, color: string): Promise<RenderedMask> {
     if (!this.decoder) throw new Error('decoder not started');
     await this.decoderReady;
-    return this.decoder.renderRle(rle, color, fillAlpha);
+    return this.decoder.renderMask(rle, color);
   }
 }
 

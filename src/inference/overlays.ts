@@ -1,6 +1,6 @@
 /**
- * Display bitmaps of masks, kept outside the store (the store holds no pixels). Views subscribe
- * with `useSyncExternalStore`.
+ * The live mask's display bitmap, kept outside the store (the store holds no pixels). Views
+ * subscribe with `useSyncExternalStore`.
  */
 export interface LiveOverlay {
   imageId: number;
@@ -12,7 +12,6 @@ type Listener = () => void;
 
 class OverlayRegistry {
   private live: LiveOverlay | null = null;
-  private readonly annotations = new Map<string, ImageBitmap>();
   private readonly listeners = new Set<Listener>();
   private version = 0;
 
@@ -36,29 +35,6 @@ class OverlayRegistry {
     if (this.live && this.live.bitmap !== o?.bitmap) this.live.bitmap.close();
     this.live = o;
     this.emit();
-  }
-
-  getAnnotation(key: string): ImageBitmap | undefined {
-    return this.annotations.get(key);
-  }
-
-  setAnnotation(key: string, bmp: ImageBitmap): void {
-    this.annotations.get(key)?.close();
-    this.annotations.set(key, bmp);
-    this.emit();
-  }
-
-  /** Drops bitmaps whose key is not in `keep`. */
-  retainAnnotations(keep: Set<string>): void {
-    let changed = false;
-    for (const [k, b] of this.annotations) {
-      if (!keep.has(k)) {
-        b.close();
-        this.annotations.delete(k);
-        changed = true;
-      }
-    }
-    if (changed) this.emit();
   }
 }
 

@@ -17,6 +17,7 @@ export interface KeyBinding {
 export interface ActionUi {
   toggleHelp(): void;
   exportCoco(): void;
+  openCategoryPicker(): void;
 }
 
 export interface Action {
@@ -62,6 +63,7 @@ export const ACTIONS: readonly Action[] = [
   tool('box', 'Box', 'B', 'Box tool: drag a box; clicks afterwards add points to the same mask'),
   tool('brush', 'Brush', 'D', 'Brush: paint onto the mask (left button held); on a selected proposal or annotation: fix it'),
   tool('eraser', 'Eraser', 'E', 'Eraser: paint out of the mask'),
+  tool('select', 'Select', 'V', 'Select tool: click a mask to select it, again to go through overlapping ones'),
   {
     id: 'accept',
     label: 'Accept',
@@ -134,6 +136,15 @@ export const ACTIONS: readonly Action[] = [
     perform: (s, _ui, key) => s.setCategoryByIndex(Number(key) - 1),
   },
   {
+    id: 'category-picker',
+    label: 'Find category',
+    help: 'Category picker: type to filter among all categories, Enter to choose (with an annotation selected: change its category)',
+    keys: [{ key: 'c' }, { key: 'C' }],
+    keysLabel: 'C',
+    enabled: (s) => s.project.categories.length > 0,
+    perform: (_s, ui) => ui.openCategoryPicker(),
+  },
+  {
     id: 'delete',
     label: 'Delete',
     help: 'Delete the selected annotation (reject the selected proposal)',
@@ -200,6 +211,9 @@ export const ACTIONS: readonly Action[] = [
 
 /** Gestures on the canvas (not actions, but in the list of keys). */
 export const GESTURES: readonly { keysLabel: string; help: string }[] = [
+  { keysLabel: 'Hold H', help: 'Hide every mask while held (peek at the photo)' },
+  { keysLabel: 'Click a mask', help: 'Select it (points tool with nothing drafted, or V); again: the next one under the pointer' },
+  { keysLabel: 'Alt+click', help: 'A point even over an accepted mask' },
   { keysLabel: 'Wheel', help: 'Zoom at the cursor' },
   { keysLabel: 'Space + drag, middle drag', help: 'Pan' },
 ];

@@ -7,7 +7,7 @@ import type { CocoRle } from '../core/mask/rle.ts';
 import { nextId, type Project } from '../core/project/types.ts';
 import type { EmbeddingStatus } from '../inference/engine.ts';
 import type { SessionEngine } from '../inference/maskSession.ts';
-import type { MaskPngObjects, ParsedCoco } from '../../workers/protocol.ts';
+import type { MaskPngObjects, ParsedCoco, RenderedMask } from '../../workers/protocol.ts';
 
 export interface StoreEngine extends SessionEngine {
   /** the shown image and the one to encode ahead of time */
@@ -18,8 +18,8 @@ export interface StoreEngine extends SessionEngine {
   resetImages(): void;
   whenReady(imageId: number): Promise<void>;
   embeddingStatus(imageId: number): EmbeddingStatus;
-  /** display overlay of a stored mask (drawn in the decoder worker) */
-  renderRle(rle: CocoRle, color: string, fillAlpha: number): Promise<ImageBitmap>;
+  /** display of a stored mask: fill over its box and outline (drawn in the decoder worker) */
+  renderMask(rle: CocoRle, color: string): Promise<RenderedMask>;
 }
 
 export interface StoreIo {

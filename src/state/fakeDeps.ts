@@ -10,7 +10,7 @@ import { parseCoco } from '../core/coco/import.ts';
 import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
 import type { EmbeddingStatus } from '../inference/engine.ts';
-import type { DecodeResult, EditResult, LiveMaskData } from '../../workers/protocol.ts';
+import type { DecodeResult, EditResult, LiveMaskData, RenderedMask } from '../../workers/protocol.ts';
 import { createAppStore, type AppStore } from './store.ts';
 import type { StoreDeps, StoreEngine, StoreIo } from './deps.ts';
 
@@ -143,8 +143,8 @@ export class FakeEngine implements StoreEngine {
   embeddingStatus(): EmbeddingStatus {
     return 'ready';
   }
-  renderRle(): Promise<ImageBitmap> {
-    return Promise.resolve(bitmap());
+  renderMask(): Promise<RenderedMask> {
+    return Promise.resolve({ bitmap: bitmap(), x: 0, y: 0, width: 1, height: 1, outline: [] });
   }
 }
 

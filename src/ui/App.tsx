@@ -3,7 +3,10 @@ import { MaskTimerPanel } from './Timer.tsx';
 import { Projects } from './Projects.tsx';
 import { StatsPanel } from './Stats.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
-import { coveredProposals, useStore } from '../state/store.ts';
+import { useStore } from '../state/store.ts';
+import { Categories, CategoryPicker } from './panels/Categories.tsx';
+import { Annotations } from './panels/Annotations.tsx';
+import { DisplayPanel } from './panels/Display.tsx';
 import { ExportDialog } from './ExportDialog.tsx';
 import { loadExportSettings, runExport } from '../state/exporting.ts';
 import { fileDisplayName } from '../io/images.ts';
@@ -190,100 +193,6 @@ function ImageList() {
   );
 }
 
-/**
- * A category's name field: shows the stored name (an undo, another tab or another project shows at
- * once); typing renames as you go, one undo step per spell of typing.
- */
-function CategoryName({ id, name }: { id: number; name: string }) {
-  const [draft, setDraft] = useState<string | null>(null);
-  const burst = useRef('');
-  return (
-    <input
-      className="cat-name"
-      value={draft ?? name}
-      aria-label="Category name"
-      onFocus={() => (burst.current = Math.random().toString(36).slice(2))}
-      onChange={(e) => {
-        const v = e.target.value;
-        setDraft(v);
-        // the stored name this field last showed: a rename made elsewhere meanwhile is not overwritten
-        if (v.trim()) useStore.getState().renameCategory(id, v, name, burst.current);
-      }}
-      onBlur={() => setDraft(null)}
-      onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
-    />
-  );
-}
-
-function Categories() {
-  const categories = useStore((s) => s.project.categories);
-  const current = useStore((s) => s.currentCategoryId);
-  const s = useStore.getState();
-  return (
-    <section>
-      <h2>Categories</h2>
-      <ul className="categories">
-        {categories.map((c, i) => (
-          <li key={c.id} className={c.id === current ? 'current' : ''} onClick={() => s.setCurrentCategory(c.id)}>
-            <kbd>{i < 9 ? i + 1 : ''}</kbd>
-            <input
-              type="color"
-              value={c.color}
-              aria-label={`Colour of ${c.name}`}
-              onChange={(e) => s.recolorCategory(c.id, e.target.value)}
-            />
-            <CategoryName id={c.id} name={c.name} />
-          </li>
-        ))}
-      </ul>
-      <button onClick={() => s.addCategory()}>Add category</button>
-    </section>
-  );
-}
-
-function Annotations() {
-  const current = useStore((s) => s.currentImageId);
-  const all = useStore((s) => s.project.annotations);
-  const categories = useStore((s) => s.project.categories);
-  const selected = useStore((s) => s.selectedAnnotationId);
-  const s = useStore.getState();
-  const covered = coveredProposals(all);
-  const list = all.filter((a) => a.imageId === current && !covered.has(a.id));
-  return (
-    <section>
-      <h2>Annotations ({list.length})</h2>
-      <ul className="annotations">
-        {list.map((a) => {
-          const c = categories.find((x) => x.id === a.categoryId);
-          return (
-            <li
-              key={a.id}
-              className={a.id === selected ? 'current' : ''}
-              onClick={() => s.selectAnnotation(a.id === selected ? null : a.id)}
-            >
-              <span className="swatch" style={{ background: c?.color }} />
-              <span className="name">
-                #{a.id} {c?.name ?? '?'}
-                {a.review === 'pending' && <span className="badge"> proposal</span>}
-              </span>
-              <span className="count">{a.area} px</span>
-              <button
-                aria-label={`Delete annotation ${a.id}`}
-                onClick={(e) => {
-                  e.stopPropagation();
-                  s.deleteAnnotation(a.id);
-                }}
-              >
-                ✕
-              </button>
-            </li>
-          );
-        })}
-      </ul>
-    </section>
-  );
-}
-
 function LiveInfo() {
   const live = useStore((s) => s.live);
   const prompts = useStore((s) => s.prompts);
@@ -331,6 +240,44 @@ function LiveInfo() {
         Refine with the previous mask (mask feedback)
       </label>
     </section>
+  );
+}
+
+/** A side-panel section that folds away (its title is its summary); open or shut is kept in this browser. */
+function Collapsible({
+  title,
+  testId,
+  children,
+  open = false,
+}: {
+  title: string;
+  testId: string;
+  children: React.ReactNode;
+  open?: boolean;
+}) {
+  const key = `sam-annotator.open.${testId}`;
+  const [isOpen, setOpen] = useState(() => {
+    const v = localStorage.getItem(key);
+    return v === null ? open : v === '1';
+  });
+  return (
+    <details
+      className="panel-section"
+      data-testid={testId}
+      open={isOpen}
+      onToggle={(e) => {
+        const o = e.currentTarget.open;
+        setOpen(o);
+        try {
+          localStorage.setItem(key, o ? '1' : '0');
+        } catch {
+          // a preference
+        }
+      }}
+    >
+      <summary>{title}</summary>
+      {children}
+    </details>
   );
 }
 
@@ -391,7 +338,12 @@ function Help({ open, setOpen }: { open: boolean; setOpen: (f: (o: boolean) => b
 
 export function App() {
   const [help, setHelp] = useState(false);
-  const ui = useMemo<ActionUi>(() => ({ toggleHelp: () => setHelp((h) => !h), exportCoco: () => void exportCocoNow() }), []);
+  const [picker, setPicker] = useState(false);
+  const closePicker = useCallback(() => setPicker(false), []);
+  const ui = useMemo<ActionUi>(
+    () => ({ toggleHelp: () => setHelp((h) => !h), exportCoco: () => void exportCocoNow(), openCategoryPicker: () => setPicker(true) }),
+    [],
+  );
   useKeyboard(ui);
   const addFiles = useStore((s) => s.addFiles);
   return (
@@ -413,11 +365,15 @@ export function App() {
           <LiveInfo />
           <Categories />
           <Annotations />
+          <DisplayPanel />
           <PreannotatePanel />
-          <StatsPanel />
+          <Collapsible title="Statistics" testId="stats-section">
+            <StatsPanel />
+          </Collapsible>
           <Help open={help} setOpen={setHelp} />
         </aside>
       </main>
+      <CategoryPicker open={picker} onClose={closePicker} />
       <Notifications />
     </div>
   );

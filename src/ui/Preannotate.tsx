@@ -58,6 +58,16 @@ export function PreannotatePanel() {
   const [files, setFiles] = useState(0);
   const [redo, setRedo] = useState(false);
   const running = useBatch((b) => b.progress !== null && ['running', 'waiting', 'paused'].includes(b.progress.state));
+  // advanced settings fold away (folded by default); mode, Start and what each mode needs stay
+  const [open, setOpen] = useState(() => globalThis.localStorage?.getItem('sam-annotator.open.preannotate') === '1');
+  const toggle = (o: boolean) => {
+    setOpen(o);
+    try {
+      localStorage.setItem('sam-annotator.open.preannotate', o ? '1' : '0');
+    } catch {
+      // a preference
+    }
+  };
   const start = () => {
     const req: PreannotateRequest = { mode, scope, redo };
     if (mode === 'box' || mode === 'box-crop' || mode === 'auto-box') req.boxPlan = { margin: margin / 100, minCropSide: minCrop };
@@ -78,8 +88,18 @@ export function PreannotatePanel() {
     void startPreannotate(req);
   };
   return (
-    <section data-testid="preannotate">
-      <h2>Pre-annotate</h2>
+    <section data-testid="preannotate" data-open={open}>
+      <h2>
+        Pre-annotate{' '}
+        <button
+          className="link"
+          aria-expanded={open}
+          onClick={() => toggle(!open)}
+          title="Scope, crop margins, automatic-mask and coarse-mask settings"
+        >
+          {open ? 'fewer settings ▴' : 'settings ▾'}
+        </button>
+      </h2>
       <label className="row">
         <select
           aria-label="Pre-annotation mode"
@@ -94,12 +114,14 @@ export function PreannotatePanel() {
           ))}
         </select>
       </label>
-      <label className="row muted">
-        <select aria-label="Images to pre-annotate" value={scope} onChange={(e) => setScope(e.target.value as 'all' | 'current')}>
-          <option value="all">all images</option>
-          <option value="current">this image</option>
-        </select>
-      </label>
+      {open && (
+        <label className="row muted">
+          <select aria-label="Images to pre-annotate" value={scope} onChange={(e) => setScope(e.target.value as 'all' | 'current')}>
+            <option value="all">all images</option>
+            <option value="current">this image</option>
+          </select>
+        </label>
+      )}
       {(mode === 'box' || mode === 'box-crop' || mode === 'auto-box') && (
         <>
           <p className="muted">{pendingBoxes} box(es) waiting (bbox-only COCO annotations, or drawn boxes first).</p>
@@ -118,7 +140,7 @@ export function PreannotatePanel() {
               <button onClick={() => useStore.getState().removePendingBoxes(true)}>Remove this image’s boxes ({boxesHere})</button>
             </div>
           )}
-          {mode !== 'box' && (
+          {open && mode !== 'box' && (
             <NumberField
               className="row muted"
               label="crop margin"
@@ -131,7 +153,7 @@ export function PreannotatePanel() {
               unit="%"
             />
           )}
-          {mode !== 'box' && (
+          {open && mode !== 'box' && (
             <NumberField
               className="row muted"
               label="smallest crop"
@@ -146,7 +168,7 @@ export function PreannotatePanel() {
           )}
         </>
       )}
-      {mode === 'everything' && (
+      {mode === 'everything' && open && (
         <div className="muted">
           <NumberField className="row" label="points per side" aria="points per side" min={1} max={64} value={pps} onChange={setPps} />
           <NumberField
@@ -205,19 +227,30 @@ export function PreannotatePanel() {
             />
           </label>
           <p>{files || getCoarseFiles().length} file(s) chosen</p>
-          <label className="row">
-            <select aria-label="label map kind" value={kind} onChange={(e) => setKind(e.target.value as 'semantic' | 'instance')}>
-              <option value="semantic">semantic (value = class id)</option>
-              <option value="instance">instance (value = object id)</option>
-            </select>
-          </label>
-          <label className="row">
-            <select aria-label="coarse prompt" value={prompt} onChange={(e) => setPrompt(e.target.value as 'box' | 'box+points')}>
-              <option value="box">box prompts</option>
-              <option value="box+points">box + points</option>
-            </select>
-          </label>
-          <NumberField className="row" label="min area px" aria="minimum component area" min={1} value={minArea} onChange={setMinArea} />
+          {open && (
+            <>
+              <label className="row">
+                <select aria-label="label map kind" value={kind} onChange={(e) => setKind(e.target.value as 'semantic' | 'instance')}>
+                  <option value="semantic">semantic (value = class id)</option>
+                  <option value="instance">instance (value = object id)</option>
+                </select>
+              </label>
+              <label className="row">
+                <select aria-label="coarse prompt" value={prompt} onChange={(e) => setPrompt(e.target.value as 'box' | 'box+points')}>
+                  <option value="box">box prompts</option>
+                  <option value="box+points">box + points</option>
+                </select>
+              </label>
+              <NumberField
+                className="row"
+                label="min area px"
+                aria="minimum component area"
+                min={1}
+                value={minArea}
+                onChange={setMinArea}
+              />
+            </>
+          )}
           <label className="row">
             classes{' '}
             <input

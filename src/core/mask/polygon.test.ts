@@ -157,3 +157,30 @@ describe('region clean-up (SAM min_mask_region_area)', () => {
     ]).toEqual([0, 1, 0]);
   });
 });
+
+describe('outline rings for drawing', () => {
+  it('a square with a hole: one outer ring and one hole ring, on pixel corners, no bridge', async () => {
+    const { outlineRingsFromRle } = await import('./polygon.ts');
+    const { rleFromMask } = await import('./rle.ts');
+    const w = 20;
+    const h = 16;
+    const m = new Uint8Array(w * h);
+    for (let y = 2; y < 12; y++) for (let x = 3; x < 15; x++) m[y * w + x] = 1;
+    for (let y = 5; y < 8; y++) for (let x = 6; x < 9; x++) m[y * w + x] = 0;
+    const rings = outlineRingsFromRle(rleFromMask(m, w, h), 0);
+    expect(rings).toHaveLength(2);
+    const boxes = rings
+      .map((r) => {
+        const xs = r.filter((_, i) => i % 2 === 0);
+        const ys = r.filter((_, i) => i % 2 === 1);
+        return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+      })
+      .sort((a, b) => a[0]! - b[0]!);
+    expect(boxes).toEqual([
+      [3, 2, 15, 12],
+      [6, 5, 9, 8],
+    ]);
+    // each ring is the 4 corners of its rectangle (simplified exactly)
+    expect(rings.map((r) => r.length / 2).sort()).toEqual([4, 4]);
+  });
+});

@@ -503,3 +503,20 @@ export function mergeMasks(masks: readonly ArrayLike<number>[], intersect = fals
   }
   return out;
 }
+
+/**
+ * The outlines of a mask for drawing: every outer boundary and every hole as its own closed ring
+ * (no bridges), simplified by `tolerance` px, in image px on pixel corners. Works on the mask's
+ * bounding box only.
+ */
+export function outlineRingsFromRle(rle: CocoRle | CocoRleUncompressed, tolerance = 0.7): Polygon[] {
+  const t = maskCropTransposedFromRle(rle);
+  if (t.width === 0 || t.height === 0) return [];
+  const rings = traceRings(t.mask, t.width, t.height, new Int32Array(t.width * t.height));
+  return rings.map((r) => {
+    const s = simplifyRing(r.xs, r.ys, tolerance);
+    const flat: number[] = [];
+    for (let i = 0; i < s.xs.length; i++) flat.push(s.xs[i]!, s.ys[i]!);
+    return transposeBack(flat, t.x, t.y);
+  });
+}

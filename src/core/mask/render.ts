@@ -46,3 +46,33 @@ export function overlayScale(width: number, height: number, maxPixels = 4_194_30
   const n = width * height;
   return n <= maxPixels ? 1 : Math.sqrt(maxPixels / n);
 }
+
+/**
+ * RGBA fill of a row-major binary mask: `rgb` fully opaque inside, transparent outside (the view sets
+ * the opacity), sampled down by nearest neighbour when `scale` < 1.
+ */
+export function maskFillRgba(
+  mask: ArrayLike<number>,
+  width: number,
+  height: number,
+  rgb: readonly [number, number, number],
+  scale = 1,
+): { data: Uint8ClampedArray<ArrayBuffer>; width: number; height: number } {
+  const ow = Math.max(1, Math.ceil(width * scale));
+  const oh = Math.max(1, Math.ceil(height * scale));
+  const out = new Uint8ClampedArray(ow * oh * 4);
+  const sx = width / ow;
+  const sy = height / oh;
+  for (let y = 0; y < oh; y++) {
+    const row = Math.floor(y * sy) * width;
+    for (let x = 0; x < ow; x++) {
+      if (!mask[row + Math.floor(x * sx)]) continue;
+      const o = (y * ow + x) * 4;
+      out[o] = rgb[0];
+      out[o + 1] = rgb[1];
+      out[o + 2] = rgb[2];
+      out[o + 3] = 255;
+    }
+  }
+  return { data: out, width: ow, height: oh };
+}

@@ -1,5 +1,6 @@
 import type { CocoRle } from '../mask/rle.ts';
 import type { Prompts } from '../sam/prompts.ts';
+import { categoryColor } from './palette.ts';
 
 /** One image of the project. `fileName` is the name (or relative path) it was opened as. */
 export interface ImageRecord {
@@ -73,24 +74,11 @@ export interface SkippedObject {
   at: number;
 }
 
-export const CATEGORY_PALETTE = [
-  '#e6194b',
-  '#3cb44b',
-  '#4363d8',
-  '#f58231',
-  '#911eb4',
-  '#42d4f4',
-  '#f032e6',
-  '#bfef45',
-  '#fabed4',
-  '#469990',
-] as const;
-
 export function emptyProject(name = 'Untitled project'): Project {
   return {
     name,
     images: [],
-    categories: [{ id: 1, name: 'object', color: CATEGORY_PALETTE[0] }],
+    categories: [{ id: 1, name: 'object', color: categoryColor(1) }],
     annotations: [],
     pendingBoxes: [],
     skipped: [],

@@ -11,7 +11,7 @@ import { EMPTY_PROMPTS, promptSource, type BoxPrompt, type Prompts } from '../..
 import { EMPTY_SNAPSHOT, type AcceptedMask, type LiveMask, type SessionSnapshot } from '../../inference/maskSession.ts';
 import { reviewQueue, type SliceContext } from '../store.ts';
 
-export type Tool = 'points' | 'box' | 'brush' | 'eraser';
+export type Tool = 'points' | 'box' | 'brush' | 'eraser' | 'select';
 
 export interface EditorSlice {
   tool: Tool;
@@ -113,7 +113,7 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
     const after = emptyOn(imageId);
     if (!s.change(b.diff, 'record', { label: 'accept', imageId, session: { before: m.snapshot, after } })) return null;
     session.restore(after);
-    set({ ...endOfMask, selectedAnnotationId: null });
+    set({ ...endOfMask, selectedAnnotationId: null, ...(s.display.pointsAfterAccept && !s.boxesFirst ? { tool: 'points' as const } : {}) });
     // a proposal fixed (or replaced by a new mask, which then covers it): on to the next proposal
     if (wasReviewing) {
       const next = reviewQueue(get())[0];

@@ -99,7 +99,12 @@ export function createReviewSlice(ctx: SliceContext): ReviewSlice {
         timeMs: (a.timeMs ?? 0) + ms,
       })).diff;
       if (!s.change(diff, 'record', { label: 'accept proposal', imageId: p.imageId })) return;
-      set({ selectedAnnotationId: null, timer: IDLE_TIMER, budgetAcknowledged: false });
+      set({
+        selectedAnnotationId: null,
+        timer: IDLE_TIMER,
+        budgetAcknowledged: false,
+        ...(s.display.pointsAfterAccept && !s.boxesFirst ? { tool: 'points' as const } : {}),
+      });
       if (next) get().selectAnnotation(next.id);
       else
         get().notify('info', 'Every proposal of this image is reviewed.', 'Annotate what is still missing, or press → for the next image.');

@@ -20,7 +20,54 @@ export interface ModelState {
   error: AppErrorData | null;
 }
 
+/** How masks are drawn (kept in this browser across sessions). */
+export interface DisplaySettings {
+  /** each instance its own colour (tells neighbours apart), or the category's colour */
+  colorBy: 'instance' | 'category';
+  /** fill opacity of accepted masks, 0–1 */
+  fillOpacity: number;
+  /** outlines only, no fill */
+  outlineOnly: boolean;
+  /** category and number on the canvas */
+  labels: boolean;
+  /** Enter goes back to the points tool (off: the tool stays, e.g. the eraser) */
+  pointsAfterAccept: boolean;
+}
+
+export const DEFAULT_DISPLAY: DisplaySettings = {
+  colorBy: 'instance',
+  fillOpacity: 0.4,
+  outlineOnly: false,
+  labels: true,
+  pointsAfterAccept: true,
+};
+const DISPLAY_KEY = 'sam-annotator.display';
+
+function loadDisplay(): DisplaySettings {
+  try {
+    const saved = JSON.parse(globalThis.localStorage?.getItem(DISPLAY_KEY) ?? '{}') as Partial<DisplaySettings>;
+    return { ...DEFAULT_DISPLAY, ...saved };
+  } catch {
+    return DEFAULT_DISPLAY;
+  }
+}
+
+/** Annotations and categories hidden or locked (not drawn / not selectable), in this session. */
+export interface Visibility {
+  hiddenAnnotations: readonly number[];
+  hiddenCategories: readonly number[];
+  lockedAnnotations: readonly number[];
+  lockedCategories: readonly number[];
+}
+
 export interface ViewSlice {
+  display: DisplaySettings;
+  visibility: Visibility;
+  /** every mask hidden while a key is held (peek under) */
+  peek: boolean;
+  setDisplay(patch: Partial<DisplaySettings>): void;
+  toggleVisibility(kind: keyof Visibility, id: number): void;
+  setPeek(on: boolean): void;
   currentImageId: number | null;
   model: ModelState;
   imageStatus: Record<number, EmbeddingStatus>;
@@ -74,6 +121,33 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
     saveState: 'saved',
     boxesFirst: false,
     otherTabs: 0,
+    display: loadDisplay(),
+    visibility: { hiddenAnnotations: [], hiddenCategories: [], lockedAnnotations: [], lockedCategories: [] },
+    peek: false,
+
+    setDisplay(patch) {
+      const display = { ...get().display, ...patch, fillOpacity: Math.min(1, Math.max(0, patch.fillOpacity ?? get().display.fillOpacity)) };
+      set({ display });
+      try {
+        globalThis.localStorage?.setItem(DISPLAY_KEY, JSON.stringify(display));
+      } catch {
+        // a preference: a full or blocked storage must not stop the app
+      }
+    },
+
+    toggleVisibility(kind, id) {
+      set((s) => {
+        const list = s.visibility[kind];
+        const next = list.includes(id) ? list.filter((x) => x !== id) : [...list, id];
+        // a hidden or locked annotation is not selected
+        const off = (kind === 'hiddenAnnotations' || kind === 'lockedAnnotations') && next.includes(id) && s.selectedAnnotationId === id;
+        return { visibility: { ...s.visibility, [kind]: next }, ...(off ? { selectedAnnotationId: null } : {}) };
+      });
+    },
+
+    setPeek(on) {
+      if (get().peek !== on) set({ peek: on });
+    },
 
     showImage(id, options = {}) {
       if (options.fromHistory) showNow(id, true);
@@ -102,4 +176,14 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
       set((s) => ({ imageStatus: { ...s.imageStatus, [imageId]: status } }));
     },
   };
+}
+
+/** Whether an annotation is drawn (not hidden itself, nor its category, nor all masks while peeking). */
+export function isShown(s: Pick<StoreState, 'visibility' | 'peek'>, a: { id: number; categoryId: number }): boolean {
+  return !s.peek && !s.visibility.hiddenAnnotations.includes(a.id) && !s.visibility.hiddenCategories.includes(a.categoryId);
+}
+
+/** Whether an annotation can be selected and edited on the canvas (shown and not locked). */
+export function isEditable(s: Pick<StoreState, 'visibility' | 'peek'>, a: { id: number; categoryId: number }): boolean {
+  return isShown(s, a) && !s.visibility.lockedAnnotations.includes(a.id) && !s.visibility.lockedCategories.includes(a.categoryId);
 }

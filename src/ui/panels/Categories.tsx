@@ -1,0 +1,157 @@
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { useStore } from '../../state/store.ts';
+import { EyeIcon, LockIcon } from './icons.tsx';
+import { useModal } from '../keyboard.ts';
+
+/**
+ * A category's name field: shows the stored name (an undo, another tab or another project shows at
+ * once); typing renames as you go, one undo step per spell of typing.
+ */
+function CategoryName({ id, name }: { id: number; name: string }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const burst = useRef('');
+  return (
+    <input
+      className="cat-name"
+      value={draft ?? name}
+      aria-label="Category name"
+      onFocus={() => (burst.current = Math.random().toString(36).slice(2))}
+      onChange={(e) => {
+        const v = e.target.value;
+        setDraft(v);
+        // the stored name this field last showed: a rename made elsewhere meanwhile is not overwritten
+        if (v.trim()) useStore.getState().renameCategory(id, v, name, burst.current);
+      }}
+      onBlur={() => setDraft(null)}
+      onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+    />
+  );
+}
+
+/** Categories matching a filter: names containing it, those starting with it first. */
+export function filterCategories<T extends { name: string }>(list: readonly T[], q: string): T[] {
+  const t = q.trim().toLowerCase();
+  if (!t) return [...list];
+  const hits = list.filter((c) => c.name.toLowerCase().includes(t));
+  return [...hits.filter((c) => c.name.toLowerCase().startsWith(t)), ...hits.filter((c) => !c.name.toLowerCase().startsWith(t))];
+}
+
+export function Categories() {
+  const categories = useStore((s) => s.project.categories);
+  const current = useStore((s) => s.currentCategoryId);
+  const visibility = useStore((s) => s.visibility);
+  const [filter, setFilter] = useState('');
+  const shown = useMemo(() => filterCategories(categories, filter), [categories, filter]);
+  const s = useStore.getState();
+  return (
+    <section className="categories-panel">
+      <h2>
+        Categories ({categories.length}) <kbd title="Category picker: type to filter, Enter to choose">C</kbd>
+      </h2>
+      {categories.length > 9 && (
+        <input
+          className="filter"
+          placeholder="Filter categories"
+          aria-label="Filter categories"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
+      )}
+      <ul className="categories scroll">
+        {shown.map((c) => {
+          const i = categories.indexOf(c);
+          const hidden = visibility.hiddenCategories.includes(c.id);
+          const locked = visibility.lockedCategories.includes(c.id);
+          return (
+            <li key={c.id} className={c.id === current ? 'current' : ''} onClick={() => s.setCurrentCategory(c.id)}>
+              <kbd>{i < 9 ? i + 1 : ''}</kbd>
+              <input
+                type="color"
+                value={c.color}
+                aria-label={`Colour of ${c.name}`}
+                onChange={(e) => s.recolorCategory(c.id, e.target.value)}
+              />
+              <CategoryName id={c.id} name={c.name} />
+              <button
+                className={`icon${hidden ? ' on' : ''}`}
+                aria-label={`${hidden ? 'Show' : 'Hide'} ${c.name}`}
+                aria-pressed={hidden}
+                title={hidden ? 'Hidden: click to show its masks' : 'Hide its masks'}
+                onClick={(e) => {
+                  e.stopPropagation();
+                  s.toggleVisibility('hiddenCategories', c.id);
+                }}
+              >
+                <EyeIcon off={hidden} />
+              </button>
+              <button
+                className={`icon${locked ? ' on' : ''}`}
+                aria-label={`${locked ? 'Unlock' : 'Lock'} ${c.name}`}
+                aria-pressed={locked}
+                title={locked ? 'Locked: its masks cannot be selected on the canvas' : 'Lock its masks (not selectable on the canvas)'}
+                onClick={(e) => {
+                  e.stopPropagation();
+                  s.toggleVisibility('lockedCategories', c.id);
+                }}
+              >
+                <LockIcon locked={locked} />
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      <button onClick={() => s.addCategory()}>Add category</button>
+    </section>
+  );
+}
+
+/** The category picker (key C): type to filter, ↑/↓ to move, Enter to choose, Esc to close. */
+export function CategoryPicker({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const categories = useStore((s) => s.project.categories);
+  const [q, setQ] = useState('');
+  const [at, setAt] = useState(0);
+  const close = useCallback(() => {
+    setQ('');
+    setAt(0);
+    onClose();
+  }, [onClose]);
+  useModal(open, close);
+  const hits = useMemo(() => filterCategories(categories, q), [categories, q]);
+  if (!open) return null;
+  const choose = (id: number | undefined) => {
+    if (id !== undefined) useStore.getState().setCurrentCategory(id);
+    close();
+  };
+  return (
+    <div className="modal" role="dialog" aria-modal="true" aria-label="Choose a category" onClick={close}>
+      <div className="modal-body picker" onClick={(e) => e.stopPropagation()}>
+        <input
+          autoFocus
+          aria-label="Category search"
+          placeholder="Type to find a category"
+          value={q}
+          onChange={(e) => {
+            setQ(e.target.value);
+            setAt(0);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') setAt((a) => Math.min(hits.length - 1, a + 1));
+            else if (e.key === 'ArrowUp') setAt((a) => Math.max(0, a - 1));
+            else if (e.key === 'Enter') choose(hits[at]?.id);
+            else return;
+            e.preventDefault();
+          }}
+        />
+        <ul className="scroll" role="listbox" aria-label="Categories">
+          {hits.map((c, i) => (
+            <li key={c.id} role="option" aria-selected={i === at} className={i === at ? 'current' : ''} onClick={() => choose(c.id)}>
+              <span className="swatch" style={{ background: c.color }} />
+              {c.name}
+            </li>
+          ))}
+          {hits.length === 0 && <li className="muted">No category matches “{q}”.</li>}
+        </ul>
+      </div>
+    </div>
+  );
+}
