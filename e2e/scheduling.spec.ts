@@ -4,21 +4,22 @@ import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromRle } from '../src/core/mask/rle.ts';
 import { clientOf, currentImage, gotoApp, liveMask, openImages, ready, referenceMask, SAMPLES } from './helpers.ts';
 
-const statusOf = (page: import('@playwright/test').Page, name: string) => page.locator('nav li', { hasText: name }).locator('.dot');
+/** An image's embedding status in the image list: pending, encoding, ready, error, missing. */
+const statusOf = (page: import('@playwright/test').Page, name: string) => page.locator('nav li', { hasText: name });
 
 test('a click stops the background encode of the next image, which resumes when the user is idle', async ({ page }) => {
   await gotoApp(page);
   await ready(page);
   // the next image (chelsea) starts encoding in the background once the user is idle
-  await expect(statusOf(page, 'chelsea.png')).toHaveAttribute('title', 'encoding', { timeout: 30_000 });
+  await expect(statusOf(page, 'chelsea.png')).toHaveAttribute('data-embedding', 'encoding', { timeout: 30_000 });
   const p = await clientOf(page, 256, 200);
   await page.mouse.click(p.x, p.y);
   // the interactive decode does not wait for it: the background job is stopped at once
-  await expect(statusOf(page, 'chelsea.png')).toHaveAttribute('title', 'pending', { timeout: 2_000 });
+  await expect(statusOf(page, 'chelsea.png')).toHaveAttribute('data-embedding', 'pending', { timeout: 2_000 });
   expect((await liveMask(page))?.area).toBeGreaterThan(1000);
   // and picked up again after the pause
-  await expect(statusOf(page, 'chelsea.png')).toHaveAttribute('title', 'ready', { timeout: 60_000 });
-  await expect(statusOf(page, 'astronaut.png')).toHaveAttribute('title', 'ready');
+  await expect(statusOf(page, 'chelsea.png')).toHaveAttribute('data-embedding', 'ready', { timeout: 60_000 });
+  await expect(statusOf(page, 'astronaut.png')).toHaveAttribute('data-embedding', 'ready');
 });
 
 test('a click made while the image is still encoding is answered once it is ready', async ({ page }) => {

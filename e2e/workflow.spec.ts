@@ -16,7 +16,7 @@ test('samples load at first start; keys drive images, categories, accept and del
   await expect(page.getByTestId('backend')).toContainText(/WASM|WebGPU/);
 
   // the next image is encoded ahead of time while the user is idle
-  await expect(page.locator('nav li', { hasText: 'chelsea.png' }).locator('.dot')).toHaveAttribute('title', 'ready', { timeout: 60_000 });
+  await expect(page.locator('nav li', { hasText: 'chelsea.png' })).toHaveAttribute('data-embedding', 'ready', { timeout: 60_000 });
   await page.keyboard.press('ArrowRight');
   expect((await currentImage(page))?.fileName).toBe('chelsea.png');
   await ready(page);

@@ -196,3 +196,71 @@ test('after Enter the tool is Points again (a setting keeps the tool)', async ({
   await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(2);
   expect(((await editorState(page)) as unknown as { tool: string }).tool).toBe('brush');
 });
+
+test('image list: status filters with counts list only the images in that state; Ctrl+Enter marks done and moves on', async ({ page }) => {
+  await gotoApp(page);
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await openImages(page, [CAT, resolve(SAMPLES, 'coffee.png'), resolve(SAMPLES, 'rocket.jpg')]);
+  await ready(page);
+  // chelsea: one accepted mask (in progress)
+  const p = await clientOf(page, 180, 170);
+  await page.mouse.click(p.x, p.y);
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  // coffee: marked done; the next image not done (rocket) is shown
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Control+Enter');
+  await expect.poll(async () => (await currentImage(page))?.fileName).toBe('rocket.jpg');
+  // an image an import names, whose file is not open
+  const coco = { images: [{ id: 1, file_name: 'absent.png', width: 10, height: 10 }], categories: [], annotations: [] };
+  await page
+    .locator('input[type=file][accept*=".json"]')
+    .setInputFiles({ name: 'a.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(coco)) });
+  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(4);
+
+  const list = page.getByTestId('image-list').locator('li');
+  const expectFilter = async (id: string, names: string[]) => {
+    await page.getByTestId(`image-filter-${id}`).click();
+    await expect(list.locator('.name')).toHaveText(names);
+    await expect(page.getByTestId(`image-filter-${id}`).locator('.count')).toHaveText(String(names.length));
+  };
+  await expectFilter('in-progress', ['chelsea.png']);
+  await expectFilter('done', ['coffee.png']);
+  await expectFilter('not-started', ['rocket.jpg']);
+  await expectFilter('missing', ['absent.png']);
+  await expect(list.first()).toContainText('file missing');
+  await expectFilter('all', ['chelsea.png', 'coffee.png', 'rocket.jpg', 'absent.png']);
+  // search by name
+  await page.getByLabel('Search images').fill('cof');
+  await expect(list.locator('.name')).toHaveText(['coffee.png']);
+  // Shift+→ skips the done image
+  await page.getByLabel('Search images').fill('');
+  await page.locator('nav li', { hasText: 'chelsea.png' }).click();
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect.poll(async () => (await currentImage(page))?.fileName).toBe('rocket.jpg');
+  // undo: coffee is not done any more
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('image-filter-done').locator('.count')).toHaveText('0');
+});
+
+test('the mask clock does not count the time the shown image is encoding, and says so', async ({ page }) => {
+  await page.clock.install();
+  await gotoApp(page);
+  await ready(page);
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await openImages(page, [resolve(SAMPLES, 'coffee.png')]);
+  await expect.poll(async () => (await currentImage(page))?.fileName).toBe('coffee.png');
+  // a click while the image is still encoding starts the clock, which waits with the annotator
+  await expect(page.getByTestId('busy')).toHaveAttribute('data-waiting', 'encoding');
+  const p = await clientOf(page, 300, 200);
+  await page.mouse.click(p.x, p.y);
+  await expect(page.getByTestId('timer-paused')).toContainText('waiting for the model');
+  await page.clock.fastForward(20_000);
+  await ready(page);
+  await expect(page.getByTestId('busy')).toBeHidden();
+  await page.clock.fastForward(5_000);
+  const elapsed = ((await editorState(page)) as unknown as { timer: { elapsedMs: number } }).timer.elapsedMs;
+  // the 5 s after the image was ready (and the real seconds the test itself took), not the 20 s of waiting
+  expect(elapsed).toBeGreaterThanOrEqual(5_000);
+  expect(elapsed).toBeLessThan(15_000);
+});

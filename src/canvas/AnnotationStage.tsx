@@ -105,6 +105,7 @@ export function AnnotationStage() {
     [maskItems, visibility],
   );
   const [hoveredId, setHoveredId] = useState<number | null>(null);
+  const waitingFor = useStore((s) => s.waitingFor);
   /** the tool picks masks with this pointer event: select tool, or points with nothing drafted (Alt places a point) */
   const picks = (e: { altKey: boolean }) => tool === 'select' || (tool === 'points' && !draftUnderWay && !e.altKey);
 
@@ -399,6 +400,13 @@ export function AnnotationStage() {
         </Layer>
       </Stage>
       {image && <SelectionHandles view={view} />}
+      {image && waitingFor && (
+        <div className="busy" data-testid="busy" data-waiting={waitingFor} role="status">
+          <span className="spinner" />
+          {waitingFor === 'model' ? 'Loading the model…' : waitingFor === 'encoding' ? 'Encoding this image…' : 'Segmenting…'}
+          <span className="muted"> the mask clock is paused</span>
+        </div>
+      )}
       {!image && <div className="stage-empty">Open images to start (or drop them here).</div>}
       {image && missing && <div className="stage-empty">Open {image.fileName} with “Open images” to see it; its annotations are kept.</div>}
     </div>

@@ -113,3 +113,26 @@ let onRegister: ((id: number, blob: Blob, name: string) => void) | null = null;
 export function onImageRegistered(fn: ((id: number, blob: Blob, name: string) => void) | null): void {
   onRegister = fn;
 }
+
+const thumbs = new WeakMap<Blob, Promise<ImageBitmap>>();
+
+/** A small copy of an image (longest side `size` px) for the image list, decoded off the main thread, cached per file. */
+export function thumbnail(id: number, size = 48): Promise<ImageBitmap> {
+  const src = blobs.get(id);
+  if (!src) return Promise.reject(new Error(`image ${id} has no file`));
+  let p = thumbs.get(src.blob);
+  if (!p) {
+    p = createImageBitmap(src.blob).then(async (full) => {
+      const k = size / Math.max(full.width, full.height);
+      const small = await createImageBitmap(full, {
+        resizeWidth: Math.max(1, Math.round(full.width * k)),
+        resizeHeight: Math.max(1, Math.round(full.height * k)),
+        resizeQuality: 'medium',
+      });
+      full.close();
+      return small;
+    });
+    thumbs.set(src.blob, p);
+  }
+  return p;
+}

@@ -112,7 +112,7 @@ export const ACTIONS: readonly Action[] = [
     id: 'next-image',
     label: 'Next image',
     help: 'Next image',
-    keys: [{ key: 'ArrowRight' }],
+    keys: [{ key: 'ArrowRight', shift: false }],
     keysLabel: '→',
     enabled: (s) => s.project.images.length > 1,
     perform: (s) => s.stepImage(1),
@@ -121,10 +121,42 @@ export const ACTIONS: readonly Action[] = [
     id: 'previous-image',
     label: 'Previous image',
     help: 'Previous image',
-    keys: [{ key: 'ArrowLeft' }],
+    keys: [{ key: 'ArrowLeft', shift: false }],
     keysLabel: '←',
     enabled: (s) => s.project.images.length > 1,
     perform: (s) => s.stepImage(-1),
+  },
+  {
+    id: 'next-todo',
+    label: 'Next image to do',
+    help: 'Next image that is not done (Shift+←: previous)',
+    keys: [{ key: 'ArrowRight', shift: true }],
+    keysLabel: 'Shift+→',
+    enabled: (s) => s.project.images.length > 0,
+    perform: (s) => s.stepTodo(1),
+  },
+  {
+    id: 'previous-todo',
+    label: 'Previous image to do',
+    help: 'Previous image that is not done',
+    keys: [{ key: 'ArrowLeft', shift: true }],
+    keysLabel: 'Shift+←',
+    enabled: (s) => s.project.images.length > 0,
+    perform: (s) => s.stepTodo(-1),
+  },
+  {
+    id: 'mark-done',
+    label: 'Mark done',
+    help: 'Mark this image done and go to the next one not done (again: not done)',
+    keys: [{ key: 'Enter', ctrl: true }],
+    keysLabel: 'Ctrl+Enter',
+    enabled: (s) => s.currentImageId !== null,
+    perform: (s) => {
+      const im = s.project.images.find((x) => x.id === s.currentImageId);
+      if (!im) return;
+      s.setImageDone(im.id, !im.done);
+      if (!im.done) s.stepTodo(1);
+    },
   },
   {
     id: 'category',

@@ -18,6 +18,7 @@ import { createReviewSlice, type ReviewSlice } from './slices/review.ts';
 import { createViewSlice, type ViewSlice } from './slices/view.ts';
 import { createNotificationsSlice, type NotificationsSlice } from './slices/notifications.ts';
 import { createImportSlice, type ImportSlice } from './importers.ts';
+import { watchWaiting } from './waiting.ts';
 
 export type StoreState = DocumentSlice & EditorSlice & CategoriesSlice & ReviewSlice & ViewSlice & NotificationsSlice & ImportSlice;
 
@@ -83,6 +84,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       ...createImportSlice(ctx),
     };
   });
+  watchWaiting(api);
   return Object.assign(api, {
     deps,
     session: ctx.session,

@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MaskTimerPanel } from './Timer.tsx';
-import { Projects } from './Projects.tsx';
 import { StatsPanel } from './Stats.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
 import { useStore } from '../state/store.ts';
 import { Categories, CategoryPicker } from './panels/Categories.tsx';
 import { Annotations } from './panels/Annotations.tsx';
 import { DisplayPanel } from './panels/Display.tsx';
+import { ImageList } from './panels/ImageList.tsx';
 import { ExportDialog } from './ExportDialog.tsx';
 import { loadExportSettings, runExport } from '../state/exporting.ts';
 import { fileDisplayName } from '../io/images.ts';
@@ -155,41 +155,6 @@ function Toolbar({ ui }: { ui: ActionUi }) {
       {dialog && <ExportDialog onClose={closeDialog} />}
       <ModelStatus />
     </header>
-  );
-}
-
-function ImageList() {
-  const images = useStore((s) => s.project.images);
-  const current = useStore((s) => s.currentImageId);
-  const status = useStore((s) => s.imageStatus);
-  const annotations = useStore((s) => s.project.annotations);
-  const showImage = useStore((s) => s.showImage);
-  return (
-    <nav className="panel images" aria-label="Images">
-      <Projects />
-      <h2>Images ({images.length})</h2>
-      <ul>
-        {images.map((im) => {
-          const n = annotations.filter((a) => a.imageId === im.id).length;
-          const st = status[im.id] ?? 'pending';
-          return (
-            <li
-              key={im.id}
-              className={im.id === current ? 'current' : ''}
-              onClick={() => showImage(im.id)}
-              title={`${im.fileName} — ${im.width}×${im.height}`}
-            >
-              <span
-                className={`dot dot-${st === 'ready' ? 'ready' : st === 'error' ? 'error' : st === 'encoding' ? 'busy' : 'idle'}`}
-                title={st}
-              />
-              <span className="name">{im.fileName}</span>
-              <span className="count">{n}</span>
-            </li>
-          );
-        })}
-      </ul>
-    </nav>
   );
 }
 

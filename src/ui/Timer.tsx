@@ -39,7 +39,12 @@ export function MaskTimerPanel() {
       <h2>Mask clock</h2>
       <p>
         <b data-testid="timer-elapsed">{fmt(elapsed)}</b> / {fmt(MASK_BUDGET_MS)}
-        {paused && <span className="muted"> — paused ({paused === 'hidden' ? 'tab hidden' : 'no input for a minute'})</span>}
+        {paused && (
+          <span className="muted" data-testid="timer-paused">
+            {' '}
+            — paused ({paused === 'hidden' ? 'tab hidden' : paused === 'waiting' ? 'waiting for the model' : 'no input for a minute'})
+          </span>
+        )}
       </p>
       <progress max={MASK_BUDGET_MS} value={Math.min(elapsed, MASK_BUDGET_MS)} />
       {over && !acknowledged && (

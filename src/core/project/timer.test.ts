@@ -30,3 +30,25 @@ describe('mask timer (fake clock)', () => {
     expect(timerElapsed(IDLE_TIMER, 99)).toBe(0);
   });
 });
+
+describe('waiting for the model', () => {
+  it('time spent waiting (encoding, a slow decode) is not counted, backdated to when the wait began', async () => {
+    const { timerInput, timerWaiting, timerElapsed, timerPausedReason, timerVisibility } = await import('./timer.ts');
+    let t = timerInput(IDLE_TIMER, 1000);
+    t = timerInput(t, 3000);
+    // a decode began at 4000; at 4300 it is known to be slow: the wait counts from 4000
+    t = timerWaiting(t, true, 4300, 4000);
+    expect(timerElapsed(t, 9000)).toBe(3000);
+    expect(timerPausedReason(t, 9000)).toBe('waiting');
+    t = timerWaiting(t, false, 9000);
+    expect(timerElapsed(t, 10_000)).toBe(4000);
+    // a wait that began before the clock (the image was encoding when the first click came): none of it counts
+    let u = timerInput(IDLE_TIMER, 5000);
+    u = timerWaiting(u, true, 5000, 2000);
+    expect(timerElapsed(u, 8000)).toBe(0);
+    // hidden while waiting: shown again it runs
+    u = timerVisibility(u, true, 8000);
+    u = timerVisibility(u, false, 9000);
+    expect(timerElapsed(u, 9500)).toBe(500);
+  });
+});

@@ -7,8 +7,8 @@ export const MASK_BUDGET_MS = 30_000;
 export const IDLE_PAUSE_MS = 60_000;
 
 export interface MaskTimer {
-  /** 'idle': no mask under way */
-  status: 'idle' | 'running' | 'hidden';
+  /** 'idle': no mask under way; 'hidden': the tab is hidden; 'waiting': the annotator waits for the model */
+  status: 'idle' | 'running' | 'hidden' | 'waiting';
   /** active ms counted up to `since` */
   accumulated: number;
   /** start of the segment being counted (running) */
@@ -27,7 +27,7 @@ function counted(t: MaskTimer, now: number): number {
 /** A prompt, stroke or other input: starts the clock, or resumes it after an idle pause. */
 export function timerInput(t: MaskTimer, now: number): MaskTimer {
   if (t.status === 'idle') return { status: 'running', accumulated: 0, since: now, lastInput: now };
-  if (t.status === 'hidden') return { ...t, lastInput: now };
+  if (t.status === 'hidden' || t.status === 'waiting') return { ...t, lastInput: now };
   // an idle gap past the limit is dropped: count up to the limit, restart at now
   if (now - t.lastInput > IDLE_PAUSE_MS) return { status: 'running', accumulated: counted(t, now), since: now, lastInput: now };
   return { ...t, lastInput: now };
@@ -36,8 +36,20 @@ export function timerInput(t: MaskTimer, now: number): MaskTimer {
 /** The page was hidden or shown again. */
 export function timerVisibility(t: MaskTimer, hidden: boolean, now: number): MaskTimer {
   if (t.status === 'idle') return t;
-  if (hidden && t.status === 'running') return { ...t, status: 'hidden', accumulated: counted(t, now) };
+  if (hidden && t.status !== 'hidden') return { ...t, status: 'hidden', accumulated: counted(t, now) };
   if (!hidden && t.status === 'hidden') return { ...t, status: 'running', since: now, lastInput: now };
+  return t;
+}
+
+/**
+ * The annotator started or stopped waiting for the model (the shown image being encoded, a slow
+ * decode): that time is not theirs. `since` backdates the start of the wait (a decode is known to be
+ * slow only after a while). A hidden tab stays hidden.
+ */
+export function timerWaiting(t: MaskTimer, waiting: boolean, now: number, since = now): MaskTimer {
+  if (waiting && t.status === 'running')
+    return { ...t, status: 'waiting', accumulated: counted(t, Math.max(t.since, Math.min(since, now))) };
+  if (!waiting && t.status === 'waiting') return { ...t, status: 'running', since: now, lastInput: Math.max(t.lastInput, now) };
   return t;
 }
 
@@ -47,8 +59,9 @@ export function timerElapsed(t: MaskTimer, now: number): number {
 }
 
 /** Why the clock is not counting now, if it is not. */
-export function timerPausedReason(t: MaskTimer, now: number): 'hidden' | 'idle' | null {
+export function timerPausedReason(t: MaskTimer, now: number): 'hidden' | 'idle' | 'waiting' | null {
   if (t.status === 'hidden') return 'hidden';
+  if (t.status === 'waiting') return 'waiting';
   if (t.status === 'running' && now - t.lastInput > IDLE_PAUSE_MS) return 'idle';
   return null;
 }

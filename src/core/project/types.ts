@@ -8,6 +8,8 @@ export interface ImageRecord {
   fileName: string;
   width: number;
   height: number;
+  /** marked done by the annotator */
+  done?: boolean;
 }
 
 export interface Category {

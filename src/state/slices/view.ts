@@ -5,11 +5,14 @@
  */
 import type { AppErrorData } from '../../core/errors.ts';
 import { IDLE_TIMER } from '../../core/project/timer.ts';
-import { EMPTY_DIFF } from '../../core/project/changes.ts';
+import { DiffBuilder, EMPTY_DIFF } from '../../core/project/changes.ts';
+import { imageWorkStatuses } from '../../core/project/imageStatus.ts';
+import type { ImageRecord } from '../../core/project/types.ts';
 import { EMPTY_SNAPSHOT } from '../../inference/maskSession.ts';
 import type { EmbeddingStatus } from '../../inference/engine.ts';
 import type { SliceContext, StoreState } from '../store.ts';
 import { startReviewOf } from './review.ts';
+import type { WaitingFor } from '../waiting.ts';
 
 export interface ModelState {
   status: 'idle' | 'loading' | 'ready' | 'error';
@@ -65,6 +68,8 @@ export interface ViewSlice {
   visibility: Visibility;
   /** every mask hidden while a key is held (peek under) */
   peek: boolean;
+  /** what the annotator is waiting for, if anything (see waiting.ts): the clock pauses meanwhile */
+  waitingFor: WaitingFor;
   setDisplay(patch: Partial<DisplaySettings>): void;
   toggleVisibility(kind: keyof Visibility, id: number): void;
   setPeek(on: boolean): void;
@@ -83,9 +88,18 @@ export interface ViewSlice {
    */
   showImage(id: number, options?: { fromHistory?: boolean }): void;
   stepImage(delta: 1 | -1): void;
+  /** Marks an image done (or not): one undo step. */
+  setImageDone(id: number, done: boolean): void;
+  /** Shows the next (or previous) image that is not done and whose file is open. */
+  stepTodo(delta: 1 | -1): void;
   setBoxesFirst(on: boolean): void;
   setModel(patch: Partial<ModelState>): void;
   setImageStatus(imageId: number, status: EmbeddingStatus): void;
+}
+
+function withoutDone(im: ImageRecord): ImageRecord {
+  const { done: _done, ...rest } = im;
+  return rest;
 }
 
 /** The image after `id` in the list (encoded ahead of time). */
@@ -124,6 +138,7 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
     display: loadDisplay(),
     visibility: { hiddenAnnotations: [], hiddenCategories: [], lockedAnnotations: [], lockedCategories: [] },
     peek: false,
+    waitingFor: null,
 
     setDisplay(patch) {
       const display = { ...get().display, ...patch, fillOpacity: Math.min(1, Math.max(0, patch.fillOpacity ?? get().display.fillOpacity)) };
@@ -161,6 +176,32 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
         const i = ims.findIndex((im) => im.id === s.currentImageId);
         const target = ims[Math.min(ims.length - 1, Math.max(0, i + delta))];
         if (target && target.id !== s.currentImageId) showNow(target.id, false);
+      });
+    },
+
+    setImageDone(id, done) {
+      const s = get();
+      const diff = new DiffBuilder(s.project).update('images', id, (im) =>
+        !!im.done === done ? im : done ? { ...im, done: true } : withoutDone(im),
+      ).diff;
+      s.change(diff, 'record', { label: done ? 'mark done' : 'mark not done', imageId: id });
+    },
+
+    stepTodo(delta) {
+      session.input(() => {
+        const s = get();
+        const status = imageWorkStatuses(s.project, (id) => deps.io.hasImageFile(id));
+        const ims = s.project.images;
+        const at = ims.findIndex((im) => im.id === s.currentImageId);
+        for (let k = 1; k <= ims.length; k++) {
+          const im = ims[(((at + delta * k) % ims.length) + ims.length) % ims.length]!;
+          const st = status.get(im.id);
+          if (st !== 'done' && st !== 'missing') {
+            if (im.id !== s.currentImageId) showNow(im.id, false);
+            return;
+          }
+        }
+        get().notify('info', 'Every image is done.', 'Export the work, or open more images.');
       });
     },
 
