@@ -14,6 +14,7 @@ export default defineConfig({
         'bench-browser': 'bench/browser.ts',
         'coarse-labels': 'bench/coarse-labels.ts',
         'bench-preannotate': 'bench/preannotate-browser.ts',
+        'bench-workspace': 'bench/workspace-browser.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

@@ -135,8 +135,10 @@ test('a purely manual mask, and editing an accepted annotation with the brush', 
   let ann = (await project<Project>(page)).annotations[0]!;
   expect(ann.source).toBe('brush');
 
-  // select it, paint more onto it, accept again: the same annotation, updated
+  // select it, paint more onto it, accept again: the same annotation, updated (Enter went back to Points)
+  expect(((await editorState(page)) as unknown as { tool: string }).tool).toBe('points');
   await page.locator('ul.annotations li').first().click();
+  await page.keyboard.press('d');
   await drag(page, [40, 120], [100, 120]);
   const st2 = await editorState(page);
   const second = strokePixels(st2.strokes[0]!.points, st2.strokes[0]!.radius);

@@ -170,3 +170,19 @@ test('a new project shows its own photo, not the previous project’s image with
     await expect.poll(async () => Math.max(...(await photoPixel(page, x, y)).map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(24);
   }
 });
+
+test('"New" and a file opened at once while the app is still starting: the file lands in the new project, and the samples do not', async ({
+  page,
+}) => {
+  await gotoApp(page);
+  // no waiting for the start-up: as a quick user would
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await page.locator('input[type=file][accept*="image/"]').setInputFiles([resolve(SAMPLES, 'coffee.png')]);
+  await ready(page);
+  expect((await currentImage(page))?.fileName).toBe('coffee.png');
+  const p = await project<Project>(page);
+  expect(p.images.map((i) => i.fileName)).toEqual(['coffee.png']);
+  // the start-up's own project got the samples (or nothing), never the new one
+  await page.waitForTimeout(1500);
+  expect((await project<Project>(page)).images.map((i) => i.fileName)).toEqual(['coffee.png']);
+});

@@ -44,9 +44,16 @@ async function threeMasks(page: Page): Promise<{ big: number; small: number; oth
   return { big: id('big'), small: id('small'), other: id('other') };
 }
 
-async function hover(page: Page, x: number, y: number) {
-  const p = await clientOf(page, x, y);
-  await page.mouse.move(p.x, p.y);
+/** Moves the pointer to image pixel (x, y) until the stage reports what is under it. */
+async function hoverExpect(page: Page, x: number, y: number, id: number | '') {
+  await expect
+    .poll(async () => {
+      const p = await clientOf(page, x, y);
+      await page.mouse.move(p.x + 1, p.y);
+      await page.mouse.move(p.x, p.y);
+      return page.getByTestId('stage').getAttribute('data-hovered');
+    })
+    .toBe(String(id));
 }
 
 async function selected(page: Page): Promise<number | null> {
@@ -55,15 +62,10 @@ async function selected(page: Page): Promise<number | null> {
 
 test('hovering a mask highlights it, a click selects exactly it, repeated clicks cycle through overlapping masks', async ({ page }) => {
   const ids = await threeMasks(page);
-  const stage = page.getByTestId('stage');
-  await hover(page, 150, 130);
-  await expect(stage).toHaveAttribute('data-hovered', String(ids.small));
-  await hover(page, 60, 60);
-  await expect(stage).toHaveAttribute('data-hovered', String(ids.big));
-  await hover(page, 10, 10);
-  await expect(stage).toHaveAttribute('data-hovered', '');
-  await hover(page, 380, 220);
-  await expect(stage).toHaveAttribute('data-hovered', String(ids.other));
+  await hoverExpect(page, 150, 130, ids.small);
+  await hoverExpect(page, 60, 60, ids.big);
+  await hoverExpect(page, 10, 10, '');
+  await hoverExpect(page, 380, 220, ids.other);
 
   // where two overlap: the smaller first, then the one under it, then round again
   const p = await clientOf(page, 150, 130);

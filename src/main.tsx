@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { InferenceEngine } from './inference/engine.ts';
 import { imageBlob } from './io/images.ts';
-import { currentProject, ProjectIds, startPersistence } from './state/persistence.ts';
+import { currentProject, ProjectIds, projectsSettled, projectTask, startPersistence } from './state/persistence.ts';
 import { installPreannotate } from './state/preannotate.ts';
 import { browserIo, engineEvents, startModel } from './state/startup.ts';
 import { createAppStore, installStore, type AppStore } from './state/store.ts';
@@ -24,8 +24,9 @@ installAutomation(store, engine);
 startModel(store, engine);
 
 /** The bundled sample photos, so the first start has something to annotate. */
-async function loadSamples(s: AppStore): Promise<void> {
-  const startedIn = currentProject();
+async function loadSamples(s: AppStore, startedIn: string): Promise<void> {
+  // another project opened or started since start-up (a quick "New") does not get them
+  if (currentProject() !== startedIn) return;
   try {
     const base = new URL('samples/', document.baseURI);
     const names = (await (await fetch(new URL('index.json', base))).json()) as string[];
@@ -37,15 +38,19 @@ async function loadSamples(s: AppStore): Promise<void> {
     );
     // files the user opened meanwhile stay shown; a project started meanwhile does not get the samples
     if (currentProject() !== startedIn) return;
-    await s.getState().addImageBlobs(items, 'if-none');
+    await s.getState().addImageBlobs(items, 'if-none', true);
   } catch (e) {
     s.getState().notify('warning', `The sample photos could not be loaded: ${String(e)}`, 'Open your own images instead.');
   }
 }
 // the last project comes back as it was left; a first start gets the sample photos
 const restoring = startPersistence(store, ids);
-store.getState().setInitGate(restoring);
-void restoring.then((restored) => (restored ? undefined : loadSamples(store)));
+store.getState().setInitGate(projectsSettled);
+// the samples are added between project operations, only to the project start-up made
+void restoring.then((restored) => {
+  const startedIn = currentProject();
+  if (!restored) void projectTask(() => loadSamples(store, startedIn));
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -10,7 +10,7 @@ import type { Project } from '../src/core/project/types.ts';
 import { decodePng, labelMapFromPng } from '../src/core/image/png.ts';
 import { coarsePrompts } from '../src/core/sam/coarse.ts';
 import { masksFromPng } from '../src/core/coco/maskPng.ts';
-import { rleFromMask } from '../src/core/mask/rle.ts';
+import { maskFromRle, rleBbox, rleFromMask } from '../src/core/mask/rle.ts';
 import { maskAreaAndBbox } from '../src/core/sam/postprocess.ts';
 import type { ExportApi, ExportRequest, ExportResult, ProgressCallback } from './protocol.ts';
 
@@ -31,7 +31,8 @@ async function run(req: ExportRequest, onProgress?: ProgressCallback): Promise<E
     const { fidelity, ...data } = coco as typeof coco & { fidelity?: ExportResult['fidelity'] };
     return {
       bytes: strToU8(JSON.stringify(data)),
-      fileName: `${base}.coco.json`,
+      // the name says the format: RLE and polygon exports of one project must not overwrite each other
+      fileName: `${base}-coco-${req.kind === 'coco-rle' ? 'rle' : 'polygons'}.json`,
       mime: 'application/json',
       ...(fidelity ? { fidelity } : {}),
       missingImages: [],
@@ -95,6 +96,42 @@ const api: ExportApi = {
     try {
       const r = await run(req, onProgress);
       return Comlink.transfer(r, [r.bytes.buffer]);
+    } catch (e) {
+      throw encodeErrorForTransfer(e);
+    }
+  },
+  polygonPreview(rle, tolerance, minIou, width, height) {
+    try {
+      const f = fittedPolygons(rle, tolerance, minIou);
+      const [bx, by, bw, bh] = rleBbox(rle);
+      const canvas = new OffscreenCanvas(width, height);
+      const ctx = canvas.getContext('2d')!;
+      ctx.fillStyle = '#111418';
+      ctx.fillRect(0, 0, width, height);
+      if (bw > 0 && bh > 0) {
+        // the mask's box with a margin, scaled to fit
+        const m = Math.max(2, Math.round(Math.max(bw, bh) * 0.08));
+        const k = Math.min((width - 8) / (bw + 2 * m), (height - 8) / (bh + 2 * m));
+        const ox = (width - (bw + 2 * m) * k) / 2 - (bx - m) * k;
+        const oy = (height - (bh + 2 * m) * k) / 2 - (by - m) * k;
+        const mask = maskFromRle(rle);
+        const W = rle.size[1];
+        ctx.fillStyle = 'rgba(80, 140, 255, 0.55)';
+        for (let y = by; y < by + bh; y++)
+          for (let x = bx; x < bx + bw; x++) if (mask[y * W + x]) ctx.fillRect(ox + x * k, oy + y * k, Math.ceil(k), Math.ceil(k));
+        ctx.strokeStyle = '#ffd400';
+        ctx.lineWidth = 1.5;
+        ctx.lineJoin = 'round';
+        for (const poly of f.polygons) {
+          ctx.beginPath();
+          for (let i = 0; i < poly.length; i += 2) ctx[i ? 'lineTo' : 'moveTo'](ox + poly[i]! * k, oy + poly[i + 1]! * k);
+          ctx.closePath();
+          ctx.stroke();
+        }
+      }
+      const bitmap = canvas.transferToImageBitmap();
+      const vertices = f.polygons.reduce((n, p) => n + p.length / 2, 0);
+      return Comlink.transfer({ bitmap, iou: f.iou, tolerance: f.tolerance, vertices, polygons: f.polygons.length }, [bitmap]);
     } catch (e) {
       throw encodeErrorForTransfer(e);
     }

@@ -193,6 +193,17 @@ export interface ExportApi {
   /** Reads a coarse model's label PNG and derives SAM prompts from its objects. */
   coarsePrompts(blob: Blob, options: Partial<import('../src/core/sam/coarse.ts').CoarseOptions>): Promise<CoarsePromptsResult>;
   run(req: ExportRequest, onProgress?: ProgressCallback): Promise<ExportResult>;
+  /**
+   * One annotation's COCO polygons at a tolerance (lowered until IoU >= minIou), drawn over its mask on
+   * a `width` x `height` picture; with their vertex count, IoU and the tolerance used.
+   */
+  polygonPreview(
+    rle: CocoRle,
+    tolerance: number,
+    minIou: number,
+    width: number,
+    height: number,
+  ): { bitmap: ImageBitmap; iou: number; tolerance: number; vertices: number; polygons: number };
   /** IoU of the polygons with the masks at a tolerance, on up to `sample` annotations */
   fidelity(
     project: ExportRequest['project'],

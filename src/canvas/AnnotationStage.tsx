@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { Circle, Group, Image as KImage, Layer, Line, Rect, Stage } from 'react-konva';
+import { Circle, Group, Image as KImage, Layer, Line, Rect, Stage, Text } from 'react-konva';
 import { fitView, screenToImage, zoomViewAt, clampToImage, type Point, type ViewTransform } from '../core/geometry.ts';
 import { normalizeBox, type BoxPrompt } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
@@ -10,6 +10,7 @@ import { isEditable } from '../state/slices/view.ts';
 import { masksAt, nextAt } from '../core/mask/hitTest.ts';
 import { MaskOverlays, useMaskItems } from './MaskOverlays.tsx';
 import { SelectionHandles } from './SelectionHandles.tsx';
+import { Minimap } from './Minimap.tsx';
 import { viewport } from './viewport.ts';
 
 const DRAG_THRESHOLD_PX = 4;
@@ -99,10 +100,12 @@ export function AnnotationStage() {
   const draftUnderWay = useStore(
     (s) => s.prompts.points.length > 0 || s.prompts.box !== null || s.strokes.length > 0 || s.editingAnnotationId !== null,
   );
-  // what hovering and clicking can select: shown, unlocked masks of this image
+  // what hovering and clicking can select: shown, unlocked masks of this image; with the points tool only
+  // accepted ones (a click on a proposal makes a new mask there: the review's way to replace a wrong one)
   const selectable = useMemo(
-    () => maskItems.map((i) => i.a).filter((a) => isEditable({ visibility, peek: false }, a)),
-    [maskItems, visibility],
+    () =>
+      maskItems.map((i) => i.a).filter((a) => isEditable({ visibility, peek: false }, a) && (tool === 'select' || a.review !== 'pending')),
+    [maskItems, visibility, tool],
   );
   const [hoveredId, setHoveredId] = useState<number | null>(null);
   const waitingFor = useStore((s) => s.waitingFor);
@@ -112,6 +115,14 @@ export function AnnotationStage() {
   useEffect(() => {
     viewport.element = containerRef.current;
   }, []);
+  // fit (F) and 100 % (0), for the action table and the zoom bar
+  const zoomTo = (kind: 'fit' | 'actual') => {
+    if (kind === 'fit') setUserView(null);
+    else setView((v) => zoomViewAt(v, { x: size.width / 2, y: size.height / 2 }, 1 / v.scale));
+  };
+  useEffect(() => {
+    viewport.zoom = zoomTo;
+  });
   useEffect(() => {
     viewport.view = view;
   }, [view]);
@@ -357,18 +368,33 @@ export function AnnotationStage() {
                   dash={draft ? [6 / view.scale, 4 / view.scale] : []}
                 />
               )}
-              {pendingBoxes.map((b) => (
-                <Rect
-                  key={`pending-${b.id}`}
-                  x={b.bbox[0]}
-                  y={b.bbox[1]}
-                  width={b.bbox[2]}
-                  height={b.bbox[3]}
-                  stroke={categories.find((c) => c.id === b.categoryId)?.color ?? '#ffffff'}
-                  strokeWidth={1.5 / view.scale}
-                  dash={[5 / view.scale, 4 / view.scale]}
-                />
-              ))}
+              {pendingBoxes.map((b) => {
+                const c = categories.find((x) => x.id === b.categoryId);
+                const color = c?.color ?? '#ffffff';
+                return (
+                  <Group key={`pending-${b.id}`}>
+                    <Rect
+                      x={b.bbox[0]}
+                      y={b.bbox[1]}
+                      width={b.bbox[2]}
+                      height={b.bbox[3]}
+                      stroke={color}
+                      strokeWidth={1.5 / view.scale}
+                      dash={[5 / view.scale, 4 / view.scale]}
+                    />
+                    <Text
+                      x={b.bbox[0]}
+                      y={b.bbox[1] - 14 / view.scale}
+                      text={`${c?.name ?? '?'} (box)`}
+                      fontSize={11 / view.scale}
+                      fill={color}
+                      shadowColor="#000"
+                      shadowBlur={2}
+                      shadowOpacity={0.9}
+                    />
+                  </Group>
+                );
+              })}
               {draftStroke && (
                 <Line
                   points={draftStroke.length === 2 ? [...draftStroke, draftStroke[0]! + 0.01, draftStroke[1]!] : draftStroke}
@@ -400,6 +426,31 @@ export function AnnotationStage() {
         </Layer>
       </Stage>
       {image && <SelectionHandles view={view} />}
+      {image &&
+        mine &&
+        (view.x < -1 ||
+          view.y < -1 ||
+          view.x + image.width * view.scale > size.width + 1 ||
+          view.y + image.height * view.scale > size.height + 1) && (
+          <Minimap
+            bitmap={mine.preview}
+            image={image}
+            view={view}
+            stage={size}
+            onCenter={(p) => setView((v) => ({ ...v, x: size.width / 2 - p.x * v.scale, y: size.height / 2 - p.y * v.scale }))}
+          />
+        )}
+      {image && (
+        <div className="zoom-bar" onPointerDown={(e) => e.stopPropagation()}>
+          <span data-testid="zoom">{Math.round(view.scale * 100)} %</span>
+          <button title="Fit the image to the window (F)" onClick={() => zoomTo('fit')}>
+            Fit
+          </button>
+          <button title="100 %: one image pixel per screen pixel (0)" onClick={() => zoomTo('actual')}>
+            1:1
+          </button>
+        </div>
+      )}
       {image && waitingFor && (
         <div className="busy" data-testid="busy" data-waiting={waitingFor} role="status">
           <span className="spinner" />

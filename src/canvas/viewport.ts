@@ -1,9 +1,11 @@
 import { imageToScreen, type Point, type ViewTransform } from '../core/geometry.ts';
 
 /** The stage's current view and element, readable outside React (automation, tests). */
-export const viewport: { view: ViewTransform; element: HTMLElement | null } = {
+export const viewport: { view: ViewTransform; element: HTMLElement | null; zoom: (kind: 'fit' | 'actual') => void } = {
   view: { scale: 1, x: 0, y: 0 },
   element: null,
+  // set by the stage
+  zoom: () => undefined,
 };
 
 /** Page client coordinates of an image pixel at the current zoom and pan. */

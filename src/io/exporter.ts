@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { appErrorFromUnknown } from '../core/errors.ts';
 import type { Project } from '../core/project/types.ts';
+import type { CocoRle } from '../core/mask/rle.ts';
 import type { CoarsePromptsResult, ExportApi, ExportKind, ExportResult, MaskPngObjects, ParsedCoco } from '../../workers/protocol.ts';
 import type { CoarseOptions } from '../core/sam/coarse.ts';
 import { imageBlob } from './images.ts';
@@ -55,6 +56,16 @@ export async function polygonFidelity(
   const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'export-preview' });
   try {
     return await Comlink.wrap<ExportApi>(worker).fidelity(project, tolerance, 0, 200);
+  } finally {
+    worker.terminate();
+  }
+}
+
+/** One annotation's polygons drawn over its mask (in a worker), with vertex count, IoU and tolerance used. */
+export async function polygonPreview(rle: CocoRle, tolerance: number, minIou: number, width: number, height: number) {
+  const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'polygon-preview' });
+  try {
+    return await Comlink.wrap<ExportApi>(worker).polygonPreview(rle, tolerance, minIou, width, height);
   } finally {
     worker.terminate();
   }

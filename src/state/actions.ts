@@ -18,6 +18,8 @@ export interface ActionUi {
   toggleHelp(): void;
   exportCoco(): void;
   openCategoryPicker(): void;
+  /** fit the image to the window, or 100 % */
+  zoom(kind: 'fit' | 'actual'): void;
 }
 
 export interface Action {
@@ -220,6 +222,24 @@ export const ACTIONS: readonly Action[] = [
     keysLabel: ']',
     enabled: always,
     perform: (s) => s.setBrushRadius(s.brushRadius * 1.25),
+  },
+  {
+    id: 'zoom-fit',
+    label: 'Fit',
+    help: 'Fit the image to the window',
+    keys: [{ key: 'f' }, { key: 'F' }],
+    keysLabel: 'F',
+    enabled: (s) => s.currentImageId !== null,
+    perform: (_s, ui) => ui.zoom('fit'),
+  },
+  {
+    id: 'zoom-actual',
+    label: '1:1',
+    help: 'Zoom to 100 % (one image pixel, one screen pixel), centred where the view is',
+    keys: [{ key: '0' }],
+    keysLabel: '0',
+    enabled: (s) => s.currentImageId !== null,
+    perform: (_s, ui) => ui.zoom('actual'),
   },
   {
     id: 'export-coco',

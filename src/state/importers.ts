@@ -17,15 +17,19 @@ import { startReviewOf } from './slices/review.ts';
 export interface ImportSlice {
   addFiles(files: readonly File[]): Promise<number[]>;
   /** Validates and adds images (bad files are reported and skipped); shows the first added, or only if none is shown. */
-  addImageBlobs(items: readonly { blob: Blob; name: string }[], show?: 'first' | 'if-none'): Promise<number[]>;
+  /** `ungated`: called from within a project operation (which the gate would wait for). */
+  addImageBlobs(items: readonly { blob: Blob; name: string }[], show?: 'first' | 'if-none', ungated?: boolean): Promise<number[]>;
   /** Imports mask PNGs (binary or instance-id) matched to images by name; any bad file: nothing is imported. */
   importMaskPngs(files: readonly { blob: Blob; name: string }[]): Promise<number>;
   /** Imports a COCO instances file; a bad file is reported precisely and changes nothing. */
   importCoco(file: Blob, name: string): Promise<boolean>;
   /** Resolves once every image addition under way has finished (files validated, the first shown). */
   whenImagesAdded(): Promise<void>;
-  /** Image additions wait for this (the saved project being restored), so nothing opened meanwhile is lost. */
-  setInitGate(p: Promise<unknown>): void;
+  /**
+   * Image additions and imports wait for this (the saved project being restored, a new project being
+   * made): what the user opens meanwhile lands in the project they will see.
+   */
+  setInitGate(gate: () => Promise<unknown>): void;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -33,10 +37,14 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function createImportSlice(ctx: SliceContext): ImportSlice {
   const { get, deps, ids } = ctx;
   const addsInFlight = new Set<Promise<unknown>>();
-  let initGate: Promise<unknown> = Promise.resolve();
+  let initGate: () => Promise<unknown> = () => Promise.resolve();
 
-  const addImagesNow = async (items: readonly { blob: Blob; name: string }[], show: 'first' | 'if-none'): Promise<number[]> => {
-    await initGate;
+  const addImagesNow = async (
+    items: readonly { blob: Blob; name: string }[],
+    show: 'first' | 'if-none',
+    ungated: boolean,
+  ): Promise<number[]> => {
+    if (!ungated) await initGate().catch(() => undefined);
     const added: number[] = [];
     for (const { blob, name } of items) {
       try {
@@ -79,8 +87,8 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
       return get().addImageBlobs(files.map((f) => ({ blob: f, name: f.webkitRelativePath || f.name })));
     },
 
-    async addImageBlobs(items, show = 'first') {
-      const run = addImagesNow(items, show);
+    async addImageBlobs(items, show = 'first', ungated = false) {
+      const run = addImagesNow(items, show, ungated);
       addsInFlight.add(run);
       try {
         return await run;
@@ -93,8 +101,8 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
       while (addsInFlight.size > 0) await Promise.allSettled([...addsInFlight]);
     },
 
-    setInitGate(p) {
-      initGate = p.catch(() => undefined);
+    setInitGate(gate) {
+      initGate = gate;
     },
 
     async importMaskPngs(files) {
@@ -110,6 +118,7 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
       });
       // decoded in a worker: large PNGs must not block the page
       const decoded = errors.length ? [] : await deps.io.decodeMaskPngs(files.map((f) => f.blob));
+      await initGate().catch(() => undefined);
       decoded.forEach((d, i) => {
         const im = matched[i]!;
         const name = files[i]!.name;
@@ -164,6 +173,7 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
     async importCoco(file, name) {
       // parsed and validated in a worker: a large file (a pre-annotated dataset) must not block the page
       const parsed = await deps.io.parseCoco(file);
+      await initGate().catch(() => undefined);
       if (!parsed.ok) {
         if (parsed.kind === 'json')
           get().notify('error', `${name} is not valid JSON: ${parsed.message}.`, 'Export the file again; nothing was imported.');

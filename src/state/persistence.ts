@@ -46,6 +46,24 @@ let lastError = '';
 let channel: BroadcastChannel | null = null;
 const otherTabs = new Set<string>();
 
+/** Start-up (restoring the last project) and project operations run one at a time, in order. */
+let queue: Promise<unknown> = Promise.resolve();
+function serialized<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** Resolves once every project operation asked for so far (start-up, new, switch, delete) is done. */
+export function projectsSettled(): Promise<unknown> {
+  return queue;
+}
+
+/** Runs `fn` between project operations (start-up, new, switch, delete), never during one. */
+export function projectTask<T>(fn: () => Promise<T>): Promise<T> {
+  return serialized(fn);
+}
+
 export function currentProject(): string {
   return projectId;
 }
@@ -228,7 +246,11 @@ async function startNew(name: string): Promise<void> {
 }
 
 /** Restores the last project, or starts a new one; resolves to whether one was restored. */
-export async function startPersistence(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
+export function startPersistence(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
+  return serialized(() => start(s, projectIds));
+}
+
+async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
   store = s;
   ids = projectIds;
   onImageRegistered((imageId, blob, name) => {
@@ -286,12 +308,18 @@ async function leaveProject(): Promise<void> {
   store.session.reset(null);
 }
 
-export async function newProject(name = 'Untitled project'): Promise<void> {
-  await leaveProject();
-  await startNew(name);
+export function newProject(name = 'Untitled project'): Promise<void> {
+  return serialized(async () => {
+    await leaveProject();
+    await startNew(name);
+  });
 }
 
-export async function switchProject(id: string): Promise<void> {
+export function switchProject(id: string): Promise<void> {
+  return serialized(() => switchNow(id));
+}
+
+async function switchNow(id: string): Promise<void> {
   if (id === projectId) return;
   await leaveProject();
   if (!(await open(id))) {
@@ -309,14 +337,18 @@ export async function renameCurrentProject(name: string): Promise<void> {
   await saveNow();
 }
 
-export async function removeProject(id: string): Promise<void> {
-  await deleteProject(id);
-  if (id === projectId) {
+export function removeProject(id: string): Promise<void> {
+  return serialized(async () => {
+    await deleteProject(id);
+    if (id !== projectId) return;
     projectId = '';
     const rest = await listProjects();
-    if (rest[0]) await switchProject(rest[0].id);
-    else await newProject();
-  }
+    if (rest[0]) await switchNow(rest[0].id);
+    else {
+      await leaveProject();
+      await startNew('Untitled project');
+    }
+  });
 }
 
 export { listProjects };

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MaskTimerPanel } from './Timer.tsx';
 import { StatsPanel } from './Stats.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
+import { viewport } from '../canvas/viewport.ts';
 import { useStore } from '../state/store.ts';
 import { Categories, CategoryPicker } from './panels/Categories.tsx';
 import { Annotations } from './panels/Annotations.tsx';
@@ -306,7 +307,12 @@ export function App() {
   const [picker, setPicker] = useState(false);
   const closePicker = useCallback(() => setPicker(false), []);
   const ui = useMemo<ActionUi>(
-    () => ({ toggleHelp: () => setHelp((h) => !h), exportCoco: () => void exportCocoNow(), openCategoryPicker: () => setPicker(true) }),
+    () => ({
+      toggleHelp: () => setHelp((h) => !h),
+      exportCoco: () => void exportCocoNow(),
+      openCategoryPicker: () => setPicker(true),
+      zoom: (k) => viewport.zoom(k),
+    }),
     [],
   );
   useKeyboard(ui);

@@ -5,12 +5,63 @@ import {
   KINDS,
   loadExportSettings,
   polygonFidelity,
+  polygonPreview,
   runExport,
   saveExportSettings,
   type ExportJob,
   type ExportSettings,
 } from '../state/exporting.ts';
 import { useModal } from './keyboard.ts';
+
+const PREVIEW_W = 300;
+const PREVIEW_H = 200;
+
+/** The selected annotation (else the shown image's first) as the polygon export writes it, drawn over its mask. */
+function PolygonPreview({ tolerance }: { tolerance: number }) {
+  const ann = useStore(
+    (s) =>
+      s.project.annotations.find((a) => a.id === s.selectedAnnotationId) ??
+      s.project.annotations.find((a) => a.imageId === s.currentImageId && !a.iscrowd) ??
+      null,
+  );
+  const category = useStore((s) => s.project.categories.find((c) => c.id === ann?.categoryId)?.name ?? '?');
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [info, setInfo] = useState<{ id: number; iou: number; vertices: number; polygons: number; tolerance: number } | null>(null);
+  useEffect(() => {
+    if (!ann) return;
+    let alive = true;
+    const t = setTimeout(() => {
+      polygonPreview(ann.segmentation, tolerance, DEFAULT_POLYGON_MIN_IOU, PREVIEW_W, PREVIEW_H).then(
+        (r) => {
+          if (!alive) return r.bitmap.close();
+          canvas.current?.getContext('2d')?.drawImage(r.bitmap, 0, 0);
+          r.bitmap.close();
+          setInfo({ id: ann.id, iou: r.iou, vertices: r.vertices, polygons: r.polygons, tolerance: r.tolerance });
+        },
+        () => undefined,
+      );
+    }, 200);
+    return () => {
+      alive = false;
+      clearTimeout(t);
+    };
+  }, [ann, tolerance]);
+  if (!ann) return <p className="muted">Select an annotation to see its polygons.</p>;
+  return (
+    <div className="polygon-preview" data-testid="polygon-preview">
+      <canvas ref={canvas} width={PREVIEW_W} height={PREVIEW_H} />
+      {info && info.id === ann.id && (
+        <p className="muted" data-testid="polygon-preview-info">
+          #{ann.id} {category}: {info.vertices} vertices in {info.polygons} polygon{info.polygons === 1 ? '' : 's'}, IoU with the mask{' '}
+          {info.iou.toFixed(4)}
+          {info.tolerance !== tolerance
+            ? ` (tolerance lowered to ${info.tolerance} px to keep IoU ≥ ${DEFAULT_POLYGON_MIN_IOU})`
+            : ` at ${tolerance} px`}
+        </p>
+      )}
+    </div>
+  );
+}
 
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const [settings, setSettings] = useState<ExportSettings>(loadExportSettings);
@@ -96,6 +147,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             {preview}
           </p>
         )}
+        {polygons && <PolygonPreview tolerance={settings.tolerance} />}
         {progress && <progress max={progress.total} value={progress.done} />}
         <div className="row">
           {progress ? (

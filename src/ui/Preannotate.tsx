@@ -321,9 +321,11 @@ export function ReviewBar() {
     const total = annotations.filter((a) => a.review === 'pending' && !covered.has(a.id)).length;
     return { queue, hidden, total };
   }, [annotations, imageId]);
+  const categories = useStore((s) => s.project.categories);
   if (info.queue.length === 0 && info.total === 0) return null;
   const i = info.queue.findIndex((a) => a.id === selected);
   const s = useStore.getState();
+  const cur = i >= 0 ? info.queue[i]! : null;
   return (
     <section className="review" data-testid="review" data-pending={info.queue.length} data-hidden={info.hidden}>
       <h2>Review proposals</h2>
@@ -335,6 +337,12 @@ export function ReviewBar() {
           : 'No proposals left on this image'}
         {info.hidden ? ` · ${info.hidden} hidden (covered by accepted masks)` : ''} · {info.total} in the project
       </p>
+      {cur && (
+        <p data-testid="review-current">
+          <b>{categories.find((c) => c.id === cur.categoryId)?.name ?? '?'}</b> #{cur.id} · score{' '}
+          <b>{cur.score === null ? '—' : cur.score.toFixed(3)}</b> · {cur.area} px
+        </p>
+      )}
       <div className="row">
         <button disabled={i < 0} onClick={() => s.acceptProposal()}>
           Accept proposal <kbd>Enter</kbd>
