@@ -4,7 +4,7 @@
  * hovered and selected masks highlighted. All outlines and labels are one Konva shape, so hundreds of
  * masks cost one node; fills are one image node each.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Group, Image as KImage, Layer, Shape } from 'react-konva';
 import type { Context } from 'konva/lib/Context';
 import type { Annotation, Category } from '../core/project/types.ts';
@@ -53,7 +53,7 @@ interface Rendered {
 /** Fills and outlines of masks, rendered in the decoder worker once per mask and colour, kept while shown. */
 function useRendered(items: MaskItem[]): Map<number, RenderedMask> {
   const [cache] = useState(() => new Map<number, Rendered>());
-  const [, setVersion] = useState(0);
+  const [version, setVersion] = useState(0);
   useEffect(() => {
     let alive = true;
     const keep = new Set(items.map((i) => i.a.id));
@@ -89,13 +89,16 @@ function useRendered(items: MaskItem[]): Map<number, RenderedMask> {
     },
     [cache],
   );
-  const out = new Map<number, RenderedMask>();
-  for (const it of items) {
-    const r = cache.get(it.a.id);
-    // a mask being re-rendered (new colour or edit) keeps its old drawing until the new one comes
-    if (r) out.set(it.a.id, r.r);
-  }
-  return out;
+  return useMemo(() => {
+    void version; // a render arrived: a new map
+    const out = new Map<number, RenderedMask>();
+    for (const it of items) {
+      const r = cache.get(it.a.id);
+      // a mask being re-rendered (new colour or edit) keeps its old drawing until the new one comes
+      if (r) out.set(it.a.id, r.r);
+    }
+    return out;
+  }, [items, cache, version]);
 }
 
 function tracePath(ctx: CanvasRenderingContext2D, rings: readonly number[][]): void {
@@ -159,9 +162,19 @@ export function MaskOverlays({
 }) {
   const rendered = useRendered(items);
   const display = useStore((s) => s.display);
-  const drawn = items.filter((it) => it.a.id !== editingId && rendered.has(it.a.id));
   const scale = view.scale;
+  // the masks layer depends on the masks and the view only: hovering and selecting redraw the highlight layer alone
+  const drawn = useMemo(() => items.filter((it) => it.a.id !== editingId && rendered.has(it.a.id)), [items, editingId, rendered]);
+  const outlines = useCallback(
+    (konvaCtx: Context) => {
+      const ctx = konvaCtx._context;
+      for (const { a, color } of drawn) strokeOutline(ctx, rendered.get(a.id)!.outline, color, 1.5, scale, a.review === 'pending');
+      if (display.labels) for (const { a, color, label } of drawn) drawLabel(ctx, label, a.bbox[0], a.bbox[1], color, scale);
+    },
+    [drawn, rendered, scale, display.labels],
+  );
   const highlight = drawn.filter((it) => it.a.id === hoveredId || it.a.id === selectedId);
+  const selectedFill = drawn.find((it) => it.a.id === selectedId && !display.outlineOnly);
   return (
     <>
       <Layer listening={false} data-testid="masks-layer">
@@ -170,8 +183,7 @@ export function MaskOverlays({
             drawn.map(({ a }) => {
               const r = rendered.get(a.id)!;
               if (!r.bitmap) return null;
-              const selected = a.id === selectedId;
-              const opacity = Math.min(1, display.fillOpacity * (a.review === 'pending' ? 0.5 : 1) * (selected ? 1.6 : 1));
+              const opacity = Math.min(1, display.fillOpacity * (a.review === 'pending' ? 0.5 : 1));
               return (
                 <KImage
                   key={a.id}
@@ -186,20 +198,23 @@ export function MaskOverlays({
                 />
               );
             })}
-          <Shape
-            perfectDrawEnabled={false}
-            sceneFunc={(konvaCtx: Context) => {
-              const ctx = konvaCtx._context;
-              for (const { a, color } of drawn) strokeOutline(ctx, rendered.get(a.id)!.outline, color, 1.5, scale, a.review === 'pending');
-              if (display.labels) for (const { a, color, label } of drawn) drawLabel(ctx, label, a.bbox[0], a.bbox[1], color, scale);
-            }}
-            width={image.width}
-            height={image.height}
-          />
+          <Shape perfectDrawEnabled={false} sceneFunc={outlines} width={image.width} height={image.height} />
         </Group>
       </Layer>
       <Layer listening={false}>
         <Group x={view.x} y={view.y} scaleX={scale} scaleY={scale}>
+          {selectedFill && rendered.get(selectedFill.a.id)!.bitmap && (
+            // the selected mask's fill, stronger
+            <KImage
+              image={rendered.get(selectedFill.a.id)!.bitmap!}
+              x={rendered.get(selectedFill.a.id)!.x}
+              y={rendered.get(selectedFill.a.id)!.y}
+              width={rendered.get(selectedFill.a.id)!.width}
+              height={rendered.get(selectedFill.a.id)!.height}
+              opacity={Math.min(0.6, display.fillOpacity * 0.8)}
+              imageSmoothingEnabled={false}
+            />
+          )}
           {highlight.length > 0 && (
             <Shape
               sceneFunc={(konvaCtx: Context) => {

@@ -5,7 +5,7 @@
  * so each shows the other's work; ids come from blocks reserved per tab, so two tabs never make two
  * records with one id. A failed write is reported; what was saved before stays.
  */
-import { COLLECTIONS, DiffBuilder, diffProjects, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
+import { COLLECTIONS, DiffBuilder, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
 import { emptyProject } from '../core/project/types.ts';
 import { overlays } from '../inference/overlays.ts';
 import { clearImageRegistry, onImageRegistered, registerImageBlob } from '../io/images.ts';
@@ -17,7 +17,6 @@ import {
   listProjects,
   loadProject,
   newProjectId,
-  readRecords,
   saveImage,
   setCurrentProjectId,
   writeRecords,
@@ -25,14 +24,9 @@ import {
   type SavedUi,
 } from '../io/persist.ts';
 import type { ProjectIds } from './projectIds.ts';
+import { Tabs } from './tabs.ts';
 import type { AppStore, StoreState } from './store.ts';
 import { abandonPreannotate } from './preannotate.ts';
-
-type Message =
-  | { type: 'changed'; projectId: string; from: string; keys: { coll: Collection; id: number }[]; name?: string }
-  | { type: 'hello' | 'here' | 'bye'; projectId: string; from: string };
-
-const tabId = Math.random().toString(36).slice(2);
 
 let store: AppStore;
 let ids: ProjectIds;
@@ -43,8 +37,7 @@ let nameChanged = false;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let saving: Promise<void> = Promise.resolve();
 let lastError = '';
-let channel: BroadcastChannel | null = null;
-const otherTabs = new Set<string>();
+let tabs: Tabs | null = null;
 
 /** Start-up (restoring the last project) and project operations run one at a time, in order. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -117,14 +110,7 @@ export function saveNow(): Promise<void> {
       () => {
         lastError = '';
         if (projectId === id && dirty.size === 0) store.setState({ saveState: 'saved' });
-        if (keys.length || renamed)
-          channel?.postMessage({
-            type: 'changed',
-            projectId: id,
-            from: tabId,
-            keys,
-            ...(renamed ? { name: meta.name } : {}),
-          } satisfies Message);
+        if (keys.length || renamed) tabs?.changed(id, keys, renamed ? meta.name : undefined);
       },
       (e: unknown) => {
         // nothing of this write landed: write these records again with the next change
@@ -152,63 +138,6 @@ function noteLocalChange(diff: DocDiff): void {
   scheduleSave();
 }
 
-/** Another tab wrote records of this project: read them and show them (not an undo step here). */
-async function followOtherTab(keys: { coll: Collection; id: number }[], name: string | undefined): Promise<void> {
-  const id = projectId;
-  const stored = await readRecords(id, keys);
-  if (projectId !== id) return;
-  const s = store.getState();
-  const b = new DiffBuilder(s.project);
-  // in dependency order: images and categories before what refers to them
-  const ordered = [...keys].sort((x, y) => COLLECTIONS.indexOf(x.coll) - COLLECTIONS.indexOf(y.coll));
-  for (const { coll, id: rid } of ordered) {
-    const rec = stored.get(`${coll}:${rid}`);
-    const has = (b.project[coll] as { id: number }[]).some((r) => r.id === rid);
-    if (rec && has) b.update(coll, rid, () => rec as never);
-    else if (rec) b.add(coll, rec as never);
-  }
-  // removals last, dependants first
-  for (const { coll, id: rid } of [...ordered].reverse()) if (!stored.has(`${coll}:${rid}`)) b.remove(coll, rid);
-  if (name !== undefined) b.rename(name);
-  if (!s.change(b.diff, 'ignore', { origin: 'remote', label: 'another tab' })) {
-    // out of step (e.g. a record refers to one not read yet): take the whole stored project
-    const loaded = await loadProject(id);
-    if (loaded && projectId === id)
-      store.getState().change(diffProjects(store.getState().project, loaded.project), 'ignore', { origin: 'remote' });
-  }
-}
-
-function onMessage(m: Message): void {
-  if (m.projectId !== projectId || m.from === tabId) return;
-  if (m.type === 'changed') {
-    void followOtherTab(m.keys, m.name);
-    return;
-  }
-  if (m.type === 'bye') {
-    otherTabs.delete(m.from);
-    store.setState({ otherTabs: otherTabs.size });
-    return;
-  }
-  if (m.type === 'hello') channel?.postMessage({ type: 'here', projectId, from: tabId } satisfies Message);
-  if (!otherTabs.has(m.from)) {
-    otherTabs.add(m.from);
-    store.setState({ otherTabs: otherTabs.size });
-    store
-      .getState()
-      .notify(
-        'warning',
-        'This project is open in another tab too.',
-        'Work from both tabs is saved: each tab writes only what it changed and shows the other’s masks as they are accepted.',
-      );
-  }
-}
-
-function announce(): void {
-  otherTabs.clear();
-  store.setState({ otherTabs: 0 });
-  channel?.postMessage({ type: 'hello', projectId, from: tabId } satisfies Message);
-}
-
 /** Loads a saved project into the app (records, image files, the shown image, settings). */
 async function open(id: string): Promise<boolean> {
   const loaded = await loadProject(id);
@@ -230,7 +159,7 @@ async function open(id: string): Promise<boolean> {
   const show = ui.currentImageId ?? loaded.project.images[0]?.id ?? null;
   if (show !== null) store.getState().showImage(show);
   await setCurrentProjectId(id);
-  announce();
+  tabs?.announce(projectId);
   return true;
 }
 
@@ -242,7 +171,7 @@ async function startNew(name: string): Promise<void> {
   await createProject(metaOf(store.getState()), project).catch((e: unknown) => reportError('the new project', e));
   await ids.use(projectId, project);
   await setCurrentProjectId(projectId).catch(() => undefined);
-  announce();
+  tabs?.announce(projectId);
 }
 
 /** Restores the last project, or starts a new one; resolves to whether one was restored. */
@@ -256,10 +185,7 @@ async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
   onImageRegistered((imageId, blob, name) => {
     saveImage(projectId, imageId, name, blob).catch((e: unknown) => reportError(`the image ${name}`, e));
   });
-  if (typeof BroadcastChannel !== 'undefined') {
-    channel = new BroadcastChannel('sam-annotator');
-    channel.onmessage = (e: MessageEvent<Message>) => onMessage(e.data);
-  }
+  if (typeof BroadcastChannel !== 'undefined') tabs = new Tabs(store, () => projectId);
   let restored = false;
   try {
     const id = await currentProjectId();
@@ -292,14 +218,14 @@ async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
   addEventListener('pagehide', () => {
     void saveNow();
     ids.release();
-    channel?.postMessage({ type: 'bye', projectId, from: tabId } satisfies Message);
+    tabs?.bye(projectId);
   });
   return restored;
 }
 
 async function leaveProject(): Promise<void> {
   await saveNow();
-  channel?.postMessage({ type: 'bye', projectId, from: tabId } satisfies Message);
+  tabs?.bye(projectId);
   ids.release();
   abandonPreannotate();
   store.deps.engine.resetImages();

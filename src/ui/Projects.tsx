@@ -43,7 +43,13 @@ export function Projects() {
         onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
       />
       <div className="row">
-        <select aria-label="Open project" value={id} onChange={(e) => void switchProject(e.target.value).then(refresh)}>
+        <select
+          className="project-select"
+          aria-label="Open project"
+          title={name}
+          value={id}
+          onChange={(e) => void switchProject(e.target.value).then(refresh)}
+        >
           {list.some((p) => p.id === id) ? null : <option value={id}>{name}</option>}
           {list.map((p) => (
             <option key={p.id} value={p.id}>
