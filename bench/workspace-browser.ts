@@ -6,7 +6,7 @@
  * press (hide a category) to the canvas drawn again. `--screenshot PATH` also saves the README's
  * picture of the app at work (1440x900).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -225,6 +225,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await stopPreviewServer(server);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
