@@ -186,3 +186,28 @@ test('"New" and a file opened at once while the app is still starting: the file 
   await page.waitForTimeout(1500);
   expect((await project<Project>(page)).images.map((i) => i.fileName)).toEqual(['coffee.png']);
 });
+
+test('Enter then "New" at once: the accepted mask is saved in the project it was made in', async ({ page }) => {
+  await gotoApp(page);
+  await ready(page);
+  await clickImage(page, 256, 200);
+  await liveMask(page);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(0);
+  // the stored annotation records of every project (the new one has none)
+  const stored = async () =>
+    page.evaluate(
+      () =>
+        new Promise<{ projectId: string; coll: string }[]>((resolve, reject) => {
+          const req = indexedDB.open('sam-annotator');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const get = req.result.transaction('records').objectStore('records').getAll();
+            get.onsuccess = () => resolve((get.result as { projectId: string; coll: string }[]).filter((r) => r.coll === 'annotations'));
+            get.onerror = () => reject(get.error);
+          };
+        }),
+    );
+  await expect.poll(async () => (await stored()).length).toBe(1);
+});

@@ -85,14 +85,14 @@ export function AnnotationStage() {
   const liveGeneration = live?.generation;
   useEffect(() => {
     if (liveGeneration === undefined) return;
-    // Konva draws the layer in the next animation frame: measure prompt -> mask on screen
-    const id = requestAnimationFrame(() => {
+    // Konva draws the layer in the next animation frame: measure prompt -> mask on screen (not cancelled
+    // when the mask changes again: it was drawn all the same)
+    requestAnimationFrame(() => {
       const start = `prompt:${liveGeneration}`;
       if (performance.getEntriesByName(start, 'mark').length === 0) return;
       performance.measure('click-to-mask', { start, detail: { generation: liveGeneration } });
       performance.clearMarks(start);
     });
-    return () => cancelAnimationFrame(id);
   }, [liveGeneration]);
   const maskItems = useMaskItems(imageId);
   const selectedId = useStore((s) => s.selectedAnnotationId);

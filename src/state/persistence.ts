@@ -224,6 +224,8 @@ async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
 }
 
 async function leaveProject(): Promise<void> {
+  // an Enter just before "New" or a switch: its annotation lands in the project it was made in
+  await store.session.acceptsDone();
   await saveNow();
   tabs?.bye(projectId);
   ids.release();

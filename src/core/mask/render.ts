@@ -23,7 +23,8 @@ export function maskOverlayRgba(
     const srcRow = Math.floor(y * sy) * width;
     for (let x = 0; x < ow; x++) {
       if (!mask[srcRow + Math.floor(x * sx)]) continue;
-      const edge = !at(x - 1, y) || !at(x + 1, y) || !at(x, y - 1) || !at(x, y + 1);
+      // an opaque fill needs no edge test
+      const edge = fillAlpha < 255 && (!at(x - 1, y) || !at(x + 1, y) || !at(x, y - 1) || !at(x, y + 1));
       const o = (y * ow + x) * 4;
       out[o] = r;
       out[o + 1] = g;
@@ -58,21 +59,5 @@ export function maskFillRgba(
   rgb: readonly [number, number, number],
   scale = 1,
 ): { data: Uint8ClampedArray<ArrayBuffer>; width: number; height: number } {
-  const ow = Math.max(1, Math.ceil(width * scale));
-  const oh = Math.max(1, Math.ceil(height * scale));
-  const out = new Uint8ClampedArray(ow * oh * 4);
-  const sx = width / ow;
-  const sy = height / oh;
-  for (let y = 0; y < oh; y++) {
-    const row = Math.floor(y * sy) * width;
-    for (let x = 0; x < ow; x++) {
-      if (!mask[row + Math.floor(x * sx)]) continue;
-      const o = (y * ow + x) * 4;
-      out[o] = rgb[0];
-      out[o + 1] = rgb[1];
-      out[o + 2] = rgb[2];
-      out[o + 3] = 255;
-    }
-  }
-  return { data: out, width: ow, height: oh };
+  return maskOverlayRgba(mask, width, height, rgb, 255, scale);
 }

@@ -1,23 +1,11 @@
 import { memo, useMemo } from 'react';
 import type { Annotation, Category } from '../../core/project/types.ts';
 import { coveredProposals, useStore } from '../../state/store.ts';
-import { EyeIcon, LockIcon } from './icons.tsx';
+import { HideLockToggles } from './icons.tsx';
 
 /** The shown image's annotations: select, hide, lock, delete; the list scrolls on its own. */
 /** One row; memoized, so selecting re-renders two rows, not hundreds. */
-const Row = memo(function Row({
-  a,
-  category,
-  selected,
-  hidden,
-  locked,
-}: {
-  a: Annotation;
-  category: Category | undefined;
-  selected: boolean;
-  hidden: boolean;
-  locked: boolean;
-}) {
+const Row = memo(function Row({ a, category, selected }: { a: Annotation; category: Category | undefined; selected: boolean }) {
   const s = useStore.getState();
   return (
     <li className={selected ? 'current' : ''} onClick={() => s.selectAnnotation(selected ? null : a.id)}>
@@ -27,28 +15,7 @@ const Row = memo(function Row({
         {a.review === 'pending' && <span className="badge"> proposal</span>}
       </span>
       <span className="count">{a.area} px</span>
-      <button
-        className={`icon${hidden ? ' on' : ''}`}
-        aria-label={`${hidden ? 'Show' : 'Hide'} annotation ${a.id}`}
-        aria-pressed={hidden}
-        onClick={(e) => {
-          e.stopPropagation();
-          s.toggleVisibility('hiddenAnnotations', a.id);
-        }}
-      >
-        <EyeIcon off={hidden} />
-      </button>
-      <button
-        className={`icon${locked ? ' on' : ''}`}
-        aria-label={`${locked ? 'Unlock' : 'Lock'} annotation ${a.id}`}
-        aria-pressed={locked}
-        onClick={(e) => {
-          e.stopPropagation();
-          s.toggleVisibility('lockedAnnotations', a.id);
-        }}
-      >
-        <LockIcon locked={locked} />
-      </button>
+      <HideLockToggles kind="annotation" id={a.id} name={`annotation ${a.id}`} />
       <button
         aria-label={`Delete annotation ${a.id}`}
         onClick={(e) => {
@@ -68,7 +35,6 @@ export function Annotations() {
   const all = useStore((s) => s.project.annotations);
   const categories = useStore((s) => s.project.categories);
   const selected = useStore((s) => s.selectedAnnotationId);
-  const visibility = useStore((s) => s.visibility);
   const list = useMemo(() => {
     const covered = coveredProposals(all);
     return all.filter((a) => a.imageId === current && !covered.has(a.id));
@@ -79,14 +45,7 @@ export function Annotations() {
       <h2>Annotations ({list.length})</h2>
       <ul className="annotations scroll">
         {list.map((a) => (
-          <Row
-            key={a.id}
-            a={a}
-            category={byId.get(a.categoryId)}
-            selected={a.id === selected}
-            hidden={visibility.hiddenAnnotations.includes(a.id)}
-            locked={visibility.lockedAnnotations.includes(a.id)}
-          />
+          <Row key={a.id} a={a} category={byId.get(a.categoryId)} selected={a.id === selected} />
         ))}
       </ul>
     </section>

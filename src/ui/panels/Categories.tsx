@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { useStore } from '../../state/store.ts';
-import { EyeIcon, LockIcon } from './icons.tsx';
+import { HideLockToggles } from './icons.tsx';
 import { useModal } from '../keyboard.ts';
 
 /**
@@ -39,7 +39,6 @@ export function filterCategories<T extends { name: string }>(list: readonly T[],
 export function Categories() {
   const categories = useStore((s) => s.project.categories);
   const current = useStore((s) => s.currentCategoryId);
-  const visibility = useStore((s) => s.visibility);
   const [filter, setFilter] = useState('');
   const shown = useMemo(() => filterCategories(categories, filter), [categories, filter]);
   const s = useStore.getState();
@@ -60,8 +59,6 @@ export function Categories() {
       <ul className="categories scroll">
         {shown.map((c) => {
           const i = categories.indexOf(c);
-          const hidden = visibility.hiddenCategories.includes(c.id);
-          const locked = visibility.lockedCategories.includes(c.id);
           return (
             <li key={c.id} className={c.id === current ? 'current' : ''} onClick={() => s.setCurrentCategory(c.id)}>
               <kbd>{i < 9 ? i + 1 : ''}</kbd>
@@ -72,30 +69,7 @@ export function Categories() {
                 onChange={(e) => s.recolorCategory(c.id, e.target.value)}
               />
               <CategoryName id={c.id} name={c.name} />
-              <button
-                className={`icon${hidden ? ' on' : ''}`}
-                aria-label={`${hidden ? 'Show' : 'Hide'} ${c.name}`}
-                aria-pressed={hidden}
-                title={hidden ? 'Hidden: click to show its masks' : 'Hide its masks'}
-                onClick={(e) => {
-                  e.stopPropagation();
-                  s.toggleVisibility('hiddenCategories', c.id);
-                }}
-              >
-                <EyeIcon off={hidden} />
-              </button>
-              <button
-                className={`icon${locked ? ' on' : ''}`}
-                aria-label={`${locked ? 'Unlock' : 'Lock'} ${c.name}`}
-                aria-pressed={locked}
-                title={locked ? 'Locked: its masks cannot be selected on the canvas' : 'Lock its masks (not selectable on the canvas)'}
-                onClick={(e) => {
-                  e.stopPropagation();
-                  s.toggleVisibility('lockedCategories', c.id);
-                }}
-              >
-                <LockIcon locked={locked} />
-              </button>
+              <HideLockToggles kind="category" id={c.id} name={c.name} />
             </li>
           );
         })}

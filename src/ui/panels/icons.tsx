@@ -1,3 +1,5 @@
+import { useStore } from '../../state/store.ts';
+
 /** Small inline icons (no icon font: they must render everywhere, headless browsers included). */
 export function EyeIcon({ off }: { off: boolean }) {
   return (
@@ -14,5 +16,40 @@ export function LockIcon({ locked }: { locked: boolean }) {
       <rect x="3" y="7" width="10" height="7" rx="1" fill={locked ? 'currentColor' : 'none'} stroke="currentColor" strokeWidth="1.4" />
       <path d={locked ? 'M5 7V5a3 3 0 0 1 6 0v2' : 'M5 7V5a3 3 0 0 1 6 0'} fill="none" stroke="currentColor" strokeWidth="1.4" />
     </svg>
+  );
+}
+
+/** The hide and lock toggles of an annotation or a category (in the lists). */
+export function HideLockToggles({ kind, id, name }: { kind: 'annotation' | 'category'; id: number; name: string }) {
+  const hiddenKey = kind === 'annotation' ? 'hiddenAnnotations' : 'hiddenCategories';
+  const lockedKey = kind === 'annotation' ? 'lockedAnnotations' : 'lockedCategories';
+  const hidden = useStore((s) => s.visibility[hiddenKey].includes(id));
+  const locked = useStore((s) => s.visibility[lockedKey].includes(id));
+  const what = kind === 'annotation' ? 'the mask' : 'its masks';
+  const toggle = (key: typeof hiddenKey | typeof lockedKey) => (e: React.MouseEvent) => {
+    e.stopPropagation();
+    useStore.getState().toggleVisibility(key, id);
+  };
+  return (
+    <>
+      <button
+        className={`icon${hidden ? ' on' : ''}`}
+        aria-label={`${hidden ? 'Show' : 'Hide'} ${name}`}
+        aria-pressed={hidden}
+        title={hidden ? `Hidden: click to show ${what}` : `Hide ${what}`}
+        onClick={toggle(hiddenKey)}
+      >
+        <EyeIcon off={hidden} />
+      </button>
+      <button
+        className={`icon${locked ? ' on' : ''}`}
+        aria-label={`${locked ? 'Unlock' : 'Lock'} ${name}`}
+        aria-pressed={locked}
+        title={locked ? `Locked: ${what} cannot be selected on the canvas` : `Lock ${what} (not selectable on the canvas)`}
+        onClick={toggle(lockedKey)}
+      >
+        <LockIcon locked={locked} />
+      </button>
+    </>
   );
 }
