@@ -1,0 +1,189 @@
+/**
+ * The SAM ONNX decoder as exported by the reference script computes four masks (the single-mask
+ * token and three multi-mask candidates) with their predicted IoUs, then keeps one inside the graph:
+ * `ArgMax(iou + (num_points - 2.5) * [1000, 0, 0, 0])` and a `Gather` on the flattened tensors
+ * (segment-anything's `select_masks`). This rewrite keeps the graph as it is and adds three outputs
+ * in front of that selection:
+ *
+ * - `low_res_masks_all` [B, 4, 256, 256]: every mask's low-res logits (what `mask_input` takes),
+ * - `iou_predictions_all` [B, 4]: every mask's predicted IoU,
+ * - `masks_all` [B, 4, H, W]: every mask through the same resize and crop as `masks` (a copy of
+ *   those nodes fed with all four masks), so a chosen candidate is exactly what `masks` would have
+ *   been had the graph chosen it.
+ *
+ * The protobuf is read and written with protobufjs and ONNX's own schema (the static module that
+ * onnxruntime-web ships); no byte is parsed by hand.
+ */
+import { createRequire } from 'node:module';
+
+/** Names of the outputs the rewrite adds. */
+export const CANDIDATE_OUTPUTS = {
+  lowRes: 'low_res_masks_all',
+  iou: 'iou_predictions_all',
+  masks: 'masks_all',
+} as const;
+
+const META_KEY = 'sam_annotator.candidates';
+
+// the parts of ONNX's generated protobufjs classes this module uses
+interface NodeProto {
+  input: string[];
+  output: string[];
+  name: string;
+  opType: string;
+  attribute: unknown[];
+  domain?: string;
+}
+interface ValueInfoProto {
+  name: string;
+  type?: { tensorType?: { elemType?: number; shape?: { dim: { dimValue?: unknown; dimParam?: string }[] } } };
+}
+interface GraphProto {
+  node: NodeProto[];
+  input: ValueInfoProto[];
+  output: ValueInfoProto[];
+  initializer: { name: string }[];
+}
+interface ModelProto {
+  graph: GraphProto;
+  metadataProps: { key: string; value: string }[];
+}
+interface OnnxSchema {
+  ModelProto: {
+    decode(b: Uint8Array): ModelProto;
+    encode(m: ModelProto): { finish(): Uint8Array };
+  };
+  NodeProto: { create(p: Partial<NodeProto>): NodeProto };
+  ValueInfoProto: { create(p: object): ValueInfoProto };
+  TypeProto: { create(p: object): NonNullable<ValueInfoProto['type']> };
+  StringStringEntryProto: { create(p: { key: string; value: string }): { key: string; value: string } };
+}
+
+let schema: OnnxSchema | null = null;
+/** ONNX's protobuf schema compiled for protobufjs, as onnxruntime-web ships it. */
+function onnxSchema(): OnnxSchema {
+  if (!schema) {
+    const require = createRequire(import.meta.url);
+    // the package's `exports` do not list this file: find the package root from its main entry
+    const main = require.resolve('onnxruntime-web');
+    const root = main.slice(0, main.lastIndexOf('onnxruntime-web') + 'onnxruntime-web/'.length);
+    schema = (require(`${root}lib/onnxjs/ort-schema/protobuf/onnx.js`) as { onnx: OnnxSchema }).onnx;
+  }
+  return schema;
+}
+
+/** Why a decoder cannot be given candidate outputs. */
+export class NoCandidatesError extends Error {}
+
+export interface CandidateRewrite {
+  /** the rewritten model */
+  model: Uint8Array;
+  /** the tensors the new outputs expose */
+  exposed: { lowRes: string; iou: string; resizeNodes: number };
+}
+
+/** Whether a decoder (as a list of output names) already has the candidate outputs. */
+export function hasCandidateOutputs(outputNames: readonly string[]): boolean {
+  return Object.values(CANDIDATE_OUTPUTS).every((n) => outputNames.includes(n));
+}
+
+/**
+ * Adds {@link CANDIDATE_OUTPUTS} to a SAM ONNX decoder (bytes of a `.onnx` file). The default
+ * outputs and every existing node are left untouched. Throws {@link NoCandidatesError} when the
+ * graph has no mask selection to expose (e.g. a decoder exported with a single mask output).
+ */
+export function addCandidateOutputs(bytes: Uint8Array): CandidateRewrite {
+  const onnx = onnxSchema();
+  const model = onnx.ModelProto.decode(bytes);
+  const g = model.graph;
+  const outNames = g.output.map((o) => o.name);
+  if (hasCandidateOutputs(outNames)) throw new NoCandidatesError('the decoder already has the candidate outputs');
+  for (const want of ['masks', 'iou_predictions', 'low_res_masks'])
+    if (!outNames.includes(want)) throw new NoCandidatesError(`the decoder has no output "${want}" (it has ${outNames.join(', ')})`);
+
+  const producer = new Map<string, NodeProto>();
+  for (const n of g.node) for (const o of n.output) producer.set(o, n);
+
+  /** every tensor a tensor is computed from; `values`: only those its values come from (not through a Shape) */
+  const ancestors = (name: string, values = false): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [name];
+    while (stack.length) {
+      const t = stack.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      const p = producer.get(t);
+      if (p && !(values && p.opType === 'Shape')) for (const i of p.input) if (i) stack.push(i);
+    }
+    return seen;
+  };
+
+  const argmaxes = g.node.filter((n) => n.opType === 'ArgMax');
+  if (argmaxes.length !== 1)
+    throw new NoCandidatesError(
+      `expected one ArgMax selecting the mask in the decoder, found ${argmaxes.length}: it outputs one mask only`,
+    );
+  const argmax = argmaxes[0]!.output[0]!;
+  // the selecting Gathers: their indices come from the ArgMax; their data is the flattened tensor of all masks / IoUs
+  const selected = (output: string): string => {
+    const up = ancestors(output, true);
+    const gather = g.node.find((n) => n.opType === 'Gather' && n.output.some((o) => up.has(o)) && ancestors(n.input[1] ?? '').has(argmax));
+    if (!gather) throw new NoCandidatesError(`no selection by the ArgMax feeds "${output}"`);
+    const data = gather.input[0]!;
+    const p = producer.get(data);
+    return p?.opType === 'Flatten' ? p.input[0]! : data;
+  };
+  const lowResAll = selected('low_res_masks');
+  const iouAll = selected('iou_predictions');
+
+  // the nodes between low_res_masks and masks (resize to 1024, crop the padding, resize to orig_im_size)
+  const downstream = new Set<string>(['low_res_masks']);
+  for (const n of g.node) if (n.input.some((i) => downstream.has(i))) for (const o of n.output) downstream.add(o);
+  const upMasks = ancestors('masks');
+  const chain = g.node.filter((n) => n.output.some((o) => o !== 'low_res_masks' && downstream.has(o) && upMasks.has(o)));
+  if (chain.length === 0) throw new NoCandidatesError('"masks" is not computed from "low_res_masks"');
+  const rename = (t: string): string => (t === 'low_res_masks' ? lowResAll : downstream.has(t) && upMasks.has(t) ? `${t}__all` : t);
+  const copies = chain.map((n) =>
+    onnx.NodeProto.create({
+      ...n,
+      name: `${n.name}__all`,
+      input: n.input.map((i) => (i ? rename(i) : i)),
+      output: n.output.map((o) => (o === 'masks' ? CANDIDATE_OUTPUTS.masks : rename(o))),
+    }),
+  );
+  // appended after every node: their inputs are all computed earlier, so the order stays topological
+  g.node.push(...copies);
+
+  const floatOutput = (name: string, dims: (string | number)[]) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: onnx.TypeProto.create({
+        tensorType: {
+          elemType: 1,
+          shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        },
+      }),
+    });
+  g.output.push(
+    floatOutput(CANDIDATE_OUTPUTS.masks, ['batch', 'candidates', 'height', 'width']),
+    floatOutput(CANDIDATE_OUTPUTS.iou, ['batch', 'candidates']),
+    floatOutput(CANDIDATE_OUTPUTS.lowRes, ['batch', 'candidates', 256, 256]),
+  );
+  // a second Identity would be needed if an exposed tensor were a graph input; it never is here
+  if (g.input.some((i) => i.name === lowResAll || i.name === iouAll)) throw new NoCandidatesError('the mask selection reads a graph input');
+  const renameOutput = (from: string, to: string) => {
+    g.node.push(onnx.NodeProto.create({ name: `${to}__expose`, opType: 'Identity', input: [from], output: [to], attribute: [] }));
+  };
+  renameOutput(lowResAll, CANDIDATE_OUTPUTS.lowRes);
+  renameOutput(iouAll, CANDIDATE_OUTPUTS.iou);
+  model.metadataProps.push(
+    onnx.StringStringEntryProto.create({
+      key: META_KEY,
+      value: `${CANDIDATE_OUTPUTS.masks},${CANDIDATE_OUTPUTS.iou},${CANDIDATE_OUTPUTS.lowRes}: all masks before the ArgMax selection`,
+    }),
+  );
+  return {
+    model: onnx.ModelProto.encode(model).finish(),
+    exposed: { lowRes: lowResAll, iou: iouAll, resizeNodes: copies.length },
+  };
+}
