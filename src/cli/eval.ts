@@ -1,116 +1,230 @@
 /**
- * `npm run eval -- --images DIR --masks DIR [--max-clicks 20] [--feedback on|off] [--init point|box] [--json out.json]`
+ * `npm run eval -- --dataset DIR [--dataset DIR ...] [options]` (or `--images DIR --masks DIR`)
  *
- * The click-robot evaluation of interactive segmentation papers (RITM / f-BRS protocol) on the
- * app's own pipeline: src/core preprocessing, prompt encoding and mask resizing, with the same model
- * files on onnxruntime-node. Prints NoC@85, NoC@90, NoF@90, mIoU after 1/3/5 clicks and seconds per click.
+ * The click-robot evaluation of interactive segmentation papers (RITM / f-BRS protocol) on what the
+ * app runs: src/core preprocessing, prompt encoding and mask resizing, the same model files on
+ * onnxruntime-node, and the app's defaults (mask feedback, zoom-in refinement, the candidate SAM
+ * picks), each of which a flag turns off. Prints NoC@85, NoC@90, NoF@90, mIoU after 1/3/5 clicks
+ * and seconds per click for each dataset, split by COCO object size.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
-import { extname, join, basename } from 'node:path';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { groundTruthFromGray, iouWithIgnore, nextRobotClick, objectBox, summarizeRuns, type ImageResult } from '../core/eval/clicker.ts';
-import type { Prompts } from '../core/sam/prompts.ts';
-import { readGray, readRgbaImage } from '../node/image.ts';
+import {
+  groundTruthFromGray,
+  iouWithIgnore,
+  maskLayoutProblem,
+  nextRobotClick,
+  objectArea,
+  objectBox,
+  summarizeBySize,
+  summarizeRuns,
+  type DatasetSummary,
+  type GroundTruth,
+  type ImageResult,
+} from '../core/eval/clicker.ts';
+import { DEFAULT_ZOOM_IN, type ZoomInOptions } from '../core/sam/zoomIn.ts';
+import { readGrayChannels, readRgbaImage } from '../node/image.ts';
+import { NodeRefiner } from './refiner.ts';
 import { NodeSam } from './sam-node.ts';
 
 const IMAGE_EXT = /\.(png|jpe?g|bmp)$/i;
+const USAGE = `usage: npm run eval -- --dataset DIR [--dataset DIR ...] | --images DIR --masks DIR
+  [--max-clicks 20] [--init point|box] [--feedback on|off] [--zoom-in on|off]
+  [--zoom-margin ${DEFAULT_ZOOM_IN.margin}] [--zoom-min-side ${DEFAULT_ZOOM_IN.minSide}] [--zoom-max-share ${DEFAULT_ZOOM_IN.maxShare}] [--zoom-after ${DEFAULT_ZOOM_IN.afterClicks}]
+  [--pick model|oracle] [--limit N (objects spread over each set)] [--json out.json]
+A dataset folder holds images/ and masks/ (same file stem); masks are 0 = background, 255 = object, 128 = ignore band.`;
 
 function usage(msg: string): never {
-  process.stderr.write(
-    `${msg}\nusage: npm run eval -- --images DIR --masks DIR [--max-clicks 20] [--feedback on|off] [--init point|box] [--json out.json]\n`,
-  );
+  process.stderr.write(`${msg}\n${USAGE}\n`);
   process.exit(2);
+}
+
+export interface EvalConfig {
+  init: 'point' | 'box';
+  feedback: boolean;
+  zoomIn: ZoomInOptions | null;
+  /** which candidate a single click keeps: SAM's own (best predicted IoU) or the one closest to the truth */
+  pick: 'model' | 'oracle';
+  maxClicks: number;
+}
+
+function onOff(v: string | undefined, flag: string): boolean {
+  if (v !== 'on' && v !== 'off') usage(`--${flag} is on or off`);
+  return v === 'on';
+}
+
+function positive(v: string | undefined, flag: string, integer = false): number {
+  const n = Number(v);
+  if (!(n > 0) || (integer && !Number.isInteger(n))) usage(`--${flag} must be a positive ${integer ? 'integer' : 'number'}`);
+  return n;
+}
+
+/** One object through the robot: the first interaction (a click or the box), then robot clicks. */
+async function runObject(refiner: NodeRefiner, gt: GroundTruth, cfg: EvalConfig): Promise<Omit<ImageResult, 'name'>> {
+  const ious: number[] = [];
+  const clicks: ImageResult['clicks'] = [];
+  const clicked = new Set<number>();
+  let pred: Uint8Array = new Uint8Array(gt.width * gt.height);
+  for (let k = 0; k < cfg.maxClicks; k++) {
+    if (k === 0 && cfg.init === 'box') {
+      const b = objectBox(gt);
+      if (!b) break;
+      refiner.prompts.box = b;
+    } else {
+      const c = nextRobotClick(pred, gt, clicked);
+      if (!c) {
+        // nothing left to correct: the IoU stays
+        ious.push(ious[ious.length - 1] ?? iouWithIgnore(pred, gt));
+        continue;
+      }
+      clicked.add(c.y * gt.width + c.x);
+      clicks.push(c);
+      // pixel centres, as the app places a click in the middle of the pixel under the cursor
+      refiner.prompts.points.push({ x: c.x + 0.5, y: c.y + 0.5, positive: c.positive });
+    }
+    const step = await refiner.decode();
+    pred = step.mask;
+    if (cfg.pick === 'oracle' && step.candidates.length > 1) {
+      const masks = refiner.candidateMasks(step.candidates.map((c) => c.token));
+      let best = -1;
+      let bestToken = -1;
+      for (const [token, m] of masks) {
+        const iou = iouWithIgnore(m, gt);
+        if (iou > best) {
+          best = iou;
+          bestToken = token;
+        }
+      }
+      if (bestToken !== step.candidates[0]!.token) pred = await refiner.choose(bestToken);
+    }
+    ious.push(iouWithIgnore(pred, gt));
+  }
+  return { ious, clicks, secondsPerClick: refiner.decodeSeconds / Math.max(1, ious.length), area: objectArea(gt) };
+}
+
+function pairsOf(images: string, masks: string): { name: string; image: string; mask: string }[] {
+  for (const d of [images, masks]) if (!existsSync(d)) usage(`${d} does not exist`);
+  const stems = new Map<string, string>();
+  for (const f of readdirSync(masks)) if (IMAGE_EXT.test(f)) stems.set(basename(f, extname(f)), join(masks, f));
+  return readdirSync(images)
+    .filter((f) => IMAGE_EXT.test(f) && stems.has(basename(f, extname(f))))
+    .sort()
+    .map((f) => ({ name: f, image: join(images, f), mask: stems.get(basename(f, extname(f)))! }));
+}
+
+function line(label: string, s: DatasetSummary): string {
+  return `${label.padEnd(8)} n=${String(s.images).padEnd(4)} NoC@85 ${s.noc85.toFixed(2)}  NoC@90 ${s.noc90.toFixed(2)}  NoF@90 ${String(s.nof90).padEnd(3)} mIoU@1 ${s.miou1.toFixed(4)}  @3 ${s.miou3.toFixed(4)}  @5 ${s.miou5.toFixed(4)}  s/click ${s.secondsPerClick.toFixed(3)}`;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      dataset: { type: 'string', multiple: true },
       images: { type: 'string' },
       masks: { type: 'string' },
       'max-clicks': { type: 'string', default: '20' },
-      feedback: { type: 'string', default: 'off' },
+      feedback: { type: 'string', default: 'on' },
+      'zoom-in': { type: 'string', default: 'on' },
+      'zoom-margin': { type: 'string', default: String(DEFAULT_ZOOM_IN.margin) },
+      'zoom-min-side': { type: 'string', default: String(DEFAULT_ZOOM_IN.minSide) },
+      'zoom-max-share': { type: 'string', default: String(DEFAULT_ZOOM_IN.maxShare) },
+      'zoom-after': { type: 'string', default: String(DEFAULT_ZOOM_IN.afterClicks) },
+      pick: { type: 'string', default: 'model' },
       init: { type: 'string', default: 'point' },
       json: { type: 'string' },
       limit: { type: 'string' },
     },
   });
-  if (!values.images || !values.masks) usage('--images and --masks are required');
-  const maxClicks = Number(values['max-clicks']);
-  if (!Number.isInteger(maxClicks) || maxClicks < 1) usage('--max-clicks must be a positive integer');
-  if (values.feedback !== 'on' && values.feedback !== 'off') usage('--feedback is on or off');
-  if (values.init !== 'point' && values.init !== 'box') usage('--init is point or box');
-  const feedback = values.feedback === 'on';
-  const stems = new Map<string, string>();
-  for (const f of readdirSync(values.masks)) if (IMAGE_EXT.test(f)) stems.set(basename(f, extname(f)), join(values.masks, f));
-  let pairs = readdirSync(values.images)
-    .filter((f) => IMAGE_EXT.test(f) && stems.has(basename(f, extname(f))))
-    .sort()
-    .map((f) => ({ name: f, image: join(values.images!, f), mask: stems.get(basename(f, extname(f)))! }));
-  if (values.limit) pairs = pairs.slice(0, Number(values.limit));
-  if (pairs.length === 0) usage(`no image in ${values.images} has a mask with the same stem in ${values.masks}`);
-
-  const sam = await NodeSam.load();
-  const results: ImageResult[] = [];
-  for (const p of pairs) {
-    const image = readRgbaImage(p.image);
-    const g = readGray(p.mask);
-    if (g.width !== image.width || g.height !== image.height) {
-      process.stderr.write(`skipping ${p.name}: mask is ${g.width}x${g.height}, image ${image.width}x${image.height}\n`);
-      continue;
-    }
-    const gt = groundTruthFromGray(g.gray, g.width, g.height);
-    const embedding = await sam.embed(image);
-    const prompts: Prompts = { points: [], box: null };
-    const clicked = new Set<number>();
-    const ious: number[] = [];
-    const clicks: ImageResult['clicks'] = [];
-    let pred: Uint8Array = new Uint8Array(image.width * image.height);
-    let lowRes: Float32Array | null = null;
-    let decodeSeconds = 0;
-    for (let k = 0; k < maxClicks; k++) {
-      if (k === 0 && values.init === 'box') {
-        const b = objectBox(gt);
-        if (!b) break;
-        prompts.box = b;
-      } else {
-        const c = nextRobotClick(pred, gt, clicked);
-        if (!c) {
-          // nothing left to correct: the IoU stays
-          ious.push(ious[ious.length - 1] ?? iouWithIgnore(pred, gt));
-          continue;
-        }
-        clicked.add(c.y * image.width + c.x);
-        clicks.push(c);
-        // pixel centres, as the app places a click in the middle of the pixel under the cursor
-        prompts.points.push({ x: c.x + 0.5, y: c.y + 0.5, positive: c.positive });
-      }
-      const t = performance.now();
-      const r = await sam.decode(embedding, image, prompts, 'core', feedback ? lowRes : null);
-      decodeSeconds += (performance.now() - t) / 1000;
-      pred = r.mask;
-      lowRes = r.lowRes;
-      ious.push(iouWithIgnore(pred, gt));
-    }
-    const res: ImageResult = { name: p.name, ious, clicks, secondsPerClick: decodeSeconds / Math.max(1, ious.length) };
-    results.push(res);
-    process.stderr.write(`${p.name}: IoU@1 ${ious[0]?.toFixed(3)}  @5 ${ious[4]?.toFixed(3)}  best ${Math.max(...ious).toFixed(3)}\n`);
+  const sets: { label: string; images: string; masks: string }[] = (values.dataset ?? []).map((d) => ({
+    label: d,
+    images: join(d, 'images'),
+    masks: join(d, 'masks'),
+  }));
+  if (values.images || values.masks) {
+    if (!values.images || !values.masks) usage('--images and --masks go together');
+    sets.push({ label: values.images, images: values.images, masks: values.masks });
   }
-  const s = summarizeRuns(results, maxClicks);
-  const config = `init=${values.init} feedback=${values.feedback} max-clicks=${maxClicks}`;
-  process.stdout.write(
-    [
-      `dataset: ${values.images} (${s.images} images), ${config}`,
-      `NoC@85 ${s.noc85.toFixed(2)}  NoC@90 ${s.noc90.toFixed(2)}  NoF@90 ${s.nof90}`,
-      `mIoU@1 ${s.miou1.toFixed(4)}  mIoU@3 ${s.miou3.toFixed(4)}  mIoU@5 ${s.miou5.toFixed(4)}`,
-      `seconds per click (decoder, onnxruntime-node) ${s.secondsPerClick.toFixed(3)}`,
-      '',
-    ].join('\n'),
-  );
-  if (values.json)
-    writeFileSync(
-      values.json,
-      JSON.stringify({ config: { init: values.init, feedback, maxClicks }, summary: s, images: results }, null, 1),
+  if (sets.length === 0) usage('give --dataset DIR, or --images DIR and --masks DIR');
+  if (values.init !== 'point' && values.init !== 'box') usage('--init is point or box');
+  if (values.pick !== 'model' && values.pick !== 'oracle') usage('--pick is model or oracle');
+  const cfg: EvalConfig = {
+    init: values.init,
+    feedback: onOff(values.feedback, 'feedback'),
+    pick: values.pick,
+    maxClicks: positive(values['max-clicks'], 'max-clicks', true),
+    zoomIn: onOff(values['zoom-in'], 'zoom-in')
+      ? {
+          margin: positive(values['zoom-margin'], 'zoom-margin'),
+          minSide: positive(values['zoom-min-side'], 'zoom-min-side'),
+          maxShare: positive(values['zoom-max-share'], 'zoom-max-share'),
+          afterClicks: positive(values['zoom-after'], 'zoom-after', true),
+        }
+      : null,
+  };
+  const limit = values.limit ? positive(values.limit, 'limit', true) : Infinity;
+
+  const sam = await NodeSam.load(undefined, { candidates: true });
+  const config = `init=${cfg.init} feedback=${cfg.feedback ? 'on' : 'off'} zoom-in=${
+    cfg.zoomIn
+      ? `on(margin ${cfg.zoomIn.margin}, min side ${cfg.zoomIn.minSide}, max share ${cfg.zoomIn.maxShare}, after ${cfg.zoomIn.afterClicks})`
+      : 'off'
+  } pick=${cfg.pick} max-clicks=${cfg.maxClicks}`;
+  const report: {
+    dataset: string;
+    summary: DatasetSummary;
+    bySize: ReturnType<typeof summarizeBySize>;
+    cropEncodeSeconds: number;
+    images: ImageResult[];
+  }[] = [];
+  const out: string[] = [`configuration: ${config}`];
+  for (const set of sets) {
+    const all = pairsOf(set.images, set.masks);
+    // a limited run takes objects spread evenly over the set (sets are often sorted by category)
+    const pairs = all.length <= limit ? all : Array.from({ length: limit }, (_, i) => all[Math.floor((i * all.length) / limit)]!);
+    if (pairs.length === 0) usage(`no image in ${set.images} has a mask with the same stem in ${set.masks}`);
+    const results: ImageResult[] = [];
+    let cropSeconds = 0;
+    let cropEncodes = 0;
+    const refused: string[] = [];
+    for (const p of pairs) {
+      const image = readRgbaImage(p.image);
+      const g = readGrayChannels(p.mask);
+      const problem = g.colour ? 'is a colour image; expected a single-channel 0/255 mask.' : maskLayoutProblem(g.gray);
+      if (problem) {
+        refused.push(`${p.mask} ${problem}`);
+        continue;
+      }
+      if (g.width !== image.width || g.height !== image.height) {
+        refused.push(`${p.mask} is ${g.width}x${g.height}, its image ${image.width}x${image.height}: they must be the same size.`);
+        continue;
+      }
+      const gt = groundTruthFromGray(g.gray, g.width, g.height);
+      const refiner = new NodeRefiner(sam, image, await sam.embed(image), { feedback: cfg.feedback, zoomIn: cfg.zoomIn });
+      const r = { name: p.name, ...(await runObject(refiner, gt, cfg)) };
+      cropSeconds += refiner.cropSeconds;
+      cropEncodes += refiner.cropEncodes;
+      results.push(r);
+      process.stderr.write(
+        `${p.name}: IoU@1 ${r.ious[0]?.toFixed(3)}  @5 ${r.ious[4]?.toFixed(3)}  best ${Math.max(...r.ious).toFixed(3)}\n`,
+      );
+    }
+    if (refused.length) {
+      process.stderr.write(`Refused ${refused.length} mask(s) in ${set.masks}:\n  ${refused.join('\n  ')}\n`);
+      if (results.length === 0) usage(`no usable mask in ${set.masks}`);
+    }
+    const summary = summarizeRuns(results, cfg.maxClicks);
+    const bySize = summarizeBySize(results, cfg.maxClicks);
+    out.push(
+      `dataset: ${set.label} (${results.length} objects${refused.length ? `, ${refused.length} refused` : ''})`,
+      line('all', summary),
+      ...Object.entries(bySize).map(([k, s]) => line(k, s)),
+      `zoom-in crops encoded: ${cropEncodes} (${(cropEncodes / Math.max(1, results.length)).toFixed(2)} per object, ${(cropSeconds / Math.max(1, cropEncodes)).toFixed(3)} s each on onnxruntime-node)`,
     );
+    report.push({ dataset: set.label, summary, bySize, cropEncodeSeconds: cropSeconds, images: results });
+  }
+  process.stdout.write(out.join('\n') + '\n');
+  if (values.json) writeFileSync(values.json, JSON.stringify({ config: cfg, datasets: report }, null, 1));
 }
 
 main().catch((e: unknown) => {

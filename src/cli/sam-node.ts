@@ -6,6 +6,20 @@ import { samDecoderFeeds, type Prompts, type SamDecoderFeeds } from '../core/sam
 import { maskFromLogits, maskFromLowResLogits } from '../core/sam/postprocess.ts';
 import { resizeLongestSideShape, type Size } from '../core/geometry.ts';
 import type { RgbaImage } from '../node/image.ts';
+import { readFileSync } from 'node:fs';
+import { addCandidateOutputs, CANDIDATE_OUTPUTS, hasCandidateOutputs } from '../node/decoderCandidates.ts';
+import { candidatePlane } from '../core/sam/candidates.ts';
+import { cropRgba, type PixelRect } from '../core/sam/roi.ts';
+
+/** Every mask the decoder computed (tokens 0–3), when it has the candidate outputs. */
+export interface NodeCandidates {
+  /** predicted IoU of each token */
+  ious: Float32Array;
+  /** [4, 256, 256] low-res logits */
+  lowRes: Float32Array;
+  /** [4, h, w] logits at the size the decoder was asked for */
+  logits: Float32Array;
+}
 
 /** The bundled model's files as installed in node_modules. */
 export function nodeManifest(root = process.cwd()): ModelManifest {
@@ -20,12 +34,32 @@ export class NodeSam {
     private readonly manifest: ModelManifest,
   ) {}
 
-  static async load(manifest: ModelManifest = nodeManifest()): Promise<NodeSam> {
+  /**
+   * Loads the encoder and the decoder. `candidates`: give the decoder its candidate outputs (the
+   * rewrite of the app's build, done in memory) so {@link decode} also returns every mask.
+   */
+  static async load(manifest: ModelManifest = nodeManifest(), options: { candidates?: boolean } = {}): Promise<NodeSam> {
     const encoder = await ort.InferenceSession.create(manifest.encoderUrl);
     checkModelSignature('encoder', manifest.encoderUrl, encoder.inputNames, encoder.outputNames, manifest);
-    const decoder = await ort.InferenceSession.create(manifest.decoderUrl);
+    let decoder = await ort.InferenceSession.create(manifest.decoderUrl);
     checkModelSignature('decoder', manifest.decoderUrl, decoder.inputNames, decoder.outputNames, manifest);
+    if (options.candidates && !hasCandidateOutputs(decoder.outputNames)) {
+      await decoder.release();
+      decoder = await ort.InferenceSession.create(addCandidateOutputs(new Uint8Array(readFileSync(manifest.decoderUrl))).model);
+    }
     return new NodeSam(encoder, decoder, manifest);
+  }
+
+  /** Whether the decoder returns every mask candidate. */
+  get hasCandidates(): boolean {
+    return hasCandidateOutputs(this.decoder.outputNames);
+  }
+
+  /** Embedding of a crop of the image (zoom-in refinement). */
+  embedCrop(image: RgbaImage, roi: PixelRect): Promise<Float32Array> {
+    const width = roi.x1 - roi.x0;
+    const height = roi.y1 - roi.y0;
+    return this.embed({ width, height, data: cropRgba(image.data, image, roi) });
   }
 
   /** Image embedding, shape `manifest.embeddingShape`. */
@@ -76,14 +110,34 @@ export class NodeSam {
     prompts: Prompts,
     upscale: 'model' | 'core' = 'model',
     maskInput: Float32Array | null = null,
-  ): Promise<{ mask: Uint8Array; score: number; lowRes: Float32Array }> {
+  ): Promise<{ mask: Uint8Array; score: number; lowRes: Float32Array; candidates: NodeCandidates | null }> {
     const s = this.manifest.normalization.inputSize;
     const size = upscale === 'model' ? image : resizeLongestSideShape(image, s);
     const out = await this.run(embedding, samDecoderFeeds(prompts, image, { inputSize: s, maskInput, outputSize: size }));
     const logits = out['masks']!.data as Float32Array;
     const score = (out['iou_predictions']!.data as Float32Array)[0] ?? 0;
     const lowRes = Float32Array.from(out['low_res_masks']!.data as Float32Array);
-    if (upscale === 'model') return { mask: maskFromLogits(logits), score, lowRes };
-    return { mask: maskFromLowResLogits(logits, size, image).mask, score, lowRes };
+    const candidates = this.hasCandidates
+      ? {
+          ious: out[CANDIDATE_OUTPUTS.iou]!.data as Float32Array,
+          lowRes: out[CANDIDATE_OUTPUTS.lowRes]!.data as Float32Array,
+          logits: out[CANDIDATE_OUTPUTS.masks]!.data as Float32Array,
+        }
+      : null;
+    if (upscale === 'model') return { mask: maskFromLogits(logits), score, lowRes, candidates };
+    return { mask: maskFromLowResLogits(logits, size, image).mask, score, lowRes, candidates };
+  }
+
+  /**
+   * One candidate of a {@link decode} made with upscale 'core': its binary mask at image size and
+   * its low-res logits (a copy, to feed back as `mask_input`).
+   */
+  candidateMask(candidates: NodeCandidates, token: number, image: Size): { mask: Uint8Array; lowRes: Float32Array } {
+    const size = resizeLongestSideShape(image, this.manifest.normalization.inputSize);
+    const logits = candidatePlane(candidates.logits, token, size.width * size.height);
+    return {
+      mask: maskFromLowResLogits(logits, size, image).mask,
+      lowRes: Float32Array.from(candidatePlane(candidates.lowRes, token, 256 * 256)),
+    };
   }
 }

@@ -41,3 +41,16 @@ export function readGray(path: string): { width: number; height: number; gray: U
   for (let i = 0; i < gray.length; i++) gray[i] = im.data[i * 4]!;
   return { width: im.width, height: im.height, gray };
 }
+
+/** The first channel of a mask file, and whether its colour channels differ anywhere (a colour image). */
+export function readGrayChannels(path: string): { width: number; height: number; gray: Uint8Array; colour: boolean } {
+  const im = readRgbaImage(path);
+  const gray = new Uint8Array(im.width * im.height);
+  let colour = false;
+  for (let i = 0; i < gray.length; i++) {
+    const r = im.data[i * 4]!;
+    gray[i] = r;
+    if (im.data[i * 4 + 1] !== r || im.data[i * 4 + 2] !== r) colour = true;
+  }
+  return { width: im.width, height: im.height, gray, colour };
+}

@@ -10,6 +10,27 @@ export interface GroundTruth {
   ignore: Uint8Array;
 }
 
+/**
+ * What is wrong with a ground-truth mask's values for the click robot, or null when it is usable:
+ * 0 = background, 255 = object, 128 = ignore band (GrabCut's layout, optional). Anything else
+ * (0/1 masks, label maps, anti-aliased or JPEG masks) is refused rather than guessed at.
+ */
+export function maskLayoutProblem(gray: ArrayLike<number>): string | null {
+  const seen = new Set<number>();
+  for (let i = 0; i < gray.length; i++) seen.add(gray[i]!);
+  const other = [...seen].filter((v) => v !== 0 && v !== 128 && v !== 255).sort((a, b) => a - b);
+  if (other.length > 0) {
+    const shown = other.slice(0, 5).join(', ') + (other.length > 5 ? `, … (${other.length} values)` : '');
+    const hint =
+      other.length === 1 && other[0] === 1
+        ? ' It looks like a 0/1 mask: save it as 0/255.'
+        : ' Save one object per mask as a lossless PNG (not JPEG), without anti-aliasing.';
+    return `has pixel value(s) ${shown}; expected 0 (background), 255 (object) and optionally 128 (ignore band).${hint}`;
+  }
+  if (!seen.has(255)) return 'has no object pixel (255).';
+  return null;
+}
+
 /** Reads a grayscale ground-truth mask: > 128 object, exactly 128 ignored, below background. */
 export function groundTruthFromGray(gray: ArrayLike<number>, width: number, height: number): GroundTruth {
   const object = new Uint8Array(width * height);
@@ -106,6 +127,22 @@ export interface ImageResult {
   ious: number[];
   clicks: RobotClick[];
   secondsPerClick: number;
+  /** object pixels of the ground truth (ignore band left out), for the COCO size split */
+  area?: number;
+}
+
+export type ObjectSize = 'small' | 'medium' | 'large';
+
+/** COCO's object size classes by mask area: small < 32², medium < 96², large otherwise. */
+export function objectSizeClass(area: number): ObjectSize {
+  return area < 32 * 32 ? 'small' : area < 96 * 96 ? 'medium' : 'large';
+}
+
+/** Object pixels of a ground truth (ignored pixels are not object pixels). */
+export function objectArea(gt: GroundTruth): number {
+  let n = 0;
+  for (let i = 0; i < gt.object.length; i++) n += gt.object[i]!;
+  return n;
 }
 
 /** Clicks needed to reach `threshold` (1-based), or `maxClicks` when never reached. */
@@ -139,4 +176,14 @@ export function summarizeRuns(results: readonly ImageResult[], maxClicks: number
     miou5: mean(results.map((r) => at(r, 5))),
     secondsPerClick: mean(results.map((r) => r.secondsPerClick)),
   };
+}
+
+/** {@link summarizeRuns} for each COCO size class present (results without an area are left out). */
+export function summarizeBySize(results: readonly ImageResult[], maxClicks: number): Partial<Record<ObjectSize, DatasetSummary>> {
+  const out: Partial<Record<ObjectSize, DatasetSummary>> = {};
+  for (const size of ['small', 'medium', 'large'] as const) {
+    const rs = results.filter((r) => r.area !== undefined && objectSizeClass(r.area) === size);
+    if (rs.length) out[size] = summarizeRuns(rs, maxClicks);
+  }
+  return out;
 }
