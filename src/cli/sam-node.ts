@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { defaultManifest, checkModelSignature, checkEmbeddingShape, type ModelManifest } from '../core/sam/manifest.ts';
 import { encoderInputFromRgba } from '../core/sam/preprocess.ts';
 import { samDecoderFeeds, type Prompts, type SamDecoderFeeds } from '../core/sam/prompts.ts';
-import { maskFromLogits, maskFromLowResLogits } from '../core/sam/postprocess.ts';
+import { maskFromLogits, maskFromLowResLogits, modelLogitsFromLowRes } from '../core/sam/postprocess.ts';
 import { resizeLongestSideShape, type Size } from '../core/geometry.ts';
 import type { RgbaImage } from '../node/image.ts';
 import { readFileSync } from 'node:fs';
@@ -17,8 +17,6 @@ export interface NodeCandidates {
   ious: Float32Array;
   /** [4, 256, 256] low-res logits */
   lowRes: Float32Array;
-  /** [4, h, w] logits at the size the decoder was asked for */
-  logits: Float32Array;
 }
 
 /** The bundled model's files as installed in node_modules. */
@@ -121,7 +119,6 @@ export class NodeSam {
       ? {
           ious: out[CANDIDATE_OUTPUTS.iou]!.data as Float32Array,
           lowRes: out[CANDIDATE_OUTPUTS.lowRes]!.data as Float32Array,
-          logits: out[CANDIDATE_OUTPUTS.masks]!.data as Float32Array,
         }
       : null;
     if (upscale === 'model') return { mask: maskFromLogits(logits), score, lowRes, candidates };
@@ -129,15 +126,13 @@ export class NodeSam {
   }
 
   /**
-   * One candidate of a {@link decode} made with upscale 'core': its binary mask at image size and
-   * its low-res logits (a copy, to feed back as `mask_input`).
+   * One candidate of a {@link decode}: its binary mask at image size (resized from its low-res
+   * logits as the app does) and its low-res logits (a copy, to feed back as `mask_input`).
    */
   candidateMask(candidates: NodeCandidates, token: number, image: Size): { mask: Uint8Array; lowRes: Float32Array } {
     const size = resizeLongestSideShape(image, this.manifest.normalization.inputSize);
-    const logits = candidatePlane(candidates.logits, token, size.width * size.height);
-    return {
-      mask: maskFromLowResLogits(logits, size, image).mask,
-      lowRes: Float32Array.from(candidatePlane(candidates.lowRes, token, 256 * 256)),
-    };
+    const lowRes = Float32Array.from(candidatePlane(candidates.lowRes, token, 256 * 256));
+    const logits = modelLogitsFromLowRes(lowRes, size, this.manifest.normalization.inputSize);
+    return { mask: maskFromLowResLogits(logits, size, image).mask, lowRes };
   }
 }

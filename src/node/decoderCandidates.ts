@@ -2,14 +2,15 @@
  * The SAM ONNX decoder as exported by the reference script computes four masks (the single-mask
  * token and three multi-mask candidates) with their predicted IoUs, then keeps one inside the graph:
  * `ArgMax(iou + (num_points - 2.5) * [1000, 0, 0, 0])` and a `Gather` on the flattened tensors
- * (segment-anything's `select_masks`). This rewrite keeps the graph as it is and adds three outputs
+ * (segment-anything's `select_masks`). This rewrite keeps the graph as it is and adds two outputs
  * in front of that selection:
  *
  * - `low_res_masks_all` [B, 4, 256, 256]: every mask's low-res logits (what `mask_input` takes),
- * - `iou_predictions_all` [B, 4]: every mask's predicted IoU,
- * - `masks_all` [B, 4, H, W]: every mask through the same resize and crop as `masks` (a copy of
- *   those nodes fed with all four masks), so a chosen candidate is exactly what `masks` would have
- *   been had the graph chosen it.
+ * - `iou_predictions_all` [B, 4]: every mask's predicted IoU.
+ *
+ * The full-size masks are not added: resizing all four in the graph costs about 40 % more per
+ * decode, and a chosen candidate is resized from its low-res logits in core instead
+ * (`modelLogitsFromLowRes`, the graph's own half-pixel bilinear resize and crop).
  *
  * The protobuf is read and written with protobufjs and ONNX's own schema (the static module that
  * onnxruntime-web ships); no byte is parsed by hand.
@@ -20,7 +21,6 @@ import { createRequire } from 'node:module';
 export const CANDIDATE_OUTPUTS = {
   lowRes: 'low_res_masks_all',
   iou: 'iou_predictions_all',
-  masks: 'masks_all',
 } as const;
 
 const META_KEY = 'sam_annotator.candidates';
@@ -79,7 +79,7 @@ export interface CandidateRewrite {
   /** the rewritten model */
   model: Uint8Array;
   /** the tensors the new outputs expose */
-  exposed: { lowRes: string; iou: string; resizeNodes: number };
+  exposed: { lowRes: string; iou: string };
 }
 
 /** Whether a decoder (as a list of output names) already has the candidate outputs. */
@@ -136,24 +136,6 @@ export function addCandidateOutputs(bytes: Uint8Array): CandidateRewrite {
   const lowResAll = selected('low_res_masks');
   const iouAll = selected('iou_predictions');
 
-  // the nodes between low_res_masks and masks (resize to 1024, crop the padding, resize to orig_im_size)
-  const downstream = new Set<string>(['low_res_masks']);
-  for (const n of g.node) if (n.input.some((i) => downstream.has(i))) for (const o of n.output) downstream.add(o);
-  const upMasks = ancestors('masks');
-  const chain = g.node.filter((n) => n.output.some((o) => o !== 'low_res_masks' && downstream.has(o) && upMasks.has(o)));
-  if (chain.length === 0) throw new NoCandidatesError('"masks" is not computed from "low_res_masks"');
-  const rename = (t: string): string => (t === 'low_res_masks' ? lowResAll : downstream.has(t) && upMasks.has(t) ? `${t}__all` : t);
-  const copies = chain.map((n) =>
-    onnx.NodeProto.create({
-      ...n,
-      name: `${n.name}__all`,
-      input: n.input.map((i) => (i ? rename(i) : i)),
-      output: n.output.map((o) => (o === 'masks' ? CANDIDATE_OUTPUTS.masks : rename(o))),
-    }),
-  );
-  // appended after every node: their inputs are all computed earlier, so the order stays topological
-  g.node.push(...copies);
-
   const floatOutput = (name: string, dims: (string | number)[]) =>
     onnx.ValueInfoProto.create({
       name,
@@ -165,7 +147,6 @@ export function addCandidateOutputs(bytes: Uint8Array): CandidateRewrite {
       }),
     });
   g.output.push(
-    floatOutput(CANDIDATE_OUTPUTS.masks, ['batch', 'candidates', 'height', 'width']),
     floatOutput(CANDIDATE_OUTPUTS.iou, ['batch', 'candidates']),
     floatOutput(CANDIDATE_OUTPUTS.lowRes, ['batch', 'candidates', 256, 256]),
   );
@@ -179,11 +160,11 @@ export function addCandidateOutputs(bytes: Uint8Array): CandidateRewrite {
   model.metadataProps.push(
     onnx.StringStringEntryProto.create({
       key: META_KEY,
-      value: `${CANDIDATE_OUTPUTS.masks},${CANDIDATE_OUTPUTS.iou},${CANDIDATE_OUTPUTS.lowRes}: all masks before the ArgMax selection`,
+      value: `${CANDIDATE_OUTPUTS.iou},${CANDIDATE_OUTPUTS.lowRes}: all masks before the ArgMax selection`,
     }),
   );
   return {
     model: onnx.ModelProto.encode(model).finish(),
-    exposed: { lowRes: lowResAll, iou: iouAll, resizeNodes: copies.length },
+    exposed: { lowRes: lowResAll, iou: iouAll },
   };
 }

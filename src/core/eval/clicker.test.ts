@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { clicksToReach, groundTruthFromGray, iouWithIgnore, nextRobotClick, objectBox, summarizeRuns } from './clicker.ts';
+import {
+  clicksToReach,
+  groundTruthFromGray,
+  iouWithIgnore,
+  maskLayoutProblem,
+  nextRobotClick,
+  objectArea,
+  objectBox,
+  objectSizeClass,
+  summarizeRuns,
+} from './clicker.ts';
 import { distanceTransform } from './edt.ts';
 
 /** Brute-force distance to the nearest outside pixel (border outside), for checking. */
@@ -94,5 +104,32 @@ describe('click robot', () => {
     );
     expect(s).toMatchObject({ images: 2, noc85: 1.5, noc90: 3, nof90: 1, miou1: 0.725 });
     expect(s.secondsPerClick).toBeCloseTo(0.2);
+  });
+});
+
+describe('ground-truth mask layout', () => {
+  it('accepts 0/255 and 0/128/255 (ignore band); refuses 0/1, label maps and anti-aliased masks with a reason', () => {
+    expect(maskLayoutProblem([0, 255, 255, 0])).toBeNull();
+    expect(maskLayoutProblem([0, 128, 255, 0])).toBeNull();
+    expect(maskLayoutProblem([0, 1, 1, 0])).toMatch(/0\/1 mask: save it as 0\/255/);
+    expect(maskLayoutProblem([0, 3, 7, 255])).toMatch(/pixel value\(s\) 3, 7; expected 0 \(background\), 255 \(object\)/);
+    expect(maskLayoutProblem([0, 0, 128])).toMatch(/no object pixel/);
+  });
+  it('the ignore band is left out of the object and of the IoU', () => {
+    const gt = groundTruthFromGray([0, 128, 255, 255], 4, 1);
+    expect(Array.from(gt.object)).toEqual([0, 0, 1, 1]);
+    expect(Array.from(gt.ignore)).toEqual([0, 1, 0, 0]);
+    // predicting the band or not changes nothing
+    expect(iouWithIgnore([0, 1, 1, 1], gt)).toBe(1);
+    expect(iouWithIgnore([0, 0, 1, 1], gt)).toBe(1);
+    expect(objectArea(gt)).toBe(2);
+  });
+  it('splits objects by COCO size', () => {
+    expect([objectSizeClass(1023), objectSizeClass(1024), objectSizeClass(9215), objectSizeClass(9216)]).toEqual([
+      'small',
+      'medium',
+      'medium',
+      'large',
+    ]);
   });
 });

@@ -125,3 +125,36 @@ export function maskFromLowResLogits(
   const bbox: [number, number, number, number] = area === 0 ? [0, 0, 0, 0] : [minX, minY, maxX - minX + 1, maxY - minY + 1];
   return { mask, area, bbox };
 }
+
+/**
+ * Model-space mask logits (`modelSize`, the image's longest side at `inputSize`) from the decoder's
+ * low-res logits [256 x 256], as the SAM ONNX decoder computes its `masks` output: a half-pixel
+ * bilinear resize to `inputSize` x `inputSize`, then the crop of the padding. Used for a mask
+ * candidate that the decoder did not pick (it returns only the picked one at full size).
+ */
+export function modelLogitsFromLowRes(
+  lowRes: ArrayLike<number>,
+  modelSize: { width: number; height: number },
+  inputSize = 1024,
+): Float32Array {
+  const n = Math.round(Math.sqrt(lowRes.length));
+  if (n * n !== lowRes.length) throw new RangeError(`low-res logits have ${lowRes.length} values, not a square`);
+  const { width: mw, height: mh } = modelSize;
+  const xs = linearTaps(n, inputSize);
+  const ys = linearTaps(n, inputSize);
+  const out = new Float32Array(mw * mh);
+  for (let y = 0; y < mh; y++) {
+    const r0 = ys.i0[y]! * n;
+    const r1 = ys.i1[y]! * n;
+    const wy = ys.w[y]!;
+    for (let x = 0; x < mw; x++) {
+      const a = xs.i0[x]!;
+      const b = xs.i1[x]!;
+      const wx = xs.w[x]!;
+      const top = lowRes[r0 + a]! * (1 - wx) + lowRes[r0 + b]! * wx;
+      const bottom = lowRes[r1 + a]! * (1 - wx) + lowRes[r1 + b]! * wx;
+      out[y * mw + x] = top * (1 - wy) + bottom * wy;
+    }
+  }
+  return out;
+}
