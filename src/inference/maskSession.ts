@@ -10,7 +10,9 @@ import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { EMPTY_PROMPTS, hasPrompt, type BoxPrompt, type PointPrompt, type Prompts } from '../core/sam/prompts.ts';
-import type { DecodeResult, EditResult, LiveMaskData } from '../../workers/protocol.ts';
+import type { CandidateInfo, DecodeResult, EditResult, LiveMaskData } from '../../workers/protocol.ts';
+import type { PixelRect } from '../core/sam/roi.ts';
+import { cropCoversPrompts, zoomInCrop, type ZoomInOptions } from '../core/sam/zoomIn.ts';
 import { overlays } from './overlays.ts';
 
 /** What undo/redo restores of a mask being drafted. Plain data. */
@@ -22,6 +24,10 @@ export interface SessionSnapshot {
   editingAnnotationId: number | null;
   /** generation whose low-res logits went in as `mask_input` for these prompts (null: none) */
   feedbackFrom: number | null;
+  /** the mask candidate the annotator chose for an ambiguous prompt (null: SAM's pick) */
+  candidate: number | null;
+  /** the zoom-in crop these prompts were decoded on (null: the whole image) */
+  crop: PixelRect | null;
 }
 
 export interface LiveMask {
@@ -36,16 +42,38 @@ export interface LiveMask {
   decodeMs: number;
 }
 
+/** The zoom-in crop of the object being drafted, and whether its embedding is ready. */
+export interface ZoomState {
+  imageId: number;
+  roi: PixelRect;
+  ready: boolean;
+}
+
 /** The session's visible state, mirrored by the store for the views. */
 export interface SessionView extends SessionSnapshot {
   generation: number;
   live: LiveMask | null;
   decoding: boolean;
+  /** SAM's candidates for the shown mask (best predicted IoU first; empty when there is no choice) */
+  candidates: CandidateInfo[];
+  /** the candidate shown */
+  token: number | null;
+  zoom: ZoomState | null;
 }
 
 /** The engine calls the session makes (the real one is `InferenceEngine`; tests give a fake). */
 export interface SessionEngine {
-  decode(imageId: number, generation: number, prompts: Prompts, color: string, feedbackFrom: number | null): Promise<DecodeResult | null>;
+  decode(
+    imageId: number,
+    generation: number,
+    prompts: Prompts,
+    color: string,
+    feedbackFrom: number | null,
+    candidate: number | null,
+    crop: PixelRect | null,
+  ): Promise<DecodeResult | null>;
+  cropReady(imageId: number, roi: PixelRect): boolean;
+  prepareCrop(imageId: number, roi: PixelRect): Promise<boolean>;
   editReset(imageId: number, width: number, height: number, base: CocoRle | null): Promise<void>;
   editStrokes(imageId: number, strokes: Stroke[], color: string, withSam: boolean): Promise<EditResult>;
   editAddStroke(imageId: number, stroke: Stroke, color: string, withSam: boolean): Promise<EditResult>;
@@ -59,6 +87,8 @@ export interface SessionEngine {
 export interface SessionContext {
   /** mask feedback on (SAM's interactive refinement) */
   feedback(): boolean;
+  /** zoom-in refinement's settings, or null when it is off */
+  zoomIn(): ZoomInOptions | null;
   /** colour the live mask is drawn in */
   color(): string;
   /** size of an image */
@@ -80,7 +110,17 @@ export const EMPTY_SNAPSHOT: SessionSnapshot = {
   strokes: [],
   editingAnnotationId: null,
   feedbackFrom: null,
+  candidate: null,
+  crop: null,
 };
+
+/** Clicks so far, a box counting as one. */
+function interactions(p: Prompts): number {
+  return p.points.length + (p.box ? 1 : 0);
+}
+
+const sameRect = (a: PixelRect | null, b: PixelRect | null) =>
+  a === b || (!!a && !!b && a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1);
 
 export function sessionUnderWay(s: Pick<SessionSnapshot, 'prompts' | 'strokes' | 'editingAnnotationId'>): boolean {
   return hasPrompt(s.prompts) || s.strokes.length > 0 || s.editingAnnotationId !== null;
@@ -93,6 +133,9 @@ export class MaskSession {
   private sam: { generation: number; score: number; decodeMs: number } | null = null;
   private live: LiveMask | null = null;
   private decoding = false;
+  private candidates: CandidateInfo[] = [];
+  private token: number | null = null;
+  private zoom: ZoomState | null = null;
   /** the worker's edit (base annotation, strokes) is set up for this key */
   private editKey: string | null = null;
   /** bumped by reset/restore: the worker's edit must be set up again */
@@ -112,7 +155,15 @@ export class MaskSession {
   }
 
   view(): SessionView {
-    return { ...this.state, generation: this.generation, live: this.live, decoding: this.decoding };
+    return {
+      ...this.state,
+      generation: this.generation,
+      live: this.live,
+      decoding: this.decoding,
+      candidates: this.candidates,
+      token: this.token,
+      zoom: this.zoom,
+    };
   }
 
   underWay(): boolean {
@@ -172,6 +223,8 @@ export class MaskSession {
     this.epoch++;
     this.clearLive(this.bump());
     this.state = snap;
+    if (!hasPrompt(snap.prompts) || snap.imageId === null) this.zoom = null;
+    else if (snap.crop) this.zoom = { imageId: snap.imageId, roi: snap.crop, ready: this.engine.cropReady(snap.imageId, snap.crop) };
     this.refresh(true, snap.feedbackFrom);
     this.emit();
   }
@@ -183,7 +236,10 @@ export class MaskSession {
     this.sam = null;
     this.live = null;
     this.decoding = false;
+    this.candidates = [];
+    this.token = null;
     overlays.setLive(null);
+    overlays.setCandidates(null);
   }
 
   addPoint(p: PointPrompt): void {
@@ -199,11 +255,57 @@ export class MaskSession {
     this.engine.noteActivity(this.state.imageId);
     // the mask on screen refines the next decode (its low-res logits as mask_input)
     const feedbackFrom = this.ctx.feedback() && this.sam ? this.sam.generation : null;
-    this.state = { ...this.state, prompts, feedbackFrom };
+    const crop = this.cropFor(this.state.imageId, prompts);
+    this.state = { ...this.state, prompts, feedbackFrom, candidate: null, crop };
     const g = this.bump();
     performance.mark(`prompt:${g}`);
     this.refresh(false, feedbackFrom);
     this.emit();
+  }
+
+  /**
+   * The zoom-in crop to decode these prompts on: the object's crop once its embedding is ready and
+   * it holds every positive click. A positive click outside it asks for a new crop (around the mask
+   * shown and the clicks); until a crop is ready the whole image is used, so a click never waits.
+   */
+  private cropFor(imageId: number, prompts: Prompts): PixelRect | null {
+    const z = this.ctx.zoomIn();
+    if (!z || interactions(prompts) <= z.afterClicks || this.zoom?.imageId !== imageId) return null;
+    if (cropCoversPrompts(this.zoom.roi, prompts)) return this.engine.cropReady(imageId, this.zoom.roi) ? this.zoom.roi : null;
+    const size = this.ctx.image(imageId);
+    const roi = size ? zoomInCrop(this.live && this.live.area > 0 ? this.live.bbox : null, prompts, size, z) : null;
+    this.startZoom(imageId, roi);
+    return null;
+  }
+
+  /** Starts encoding the object's zoom-in crop in the background (or forgets it: `roi` null). */
+  private startZoom(imageId: number, roi: PixelRect | null): void {
+    if (!roi) {
+      this.zoom = null;
+      return;
+    }
+    if (this.zoom && this.zoom.imageId === imageId && sameRect(this.zoom.roi, roi)) return;
+    const ready = this.engine.cropReady(imageId, roi);
+    this.zoom = { imageId, roi, ready };
+    if (ready) return;
+    this.engine.prepareCrop(imageId, roi).then(
+      (ok) => {
+        if (!ok || this.zoom?.imageId !== imageId || !sameRect(this.zoom.roi, roi)) return;
+        this.zoom = { ...this.zoom, ready: true };
+        this.emit();
+      },
+      (e: unknown) => this.failed(e),
+    );
+  }
+
+  /** Shows another of SAM's candidates for the current prompts; the next click refines that one. */
+  chooseCandidate(token: number): boolean {
+    if (this.state.imageId === null || !this.candidates.some((c) => c.token === token) || token === this.token) return false;
+    this.state = { ...this.state, candidate: token };
+    this.bump();
+    this.refresh(false, this.state.feedbackFrom);
+    this.emit();
+    return true;
   }
 
   /** A brush/eraser stroke starts; `edit` is the annotation it edits when nothing else is under way. */
@@ -324,6 +426,7 @@ export class MaskSession {
     this.track(
       this.updates,
       (async () => {
+        let startZoomLater: (() => void) | null = null;
         try {
           if (editing) {
             if (!(await this.ensureEdit())) return;
@@ -333,13 +436,25 @@ export class MaskSession {
               r.overlay?.close();
             }
           }
-          const r = await this.engine.decode(imageId, generation, prompts, color, feedbackFrom);
+          const { candidate, crop } = this.state;
+          // undo/redo to a step decoded on a crop that is no longer kept: encode it again (exactly that mask)
+          if (crop && !this.engine.cropReady(imageId, crop)) await this.engine.prepareCrop(imageId, crop);
+          const r = await this.engine.decode(imageId, generation, prompts, color, feedbackFrom, candidate, crop);
           if (!r) return;
           if (r.generation !== this.generation || r.imageId !== this.state.imageId) {
             r.overlay.close();
+            for (const p of r.previews) p.close();
             return;
           }
           overlays.setLive({ imageId: r.imageId, generation: r.generation, bitmap: r.overlay });
+          overlays.setCandidates(r.previews.length ? { imageId: r.imageId, bitmaps: r.previews, box: r.previewBox! } : null);
+          this.candidates = r.candidates;
+          this.token = r.token;
+          // the first mask(s) of an object: encode a crop around it for the next clicks (zoom-in)
+          const z = this.ctx.zoomIn();
+          const size = this.ctx.image(imageId);
+          if (z && size && interactions(prompts) === z.afterClicks && r.area > 0)
+            startZoomLater = () => this.startZoom(imageId, zoomInCrop(r.bbox, prompts, size, z));
           this.sam = { generation: r.generation, score: r.score, decodeMs: r.decodeMs };
           this.live = {
             imageId: r.imageId,
@@ -351,6 +466,7 @@ export class MaskSession {
             decodeMs: r.decodeMs,
           };
           this.decoding = false;
+          startZoomLater?.();
           this.emit();
         } catch (e) {
           this.failed(e);

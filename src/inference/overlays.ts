@@ -8,6 +8,13 @@ export interface LiveOverlay {
   bitmap: ImageBitmap;
 }
 
+/** Previews of SAM's candidates for the shown mask: each the mask over `box` (image px) at a small size. */
+export interface CandidatePreviews {
+  imageId: number;
+  bitmaps: ImageBitmap[];
+  box: [number, number, number, number];
+}
+
 type Listener = () => void;
 
 class OverlayRegistry {
@@ -34,6 +41,19 @@ class OverlayRegistry {
   setLive(o: LiveOverlay | null): void {
     if (this.live && this.live.bitmap !== o?.bitmap) this.live.bitmap.close();
     this.live = o;
+    this.emit();
+  }
+
+  private candidates: CandidatePreviews | null = null;
+
+  getCandidates(): CandidatePreviews | null {
+    return this.candidates;
+  }
+
+  setCandidates(c: CandidatePreviews | null): void {
+    if (!c && !this.candidates) return;
+    for (const b of this.candidates?.bitmaps ?? []) if (!c?.bitmaps.includes(b)) b.close();
+    this.candidates = c;
     this.emit();
   }
 }

@@ -14,6 +14,8 @@ export interface SavedUi {
   currentImageId: number | null;
   currentCategoryId: number;
   feedback: boolean;
+  /** absent in projects saved before zoom-in refinement existed */
+  zoomIn?: boolean;
   brushRadius: number;
 }
 

@@ -16,11 +16,12 @@
  * onnxruntime-web ships); no byte is parsed by hand.
  */
 import { createRequire } from 'node:module';
+import { CANDIDATE_OUTPUT_NAMES } from '../core/sam/manifest.ts';
 
 /** Names of the outputs the rewrite adds. */
 export const CANDIDATE_OUTPUTS = {
-  lowRes: 'low_res_masks_all',
-  iou: 'iou_predictions_all',
+  iou: CANDIDATE_OUTPUT_NAMES[0],
+  lowRes: CANDIDATE_OUTPUT_NAMES[1],
 } as const;
 
 const META_KEY = 'sam_annotator.candidates';

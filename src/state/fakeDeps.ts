@@ -9,6 +9,10 @@ import { maskFromRle, rleFromMask, type CocoRle } from '../core/mask/rle.ts';
 import { parseCoco } from '../core/coco/import.ts';
 import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
+import { promptsAreAmbiguous } from '../core/sam/candidates.ts';
+import type { PixelRect } from '../core/sam/roi.ts';
+
+const cropKey = (imageId: number, r: PixelRect) => `${imageId}:${r.x0},${r.y0},${r.x1},${r.y1}`;
 import type { EmbeddingStatus } from '../inference/engine.ts';
 import type { DecodeResult, EditResult, LiveMaskData, RenderedMask } from '../../workers/protocol.ts';
 import { createAppStore, type AppStore } from './store.ts';
@@ -23,7 +27,20 @@ function hash(s: string): number {
 }
 
 export class FakeEngine implements StoreEngine {
-  decodes: { imageId: number; generation: number; prompts: Prompts; feedbackFrom: number | null }[] = [];
+  decodes: {
+    imageId: number;
+    generation: number;
+    prompts: Prompts;
+    feedbackFrom: number | null;
+    candidate: number | null;
+    crop: PixelRect | null;
+  }[] = [];
+  /** zoom-in crops "encoded" (keys), and those asked for */
+  crops = new Set<string>();
+  cropRequests: PixelRect[] = [];
+  /** hold crop encodes until released (tests of clicks made before the crop is ready) */
+  holdCrops = false;
+  private heldCrops: (() => void)[] = [];
   recolors = 0;
   shown: { current: number | null; next: number | null }[] = [];
   private lowRes = new Map<number, number>();
@@ -43,8 +60,9 @@ export class FakeEngine implements StoreEngine {
   /** The "SAM" mask: a rectangle from the left edge whose width depends on the prompts and mask_input. */
   private samMask(value: number, w: number, h: number): Uint8Array {
     const m = new Uint8Array(w * h);
-    const cols = 1 + (value % (w - 1));
-    const rows = 1 + ((value >>> 8) % (h - 1));
+    // at most 255 px a side: large images leave room for a zoom-in crop
+    const cols = 1 + (value % Math.min(w - 1, 255));
+    const rows = 1 + ((value >>> 8) % Math.min(h - 1, 255));
     for (let y = 0; y < rows; y++) for (let x = 0; x < cols; x++) m[y * w + x] = 1;
     return m;
   }
@@ -55,12 +73,25 @@ export class FakeEngine implements StoreEngine {
     return composeLiveMask(sam, e?.base ?? null, e?.manual ?? null, w * h);
   }
 
-  decode(imageId: number, generation: number, prompts: Prompts, _color: string, feedbackFrom: number | null): Promise<DecodeResult | null> {
-    this.decodes.push({ imageId, generation, prompts, feedbackFrom });
+  decode(
+    imageId: number,
+    generation: number,
+    prompts: Prompts,
+    _color: string,
+    feedbackFrom: number | null,
+    candidate: number | null = null,
+    crop: PixelRect | null = null,
+  ): Promise<DecodeResult | null> {
+    this.decodes.push({ imageId, generation, prompts, feedbackFrom, candidate, crop });
     const fed = feedbackFrom === null ? 0 : (this.lowRes.get(feedbackFrom) ?? -1);
     return this.later(() => {
       const { width: w, height: h } = this.sizeOf(imageId);
-      const value = hash(JSON.stringify(prompts) + ':' + fed);
+      // SAM's three candidates for one click or a box alone; the first one is its pick
+      const ambiguous = promptsAreAmbiguous(prompts);
+      const candidates = ambiguous ? [3, 1, 2].map((token, i) => ({ token, predictedIou: 0.9 - i * 0.1 })) : [];
+      const token = ambiguous ? (candidate !== null && [1, 2, 3].includes(candidate) ? candidate : 3) : null;
+      const used = crop && this.crops.has(cropKey(imageId, crop)) ? crop : null;
+      const value = hash(JSON.stringify(prompts) + ':' + fed + ':' + token + ':' + JSON.stringify(used));
       this.lowRes.set(generation, value);
       this.live = { generation, imageId, value, mask: this.samMask(value, w, h), w, h };
       const st = maskAreaAndBbox(this.composed(true, imageId, w, h), w, h);
@@ -74,8 +105,29 @@ export class FakeEngine implements StoreEngine {
         overlay: bitmap(),
         decodeMs: 1,
         totalMs: 1,
+        candidates,
+        token,
+        previews: candidates.map(() => bitmap()),
+        previewBox: candidates.length ? [0, 0, 4, 4] : null,
+        crop: used,
       };
     });
+  }
+
+  cropReady(imageId: number, roi: PixelRect): boolean {
+    return this.crops.has(cropKey(imageId, roi));
+  }
+
+  prepareCrop(imageId: number, roi: PixelRect): Promise<boolean> {
+    this.cropRequests.push(roi);
+    const done = () => this.crops.add(cropKey(imageId, roi));
+    if (!this.holdCrops) return this.later(() => (done(), true));
+    return new Promise((resolve) => this.heldCrops.push(() => (done(), resolve(true))));
+  }
+
+  /** Lets held crop encodes finish. */
+  releaseCrops(): void {
+    for (const f of this.heldCrops.splice(0)) f();
   }
 
   editReset(imageId: number, width: number, height: number, base: CocoRle | null): Promise<void> {

@@ -62,7 +62,13 @@ export function currentProject(): string {
 }
 
 function uiOf(s: StoreState): SavedUi {
-  return { currentImageId: s.currentImageId, currentCategoryId: s.currentCategoryId, feedback: s.feedback, brushRadius: s.brushRadius };
+  return {
+    currentImageId: s.currentImageId,
+    currentCategoryId: s.currentCategoryId,
+    feedback: s.feedback,
+    zoomIn: s.zoomIn,
+    brushRadius: s.brushRadius,
+  };
 }
 
 function metaOf(s: StoreState): ProjectMeta {
@@ -153,6 +159,8 @@ async function open(id: string): Promise<boolean> {
       ? ui.currentCategoryId
       : (loaded.project.categories[0]?.id ?? 1),
     feedback: ui.feedback,
+    // projects saved before zoom-in existed get the default
+    zoomIn: ui.zoomIn ?? store.getState().zoomIn,
     brushRadius: ui.brushRadius,
     saveState: 'saved',
   });
@@ -209,6 +217,7 @@ async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
       st.currentImageId !== prev.currentImageId ||
       st.currentCategoryId !== prev.currentCategoryId ||
       st.feedback !== prev.feedback ||
+      st.zoomIn !== prev.zoomIn ||
       st.brushRadius !== prev.brushRadius
     ) {
       metaDirty = true;

