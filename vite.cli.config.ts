@@ -11,6 +11,7 @@ export default defineConfig({
       input: {
         eval: 'src/cli/eval.ts',
         preannotate: 'src/cli/preannotate.ts',
+        'decoder-candidates': 'src/cli/decoder-candidates.ts',
         'bench-browser': 'bench/browser.ts',
         'coarse-labels': 'bench/coarse-labels.ts',
         'bench-preannotate': 'bench/preannotate-browser.ts',

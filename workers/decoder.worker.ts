@@ -10,7 +10,7 @@ import { checkModelSignature, type ModelManifest } from '../src/core/sam/manifes
 import { maskAreaAndBbox, maskFromLowResLogits, modelLogitsFromLowRes } from '../src/core/sam/postprocess.ts';
 import { candidatePlane, decoderPick, rankCandidates, type MaskCandidate } from '../src/core/sam/candidates.ts';
 import { CANDIDATE_OUTPUT_NAMES } from '../src/core/sam/manifest.ts';
-import { promptsInCrop, rectSize, resampleLowResLogits, wholeImage } from '../src/core/sam/zoomIn.ts';
+import { feedbackForFrame, promptsInCrop, rectSize, wholeImage } from '../src/core/sam/zoomIn.ts';
 import { composeLiveMask, paintStroke } from '../src/core/mask/brush.ts';
 import { resizeLongestSideShape } from '../src/core/geometry.ts';
 import { samDecoderFeeds, type SamDecoderFeeds } from '../src/core/sam/prompts.ts';
@@ -330,12 +330,18 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
     let run = lastRun?.key === key ? lastRun.run : null;
     if (!run) {
       const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
-      const feedback =
+      const fed =
         prev && prev.imageId === req.imageId
-          ? sameRect(prev.frame, frame)
-            ? Float32Array.from(prev.data)
-            : resampleLowResLogits(prev.data, prev.frame, frame, manifest.normalization.inputSize)
+          ? feedbackForFrame(
+              { logits: prev.data, frame: prev.frame },
+              frame,
+              wholeImage(e),
+              req.cropFeedback,
+              manifest.normalization.inputSize,
+            )
           : null;
+      // a copy: the kept logits must stay as they are
+      const feedback = fed && fed === prev?.data ? Float32Array.from(fed) : fed;
       run = await runDecoder(source, prompts, feedback);
       lastRun = { key, run };
     }

@@ -57,6 +57,8 @@ export interface DecodeRequest {
   candidate: number | null;
   /** decode on the embedding of this crop (zoom-in refinement; set with `setCrop`), or null for the whole image */
   crop: import('../src/core/sam/roi.ts').PixelRect | null;
+  /** which previous logits a decode on the crop takes as `mask_input` (see ZoomInOptions) */
+  cropFeedback: import('../src/core/sam/zoomIn.ts').ZoomInOptions['cropFeedback'];
 }
 
 /** One of SAM's candidates for an ambiguous prompt, as offered to the annotator. */

@@ -32,6 +32,7 @@ const IMAGE_EXT = /\.(png|jpe?g|bmp)$/i;
 const USAGE = `usage: npm run eval -- --dataset DIR [--dataset DIR ...] | --images DIR --masks DIR
   [--max-clicks 20] [--init point|box] [--feedback on|off] [--zoom-in on|off]
   [--zoom-margin ${DEFAULT_ZOOM_IN.margin}] [--zoom-min-side ${DEFAULT_ZOOM_IN.minSide}] [--zoom-max-share ${DEFAULT_ZOOM_IN.maxShare}] [--zoom-after ${DEFAULT_ZOOM_IN.afterClicks}]
+  [--zoom-feedback any|same-frame|none]
   [--pick model|oracle] [--limit N (objects spread over each set)] [--json out.json]
 A dataset folder holds images/ and masks/ (same file stem); masks are 0 = background, 255 = object, 128 = ignore band.`;
 
@@ -52,6 +53,11 @@ export interface EvalConfig {
 function onOff(v: string | undefined, flag: string): boolean {
   if (v !== 'on' && v !== 'off') usage(`--${flag} is on or off`);
   return v === 'on';
+}
+
+function cropFeedbackOf(v: string | undefined): ZoomInOptions['cropFeedback'] {
+  if (v !== 'any' && v !== 'same-frame' && v !== 'none') usage('--zoom-feedback is any, same-frame or none');
+  return v;
 }
 
 function positive(v: string | undefined, flag: string, integer = false): number {
@@ -130,6 +136,7 @@ async function main(): Promise<void> {
       'zoom-min-side': { type: 'string', default: String(DEFAULT_ZOOM_IN.minSide) },
       'zoom-max-share': { type: 'string', default: String(DEFAULT_ZOOM_IN.maxShare) },
       'zoom-after': { type: 'string', default: String(DEFAULT_ZOOM_IN.afterClicks) },
+      'zoom-feedback': { type: 'string', default: DEFAULT_ZOOM_IN.cropFeedback },
       pick: { type: 'string', default: 'model' },
       init: { type: 'string', default: 'point' },
       json: { type: 'string' },
@@ -159,6 +166,7 @@ async function main(): Promise<void> {
           minSide: positive(values['zoom-min-side'], 'zoom-min-side'),
           maxShare: positive(values['zoom-max-share'], 'zoom-max-share'),
           afterClicks: positive(values['zoom-after'], 'zoom-after', true),
+          cropFeedback: cropFeedbackOf(values['zoom-feedback']),
         }
       : null,
   };
@@ -167,7 +175,7 @@ async function main(): Promise<void> {
   const sam = await NodeSam.load(undefined, { candidates: true });
   const config = `init=${cfg.init} feedback=${cfg.feedback ? 'on' : 'off'} zoom-in=${
     cfg.zoomIn
-      ? `on(margin ${cfg.zoomIn.margin}, min side ${cfg.zoomIn.minSide}, max share ${cfg.zoomIn.maxShare}, after ${cfg.zoomIn.afterClicks})`
+      ? `on(margin ${cfg.zoomIn.margin}, min side ${cfg.zoomIn.minSide}, max share ${cfg.zoomIn.maxShare}, after ${cfg.zoomIn.afterClicks}, crop feedback ${cfg.zoomIn.cropFeedback})`
       : 'off'
   } pick=${cfg.pick} max-clicks=${cfg.maxClicks}`;
   const report: {

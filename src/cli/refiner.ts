@@ -12,7 +12,7 @@ import {
   cropCoversPrompts,
   promptsInCrop,
   rectSize,
-  resampleLowResLogits,
+  feedbackForFrame,
   wholeImage,
   zoomInCrop,
   type ZoomInOptions,
@@ -85,11 +85,7 @@ export class NodeRefiner {
     const embedding = useCrop ? this.crop!.embedding : this.embedding;
     const size = rectSize(frame);
     const prompts = useCrop ? promptsInCrop(this.prompts, frame) : this.prompts;
-    let maskInput: Float32Array | null = null;
-    if (this.options.feedback && this.lowRes) {
-      const same = ['x0', 'y0', 'x1', 'y1'].every((k) => this.lowRes!.frame[k as keyof PixelRect] === frame[k as keyof PixelRect]);
-      maskInput = same ? this.lowRes.logits : resampleLowResLogits(this.lowRes.logits, this.lowRes.frame, frame);
-    }
+    const maskInput = this.options.feedback ? feedbackForFrame(this.lowRes, frame, wholeImage(this.image), z?.cropFeedback) : null;
     const t = performance.now();
     const r = await this.sam.decode(embedding, size, prompts, 'core', maskInput);
     const mask = useCrop ? pasteMask(r.mask, frame, this.image) : r.mask;

@@ -6,6 +6,7 @@ import type { Prompts } from '../core/sam/prompts.ts';
 import type { BatchMask, DecodeResult, DecoderApi, EditResult, EmbeddingSource, EncoderApi, RenderedMask } from '../../workers/protocol.ts';
 import type { AmgMask, AmgParams, BoxXyxy } from '../core/sam/amg.ts';
 import type { PixelRect } from '../core/sam/roi.ts';
+import { DEFAULT_ZOOM_IN, type ZoomInOptions } from '../core/sam/zoomIn.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { chooseBackend, type BackendChoice } from './backend.ts';
 
@@ -14,7 +15,8 @@ export type EmbeddingStatus = 'pending' | 'encoding' | 'ready' | 'error' | 'miss
 
 export interface EngineEvents {
   onModelProgress(p: { loaded: number; total: number }): void;
-  onModelReady(choice: BackendChoice): void;
+  /** `candidates`: whether the decoder offers SAM's mask candidates */
+  onModelReady(choice: BackendChoice, candidates: boolean): void;
   onModelError(err: AppErrorData): void;
   onEmbeddingStatus(imageId: number, status: EmbeddingStatus, err?: AppErrorData): void;
   onEncoded?(imageId: number, ms: number, prefetch: boolean): void;
@@ -118,7 +120,7 @@ export class InferenceEngine {
       this.encoder ??= this.spawnEncoder();
       await Promise.all([this.decoderReady, this.encoderLoaded.promise]);
       this.modelReady = true;
-      this.events.onModelReady(this.choice);
+      this.events.onModelReady(this.choice, this.candidateOutputs ?? false);
       this.pump();
     } catch (e) {
       this.modelError = appErrorFromUnknown(e);
@@ -326,9 +328,10 @@ export class InferenceEngine {
     feedbackFrom: number | null = null,
     candidate: number | null = null,
     crop: PixelRect | null = null,
+    cropFeedback: ZoomInOptions['cropFeedback'] = DEFAULT_ZOOM_IN.cropFeedback,
   ): Promise<DecodeResult | null> {
     this.noteActivity(imageId);
-    const req = { imageId, generation, prompts, color, feedbackFrom, candidate, crop };
+    const req = { imageId, generation, prompts, color, feedbackFrom, candidate, crop, cropFeedback };
     return new Promise((resolve, reject) => {
       if (this.pendingDecode) this.pendingDecode.resolve(null);
       this.pendingDecode = { req, resolve, reject };

@@ -71,6 +71,7 @@ export interface SessionEngine {
     feedbackFrom: number | null,
     candidate: number | null,
     crop: PixelRect | null,
+    cropFeedback?: ZoomInOptions['cropFeedback'],
   ): Promise<DecodeResult | null>;
   cropReady(imageId: number, roi: PixelRect): boolean;
   prepareCrop(imageId: number, roi: PixelRect): Promise<boolean>;
@@ -439,7 +440,16 @@ export class MaskSession {
           const { candidate, crop } = this.state;
           // undo/redo to a step decoded on a crop that is no longer kept: encode it again (exactly that mask)
           if (crop && !this.engine.cropReady(imageId, crop)) await this.engine.prepareCrop(imageId, crop);
-          const r = await this.engine.decode(imageId, generation, prompts, color, feedbackFrom, candidate, crop);
+          const r = await this.engine.decode(
+            imageId,
+            generation,
+            prompts,
+            color,
+            feedbackFrom,
+            candidate,
+            crop,
+            this.ctx.zoomIn()?.cropFeedback,
+          );
           if (!r) return;
           if (r.generation !== this.generation || r.imageId !== this.state.imageId) {
             r.overlay.close();

@@ -37,6 +37,8 @@ export interface Action {
   toolbar?: boolean;
   /** a toolbar toggle that is on */
   active?(s: StoreState): boolean;
+  /** while disabled, its keys keep their browser meaning (Tab moves the focus when there is no candidate) */
+  passThrough?: boolean;
 }
 
 const always = () => true;
@@ -186,6 +188,26 @@ export const ACTIONS: readonly Action[] = [
     keysLabel: 'Delete',
     enabled: (s) => s.selectedAnnotationId !== null,
     perform: (s) => s.selectedAnnotationId !== null && s.deleteAnnotation(s.selectedAnnotationId),
+  },
+  {
+    id: 'next-candidate',
+    label: 'Next candidate',
+    help: "Next of SAM's mask candidates (after one click or a box alone): whole, part, sub-part",
+    keys: [{ key: 'Tab', shift: false }],
+    keysLabel: 'Tab',
+    enabled: (s) => s.candidates.length > 1,
+    perform: (s) => s.cycleCandidate(1),
+    passThrough: true,
+  },
+  {
+    id: 'previous-candidate',
+    label: 'Previous candidate',
+    help: "Previous of SAM's mask candidates",
+    keys: [{ key: 'Tab', shift: true }],
+    keysLabel: 'Shift+Tab',
+    enabled: (s) => s.candidates.length > 1,
+    perform: (s) => s.cycleCandidate(-1),
+    passThrough: true,
   },
   {
     id: 'next-proposal',

@@ -21,7 +21,17 @@ export const browserIo: StoreIo = {
 export function engineEvents(store: () => AppStore): EngineEvents {
   return {
     onModelProgress: ({ loaded, total }) => store().getState().setModel({ status: 'loading', loaded, total }),
-    onModelReady: (c) => store().getState().setModel({ status: 'ready', backend: c.backend, reason: c.reason }),
+    onModelReady: (c, candidates) => {
+      store().getState().setModel({ status: 'ready', backend: c.backend, reason: c.reason, candidates });
+      if (!candidates)
+        store()
+          .getState()
+          .notify(
+            'info',
+            'This decoder returns one mask per click, so there are no mask candidates to choose from.',
+            'For candidates, convert it once with "npm run decoder-candidates -- IN.onnx OUT.onnx" and load OUT.onnx.',
+          );
+    },
     onModelError: (err) => {
       store().getState().setModel({ status: 'error', error: err });
       store().getState().notify('error', err.message, err.hint);

@@ -1,3 +1,4 @@
+import { Candidates } from './panels/Candidates.tsx';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MaskTimerPanel } from './Timer.tsx';
 import { StatsPanel } from './Stats.tsx';
@@ -159,6 +160,19 @@ function Toolbar({ ui }: { ui: ActionUi }) {
   );
 }
 
+/** Whether the next clicks are decoded on the object's zoom-in crop. */
+function ZoomStatus() {
+  const zoom = useStore((s) => s.zoom);
+  const on = useStore((s) => s.zoomIn);
+  if (!on || !zoom) return null;
+  const [w, h] = [zoom.roi.x1 - zoom.roi.x0, zoom.roi.y1 - zoom.roi.y0];
+  return (
+    <p className="muted" data-testid="zoom-status" data-state={zoom.ready ? 'ready' : 'encoding'}>
+      {zoom.ready ? `Zoomed in: next clicks on a ${w}×${h} crop` : `Encoding a ${w}×${h} crop around the object…`}
+    </p>
+  );
+}
+
 function LiveInfo() {
   const live = useStore((s) => s.live);
   const prompts = useStore((s) => s.prompts);
@@ -166,6 +180,7 @@ function LiveInfo() {
   const editing = useStore((s) => s.editingAnnotationId);
   const brushRadius = useStore((s) => s.brushRadius);
   const feedback = useStore((s) => s.feedback);
+  const zoomIn = useStore((s) => s.zoomIn);
   const pending = useStore((s) => s.project.pendingBoxes.filter((b) => b.imageId === s.currentImageId).length);
   return (
     <section className="live" data-testid="live-info">
@@ -201,9 +216,20 @@ function LiveInfo() {
           Masks from boxes ({pending})
         </button>
       )}
+      <Candidates />
+      <ZoomStatus />
       <label className="row muted">
         <input type="checkbox" checked={feedback} onChange={(e) => useStore.getState().setFeedback(e.target.checked)} />
         Refine with the previous mask (mask feedback)
+      </label>
+      <label className="row muted" title="After the first mask, a crop around the object is encoded and the next clicks are decoded on it">
+        <input
+          type="checkbox"
+          data-testid="zoom-in-toggle"
+          checked={zoomIn}
+          onChange={(e) => useStore.getState().setZoomIn(e.target.checked)}
+        />
+        Zoom in on the object after the first mask (zoom-in refinement)
       </label>
     </section>
   );

@@ -26,6 +26,15 @@ export interface EditorState {
   strokes: Stroke[];
   editingAnnotationId: number | null;
   feedback: boolean;
+  /** zoom-in refinement on */
+  zoomIn: boolean;
+  /** SAM's candidates for the live mask (best predicted IoU first; empty when there is no choice) and the one shown */
+  candidates: { token: number; predictedIou: number }[];
+  candidateShown: number | null;
+  /** the object's zoom-in crop (image px) and whether its embedding is ready; null when none */
+  zoom: { roi: { x0: number; y0: number; x1: number; y1: number }; ready: boolean } | null;
+  /** the crop the live mask was decoded on (null: the whole image) */
+  decodedOnCrop: { x0: number; y0: number; x1: number; y1: number } | null;
   canUndo: boolean;
   canRedo: boolean;
   /** what undo / redo would do ("accept", "point", ...), or null */
@@ -55,8 +64,14 @@ export interface AnnotatorApi {
   editorState(): EditorState;
   /** The backend in use and why. */
   backend(): { backend: string; reason: string };
+  /** Whether the decoder offers SAM's mask candidates (null while it loads). */
+  hasCandidates(): boolean | null;
+  /** Shows another of SAM's candidates for the live mask (as a click on its preview); resolves when it is shown. */
+  chooseCandidate(token: number): Promise<void>;
+  /** Resolves when the object's zoom-in crop is encoded (false: there is none, e.g. zoom-in is off or the object is large). */
+  zoomReady(timeoutMs?: number): Promise<boolean>;
   /** Measurements for benchmarks: encoder times (ms) and the prompt-to-mask-on-screen measures (ms). */
-  perf(): { encoderMs: number[]; clickToMaskMs: number[]; brushFrameMs: number[] };
+  perf(): { encoderMs: number[]; clickToMaskMs: number[]; brushFrameMs: number[]; cropEncodeMs: number[] };
   /** Benchmark reference: the decoder's `session.run` alone, n times, on the shown image (ms each). */
   benchDecoderRaw(n: number): Promise<number[]>;
   /**
@@ -118,6 +133,11 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
           strokes: s.strokes,
           editingAnnotationId: s.editingAnnotationId,
           feedback: s.feedback,
+          zoomIn: s.zoomIn,
+          candidates: s.candidates,
+          candidateShown: s.candidateShown,
+          zoom: s.zoom && { roi: s.zoom.roi, ready: s.zoom.ready },
+          decodedOnCrop: store.session.snapshot().crop,
           canUndo: s.past.length > 0,
           canRedo: s.future.length > 0,
           undoLabel: s.past[s.past.length - 1]?.label ?? null,
@@ -140,12 +160,33 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       encoderMs: [...engine.encoderTimes],
       clickToMaskMs: performance.getEntriesByName('click-to-mask').map((e) => e.duration),
       brushFrameMs: performance.getEntriesByName('brush-frame').map((e) => e.duration),
+      cropEncodeMs: [...engine.cropTimes],
     }),
     benchDecoderRaw: (n) => {
       const id = useStore.getState().currentImageId;
       return id === null ? Promise.reject(new Error('no image shown')) : engine.benchDecoderRaw(id, n);
     },
     backend: () => ({ backend: useStore.getState().model.backend, reason: useStore.getState().model.reason }),
+    hasCandidates: () => useStore.getState().model.candidates,
+    async chooseCandidate(token) {
+      await store.session.settled();
+      const s = useStore.getState();
+      if (!s.candidates.some((c) => c.token === token))
+        throw new Error(`no candidate ${token}: the live mask has ${s.candidates.map((c) => c.token).join(', ') || 'none'}`);
+      s.chooseCandidate(token);
+      await store.session.settled();
+    },
+    async zoomReady(timeoutMs = 60_000) {
+      await store.session.settled();
+      const until = performance.now() + timeoutMs;
+      for (;;) {
+        const z = useStore.getState().zoom;
+        if (!z) return false;
+        if (z.ready) return true;
+        if (performance.now() > until) throw new Error('the zoom-in crop was not encoded in time');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async preannotate(req) {
       const r = await api.startPreannotate(req);
       if (!r.ok) throw new Error(r.error);

@@ -42,8 +42,10 @@ export function useKeyboard(ui: ActionUi): void {
       const action = actionForKey(e);
       if (!action) return;
       const s = useStore.getState();
+      const enabled = action.enabled(s);
+      if (!enabled && action.passThrough) return;
       e.preventDefault();
-      if (action.enabled(s)) action.perform(s, ui, e.key);
+      if (enabled) action.perform(s, ui, e.key);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);

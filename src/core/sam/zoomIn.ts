@@ -18,10 +18,15 @@ export interface ZoomInOptions {
   maxShare: number;
   /** zoom in for the clicks after this many (1: from the second click on) */
   afterClicks: number;
+  /**
+   * Which previous logits a decode on a crop gets as `mask_input`: any (resampled from another
+   * frame when needed), only those decoded on the same crop, or none.
+   */
+  cropFeedback: 'any' | 'same-frame' | 'none';
 }
 
 /** Defaults chosen with the click robot (BENCHMARKS.md, "Click robot"). */
-export const DEFAULT_ZOOM_IN: ZoomInOptions = { margin: 0.4, minSide: 256, maxShare: 0.75, afterClicks: 1 };
+export const DEFAULT_ZOOM_IN: ZoomInOptions = { margin: 0.4, minSide: 256, maxShare: 0.75, afterClicks: 1, cropFeedback: 'any' };
 
 /**
  * The crop to encode for refining a mask: its box [x, y, w, h] (image px) together with the clicks,
@@ -147,4 +152,26 @@ export function resampleLowResLogits(logits: Float32Array, from: PixelRect, to: 
     }
   }
   return out;
+}
+
+function sameRect(a: PixelRect, b: PixelRect): boolean {
+  return a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
+}
+
+/**
+ * The `mask_input` for a decode in `frame` (image px) from the previous decode's low-res logits
+ * and their frame: as they are in the same frame, resampled from another one, or none, as
+ * `cropFeedback` says for decodes on a crop (`whole`: the image's frame, which always takes them).
+ */
+export function feedbackForFrame(
+  prev: { logits: Float32Array; frame: PixelRect } | null,
+  frame: PixelRect,
+  whole: PixelRect,
+  cropFeedback: ZoomInOptions['cropFeedback'] = 'any',
+  inputSize = 1024,
+): Float32Array | null {
+  if (!prev) return null;
+  const same = sameRect(prev.frame, frame);
+  if (!sameRect(frame, whole) && (cropFeedback === 'none' || (cropFeedback === 'same-frame' && !same))) return null;
+  return same ? prev.logits : resampleLowResLogits(prev.logits, prev.frame, frame, inputSize);
 }

@@ -21,6 +21,8 @@ export interface ModelState {
   backend: string;
   reason: string;
   error: AppErrorData | null;
+  /** whether the decoder offers SAM's mask candidates (null until it is loaded) */
+  candidates: boolean | null;
 }
 
 /** How masks are drawn (kept in this browser across sessions). */
@@ -130,7 +132,7 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
 
   return {
     currentImageId: null,
-    model: { status: 'idle', loaded: 0, total: 0, backend: '', reason: '', error: null },
+    model: { status: 'idle', loaded: 0, total: 0, backend: '', reason: '', error: null, candidates: null },
     imageStatus: {},
     saveState: 'saved',
     boxesFirst: false,
