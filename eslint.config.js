@@ -20,7 +20,7 @@ function layer(files, ignores, message, banned, allowTypeImports = false) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-cli', 'node_modules', 'test-results', 'playwright-report'] },
+  { ignores: ['dist', 'dist-cli', 'node_modules', 'test-results', 'playwright-report', '.cache'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -143,3 +143,16 @@ export async function referenceEverything(path: string, params: Partial<import('
     ),
   ))!;
 }
+
+/**
+ * A reference refinement of one object as the app runs it (feedback, candidates, zoom-in with the
+ * given settings), on onnxruntime-node with the decoder rewritten for candidates.
+ */
+export async function referenceRefiner(path: string, zoomIn: import('../src/core/sam/zoomIn.ts').ZoomInOptions | null) {
+  const { NodeRefiner } = await import('../src/cli/refiner.ts');
+  candidateSam ??= NodeSam.load(undefined, { candidates: true });
+  const s = await candidateSam;
+  const image = readRgbaImage(path);
+  return new NodeRefiner(s, image, await s.embed(image), { feedback: true, zoomIn });
+}
+let candidateSam: Promise<NodeSam> | null = null;

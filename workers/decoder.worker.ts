@@ -50,7 +50,6 @@ function dropCrops(match: (key: string) => boolean): void {
     }
 }
 const cropKey = (imageId: number, r: PixelRect) => `${imageId}:${r.x0},${r.y0},${r.x1},${r.y1}`;
-const sameRect = (a: PixelRect, b: PixelRect) => a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
 /** whether the decoder outputs every mask and predicted IoU (see src/node/decoderCandidates.ts) */
 let withCandidates = false;
 /** batch work's embedding (a crop, or an image kept out of the interactive cache) */

@@ -303,6 +303,8 @@ export class MaskSession {
   chooseCandidate(token: number): boolean {
     if (this.state.imageId === null || !this.candidates.some((c) => c.token === token) || token === this.token) return false;
     this.state = { ...this.state, candidate: token };
+    // shown as chosen at once: a second Tab before the decode lands goes on from this one
+    this.token = token;
     this.bump();
     this.refresh(false, this.state.feedbackFrom);
     this.emit();
