@@ -50,8 +50,9 @@ type Api = {
     imageToClient(x: number, y: number): { x: number; y: number };
     getLiveMask(): Promise<unknown>;
     currentImage(): { width: number; height: number } | null;
-    perf(): { encoderMs: number[]; clickToMaskMs: number[]; brushFrameMs: number[] };
+    perf(): { encoderMs: number[]; clickToMaskMs: number[]; brushFrameMs: number[]; cropEncodeMs: number[] };
     benchDecoderRaw(n: number): Promise<number[]>;
+    zoomReady(timeoutMs?: number): Promise<boolean>;
   };
   __longtasks: number[];
 };
@@ -165,6 +166,37 @@ async function main(): Promise<void> {
     record(summarize('longtask_count_brush', 'count', [brushLt.length]));
     await page.keyboard.press('Escape');
     await page.keyboard.press('p');
+
+    // zoom-in: the crop's encode, a click made while it runs (decoded on the whole image) and one on the crop
+    await page.getByTestId('zoom-in-toggle').check();
+    const during: number[] = [];
+    const onCrop: number[] = [];
+    const lastClick = async () => (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.at(-1)!;
+    const clickPx = async (x: number, y: number) => {
+      const c = await page.evaluate(([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!), [x, y]);
+      await page.mouse.click(c.x, c.y);
+      await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
+    };
+    for (let i = 0; i < 4; i++) {
+      // the photo again as a new image: its crop is not encoded yet
+      await page.locator('input[type=file][accept*="image/"]').setInputFiles(resolve(ROOT, 'public/samples/astronaut.png'));
+      await ready(page);
+      await clickPx(380, 400);
+      await clickPx(400, 440);
+      during.push(await lastClick());
+      if (!(await page.evaluate(() => (window as unknown as Api).annotator.zoomReady())))
+        throw new Error('no zoom-in crop on the astronaut’s glove');
+      await page.keyboard.press('Escape');
+      await clickPx(380, 400);
+      await page.evaluate(() => (window as unknown as Api).annotator.zoomReady());
+      await clickPx(400, 440);
+      onCrop.push(await lastClick());
+      await page.keyboard.press('Escape');
+    }
+    record(summarize('zoom_crop_encode_ms', 'ms', (await page.evaluate(() => (window as unknown as Api).annotator.perf())).cropEncodeMs));
+    record(summarize('click_to_mask_while_crop_encodes_ms', 'ms', during));
+    record(summarize('click_to_mask_on_crop_ms', 'ms', onCrop));
+    await page.getByTestId('zoom-in-toggle').uncheck();
 
     // a photo never seen: open -> ready for clicks
     const photos = readdirSync(COCO_IMAGES).sort();
