@@ -427,6 +427,20 @@ const api: DecoderApi = {
   },
 
   /** Stores an image's embedding (transferred in) in the bounded cache. */
+  warm(imageId) {
+    return exclusive(1, async () => {
+      try {
+        const e = embeddings.get(imageId);
+        if (!e) return 0;
+        const t0 = performance.now();
+        await runDecoder(e, { points: [{ x: e.width / 2, y: e.height / 2, positive: true }], box: null });
+        return performance.now() - t0;
+      } catch (err) {
+        throw encodeErrorForTransfer(err);
+      }
+    });
+  },
+
   setEmbedding(imageId: number, embedding: Float32Array, width: number, height: number): void {
     if (!ort || !manifest) throw encodeErrorForTransfer(new AppError('MODEL_LOAD', 'The decoder is not loaded.'));
     embeddings.set(imageId, { tensor: new ort.Tensor('float32', embedding, manifest.embeddingShape), width, height });

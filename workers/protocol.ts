@@ -126,6 +126,12 @@ export interface DecoderApi {
   setCrop(imageId: number, crop: import('../src/core/sam/roi.ts').PixelRect, embedding: Float32Array): void;
   dropCrop(imageId: number, crop: import('../src/core/sam/roi.ts').PixelRect): void;
   setEmbedding(imageId: number, embedding: Float32Array, width: number, height: number): void;
+  /**
+   * One decoder run on an image's embedding, its result dropped: the first real click is then as fast
+   * as the later ones (onnxruntime's first run on a new input allocates and plans). Runs after any
+   * interactive decode waiting; ms taken.
+   */
+  warm(imageId: number): Promise<number>;
   cachedImageIds(): number[];
   dropEmbedding(imageId: number): void;
   /** Forgets every embedding and the live mask (switching projects). */
