@@ -122,7 +122,8 @@ async function main(): Promise<void> {
     const rawM = summarize('decoder_raw_ms', 'ms', raw.slice(3));
     record(rawM);
 
-    // clicks on the four samples, 9 positions each, one prompt at a time
+    // cold clicks (no hover preview) on the four samples, 9 positions each, one prompt at a time
+    await page.getByTestId('hover-preview-toggle').uncheck();
     await longtasks(page, true);
     for (let k = 0; k < 4; k++) {
       await ready(page);
@@ -167,11 +168,50 @@ async function main(): Promise<void> {
     await page.keyboard.press('Escape');
     await page.keyboard.press('p');
 
+    const lastClick = async () => (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.at(-1)!;
+    // hover preview: the pointer rests 300 ms on the target, then clicks (click -> mask on screen), and
+    // long tasks while the pointer sweeps the photo for 5 s
+    await page.getByTestId('hover-preview-toggle').check();
+    const hoverClicks: number[] = [];
+    for (const [fx, fy] of POSITIONS) {
+      const im2 = (await page.evaluate(() => (window as unknown as Api).annotator.currentImage()))!;
+      const c = await page.evaluate(
+        ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
+        [fx * im2.width, fy * im2.height],
+      );
+      await page.mouse.move(c.x - 20, c.y - 10);
+      await page.mouse.move(c.x, c.y, { steps: 4 });
+      await page.waitForTimeout(300);
+      await page.mouse.click(c.x, c.y);
+      await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
+      hoverClicks.push(await lastClick());
+      await page.keyboard.press('Escape');
+    }
+    record(summarize('hover_click_to_mask_ms', 'ms', hoverClicks));
+    await longtasks(page, true);
+    {
+      const im2 = (await page.evaluate(() => (window as unknown as Api).annotator.currentImage()))!;
+      const t0 = Date.now();
+      for (let k = 0; Date.now() - t0 < 5000; k++) {
+        const fx = 0.1 + 0.8 * Math.abs(Math.sin(k * 0.37));
+        const fy = 0.1 + 0.8 * Math.abs(Math.cos(k * 0.23));
+        const c = await page.evaluate(
+          ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
+          [fx * im2.width, fy * im2.height],
+        );
+        await page.mouse.move(c.x, c.y, { steps: 3 });
+        // now and then a rest long enough for a preview
+        await page.waitForTimeout(k % 4 === 0 ? 150 : 16);
+      }
+    }
+    const sweepLt = await longtasks(page, true);
+    record(summarize('longtask_max_hover_sweep_ms', 'ms', [Math.max(0, ...sweepLt)]));
+    record(summarize('longtask_count_hover_sweep', 'count', [sweepLt.length]));
+
     // zoom-in: the crop's encode, a click made while it runs (decoded on the whole image) and one on the crop
     await page.getByTestId('zoom-in-toggle').check();
     const during: number[] = [];
     const onCrop: number[] = [];
-    const lastClick = async () => (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.at(-1)!;
     const clickPx = async (x: number, y: number) => {
       const c = await page.evaluate(([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!), [x, y]);
       await page.mouse.click(c.x, c.y);

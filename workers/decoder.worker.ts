@@ -20,6 +20,7 @@ import type {
   DecodeResult,
   DecoderApi,
   EditResult,
+  HoverResult,
   EmbeddingSource,
   LiveMaskData,
   ProgressCallback,
@@ -104,6 +105,7 @@ async function runDecoder(e: Entry, prompts: Prompts, maskInput: Float32Array | 
   // the model upsamples to orig_im_size; asking for the model-space size (the default) keeps that
   // cheap, and the last resize to the image size is done in core without full-size logits
   const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
+  runCount++;
   const out = await session.run({
     image_embeddings: e.tensor,
     ...tensors(samDecoderFeeds(prompts, e, { inputSize: manifest.normalization.inputSize, maskInput })),
@@ -158,10 +160,31 @@ function fullMask(l: Live): NonNullable<Live['full']> {
   return l.full;
 }
 
-/** The last decoder run and what it was for: choosing another candidate of it decodes nothing. */
-let lastRun: { key: string; run: DecoderRun } | null = null;
+/**
+ * The last decoder runs and what they were for: choosing another candidate of the shown mask, or
+ * clicking where the hover preview was, decodes nothing.
+ */
+const RUNS_KEPT = 2;
+const recentRuns: { key: string; run: DecoderRun }[] = [];
+function keptRun(key: string): DecoderRun | null {
+  return recentRuns.find((r) => r.key === key)?.run ?? null;
+}
+function keepRun(key: string, run: DecoderRun): void {
+  const i = recentRuns.findIndex((r) => r.key === key);
+  if (i >= 0) recentRuns.splice(i, 1);
+  recentRuns.unshift({ key, run });
+  recentRuns.length = Math.min(recentRuns.length, RUNS_KEPT);
+}
+const runKey = (imageId: number, prompts: Prompts, frame: PixelRect, feedbackFrom: number | null) =>
+  JSON.stringify([imageId, prompts, frame, feedbackFrom]);
+let runCount = 0;
+/** hover requests up to this one are stale (a newer hover or a click came) */
+let hoverStale = 0;
+let hoverLatest = 0;
 
 const PREVIEW_SIDE = 96;
+/** fill opacity of the hover preview (the live mask's is 110 of 255) */
+const HOVER_ALPHA = 60;
 
 /**
  * Small previews of the candidates: each low-res mask over the union of their boxes (grown a
@@ -325,8 +348,8 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
     const frame = cropEntry ? req.crop! : wholeImage(e);
     const source = cropEntry ?? e;
     const prompts = cropEntry ? promptsInCrop(req.prompts, frame) : req.prompts;
-    const key = JSON.stringify([req.imageId, req.prompts, frame, req.feedbackFrom]);
-    let run = lastRun?.key === key ? lastRun.run : null;
+    const key = runKey(req.imageId, req.prompts, frame, req.feedbackFrom);
+    let run = keptRun(key);
     if (!run) {
       const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
       const fed =
@@ -342,8 +365,8 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
       // a copy: the kept logits must stay as they are
       const feedback = fed && fed === prev?.data ? Float32Array.from(fed) : fed;
       run = await runDecoder(source, prompts, feedback);
-      lastRun = { key, run };
     }
+    keepRun(key, run);
     const decodeMs = performance.now() - t0;
     // SAM's candidates for an ambiguous prompt; the one shown is the annotator's choice or the decoder's pick
     const candidates: MaskCandidate[] = run.iousAll ? rankCandidates(run.iousAll, prompts) : [];
@@ -460,14 +483,62 @@ const api: DecoderApi = {
     for (const id of embeddings.keys()) embeddings.get(id)?.tensor.dispose();
     embeddings = new LruCache<number, Entry>(embeddings.capacity, (_k, e) => e.tensor.dispose());
     dropCrops(() => true);
-    lastRun = null;
+    recentRuns.length = 0;
     live = null;
     edit = null;
     lowResByGeneration.clear();
   },
 
   decode(req: DecodeRequest): Promise<DecodeResult> {
+    // a click goes before any hover preview still waiting
+    hoverStale = hoverLatest;
     return exclusive(0, () => decodeNow(req));
+  },
+
+  hover(req) {
+    hoverLatest = Math.max(hoverLatest, req.seq);
+    return exclusive(0, async () => {
+      try {
+        if (req.seq <= hoverStale || req.seq < hoverLatest || !ort || !session || !manifest) return null;
+        const e = embeddings.get(req.imageId);
+        if (!e) return null;
+        const t0 = performance.now();
+        const prompts: Prompts = { points: [{ x: req.point.x, y: req.point.y, positive: true }], box: null };
+        const key = runKey(req.imageId, prompts, wholeImage(e), null);
+        const run = keptRun(key) ?? (await runDecoder(e, prompts, null));
+        keepRun(key, run);
+        const decodeMs = performance.now() - t0;
+        // the mask drawn light: a preview, not a mask being drafted
+        const l: Live = {
+          generation: -1,
+          imageId: req.imageId,
+          logits: run.logits,
+          modelSize: run.modelSize,
+          width: e.width,
+          height: e.height,
+          frame: wholeImage(e),
+          score: run.score,
+          full: null,
+        };
+        const k = overlayScale(e.width, e.height);
+        const ow = Math.ceil(e.width * k);
+        const oh = Math.ceil(e.height * k);
+        const small = maskFromLowResLogits(l.logits, l.modelSize, { width: ow, height: oh });
+        const overlay = small.area > 0 ? toBitmap(maskOverlayRgba(small.mask, ow, oh, rgbFromHex(req.color), HOVER_ALPHA)) : null;
+        const result: HoverResult = { imageId: req.imageId, seq: req.seq, point: req.point, overlay, score: run.score, decodeMs };
+        return overlay ? Comlink.transfer(result, [overlay]) : result;
+      } catch (err) {
+        throw encodeErrorForTransfer(err);
+      }
+    });
+  },
+
+  cancelHover(seq) {
+    hoverStale = Math.max(hoverStale, seq);
+  },
+
+  decoderRuns() {
+    return runCount;
   },
 
   hasEmbedding(imageId: number): boolean {

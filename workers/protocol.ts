@@ -61,6 +61,25 @@ export interface DecodeRequest {
   cropFeedback: import('../src/core/sam/zoomIn.ts').ZoomInOptions['cropFeedback'];
 }
 
+export interface HoverRequest {
+  imageId: number;
+  /** increasing per request; a newer one makes the older ones stale */
+  seq: number;
+  /** image px */
+  point: { x: number; y: number };
+  color: string;
+}
+
+export interface HoverResult {
+  imageId: number;
+  seq: number;
+  point: { x: number; y: number };
+  /** null for an empty mask */
+  overlay: ImageBitmap | null;
+  score: number;
+  decodeMs: number;
+}
+
 /** One of SAM's candidates for an ambiguous prompt, as offered to the annotator. */
 export interface CandidateInfo {
   token: number;
@@ -137,6 +156,16 @@ export interface DecoderApi {
   /** Forgets every embedding and the live mask (switching projects). */
   dropAll(): void;
   decode(req: DecodeRequest): Promise<DecodeResult>;
+  /**
+   * Hover preview: the mask one foreground click at `point` would give, drawn light. Skipped (null)
+   * when a newer hover or any click decode was asked for before its turn came. Its run is kept, so
+   * a click on that point decodes nothing.
+   */
+  hover(req: HoverRequest): Promise<HoverResult | null>;
+  /** Drops hover requests up to `seq` that have not started (the pointer moved on, or a click came). */
+  cancelHover(seq: number): void;
+  /** decoder runs so far (clicks, hover previews, warm-ups, batch work) */
+  decoderRuns(): number;
   /**
    * COCO RLE of the live mask: the SAM mask of `generation` (when `withSam`; null if a newer one
    * replaced it) combined with the edit (base annotation, brush and eraser strokes).

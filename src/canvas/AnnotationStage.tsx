@@ -14,6 +14,10 @@ import { Minimap } from './Minimap.tsx';
 import { viewport } from './viewport.ts';
 
 const DRAG_THRESHOLD_PX = 4;
+/** the pointer rests this long before the mask under it is previewed */
+export const HOVER_REST_MS = 80;
+/** a click this close (screen px) to the previewed point takes the preview */
+const HOVER_SNAP_PX = 4;
 
 function useElementSize(ref: React.RefObject<HTMLDivElement | null>): { width: number; height: number } {
   const [size, setSize] = useState({ width: 800, height: 600 });
@@ -82,6 +86,18 @@ export function AnnotationStage() {
   } | null>(null);
   useSyncExternalStore(overlays.subscribe, overlays.getVersion);
   const live = overlays.getLive();
+  const hover = overlays.getHover();
+  const hoverTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** the pointer rested: preview the mask a click there would give */
+  const restAt = (ip: Point | null) => {
+    if (hoverTimer.current) clearTimeout(hoverTimer.current);
+    hoverTimer.current = null;
+    if (!ip) return;
+    hoverTimer.current = setTimeout(() => {
+      hoverTimer.current = null;
+      useStore.getState().hoverAt(ip);
+    }, HOVER_REST_MS);
+  };
   const liveGeneration = live?.generation;
   useEffect(() => {
     if (liveGeneration === undefined) return;
@@ -201,6 +217,7 @@ export function AnnotationStage() {
 
   const onPointerDown = (e: React.PointerEvent) => {
     if (!image) return;
+    restAt(null);
     containerRef.current?.setPointerCapture(e.pointerId);
     const p = local(e);
     const pan = e.button === 1 || (e.button === 0 && spaceDown);
@@ -226,6 +243,13 @@ export function AnnotationStage() {
       const ip = screenToImage(local(e), view);
       const hit = picks(e) ? (masksAt(selectable, ip.x, ip.y)[0]?.id ?? null) : null;
       if (hit !== hoveredId) setHoveredId(hit);
+      // hover preview: points tool, nothing drafted, on the photo and not on a mask a click would select
+      const inside = ip.x >= 0 && ip.y >= 0 && ip.x < image.width && ip.y < image.height;
+      const previewable = tool === 'points' && !draftUnderWay && inside && hit === null && !spaceDown;
+      const shown = useStore.getState().hoverPoint;
+      if (shown && Math.hypot(shown.x - ip.x, shown.y - ip.y) * view.scale > HOVER_SNAP_PX) useStore.getState().hoverAt(null);
+      restAt(previewable ? { x: ip.x, y: ip.y } : null);
+      if (!previewable && shown) useStore.getState().hoverAt(null);
     }
     if (!g || !image) return;
     const p = local(e);
@@ -293,7 +317,10 @@ export function AnnotationStage() {
       }
     }
     if (tool === 'select') return;
-    if (g.button === 0) st.addPoint(ip.x, ip.y, !g.shift);
+    // a click where the hover preview was decoded (within a few screen px) is that point: its mask is shown at once
+    const h = st.hoverPoint;
+    if (g.button === 0 && !g.shift && h && Math.hypot(h.x - ip.x, h.y - ip.y) * view.scale <= HOVER_SNAP_PX) st.addPoint(h.x, h.y, true);
+    else if (g.button === 0) st.addPoint(ip.x, ip.y, !g.shift);
     else if (g.button === 2) st.addPoint(ip.x, ip.y, false);
   };
 
@@ -323,9 +350,12 @@ export function AnnotationStage() {
                 ? 'default'
                 : 'crosshair',
       }}
+      data-hover-preview={hover && image && hover.imageId === image.id ? 'shown' : ''}
       onPointerLeave={() => {
         setCursor(null);
         setHoveredId(null);
+        restAt(null);
+        if (useStore.getState().hoverPoint) useStore.getState().hoverAt(null);
       }}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
@@ -348,6 +378,9 @@ export function AnnotationStage() {
         <Layer listening={false}>
           {image && (
             <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
+              {hover?.bitmap && hover.imageId === image.id && !live && (
+                <KImage image={hover.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
+              )}
               {live && live.imageId === image.id && (
                 <KImage image={live.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
               )}

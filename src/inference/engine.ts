@@ -3,7 +3,16 @@ import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { ModelManifest } from '../core/sam/manifest.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
-import type { BatchMask, DecodeResult, DecoderApi, EditResult, EmbeddingSource, EncoderApi, RenderedMask } from '../../workers/protocol.ts';
+import type {
+  BatchMask,
+  DecodeResult,
+  DecoderApi,
+  EditResult,
+  EmbeddingSource,
+  EncoderApi,
+  HoverResult,
+  RenderedMask,
+} from '../../workers/protocol.ts';
 import type { AmgMask, AmgParams, BoxXyxy } from '../core/sam/amg.ts';
 import type { PixelRect } from '../core/sam/roi.ts';
 import { DEFAULT_ZOOM_IN, type ZoomInOptions } from '../core/sam/zoomIn.ts';
@@ -410,6 +419,32 @@ export class InferenceEngine {
   readonly encoderTimes: number[] = [];
   /** Decoder warm-up runs of this session (ms). */
   readonly warmTimes: number[] = [];
+  private hoverSeq = 0;
+
+  /**
+   * Hover preview at an image point (see the decoder's `hover`): only when the image is ready and no
+   * click's decode is running or waiting, never while a batch job runs; a click made meanwhile goes
+   * first (the preview is then dropped).
+   */
+  hover(imageId: number, point: { x: number; y: number }, color: string): Promise<HoverResult | null> {
+    if (!this.decoder || !this.modelReady || this.modelError || this.status.get(imageId) !== 'ready') return Promise.resolve(null);
+    if (this.decodeInFlight || this.pendingDecode || this.job?.imageId === -1) return Promise.resolve(null);
+    this.noteActivity(imageId);
+    const seq = ++this.hoverSeq;
+    return this.decoder.hover({ imageId, seq, point, color });
+  }
+
+  /** Hover previews asked for and not started are dropped (the pointer moved on or left). */
+  cancelHover(): void {
+    void this.decoder?.cancelHover(this.hoverSeq);
+  }
+
+  /** Decoder runs so far (for tests and benchmarks). */
+  async decoderRuns(): Promise<number> {
+    await this.decoderReady;
+    return this.decoder ? this.decoder.decoderRuns() : 0;
+  }
+
   /** Zoom-in crop encodes of this session (ms, preprocessing included). */
   readonly cropTimes: number[] = [];
 

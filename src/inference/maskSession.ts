@@ -10,7 +10,7 @@ import { appErrorFromUnknown, type AppErrorData } from '../core/errors.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { EMPTY_PROMPTS, hasPrompt, type BoxPrompt, type PointPrompt, type Prompts } from '../core/sam/prompts.ts';
-import type { CandidateInfo, DecodeResult, EditResult, LiveMaskData } from '../../workers/protocol.ts';
+import type { CandidateInfo, DecodeResult, EditResult, HoverResult, LiveMaskData } from '../../workers/protocol.ts';
 import type { PixelRect } from '../core/sam/roi.ts';
 import { cropCoversPrompts, zoomInCrop, type ZoomInOptions } from '../core/sam/zoomIn.ts';
 import { overlays } from './overlays.ts';
@@ -59,6 +59,8 @@ export interface SessionView extends SessionSnapshot {
   /** the candidate shown */
   token: number | null;
   zoom: ZoomState | null;
+  /** where the hover preview shown was decoded (image px), or null */
+  hover: { x: number; y: number } | null;
 }
 
 /** The engine calls the session makes (the real one is `InferenceEngine`; tests give a fake). */
@@ -74,6 +76,8 @@ export interface SessionEngine {
     cropFeedback?: ZoomInOptions['cropFeedback'],
   ): Promise<DecodeResult | null>;
   cropReady(imageId: number, roi: PixelRect): boolean;
+  hover(imageId: number, point: { x: number; y: number }, color: string): Promise<HoverResult | null>;
+  cancelHover(): void;
   prepareCrop(imageId: number, roi: PixelRect): Promise<boolean>;
   editReset(imageId: number, width: number, height: number, base: CocoRle | null): Promise<void>;
   editStrokes(imageId: number, strokes: Stroke[], color: string, withSam: boolean): Promise<EditResult>;
@@ -137,6 +141,8 @@ export class MaskSession {
   private candidates: CandidateInfo[] = [];
   private token: number | null = null;
   private zoom: ZoomState | null = null;
+  private hoverShown: { imageId: number; point: { x: number; y: number } } | null = null;
+  private hoverAsked = 0;
   /** the worker's edit (base annotation, strokes) is set up for this key */
   private editKey: string | null = null;
   /** bumped by reset/restore: the worker's edit must be set up again */
@@ -164,6 +170,7 @@ export class MaskSession {
       candidates: this.candidates,
       token: this.token,
       zoom: this.zoom,
+      hover: this.hoverShown?.point ?? null,
     };
   }
 
@@ -239,8 +246,10 @@ export class MaskSession {
     this.decoding = false;
     this.candidates = [];
     this.token = null;
+    this.hoverShown = null;
     overlays.setLive(null);
     overlays.setCandidates(null);
+    overlays.setHover(null);
   }
 
   addPoint(p: PointPrompt): void {
@@ -251,8 +260,44 @@ export class MaskSession {
     this.prompt({ ...this.state.prompts, box: b });
   }
 
+  /**
+   * Hover preview at an image point: only while nothing is drafted on the shown image. The newest
+   * request wins; `null` (the pointer moved on or left) drops it.
+   */
+  hover(point: { x: number; y: number } | null): void {
+    const imageId = this.state.imageId;
+    const ask = ++this.hoverAsked;
+    if (point === null || imageId === null || this.underWay()) {
+      this.engine.cancelHover();
+      this.clearHover();
+      return;
+    }
+    this.engine.hover(imageId, point, this.ctx.color()).then(
+      (r) => {
+        if (!r) return;
+        // a newer request, a prompt, or another image came meanwhile
+        if (ask !== this.hoverAsked || this.underWay() || r.imageId !== this.state.imageId) return r.overlay?.close();
+        this.hoverShown = { imageId: r.imageId, point: r.point };
+        overlays.setHover({ imageId: r.imageId, point: r.point, bitmap: r.overlay });
+        this.emit();
+      },
+      () => undefined,
+    );
+  }
+
+  private clearHover(): void {
+    if (!this.hoverShown) return;
+    this.hoverShown = null;
+    overlays.setHover(null);
+    this.emit();
+  }
+
   private prompt(prompts: Prompts): void {
     if (this.state.imageId === null) return;
+    this.hoverAsked++;
+    this.engine.cancelHover();
+    this.hoverShown = null;
+    overlays.setHover(null);
     this.engine.noteActivity(this.state.imageId);
     // the mask on screen refines the next decode (its low-res logits as mask_input)
     const feedbackFrom = this.ctx.feedback() && this.sam ? this.sam.generation : null;

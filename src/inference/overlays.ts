@@ -8,6 +8,13 @@ export interface LiveOverlay {
   bitmap: ImageBitmap;
 }
 
+/** The hover preview: the mask a click at `point` (image px) would give, drawn light. */
+export interface HoverOverlay {
+  imageId: number;
+  point: { x: number; y: number };
+  bitmap: ImageBitmap | null;
+}
+
 /** Previews of SAM's candidates for the shown mask: each the mask over `box` (image px) at a small size. */
 export interface CandidatePreviews {
   imageId: number;
@@ -41,6 +48,19 @@ class OverlayRegistry {
   setLive(o: LiveOverlay | null): void {
     if (this.live && this.live.bitmap !== o?.bitmap) this.live.bitmap.close();
     this.live = o;
+    this.emit();
+  }
+
+  private hover: HoverOverlay | null = null;
+
+  getHover(): HoverOverlay | null {
+    return this.hover;
+  }
+
+  setHover(h: HoverOverlay | null): void {
+    if (!h && !this.hover) return;
+    if (this.hover?.bitmap && this.hover.bitmap !== h?.bitmap) this.hover.bitmap.close();
+    this.hover = h;
     this.emit();
   }
 

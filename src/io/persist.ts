@@ -16,6 +16,8 @@ export interface SavedUi {
   feedback: boolean;
   /** absent in projects saved before zoom-in refinement existed */
   zoomIn?: boolean;
+  /** absent in projects saved before the hover preview existed */
+  hoverPreview?: boolean;
   brushRadius: number;
 }
 

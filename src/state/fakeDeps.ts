@@ -14,7 +14,7 @@ import type { PixelRect } from '../core/sam/roi.ts';
 
 const cropKey = (imageId: number, r: PixelRect) => `${imageId}:${r.x0},${r.y0},${r.x1},${r.y1}`;
 import type { EmbeddingStatus } from '../inference/engine.ts';
-import type { DecodeResult, EditResult, LiveMaskData, RenderedMask } from '../../workers/protocol.ts';
+import type { DecodeResult, EditResult, HoverResult, LiveMaskData, RenderedMask } from '../../workers/protocol.ts';
 import { createAppStore, type AppStore } from './store.ts';
 import type { StoreDeps, StoreEngine, StoreIo } from './deps.ts';
 
@@ -113,6 +113,15 @@ export class FakeEngine implements StoreEngine {
       };
     });
   }
+
+  hovers: { x: number; y: number }[] = [];
+
+  hover(imageId: number, point: { x: number; y: number }): Promise<HoverResult | null> {
+    this.hovers.push(point);
+    return this.later(() => ({ imageId, seq: this.hovers.length, point, overlay: bitmap(), score: 0.9, decodeMs: 1 }));
+  }
+
+  cancelHover(): void {}
 
   cropReady(imageId: number, roi: PixelRect): boolean {
     return this.crops.has(cropKey(imageId, roi));

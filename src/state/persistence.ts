@@ -67,6 +67,7 @@ function uiOf(s: StoreState): SavedUi {
     currentCategoryId: s.currentCategoryId,
     feedback: s.feedback,
     zoomIn: s.zoomIn,
+    hoverPreview: s.hoverPreview,
     brushRadius: s.brushRadius,
   };
 }
@@ -161,6 +162,7 @@ async function open(id: string): Promise<boolean> {
     feedback: ui.feedback,
     // projects saved before zoom-in existed get the default
     zoomIn: ui.zoomIn ?? store.getState().zoomIn,
+    hoverPreview: ui.hoverPreview ?? store.getState().hoverPreview,
     brushRadius: ui.brushRadius,
     saveState: 'saved',
   });
@@ -218,6 +220,7 @@ async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
       st.currentCategoryId !== prev.currentCategoryId ||
       st.feedback !== prev.feedback ||
       st.zoomIn !== prev.zoomIn ||
+      st.hoverPreview !== prev.hoverPreview ||
       st.brushRadius !== prev.brushRadius
     ) {
       metaDirty = true;

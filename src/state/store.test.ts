@@ -388,3 +388,46 @@ describe('store: mask candidates and zoom-in refinement', () => {
     expect(s().zoom).toBeNull();
   });
 });
+
+describe('store: hover preview', () => {
+  it('previews at the resting pointer only with nothing drafted; a prompt ends it; it can be turned off', async () => {
+    const { store, engine } = await withImages(1);
+    const s = () => store.getState();
+    s().hoverAt({ x: 10, y: 10 });
+    await settle(store);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(s().hoverPoint).toEqual({ x: 10, y: 10 });
+    expect(engine.hovers).toHaveLength(1);
+    s().hoverAt(null);
+    expect(s().hoverPoint).toBeNull();
+    s().addPoint(10, 10, true);
+    await settle(store);
+    // something is drafted: no preview
+    s().hoverAt({ x: 20, y: 5 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(engine.hovers).toHaveLength(1);
+    expect(s().hoverPoint).toBeNull();
+    s().discardPrompts();
+    s().setHoverPreview(false);
+    s().hoverAt({ x: 20, y: 5 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(engine.hovers).toHaveLength(1);
+    // other tools do not preview
+    s().setHoverPreview(true);
+    s().setTool('brush');
+    s().hoverAt({ x: 20, y: 5 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(engine.hovers).toHaveLength(1);
+  });
+
+  it('a preview that lands after a click is not shown', async () => {
+    const { store, engine } = await withImages(1);
+    const s = () => store.getState();
+    s().hoverAt({ x: 10, y: 10 });
+    s().addPoint(30, 15, true);
+    await settle(store);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(engine.hovers).toHaveLength(1);
+    expect(s().hoverPoint).toBeNull();
+  });
+});

@@ -76,6 +76,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
           candidates: v.candidates,
           candidateShown: v.token,
           zoom: v.zoom,
+          hoverPoint: v.hover,
         }),
     );
     ctx = { set, get, deps, ids, session, docListeners };

@@ -181,6 +181,7 @@ function LiveInfo() {
   const brushRadius = useStore((s) => s.brushRadius);
   const feedback = useStore((s) => s.feedback);
   const zoomIn = useStore((s) => s.zoomIn);
+  const hoverPreview = useStore((s) => s.hoverPreview);
   const pending = useStore((s) => s.project.pendingBoxes.filter((b) => b.imageId === s.currentImageId).length);
   return (
     <section className="live" data-testid="live-info">
@@ -230,6 +231,18 @@ function LiveInfo() {
           onChange={(e) => useStore.getState().setZoomIn(e.target.checked)}
         />
         Zoom in on the object after the first mask (zoom-in refinement)
+      </label>
+      <label
+        className="row muted"
+        title="With the points tool and nothing drafted, the mask under the resting pointer is shown light; a click there takes it"
+      >
+        <input
+          type="checkbox"
+          data-testid="hover-preview-toggle"
+          checked={hoverPreview}
+          onChange={(e) => useStore.getState().setHoverPreview(e.target.checked)}
+        />
+        Preview the mask under the pointer
       </label>
     </section>
   );

@@ -35,6 +35,9 @@ export interface EditorState {
   zoom: { roi: { x0: number; y0: number; x1: number; y1: number }; ready: boolean } | null;
   /** the crop the live mask was decoded on (null: the whole image) */
   decodedOnCrop: { x0: number; y0: number; x1: number; y1: number } | null;
+  /** hover preview on (setting), and the point (image px) of the preview shown, or null */
+  hoverPreview: boolean;
+  hoverPoint: { x: number; y: number } | null;
   canUndo: boolean;
   canRedo: boolean;
   /** what undo / redo would do ("accept", "point", ...), or null */
@@ -68,6 +71,8 @@ export interface AnnotatorApi {
   hasCandidates(): boolean | null;
   /** Shows another of SAM's candidates for the live mask (as a click on its preview); resolves when it is shown. */
   chooseCandidate(token: number): Promise<void>;
+  /** Decoder runs so far: clicks, hover previews, warm-ups, batch work (a click on a previewed point runs none). */
+  decoderRuns(): Promise<number>;
   /** Resolves when the object's zoom-in crop is encoded (false: there is none, e.g. zoom-in is off or the object is large). */
   zoomReady(timeoutMs?: number): Promise<boolean>;
   /** Measurements for benchmarks: encoder times (ms) and the prompt-to-mask-on-screen measures (ms). */
@@ -138,6 +143,8 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
           candidateShown: s.candidateShown,
           zoom: s.zoom && { roi: s.zoom.roi, ready: s.zoom.ready },
           decodedOnCrop: store.session.snapshot().crop,
+          hoverPreview: s.hoverPreview,
+          hoverPoint: s.hoverPoint,
           canUndo: s.past.length > 0,
           canRedo: s.future.length > 0,
           undoLabel: s.past[s.past.length - 1]?.label ?? null,
@@ -168,6 +175,7 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
     },
     backend: () => ({ backend: useStore.getState().model.backend, reason: useStore.getState().model.reason }),
     hasCandidates: () => useStore.getState().model.candidates,
+    decoderRuns: () => engine.decoderRuns(),
     async chooseCandidate(token) {
       await store.session.settled();
       const s = useStore.getState();

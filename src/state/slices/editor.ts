@@ -28,6 +28,10 @@ export interface EditorSlice {
   candidateShown: number | null;
   /** the object's zoom-in crop and whether it is ready */
   zoom: ZoomState | null;
+  /** preview the mask under the resting pointer (points tool, nothing drafted) */
+  hoverPreview: boolean;
+  /** where the hover preview shown was decoded (image px), or null */
+  hoverPoint: { x: number; y: number } | null;
   currentCategoryId: number;
   selectedAnnotationId: number | null;
   // the mask session's visible state (see MaskSession)
@@ -46,6 +50,9 @@ export interface EditorSlice {
   setBrushRadius(r: number): void;
   setFeedback(on: boolean): void;
   setZoomIn(on: boolean): void;
+  setHoverPreview(on: boolean): void;
+  /** The pointer rests at an image point (null: it moved on or left the image). */
+  hoverAt(point: { x: number; y: number } | null): void;
   /** Shows another of SAM's candidates (one undo step); the next click refines it. */
   chooseCandidate(token: number): void;
   /** The next (+1) or previous (-1) candidate, in the order shown. */
@@ -146,6 +153,8 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
     candidates: [],
     candidateShown: null,
     zoom: null,
+    hoverPreview: true,
+    hoverPoint: null,
     currentCategoryId: 1,
     selectedAnnotationId: null,
     prompts: EMPTY_PROMPTS,
@@ -172,6 +181,16 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
 
     setZoomIn(on) {
       set({ zoomIn: on });
+    },
+
+    setHoverPreview(on) {
+      set({ hoverPreview: on });
+      if (!on) session.hover(null);
+    },
+
+    hoverAt(point) {
+      const s = get();
+      session.hover(point && s.hoverPreview && s.tool === 'points' && s.currentImageId !== null ? point : null);
     },
 
     chooseCandidate(token) {
