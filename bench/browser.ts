@@ -50,7 +50,13 @@ type Api = {
     imageToClient(x: number, y: number): { x: number; y: number };
     getLiveMask(): Promise<unknown>;
     currentImage(): { width: number; height: number } | null;
-    perf(): { encoderMs: number[]; clickToMaskMs: number[]; brushFrameMs: number[]; cropEncodeMs: number[] };
+    perf(): {
+      encoderMs: number[];
+      clickToMaskMs: number[];
+      brushFrameMs: number[];
+      cropEncodeMs: number[];
+      clicks: { totalMs: number; decodeMs: number | null; workerMs: number | null }[];
+    };
     benchDecoderRaw(n: number): Promise<number[]>;
     zoomReady(timeoutMs?: number): Promise<boolean>;
   };
@@ -138,6 +144,23 @@ async function main(): Promise<void> {
     const c2m = summarize('click_to_mask_ms', 'ms', perf.clickToMaskMs);
     record(c2m);
     record({ ...summarize('click_to_mask_ratio', 'x', [c2m.median / rawM.median]), n: c2m.n });
+    // the parts of prompt -> mask on screen: the decoder run (in the app), the worker's resize and overlay,
+    // and transfer + main thread + Konva's frame
+    const parts = perf.clicks.filter((c) => c.decodeMs !== null && c.workerMs !== null);
+    record(
+      summarize(
+        'after_decoder_worker_ms',
+        'ms',
+        parts.map((c) => c.workerMs! - c.decodeMs!),
+      ),
+    );
+    record(
+      summarize(
+        'after_decoder_main_and_frame_ms',
+        'ms',
+        parts.map((c) => c.totalMs - c.workerMs!),
+      ),
+    );
     record(summarize('longtask_max_ms', 'ms', [Math.max(0, ...lt)]));
     record(summarize('longtask_count', 'count', [lt.length]));
     record(summarize('encoder_ms', 'ms', perf.encoderMs));

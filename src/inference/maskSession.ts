@@ -141,6 +141,12 @@ export class MaskSession {
   private candidates: CandidateInfo[] = [];
   private token: number | null = null;
   private zoom: ZoomState | null = null;
+  /**
+   * Where the time of each decode shown went (for benchmarks): the decoder run and the worker's whole
+   * reply (run, resize, overlay), by generation; the rest of prompt -> mask on screen is transfer, the
+   * main thread and Konva's frame. The last 1000.
+   */
+  readonly timings: { generation: number; decodeMs: number; workerMs: number }[] = [];
   private hoverShown: { imageId: number; point: { x: number; y: number } } | null = null;
   private hoverAsked = 0;
   /** the worker's edit (base annotation, strokes) is set up for this key */
@@ -513,6 +519,8 @@ export class MaskSession {
           if (z && size && interactions(prompts) === z.afterClicks && r.area > 0)
             startZoomLater = () => this.startZoom(imageId, zoomInCrop(r.bbox, prompts, size, z));
           this.sam = { generation: r.generation, score: r.score, decodeMs: r.decodeMs };
+          this.timings.push({ generation: r.generation, decodeMs: r.decodeMs, workerMs: r.totalMs });
+          if (this.timings.length > 1000) this.timings.shift();
           this.live = {
             imageId: r.imageId,
             generation: r.generation,

@@ -76,7 +76,14 @@ export interface AnnotatorApi {
   /** Resolves when the object's zoom-in crop is encoded (false: there is none, e.g. zoom-in is off or the object is large). */
   zoomReady(timeoutMs?: number): Promise<boolean>;
   /** Measurements for benchmarks: encoder times (ms) and the prompt-to-mask-on-screen measures (ms). */
-  perf(): { encoderMs: number[]; clickToMaskMs: number[]; brushFrameMs: number[]; cropEncodeMs: number[] };
+  perf(): {
+    encoderMs: number[];
+    clickToMaskMs: number[];
+    brushFrameMs: number[];
+    cropEncodeMs: number[];
+    /** each prompt -> mask on screen with its parts: decoder run, the worker's whole reply (ms) */
+    clicks: { generation: number; totalMs: number; decodeMs: number | null; workerMs: number | null }[];
+  };
   /** Benchmark reference: the decoder's `session.run` alone, n times, on the shown image (ms each). */
   benchDecoderRaw(n: number): Promise<number[]>;
   /**
@@ -168,6 +175,11 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       clickToMaskMs: performance.getEntriesByName('click-to-mask').map((e) => e.duration),
       brushFrameMs: performance.getEntriesByName('brush-frame').map((e) => e.duration),
       cropEncodeMs: [...engine.cropTimes],
+      clicks: performance.getEntriesByName('click-to-mask').map((e) => {
+        const generation = (e as PerformanceMeasure).detail?.generation as number;
+        const t = store.session.timings.find((d) => d.generation === generation);
+        return { generation, totalMs: e.duration, decodeMs: t?.decodeMs ?? null, workerMs: t?.workerMs ?? null };
+      }),
     }),
     benchDecoderRaw: (n) => {
       const id = useStore.getState().currentImageId;
