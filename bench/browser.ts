@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { readRgbaImage } from '../src/node/image.ts';
 import { resizeRgb } from '../src/core/sam/preprocess.ts';
@@ -17,6 +17,19 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.config.ts';
 const PORT = Number(process.env['BENCH_PORT'] ?? 4181);
 /** `--smoke`: start everything, check the app is ready, stop everything (a quick check that the benchmark runs). */
 const SMOKE = process.argv.includes('--smoke');
+/** `--decoders`: only the raw decoder time of each decoder variant the build makes */
+const DECODERS_ONLY = process.argv.includes('--decoders');
+/**
+ * Raw decoder runs left out at the start: the first ~6 runs of a fresh page take about twice as long
+ * (V8 compiles onnxruntime's WebAssembly to optimized code in the background for ~1.5 s on 2 cores)
+ */
+const RAW_WARMUP_RUNS = 10;
+/** the decoder variants compared (the app's default first) */
+const DECODER_VARIANTS = [
+  { name: 'candidates', url: '/models/sam-candidates.onnx' },
+  { name: 'candidates_int8', url: '/models/sam-candidates-int8.onnx' },
+  { name: 'shipped', url: '/models/sam.onnx' },
+];
 const ROOT = repoRoot();
 const SHARED = resolve(ROOT, '../shared');
 const COCO_IMAGES = resolve(SHARED, 'datasets/coco-val2017-tiny/images');
@@ -103,6 +116,59 @@ const POSITIONS: [number, number][] = [
   [0.55, 0.15],
 ];
 
+function printTable(backend: string): void {
+  process.stdout.write(
+    `\nbackend: ${backend}\n\n| metric | unit | median | p95 | min | max | n |\n| --- | --- | --- | --- | --- | --- | --- |\n`,
+  );
+  for (const m of metrics) process.stdout.write(`| ${m.metric} | ${m.unit} | ${m.median} | ${m.p95} | ${m.min} | ${m.max} | ${m.n} |\n`);
+}
+
+/**
+ * `decoder_raw_ms_<variant>`: each decoder variant's `session.run` in the app's decoder worker, on
+ * the first sample, in 3 interleaved rounds of a fresh page per variant (the machine's load drifts),
+ * and each variant's ratio to the app's default decoder measured in the same rounds.
+ */
+/**
+ * Waits until the app's background encodes have stopped for 8 s (the next image is prefetched after
+ * 1.5 s idle and takes ~3.5 s here), so that no encode competes with a measured decoder run.
+ */
+async function encodesSettled(page: Page): Promise<void> {
+  const count = () => page.evaluate(() => (window as unknown as Api).annotator.perf().encoderMs.length);
+  let last = await count();
+  let since = Date.now();
+  const start = Date.now();
+  while (Date.now() - since < 8000 && Date.now() - start < 40_000) {
+    await new Promise((r) => setTimeout(r, 500));
+    const n = await count();
+    if (n !== last) [last, since] = [n, Date.now()];
+  }
+}
+
+async function decoderVariants(browser: Browser): Promise<void> {
+  const times = new Map<string, number[]>(DECODER_VARIANTS.map((v) => [v.name, []]));
+  for (let round = 0; round < 3; round++) {
+    for (const v of DECODER_VARIANTS) {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      try {
+        await page.goto(`http://127.0.0.1:${PORT}/?decoder=${encodeURIComponent(v.url)}`);
+        await ready(page);
+        await encodesSettled(page);
+        const raw = await page.evaluate(() => (window as unknown as Api).annotator.benchDecoderRaw(20));
+        times.get(v.name)!.push(...raw.slice(RAW_WARMUP_RUNS));
+        if (process.env['BENCH_DEBUG']) process.stderr.write(`${v.name}: ${raw.map((x) => x.toFixed(0)).join(' ')}\n`);
+      } finally {
+        await page.close();
+      }
+    }
+  }
+  const base = summarize('decoder_raw_ms_' + DECODER_VARIANTS[0]!.name, 'ms', times.get(DECODER_VARIANTS[0]!.name)!);
+  for (const v of DECODER_VARIANTS) {
+    const m = summarize(`decoder_raw_ms_${v.name}`, 'ms', times.get(v.name)!);
+    record(m);
+    if (v !== DECODER_VARIANTS[0]) record({ ...summarize(`decoder_speedup_${v.name}`, 'x', [base.median / m.median]), n: m.n });
+  }
+}
+
 async function main(): Promise<void> {
   const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
@@ -123,9 +189,15 @@ async function main(): Promise<void> {
       return;
     }
 
-    // the reference: the decoder's session.run alone, same worker, backend and threads
-    const raw = await page.evaluate(() => (window as unknown as Api).annotator.benchDecoderRaw(30));
-    const rawM = summarize('decoder_raw_ms', 'ms', raw.slice(3));
+    if (DECODERS_ONLY) {
+      await decoderVariants(browser);
+      printTable(backend);
+      return;
+    }
+    // the reference: the decoder's session.run alone, same worker, backend and threads, nothing encoding
+    await encodesSettled(page);
+    const raw = await page.evaluate(() => (window as unknown as Api).annotator.benchDecoderRaw(36));
+    const rawM = summarize('decoder_raw_ms', 'ms', raw.slice(RAW_WARMUP_RUNS));
     record(rawM);
 
     // cold clicks (no hover preview) on the four samples, 9 positions each, one prompt at a time
@@ -147,6 +219,13 @@ async function main(): Promise<void> {
     // the parts of prompt -> mask on screen: the decoder run (in the app), the worker's resize and overlay,
     // and transfer + main thread + Konva's frame
     const parts = perf.clicks.filter((c) => c.decodeMs !== null && c.workerMs !== null);
+    record(
+      summarize(
+        'decoder_in_app_ms',
+        'ms',
+        parts.map((c) => c.decodeMs!),
+      ),
+    );
     record(
       summarize(
         'after_decoder_worker_ms',
@@ -325,10 +404,9 @@ async function main(): Promise<void> {
     peak = Math.max(peak, rendererRssMb());
     record(summarize('renderer_peak_mb', 'MB', [peak]));
 
-    process.stdout.write(
-      `\nbackend: ${backend}\n\n| metric | unit | median | p95 | min | max | n |\n| --- | --- | --- | --- | --- | --- | --- |\n`,
-    );
-    for (const m of metrics) process.stdout.write(`| ${m.metric} | ${m.unit} | ${m.median} | ${m.p95} | ${m.min} | ${m.max} | ${m.n} |\n`);
+    await page2.close();
+    await decoderVariants(browser);
+    printTable(backend);
   } finally {
     await browser.close();
     await stopPreviewServer(server);

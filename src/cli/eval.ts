@@ -33,7 +33,7 @@ const USAGE = `usage: npm run eval -- --dataset DIR [--dataset DIR ...] | --imag
   [--max-clicks 20] [--init point|box] [--feedback on|off] [--zoom-in on|off]
   [--zoom-margin ${DEFAULT_ZOOM_IN.margin}] [--zoom-min-side ${DEFAULT_ZOOM_IN.minSide}] [--zoom-max-share ${DEFAULT_ZOOM_IN.maxShare}] [--zoom-after ${DEFAULT_ZOOM_IN.afterClicks}]
   [--zoom-feedback any|same-frame|none]
-  [--pick model|oracle] [--limit N (objects spread over each set)] [--json out.json]
+  [--pick model|oracle] [--decoder float|int8] [--limit N (objects spread over each set)] [--json out.json]
 A dataset folder holds images/ and masks/ (same file stem); masks are 0 = background, 255 = object, 128 = ignore band.`;
 
 function usage(msg: string): never {
@@ -139,6 +139,7 @@ async function main(): Promise<void> {
       'zoom-after': { type: 'string', default: String(DEFAULT_ZOOM_IN.afterClicks) },
       'zoom-feedback': { type: 'string', default: DEFAULT_ZOOM_IN.cropFeedback },
       pick: { type: 'string', default: 'model' },
+      decoder: { type: 'string', default: 'float' },
       init: { type: 'string', default: 'point' },
       json: { type: 'string' },
       limit: { type: 'string' },
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
   if (sets.length === 0) usage('give --dataset DIR, or --images DIR and --masks DIR');
   if (values.init !== 'point' && values.init !== 'box') usage('--init is point or box');
   if (values.pick !== 'model' && values.pick !== 'oracle') usage('--pick is model or oracle');
+  if (values.decoder !== 'float' && values.decoder !== 'int8')
+    usage("--decoder is float (the app's default) or int8 (the build's int8 variant)");
   const cfg: EvalConfig = {
     init: values.init,
     feedback: onOff(values.feedback, 'feedback'),
@@ -173,12 +176,12 @@ async function main(): Promise<void> {
   };
   const limit = values.limit ? positive(values.limit, 'limit', true) : Infinity;
 
-  const sam = await NodeSam.load(undefined, { candidates: true });
+  const sam = await NodeSam.load(undefined, { candidates: true, int8: values.decoder === 'int8' });
   const config = `init=${cfg.init} feedback=${cfg.feedback ? 'on' : 'off'} zoom-in=${
     cfg.zoomIn
       ? `on(margin ${cfg.zoomIn.margin}, min side ${cfg.zoomIn.minSide}, max share ${cfg.zoomIn.maxShare}, after ${cfg.zoomIn.afterClicks}, crop feedback ${cfg.zoomIn.cropFeedback})`
       : 'off'
-  } pick=${cfg.pick} max-clicks=${cfg.maxClicks}`;
+  } pick=${cfg.pick} decoder=${values.decoder} max-clicks=${cfg.maxClicks}`;
   const report: {
     dataset: string;
     summary: DatasetSummary;
@@ -233,7 +236,7 @@ async function main(): Promise<void> {
     report.push({ dataset: set.label, summary, bySize, cropEncodeSeconds: cropSeconds, images: results });
   }
   process.stdout.write(out.join('\n') + '\n');
-  if (values.json) writeFileSync(values.json, JSON.stringify({ config: cfg, datasets: report }, null, 1));
+  if (values.json) writeFileSync(values.json, JSON.stringify({ config: { ...cfg, decoder: values.decoder }, datasets: report }, null, 1));
 }
 
 main().catch((e: unknown) => {

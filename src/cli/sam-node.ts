@@ -8,6 +8,7 @@ import { resizeLongestSideShape, type Size } from '../core/geometry.ts';
 import type { RgbaImage } from '../node/image.ts';
 import { readFileSync } from 'node:fs';
 import { addCandidateOutputs, CANDIDATE_OUTPUTS, hasCandidateOutputs } from '../node/decoderCandidates.ts';
+import { quantizeDecoderInt8 } from '../node/decoderQuantize.ts';
 import { candidatePlane } from '../core/sam/candidates.ts';
 import { cropRgba, type PixelRect } from '../core/sam/roi.ts';
 
@@ -36,16 +37,20 @@ export class NodeSam {
 
   /**
    * Loads the encoder and the decoder. `candidates`: give the decoder its candidate outputs (the
-   * rewrite of the app's build, done in memory) so {@link decode} also returns every mask.
+   * rewrite of the app's build, done in memory) so {@link decode} also returns every mask; `int8`:
+   * then quantize it as the build's int8 variant does (`/models/sam-candidates-int8.onnx`).
    */
-  static async load(manifest: ModelManifest = nodeManifest(), options: { candidates?: boolean } = {}): Promise<NodeSam> {
+  static async load(manifest: ModelManifest = nodeManifest(), options: { candidates?: boolean; int8?: boolean } = {}): Promise<NodeSam> {
     const encoder = await ort.InferenceSession.create(manifest.encoderUrl);
     checkModelSignature('encoder', manifest.encoderUrl, encoder.inputNames, encoder.outputNames, manifest);
     let decoder = await ort.InferenceSession.create(manifest.decoderUrl);
     checkModelSignature('decoder', manifest.decoderUrl, decoder.inputNames, decoder.outputNames, manifest);
-    if (options.candidates && !hasCandidateOutputs(decoder.outputNames)) {
+    if ((options.candidates && !hasCandidateOutputs(decoder.outputNames)) || options.int8) {
+      let bytes: Uint8Array = new Uint8Array(readFileSync(manifest.decoderUrl));
+      if (options.candidates && !hasCandidateOutputs(decoder.outputNames)) bytes = addCandidateOutputs(bytes).model;
+      if (options.int8) bytes = quantizeDecoderInt8(bytes).model;
       await decoder.release();
-      decoder = await ort.InferenceSession.create(addCandidateOutputs(new Uint8Array(readFileSync(manifest.decoderUrl))).model);
+      decoder = await ort.InferenceSession.create(bytes);
     }
     return new NodeSam(encoder, decoder, manifest);
   }

@@ -15,8 +15,8 @@
  * The protobuf is read and written with protobufjs and ONNX's own schema (the static module that
  * onnxruntime-web ships); no byte is parsed by hand.
  */
-import { createRequire } from 'node:module';
 import { CANDIDATE_OUTPUT_NAMES } from '../core/sam/manifest.ts';
+import { onnxSchema, type NodeProto } from './onnxProto.ts';
 
 /** Names of the outputs the rewrite adds. */
 export const CANDIDATE_OUTPUTS = {
@@ -25,53 +25,6 @@ export const CANDIDATE_OUTPUTS = {
 } as const;
 
 const META_KEY = 'sam_annotator.candidates';
-
-// the parts of ONNX's generated protobufjs classes this module uses
-interface NodeProto {
-  input: string[];
-  output: string[];
-  name: string;
-  opType: string;
-  attribute: unknown[];
-  domain?: string;
-}
-interface ValueInfoProto {
-  name: string;
-  type?: { tensorType?: { elemType?: number; shape?: { dim: { dimValue?: unknown; dimParam?: string }[] } } };
-}
-interface GraphProto {
-  node: NodeProto[];
-  input: ValueInfoProto[];
-  output: ValueInfoProto[];
-  initializer: { name: string }[];
-}
-interface ModelProto {
-  graph: GraphProto;
-  metadataProps: { key: string; value: string }[];
-}
-interface OnnxSchema {
-  ModelProto: {
-    decode(b: Uint8Array): ModelProto;
-    encode(m: ModelProto): { finish(): Uint8Array };
-  };
-  NodeProto: { create(p: Partial<NodeProto>): NodeProto };
-  ValueInfoProto: { create(p: object): ValueInfoProto };
-  TypeProto: { create(p: object): NonNullable<ValueInfoProto['type']> };
-  StringStringEntryProto: { create(p: { key: string; value: string }): { key: string; value: string } };
-}
-
-let schema: OnnxSchema | null = null;
-/** ONNX's protobuf schema compiled for protobufjs, as onnxruntime-web ships it. */
-function onnxSchema(): OnnxSchema {
-  if (!schema) {
-    const require = createRequire(import.meta.url);
-    // the package's `exports` do not list this file: find the package root from its main entry
-    const main = require.resolve('onnxruntime-web');
-    const root = main.slice(0, main.lastIndexOf('onnxruntime-web') + 'onnxruntime-web/'.length);
-    schema = (require(`${root}lib/onnxjs/ort-schema/protobuf/onnx.js`) as { onnx: OnnxSchema }).onnx;
-  }
-  return schema;
-}
 
 /** Why a decoder cannot be given candidate outputs. */
 export class NoCandidatesError extends Error {}
