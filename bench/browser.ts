@@ -19,6 +19,8 @@ const PORT = Number(process.env['BENCH_PORT'] ?? 4181);
 const SMOKE = process.argv.includes('--smoke');
 /** `--decoders`: only the raw decoder time of each decoder variant the build makes */
 const DECODERS_ONLY = process.argv.includes('--decoders');
+/** `--large`: only the 6000 x 4000 photo (clicks and brush strokes) */
+const LARGE_ONLY = process.argv.includes('--large');
 /**
  * Raw decoder runs left out at the start: the first ~6 runs of a fresh page take about twice as long
  * (V8 compiles onnxruntime's WebAssembly to optimized code in the background for ~1.5 s on 2 cores)
@@ -83,6 +85,33 @@ async function clickAt(page: Page, fx: number, fy: number): Promise<void> {
   const p = await page.evaluate(([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!), [fx * im.width, fy * im.height]);
   await page.mouse.click(p.x, p.y);
   await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
+}
+
+/** Five brush strokes across the shown image (on its live mask, if any): pointer move -> painted (ms), long tasks. */
+async function brushStrokes(page: Page): Promise<{ frames: number[]; longtasks: number[] }> {
+  await page.keyboard.press('d');
+  await longtasks(page, true);
+  const before = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).brushFrameMs.length;
+  const im = (await page.evaluate(() => (window as unknown as Api).annotator.currentImage()))!;
+  for (let k = 0; k < 5; k++) {
+    const a = await page.evaluate(
+      ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
+      [0.2 * im.width, (0.2 + 0.12 * k) * im.height],
+    );
+    const b = await page.evaluate(
+      ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
+      [0.8 * im.width, (0.25 + 0.12 * k) * im.height],
+    );
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 40 });
+    await page.mouse.up();
+  }
+  await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
+  const lt = await longtasks(page, true);
+  const frames = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).brushFrameMs.slice(before);
+  if (process.env['BENCH_DEBUG']) process.stderr.write(`brush: ${frames.map((x) => x.toFixed(0)).join(' ')}\n`);
+  return { frames, longtasks: lt };
 }
 
 async function longtasks(page: Page, reset = false): Promise<number[]> {
@@ -169,6 +198,30 @@ async function decoderVariants(browser: Browser): Promise<void> {
   }
 }
 
+/** A 6000 x 4000 photo: clicks, then brush strokes over a SAM mask. */
+async function largePhotoSection(page: Page): Promise<void> {
+  // a 6000 x 4000 photo (`--large`: only this)
+  await page.locator('input[type=file][accept*="image/"]').setInputFiles(largePhoto());
+  await ready(page);
+  const before = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.length;
+  await longtasks(page, true);
+  for (const [fx, fy] of POSITIONS) {
+    await clickAt(page, fx, fy);
+    await page.keyboard.press('Escape');
+  }
+  const bigPerf = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.slice(before);
+  record(summarize('click_to_mask_6000x4000_ms', 'ms', bigPerf));
+  record(summarize('longtask_max_6000x4000_ms', 'ms', [Math.max(0, ...(await longtasks(page, true)))]));
+  // brush strokes on it, over a SAM mask
+  await clickAt(page, 0.5, 0.5);
+  const bigBrush = await brushStrokes(page);
+  record(summarize('brush_frame_6000x4000_ms', 'ms', bigBrush.frames));
+  record(summarize('longtask_max_brush_6000x4000_ms', 'ms', [Math.max(0, ...bigBrush.longtasks)]));
+  record(summarize('longtask_count_brush_6000x4000', 'count', [bigBrush.longtasks.length]));
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('p');
+}
+
 async function main(): Promise<void> {
   const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({
@@ -189,6 +242,11 @@ async function main(): Promise<void> {
       return;
     }
 
+    if (LARGE_ONLY) {
+      await largePhotoSection(page);
+      printTable(backend);
+      return;
+    }
     if (DECODERS_ONLY) {
       await decoderVariants(browser);
       printTable(backend);
@@ -245,28 +303,10 @@ async function main(): Promise<void> {
     record(summarize('encoder_ms', 'ms', perf.encoderMs));
 
     // brush strokes on the shown sample: pointer move -> painted, and long tasks meanwhile
-    await page.keyboard.press('d');
-    await longtasks(page, true);
-    const im = (await page.evaluate(() => (window as unknown as Api).annotator.currentImage()))!;
-    for (let k = 0; k < 5; k++) {
-      const a = await page.evaluate(
-        ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
-        [0.2 * im.width, (0.2 + 0.12 * k) * im.height],
-      );
-      const b = await page.evaluate(
-        ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
-        [0.8 * im.width, (0.25 + 0.12 * k) * im.height],
-      );
-      await page.mouse.move(a.x, a.y);
-      await page.mouse.down();
-      await page.mouse.move(b.x, b.y, { steps: 40 });
-      await page.mouse.up();
-    }
-    await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
-    const brushLt = await longtasks(page, true);
-    record(summarize('brush_frame_ms', 'ms', (await page.evaluate(() => (window as unknown as Api).annotator.perf())).brushFrameMs));
-    record(summarize('longtask_max_brush_ms', 'ms', [Math.max(0, ...brushLt)]));
-    record(summarize('longtask_count_brush', 'count', [brushLt.length]));
+    const brush = await brushStrokes(page);
+    record(summarize('brush_frame_ms', 'ms', brush.frames));
+    record(summarize('longtask_max_brush_ms', 'ms', [Math.max(0, ...brush.longtasks)]));
+    record(summarize('longtask_count_brush', 'count', [brush.longtasks.length]));
     await page.keyboard.press('Escape');
     await page.keyboard.press('p');
 
@@ -372,18 +412,7 @@ async function main(): Promise<void> {
     }
     record(summarize('image_ready_prefetched_ms', 'ms', pre));
 
-    // a 6000 x 4000 photo
-    await page.locator('input[type=file][accept*="image/"]').setInputFiles(largePhoto());
-    await ready(page);
-    const before = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.length;
-    await longtasks(page, true);
-    for (const [fx, fy] of POSITIONS) {
-      await clickAt(page, fx, fy);
-      await page.keyboard.press('Escape');
-    }
-    const bigPerf = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.slice(before);
-    record(summarize('click_to_mask_6000x4000_ms', 'ms', bigPerf));
-    record(summarize('longtask_max_6000x4000_ms', 'ms', [Math.max(0, ...(await longtasks(page, true)))]));
+    await largePhotoSection(page);
 
     // memory: a fresh page, 50 photos opened, 10 annotated
     const page2 = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -9,6 +9,7 @@ import type { CocoDataset } from '../src/core/coco/export.ts';
 import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromRle, rleArea, rleBbox } from '../src/core/mask/rle.ts';
 import { resizeRgb } from '../src/core/sam/preprocess.ts';
+import { maskOverlayRgba, overlayScale } from '../src/core/mask/render.ts';
 import { clientOf, currentImage, gotoApp, liveMask, openImages, ready, referenceMask, SAMPLES } from './helpers.ts';
 
 const W = 6000;
@@ -79,4 +80,53 @@ test('a 6000x4000 photo: point and box masks match onnxruntime-node, the accepte
   const iou2 = maskIou(maskFromRle(live2!.rle), refBox.mask);
   console.log(`6000x4000 box IoU vs onnxruntime-node: ${iou2.toFixed(4)}`);
   expect(iou2).toBeGreaterThanOrEqual(0.95);
+});
+
+test('brush and eraser on a 6000x4000 photo: the overlay drawn piece by piece is the full overlay of the exact mask', async ({ page }) => {
+  test.setTimeout(300_000);
+  const file = makeLargePhoto();
+  await gotoApp(page);
+  await openImages(page, [file]);
+  await ready(page);
+  const sx = W / 640;
+  const sy = H / 427;
+  const p = await clientOf(page, 322 * sx, 260 * sy);
+  await page.mouse.click(p.x, p.y);
+  await liveMask(page);
+  const drag = async (from: [number, number], to: [number, number]) => {
+    const a = await clientOf(page, from[0] * sx, from[1] * sy);
+    const b = await clientOf(page, to[0] * sx, to[1] * sy);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 15 });
+    await page.mouse.up();
+  };
+  // a brush stroke beside the rocket, another one crossing it, and an eraser stroke through it
+  await page.keyboard.press('d');
+  await drag([60, 60], [200, 90]);
+  await drag([250, 300], [400, 320]);
+  await page.keyboard.press('e');
+  await drag([300, 200], [350, 230]);
+  const live = (await liveMask(page))!;
+  const overlay = (await page.evaluate(() =>
+    (
+      window as unknown as { annotator: { liveOverlay(): Promise<{ width: number; height: number; alpha: string } | null> } }
+    ).annotator.liveOverlay(),
+  ))!;
+  // what a full redraw of the exact (full-size) mask gives
+  const mask = maskFromRle(live.rle);
+  const scale = overlayScale(W, H);
+  const full = maskOverlayRgba(mask, W, H, [255, 0, 0], 110, scale);
+  expect([overlay.width, overlay.height]).toEqual([full.width, full.height]);
+  const alpha = Buffer.from(overlay.alpha, 'base64');
+  let differ = 0;
+  for (let i = 0; i < alpha.length; i++) if (alpha[i] !== full.data[i * 4 + 3]) differ++;
+  expect(differ).toBe(0);
+  // the strokes are in it: the brush added pixels, the eraser removed some
+  const st = (await page.evaluate(() =>
+    (window as unknown as { annotator: { editorState(): { strokes: { mode: string }[] } } }).annotator.editorState(),
+  ))!;
+  expect(st.strokes.map((s) => s.mode)).toEqual(['add', 'add', 'remove']);
+  expect(mask[Math.round(75 * sy) * W + Math.round(130 * sx)]).toBe(1);
+  expect(mask[Math.round(215 * sy) * W + Math.round(325 * sx)]).toBe(0);
 });

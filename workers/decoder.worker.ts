@@ -3,7 +3,7 @@ import * as Comlink from 'comlink';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { AppError, encodeErrorForTransfer } from '../src/core/errors.ts';
 import { LruCache } from '../src/core/lru.ts';
-import { maskFillRgba, maskOverlayRgba, overlayScale, rgbFromHex } from '../src/core/mask/render.ts';
+import { maskFillRgba, maskOverlayRgba, maskOverlayRgbaInto, overlayRectOf, overlayScale, rgbFromHex } from '../src/core/mask/render.ts';
 import { outlineRingsFromRle } from '../src/core/mask/polygon.ts';
 import { maskFromRle, rleBbox, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
@@ -11,7 +11,7 @@ import { maskAreaAndBbox, maskFromLowResLogits, modelLogitsFromLowRes } from '..
 import { candidatePlane, decoderPick, rankCandidates, type MaskCandidate } from '../src/core/sam/candidates.ts';
 import { CANDIDATE_OUTPUT_NAMES } from '../src/core/sam/manifest.ts';
 import { feedbackForFrame, promptsInCrop, rectSize, wholeImage } from '../src/core/sam/zoomIn.ts';
-import { composeLiveMask, paintStroke } from '../src/core/mask/brush.ts';
+import { composeLiveMask, LiveComposite, paintStroke, type PixelBox } from '../src/core/mask/brush.ts';
 import { resizeLongestSideShape } from '../src/core/geometry.ts';
 import { samDecoderFeeds, type SamDecoderFeeds } from '../src/core/sam/prompts.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
@@ -280,12 +280,60 @@ function composed(e: Edit, withSam: boolean): Uint8Array {
   return composeLiveMask(sam, e.base, e.manual, e.width * e.height);
 }
 
-function editResult(e: Edit, color: string, withSam: boolean): EditResult {
-  const mask = composed(e, withSam);
-  const { area, bbox } = maskAreaAndBbox(mask, e.width, e.height);
-  if (area === 0 && !withSam) return { overlay: null, area, bbox };
-  const overlay = toBitmap(maskOverlayRgba(mask, e.width, e.height, rgbFromHex(color), 110, overlayScale(e.width, e.height)));
-  return Comlink.transfer({ overlay, area, bbox }, [overlay]);
+/**
+ * The composed live mask of the edit and its overlay, kept between the pieces of strokes: a piece
+ * composes and redraws only the pixels it touched and sends that patch of the overlay (a 24 MP photo
+ * costs what the brush covers, not the whole image). Made again when the edit, the SAM mask under
+ * it or the colour changes.
+ */
+interface EditView {
+  /** which view a patch belongs to: it applies only over the overlay sent with the same id */
+  id: number;
+  edit: Edit;
+  manual: Int8Array | null;
+  live: Live | null;
+  color: string;
+  comp: LiveComposite;
+  overlay: { data: Uint8ClampedArray<ArrayBuffer>; width: number; height: number };
+}
+let editView: EditView | null = null;
+let editViews = 0;
+
+function editResult(e: Edit, color: string, withSam: boolean, touched: PixelBox | null = null): EditResult {
+  const l = withSam && live && live.imageId === e.imageId ? live : null;
+  const sam = l ? fullMask(l).mask : null;
+  const v = editView;
+  if (touched && v && v.edit === e && v.manual === e.manual && v.live === l && v.color === color) {
+    v.comp.update(sam, e.base, e.manual, touched);
+    if (v.comp.area === 0 && !withSam) {
+      editView = null;
+      return { overlay: null, patch: null, area: 0, bbox: [0, 0, 0, 0] };
+    }
+    const rect = overlayRectOf(touched, e.width, e.height, v.overlay.width, v.overlay.height);
+    maskOverlayRgbaInto(v.comp.mask, e.width, e.height, rgbFromHex(color), 110, v.overlay, rect);
+    const w = rect.x1 - rect.x0;
+    const h = rect.y1 - rect.y0;
+    const data = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++)
+      data.set(
+        v.overlay.data.subarray(((rect.y0 + y) * v.overlay.width + rect.x0) * 4, ((rect.y0 + y) * v.overlay.width + rect.x1) * 4),
+        y * w * 4,
+      );
+    const bitmap = toBitmap({ data, width: w, height: h });
+    return Comlink.transfer(
+      { overlay: null, patch: { bitmap, x: rect.x0, y: rect.y0, view: v.id }, area: v.comp.area, bbox: v.comp.bbox() },
+      [bitmap],
+    );
+  }
+  const comp = new LiveComposite(e.width, e.height, sam, e.base, e.manual);
+  if (comp.area === 0 && !withSam) {
+    editView = null;
+    return { overlay: null, patch: null, area: 0, bbox: [0, 0, 0, 0] };
+  }
+  const data = maskOverlayRgba(comp.mask, e.width, e.height, rgbFromHex(color), 110, overlayScale(e.width, e.height));
+  editView = { id: ++editViews, edit: e, manual: e.manual, live: l, color, comp, overlay: data };
+  const overlay = toBitmap(data);
+  return Comlink.transfer({ overlay, view: editView.id, patch: null, area: comp.area, bbox: comp.bbox() }, [overlay]);
 }
 
 function toBitmap(o: { data: Uint8ClampedArray<ArrayBuffer>; width: number; height: number }): ImageBitmap {
@@ -486,6 +534,7 @@ const api: DecoderApi = {
     recentRuns.length = 0;
     live = null;
     edit = null;
+    editView = null;
     lowResByGeneration.clear();
   },
 
@@ -603,11 +652,12 @@ const api: DecoderApi = {
 
   recolorLive(imageId, color, withSam) {
     try {
+      // an edit under way: its view made again in the colour (the SAM mask under it composed in)
+      if (edit && edit.imageId === imageId) return editResult(edit, color, withSam);
       if (withSam && live && live.imageId === imageId) {
         const { overlay, stats } = samOverlay(live, color);
         return Comlink.transfer({ overlay, area: stats.area, bbox: stats.bbox }, [overlay]);
       }
-      if (edit && edit.imageId === imageId) return editResult(edit, color, false);
       return { overlay: null, area: 0, bbox: [0, 0, 0, 0] };
     } catch (e) {
       throw encodeErrorForTransfer(e);
@@ -617,6 +667,7 @@ const api: DecoderApi = {
   clearLive(): void {
     live = null;
     edit = null;
+    editView = null;
   },
 
   editReset(imageId: number, width: number, height: number, base: CocoRle | null): void {
@@ -638,8 +689,8 @@ const api: DecoderApi = {
     try {
       if (!edit || edit.imageId !== imageId) throw new AppError('INFERENCE', 'No edit under way for this image.');
       edit.manual ??= new Int8Array(edit.width * edit.height);
-      paintStroke(edit.manual, edit.width, edit.height, stroke);
-      return editResult(edit, color, withSam);
+      const box = paintStroke(edit.manual, edit.width, edit.height, stroke);
+      return editResult(edit, color, withSam, box ? { x0: box[0], y0: box[1], x1: box[2], y1: box[3] } : null);
     } catch (e) {
       throw encodeErrorForTransfer(e);
     }

@@ -132,8 +132,12 @@ export interface LiveMaskData {
 }
 
 export interface EditResult {
-  /** null when nothing is left to show */
+  /** the whole overlay; null when nothing is left to show or when only a patch changed */
   overlay: ImageBitmap | null;
+  /** the worker's edit view the overlay shows (patches of that view apply over it) */
+  view?: number;
+  /** a stroke piece's change: this bitmap replaces the overlay's pixels at (x, y) (overlay px) */
+  patch?: { bitmap: ImageBitmap; x: number; y: number; view: number } | null;
   area: number;
   bbox: [number, number, number, number];
 }

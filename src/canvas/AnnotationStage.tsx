@@ -382,7 +382,14 @@ export function AnnotationStage() {
                 <KImage image={hover.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
               )}
               {live && live.imageId === image.id && (
-                <KImage image={live.bitmap} width={image.width} height={image.height} imageSmoothingEnabled={false} />
+                <KImage
+                  image={live.bitmap}
+                  width={image.width}
+                  height={image.height}
+                  imageSmoothingEnabled={false}
+                  // a patch drew into the same canvas: a changed attribute makes Konva draw the layer again
+                  patchVersion={live.version ?? 0}
+                />
               )}
             </Group>
           )}

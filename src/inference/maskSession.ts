@@ -444,12 +444,17 @@ export class MaskSession {
   private showEdit(r: EditResult, generation: number, imageId: number): void {
     if (generation !== this.generation || imageId !== this.state.imageId) {
       r.overlay?.close();
+      r.patch?.bitmap.close();
       return;
     }
-    overlays.setLive(r.overlay ? { imageId, generation, bitmap: r.overlay } : null);
+    if (r.patch) {
+      // a stroke piece: only the pixels it touched; over another overlay than its view's, the whole one is asked for
+      if (!overlays.patchLive(imageId, generation, r.patch)) this.recolor();
+    } else overlays.setLive(r.overlay ? { imageId, generation, bitmap: r.overlay, view: r.view } : null);
+    const shown = r.overlay || r.patch;
     // strokes on a SAM mask keep its predicted IoU on display; a purely manual mask has none
     const sam = hasPrompt(this.state.prompts) ? this.sam : null;
-    this.live = r.overlay
+    this.live = shown
       ? {
           imageId,
           generation,

@@ -5,7 +5,12 @@
 export interface LiveOverlay {
   imageId: number;
   generation: number;
-  bitmap: ImageBitmap;
+  /** a bitmap from the worker, or the canvas patches are drawn into */
+  bitmap: ImageBitmap | OffscreenCanvas;
+  /** the worker's edit view it shows, if any (patches of that view apply over it) */
+  view?: number | undefined;
+  /** bumped by each patch (the layer draws again) */
+  version?: number;
 }
 
 /** The hover preview: the mask a click at `point` (image px) would give, drawn light. */
@@ -23,6 +28,10 @@ export interface CandidatePreviews {
 }
 
 type Listener = () => void;
+
+function release(b: ImageBitmap | OffscreenCanvas): void {
+  if ('close' in b && typeof b.close === 'function') b.close();
+}
 
 class OverlayRegistry {
   private live: LiveOverlay | null = null;
@@ -46,9 +55,36 @@ class OverlayRegistry {
   }
 
   setLive(o: LiveOverlay | null): void {
-    if (this.live && this.live.bitmap !== o?.bitmap) this.live.bitmap.close();
+    if (this.live && this.live.bitmap !== o?.bitmap) release(this.live.bitmap);
     this.live = o;
     this.emit();
+  }
+
+  /**
+   * Draws a stroke piece's patch over the live overlay of the same edit view; false (and nothing
+   * drawn) when the overlay shown is not that view's, so the caller asks for the whole overlay.
+   */
+  patchLive(imageId: number, generation: number, patch: { bitmap: ImageBitmap; x: number; y: number; view: number }): boolean {
+    const l = this.live;
+    if (!l || l.imageId !== imageId || l.view !== patch.view) {
+      patch.bitmap.close();
+      return false;
+    }
+    let canvas = l.bitmap;
+    if (!(typeof OffscreenCanvas !== 'undefined' && canvas instanceof OffscreenCanvas)) {
+      // the first patch: the worker's bitmap becomes a canvas the next patches draw into
+      const c = new OffscreenCanvas(canvas.width, canvas.height);
+      c.getContext('2d')!.drawImage(canvas, 0, 0);
+      release(canvas);
+      canvas = c;
+    }
+    const ctx = canvas.getContext('2d')!;
+    ctx.clearRect(patch.x, patch.y, patch.bitmap.width, patch.bitmap.height);
+    ctx.drawImage(patch.bitmap, patch.x, patch.y);
+    patch.bitmap.close();
+    this.live = { imageId, generation, bitmap: canvas, view: patch.view, version: (l.version ?? 0) + 1 };
+    this.emit();
+    return true;
   }
 
   private hover: HoverOverlay | null = null;

@@ -4,6 +4,7 @@ import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
 import { coveredProposals, reviewQueue, type AppStore } from '../state/store.ts';
 import type { InferenceEngine } from '../inference/engine.ts';
+import { overlays } from '../inference/overlays.ts';
 import {
   cancelPreannotate,
   pausePreannotate,
@@ -61,6 +62,11 @@ export interface AnnotatorApi {
   currentImage(): ImageRecord | null;
   /** Waits for pending decodes, then returns the live mask (COCO RLE) and its predicted IoU, or null. */
   getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number; bbox: [number, number, number, number] } | null>;
+  /**
+   * The live mask's overlay as drawn on the canvas, after pending updates: its size (overlay px; smaller
+   * than the image on huge photos) and its alpha plane, base64 (255 = edge, 110 = fill, 0 = outside).
+   */
+  liveOverlay(): Promise<{ width: number; height: number; alpha: string } | null>;
   /** The COCO object that the export downloads, with RLE (default) or polygon segmentation. */
   exportCoco(options?: CocoExportOptions): CocoDataset;
   /** The editing state: tool, brush radius (image px), prompts and strokes (image px), undo/redo, the mask clock. */
@@ -134,6 +140,18 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
     async getLiveMask() {
       const m = await store.session.liveMask();
       return m && { rle: m.rle, score: m.score, area: m.area, bbox: m.bbox };
+    },
+    async liveOverlay() {
+      await store.session.liveMask();
+      const l = overlays.getLive();
+      if (!l) return null;
+      const c = new OffscreenCanvas(l.bitmap.width, l.bitmap.height);
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(l.bitmap, 0, 0);
+      const rgba = ctx.getImageData(0, 0, c.width, c.height).data;
+      let bin = '';
+      for (let i = 3; i < rgba.length; i += 4) bin += String.fromCharCode(rgba[i]!);
+      return { width: c.width, height: c.height, alpha: btoa(bin) };
     },
     editorState: () => {
       const s = useStore.getState();

@@ -67,3 +67,75 @@ export function composeLiveMask(sam: Uint8Array | null, base: Uint8Array | null,
   }
   return out;
 }
+
+/** A rectangle of pixels [x0, x1) × [y0, y1). */
+export interface PixelBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * The live mask kept up to date piece by piece while a stroke is drawn: only the pixels a piece
+ * touched are composed again, and the area and box come from per-row and per-column counts (no scan
+ * of the whole image), so a stroke on a 24 MP photo costs what its own pixels cost.
+ */
+export class LiveComposite {
+  readonly mask: Uint8Array;
+  area = 0;
+  private readonly rows: Int32Array;
+  private readonly cols: Int32Array;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    sam: Uint8Array | null,
+    base: Uint8Array | null,
+    manual: Int8Array | null,
+  ) {
+    this.mask = composeLiveMask(sam, base, manual, width * height);
+    this.rows = new Int32Array(height);
+    this.cols = new Int32Array(width);
+    for (let y = 0; y < height; y++)
+      for (let x = 0, i = y * width; x < width; x++, i++)
+        if (this.mask[i]) {
+          this.rows[y]!++;
+          this.cols[x]!++;
+          this.area++;
+        }
+  }
+
+  /** Composes the pixels of `box` again (after strokes were painted there). */
+  update(sam: Uint8Array | null, base: Uint8Array | null, manual: Int8Array | null, box: PixelBox): void {
+    const x0 = Math.max(0, box.x0);
+    const x1 = Math.min(this.width, box.x1);
+    const y0 = Math.max(0, box.y0);
+    const y1 = Math.min(this.height, box.y1);
+    for (let y = y0; y < y1; y++)
+      for (let x = x0, i = y * this.width + x0; x < x1; x++, i++) {
+        const m = manual ? manual[i]! : 0;
+        const v = m > 0 ? 1 : m < 0 ? 0 : (sam && sam[i]) || (base && base[i]) ? 1 : 0;
+        const d = v - this.mask[i]!;
+        if (d === 0) continue;
+        this.mask[i] = v;
+        this.rows[y]! += d;
+        this.cols[x]! += d;
+        this.area += d;
+      }
+  }
+
+  /** COCO box [x, y, w, h] of the mask ([0, 0, 0, 0] when empty), as maskAreaAndBbox (core/sam/postprocess) gives it. */
+  bbox(): [number, number, number, number] {
+    if (this.area === 0) return [0, 0, 0, 0];
+    let x0 = 0;
+    while (this.cols[x0] === 0) x0++;
+    let x1 = this.width - 1;
+    while (this.cols[x1] === 0) x1--;
+    let y0 = 0;
+    while (this.rows[y0] === 0) y0++;
+    let y1 = this.height - 1;
+    while (this.rows[y1] === 0) y1--;
+    return [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskOverlayRgba, overlayScale, rgbFromHex } from './render.ts';
+import { maskOverlayRgba, maskOverlayRgbaInto, overlayRectOf, overlayScale, rgbFromHex } from './render.ts';
 
 describe('maskOverlayRgba', () => {
   it('fills the inside, draws boundary pixels opaque, leaves background transparent', () => {
@@ -30,4 +30,34 @@ describe('render helpers', () => {
     expect(overlayScale(100, 100)).toBe(1);
     expect(overlayScale(8000, 8000, 16_000_000)).toBeCloseTo(0.5);
   });
+});
+
+describe('maskOverlayRgbaInto over overlayRectOf an edited box', () => {
+  // a deterministic blobby mask
+  const blob = (w: number, h: number, seed: number) => {
+    const m = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) m[y * w + x] = Math.sin(x * 0.13 + seed) + Math.cos(y * 0.11 - seed) > 0.3 ? 1 : 0;
+    return m;
+  };
+  for (const scale of [1, 0.37]) {
+    it(`redraws exactly the pixels the edit changes (scale ${scale})`, () => {
+      const w = 157;
+      const h = 101;
+      const mask = blob(w, h, 1);
+      const overlay = maskOverlayRgba(mask, w, h, [200, 10, 30], 110, scale);
+      // edit a box: flip every pixel in it, including pixels on the image border
+      for (const box of [
+        { x0: 40, y0: 30, x1: 71, y1: 52 },
+        { x0: 0, y0: 0, x1: 9, y1: 13 },
+        { x0: 150, y0: 90, x1: 157, y1: 101 },
+      ]) {
+        for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) mask[y * w + x] = mask[y * w + x] ? 0 : 1;
+        maskOverlayRgbaInto(mask, w, h, [200, 10, 30], 110, overlay, overlayRectOf(box, w, h, overlay.width, overlay.height));
+        const full = maskOverlayRgba(mask, w, h, [200, 10, 30], 110, scale);
+        expect(overlay.width).toBe(full.width);
+        expect(Buffer.from(overlay.data).equals(Buffer.from(full.data))).toBe(true);
+      }
+    });
+  }
 });

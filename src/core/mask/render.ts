@@ -14,25 +14,72 @@ export function maskOverlayRgba(
 ): { data: Uint8ClampedArray<ArrayBuffer>; width: number; height: number } {
   const ow = Math.max(1, Math.ceil(width * scale));
   const oh = Math.max(1, Math.ceil(height * scale));
-  const out = new Uint8ClampedArray(ow * oh * 4);
+  const out = { data: new Uint8ClampedArray(ow * oh * 4), width: ow, height: oh };
+  maskOverlayRgbaInto(mask, width, height, rgb, fillAlpha, out, { x0: 0, y0: 0, x1: ow, y1: oh });
+  return out;
+}
+
+/**
+ * Draws the pixels of `rect` (overlay px, [x0, x1) × [y0, y1)) of {@link maskOverlayRgba}'s overlay
+ * into `out` (an overlay of that mask's size), the rest left as it is: after an edit of the mask
+ * inside some image px box, redrawing {@link overlayRectOf} that box gives the same overlay as
+ * drawing it all again.
+ */
+export function maskOverlayRgbaInto(
+  mask: ArrayLike<number>,
+  width: number,
+  height: number,
+  rgb: readonly [number, number, number],
+  fillAlpha: number,
+  out: { data: Uint8ClampedArray; width: number; height: number },
+  rect: { x0: number; y0: number; x1: number; y1: number },
+): void {
+  const { data, width: ow, height: oh } = out;
   const [r, g, b] = rgb;
   const sx = width / ow;
   const sy = height / oh;
   const at = (x: number, y: number) => (x < 0 || y < 0 || x >= ow || y >= oh ? 0 : mask[Math.floor(y * sy) * width + Math.floor(x * sx)]);
-  for (let y = 0; y < oh; y++) {
+  const x0 = Math.max(0, rect.x0);
+  const x1 = Math.min(ow, rect.x1);
+  for (let y = Math.max(0, rect.y0); y < Math.min(oh, rect.y1); y++) {
     const srcRow = Math.floor(y * sy) * width;
-    for (let x = 0; x < ow; x++) {
-      if (!mask[srcRow + Math.floor(x * sx)]) continue;
+    for (let x = x0; x < x1; x++) {
+      const o = (y * ow + x) * 4;
+      if (!mask[srcRow + Math.floor(x * sx)]) {
+        data[o] = data[o + 1] = data[o + 2] = data[o + 3] = 0;
+        continue;
+      }
       // an opaque fill needs no edge test
       const edge = fillAlpha < 255 && (!at(x - 1, y) || !at(x + 1, y) || !at(x, y - 1) || !at(x, y + 1));
-      const o = (y * ow + x) * 4;
-      out[o] = r;
-      out[o + 1] = g;
-      out[o + 2] = b;
-      out[o + 3] = edge ? 255 : fillAlpha;
+      data[o] = r;
+      data[o + 1] = g;
+      data[o + 2] = b;
+      data[o + 3] = edge ? 255 : fillAlpha;
     }
   }
-  return { data: out, width: ow, height: oh };
+}
+
+/**
+ * The overlay pixels (of an overlay `ow` × `oh` of a `width` × `height` mask) that change when the
+ * mask changes inside `box` (image px): those sampling a pixel of the box, and their 4-neighbours
+ * (whose edge test reads them), clipped to the overlay.
+ */
+export function overlayRectOf(
+  box: { x0: number; y0: number; x1: number; y1: number },
+  width: number,
+  height: number,
+  ow: number,
+  oh: number,
+): { x0: number; y0: number; x1: number; y1: number } {
+  const sx = width / ow;
+  const sy = height / oh;
+  // overlay x samples image column floor(x * sx): the first x with floor(x*sx) >= box.x0 and the last with floor(x*sx) < box.x1
+  return {
+    x0: Math.max(0, Math.floor(box.x0 / sx) - 2),
+    y0: Math.max(0, Math.floor(box.y0 / sy) - 2),
+    x1: Math.min(ow, Math.ceil(box.x1 / sx) + 2),
+    y1: Math.min(oh, Math.ceil(box.y1 / sy) + 2),
+  };
 }
 
 /** `#rrggbb` to [r, g, b]; grey for anything else. */
