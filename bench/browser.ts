@@ -19,6 +19,8 @@ const PORT = Number(process.env['BENCH_PORT'] ?? 4181);
 const SMOKE = process.argv.includes('--smoke');
 /** `--decoders`: only the raw decoder time of each decoder variant the build makes */
 const DECODERS_ONLY = process.argv.includes('--decoders');
+/** `--fresh`: only the first clicks on a freshly opened app */
+const FRESH_ONLY = process.argv.includes('--fresh');
 /** `--large`: only the 6000 x 4000 photo (clicks and brush strokes) */
 const LARGE_ONLY = process.argv.includes('--large');
 /**
@@ -26,6 +28,8 @@ const LARGE_ONLY = process.argv.includes('--large');
  * (V8 compiles onnxruntime's WebAssembly to optimized code in the background for ~1.5 s on 2 cores)
  */
 const RAW_WARMUP_RUNS = 10;
+/** rounds of the decoder variants (a fresh page each): one page can run 20 % slower than the next */
+const VARIANT_ROUNDS = 5;
 /** the decoder variants compared (the app's default first) */
 const DECODER_VARIANTS = [
   { name: 'candidates', url: '/models/sam-candidates.onnx' },
@@ -154,9 +158,49 @@ function printTable(backend: string): void {
 
 /**
  * `decoder_raw_ms_<variant>`: each decoder variant's `session.run` in the app's decoder worker, on
- * the first sample, in 3 interleaved rounds of a fresh page per variant (the machine's load drifts),
+ * the first sample, in interleaved rounds of a fresh page per variant (the machine's load drifts),
  * and each variant's ratio to the app's default decoder measured in the same rounds.
  */
+/**
+ * The first five clicks on a freshly opened app (3 fresh pages), half a second after the first image
+ * is ready: `fresh_page_click1_ms` (the very first) and `fresh_page_clicks2to5_ms`; and
+ * `fresh_page_ready_ms`, page load to the first sample ready for clicks (model load and first encode).
+ */
+async function freshPageClicks(browser: Browser): Promise<void> {
+  const firsts: number[] = [];
+  const later: number[] = [];
+  const readyMs: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      const t = Date.now();
+      await page.goto(`http://127.0.0.1:${PORT}/`);
+      await ready(page);
+      readyMs.push(Date.now() - t);
+      await page.waitForTimeout(500);
+      for (const [fx, fy] of POSITIONS.slice(0, 5)) {
+        await clickAt(page, fx, fy);
+        await page.keyboard.press('Escape');
+      }
+      const ms = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs;
+      if (process.env['BENCH_DEBUG']) {
+        const c = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clicks;
+        process.stderr.write(`fresh page clicks: ${ms.map((x) => x.toFixed(0)).join(' ')}\n`);
+        process.stderr.write(
+          `  decode/worker/total: ${c.map((x) => `${x.decodeMs?.toFixed(0)}/${x.workerMs?.toFixed(0)}/${x.totalMs.toFixed(0)}`).join(' ')}\n`,
+        );
+      }
+      firsts.push(ms[0]!);
+      later.push(...ms.slice(1, 5));
+    } finally {
+      await page.close();
+    }
+  }
+  record(summarize('fresh_page_ready_ms', 'ms', readyMs));
+  record(summarize('fresh_page_click1_ms', 'ms', firsts));
+  record(summarize('fresh_page_clicks2to5_ms', 'ms', later));
+}
+
 /**
  * Waits until the app's background encodes have stopped for 8 s (the next image is prefetched after
  * 1.5 s idle and takes ~3.5 s here), so that no encode competes with a measured decoder run.
@@ -175,14 +219,14 @@ async function encodesSettled(page: Page): Promise<void> {
 
 async function decoderVariants(browser: Browser): Promise<void> {
   const times = new Map<string, number[]>(DECODER_VARIANTS.map((v) => [v.name, []]));
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < VARIANT_ROUNDS; round++) {
     for (const v of DECODER_VARIANTS) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       try {
         await page.goto(`http://127.0.0.1:${PORT}/?decoder=${encodeURIComponent(v.url)}`);
         await ready(page);
         await encodesSettled(page);
-        const raw = await page.evaluate(() => (window as unknown as Api).annotator.benchDecoderRaw(20));
+        const raw = await page.evaluate(() => (window as unknown as Api).annotator.benchDecoderRaw(30));
         times.get(v.name)!.push(...raw.slice(RAW_WARMUP_RUNS));
         if (process.env['BENCH_DEBUG']) process.stderr.write(`${v.name}: ${raw.map((x) => x.toFixed(0)).join(' ')}\n`);
       } finally {
@@ -242,6 +286,11 @@ async function main(): Promise<void> {
       return;
     }
 
+    if (FRESH_ONLY) {
+      await freshPageClicks(browser);
+      printTable(backend);
+      return;
+    }
     if (LARGE_ONLY) {
       await largePhotoSection(page);
       printTable(backend);
@@ -434,6 +483,7 @@ async function main(): Promise<void> {
     record(summarize('renderer_peak_mb', 'MB', [peak]));
 
     await page2.close();
+    await freshPageClicks(browser);
     await decoderVariants(browser);
     printTable(backend);
   } finally {
