@@ -172,6 +172,7 @@ async function freshPageClicks(browser: Browser): Promise<void> {
   const readyMs: number[] = [];
   for (let round = 0; round < 3; round++) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.addInitScript(collectLongTasks);
     try {
       const t = Date.now();
       await page.goto(`http://127.0.0.1:${PORT}/`);

@@ -22,6 +22,22 @@ test('a click stops the background encode of the next image, which resumes when 
   await expect(statusOf(page, 'astronaut.png')).toHaveAttribute('data-embedding', 'ready');
 });
 
+test('the next image waits while the annotator aims at the one just ready: no encode competes with the first clicks', async ({ page }) => {
+  await gotoApp(page);
+  // in the page: the status of the next image when the shown one becomes ready, and 600 ms later
+  const seen = await page.evaluate(async () => {
+    await (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready();
+    const status = () =>
+      [...document.querySelectorAll('nav li')].find((li) => li.textContent?.includes('chelsea.png'))?.getAttribute('data-embedding');
+    const atReady = status();
+    await new Promise((r) => setTimeout(r, 600));
+    return [atReady, status()];
+  });
+  expect(seen).toEqual(['pending', 'pending']);
+  // then, the annotator idle, it is encoded ahead of time
+  await expect(statusOf(page, 'chelsea.png')).toHaveAttribute('data-embedding', 'ready', { timeout: 60_000 });
+});
+
 test('a click made while the image is still encoding is answered once it is ready', async ({ page }) => {
   const file = resolve(SAMPLES, 'coffee.png');
   await gotoApp(page);

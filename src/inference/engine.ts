@@ -281,6 +281,9 @@ export class InferenceEngine {
       if (job.cancelled) return;
       await this.decoderReady;
       await this.decoder!.setEmbedding(imageId, Comlink.transfer(r.embedding, [r.embedding.buffer]), r.width, r.height);
+      // the annotator now aims at the shown image: the next image's encode waits until they are idle
+      // (a background encode slows the first clicks down, and stopping it frees the cores only late)
+      if (imageId === this.current) this.lastInteraction = performance.now();
       // the first click on the image is then as fast as the later ones (a click made meanwhile goes first)
       if (imageId === this.current)
         void this.decoder!.warm(imageId).then(
