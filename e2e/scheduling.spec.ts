@@ -28,7 +28,9 @@ test('the next image waits while the annotator aims at the one just ready: no en
   const seen = await page.evaluate(async () => {
     await (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready();
     const status = () =>
-      [...document.querySelectorAll('nav li')].find((li) => li.textContent?.includes('chelsea.png'))?.getAttribute('data-embedding');
+      Array.from(document.querySelectorAll('nav li'))
+        .find((li) => li.textContent?.includes('chelsea.png'))
+        ?.getAttribute('data-embedding');
     const atReady = status();
     await new Promise((r) => setTimeout(r, 600));
     return [atReady, status()];
