@@ -118,8 +118,15 @@ test('hiding a category hides its masks on the canvas and nothing else; the phot
   ];
   const photo = PNG.sync.read(readFileSync(CAT));
   const photoAt = ([x, y]: [number, number]) => [...photo.data.slice((y * W + x) * 4, (y * W + x) * 4 + 3)];
-  const before = await stagePixels(page, points);
   const near = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!))) <= 12;
+  // the imported masks are drawn by the worker after the import: wait until they are on the canvas
+  let before: number[][] = [];
+  await expect
+    .poll(async () => {
+      before = await stagePixels(page, points);
+      return !near(before[0]!, photoAt(points[0]!)) && !near(before[2]!, photoAt(points[2]!));
+    })
+    .toBe(true);
   // masks are drawn where they are, nowhere else
   expect(near(before[0]!, photoAt(points[0]!))).toBe(false);
   expect(near(before[2]!, photoAt(points[2]!))).toBe(false);

@@ -61,3 +61,18 @@ describe('maskOverlayRgbaInto over overlayRectOf an edited box', () => {
     });
   }
 });
+
+describe('maskOverlayRgba at scale 1 (the fast path)', () => {
+  it('marks as edge exactly the object pixels on the border or next to background (4-neighbours)', () => {
+    const w = 37;
+    const h = 23;
+    const mask = new Uint8Array(w * h).map((_, i) => (Math.sin((i % w) * 0.7) + Math.cos(Math.floor(i / w) * 0.9) > -0.2 ? 1 : 0));
+    const o = maskOverlayRgba(mask, w, h, [1, 2, 3], 110);
+    const m = (x: number, y: number) => (x < 0 || y < 0 || x >= w || y >= h ? 0 : mask[y * w + x]!);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const want = !m(x, y) ? 0 : !m(x - 1, y) || !m(x + 1, y) || !m(x, y - 1) || !m(x, y + 1) ? 255 : 110;
+        expect(o.data[(y * w + x) * 4 + 3]).toBe(want);
+      }
+  });
+});

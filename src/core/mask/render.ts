@@ -36,6 +36,10 @@ export function maskOverlayRgbaInto(
 ): void {
   const { data, width: ow, height: oh } = out;
   const [r, g, b] = rgb;
+  if (ow === width && oh === height) {
+    overlayFullSize(mask, width, height, r, g, b, fillAlpha, data, rect);
+    return;
+  }
   const sx = width / ow;
   const sy = height / oh;
   const at = (x: number, y: number) => (x < 0 || y < 0 || x >= ow || y >= oh ? 0 : mask[Math.floor(y * sy) * width + Math.floor(x * sx)]);
@@ -51,6 +55,45 @@ export function maskOverlayRgbaInto(
       }
       // an opaque fill needs no edge test
       const edge = fillAlpha < 255 && (!at(x - 1, y) || !at(x + 1, y) || !at(x, y - 1) || !at(x, y + 1));
+      data[o] = r;
+      data[o + 1] = g;
+      data[o + 2] = b;
+      data[o + 3] = edge ? 255 : fillAlpha;
+    }
+  }
+}
+
+/** {@link maskOverlayRgbaInto} at scale 1: neighbours read by index (the common case, on the click path). */
+function overlayFullSize(
+  mask: ArrayLike<number>,
+  width: number,
+  height: number,
+  r: number,
+  g: number,
+  b: number,
+  fillAlpha: number,
+  data: Uint8ClampedArray,
+  rect: { x0: number; y0: number; x1: number; y1: number },
+): void {
+  const x0 = Math.max(0, rect.x0);
+  const x1 = Math.min(width, rect.x1);
+  const y1 = Math.min(height, rect.y1);
+  const testEdges = fillAlpha < 255;
+  for (let y = Math.max(0, rect.y0); y < y1; y++) {
+    const row = y * width;
+    const top = y > 0;
+    const bottom = y < height - 1;
+    for (let x = x0; x < x1; x++) {
+      const i = row + x;
+      const o = i * 4;
+      if (!mask[i]) {
+        data[o] = data[o + 1] = data[o + 2] = data[o + 3] = 0;
+        continue;
+      }
+      // an object pixel on the border or with a background 4-neighbour is an edge
+      const edge =
+        testEdges &&
+        (x === 0 || x === width - 1 || !top || !bottom || !mask[i - 1] || !mask[i + 1] || !mask[i - width] || !mask[i + width]);
       data[o] = r;
       data[o + 1] = g;
       data[o + 2] = b;
