@@ -157,11 +157,6 @@ function printTable(backend: string): void {
 }
 
 /**
- * `decoder_raw_ms_<variant>`: each decoder variant's `session.run` in the app's decoder worker, on
- * the first sample, in interleaved rounds of a fresh page per variant (the machine's load drifts),
- * and each variant's ratio to the app's default decoder measured in the same rounds.
- */
-/**
  * The first five clicks on a freshly opened app (3 fresh pages), half a second after the first image
  * is ready: `fresh_page_click1_ms` (the very first) and `fresh_page_clicks2to5_ms`; and
  * `fresh_page_ready_ms`, page load to the first sample ready for clicks (model load and first encode).
@@ -172,7 +167,6 @@ async function freshPageClicks(browser: Browser): Promise<void> {
   const readyMs: number[] = [];
   for (let round = 0; round < 3; round++) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.addInitScript(collectLongTasks);
     try {
       const t = Date.now();
       await page.goto(`http://127.0.0.1:${PORT}/`);
@@ -218,6 +212,11 @@ async function encodesSettled(page: Page): Promise<void> {
   }
 }
 
+/**
+ * `decoder_raw_ms_<variant>`: each decoder variant's `session.run` in the app's decoder worker, on
+ * the first sample, in interleaved rounds of a fresh page per variant (the machine's load drifts),
+ * and each variant's ratio to the app's default decoder measured in the same rounds.
+ */
 async function decoderVariants(browser: Browser): Promise<void> {
   const times = new Map<string, number[]>(DECODER_VARIANTS.map((v) => [v.name, []]));
   for (let round = 0; round < VARIANT_ROUNDS; round++) {

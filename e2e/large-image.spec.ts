@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { readRgbaImage } from '../src/node/image.ts';
 import type { CocoRle } from '../src/core/mask/rle.ts';
@@ -26,12 +26,19 @@ function makeLargePhoto(): string {
   return file;
 }
 
+let largePhoto: string | null = null;
+/** Opens the app on the 6000 x 4000 photo (made once per run) and waits until it is ready; returns its file. */
+async function openLargePhoto(page: Page): Promise<string> {
+  largePhoto ??= makeLargePhoto();
+  await gotoApp(page);
+  await openImages(page, [largePhoto]);
+  await ready(page);
+  return largePhoto;
+}
+
 test('a 6000x4000 photo: point and box masks match onnxruntime-node, the accepted mask is exact at full size', async ({ page }) => {
   test.setTimeout(300_000);
-  const file = makeLargePhoto();
-  await gotoApp(page);
-  await openImages(page, [file]);
-  await ready(page);
+  const file = await openLargePhoto(page);
   expect(await currentImage(page)).toMatchObject({ fileName: 'rocket_6000x4000.png', width: W, height: H });
 
   const sx = W / 640;
@@ -84,10 +91,7 @@ test('a 6000x4000 photo: point and box masks match onnxruntime-node, the accepte
 
 test('brush and eraser on a 6000x4000 photo: the overlay drawn piece by piece is the full overlay of the exact mask', async ({ page }) => {
   test.setTimeout(300_000);
-  const file = makeLargePhoto();
-  await gotoApp(page);
-  await openImages(page, [file]);
-  await ready(page);
+  await openLargePhoto(page);
   const sx = W / 640;
   const sy = H / 427;
   const p = await clientOf(page, 322 * sx, 260 * sy);

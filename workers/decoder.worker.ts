@@ -11,7 +11,7 @@ import { maskAreaAndBbox, maskFromLowResLogits, modelLogitsFromLowRes } from '..
 import { candidatePlane, decoderPick, rankCandidates, type MaskCandidate } from '../src/core/sam/candidates.ts';
 import { CANDIDATE_OUTPUT_NAMES } from '../src/core/sam/manifest.ts';
 import { feedbackForFrame, promptsInCrop, rectSize, wholeImage } from '../src/core/sam/zoomIn.ts';
-import { composeLiveMask, LiveComposite, paintStroke, type PixelBox } from '../src/core/mask/brush.ts';
+import { composeLiveMask, LiveComposite, paintStroke } from '../src/core/mask/brush.ts';
 import { resizeLongestSideShape } from '../src/core/geometry.ts';
 import { samDecoderFeeds, type SamDecoderFeeds } from '../src/core/sam/prompts.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
@@ -299,7 +299,7 @@ interface EditView {
 let editView: EditView | null = null;
 let editViews = 0;
 
-function editResult(e: Edit, color: string, withSam: boolean, touched: PixelBox | null = null): EditResult {
+function editResult(e: Edit, color: string, withSam: boolean, touched: PixelRect | null = null): EditResult {
   const l = withSam && live && live.imageId === e.imageId ? live : null;
   const sam = l ? fullMask(l).mask : null;
   const v = editView;
@@ -672,6 +672,8 @@ const api: DecoderApi = {
 
   editReset(imageId: number, width: number, height: number, base: CocoRle | null): void {
     edit = { imageId, width, height, base: base ? maskFromRle(base) : null, manual: null };
+    // the previous edit's view (a full-size mask and overlay) is of no use any more
+    editView = null;
   },
 
   editStrokes(imageId, strokes, color, withSam) {

@@ -1,3 +1,5 @@
+import type { PixelRect } from '../sam/roi.ts';
+
 /** A brush or eraser stroke in image px: a polyline swept by a disc of `radius`. */
 export interface Stroke {
   mode: 'add' | 'remove';
@@ -68,14 +70,6 @@ export function composeLiveMask(sam: Uint8Array | null, base: Uint8Array | null,
   return out;
 }
 
-/** A rectangle of pixels [x0, x1) × [y0, y1). */
-export interface PixelBox {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
 /**
  * The live mask kept up to date piece by piece while a stroke is drawn: only the pixels a piece
  * touched are composed again, and the area and box come from per-row and per-column counts (no scan
@@ -107,7 +101,7 @@ export class LiveComposite {
   }
 
   /** Composes the pixels of `box` again (after strokes were painted there). */
-  update(sam: Uint8Array | null, base: Uint8Array | null, manual: Int8Array | null, box: PixelBox): void {
+  update(sam: Uint8Array | null, base: Uint8Array | null, manual: Int8Array | null, box: PixelRect): void {
     const x0 = Math.max(0, box.x0);
     const x1 = Math.min(this.width, box.x1);
     const y0 = Math.max(0, box.y0);

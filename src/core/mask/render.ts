@@ -1,3 +1,5 @@
+import type { PixelRect } from '../sam/roi.ts';
+
 /**
  * RGBA overlay of a row-major binary mask, for display: the inside filled with `rgb` at `fillAlpha`,
  * boundary pixels (object pixels with a background 4-neighbour or on the image border) opaque.
@@ -32,7 +34,7 @@ export function maskOverlayRgbaInto(
   rgb: readonly [number, number, number],
   fillAlpha: number,
   out: { data: Uint8ClampedArray; width: number; height: number },
-  rect: { x0: number; y0: number; x1: number; y1: number },
+  rect: PixelRect,
 ): void {
   const { data, width: ow, height: oh } = out;
   const [r, g, b] = rgb;
@@ -73,7 +75,7 @@ function overlayFullSize(
   b: number,
   fillAlpha: number,
   data: Uint8ClampedArray,
-  rect: { x0: number; y0: number; x1: number; y1: number },
+  rect: PixelRect,
 ): void {
   const x0 = Math.max(0, rect.x0);
   const x1 = Math.min(width, rect.x1);
@@ -107,13 +109,7 @@ function overlayFullSize(
  * mask changes inside `box` (image px): those sampling a pixel of the box, and their 4-neighbours
  * (whose edge test reads them), clipped to the overlay.
  */
-export function overlayRectOf(
-  box: { x0: number; y0: number; x1: number; y1: number },
-  width: number,
-  height: number,
-  ow: number,
-  oh: number,
-): { x0: number; y0: number; x1: number; y1: number } {
+export function overlayRectOf(box: PixelRect, width: number, height: number, ow: number, oh: number): PixelRect {
   const sx = width / ow;
   const sy = height / oh;
   // overlay x samples image column floor(x * sx): the first x with floor(x*sx) >= box.x0 and the last with floor(x*sx) < box.x1
