@@ -95,7 +95,9 @@ test('the mask clock counts active time, flags an over-budget mask, and pauses w
   expect(proj.skipped[0]!.timeMs).toBeGreaterThanOrEqual(31_000);
 });
 
-test('a failing save (storage full) is reported and what was saved before is kept', async ({ page }) => {
+test('a failing save (storage full) is reported, what was saved before is kept, and the refused mask comes back from the journal', async ({
+  page,
+}) => {
   await gotoApp(page);
   await openImages(page, [resolve(SAMPLES, 'coffee.png')]);
   await ready(page);
@@ -117,14 +119,22 @@ test('a failing save (storage full) is reported and what was saved before is kep
   });
   const q = await clientOf(page, 80, 350);
   await page.mouse.click(q.x, q.y);
-  await liveMask(page);
+  const second = await liveMask(page);
   await page.keyboard.press('Enter');
   await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(2);
   await expect(page.getByRole('alert').filter({ hasText: 'Could not save the project' })).toContainText('storage for this site is full');
   await expect(page.getByTestId('save-state')).toHaveText('not saved');
 
-  // the earlier save is intact: a reload comes back to it
+  // the earlier save is intact, and the mask IndexedDB refused comes back from the journal (localStorage)
   await page.reload();
   await ready(page);
-  expect(stable(await exportRle(page))).toEqual(stable(saved));
+  const after = await exportRle(page);
+  expect(after.annotations[0]).toEqual(saved.annotations[0]);
+  expect(after.annotations.map((a) => a.area)).toEqual([saved.annotations[0]!.area, second!.area]);
+  expect(after.images).toEqual(saved.images);
+  // and it is now stored: a second reload (the journal was cleared) still has it
+  await expect(page.getByTestId('save-state')).toHaveText('saved');
+  await page.reload();
+  await ready(page);
+  expect(stable(await exportRle(page))).toEqual(stable(after));
 });

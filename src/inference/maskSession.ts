@@ -109,6 +109,9 @@ export interface AcceptedMask extends LiveMaskData {
   withSam: boolean;
 }
 
+/** Live masks of larger images are not read ahead (it would hold the worker up for the next click). */
+const READ_AHEAD_MAX_PIXELS = 8_000_000;
+
 export const EMPTY_SNAPSHOT: SessionSnapshot = {
   imageId: null,
   prompts: EMPTY_PROMPTS,
@@ -154,6 +157,13 @@ export class MaskSession {
   /** bumped by reset/restore: the worker's edit must be set up again */
   private epoch = 0;
   private readonly updates = new Set<Promise<unknown>>();
+  /** bumped by every update of the live mask (a decode, a stroke piece, a recolour) */
+  private version = 0;
+  /**
+   * The live mask's RLE read ahead once an update has landed, so that an accept needs no round trip
+   * to the worker: Enter makes the annotation (and journals it) in its own key event.
+   */
+  private readAhead: { version: number; generation: number; data: LiveMaskData } | null = null;
   private readonly accepts = new Set<Promise<unknown>>();
   private readonly deferred = new Set<Promise<unknown>>();
 
@@ -190,7 +200,29 @@ export class MaskSession {
 
   private track(set: Set<Promise<unknown>>, p: Promise<unknown>): void {
     set.add(p);
-    void p.finally(() => set.delete(p));
+    if (set === this.updates) this.version++;
+    void p.finally(() => {
+      set.delete(p);
+      if (set === this.updates && set.size === 0) this.readLiveAhead();
+    });
+  }
+
+  /** Reads the live mask's RLE from the worker while nothing else is under way (images up to 8 MP). */
+  private readLiveAhead(): void {
+    const { imageId, prompts, strokes, editingAnnotationId } = this.state;
+    const version = this.version;
+    const generation = this.generation;
+    const size = imageId === null ? null : this.ctx.image(imageId);
+    if (!this.live || this.live.generation !== generation || !size || size.width * size.height > READ_AHEAD_MAX_PIXELS) return;
+    const withSam = hasPrompt(prompts);
+    if (withSam && !this.sam) return;
+    const samGeneration = this.sam?.generation ?? generation;
+    void (async () => {
+      if ((!withSam || strokes.length > 0 || editingAnnotationId !== null) && !(await this.ensureEdit())) return;
+      if (version !== this.version || generation !== this.generation) return;
+      const data = await this.engine.liveMaskRle(withSam ? samGeneration : generation, withSam);
+      if (data && version === this.version && generation === this.generation) this.readAhead = { version, generation, data };
+    })().catch(() => undefined);
   }
 
   /** Resolves once the live mask reflects every prompt and stroke given so far (input deferred behind an accept too). */
@@ -563,6 +595,23 @@ export class MaskSession {
   accept<T>(commit: (m: AcceptedMask) => T): Promise<{ ok: true; value: T } | { ok: false; reason: string; hint: string } | null> {
     // input deferred behind an earlier accept belongs to this mask (input deferred behind this one does not)
     const earlier = [...this.deferred];
+    // the mask on screen was read ahead and nothing changed it since: accepted now, in this event
+    const ahead = this.readAhead;
+    if (
+      earlier.length === 0 &&
+      this.updates.size === 0 &&
+      ahead &&
+      ahead.version === this.version &&
+      ahead.generation === this.generation &&
+      ahead.data.area > 0 &&
+      this.underWay()
+    ) {
+      this.readAhead = null;
+      return Promise.resolve({
+        ok: true as const,
+        value: commit({ ...ahead.data, snapshot: this.state, withSam: hasPrompt(this.state.prompts) }),
+      });
+    }
     const run = (async () => {
       await Promise.allSettled(earlier);
       await this.updatesSettled();

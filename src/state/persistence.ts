@@ -1,12 +1,14 @@
 /**
- * Autosave and tabs. Every document change this tab makes marks the records it touched; 200 ms
- * later (and on `pagehide`) only those records are written, in one transaction. Tabs on the same
+ * Autosave and tabs. Every document change this tab makes marks the records it touched and journals
+ * them at once (src/io/journal.ts: `localStorage`, synchronous, so closing the page right after
+ * Enter loses nothing); an accept is written to IndexedDB at once, other changes 200 ms later (and
+ * on `pagehide` / the tab being hidden), only the records touched, in one transaction. Tabs on the same
  * project tell each other what they wrote (BroadcastChannel) and read it back as `ignore` changes,
  * so each shows the other's work; ids come from blocks reserved per tab, so two tabs never make two
  * records with one id. A failed write is reported; what was saved before stays.
  */
 import { COLLECTIONS, DiffBuilder, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
-import { emptyProject } from '../core/project/types.ts';
+import { emptyProject, type Project } from '../core/project/types.ts';
 import { overlays } from '../inference/overlays.ts';
 import { clearImageRegistry, onImageRegistered, registerImageBlob } from '../io/images.ts';
 import {
@@ -23,6 +25,7 @@ import {
   type ProjectMeta,
   type SavedUi,
 } from '../io/persist.ts';
+import { dropJournal, readJournal, writeJournal, type JournalEntry } from '../io/journal.ts';
 import type { ProjectIds } from './projectIds.ts';
 import { Tabs } from './tabs.ts';
 import type { AppStore, StoreState } from './store.ts';
@@ -38,6 +41,8 @@ let timer: ReturnType<typeof setTimeout> | null = null;
 let saving: Promise<void> = Promise.resolve();
 let lastError = '';
 let tabs: Tabs | null = null;
+/** records being written now (taken out of `dirty`, not yet in IndexedDB): journaled until they land */
+const inflight = new Map<string, { coll: Collection; id: number }>();
 
 /** Start-up (restoring the last project) and project operations run one at a time, in order. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -89,6 +94,37 @@ function reportError(what: string, e: unknown): void {
     );
 }
 
+/** The records behind `keys` as the project has them now: put if present, removed if not. */
+function recordsOf(keys: readonly { coll: Collection; id: number }[]): JournalEntry {
+  const project = store.getState().project;
+  const wanted = new Map<Collection, Set<number>>();
+  for (const k of keys) {
+    let ids = wanted.get(k.coll);
+    if (!ids) wanted.set(k.coll, (ids = new Set()));
+    ids.add(k.id);
+  }
+  const put: JournalEntry['put'] = [];
+  const remove: JournalEntry['remove'] = [];
+  for (const [coll, ids] of wanted) {
+    const found = new Set<number>();
+    // one pass over the collection, whatever the number of keys (projects of 300,000 annotations)
+    for (const r of project[coll] as { id: number }[]) {
+      if (ids.has(r.id)) {
+        put.push({ coll, rec: r as never });
+        found.add(r.id);
+      }
+    }
+    for (const id of ids) if (!found.has(id)) remove.push({ coll, id });
+  }
+  return { put, remove };
+}
+
+/** Journals every record not yet in IndexedDB (being written, or waiting to be), synchronously. */
+function journal(): void {
+  if (!projectId) return;
+  writeJournal(projectId, recordsOf([...inflight.values(), ...dirty.values()]));
+}
+
 /** Writes what changed since the last write (after the write under way). */
 export function saveNow(): Promise<void> {
   if (timer) {
@@ -97,31 +133,33 @@ export function saveNow(): Promise<void> {
   }
   if (!projectId || (dirty.size === 0 && !metaDirty)) return saving;
   const keys = [...dirty.values()];
+  for (const [k, v] of dirty) inflight.set(k, v);
   dirty.clear();
   metaDirty = false;
   const renamed = nameChanged;
   nameChanged = false;
   const id = projectId;
-  const s = store.getState();
-  const byKey = new Map<string, unknown>();
-  for (const coll of COLLECTIONS) for (const r of s.project[coll] as { id: number }[]) byKey.set(`${coll}:${r.id}`, r);
-  const put = keys.flatMap(({ coll, id: rid }) => {
-    const rec = byKey.get(`${coll}:${rid}`);
-    return rec ? [{ coll, rec: rec as never }] : [];
-  });
-  const remove = keys.filter(({ coll, id: rid }) => !byKey.has(`${coll}:${rid}`));
-  const meta = metaOf(s);
+  const { put, remove } = recordsOf(keys);
+  const meta = metaOf(store.getState());
+  const done = () => {
+    for (const k of keys) inflight.delete(`${k.coll}:${k.id}`);
+  };
   saving = saving
     .then(() => writeRecords(id, { put, remove, meta }))
     .then(
       () => {
         lastError = '';
-        if (projectId === id && dirty.size === 0) store.setState({ saveState: 'saved' });
+        done();
+        if (projectId === id) {
+          journal();
+          if (dirty.size === 0) store.setState({ saveState: 'saved' });
+        }
         if (keys.length || renamed) tabs?.changed(id, keys, renamed ? meta.name : undefined);
       },
       (e: unknown) => {
-        // nothing of this write landed: write these records again with the next change
-        for (const k of keys) dirty.set(`${k.coll}:${k.id}`, k);
+        done();
+        // nothing of this write landed: write these records again with the next change (they stay journaled)
+        if (projectId === id) for (const k of keys) dirty.set(`${k.coll}:${k.id}`, k);
         metaDirty = true;
         store.setState({ saveState: 'error' });
         reportError('the project', e);
@@ -136,19 +174,27 @@ function scheduleSave(): void {
   timer = setTimeout(() => void saveNow(), 200);
 }
 
-function noteLocalChange(diff: DocDiff): void {
+function noteLocalChange(diff: DocDiff, label: string): void {
   for (const k of touchedKeys(diff)) dirty.set(`${k.coll}:${k.id}`, k);
   if (diff.name) {
     metaDirty = true;
     nameChanged = true;
   }
-  scheduleSave();
+  journal();
+  // an accepted mask goes to IndexedDB at once; typing and the like are gathered for 200 ms
+  if (label === 'accept' || label === 'accept proposal') {
+    store.setState({ saveState: 'saving' });
+    void saveNow();
+  } else scheduleSave();
 }
 
 /** Loads a saved project into the app (records, image files, the shown image, settings). */
 async function open(id: string): Promise<boolean> {
   const loaded = await loadProject(id);
   if (!loaded) return false;
+  // what a page closed before its write landed left in the journal
+  const journaled = readJournal(id);
+  const recovered = applyJournal(loaded.project, journaled.entries);
   projectId = id;
   await ids.use(id, loaded.project);
   for (const im of loaded.images) registerImageBlob(im.imageId, im.blob, im.name, false);
@@ -170,7 +216,39 @@ async function open(id: string): Promise<boolean> {
   if (show !== null) store.getState().showImage(show);
   await setCurrentProjectId(id);
   tabs?.announce(projectId);
+  if (recovered.length) {
+    for (const k of recovered) dirty.set(`${k.coll}:${k.id}`, k);
+    await saveNow();
+    if (!recovered.some((k) => dirty.has(`${k.coll}:${k.id}`))) journaled.clear();
+  }
   return true;
+}
+
+/**
+ * Puts journaled records into a project as loaded from IndexedDB (in place; later entries win) and
+ * returns their keys. Records already stored as journaled are left out.
+ */
+function applyJournal(project: Project, entries: readonly JournalEntry[]): { coll: Collection; id: number }[] {
+  const keys = new Map<string, { coll: Collection; id: number }>();
+  for (const e of entries) {
+    for (const { coll, rec } of e.put) {
+      const list = project[coll] as { id: number }[];
+      const i = list.findIndex((r) => r.id === rec.id);
+      if (i >= 0 && JSON.stringify(list[i]) === JSON.stringify(rec)) continue;
+      if (i >= 0) list[i] = rec;
+      else list.push(rec);
+      keys.set(`${coll}:${rec.id}`, { coll, id: rec.id });
+    }
+    for (const { coll, id } of e.remove) {
+      const list = project[coll] as { id: number }[];
+      const i = list.findIndex((r) => r.id === id);
+      if (i < 0) continue;
+      list.splice(i, 1);
+      keys.set(`${coll}:${id}`, { coll, id });
+    }
+  }
+  for (const coll of COLLECTIONS) (project[coll] as { id: number }[]).sort((a, b) => a.id - b.id);
+  return [...keys.values()];
 }
 
 async function startNew(name: string): Promise<void> {
@@ -210,8 +288,8 @@ async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
       );
   }
   if (!restored) await startNew('Untitled project');
-  store.onDocChange((diff, origin) => {
-    if (origin === 'local') noteLocalChange(diff);
+  store.onDocChange((diff, origin, label) => {
+    if (origin === 'local') noteLocalChange(diff, label);
   });
   // the UI state saved with the project (where the user was, their settings)
   store.subscribe((st, prev) => {
@@ -227,7 +305,12 @@ async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
       scheduleSave();
     }
   });
+  // the tab hidden (switched away, minimized, about to close): write now
+  addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') void saveNow();
+  });
   addEventListener('pagehide', () => {
+    journal();
     void saveNow();
     ids.release();
     tabs?.bye(projectId);
@@ -280,6 +363,7 @@ export async function renameCurrentProject(name: string): Promise<void> {
 export function removeProject(id: string): Promise<void> {
   return serialized(async () => {
     await deleteProject(id);
+    dropJournal(id);
     if (id !== projectId) return;
     projectId = '';
     const rest = await listProjects();

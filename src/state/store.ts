@@ -25,7 +25,8 @@ export type StoreState = DocumentSlice & EditorSlice & CategoriesSlice & ReviewS
 
 /** Where a document change came from: this tab's user or code, or another tab / the server. */
 export type ChangeOrigin = 'local' | 'remote';
-export type DocListener = (diff: DocDiff, origin: ChangeOrigin) => void;
+/** `label`: the step's name ('accept', 'stroke', ...) */
+export type DocListener = (diff: DocDiff, origin: ChangeOrigin, label: string) => void;
 
 /** What every slice is made with. */
 export interface SliceContext {

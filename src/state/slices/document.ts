@@ -52,9 +52,9 @@ function repairs(s: StoreState, project: Project): Partial<StoreState> {
 export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
   const { set, get, session, docListeners } = ctx;
 
-  const emit = (diff: DocDiff, origin: ChangeOrigin) => {
+  const emit = (diff: DocDiff, origin: ChangeOrigin, label: string) => {
     if (isEmptyDiff(diff)) return;
-    for (const l of docListeners) l(diff, origin);
+    for (const l of docListeners) l(diff, origin, label);
   };
 
   /** After the document changed under the session: an edited annotation that is gone ends the edit. */
@@ -98,7 +98,7 @@ export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
         ...(direction === 'undo' ? { future: [filed, ...st.future] } : { past: [...st.past, filed] }),
         ...repairs(st, r.project),
       }));
-      emit(r.applied, 'local');
+      emit(r.applied, 'local', entry.label);
       if (entry.session) session.restore(direction === 'undo' ? entry.session.before : entry.session.after);
       else checkSession();
       if (r.skipped.length && !nothing) get().notify('info', `Part of “${entry.label}” was left as it is: it was changed again since.`);
@@ -128,7 +128,7 @@ export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
       };
       const history = policy === 'ignore' ? {} : pushStep({ past: s.past, future: s.future }, entry, policy);
       set((st) => ({ project, ...history, ...repairs(st, project) }));
-      emit(diff, options.origin ?? 'local');
+      emit(diff, options.origin ?? 'local', entry.label);
       if (policy === 'ignore') checkSession();
       return true;
     },
