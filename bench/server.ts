@@ -25,8 +25,10 @@ export async function startPreviewServer(port: number): Promise<ChildProcess> {
     cwd: root,
     stdio: 'ignore',
     env: { ...process.env, PORT: String(port) },
+    // its own process group, so that stopping it stops everything it started
+    detached: true,
   });
-  const stop = () => server.kill();
+  const stop = () => killGroup(server, 'SIGTERM');
   process.once('exit', stop);
   server.once('exit', () => process.off('exit', stop));
   for (let i = 0; i < 100; i++) {
@@ -47,9 +49,18 @@ export async function startPreviewServer(port: number): Promise<ChildProcess> {
 export async function stopPreviewServer(server: ChildProcess): Promise<void> {
   if (server.exitCode !== null || server.signalCode !== null) return;
   const exited = new Promise((r) => server.once('exit', r));
-  server.kill();
+  killGroup(server, 'SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+  if (server.exitCode === null && server.signalCode === null) killGroup(server, 'SIGKILL');
+}
+
+/** Signals the server's whole process group (it was started detached, as its group's leader). */
+function killGroup(server: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (server.pid !== undefined) process.kill(-server.pid, signal);
+  } catch {
+    server.kill(signal);
+  }
 }
 
 /** Page init script: collects the durations of long tasks in `window.__longtasks`. */

@@ -28,20 +28,24 @@ test('bad files get a message naming them and the session goes on', async ({ pag
   writeFileSync(corrupt, readFileSync(resolve(SAMPLES, 'chelsea.png')).subarray(0, 2000));
   writeFileSync(text, 'not an image');
   writeFileSync(huge, pngHeader(20000, 15000));
+  const svg = join(dir, 'logo.svg');
+  writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
 
   await gotoApp(page);
-  await openImages(page, [zero, corrupt, text, huge, resolve(SAMPLES, 'chelsea.png')]);
+  await openImages(page, [zero, corrupt, text, huge, svg, resolve(SAMPLES, 'chelsea.png')]);
   const alerts = page.getByRole('alert');
   await expect(alerts.filter({ hasText: 'zero.png is empty (0 bytes)' })).toBeVisible();
   await expect(alerts.filter({ hasText: 'corrupt.png could not be decoded' })).toBeVisible();
   await expect(alerts.filter({ hasText: 'notes.txt is not an image' })).toBeVisible();
   await expect(alerts.filter({ hasText: 'huge.png is 20000 x 15000 px' })).toBeVisible();
+  await expect(alerts.filter({ hasText: 'logo.svg is an SVG (vector) drawing' })).toContainText('Render it to PNG');
+  await expect(alerts.filter({ hasText: 'logo.svg' })).not.toContainText('corrupt');
 
   // only the good file was added (besides the bundled samples), and it is shown and works
   await ready(page);
   expect(await currentImage(page)).toMatchObject({ fileName: 'chelsea.png', width: 451, height: 300 });
   const names = (await project<Project>(page)).images.map((i) => i.fileName);
-  for (const bad of ['zero.png', 'corrupt.png', 'notes.txt', 'huge.png']) expect(names).not.toContain(bad);
+  for (const bad of ['zero.png', 'corrupt.png', 'notes.txt', 'huge.png', 'logo.svg']) expect(names).not.toContain(bad);
   const p = await clientOf(page, 180, 170);
   await page.mouse.click(p.x, p.y);
   const m = await liveMask(page);
@@ -71,4 +75,58 @@ test('a model URL that is not an ONNX file is reported clearly', async ({ page }
     ),
   );
   expect(err).toContain('/samples/index.json could not be loaded as an ONNX model');
+});
+
+test('a model URL that does not answer gives one message, with a hint for another server, and the status says it failed', async ({
+  page,
+}) => {
+  // an image is open (the samples): its encode must not repeat the model's error under its name
+  await gotoApp(page, '/?decoder=http://127.0.0.1:9/sam.onnx');
+  const err = await page.evaluate(() =>
+    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    ),
+  );
+  expect(err).toContain('Could not download the model file http://127.0.0.1:9/sam.onnx');
+  await expect(page.getByTestId('status')).toContainText('Model failed to load');
+  const alerts = page.getByRole('alert').filter({ hasText: 'sam.onnx' });
+  await expect(alerts).toHaveCount(1);
+  await expect(alerts).toContainText('another server');
+  await expect(alerts).not.toContainText('app server is running');
+  // later progress of the other model file does not bring "Downloading model…" back
+  await page.waitForTimeout(3000);
+  await expect(page.getByTestId('status')).toContainText('Model failed to load');
+  await expect(page.getByRole('alert').filter({ hasText: 'sam.onnx' })).toHaveCount(1);
+});
+
+test('a missing model file is "not found" (the server answers 404, not the app page)', async ({ page, request }) => {
+  const r = await request.get('/models/missing.onnx');
+  expect(r.status()).toBe(404);
+  await gotoApp(page, '/?decoder=/models/missing.onnx');
+  const err = await page.evaluate(() =>
+    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    ),
+  );
+  expect(err).toContain('HTTP 404');
+  expect(err).not.toContain('protobuf');
+});
+
+test('the server sends a CSP, nosniff, the ONNX type, and 404 for what is not there', async ({ request }) => {
+  const page = await request.get('/');
+  expect(page.status()).toBe(200);
+  const csp = page.headers()['content-security-policy'] ?? '';
+  expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).not.toContain("'unsafe-eval'");
+  expect(page.headers()['x-content-type-options']).toBe('nosniff');
+  expect(page.headers()['cross-origin-embedder-policy']).toBe('require-corp');
+  const model = await request.head('/models/encoder.onnx');
+  expect(model.status()).toBe(200);
+  expect(model.headers()['content-type']).toBe('application/octet-stream');
+  expect(model.headers()['x-content-type-options']).toBe('nosniff');
+  for (const path of ['/nope.js', '/models/nope.onnx', '/samples/nope.png', '/some/route', '/assets/'])
+    expect((await request.get(path)).status(), path).toBe(404);
 });

@@ -46,10 +46,13 @@ async function fetchModelOnce(url: string, cache: RequestCache, onProgress?: (lo
   try {
     res = await fetch(url, { cache });
   } catch (e) {
+    const elsewhere = new URL(url, self.location.href).origin !== self.location.origin;
     throw new AppError(
       'MODEL_FETCH',
       `Could not download the model file ${url}: ${String(e)}.`,
-      'Check that the app server is running and the file exists.',
+      elsewhere
+        ? 'The file is on another server: check the URL and that the server is reachable, serves it over https, and allows this app to read it (Access-Control-Allow-Origin, and Cross-Origin-Resource-Policy: cross-origin, since this page is cross-origin isolated).'
+        : 'Check that the app server is running and the file exists.',
     );
   }
   if (!res.ok) {

@@ -132,10 +132,16 @@ export class InferenceEngine {
       this.events.onModelReady(this.choice, this.candidateOutputs ?? false);
       this.pump();
     } catch (e) {
-      this.modelError = appErrorFromUnknown(e);
-      this.events.onModelError(this.modelError);
+      this.modelFailed(appErrorFromUnknown(e));
       throw e;
     }
+  }
+
+  /** The model cannot be used: said once (the first cause), whichever worker or image met it first. */
+  private modelFailed(err: AppErrorData): void {
+    if (this.modelError) return;
+    this.modelError = err;
+    this.events.onModelError(err);
   }
 
   private runtimeOptions() {
@@ -144,6 +150,8 @@ export class InferenceEngine {
   }
 
   private reportProgress(which: 'encoder' | 'decoder', loaded: number, total: number): void {
+    // the other file still downloading after one failed: the status stays "failed"
+    if (this.modelError) return;
     this.progress[which] = { loaded, total };
     const p = this.progress;
     this.events.onModelProgress({ loaded: p.encoder.loaded + p.decoder.loaded, total: p.encoder.total + p.decoder.total });
@@ -172,8 +180,7 @@ export class InferenceEngine {
       message: `The ${which} worker stopped: ${e.message || 'it could not be started or ran out of memory'}.`,
       hint: 'Reload the page; with very large images, close other tabs to free memory.',
     };
-    this.modelError ??= err;
-    this.events.onModelError(err);
+    this.modelFailed(err);
   }
 
   embeddingStatus(imageId: number): EmbeddingStatus {
@@ -297,11 +304,11 @@ export class InferenceEngine {
     } catch (e) {
       if (job.cancelled) return;
       const err = appErrorFromUnknown(e);
-      this.setStatus(imageId, 'error', err);
       if (err.code === 'MODEL_LOAD' || err.code === 'MODEL_FETCH' || err.code === 'MODEL_SIGNATURE') {
-        this.modelError = err;
-        this.events.onModelError(err);
-      }
+        // the model's fault, not the image's: said once, as the model's error
+        this.setStatus(imageId, 'error');
+        this.modelFailed(err);
+      } else this.setStatus(imageId, 'error', err);
     } finally {
       if (this.job === job) this.job = null;
       if (!job.cancelled) this.pump();

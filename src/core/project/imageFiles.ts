@@ -11,6 +11,12 @@ const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|bmp|gif|avif)$/i;
 export function checkImageFile(name: string, size: number, type: string): void {
   if (size === 0)
     throw new AppError('IMAGE_EMPTY', `${name} is empty (0 bytes).`, 'Copy the file again from its source; nothing was added.');
+  if (type === 'image/svg+xml' || /\.svgz?$/i.test(name))
+    throw new AppError(
+      'IMAGE_UNSUPPORTED',
+      `${name} is an SVG (vector) drawing; masks are made on pixels, so it cannot be annotated as it is.`,
+      'Render it to PNG at the size you want to annotate (e.g. with Inkscape or rsvg-convert) and open the PNG; nothing was added.',
+    );
   const isImage = type.startsWith('image/') || (type === '' && IMAGE_EXTENSIONS.test(name));
   if (!isImage) {
     throw new AppError(
