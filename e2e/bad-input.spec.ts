@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { PNG } from 'pngjs';
 import { clientOf, currentImage, gotoApp, liveMask, openImages, project, ready, SAMPLES } from './helpers.ts';
 import type { Project } from '../src/core/project/types.ts';
 
@@ -129,4 +130,72 @@ test('the server sends a CSP, nosniff, the ONNX type, and 404 for what is not th
   expect(model.headers()['x-content-type-options']).toBe('nosniff');
   for (const path of ['/nope.js', '/models/nope.onnx', '/samples/nope.png', '/some/route', '/assets/'])
     expect((await request.get(path)).status(), path).toBe(404);
+});
+
+test('a 16-bit mask PNG with 65,535 instance ids is refused with the count, nothing is saved, and clicks still work', async ({ page }) => {
+  const rejections: string[] = [];
+  page.on('pageerror', (e) => rejections.push(e.message));
+  const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
+  await gotoApp(page);
+  await openImages(page, [resolve(SAMPLES, 'chelsea.png')]);
+  await ready(page);
+  // chelsea.png is 451 x 300 = 135,300 px: ids 1..65535, each on two pixels (the rest 0)
+  const png = new PNG({ width: 451, height: 300, bitDepth: 16, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+  const data = new Uint16Array(451 * 300);
+  for (let i = 0; i < 65535 * 2; i++) data[i] = (i >> 1) + 1;
+  png.data = Buffer.from(data.buffer);
+  const file = join(dir, 'chelsea.png');
+  writeFileSync(file, PNG.sync.write(png, { bitDepth: 16, colorType: 0, inputColorType: 0, inputHasAlpha: false }));
+  const before = await project<Project>(page);
+  await page.locator('input[type=file][accept=".png"]').setInputFiles([file]);
+  const alert = page.getByRole('alert').filter({ hasText: 'No masks were imported' });
+  await expect(alert).toContainText('65535 different instance ids');
+  await expect(alert).toContainText('at most 2000 objects');
+  expect((await project<Project>(page)).annotations).toEqual(before.annotations);
+  // the app still answers a click
+  const p = await clientOf(page, 180, 170);
+  await page.mouse.click(p.x, p.y);
+  expect((await liveMask(page))?.area).toBeGreaterThan(10_000);
+  // and nothing was saved: a reload has the same annotations and is ready
+  await expect(page.getByTestId('save-state')).toHaveText('saved');
+  await page.reload();
+  await ready(page);
+  expect((await project<Project>(page)).annotations).toEqual(before.annotations);
+  expect(rejections).toEqual([]);
+});
+
+test('COCO numbers out of range are refused with the field named; the project is unchanged; no unhandled rejection', async ({ page }) => {
+  const rejections: string[] = [];
+  page.on('pageerror', (e) => rejections.push(e.message));
+  const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
+  await gotoApp(page);
+  await ready(page);
+  const before = await project<Project>(page);
+  const image = { id: 1, file_name: 'chelsea.png', width: 451, height: 300 };
+  const cases: [string, unknown, string][] = [
+    ['huge-polygon.json', { segmentation: [[10, 10, 1e300, 10, 10, 50]] }, 'annotations[0].segmentation[0][2]: x = 1e+300 is far outside'],
+    ['far-polygon.json', { segmentation: [[10, 10, 50, 10, 10, 4e8]] }, 'annotations[0].segmentation[0][5]: y = 400000000 is far outside'],
+    ['huge-box.json', { bbox: [1e308, 0, 10, 10] }, 'annotations[0].bbox[0]: x = 1e+308 is far outside'],
+    ['giant-box.json', { bbox: [0, 0, 1e9, 1e9] }, 'annotations[0].bbox[2]: x = 1000000000 is far outside'],
+  ];
+  for (const [name, ann, message] of cases) {
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        images: [image],
+        categories: [{ id: 1, name: 'cat' }],
+        annotations: [{ id: 1, image_id: 1, category_id: 1, ...(ann as object) }],
+      }),
+    );
+    await page.locator('input[type=file][accept*=".json"]').setInputFiles(file);
+    const alert = page.getByRole('alert').filter({ hasText: `${name} is not a valid COCO file` });
+    await expect(alert).toContainText(message);
+    await expect(alert).toContainText('nothing was imported');
+  }
+  const after = await project<Project>(page);
+  expect(after.annotations).toEqual(before.annotations);
+  expect(after.pendingBoxes).toEqual(before.pendingBoxes);
+  expect(after.categories).toEqual(before.categories);
+  expect(rejections).toEqual([]);
 });

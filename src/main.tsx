@@ -1,4 +1,5 @@
 import { StrictMode } from 'react';
+import { appErrorFromUnknown } from './core/errors.ts';
 import { createRoot } from 'react-dom/client';
 import { InferenceEngine } from './inference/engine.ts';
 import { imageBlob } from './io/images.ts';
@@ -22,6 +23,15 @@ installStore(store);
 installPreannotate(engine);
 installAutomation(store, engine);
 startModel(store, engine);
+
+// a failure nobody caught still gets a readable message (never a raw error object), and is logged
+addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
+  const err = appErrorFromUnknown(e.reason);
+  console.error('unhandled rejection:', e.reason);
+  store
+    ?.getState()
+    .notify('error', `Something failed: ${err.message}`, err.hint || 'Your saved work is kept. If it happens again, reload the page.');
+});
 
 /** The bundled sample photos, so the first start has something to annotate. */
 async function loadSamples(s: AppStore, startedIn: string): Promise<void> {

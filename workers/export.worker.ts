@@ -10,8 +10,7 @@ import type { Project } from '../src/core/project/types.ts';
 import { decodePng, labelMapFromPng } from '../src/core/image/png.ts';
 import { coarsePrompts } from '../src/core/sam/coarse.ts';
 import { masksFromPng } from '../src/core/coco/maskPng.ts';
-import { maskFromRle, rleBbox, rleFromMask } from '../src/core/mask/rle.ts';
-import { maskAreaAndBbox } from '../src/core/sam/postprocess.ts';
+import { maskFromRle, rleBbox, rleStringFromCounts } from '../src/core/mask/rle.ts';
 import type { ExportApi, ExportRequest, ExportResult, ProgressCallback } from './protocol.ts';
 
 function safeName(name: string): string {
@@ -75,10 +74,11 @@ const api: ExportApi = {
   async maskPngObjects(blob) {
     try {
       const raw = decodePng(new Uint8Array(await blob.arrayBuffer()));
-      const objects = masksFromPng(raw).objects.map((o) => {
-        const { area, bbox } = maskAreaAndBbox(o.mask, raw.width, raw.height);
-        return { rle: rleFromMask(o.mask, raw.width, raw.height), area, bbox };
-      });
+      const objects = masksFromPng(raw).objects.map((o) => ({
+        rle: { size: [raw.height, raw.width] as [number, number], counts: rleStringFromCounts(o.counts) },
+        area: o.area,
+        bbox: o.bbox,
+      }));
       return { ok: true, width: raw.width, height: raw.height, objects };
     } catch (e) {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
@@ -142,13 +142,17 @@ const api: ExportApi = {
     let min = 1;
     let sum = 0;
     let n = 0;
+    let tightened = 0;
+    let finest = tolerance;
     for (let i = 0; i < anns.length; i += step) {
       const f = fittedPolygons(anns[i]!.segmentation, tolerance, minIou);
       min = Math.min(min, f.iou);
       sum += f.iou;
       n++;
+      if (f.tolerance < tolerance) tightened++;
+      finest = Math.min(finest, f.tolerance);
     }
-    return { minIou: min, meanIou: n ? sum / n : 1, annotations: n };
+    return { minIou: min, meanIou: n ? sum / n : 1, annotations: n, tightened, finestTolerance: finest };
   },
 };
 

@@ -2,6 +2,7 @@
  * The typed APIs the workers expose with comlink. Kept free of DOM/WebWorker lib references so both
  * the app and the workers type-check against it.
  */
+import type { PolygonFidelity } from '../src/core/coco/export.ts';
 import type { CocoRle } from '../src/core/mask/rle.ts';
 import type { ModelManifest } from '../src/core/sam/manifest.ts';
 import type { Prompts } from '../src/core/sam/prompts.ts';
@@ -234,7 +235,7 @@ export interface ExportResult {
   bytes: Uint8Array;
   fileName: string;
   mime: string;
-  fidelity?: { minIou: number; meanIou: number; annotations: number };
+  fidelity?: PolygonFidelity;
   /** images left out because their file was not open */
   missingImages: string[];
 }
@@ -277,5 +278,5 @@ export interface ExportApi {
     tolerance: number,
     minIou: number,
     sample: number,
-  ): { minIou: number; meanIou: number; annotations: number };
+  ): PolygonFidelity;
 }

@@ -5,6 +5,7 @@
  * segment-everything filters); this loop only sequences calls, so the page stays responsive. The
  * encodes are background jobs of the engine: they wait while the user works on the shown image.
  */
+import { appErrorFromUnknown } from '../core/errors.ts';
 import type { Size } from '../core/geometry.ts';
 import {
   preannotateImage,
@@ -151,7 +152,8 @@ export class PreannotateRun {
     } catch (e) {
       this.activeMs = this.elapsed();
       this.paused = true;
-      this.emit({ state: 'error', error: e instanceof Error ? e.message : String(e) });
+      const err = appErrorFromUnknown(e);
+      this.emit({ state: 'error', error: `${err.message}${err.hint ? ` ${err.hint}` : ''}` });
     }
     return { ...this.progress };
   }

@@ -51,7 +51,15 @@ export async function runExport(
   const r = await job.result;
   downloadBytes(r.bytes, r.fileName, r.mime);
   const parts = [`Exported ${project.annotations.length} annotation(s) of ${project.images.length} image(s) as ${r.fileName}.`];
-  if (r.fidelity) parts.push(`Polygons vs masks: IoU ≥ ${r.fidelity.minIou.toFixed(3)}, mean ${r.fidelity.meanIou.toFixed(4)}.`);
+  if (r.fidelity) {
+    const f = r.fidelity;
+    // IoU as pycocotools computes it from the file (whole image, the reference rasterizer)
+    parts.push(`Polygons vs masks: IoU ≥ ${f.minIou.toFixed(3)}, mean ${f.meanIou.toFixed(4)}.`);
+    if (f.tightened)
+      parts.push(
+        `${f.tightened} of ${f.annotations} masks could not keep IoU ≥ ${DEFAULT_POLYGON_MIN_IOU} at ${settings.tolerance} px and were written at a finer tolerance (down to ${f.finestTolerance} px).`,
+      );
+  }
   if (r.missingImages.length) parts.push(`${r.missingImages.length} image file(s) were not open and are missing from the zip.`);
   return parts.join(' ');
 }

@@ -207,6 +207,13 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
           ? `Open the images it names to see them: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}.`
           : '',
       );
+      if (coco.emptyMasks.length) {
+        get().notify(
+          'warning',
+          `${plural(coco.emptyMasks.length, 'annotation')} of ${name} were left out: their masks cover no pixel of their image.`,
+          `COCO ids: ${coco.emptyMasks.slice(0, 10).join(', ')}${coco.emptyMasks.length > 10 ? ', …' : ''}. Their polygons lie outside the image or are degenerate.`,
+        );
+      }
       if (report.sizeMismatches.length) {
         get().notify(
           'warning',

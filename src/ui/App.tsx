@@ -1,3 +1,4 @@
+import { appErrorFromUnknown } from '../core/errors.ts';
 import { Candidates } from './panels/Candidates.tsx';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MaskTimerPanel } from './Timer.tsx';
@@ -53,7 +54,8 @@ async function exportCocoNow(): Promise<void> {
   try {
     useStore.getState().notify('info', await runExport({ kind: 'coco-rle', tolerance: loadExportSettings().tolerance }));
   } catch (e) {
-    useStore.getState().notify('error', e instanceof Error ? e.message : String(e));
+    const err = appErrorFromUnknown(e);
+    useStore.getState().notify('error', err.message, err.hint);
   }
 }
 

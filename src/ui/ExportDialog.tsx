@@ -1,3 +1,4 @@
+import { appErrorFromUnknown } from '../core/errors.ts';
 import { useEffect, useRef, useState } from 'react';
 import { DEFAULT_POLYGON_MIN_IOU } from '../core/coco/export.ts';
 import { useStore } from '../state/store.ts';
@@ -82,7 +83,11 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
         (f) =>
           alive &&
           setPreview(
-            `At ${settings.tolerance} px the polygons match their masks with IoU ≥ ${f.minIou.toFixed(3)} (mean ${f.meanIou.toFixed(4)}, ${f.annotations} checked); COCO polygon export tightens any annotation below ${DEFAULT_POLYGON_MIN_IOU}.`,
+            // IoU as pycocotools gets it from the exported polygons (whole image, the reference rasterizer)
+            `At ${settings.tolerance} px the polygons match their masks with IoU ≥ ${f.minIou.toFixed(3)} (mean ${f.meanIou.toFixed(4)}, ${f.annotations} checked).` +
+              (f.minIou < DEFAULT_POLYGON_MIN_IOU
+                ? ` This tolerance cannot keep IoU ≥ ${DEFAULT_POLYGON_MIN_IOU}: the export writes the masks below it at a finer tolerance.`
+                : ''),
           ),
         () => undefined,
       );
@@ -105,7 +110,8 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
       notify('info', msg);
       onClose();
     } catch (e) {
-      notify(e instanceof Error && e.message === 'Export cancelled.' ? 'info' : 'error', e instanceof Error ? e.message : String(e));
+      const err = appErrorFromUnknown(e);
+      notify(err.message === 'Export cancelled.' ? 'info' : 'error', err.message, err.hint);
     } finally {
       job.current = null;
       setProgress(null);

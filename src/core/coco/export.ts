@@ -1,7 +1,6 @@
 import { coveredProposalIds } from '../project/review.ts';
-import { maskIou } from '../mask/iou.ts';
-import { maskFromPolygons, polygonsFromMask, transposeBack, type Polygon } from '../mask/polygon.ts';
-import { maskCropTransposedFromRle, type CocoRle } from '../mask/rle.ts';
+import { polygonsFromMask, rleCountsFromPolygon, transposeBack, type Polygon } from '../mask/polygon.ts';
+import { maskCropTransposedFromRle, rleCountsFromString, rleCountsIou, rleCountsUnion, type CocoRle } from '../mask/rle.ts';
 import type { Annotation, Project } from '../project/types.ts';
 import { MASK_BUDGET_MS } from '../project/timer.ts';
 
@@ -56,22 +55,33 @@ export const DEFAULT_POLYGON_TOLERANCE = 0.5;
 export const DEFAULT_POLYGON_MIN_IOU = 0.98;
 
 /**
+ * IoU of polygons (image px) with a mask, exactly as pycocotools computes it from the exported file:
+ * each polygon rasterized on the whole image by the reference algorithm (`frPyObjects`), the parts
+ * united (`merge`), compared with the mask's runs. Works on runs only: no image-sized buffer.
+ */
+export function polygonsIouWithMask(polygons: readonly Polygon[], rle: CocoRle): number {
+  const [h, w] = rle.size;
+  let union: number[] = [w * h];
+  for (const p of polygons) union = rleCountsUnion(union, rleCountsFromPolygon(p, w, h), w * h);
+  return rleCountsIou(union, rleCountsFromString(rle.counts), w * h);
+}
+
+/**
  * Polygons of a mask (COCO convention, every part and hole kept) simplified with `tolerance` px,
  * the tolerance halved (down to the exact outline) until they re-rasterize to at least `minIou`
- * with the mask. Works on the mask's bounding box. Returns the polygons, their IoU and the tolerance used.
+ * with the mask, as pycocotools rasterizes them (see {@link polygonsIouWithMask}). Returns the
+ * polygons, their IoU and the tolerance used.
  */
 export function fittedPolygons(rle: CocoRle, tolerance: number, minIou: number): { polygons: Polygon[]; iou: number; tolerance: number } {
-  // transposed crop: the runs fill contiguous spans; polygons and the IoU check work on it as is
+  // transposed crop: the runs fill contiguous spans, so tracing the outline is fast
   const crop = maskCropTransposedFromRle(rle);
   if (crop.width === 0 || crop.height === 0) return { polygons: [], iou: 1, tolerance };
   let t = Math.max(0, tolerance);
   for (;;) {
-    const polys = polygonsFromMask(crop.mask, crop.width, crop.height, { tolerance: t });
-    // at tolerance 0 the outline is exact by construction
-    const iou = t === 0 ? 1 : maskIou(maskFromPolygons(polys, crop.width, crop.height), crop.mask);
-    if (iou >= minIou || t === 0) {
-      return { polygons: polys.map((p) => transposeBack(p, crop.x, crop.y)), iou, tolerance: t };
-    }
+    const polys = polygonsFromMask(crop.mask, crop.width, crop.height, { tolerance: t }).map((p) => transposeBack(p, crop.x, crop.y));
+    // the check is on the polygons as written (image px, the image's orientation), never on the crop
+    const iou = polygonsIouWithMask(polys, rle);
+    if (iou >= minIou || t === 0) return { polygons: polys, iou, tolerance: t };
     t = t > 0.25 ? t / 2 : 0;
   }
 }
@@ -81,27 +91,75 @@ export interface PolygonFidelity {
   minIou: number;
   meanIou: number;
   annotations: number;
+  /** annotations whose polygons needed a finer tolerance than the one asked for, to keep the IoU bound */
+  tightened: number;
+  /** the finest tolerance used (px) */
+  finestTolerance: number;
 }
 
-function cocoAnnotation(a: Annotation, segmentation: CocoRle | Polygon[]): CocoAnnotation {
+/** Ids of the exported records, by project id: the file's own id for imported ones */
+interface ExportIds {
+  images: Map<number, number>;
+  categories: Map<number, number>;
+  annotations: Map<number, number>;
+}
+
+/**
+ * The id each record is exported with: an imported record keeps the id it had in its file where no
+ * other record claims it (the first one in project order wins); every other record keeps its project
+ * id if that is free, else gets the next id above all others. Unique by construction.
+ */
+export function exportIdsOf<T extends { id: number }>(items: readonly T[], fileId: (t: T) => number | undefined): Map<number, number> {
+  const out = new Map<number, number>();
+  const used = new Set<number>();
+  for (const t of items) {
+    const f = fileId(t);
+    if (f !== undefined && !used.has(f)) {
+      out.set(t.id, f);
+      used.add(f);
+    }
+  }
+  let next = 1;
+  for (const t of items) if (t.id >= next) next = t.id + 1;
+  for (const v of used) if (v >= next) next = v + 1;
+  for (const t of items) {
+    if (out.has(t.id)) continue;
+    const id = used.has(t.id) ? next++ : t.id;
+    out.set(t.id, id);
+    used.add(id);
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function cocoAnnotation(a: Annotation, segmentation: CocoRle | Polygon[], ids: ExportIds): CocoAnnotation {
+  const ours = {
+    time_ms: a.timeMs ?? 0,
+    clicks: a.clicks ?? a.prompts.points.length + (a.prompts.box ? 1 : 0),
+    strokes: a.strokes ?? 0,
+    source: a.source,
+    ...(a.review ? { review: a.review } : {}),
+    over_budget: (a.timeMs ?? 0) > MASK_BUDGET_MS,
+    prompts: a.prompts,
+  };
+  const { attributes: theirs, ...extra } = a.coco?.extra ?? {};
   return {
-    id: a.id,
-    image_id: a.imageId,
-    category_id: a.categoryId,
+    // fields of the file this app does not read come back as they were (ours below win a name clash)
+    ...extra,
+    id: ids.annotations.get(a.id) ?? a.id,
+    image_id: ids.images.get(a.imageId) ?? a.imageId,
+    category_id: ids.categories.get(a.categoryId) ?? a.categoryId,
     segmentation,
-    area: a.area,
-    bbox: [...a.bbox],
+    // an imported mask nobody edited: the file's own area and bbox (a crowd region's area is not its pixel count)
+    area: a.coco?.area ?? a.area,
+    bbox: [...(a.coco?.bbox ?? a.bbox)],
     iscrowd: a.iscrowd ? 1 : 0,
     ...(a.score !== null ? { score: a.score } : {}),
-    attributes: {
-      time_ms: a.timeMs ?? 0,
-      clicks: a.clicks ?? a.prompts.points.length + (a.prompts.box ? 1 : 0),
-      strokes: a.strokes ?? 0,
-      source: a.source,
-      ...(a.review ? { review: a.review } : {}),
-      over_budget: (a.timeMs ?? 0) > MASK_BUDGET_MS,
-      prompts: a.prompts,
-    },
+    // the file's own attributes are kept; ours are added where it has none of that name
+    attributes: isRecord(theirs) ? { ...ours, ...theirs } : ours,
   };
 }
 
@@ -122,22 +180,33 @@ export function projectToCoco(
   let iouMin = 1;
   let iouSum = 0;
   let n = 0;
+  let tightened = 0;
+  let finest = tolerance;
   const covered = coveredProposalIds(project.annotations);
   const exported = project.annotations.filter((a) => !covered.has(a.id) && !(options.proposals === 'exclude' && a.review === 'pending'));
+  const ids: ExportIds = {
+    images: exportIdsOf(project.images, (im) => im.cocoId),
+    categories: exportIdsOf(project.categories, (c) => c.cocoId),
+    annotations: exportIdsOf(exported, (a) => a.coco?.id),
+  };
   const annotations = exported.map((a) => {
     if (!polygon || a.iscrowd)
-      return cocoAnnotation(a, { size: [a.segmentation.size[0], a.segmentation.size[1]], counts: a.segmentation.counts });
+      return cocoAnnotation(a, { size: [a.segmentation.size[0], a.segmentation.size[1]], counts: a.segmentation.counts }, ids);
     const f = fittedPolygons(a.segmentation, tolerance, minIou);
     iouMin = Math.min(iouMin, f.iou);
     iouSum += f.iou;
     n++;
-    return cocoAnnotation(a, f.polygons);
+    if (f.tolerance < tolerance) tightened++;
+    finest = Math.min(finest, f.tolerance);
+    return cocoAnnotation(a, f.polygons, ids);
   });
   const coco: CocoDataset = {
     info: { description: project.name, version: '1.0', date_created: now.toISOString() },
-    images: project.images.map((im) => ({ id: im.id, file_name: im.fileName, width: im.width, height: im.height })),
+    images: project.images.map((im) => ({ id: ids.images.get(im.id)!, file_name: im.fileName, width: im.width, height: im.height })),
     annotations,
-    categories: project.categories.map((c) => ({ id: c.id, name: c.name, supercategory: '' })),
+    categories: project.categories.map((c) => ({ id: ids.categories.get(c.id)!, name: c.name, supercategory: '' })),
   };
-  return polygon ? { ...coco, fidelity: { minIou: iouMin, meanIou: n ? iouSum / n : 1, annotations: n } } : coco;
+  return polygon
+    ? { ...coco, fidelity: { minIou: iouMin, meanIou: n ? iouSum / n : 1, annotations: n, tightened, finestTolerance: finest } }
+    : coco;
 }

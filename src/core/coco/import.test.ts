@@ -20,6 +20,39 @@ function errorOf(data: unknown): string {
   throw new Error('no error');
 }
 
+describe('parseCoco ranges: numbers are finite and within bounds of their image', () => {
+  const big = () => ({
+    images: [{ id: 1, file_name: 'a.jpg', width: 640, height: 480 }],
+    categories: [{ id: 7, name: 'cat' }],
+  });
+  const poly = (xy: number[]) => ({ ...big(), annotations: [{ id: 5, image_id: 1, category_id: 7, segmentation: [xy] }] });
+  const box = (b: number[]) => ({ ...big(), annotations: [{ id: 5, image_id: 1, category_id: 7, bbox: b }] });
+
+  it('refuses polygon coordinates far outside the image, naming the coordinate', () => {
+    expect(errorOf(poly([10, 10, 1e300, 10, 10, 50]))).toBe(
+      'annotations[0].segmentation[0][2]: x = 1e+300 is far outside the 640x480 image (coordinates must lie within -640..1280)',
+    );
+    expect(errorOf(poly([10, 10, 50, 10, 10, 4e8]))).toMatch(/^annotations\[0\]\.segmentation\[0\]\[5\]: y = 400000000 is far outside/);
+    expect(errorOf(poly([10, 10, 50, 10, 10, -481]))).toMatch(/segmentation\[0\]\[5\]: y = -481/);
+  });
+
+  it('keeps polygons that reach a little past the border (rasterized clipped), leaves out masks of no pixel', () => {
+    const r = parseCoco(poly([-5, -5, 100, -5, 100, 100, -5, 100]));
+    expect(r.annotations[0]!.bbox).toEqual([0, 0, 100, 100]);
+    const outside = parseCoco(poly([700, 10, 800, 10, 800, 100]));
+    expect(outside.annotations).toHaveLength(0);
+    expect(outside.emptyMasks).toEqual([5]);
+  });
+
+  it('refuses boxes far outside or covering no pixel, clips the others to the image', () => {
+    expect(errorOf(box([1e308, 0, 10, 10]))).toMatch(/^annotations\[0\]\.bbox\[0\]: x = 1e\+308 is far outside the 640x480 image/);
+    expect(errorOf(box([0, 0, 1e9, 1e9]))).toMatch(/^annotations\[0\]\.bbox\[2\]: x = 1000000000 is far outside/);
+    expect(errorOf(box([650, 10, 20, 20]))).toBe('annotations[0].bbox: the box [650, 10, 20, 20] covers less than one pixel of the 640x480 image');
+    expect(errorOf(box([10, 10, Number.NaN, 5]))).toBe('annotations[0].bbox[2]: expected a number, found number NaN');
+    expect(parseCoco(box([-10, 470, 100, 30])).annotations[0]!.bbox).toEqual([0, 470, 90, 10]);
+  });
+});
+
 describe('parseCoco validation', () => {
   it('names the field and what was expected', () => {
     expect(errorOf(42)).toMatch(/^\(file\): expected a COCO object/);

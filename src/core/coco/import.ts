@@ -1,4 +1,5 @@
 import { maskFromPolygons, rleCountsFromPolygon } from '../mask/polygon.ts';
+import type { CocoOriginal } from '../project/types.ts';
 import { rleArea, rleBbox, rleCountsFromString, rleFromMask, rleStringFromCounts, type CocoRle } from '../mask/rle.ts';
 
 /** A COCO file that cannot be imported; `path` names the field, e.g. `annotations[3].segmentation`. */
@@ -43,12 +44,20 @@ export interface ImportedAnnotation {
   review?: 'pending' | 'accepted';
   /** `score` (the model's predicted IoU), if a number */
   score?: number;
+  /**
+   * The annotation as the file has it, kept so that an export of it unedited writes the same values:
+   * its `area` and `bbox` (only if they are finite and sane) and every field this app does not read.
+   */
+  original: CocoOriginal;
 }
+
 
 export interface CocoImport {
   images: ImportedImage[];
   categories: ImportedCategory[];
   annotations: ImportedAnnotation[];
+  /** annotations left out because their mask covers no pixel of the image (their COCO ids) */
+  emptyMasks: number[];
 }
 
 /** Limits against hostile input. */
@@ -101,6 +110,51 @@ function readBbox(v: Json, path: string): [number, number, number, number] {
 }
 
 /**
+ * Coordinates may lie outside the image by up to one image size (COCO polygons and boxes sometimes
+ * reach a little past the border; the rasterizer clips them). Farther out is not a mistake of a few
+ * pixels but a broken file, and would make the rasterizer allocate for the whole range.
+ */
+function checkCoordinate(v: number, axis: 'x' | 'y', width: number, height: number, path: string): void {
+  const side = axis === 'x' ? width : height;
+  if (v < -side || v > 2 * side)
+    throw new CocoFormatError(
+      path,
+      `${axis} = ${v} is far outside the ${width}x${height} image (coordinates must lie within ${-side}..${2 * side})`,
+    );
+}
+
+/** A box-only annotation's box, clipped to the image; refused when it is far outside or covers none of it. */
+function boxInImage(b: [number, number, number, number], width: number, height: number, path: string): [number, number, number, number] {
+  checkCoordinate(b[0], 'x', width, height, `${path}[0]`);
+  checkCoordinate(b[1], 'y', width, height, `${path}[1]`);
+  checkCoordinate(b[0] + b[2], 'x', width, height, `${path}[2]`);
+  checkCoordinate(b[1] + b[3], 'y', width, height, `${path}[3]`);
+  const x0 = Math.max(0, b[0]);
+  const y0 = Math.max(0, b[1]);
+  const x1 = Math.min(width, b[0] + b[2]);
+  const y1 = Math.min(height, b[1] + b[3]);
+  if (x1 - x0 < 1 || y1 - y0 < 1)
+    throw new CocoFormatError(path, `the box [${b.join(', ')}] covers less than one pixel of the ${width}x${height} image`);
+  return [x0, y0, x1 - x0, y1 - y0];
+}
+
+/** The fields of an annotation this app reads; every other field is kept as it is for the export. */
+const READ_FIELDS = new Set(['id', 'image_id', 'category_id', 'segmentation', 'area', 'bbox', 'iscrowd', 'score']);
+
+function originalOf(a: Record<string, Json>, cocoId: number): CocoOriginal {
+  const o: CocoOriginal = { id: cocoId };
+  const area = field(a, 'area');
+  if (typeof area === 'number' && Number.isFinite(area) && area >= 0) o.area = area;
+  const bbox = field(a, 'bbox');
+  if (Array.isArray(bbox) && bbox.length === 4 && bbox.every((v) => typeof v === 'number' && Number.isFinite(v)) && bbox[2] >= 0 && bbox[3] >= 0)
+    o.bbox = bbox as [number, number, number, number];
+  const extra: Record<string, unknown> = {};
+  for (const k of Object.keys(a)) if (!READ_FIELDS.has(k) && k !== '__proto__') extra[k] = a[k];
+  if (Object.keys(extra).length) o.extra = extra;
+  return o;
+}
+
+/**
  * Reads and validates a COCO instances file (already parsed JSON). Polygons are rasterized as the
  * reference does and united per annotation; RLE may be compressed or uncompressed. Throws a
  * {@link CocoFormatError} naming the first bad field; nothing is returned half-way.
@@ -144,6 +198,7 @@ export function parseCoco(data: Json): CocoImport {
   });
 
   const annotations: ImportedAnnotation[] = [];
+  const emptyMasks: number[] = [];
   const seen = new Set<number>();
   rawAnns.forEach((a, i) => {
     const path = `annotations[${i}]`;
@@ -176,7 +231,11 @@ export function parseCoco(data: Json): CocoImport {
         points += p.length;
         if (points > COCO_LIMITS.maxPolygonPoints)
           throw new CocoFormatError(pp, `more than ${COCO_LIMITS.maxPolygonPoints} polygon coordinates`);
-        return p.map((v, k) => finiteNumber(v, `${pp}[${k}]`));
+        return p.map((v, k) => {
+          const n = finiteNumber(v, `${pp}[${k}]`);
+          checkCoordinate(n, k % 2 === 0 ? 'x' : 'y', width, height, `${pp}[${k}]`);
+          return n;
+        });
       });
       segmentation =
         polys.length === 1
@@ -231,11 +290,26 @@ export function parseCoco(data: Json): CocoImport {
     if (segmentation) {
       bbox = rleBbox(segmentation);
       area = rleArea(segmentation);
+      // a mask of no pixel (e.g. a polygon entirely outside the image) is not an annotation: left out, and counted
+      if (area === 0) {
+        emptyMasks.push(cocoId);
+        return;
+      }
     } else {
-      bbox = readBbox(field(a, 'bbox'), `${path}.bbox`);
+      bbox = boxInImage(readBbox(field(a, 'bbox'), `${path}.bbox`), width, height, `${path}.bbox`);
       area = bbox[2] * bbox[3];
     }
-    const ann: ImportedAnnotation = { cocoId, imageCocoId, categoryCocoId, iscrowd: crowd === 1, segmentation, bbox, area, format };
+    const ann: ImportedAnnotation = {
+      cocoId,
+      imageCocoId,
+      categoryCocoId,
+      iscrowd: crowd === 1,
+      segmentation,
+      bbox,
+      area,
+      format,
+      original: originalOf(a, cocoId),
+    };
     // extras other tools ignore; read leniently (a foreign `attributes` object is not an error)
     const attrs = field(a, 'attributes');
     if (isObject(attrs)) {
@@ -248,7 +322,7 @@ export function parseCoco(data: Json): CocoImport {
     if (typeof score === 'number' && Number.isFinite(score)) ann.score = score;
     annotations.push(ann);
   });
-  return { images: [...images.values()], categories: [...categories.values()], annotations };
+  return { images: [...images.values()], categories: [...categories.values()], annotations, emptyMasks };
 }
 
 /** The key a file name is matched by: its last path part, lower-cased (case and folder differences tolerated). */

@@ -2,33 +2,72 @@ import type { RawImage } from '../image/png.ts';
 import { fileStem } from '../export/files.ts';
 
 /**
- * Object masks of a mask PNG: binary (one object: every non-zero pixel) when it holds a single
- * non-zero value (255, 1, ...); otherwise instance ids (one object per non-zero value,
- * in increasing order). The first channel is read. Masks are row-major 0/1.
+ * At most this many objects are read from one mask PNG. An instance-id PNG holds one object per
+ * value; a 16-bit PNG can name 65,535, which as annotations would freeze the page and fill the
+ * project with noise (often it is a class map or a depth image, not instances).
  */
-export function masksFromPng(img: RawImage): { kind: 'binary' | 'instances'; objects: { value: number; mask: Uint8Array }[] } {
-  const n = img.width * img.height;
-  const ch = img.channels;
-  const values = new Set<number>();
-  for (let i = 0; i < n; i++) {
-    const v = img.data[i * ch]!;
-    if (v) values.add(v);
-    if (values.size > 65535) break;
+export const MAX_MASK_PNG_OBJECTS = 2000;
+
+/** A mask PNG with more instance ids than {@link MAX_MASK_PNG_OBJECTS}; nothing of it is read. */
+export class TooManyObjectsError extends Error {
+  constructor(readonly count: number) {
+    super(
+      `it holds ${count} different instance ids; at most ${MAX_MASK_PNG_OBJECTS} objects per mask PNG are imported. If it is a class map (one value per category), use Pre-annotate "from a coarse model's masks"; otherwise split it into several PNGs`,
+    );
+    this.name = 'TooManyObjectsError';
   }
+}
+
+/** One object of a mask PNG: its pixel value and its mask as COCO run lengths (column-major), area and bbox. */
+export interface MaskPngObject {
+  value: number;
+  counts: number[];
+  area: number;
+  bbox: [number, number, number, number];
+}
+
+/**
+ * Objects of a mask PNG: binary (one object: every non-zero pixel) when it holds a single non-zero
+ * value (255, 1, ...); otherwise instance ids (one object per non-zero value, in increasing order).
+ * The first channel is read. Each object comes as COCO run lengths, made in one column-major pass
+ * (no image-sized buffer per object). More than {@link MAX_MASK_PNG_OBJECTS} values: a
+ * {@link TooManyObjectsError}, found before any mask is made.
+ */
+export function masksFromPng(img: RawImage): { kind: 'binary' | 'instances'; objects: MaskPngObject[] } {
+  const { width: w, height: h, channels: ch, data } = img;
+  const values = new Set<number>();
+  for (let i = 0, n = w * h; i < n; i++) {
+    const v = data[i * ch]!;
+    if (v) values.add(v);
+  }
+  if (values.size > MAX_MASK_PNG_OBJECTS) throw new TooManyObjectsError(values.size);
   const sorted = [...values].sort((a, b) => a - b);
   const binary = sorted.length <= 1;
-  if (binary) {
-    const mask = new Uint8Array(n);
-    for (let i = 0; i < n; i++) mask[i] = img.data[i * ch] ? 1 : 0;
-    return { kind: 'binary', objects: sorted.length ? [{ value: sorted[0]!, mask }] : [] };
-  }
   const index = new Map(sorted.map((v, k) => [v, k]));
-  const objects = sorted.map((value) => ({ value, mask: new Uint8Array(n) }));
-  for (let i = 0; i < n; i++) {
-    const v = img.data[i * ch]!;
-    if (v) objects[index.get(v)!]!.mask[i] = 1;
+  // per object: its runs so far, where its last run ends (column-major position), its bbox
+  const objs = sorted.map((value) => ({ value, counts: [] as number[], end: 0, area: 0, x0: w, y0: h, x1: -1, y1: -1 }));
+  for (let x = 0; x < w; x++) {
+    for (let y = 0; y < h; y++) {
+      const v = data[(y * w + x) * ch]!;
+      if (!v) continue;
+      const o = objs[binary ? 0 : index.get(v)!]!;
+      const p = x * h + y;
+      if (o.counts.length > 0 && o.end === p) o.counts[o.counts.length - 1]!++;
+      else o.counts.push(p - o.end, 1);
+      o.end = p + 1;
+      o.area++;
+      if (x < o.x0) o.x0 = x;
+      if (x > o.x1) o.x1 = x;
+      if (y < o.y0) o.y0 = y;
+      if (y > o.y1) o.y1 = y;
+    }
   }
-  return { kind: 'instances', objects };
+  const objects = objs.map((o) => {
+    const counts = o.counts;
+    if (o.end < w * h) counts.push(w * h - o.end);
+    return { value: o.value, counts, area: o.area, bbox: [o.x0, o.y0, o.x1 - o.x0 + 1, o.y1 - o.y0 + 1] as [number, number, number, number] };
+  });
+  return { kind: binary ? 'binary' : 'instances', objects };
 }
 
 /**

@@ -46,7 +46,7 @@ export function mergeCocoIntoProject(
       }
       imageIdOf.set(im.cocoId, existing.id);
     } else {
-      const rec = { id: newId('images'), fileName: im.fileName, width: im.width, height: im.height };
+      const rec = { id: newId('images'), fileName: im.fileName, width: im.width, height: im.height, cocoId: im.cocoId };
       images.push(rec);
       byKey.set(fileMatchKey(im.fileName), rec);
       imageIdOf.set(im.cocoId, rec.id);
@@ -60,7 +60,7 @@ export function mergeCocoIntoProject(
     if (existing) catIdOf.set(c.cocoId, existing.id);
     else {
       const id = newId('categories');
-      categories.push({ id, name: c.name, color: categoryColor(id) });
+      categories.push({ id, name: c.name, color: categoryColor(id), cocoId: c.cocoId });
       catIdOf.set(c.cocoId, id);
       newCategories.push(c.name);
     }
@@ -83,6 +83,7 @@ export function mergeCocoIntoProject(
         prompts: { points: [], box: null },
         source: a.source ?? 'import',
         createdAt: now,
+        coco: a.original,
         ...(a.iscrowd ? { iscrowd: true } : {}),
         // machine-made masks (this app's pre-annotation or its CLI) come in as proposals to review
         ...(isMachineSource(a.source) && !a.iscrowd ? { review: a.review ?? 'pending' } : {}),

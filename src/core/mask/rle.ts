@@ -223,28 +223,53 @@ function cachedCounts(r: CocoRle): number[] {
  */
 export function rleIou(a: CocoRle, b: CocoRle): number {
   if (a.size[0] !== b.size[0] || a.size[1] !== b.size[1]) throw new RangeError(`RLE sizes differ: ${a.size} vs ${b.size}`);
-  const ca = cachedCounts(a);
-  const cb = cachedCounts(b);
-  const total = a.size[0] * a.size[1];
-  // run index parity: even = background, odd = object
+  return rleCountsIou(cachedCounts(a), cachedCounts(b), a.size[0] * a.size[1]);
+}
+
+/** Runs of one frame of `total` pixels, walked together: calls `visit(length, inA, inB)` for each stretch. */
+function walkRuns(ca: ArrayLike<number>, cb: ArrayLike<number>, total: number, visit: (n: number, va: boolean, vb: boolean) => void): void {
   let ia = 0;
   let ib = 0;
-  let la = ca[0] ?? total;
-  let lb = cb[0] ?? total;
-  let inter = 0;
-  let union = 0;
+  let la = ca.length ? ca[0]! : total;
+  let lb = cb.length ? cb[0]! : total;
   let pos = 0;
   while (pos < total) {
     while (la === 0) la = ++ia < ca.length ? ca[ia]! : total - pos;
     while (lb === 0) lb = ++ib < cb.length ? cb[ib]! : total - pos;
     const step = Math.min(la, lb, total - pos);
-    const va = ia % 2 === 1;
-    const vb = ib % 2 === 1;
-    if (va && vb) inter += step;
-    if (va || vb) union += step;
+    visit(step, ia < ca.length && ia % 2 === 1, ib < cb.length && ib % 2 === 1);
     la -= step;
     lb -= step;
     pos += step;
   }
+}
+
+/** Union of two masks given as run lengths of one frame of `total` pixels (pycocotools' merge), as run lengths. */
+export function rleCountsUnion(ca: ArrayLike<number>, cb: ArrayLike<number>, total: number): number[] {
+  const out: number[] = [];
+  let value = false;
+  let run = 0;
+  walkRuns(ca, cb, total, (n, va, vb) => {
+    const v = va || vb;
+    if (v !== value) {
+      out.push(run);
+      run = 0;
+      value = v;
+    }
+    run += n;
+  });
+  out.push(run);
+  return out;
+}
+
+/** IoU of two masks given as run lengths of one frame of `total` pixels; 1 when both are empty. */
+export function rleCountsIou(ca: ArrayLike<number>, cb: ArrayLike<number>, total: number): number {
+  let inter = 0;
+  let union = 0;
+  walkRuns(ca, cb, total, (n, va, vb) => {
+    if (va && vb) inter += n;
+    if (va || vb) union += n;
+  });
   return union === 0 ? 1 : inter / union;
 }
+

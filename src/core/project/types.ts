@@ -10,6 +10,8 @@ export interface ImageRecord {
   height: number;
   /** marked done by the annotator */
   done?: boolean;
+  /** its id in the COCO file it was imported from (the export keeps it where no other image has it) */
+  cocoId?: number;
 }
 
 export interface Category {
@@ -17,6 +19,22 @@ export interface Category {
   name: string;
   /** CSS hex colour, #rrggbb */
   color: string;
+  /** its id in the COCO file it was imported from (the export keeps it where no other category has it) */
+  cocoId?: number;
+}
+
+/**
+ * What an imported annotation's export keeps from its file: its id (where no other annotation has
+ * it), and while its mask is not edited its `area` and `bbox` as written there (a crowd region's
+ * area is not its pixel count); every field this app does not read (`extra`) is written back as is.
+ */
+export interface CocoOriginal {
+  id: number;
+  /** absent once the mask was edited (the export then writes the mask's own area and bbox) */
+  area?: number;
+  bbox?: [number, number, number, number];
+  /** fields other than the ones this app reads (`id`, `image_id`, `category_id`, `segmentation`, `area`, `bbox`, `iscrowd`, `score`) */
+  extra?: Record<string, unknown>;
 }
 
 /** An accepted mask. The mask itself is COCO RLE; area and bbox are in image px. */
@@ -45,6 +63,8 @@ export interface Annotation {
    * masks a person made.
    */
   review?: 'pending' | 'accepted';
+  /** imported from a COCO file: what its export keeps from there */
+  coco?: CocoOriginal;
 }
 
 /** A box waiting to become a mask (e.g. a COCO annotation that had only a bbox). */

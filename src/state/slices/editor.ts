@@ -126,6 +126,11 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
     };
     // a proposal fixed with the brush is no longer a proposal
     if (edited?.review === 'pending') delete ann.review;
+    // an imported annotation edited: its export keeps its id and its foreign fields, area and bbox are the new mask's
+    if (edited?.coco) {
+      const { attributes: _recomputed, ...extra } = edited.coco.extra ?? {};
+      ann.coco = { id: edited.coco.id, ...(Object.keys(extra).length ? { extra } : {}) };
+    }
     const wasReviewing =
       edited?.review === 'pending' || s.project.annotations.some((a) => a.id === s.selectedAnnotationId && a.review === 'pending');
     const b = new DiffBuilder(s.project);
