@@ -273,10 +273,5 @@ export interface ExportApi {
     height: number,
   ): { bitmap: ImageBitmap; iou: number; tolerance: number; vertices: number; polygons: number };
   /** IoU of the polygons with the masks at a tolerance, on up to `sample` annotations */
-  fidelity(
-    project: ExportRequest['project'],
-    tolerance: number,
-    minIou: number,
-    sample: number,
-  ): PolygonFidelity;
+  fidelity(project: ExportRequest['project'], tolerance: number, minIou: number, sample: number): PolygonFidelity;
 }

@@ -47,7 +47,9 @@ describe('parseCoco ranges: numbers are finite and within bounds of their image'
   it('refuses boxes far outside or covering no pixel, clips the others to the image', () => {
     expect(errorOf(box([1e308, 0, 10, 10]))).toMatch(/^annotations\[0\]\.bbox\[0\]: x = 1e\+308 is far outside the 640x480 image/);
     expect(errorOf(box([0, 0, 1e9, 1e9]))).toMatch(/^annotations\[0\]\.bbox\[2\]: x = 1000000000 is far outside/);
-    expect(errorOf(box([650, 10, 20, 20]))).toBe('annotations[0].bbox: the box [650, 10, 20, 20] covers less than one pixel of the 640x480 image');
+    expect(errorOf(box([650, 10, 20, 20]))).toBe(
+      'annotations[0].bbox: the box [650, 10, 20, 20] covers less than one pixel of the 640x480 image',
+    );
     expect(errorOf(box([10, 10, Number.NaN, 5]))).toBe('annotations[0].bbox[2]: expected a number, found number NaN');
     expect(parseCoco(box([-10, 470, 100, 30])).annotations[0]!.bbox).toEqual([0, 470, 90, 10]);
   });

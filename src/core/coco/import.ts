@@ -51,7 +51,6 @@ export interface ImportedAnnotation {
   original: CocoOriginal;
 }
 
-
 export interface CocoImport {
   images: ImportedImage[];
   categories: ImportedCategory[];
@@ -146,7 +145,13 @@ function originalOf(a: Record<string, Json>, cocoId: number): CocoOriginal {
   const area = field(a, 'area');
   if (typeof area === 'number' && Number.isFinite(area) && area >= 0) o.area = area;
   const bbox = field(a, 'bbox');
-  if (Array.isArray(bbox) && bbox.length === 4 && bbox.every((v) => typeof v === 'number' && Number.isFinite(v)) && bbox[2] >= 0 && bbox[3] >= 0)
+  if (
+    Array.isArray(bbox) &&
+    bbox.length === 4 &&
+    bbox.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+    bbox[2] >= 0 &&
+    bbox[3] >= 0
+  )
     o.bbox = bbox as [number, number, number, number];
   const extra: Record<string, unknown> = {};
   for (const k of Object.keys(a)) if (!READ_FIELDS.has(k) && k !== '__proto__') extra[k] = a[k];

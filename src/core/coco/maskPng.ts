@@ -65,7 +65,12 @@ export function masksFromPng(img: RawImage): { kind: 'binary' | 'instances'; obj
   const objects = objs.map((o) => {
     const counts = o.counts;
     if (o.end < w * h) counts.push(w * h - o.end);
-    return { value: o.value, counts, area: o.area, bbox: [o.x0, o.y0, o.x1 - o.x0 + 1, o.y1 - o.y0 + 1] as [number, number, number, number] };
+    return {
+      value: o.value,
+      counts,
+      area: o.area,
+      bbox: [o.x0, o.y0, o.x1 - o.x0 + 1, o.y1 - o.y0 + 1] as [number, number, number, number],
+    };
   });
   return { kind: binary ? 'binary' : 'instances', objects };
 }

@@ -272,4 +272,3 @@ export function rleCountsIou(ca: ArrayLike<number>, cb: ArrayLike<number>, total
   });
   return union === 0 ? 1 : inter / union;
 }
-
