@@ -5,9 +5,12 @@ import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { CocoDataset } from '../src/core/coco/export.ts';
 import { parseCoco } from '../src/core/coco/import.ts';
+import jpeg from 'jpeg-js';
+import { applyOrientation } from '../src/core/image/exif.ts';
 import { encodePng } from '../src/core/image/png.ts';
+import { readRgbaImage } from '../src/node/image.ts';
 import { maskIou } from '../src/core/mask/iou.ts';
-import { maskFromRle } from '../src/core/mask/rle.ts';
+import { maskFromRle, rleBbox, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { boxIou } from '../src/core/sam/amg.ts';
 import { coarsePrompts } from '../src/core/sam/coarse.ts';
 import type { Annotation, Project } from '../src/core/project/types.ts';
@@ -22,6 +25,7 @@ import {
   referenceCropMask,
   referenceEverything,
   referenceMask,
+  SAMPLES,
   SHARED,
 } from './helpers.ts';
 
@@ -379,4 +383,80 @@ test('boxes first: drawn boxes wait, then become proposals in one batch', async 
     const ref = small ? (await referenceCropMask(file, bb)).mask : (await referenceMask(file, a.prompts)).mask;
     expect(maskIou(m, ref)).toBeGreaterThanOrEqual(0.99);
   }
+});
+
+/** A JPEG of `rgba` stored turned 90° counter-clockwise, tagged EXIF Orientation 6 (shown upright by browsers). */
+function sidewaysJpeg(rgba: Uint8Array, width: number, height: number): Buffer {
+  const stored = applyOrientation(rgba, width, height, 8);
+  const jpg = jpeg.encode({ data: Buffer.from(stored.data), width: stored.width, height: stored.height }, 95).data;
+  // APP1: "Exif\0\0", little-endian TIFF, one IFD entry: Orientation (0x0112), SHORT, 1, value 6
+  const tiff = [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0];
+  const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+  const app1 = Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255, ...payload]);
+  return Buffer.concat([jpg.subarray(0, 2), app1, jpg.subarray(2)]);
+}
+
+test('the CLI reads an EXIF-rotated JPEG upright, as the app shows it, and the app takes its output', async ({ page }) => {
+  const cli = resolve(import.meta.dirname, '../dist-cli/preannotate.mjs');
+  test.skip(!existsSync(cli), 'dist-cli not built (npm test builds it)');
+  const dir = mkdtempSync(join(tmpdir(), 'cli-exif-'));
+  const upright = readRgbaImage(resolve(SAMPLES, 'coffee.png'));
+  writeFileSync(join(dir, 'sideways.jpg'), sidewaysJpeg(upright.data, upright.width, upright.height));
+  // the box of the cup, from the model on the upright PNG
+  const ref = await referenceMask(resolve(SAMPLES, 'coffee.png'), { points: [{ x: 300, y: 200, positive: true }], box: null });
+  const [bx, by, bw, bh] = rleBbox(rleFromMask(ref.mask, ref.width, ref.height));
+  const coco = {
+    images: [{ id: 1, file_name: 'sideways.jpg', width: 600, height: 400 }],
+    categories: [{ id: 1, name: 'cup' }],
+    annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [bx, by, bw, bh] }],
+  };
+  writeFileSync(join(dir, 'boxes.json'), JSON.stringify(coco));
+  const out = join(dir, 'out.json');
+  execFileSync('node', [cli, '--images', dir, '--coco', join(dir, 'boxes.json'), '--mode', 'box', '--out', out], {
+    cwd: resolve(import.meta.dirname, '..'),
+    stdio: 'pipe',
+  });
+  const written = JSON.parse(readFileSync(out, 'utf8')) as CocoDataset;
+  expect(written.images[0]).toMatchObject({ width: 600, height: 400 });
+  expect(written.annotations).toHaveLength(1);
+  // the mask is in the upright pixels: it matches the model's box mask on the upright PNG (JPEG noise aside)
+  const refBox = await referenceMask(resolve(SAMPLES, 'coffee.png'), {
+    points: [],
+    box: { x0: bx, y0: by, x1: bx + bw, y1: by + bh },
+  });
+  expect(maskIou(maskFromRle(written.annotations[0]!.segmentation as CocoRle), refBox.mask)).toBeGreaterThan(0.9);
+
+  // the app shows the JPEG upright too, and imports the CLI's masks for it
+  await startFresh(page);
+  await openImages(page, [join(dir, 'sideways.jpg')]);
+  await ready(page);
+  expect(await currentImage(page)).toMatchObject({ fileName: 'sideways.jpg', width: 600, height: 400 });
+  await page.locator('input[type=file][accept*=".json"]').setInputFiles(out);
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+});
+
+test('the CLI refuses an --out it cannot write before the model loads, on a line of its own', () => {
+  const cli = resolve(import.meta.dirname, '../dist-cli/preannotate.mjs');
+  test.skip(!existsSync(cli), 'dist-cli not built (npm test builds it)');
+  const dir = mkdtempSync(join(tmpdir(), 'cli-out-'));
+  // a "folder" that is a file: no user, root included, can write under it
+  writeFileSync(join(dir, 'file'), '');
+  let stderr = '';
+  let status = 0;
+  try {
+    execFileSync('node', [cli, '--images', SAMPLES, '--mode', 'everything', '--out', join(dir, 'file/out.json')], {
+      cwd: resolve(import.meta.dirname, '..'),
+      stdio: 'pipe',
+    });
+  } catch (e) {
+    const err = e as { stderr: Buffer; status: number };
+    stderr = err.stderr.toString();
+    status = err.status;
+  }
+  expect(status).toBe(2);
+  expect(stderr.split('\n')[0]).toBe(
+    `--out ${join(dir, 'file/out.json')}: cannot write there (ENOTDIR); choose a file in a folder you can write to (it is written after every image)`,
+  );
+  // nothing ran: no progress bar, no model
+  expect(stderr).not.toMatch(/\] \d+\/\d+ images/);
 });

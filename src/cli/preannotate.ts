@@ -12,7 +12,7 @@
  * Resumable: images already in `out.json` are skipped. `--report` compares with the ground truth in
  * `--coco` (mean IoU, share above 0.75 / 0.9, by COCO object size).
  */
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileMatchKey, parseCoco, type CocoImport, type ImportedAnnotation } from '../core/coco/import.ts';
@@ -224,6 +224,16 @@ async function main(): Promise<void> {
       categories: input ? input.categories.map((c) => ({ id: c.cocoId, name: c.name })) : [],
     };
   }
+  // written after every image: a folder that cannot take it is said now, before the model loads and runs
+  try {
+    writeFileSync(`${values.out}.tmp`, '');
+    unlinkSync(`${values.out}.tmp`);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    usage(
+      `--out ${values.out}: cannot write there (${err.code ?? err.message}); choose a file in a folder you can write to (it is written after every image)`,
+    );
+  }
   // the images to work on: those of the COCO file, or every image file of the folder (an image already in
   // out.json keeps its id, so a resumed run over a folder that gained files stays consistent)
   const previousIds = new Map(out.images.map((im) => [fileMatchKey(im.file_name), im.id]));
@@ -423,6 +433,7 @@ function report(input: CocoImport, out: OutFile, paired: boolean): void {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  // on a line of its own, never after the progress bar
+  process.stderr.write(`\n${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { decodeBmp } from '../core/image/bmp.ts';
+import { applyOrientation, jpegOrientation } from '../core/image/exif.ts';
 
 /** An 8-bit RGBA image decoded in Node. */
 export interface RgbaImage {
@@ -11,7 +12,7 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
-/** Decodes a PNG, JPEG or BMP file to RGBA (by content, not by extension). */
+/** Decodes a PNG, JPEG or BMP file to RGBA (by content, not by extension); a JPEG's EXIF orientation is applied. */
 export function readRgbaImage(path: string): RgbaImage {
   const buf = readFileSync(path);
   if (buf[0] === 0x89 && buf[1] === 0x50) {
@@ -20,7 +21,8 @@ export function readRgbaImage(path: string): RgbaImage {
   }
   if (buf[0] === 0xff && buf[1] === 0xd8) {
     const j = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });
-    return { width: j.width, height: j.height, data: j.data };
+    // upright as browsers show it (and the app annotates it): EXIF orientation applied
+    return applyOrientation(j.data, j.width, j.height, jpegOrientation(new Uint8Array(buf.buffer, buf.byteOffset, buf.length)));
   }
   if (buf[0] === 0x42 && buf[1] === 0x4d) return decodeBmp(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
   throw new Error(`${path}: not a PNG, JPEG or BMP file`);
