@@ -2,7 +2,7 @@
 import * as Comlink from 'comlink';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { fittedPolygons, projectToCoco } from '../src/core/coco/export.ts';
-import { CocoFormatError, parseCoco } from '../src/core/coco/import.ts';
+import { CocoFormatError, parseCoco, type ImportedAnnotation } from '../src/core/coco/import.ts';
 import { encodeErrorForTransfer } from '../src/core/errors.ts';
 import { maskPngFiles } from '../src/core/export/masks.ts';
 import { yoloFiles } from '../src/core/export/yolo.ts';
@@ -56,8 +56,14 @@ async function run(req: ExportRequest, onProgress?: ProgressCallback): Promise<E
   return { bytes: zipSync(zip, { level: 6 }), fileName: `${base}.yolo.zip`, mime: 'application/zip', missingImages };
 }
 
+/** The annotations of the last COCO file parsed, handed over in pieces (see takeParsedAnnotations). */
+let parsedAnnotations: ImportedAnnotation[] = [];
+
 const api: ExportApi = {
-  async parseCoco(blob) {
+  takeParsedAnnotations(start, n) {
+    return parsedAnnotations.slice(start, start + n);
+  },
+  async parseCoco(blob, onProgress) {
     let data: unknown;
     try {
       data = JSON.parse(await blob.text());
@@ -65,7 +71,9 @@ const api: ExportApi = {
       return { ok: false, kind: 'json', message: e instanceof Error ? e.message : String(e) };
     }
     try {
-      return { ok: true, coco: parseCoco(data as Parameters<typeof parseCoco>[0]) };
+      const coco = parseCoco(data as Parameters<typeof parseCoco>[0], onProgress ? (d, t) => void onProgress(d, t) : undefined);
+      parsedAnnotations = coco.annotations;
+      return { ok: true, coco: { ...coco, annotations: [] }, annotationCount: coco.annotations.length };
     } catch (e) {
       if (e instanceof CocoFormatError) return { ok: false, kind: 'coco', message: e.message };
       throw encodeErrorForTransfer(e);

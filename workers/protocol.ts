@@ -251,11 +251,17 @@ export type CoarsePromptsResult =
 
 /** A COCO file parsed and validated off the main thread, or why it was refused. */
 export type ParsedCoco =
-  { ok: true; coco: import('../src/core/coco/import.ts').CocoImport } | { ok: false; kind: 'json' | 'coco'; message: string };
+  { ok: true; coco: import('../src/core/coco/import.ts').CocoImport } | { ok: false; kind: 'json' | 'coco' | 'cancelled'; message: string };
 
 export interface ExportApi {
-  /** Parses and validates a COCO instances file (large pre-annotation outputs must not block the page). */
-  parseCoco(blob: Blob): Promise<ParsedCoco>;
+  /**
+   * Parses and validates a COCO instances file (large pre-annotation outputs must not block the page).
+   * The annotations stay in the worker (the answer has none of them): `takeParsedAnnotations` hands
+   * them over in pieces, so no single message costs the page a long task.
+   */
+  parseCoco(blob: Blob, onProgress?: (done: number, total: number) => void): Promise<ParsedCoco & { annotationCount?: number }>;
+  /** Annotations [start, start + n) of the last file parsed. */
+  takeParsedAnnotations(start: number, n: number): import('../src/core/coco/import.ts').ImportedAnnotation[];
   /** Decodes a mask PNG (binary or instance ids) into one RLE per object. */
   maskPngObjects(blob: Blob): Promise<MaskPngObjects>;
   /** Reads a coarse model's label PNG and derives SAM prompts from its objects. */

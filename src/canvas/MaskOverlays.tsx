@@ -12,6 +12,7 @@ import { contrastingInk, instanceColor } from '../core/project/palette.ts';
 import type { ViewTransform } from '../core/geometry.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { RenderedMask } from '../../workers/protocol.ts';
+import { annotationsOf } from '../core/project/annotationIndex.ts';
 import { appStore, coveredProposals, useStore } from '../state/store.ts';
 import { isShown } from '../state/slices/view.ts';
 
@@ -23,16 +24,17 @@ export interface MaskItem {
 
 /** The shown image's masks as drawn: not covered proposals, not hidden; with their colour and label. */
 export function useMaskItems(imageId: number | null): MaskItem[] {
-  const annotations = useStore((s) => s.project.annotations);
+  // this image's annotations only: an accept on another image (or 300,000 elsewhere) does not redo this
+  const annotations = useStore((s) => annotationsOf(s.project.annotations, imageId));
   const categories = useStore((s) => s.project.categories);
   const colorBy = useStore((s) => s.display.colorBy);
   const visibility = useStore((s) => s.visibility);
   const peek = useStore((s) => s.peek);
   return useMemo(() => {
-    const covered = coveredProposals(annotations);
+    const covered = coveredProposals(appStore().getState().project.annotations);
     const cats = new Map<number, Category>(categories.map((c) => [c.id, c]));
     return annotations
-      .filter((a) => a.imageId === imageId && !covered.has(a.id) && isShown({ visibility, peek }, a))
+      .filter((a) => !covered.has(a.id) && isShown({ visibility, peek }, a))
       .map((a) => {
         const c = cats.get(a.categoryId);
         return {
@@ -41,7 +43,7 @@ export function useMaskItems(imageId: number | null): MaskItem[] {
           label: `${c?.name ?? '?'} #${a.id}${a.review === 'pending' ? ` ${(a.score ?? 0).toFixed(2)}` : ''}`,
         };
       });
-  }, [annotations, categories, colorBy, visibility, peek, imageId]);
+  }, [annotations, categories, colorBy, visibility, peek]);
 }
 
 interface Rendered {

@@ -3,10 +3,13 @@
  * category, hide or lock it, delete it.
  */
 import type { ViewTransform } from '../core/geometry.ts';
+import { annotationIndex } from '../core/project/annotationIndex.ts';
 import { useStore } from '../state/store.ts';
 
 export function SelectionHandles({ view }: { view: ViewTransform }) {
-  const selected = useStore((s) => s.project.annotations.find((a) => a.id === s.selectedAnnotationId) ?? null);
+  const selected = useStore((s) =>
+    s.selectedAnnotationId === null ? null : (annotationIndex(s.project.annotations).byId.get(s.selectedAnnotationId) ?? null),
+  );
   const categories = useStore((s) => s.project.categories);
   const tool = useStore((s) => s.tool);
   const drafting = useStore((s) => s.prompts.points.length > 0 || s.prompts.box !== null || s.strokes.length > 0);

@@ -108,11 +108,36 @@ export async function coarsePromptsFromPngs(blobs: readonly Blob[], options: Par
   }
 }
 
-/** Parses and validates a COCO file in a worker. */
-export async function parseCocoFile(blob: Blob): Promise<ParsedCoco> {
+/** Annotations handed over from the parsing worker per message (each message is one task on the page). */
+const TAKE_CHUNK = 4000;
+
+/**
+ * Parses and validates a COCO file in a worker, reporting progress (annotations checked / all).
+ * `signal` cancels: the worker is stopped at once and the answer is `kind: 'cancelled'`.
+ */
+export async function parseCocoFile(
+  blob: Blob,
+  options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<ParsedCoco> {
   const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'coco-import' });
+  const cancelled = new Promise<ParsedCoco>((resolve) => {
+    const stop = () => resolve({ ok: false, kind: 'cancelled', message: 'the import was cancelled' });
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+  });
+  const run = async (): Promise<ParsedCoco> => {
+    const api = Comlink.wrap<ExportApi>(worker);
+    const head = await api.parseCoco(blob, options.onProgress ? Comlink.proxy(options.onProgress) : undefined);
+    if (!head.ok) return head;
+    const annotations = [];
+    for (let i = 0; i < (head.annotationCount ?? 0); i += TAKE_CHUNK) {
+      if (options.signal?.aborted) break;
+      annotations.push(...(await api.takeParsedAnnotations(i, TAKE_CHUNK)));
+    }
+    return { ok: true, coco: { ...head.coco, annotations } };
+  };
   try {
-    return await Comlink.wrap<ExportApi>(worker).parseCoco(blob);
+    return await Promise.race([run(), cancelled]);
   } finally {
     worker.terminate();
   }

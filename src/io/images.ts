@@ -6,9 +6,25 @@ const blobs = new Map<number, { blob: Blob; name: string }>();
 const bitmaps = new Map<number, Promise<ImageBitmap>>();
 const BITMAP_CACHE = 4;
 
+/** Bumped whenever a file is registered or the registry cleared (views that show which files are open). */
+let registryVersion = 0;
+const registryListeners = new Set<() => void>();
+function registryChanged(): void {
+  registryVersion++;
+  for (const l of registryListeners) l();
+}
+export function imageRegistryVersion(): number {
+  return registryVersion;
+}
+export function onImageRegistryChange(l: () => void): () => void {
+  registryListeners.add(l);
+  return () => registryListeners.delete(l);
+}
+
 export function registerImageBlob(id: number, blob: Blob, name: string, persist = true): void {
   blobs.set(id, { blob, name });
   if (persist) onRegister?.(id, blob, name);
+  registryChanged();
 }
 
 export function imageBlob(id: number): { blob: Blob; name: string } | undefined {
@@ -98,6 +114,7 @@ export function fileDisplayName(f: File): string {
 /** Forgets every image file and bitmap (switching projects). */
 export function clearImageRegistry(): void {
   blobs.clear();
+  registryChanged();
   // closed a little later: the stage may still draw the shown image once before it learns it is gone
   // (drawing a closed bitmap throws "the image source is detached")
   const old = [...bitmaps.values(), ...previews.values()];

@@ -15,6 +15,8 @@ export interface JournalEntry {
 }
 
 const PREFIX = 'sam-annotator-journal:';
+/** at most this many records are journaled per tab (more is an import, not a key press) */
+export const JOURNAL_MAX_RECORDS = 500;
 /** at most this many characters are journaled per tab (localStorage holds about 5 M per site) */
 export const JOURNAL_MAX_CHARS = 2_000_000;
 const tabId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -126,15 +126,39 @@ export interface RecordWrite {
   meta: ProjectMeta;
 }
 
-/** Writes the changes in one transaction: either all of them are written or none. */
+/**
+ * Records per transaction of a large write. Each `put` copies its record (structured clone) on the
+ * calling thread, so an import of 60,000 masks written at once froze the page for seconds; in pieces
+ * of this size, with the event loop free between them, no piece takes more than a few tens of ms.
+ */
+export const WRITE_CHUNK = 400;
+
+/**
+ * Writes the changes: up to {@link WRITE_CHUNK} records in one transaction (all of them or none:
+ * an accept, an edit); more (an import) in pieces of that size, one after the other, the page
+ * answering in between. A failed piece stops the write (the caller writes everything again).
+ */
 export async function writeRecords(projectId: string, w: RecordWrite): Promise<void> {
+  const n = w.put.length + w.remove.length;
+  if (n <= WRITE_CHUNK) return writeRecordsOnce(projectId, w);
+  const pieces: Omit<RecordWrite, 'meta'>[] = [];
+  for (let i = 0; i < w.remove.length; i += WRITE_CHUNK) pieces.push({ put: [], remove: w.remove.slice(i, i + WRITE_CHUNK) });
+  for (let i = 0; i < w.put.length; i += WRITE_CHUNK) pieces.push({ put: w.put.slice(i, i + WRITE_CHUNK), remove: [] });
+  for (let i = 0; i < pieces.length; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 0));
+    await writeRecordsOnce(projectId, { ...pieces[i]!, meta: i === pieces.length - 1 ? w.meta : null });
+  }
+}
+
+async function writeRecordsOnce(projectId: string, w: Omit<RecordWrite, 'meta'> & { meta: ProjectMeta | null }): Promise<void> {
   const d = await db();
   const tx = d.transaction(['records', 'projects', 'meta'], 'readwrite');
   const records = tx.objectStore('records');
   const pending: Promise<unknown>[] = [];
   for (const { coll, rec } of w.put) pending.push(records.put({ projectId, coll, id: rec.id, rec }));
   for (const { coll, id } of w.remove) pending.push(records.delete([projectId, coll, id]));
-  pending.push(tx.objectStore('projects').put(w.meta), tx.objectStore('meta').put(projectId, 'current'), tx.done);
+  if (w.meta) pending.push(tx.objectStore('projects').put(w.meta), tx.objectStore('meta').put(projectId, 'current'));
+  pending.push(tx.done);
   await Promise.all(pending);
 }
 
@@ -160,6 +184,26 @@ export async function saveImage(projectId: string, imageId: number, name: string
   await (await db()).put('images', { projectId, imageId, name, blob });
 }
 
+/**
+ * Records read per request when a project opens. Each result is copied into the page (structured
+ * clone) in one task: 60,000 annotations at once took half a second; in pieces of this size, with
+ * the page free in between, a piece takes a few tens of ms.
+ */
+export const READ_CHUNK = 2000;
+
+/** One collection of a project, in id order (the store's key is [project, collection, id]), read in pieces. */
+async function readCollection(d: IDBPDatabase<Schema>, projectId: string, coll: Collection): Promise<{ id: number }[]> {
+  const out: { id: number }[] = [];
+  let range = IDBKeyRange.bound([projectId, coll, -Infinity], [projectId, coll, Infinity]);
+  for (;;) {
+    const batch = await d.getAll('records', range, READ_CHUNK);
+    for (const r of batch) out.push(r.rec);
+    if (batch.length < READ_CHUNK) return out;
+    range = IDBKeyRange.bound([projectId, coll, batch[batch.length - 1]!.id], [projectId, coll, Infinity], true);
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
 /** A project as stored: its records in id order, its meta, and its image files. */
 export async function loadProject(
   id: string,
@@ -167,10 +211,8 @@ export async function loadProject(
   const d = await db();
   const meta = await d.get('projects', id);
   if (!meta) return null;
-  const records = await d.getAllFromIndex('records', 'byProject', id);
   const parts: Partial<Record<Collection, { id: number }[]>> = {};
-  for (const r of records) (parts[r.coll] ??= []).push(r.rec);
-  for (const list of Object.values(parts)) list.sort((a, b) => a.id - b.id);
+  for (const coll of COLLECTIONS) parts[coll] = await readCollection(d, id, coll);
   const project = normalizeProject({ ...(parts as Partial<Project>), name: meta.name });
   const images = await d.getAllFromIndex('images', 'byProject', id);
   return { meta: { id: meta.id, name: meta.name, updatedAt: meta.updatedAt, ui: meta.ui }, project, images };

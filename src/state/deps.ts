@@ -27,7 +27,8 @@ export interface StoreIo {
   probeImage(blob: Blob, name: string): Promise<{ width: number; height: number }>;
   registerImage(id: number, blob: Blob, name: string): void;
   hasImageFile(id: number): boolean;
-  parseCoco(blob: Blob): Promise<ParsedCoco>;
+  /** parses a COCO file off the main thread; progress in annotations checked, `signal` cancels */
+  parseCoco(blob: Blob, options?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<ParsedCoco>;
   decodeMaskPngs(blobs: readonly Blob[]): Promise<MaskPngObjects[]>;
 }
 

@@ -221,9 +221,13 @@ export function fakeIo(): StoreIo & { files: Map<number, string> } {
     },
     registerImage: (id, _blob, name) => void files.set(id, name),
     hasImageFile: (id) => files.has(id),
-    async parseCoco(blob) {
+    async parseCoco(blob, options = {}) {
       try {
-        return { ok: true, coco: parseCoco(JSON.parse(await blob.text())) };
+        const text = await blob.text();
+        // as the worker does: a cancel stops it before anything is handed back
+        await new Promise((r) => setTimeout(r, 0));
+        if (options.signal?.aborted) return { ok: false, kind: 'cancelled', message: 'the import was cancelled' };
+        return { ok: true, coco: parseCoco(JSON.parse(text), options.onProgress) };
       } catch (e) {
         return { ok: false, kind: 'coco', message: (e as Error).message };
       }

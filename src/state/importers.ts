@@ -23,6 +23,10 @@ export interface ImportSlice {
   importMaskPngs(files: readonly { blob: Blob; name: string }[]): Promise<number>;
   /** Imports a COCO instances file; a bad file is reported precisely and changes nothing. */
   importCoco(file: Blob, name: string): Promise<boolean>;
+  /** The COCO import under way: the file and how many of its annotations are checked (null: none). */
+  importing: { name: string; done: number; total: number } | null;
+  /** Stops the COCO import under way; nothing of it is added. */
+  cancelImport(): void;
   /** Resolves once every image addition under way has finished (files validated, the first shown). */
   whenImagesAdded(): Promise<void>;
   /**
@@ -35,7 +39,8 @@ export interface ImportSlice {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function createImportSlice(ctx: SliceContext): ImportSlice {
-  const { get, deps, ids } = ctx;
+  const { get, set, deps, ids } = ctx;
+  let importAbort: AbortController | null = null;
   const addsInFlight = new Set<Promise<unknown>>();
   let initGate: () => Promise<unknown> = () => Promise.resolve();
 
@@ -170,10 +175,40 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
       return objects;
     },
 
+    importing: null,
+
+    cancelImport() {
+      importAbort?.abort();
+    },
+
     async importCoco(file, name) {
       // parsed and validated in a worker: a large file (a pre-annotated dataset) must not block the page
-      const parsed = await deps.io.parseCoco(file);
+      importAbort?.abort();
+      const abort = new AbortController();
+      importAbort = abort;
+      set({ importing: { name, done: 0, total: 0 } });
+      let lastShown = 0;
+      const parsed = await deps.io
+        .parseCoco(file, {
+          signal: abort.signal,
+          onProgress: (done, total) => {
+            // a few updates a second are enough for a progress bar
+            if (abort.signal.aborted || performance.now() - lastShown < 200) return;
+            lastShown = performance.now();
+            set({ importing: { name, done, total } });
+          },
+        })
+        .finally(() => {
+          if (importAbort === abort) {
+            importAbort = null;
+            set({ importing: null });
+          }
+        });
       await initGate().catch(() => undefined);
+      if (!parsed.ok && parsed.kind === 'cancelled') {
+        get().notify('info', `The import of ${name} was cancelled; nothing was imported.`);
+        return false;
+      }
       if (!parsed.ok) {
         if (parsed.kind === 'json')
           get().notify('error', `${name} is not valid JSON: ${parsed.message}.`, 'Export the file again; nothing was imported.');

@@ -25,7 +25,7 @@ import {
   type ProjectMeta,
   type SavedUi,
 } from '../io/persist.ts';
-import { dropJournal, readJournal, writeJournal, type JournalEntry } from '../io/journal.ts';
+import { dropJournal, JOURNAL_MAX_RECORDS, readJournal, writeJournal, type JournalEntry } from '../io/journal.ts';
 import type { ProjectIds } from './projectIds.ts';
 import { Tabs } from './tabs.ts';
 import type { AppStore, StoreState } from './store.ts';
@@ -122,7 +122,9 @@ function recordsOf(keys: readonly { coll: Collection; id: number }[]): JournalEn
 /** Journals every record not yet in IndexedDB (being written, or waiting to be), synchronously. */
 function journal(): void {
   if (!projectId) return;
-  writeJournal(projectId, recordsOf([...inflight.values(), ...dirty.values()]));
+  // an import's thousands of records are no key press's: too many for localStorage, not worth a long task
+  if (inflight.size + dirty.size > JOURNAL_MAX_RECORDS) writeJournal(projectId, { put: [], remove: [] });
+  else writeJournal(projectId, recordsOf([...inflight.values(), ...dirty.values()]));
 }
 
 /** Writes what changed since the last write (after the write under way). */

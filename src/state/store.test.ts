@@ -83,6 +83,27 @@ describe('store: defects found by trying the app (each failed before the state r
     expect(s().project.categories.map((c) => c.name)).toEqual(['object', 'cat']);
   });
 
+  it('a COCO import cancelled while it is parsed adds nothing and says so; the next one goes through', async () => {
+    const { store } = await withImages(1);
+    const s = () => store.getState();
+    const m = new Uint8Array(W * H).fill(1, 0, 100);
+    const coco = {
+      images: [{ id: 7, file_name: 'img1.png', width: W, height: H }],
+      categories: [{ id: 3, name: 'cat' }],
+      annotations: [{ id: 1, image_id: 7, category_id: 3, segmentation: rleFromMask(m, W, H), iscrowd: 0 }],
+    };
+    const before = s().project;
+    const run = s().importCoco(new Blob([JSON.stringify(coco)]), 'big.json');
+    expect(s().importing).toEqual({ name: 'big.json', done: 0, total: 0 });
+    s().cancelImport();
+    expect(await run).toBe(false);
+    expect(s().importing).toBeNull();
+    expect(s().project).toBe(before);
+    expect(s().notifications.at(-1)?.message).toBe('The import of big.json was cancelled; nothing was imported.');
+    expect(await s().importCoco(new Blob([JSON.stringify(coco)]), 'big.json')).toBe(true);
+    expect(s().project.annotations).toHaveLength(1);
+  });
+
   it('undo a category creation across an image change, then Enter: the annotation gets a category that exists, and so does the export', async () => {
     const { store } = await withImages();
     const s = () => store.getState();

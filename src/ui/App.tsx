@@ -22,6 +22,22 @@ function formatMb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
+/** A COCO import under way: how far the check of its annotations is, and a way to stop it. */
+function ImportProgress() {
+  const importing = useStore((s) => s.importing);
+  if (!importing) return null;
+  return (
+    <span className="import-progress" data-testid="import-progress">
+      Importing {importing.name}
+      {importing.total > 0
+        ? `: ${importing.done.toLocaleString('en')} of ${importing.total.toLocaleString('en')} annotations checked`
+        : '…'}
+      <progress max={importing.total || 1} value={importing.done} />
+      <button onClick={() => useStore.getState().cancelImport()}>Cancel import</button>
+    </span>
+  );
+}
+
 function ModelStatus() {
   const model = useStore((s) => s.model);
   const imageStatus = useStore((s) => (s.currentImageId === null ? undefined : s.imageStatus[s.currentImageId]));
@@ -45,6 +61,7 @@ function ModelStatus() {
           {model.reason}
         </span>
       )}
+      <ImportProgress />
     </div>
   );
 }

@@ -12,7 +12,8 @@ import {
   type PreannotateRequest,
 } from '../state/preannotate.ts';
 import { proposalsToReview } from '../core/project/review.ts';
-import { coveredProposals, useStore } from '../state/store.ts';
+import { annotationIndex, annotationsOf } from '../core/project/annotationIndex.ts';
+import { useStore } from '../state/store.ts';
 
 /** Label PNGs chosen for coarse mode (kept here, not in the store: they are files). */
 let coarseFiles: { blob: Blob; name: string }[] = [];
@@ -315,10 +316,12 @@ export function ReviewBar() {
   const imageId = useStore((s) => s.currentImageId);
   const selected = useStore((s) => s.selectedAnnotationId);
   const info = useMemo(() => {
-    const covered = coveredProposals(annotations);
-    const queue = imageId === null ? [] : proposalsToReview(annotations, imageId, covered);
-    const hidden = annotations.filter((a) => a.imageId === imageId && covered.has(a.id)).length;
-    const total = annotations.filter((a) => a.review === 'pending' && !covered.has(a.id)).length;
+    const idx = annotationIndex(annotations);
+    const mine = annotationsOf(annotations, imageId);
+    const queue = imageId === null ? [] : proposalsToReview(mine, imageId, idx.covered);
+    const hidden = mine.filter((a) => idx.covered.has(a.id)).length;
+    // covered proposals are proposals too: what is left to review is the rest
+    const total = idx.pending - idx.covered.size;
     return { queue, hidden, total };
   }, [annotations, imageId]);
   const categories = useStore((s) => s.project.categories);

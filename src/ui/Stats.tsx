@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { annotationStats, HISTOGRAM_BIN_S, HISTOGRAM_BINS } from '../core/project/stats.ts';
 import { useStore } from '../state/store.ts';
 
@@ -7,7 +7,13 @@ export function StatsPanel() {
   const project = useStore((s) => s.project);
   const imageId = useStore((s) => s.currentImageId);
   const [scope, setScope] = useState<'image' | 'project'>('project');
-  const st = annotationStats(project, scope === 'image' && imageId !== null ? imageId : undefined);
+  const forImage = scope === 'image' && imageId !== null ? imageId : undefined;
+  // once per change of the annotations (or skips), not on every render
+  const st = useMemo(
+    () => annotationStats(project, forImage),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the figures depend on these two lists only
+    [project.annotations, project.skipped, forImage],
+  );
   const max = Math.max(1, ...st.histogram);
   const w = 240;
   const h = 60;

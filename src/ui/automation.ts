@@ -109,6 +109,10 @@ export interface AnnotatorApi {
   };
   /** Ids of the shown image's proposals still to review, in review order, and the selected annotation. */
   review(): { queue: number[]; selected: number | null; hidden: number[] };
+  /** The COCO import under way (file name, annotations checked of all), or null. */
+  importProgress(): { name: string; done: number; total: number } | null;
+  /** Stops the COCO import under way: nothing of it is added. */
+  cancelImport(): void;
 }
 
 export function installAutomation(store: AppStore, engine: InferenceEngine): void {
@@ -251,6 +255,8 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
         hidden: s.project.annotations.filter((a) => covered.has(a.id)).map((a) => a.id),
       };
     },
+    importProgress: () => useStore.getState().importing,
+    cancelImport: () => useStore.getState().cancelImport(),
   };
   (window as unknown as { annotator: AnnotatorApi }).annotator = api;
 }

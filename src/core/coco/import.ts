@@ -164,7 +164,7 @@ function originalOf(a: Record<string, Json>, cocoId: number): CocoOriginal {
  * reference does and united per annotation; RLE may be compressed or uncompressed. Throws a
  * {@link CocoFormatError} naming the first bad field; nothing is returned half-way.
  */
-export function parseCoco(data: Json): CocoImport {
+export function parseCoco(data: Json, onProgress?: (done: number, total: number) => void): CocoImport {
   if (!isObject(data))
     throw new CocoFormatError('(file)', `expected a COCO object with images, annotations and categories, found ${describe(data)}`);
   const rawImages = array(data, 'images', '');
@@ -206,6 +206,7 @@ export function parseCoco(data: Json): CocoImport {
   const emptyMasks: number[] = [];
   const seen = new Set<number>();
   rawAnns.forEach((a, i) => {
+    if (onProgress && i % 5000 === 0) onProgress(i, rawAnns.length);
     const path = `annotations[${i}]`;
     if (!isObject(a)) throw new CocoFormatError(path, `expected an object, found ${describe(a)}`);
     const cocoId = integer(a, 'id', path);

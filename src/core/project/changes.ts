@@ -47,11 +47,15 @@ function list<C extends Collection>(p: Project, c: C): Collections[C][] {
 
 /**
  * Builds a diff against a project, one operation at a time; each operation sees the ones before it
- * (`project` is the state with all of them applied).
+ * (`project` is the state with all of them applied). The builder copies a collection the first time
+ * an operation touches it and then changes its copy in place, so building a diff of many records
+ * (an import) costs O(records), not O(records²); `project` is its working state, read it but do not
+ * keep it past the next operation.
  */
 export class DiffBuilder {
   readonly ops: RecordOp[] = [];
   private name: { before: string; after: string } | undefined;
+  private readonly owned = new Set<Collection>();
   constructor(public project: Project) {}
 
   get diff(): DocDiff {
@@ -60,7 +64,11 @@ export class DiffBuilder {
 
   private push(op: RecordOp): void {
     this.ops.push(op);
-    this.project = applyDiff(this.project, { ops: [op] });
+    if (!this.owned.has(op.coll)) {
+      this.owned.add(op.coll);
+      this.project = { ...this.project, [op.coll]: [...list(this.project, op.coll)] };
+    }
+    applyOpInPlace(list(this.project, op.coll) as { id: number }[], op);
   }
 
   add<C extends Collection>(coll: C, rec: Collections[C]): this {
@@ -70,7 +78,8 @@ export class DiffBuilder {
 
   /** Replaces a record with `fn(record)`; a record that does not exist is left alone. */
   update<C extends Collection>(coll: C, id: number, fn: (r: Collections[C]) => Collections[C]): this {
-    const before = list(this.project, coll).find((r) => r.id === id);
+    const items = list(this.project, coll);
+    const before = items[indexOfId(items, id)];
     if (!before) return this;
     const after = fn(before);
     if (after !== before) this.push({ coll, id, before, after } as RecordOp);
@@ -78,7 +87,8 @@ export class DiffBuilder {
   }
 
   remove(coll: Collection, id: number): this {
-    const before = list(this.project, coll).find((r) => r.id === id);
+    const items = list(this.project, coll);
+    const before = items[indexOfId(items, id)];
     if (before) this.push({ coll, id, before, after: null } as RecordOp);
     return this;
   }
@@ -91,27 +101,54 @@ export class DiffBuilder {
   }
 }
 
-/** Applies one operation to an id-ordered list (not checked: see {@link applyDiffChecked}). */
-function applyOp<T extends { id: number }>(items: T[], op: { id: number; before: T | null; after: T | null }): T[] {
-  const at = items.findIndex((r) => r.id === op.id);
-  if (op.after === null) return at < 0 ? items : [...items.slice(0, at), ...items.slice(at + 1)];
-  if (at >= 0) {
-    const out = [...items];
-    out[at] = op.after;
-    return out;
+/** Index of the record with `id` in an id-ordered list, or -1 (binary search; a list out of order is searched through). */
+function indexOfId(items: readonly { id: number }[], id: number): number {
+  let lo = 0;
+  let hi = items.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = items[mid]!.id;
+    if (v === id) return mid;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
   }
-  // new ids are the largest: the common case appends
-  let i = items.length;
-  while (i > 0 && items[i - 1]!.id > op.id) i--;
-  return [...items.slice(0, i), op.after, ...items.slice(i)];
+  // lists are kept in id order; one that is not (an old save) is still searched through
+  return items.findIndex((r) => r.id === id);
 }
 
-/** The project with the diff applied; untouched collections are shared. */
+/** Applies one operation to an id-ordered list, in place (not checked: see {@link applyDiffChecked}). */
+function applyOpInPlace<T extends { id: number }>(items: T[], op: { id: number; before: T | null; after: T | null }): void {
+  const last = items[items.length - 1];
+  // new ids are the largest: the common case appends
+  if (op.after !== null && (!last || last.id < op.id)) {
+    items.push(op.after);
+    return;
+  }
+  const at = indexOfId(items, op.id);
+  if (op.after === null) {
+    if (at >= 0) items.splice(at, 1);
+    return;
+  }
+  if (at >= 0) {
+    items[at] = op.after;
+    return;
+  }
+  let i = items.length;
+  while (i > 0 && items[i - 1]!.id > op.id) i--;
+  items.splice(i, 0, op.after);
+}
+
+/** The project with the diff applied; untouched collections are shared, each touched one is copied once. */
 export function applyDiff(project: Project, diff: DocDiff): Project {
   if (diff.ops.length === 0 && !diff.name) return project;
   const out: Project = { ...project };
+  const copied = new Set<Collection>();
   for (const op of diff.ops) {
-    (out as unknown as Record<Collection, { id: number }[]>)[op.coll] = applyOp(list(out, op.coll) as { id: number }[], op);
+    if (!copied.has(op.coll)) {
+      copied.add(op.coll);
+      (out as unknown as Record<Collection, unknown[]>)[op.coll] = [...list(out, op.coll)];
+    }
+    applyOpInPlace(list(out, op.coll) as { id: number }[], op);
   }
   if (diff.name) out.name = diff.name.after;
   return out;
@@ -206,7 +243,8 @@ export function applyDiffChecked(project: Project, diff: DocDiff): { project: Pr
   let ops: RecordOp[] = [];
   const skipped: RecordOp[] = [];
   for (const op of diff.ops) {
-    const current = list(project, op.coll).find((r) => r.id === op.id) ?? null;
+    const items = list(project, op.coll);
+    const current = items[indexOfId(items, op.id)] ?? null;
     if (sameRecord(current, op.before)) ops.push({ ...op, before: current } as RecordOp);
     else skipped.push(op);
   }

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { imageWorkStatuses } from './imageStatus.ts';
 import type { Annotation } from './types.ts';
 
-const ann = (imageId: number, review?: 'pending' | 'accepted') => ({ id: imageId * 10, imageId, review }) as unknown as Annotation;
+let nextId = 1;
+// apart by image and far from each other: no proposal is covered
+const ann = (imageId: number, review?: 'pending' | 'accepted') =>
+  ({
+    id: nextId++,
+    imageId,
+    ...(review ? { review } : {}),
+    segmentation: { size: [1, 1], counts: '01' },
+    bbox: [nextId * 10, 0, 1, 1],
+  }) as unknown as Annotation;
 
 describe('image work status', () => {
   it('missing file > done > proposals > in progress > not started', () => {

@@ -1,3 +1,4 @@
+import { annotationIndex } from './annotationIndex.ts';
 import type { Project } from './types.ts';
 
 /** Where an image stands in the work, as the image list shows and filters it. */
@@ -19,9 +20,11 @@ export function imageWorkStatuses(
   project: Pick<Project, 'images' | 'annotations'>,
   hasFile: (id: number) => boolean,
 ): Map<number, ImageWorkStatus> {
-  const annotated = new Set<number>();
-  const pending = new Set<number>();
-  for (const a of project.annotations) (a.review === 'pending' ? pending : annotated).add(a.imageId);
+  // from the annotation index: O(images), whatever the number of annotations
+  const idx = annotationIndex(project.annotations);
+  const pendingOf = (id: number) => idx.pendingByImage.get(id) ?? 0;
+  const pending = { has: (id: number) => pendingOf(id) > 0 };
+  const annotated = { has: (id: number) => (idx.byImage.get(id)?.length ?? 0) > pendingOf(id) };
   const out = new Map<number, ImageWorkStatus>();
   for (const im of project.images) {
     out.set(

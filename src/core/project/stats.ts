@@ -1,4 +1,4 @@
-import { coveredProposalIds } from './review.ts';
+import { annotationIndex, annotationsOf } from './annotationIndex.ts';
 import { MASK_BUDGET_MS } from './timer.ts';
 import type { Project } from './types.ts';
 
@@ -27,9 +27,9 @@ export const HISTOGRAM_BINS = 13;
  * proposal counts with its review time), for the whole project or one image.
  */
 export function annotationStats(project: Project, imageId?: number): AnnotationStats {
-  // a proposal an accepted mask covers is done with (hidden, not exported)
-  const covered = coveredProposalIds(project.annotations);
-  const scope = project.annotations.filter((a) => imageId === undefined || a.imageId === imageId);
+  // a proposal an accepted mask covers is done with (hidden, not exported); the index has them, and one image's list
+  const covered = annotationIndex(project.annotations).covered;
+  const scope = imageId === undefined ? project.annotations : annotationsOf(project.annotations, imageId);
   // a proposal not reviewed yet has cost no one any time: it is not a timed mask
   const anns = scope.filter((a) => a.timeMs !== undefined && a.review !== 'pending');
   const secs = anns.map((a) => (a.timeMs ?? 0) / 1000).sort((a, b) => a - b);

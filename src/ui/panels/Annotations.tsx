@@ -1,5 +1,6 @@
 import { memo, useMemo } from 'react';
 import type { Annotation, Category } from '../../core/project/types.ts';
+import { annotationsOf } from '../../core/project/annotationIndex.ts';
 import { coveredProposals, useStore } from '../../state/store.ts';
 import { HideLockToggles } from './icons.tsx';
 
@@ -32,13 +33,13 @@ const Row = memo(function Row({ a, category, selected }: { a: Annotation; catego
 /** The shown image's annotations: select, hide, lock, delete; the list scrolls on its own. */
 export function Annotations() {
   const current = useStore((s) => s.currentImageId);
-  const all = useStore((s) => s.project.annotations);
+  const mine = useStore((s) => annotationsOf(s.project.annotations, current));
   const categories = useStore((s) => s.project.categories);
   const selected = useStore((s) => s.selectedAnnotationId);
   const list = useMemo(() => {
-    const covered = coveredProposals(all);
-    return all.filter((a) => a.imageId === current && !covered.has(a.id));
-  }, [all, current]);
+    const covered = coveredProposals(useStore.getState().project.annotations);
+    return mine.filter((a) => !covered.has(a.id));
+  }, [mine]);
   const byId = useMemo(() => new Map(categories.map((c) => [c.id, c])), [categories]);
   return (
     <section className="annotations-panel">

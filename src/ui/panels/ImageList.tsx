@@ -1,6 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { annotationIndex } from '../../core/project/annotationIndex.ts';
 import { IMAGE_STATUS_TEXT, imageWorkStatuses, type ImageWorkStatus } from '../../core/project/imageStatus.ts';
-import { imageBlob, thumbnail } from '../../io/images.ts';
+import { imageBlob, imageRegistryVersion, onImageRegistryChange, thumbnail } from '../../io/images.ts';
 import { useStore } from '../../state/store.ts';
 import { Projects } from '../Projects.tsx';
 
@@ -42,7 +44,14 @@ function Thumb({ id, missing }: { id: number; missing: boolean }) {
   return <canvas ref={ref} className={`thumb${missing ? ' missing' : ''}`} width={48} height={36} aria-hidden="true" />;
 }
 
-/** The project's images: thumbnails, work status with filters and counts, search by name. */
+/** Height of one row of the list (thumbnail and padding), px. */
+const ROW_HEIGHT = 33;
+
+/**
+ * The project's images: thumbnails, work status with filters and counts, search by name. Only the
+ * rows in view are in the page (a project of 10,000 images scrolls as one of 10), and the counts
+ * come from the annotation index, so an accept does not walk every annotation.
+ */
 export function ImageList() {
   const images = useStore((s) => s.project.images);
   const annotations = useStore((s) => s.project.annotations);
@@ -51,29 +60,37 @@ export function ImageList() {
   const showImage = useStore((s) => s.showImage);
   const [filter, setFilter] = useState<ImageWorkStatus | 'all'>('all');
   const [query, setQuery] = useState('');
-  // the file registry is outside the store: which images have no file, as a key that changes when one is opened
-  const missingKey = useStore((s) =>
-    s.project.images
-      .filter((im) => !imageBlob(im.id))
-      .map((im) => im.id)
-      .join(','),
+  // the file registry is outside the store: a number that changes whenever a file is opened or forgotten
+  const files = useSyncExternalStore(onImageRegistryChange, imageRegistryVersion);
+  const status = useMemo(
+    () => imageWorkStatuses({ images, annotations }, (id) => imageBlob(id) !== undefined),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `files` stands for the registry imageBlob reads
+    [images, annotations, files],
   );
-  const status = useMemo(() => {
-    const missing = new Set(missingKey.split(',').filter(Boolean).map(Number));
-    return imageWorkStatuses({ images, annotations }, (id) => !missing.has(id));
-  }, [images, annotations, missingKey]);
   const counts = useMemo(() => {
     const c: Record<string, number> = { all: images.length };
     for (const st of status.values()) c[st] = (c[st] ?? 0) + 1;
     return c;
   }, [status, images.length]);
-  const perImage = useMemo(() => {
-    const n = new Map<number, number>();
-    for (const a of annotations) n.set(a.imageId, (n.get(a.imageId) ?? 0) + 1);
-    return n;
-  }, [annotations]);
+  const byImage = annotationIndex(annotations).byImage;
   const q = query.trim().toLowerCase();
-  const shown = images.filter((im) => (filter === 'all' || status.get(im.id) === filter) && (!q || im.fileName.toLowerCase().includes(q)));
+  const shown = useMemo(
+    () => images.filter((im) => (filter === 'all' || status.get(im.id) === filter) && (!q || im.fileName.toLowerCase().includes(q))),
+    [images, status, filter, q],
+  );
+  const scroller = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler here; the virtualizer re-renders this list itself
+  const rows = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+  });
+  // the shown image's row stays in view as the keys step through the list
+  const currentIndex = shown.findIndex((im) => im.id === current);
+  useEffect(() => {
+    if (currentIndex >= 0) rows.scrollToIndex(currentIndex, { align: 'auto' });
+  }, [currentIndex, rows]);
   return (
     <nav className="panel images" aria-label="Images">
       <Projects />
@@ -102,32 +119,36 @@ export function ImageList() {
         value={query}
         onChange={(e) => setQuery(e.target.value)}
       />
-      <ul className="image-list" data-testid="image-list">
-        {shown.map((im) => {
-          const st = status.get(im.id)!;
-          const enc = embedding[im.id];
-          return (
-            <li
-              key={im.id}
-              className={im.id === current ? 'current' : ''}
-              data-status={st}
-              data-embedding={enc ?? 'pending'}
-              onClick={() => showImage(im.id)}
-              title={`${im.fileName} — ${im.width}×${im.height} — ${IMAGE_STATUS_TEXT[st]}${enc === 'encoding' ? ' (encoding…)' : ''}`}
-            >
-              <Thumb id={im.id} missing={st === 'missing'} />
-              <span className={`dot st-${st}${enc === 'encoding' ? ' pulsing' : ''}`} />
-              <span className="name">{im.fileName}</span>
-              <span className="count">{st === 'missing' ? 'file missing' : (perImage.get(im.id) ?? 0)}</span>
-            </li>
-          );
-        })}
+      <div className="image-list-scroll" ref={scroller}>
+        <ul className="image-list" data-testid="image-list" style={{ height: rows.getTotalSize() }}>
+          {rows.getVirtualItems().map((row) => {
+            const im = shown[row.index]!;
+            const st = status.get(im.id)!;
+            const enc = embedding[im.id];
+            return (
+              <li
+                key={im.id}
+                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
+                className={im.id === current ? 'current' : ''}
+                data-status={st}
+                data-embedding={enc ?? 'pending'}
+                onClick={() => showImage(im.id)}
+                title={`${im.fileName} — ${im.width}×${im.height} — ${IMAGE_STATUS_TEXT[st]}${enc === 'encoding' ? ' (encoding…)' : ''}`}
+              >
+                <Thumb id={im.id} missing={st === 'missing'} />
+                <span className={`dot st-${st}${enc === 'encoding' ? ' pulsing' : ''}`} />
+                <span className="name">{im.fileName}</span>
+                <span className="count">{st === 'missing' ? 'file missing' : (byImage.get(im.id)?.length ?? 0)}</span>
+              </li>
+            );
+          })}
+        </ul>
         {shown.length === 0 && (
-          <li className="muted">
+          <p className="muted">
             No image {filter === 'all' ? 'matches' : `is “${FILTERS.find((f) => f.id === filter)!.label.toLowerCase()}”`}.
-          </li>
+          </p>
         )}
-      </ul>
+      </div>
     </nav>
   );
 }
