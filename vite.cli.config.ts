@@ -17,6 +17,7 @@ export default defineConfig({
         'coarse-labels': 'bench/coarse-labels.ts',
         'bench-preannotate': 'bench/preannotate-browser.ts',
         'bench-workspace': 'bench/workspace-browser.ts',
+        'bench-scale': 'bench/scale-browser.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

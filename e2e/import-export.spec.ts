@@ -44,14 +44,15 @@ test('COCO import before the images: annotations wait, attach when the files are
   // RLE export: every mask identical to the file's (rasterized by the reference rules)
   const coco = await exportCoco(page, { segmentation: 'rle' });
   expect(coco.annotations).toHaveLength(382);
+  // the file's ids come back (annotations, images), so each is matched with its own reference
   const fileName = new Map(coco.images.map((im) => [im.id, im.file_name]));
-  const refByKey = new Map(
-    reference.annotations.map((a) => [`${reference.images.find((im) => im.cocoId === a.imageCocoId)!.fileName}:${a.bbox.join(',')}`, a]),
-  );
+  const refById = new Map(reference.annotations.map((a) => [a.cocoId, a]));
   for (const a of coco.annotations) {
     const seg = a.segmentation as CocoRle;
-    const ref = refByKey.get(`${fileName.get(a.image_id)}:${a.bbox.join(',')}`);
+    const ref = refById.get(a.id);
     expect(ref, `annotation ${a.id}`).toBeDefined();
+    expect(fileName.get(a.image_id)).toBe(reference.images.find((im) => im.cocoId === ref!.imageCocoId)!.fileName);
+    expect(a.image_id).toBe(ref!.imageCocoId);
     expect(seg.counts).toBe(ref!.segmentation!.counts);
     expect(a.iscrowd).toBe(ref!.iscrowd ? 1 : 0);
   }

@@ -138,3 +138,42 @@ test('a failing save (storage full) is reported, what was saved before is kept, 
   await ready(page);
   expect(stable(await exportRle(page))).toEqual(stable(after));
 });
+
+test('reloading while storage is full opens the saved project (no second project, no samples again), and an opened image is shown', async ({
+  page,
+}) => {
+  await gotoApp(page);
+  await openImages(page, [resolve(SAMPLES, 'coffee.png')]);
+  await ready(page);
+  const p = await clientOf(page, 300, 200);
+  await page.mouse.click(p.x, p.y);
+  await liveMask(page);
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect(page.getByTestId('save-state')).toHaveText('saved');
+  const saved = await project<Project>(page);
+
+  // from the next load on, every IndexedDB write fails as a full disk does (reads work)
+  await page.addInitScript(() => {
+    const fail = function (): never {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+    IDBObjectStore.prototype.put = fail;
+    IDBObjectStore.prototype.add = fail;
+  });
+  await page.reload();
+  await ready(page);
+  const reopened = await project<Project>(page);
+  expect(reopened.images.map((im) => im.fileName)).toEqual(saved.images.map((im) => im.fileName));
+  expect(reopened.annotations).toEqual(saved.annotations);
+  await expect(page.getByRole('alert').filter({ hasText: 'new project was started' })).toHaveCount(0);
+  // the samples are not added again, now or a little later
+  await page.waitForTimeout(1500);
+  expect((await project<Project>(page)).images.length).toBe(saved.images.length);
+
+  // an image opened now is shown (and the failed save of its file is said)
+  await openImages(page, [resolve(SAMPLES, 'chelsea.png')]);
+  await expect.poll(async () => (await currentImage(page))?.fileName).toBe('chelsea.png');
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not save' }).first()).toContainText('storage for this site is full');
+  await ready(page);
+});

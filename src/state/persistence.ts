@@ -216,7 +216,8 @@ async function open(id: string): Promise<boolean> {
   });
   const show = ui.currentImageId ?? loaded.project.images[0]?.id ?? null;
   if (show !== null) store.getState().showImage(show);
-  await setCurrentProjectId(id);
+  // the project is open whether or not this small write lands (a full disk): said, never a reason to start another
+  await setCurrentProjectId(id).catch((e: unknown) => reportError('which project is open', e));
   tabs?.announce(projectId);
   if (recovered.length) {
     for (const k of recovered) dirty.set(`${k.coll}:${k.id}`, k);
