@@ -85,7 +85,7 @@ async function runSize(images: number, dir: string): Promise<{ accept: number; s
       { timeout: 900_000, polling: 200 },
     );
     await page.waitForFunction(
-      (n) => Number(/\((\d+)\)/.exec(document.querySelector('nav.images h2')?.textContent ?? '')?.[1] ?? 0) >= n,
+      (n) => Number(/Images \((\d+)\)/.exec(document.querySelector('nav.images')?.textContent ?? '')?.[1] ?? 0) >= n,
       fx.images,
       {
         timeout: 900_000,

@@ -3,7 +3,7 @@
  * change (never undone by Ctrl+Z); a bad file is reported precisely and changes nothing.
  */
 import { AppError, appErrorFromUnknown } from '../core/errors.ts';
-import { fileMatchKey } from '../core/coco/import.ts';
+import { COCO_LIMITS, fileMatchKey } from '../core/coco/import.ts';
 import { mergeCocoIntoProject } from '../core/coco/merge.ts';
 import { categoryFromMaskFileName, maskPngImageKeys } from '../core/coco/maskPng.ts';
 import { DiffBuilder, diffProjects } from '../core/project/changes.ts';
@@ -221,6 +221,16 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
         return false;
       }
       const coco = parsed.coco;
+      // what the project would hold with this file: refused before anything is added or saved
+      const total = get().project.annotations.length + coco.annotations.length;
+      if (total > COCO_LIMITS.maxAnnotations) {
+        get().notify(
+          'error',
+          `${name} was not imported: the project would hold ${total.toLocaleString('en')} annotations, more than the ${COCO_LIMITS.maxAnnotations.toLocaleString('en')} one project can hold.`,
+          'Import it into a new project ("New"), or split it by image.',
+        );
+        return false;
+      }
       for (const [coll, n] of [
         ['images', coco.images.length],
         ['categories', coco.categories.length],

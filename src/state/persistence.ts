@@ -8,6 +8,7 @@
  * records with one id. A failed write is reported; what was saved before stays.
  */
 import { COLLECTIONS, DiffBuilder, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
+import { annotationIndex } from '../core/project/annotationIndex.ts';
 import { emptyProject, type Project } from '../core/project/types.ts';
 import { overlays } from '../inference/overlays.ts';
 import { clearImageRegistry, onImageRegistered, registerImageBlob } from '../io/images.ts';
@@ -106,6 +107,16 @@ function recordsOf(keys: readonly { coll: Collection; id: number }[]): JournalEn
   const put: JournalEntry['put'] = [];
   const remove: JournalEntry['remove'] = [];
   for (const [coll, ids] of wanted) {
+    // a few annotations (an accept) are looked up in the index; many, or other records, in one pass
+    if (coll === 'annotations' && ids.size < 1000) {
+      const byId = annotationIndex(project.annotations).byId;
+      for (const id of ids) {
+        const r = byId.get(id);
+        if (r) put.push({ coll, rec: r });
+        else remove.push({ coll, id });
+      }
+      continue;
+    }
     const found = new Set<number>();
     // one pass over the collection, whatever the number of keys (projects of 300,000 annotations)
     for (const r of project[coll] as { id: number }[]) {

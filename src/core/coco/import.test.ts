@@ -44,6 +44,13 @@ describe('parseCoco ranges: numbers are finite and within bounds of their image'
     expect(outside.emptyMasks).toEqual([5]);
   });
 
+  it('refuses more images than one project can hold, with the count and what to do', () => {
+    const images = Array.from({ length: 100_001 }, (_, i) => ({ id: i + 1, file_name: `${i}.jpg`, width: 4, height: 3 }));
+    expect(errorOf({ images, categories: [] })).toBe(
+      'images: 100,001 images, more than the 100,000 one project can hold; split the file into several projects',
+    );
+  });
+
   it('refuses boxes far outside or covering no pixel, clips the others to the image', () => {
     expect(errorOf(box([1e308, 0, 10, 10]))).toMatch(/^annotations\[0\]\.bbox\[0\]: x = 1e\+308 is far outside the 640x480 image/);
     expect(errorOf(box([0, 0, 1e9, 1e9]))).toMatch(/^annotations\[0\]\.bbox\[2\]: x = 1000000000 is far outside/);

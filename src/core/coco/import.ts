@@ -59,8 +59,11 @@ export interface CocoImport {
   emptyMasks: number[];
 }
 
-/** Limits against hostile input. */
-export const COCO_LIMITS = { maxImages: 1_000_000, maxAnnotations: 5_000_000, maxPolygonPoints: 1_000_000, maxImageSide: 100_000 };
+/**
+ * Limits against hostile input, and what one project in a browser tab can hold and stay usable
+ * (measured: 300,000 annotations take about 1 GB of page memory; see BENCHMARKS.md, "Large projects").
+ */
+export const COCO_LIMITS = { maxImages: 100_000, maxAnnotations: 1_000_000, maxPolygonPoints: 1_000_000, maxImageSide: 100_000 };
 
 type Json = unknown;
 
@@ -170,9 +173,17 @@ export function parseCoco(data: Json, onProgress?: (done: number, total: number)
   const rawImages = array(data, 'images', '');
   const rawAnns = field(data, 'annotations') === undefined ? [] : array(data, 'annotations', '');
   const rawCats = field(data, 'categories') === undefined ? [] : array(data, 'categories', '');
-  if (rawImages.length > COCO_LIMITS.maxImages) throw new CocoFormatError('images', `more than ${COCO_LIMITS.maxImages} images`);
+  const n = (x: number) => x.toLocaleString('en');
+  if (rawImages.length > COCO_LIMITS.maxImages)
+    throw new CocoFormatError(
+      'images',
+      `${n(rawImages.length)} images, more than the ${n(COCO_LIMITS.maxImages)} one project can hold; split the file into several projects`,
+    );
   if (rawAnns.length > COCO_LIMITS.maxAnnotations)
-    throw new CocoFormatError('annotations', `more than ${COCO_LIMITS.maxAnnotations} annotations`);
+    throw new CocoFormatError(
+      'annotations',
+      `${n(rawAnns.length)} annotations, more than the ${n(COCO_LIMITS.maxAnnotations)} one project can hold; split the file (by image) into several projects`,
+    );
 
   const images = new Map<number, ImportedImage>();
   rawImages.forEach((im, i) => {

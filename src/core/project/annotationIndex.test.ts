@@ -42,7 +42,7 @@ function expected(list: readonly Annotation[]) {
     byImage,
     perCategory,
     covered: coveredProposalIds(list),
-    ids: list.map((a) => a.id),
+    ids: list.map((a) => a.id).sort((x, y) => x - y),
     pending: list.filter((a) => a.review === 'pending').length,
     pendingByImage,
   };
@@ -95,5 +95,8 @@ describe('annotationIndex', () => {
     expect(annotationsOf(b, 9)).toEqual([]);
     // an older list is indexed anew, correctly
     expect(annotationsOf(a, 2).map((x) => x.id)).toEqual([2]);
+    // so is a list out of id order (an old save)
+    const shuffled = [ann(9, 3, 1, 0, false), ann(4, 3, 1, 4, false), ann(6, 1, 1, 0, false)];
+    expect(actual(shuffled)).toEqual(expected(shuffled));
   });
 });

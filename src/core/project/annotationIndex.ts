@@ -91,9 +91,17 @@ function changedRecords(
   const out: { before: Annotation | null; after: Annotation | null }[] = [];
   let i = 0;
   let j = 0;
+  let lastId = -Infinity;
+  let checked = -1;
   while (i < a.length || j < b.length) {
     const x = a[i];
     const y = b[j];
+    // the walk needs `b` in id order (the project keeps it so); a list that is not is indexed anew
+    if (y !== undefined && j !== checked) {
+      if (y.id <= lastId) return null;
+      lastId = y.id;
+      checked = j;
+    }
     if (x === y) {
       i++;
       j++;
@@ -115,15 +123,10 @@ function changedRecords(
   return out;
 }
 
-function isSorted(list: readonly Annotation[]): boolean {
-  for (let i = 1; i < list.length; i++) if (list[i - 1]!.id >= list[i]!.id) return false;
-  return true;
-}
-
 /** The index of `annotations` (the project's annotation list, in id order). */
 export function annotationIndex(annotations: readonly Annotation[]): AnnotationIndex {
   if (last?.annotations === annotations) return last;
-  const changes = last && isSorted(annotations) ? changedRecords(last.annotations, annotations, PATCH_LIMIT) : null;
+  const changes = last ? changedRecords(last.annotations, annotations, PATCH_LIMIT) : null;
   if (!last || !changes) {
     last = build(annotations);
     return last;

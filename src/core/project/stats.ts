@@ -1,6 +1,6 @@
 import { annotationIndex, annotationsOf } from './annotationIndex.ts';
 import { MASK_BUDGET_MS } from './timer.ts';
-import type { Project } from './types.ts';
+import type { Annotation, Project } from './types.ts';
 
 export interface AnnotationStats {
   masks: number;
@@ -30,8 +30,19 @@ export function annotationStats(project: Project, imageId?: number): AnnotationS
   // a proposal an accepted mask covers is done with (hidden, not exported); the index has them, and one image's list
   const covered = annotationIndex(project.annotations).covered;
   const scope = imageId === undefined ? project.annotations : annotationsOf(project.annotations, imageId);
+  // one pass over the scope (a project of 300,000 annotations is recounted on every accept)
   // a proposal not reviewed yet has cost no one any time: it is not a timed mask
-  const anns = scope.filter((a) => a.timeMs !== undefined && a.review !== 'pending');
+  const anns: Annotation[] = [];
+  let proposalsPending = 0;
+  let proposalsAccepted = 0;
+  for (const a of scope) {
+    if (a.review === 'pending') {
+      if (!covered.has(a.id)) proposalsPending++;
+      continue;
+    }
+    if (a.review === 'accepted') proposalsAccepted++;
+    if (a.timeMs !== undefined) anns.push(a);
+  }
   const secs = anns.map((a) => (a.timeMs ?? 0) / 1000).sort((a, b) => a - b);
   const n = secs.length;
   const median = n === 0 ? 0 : n % 2 ? secs[(n - 1) / 2]! : (secs[n / 2 - 1]! + secs[n / 2]!) / 2;
@@ -48,8 +59,8 @@ export function annotationStats(project: Project, imageId?: number): AnnotationS
     clicksPerMask: n ? sum(anns.map((a) => a.clicks ?? 0)) / n : 0,
     strokesPerMask: n ? sum(anns.map((a) => a.strokes ?? 0)) / n : 0,
     overBudgetShare: n ? anns.filter((a) => (a.timeMs ?? 0) > MASK_BUDGET_MS).length / n : 0,
-    proposalsPending: scope.filter((a) => a.review === 'pending' && !covered.has(a.id)).length,
-    proposalsAccepted: scope.filter((a) => a.review === 'accepted').length,
+    proposalsPending,
+    proposalsAccepted,
     skipped: project.skipped.filter((s) => imageId === undefined || s.imageId === imageId).length,
     histogram,
   };

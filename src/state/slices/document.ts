@@ -4,6 +4,7 @@
  * recorded step where it still fits (see `applyDiffChecked`), after showing the image the step was
  * made on; it never removes what was not recorded and never leaves a dangling reference.
  */
+import { annotationIndex } from '../../core/project/annotationIndex.ts';
 import { applyDiff, applyDiffChecked, integrityProblems, invertDiff, isEmptyDiff, type DocDiff } from '../../core/project/changes.ts';
 import { emptyProject, type Project } from '../../core/project/types.ts';
 import type { SessionSnapshot } from '../../inference/maskSession.ts';
@@ -43,7 +44,8 @@ export interface DocumentSlice {
 function repairs(s: StoreState, project: Project): Partial<StoreState> {
   const out: Partial<StoreState> = {};
   if (!project.categories.some((c) => c.id === s.currentCategoryId)) out.currentCategoryId = project.categories[0]?.id ?? 1;
-  if (s.selectedAnnotationId !== null && !project.annotations.some((a) => a.id === s.selectedAnnotationId)) out.selectedAnnotationId = null;
+  if (s.selectedAnnotationId !== null && !annotationIndex(project.annotations).byId.has(s.selectedAnnotationId))
+    out.selectedAnnotationId = null;
   if (s.currentImageId !== null && !project.images.some((im) => im.id === s.currentImageId))
     out.currentImageId = project.images[0]?.id ?? null;
   return out;
@@ -60,7 +62,7 @@ export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
   /** After the document changed under the session: an edited annotation that is gone ends the edit. */
   const checkSession = () => {
     const snap = session.snapshot();
-    if (snap.editingAnnotationId !== null && !get().project.annotations.some((a) => a.id === snap.editingAnnotationId))
+    if (snap.editingAnnotationId !== null && !annotationIndex(get().project.annotations).byId.has(snap.editingAnnotationId))
       session.reset(snap.imageId);
   };
 

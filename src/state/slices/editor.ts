@@ -3,6 +3,7 @@
  * the mask session (prompts, strokes, live mask). Prompts and strokes are history steps of the
  * session (no document change); accept is one step that adds the annotation and ends the session.
  */
+import { annotationIndex } from '../../core/project/annotationIndex.ts';
 import { DiffBuilder, EMPTY_DIFF } from '../../core/project/changes.ts';
 import type { Stroke } from '../../core/mask/brush.ts';
 import type { Annotation } from '../../core/project/types.ts';
@@ -108,7 +109,7 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
     }
     const { ms } = timerStop(s.timer, Date.now());
     const { prompts, strokes, editingAnnotationId } = m.snapshot;
-    const edited = editingAnnotationId === null ? undefined : s.project.annotations.find((a) => a.id === editingAnnotationId);
+    const edited = editingAnnotationId === null ? undefined : annotationIndex(s.project.annotations).byId.get(editingAnnotationId);
     const ann: Annotation = {
       id: edited?.id ?? ids.next('annotations', s.project),
       imageId,
@@ -132,7 +133,8 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
       ann.coco = { id: edited.coco.id, ...(Object.keys(extra).length ? { extra } : {}) };
     }
     const wasReviewing =
-      edited?.review === 'pending' || s.project.annotations.some((a) => a.id === s.selectedAnnotationId && a.review === 'pending');
+      edited?.review === 'pending' ||
+      (s.selectedAnnotationId !== null && annotationIndex(s.project.annotations).byId.get(s.selectedAnnotationId)?.review === 'pending');
     const b = new DiffBuilder(s.project);
     if (edited) b.update('annotations', edited.id, () => ann);
     else b.add('annotations', ann);
@@ -264,7 +266,7 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
 
     async accept() {
       const s = get();
-      const sel = s.project.annotations.find((a) => a.id === s.selectedAnnotationId);
+      const sel = s.selectedAnnotationId === null ? undefined : annotationIndex(s.project.annotations).byId.get(s.selectedAnnotationId);
       // with a proposal selected and no mask under way, accepting means accepting the proposal as it is
       if (sel?.review === 'pending' && !session.underWay()) {
         s.acceptProposal();
