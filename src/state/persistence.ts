@@ -155,7 +155,8 @@ export function saveNow(): Promise<void> {
   const { put, remove } = recordsOf(keys);
   const meta = metaOf(store.getState());
   const done = () => {
-    for (const k of keys) inflight.delete(`${k.coll}:${k.id}`);
+    if (keys.length === inflight.size) inflight.clear();
+    else for (const k of keys) inflight.delete(`${k.coll}:${k.id}`);
   };
   saving = saving
     .then(() => writeRecords(id, { put, remove, meta }))

@@ -7,8 +7,11 @@ import { COLLECTIONS, DiffBuilder, diffProjects, type Collection } from '../core
 import { loadProject, readRecords } from '../io/persist.ts';
 import type { AppStore } from './store.ts';
 
+/** More records than this in one write (an import): the other tabs read the whole project instead of a list of keys. */
+const MAX_KEYS = 2000;
+
 type Message =
-  | { type: 'changed'; projectId: string; from: string; keys: { coll: Collection; id: number }[]; name?: string }
+  | { type: 'changed'; projectId: string; from: string; keys: { coll: Collection; id: number }[]; all?: boolean; name?: string }
   | { type: 'hello' | 'here' | 'bye'; projectId: string; from: string };
 
 export class Tabs {
@@ -29,7 +32,16 @@ export class Tabs {
 
   /** This tab wrote these records (and maybe renamed the project). */
   changed(projectId: string, keys: { coll: Collection; id: number }[], name: string | undefined): void {
-    this.post({ type: 'changed', projectId, from: this.id, keys, ...(name !== undefined ? { name } : {}) });
+    // 300,000 keys are a long task to send and to read: the other tabs take the stored project instead
+    const many = keys.length > MAX_KEYS;
+    this.post({
+      type: 'changed',
+      projectId,
+      from: this.id,
+      keys: many ? [] : keys,
+      ...(many ? { all: true } : {}),
+      ...(name !== undefined ? { name } : {}),
+    });
   }
 
   /** This tab opened a project: who else has it open? */
@@ -46,7 +58,7 @@ export class Tabs {
   private receive(m: Message): void {
     if (m.projectId !== this.projectId() || m.from === this.id) return;
     if (m.type === 'changed') {
-      void this.follow(m.keys, m.name);
+      void (m.all ? this.followAll() : this.follow(m.keys, m.name));
       return;
     }
     if (m.type === 'bye') {
@@ -86,11 +98,15 @@ export class Tabs {
     // removals last, dependants first
     for (const { coll, id: rid } of [...ordered].reverse()) if (!stored.has(`${coll}:${rid}`)) b.remove(coll, rid);
     if (name !== undefined) b.rename(name);
-    if (!s.change(b.diff, 'ignore', { origin: 'remote', label: 'another tab' })) {
-      // out of step (e.g. a record refers to one not read yet): take the whole stored project
-      const loaded = await loadProject(id);
-      if (loaded && this.projectId() === id)
-        this.store.getState().change(diffProjects(this.store.getState().project, loaded.project), 'ignore', { origin: 'remote' });
-    }
+    // out of step (e.g. a record refers to one not read yet): take the whole stored project
+    if (!s.change(b.diff, 'ignore', { origin: 'remote', label: 'another tab' })) await this.followAll();
+  }
+
+  /** Another tab wrote many records (an import): take the whole stored project. */
+  private async followAll(): Promise<void> {
+    const id = this.projectId();
+    const loaded = await loadProject(id);
+    if (loaded && this.projectId() === id)
+      this.store.getState().change(diffProjects(this.store.getState().project, loaded.project), 'ignore', { origin: 'remote' });
   }
 }
