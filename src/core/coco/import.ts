@@ -60,8 +60,9 @@ export interface CocoImport {
 }
 
 /**
- * Limits against hostile input, and what one project in a browser tab can hold and stay usable
- * (measured: 300,000 annotations take about 1 GB of page memory; see BENCHMARKS.md, "Large projects").
+ * Limits against hostile input, and what one project in a browser tab is meant to hold (measured up
+ * to 300,000 annotations: 126 MB of page heap, accepts without long tasks; BENCHMARKS.md, "Large
+ * projects"). A million is a margin above that, not a measured limit.
  */
 export const COCO_LIMITS = { maxImages: 100_000, maxAnnotations: 1_000_000, maxPolygonPoints: 1_000_000, maxImageSide: 100_000 };
 
