@@ -164,6 +164,8 @@ export class MaskSession {
    * to the worker: Enter makes the annotation (and journals it) in its own key event.
    */
   private readAhead: { version: number; generation: number; data: LiveMaskData } | null = null;
+  /** the read ahead under way (the automation's liveMask waits for it instead of asking the worker again) */
+  private reading: { version: number; generation: number; done: Promise<void> } | null = null;
   private readonly accepts = new Set<Promise<unknown>>();
   private readonly deferred = new Set<Promise<unknown>>();
 
@@ -217,12 +219,13 @@ export class MaskSession {
     const withSam = hasPrompt(prompts);
     if (withSam && !this.sam) return;
     const samGeneration = this.sam?.generation ?? generation;
-    void (async () => {
+    const done = (async () => {
       if ((!withSam || strokes.length > 0 || editingAnnotationId !== null) && !(await this.ensureEdit())) return;
       if (version !== this.version || generation !== this.generation) return;
       const data = await this.engine.liveMaskRle(withSam ? samGeneration : generation, withSam);
       if (data && version === this.version && generation === this.generation) this.readAhead = { version, generation, data };
     })().catch(() => undefined);
+    this.reading = { version, generation, done };
   }
 
   /** Resolves once the live mask reflects every prompt and stroke given so far (input deferred behind an accept too). */
@@ -581,6 +584,11 @@ export class MaskSession {
   async liveMask(): Promise<LiveMaskData | null> {
     await this.settled();
     if (!this.live || this.live.generation !== this.generation) return null;
+    // the read ahead of this very mask is (or will be) the answer: the worker is not asked twice
+    const r = this.reading;
+    if (r && r.version === this.version && r.generation === this.generation) await r.done;
+    const ahead = this.readAhead;
+    if (ahead && ahead.version === this.version && ahead.generation === this.generation) return ahead.data;
     const withSam = hasPrompt(this.state.prompts);
     if (!withSam || this.state.strokes.length || this.state.editingAnnotationId !== null) await this.ensureEdit();
     return this.engine.liveMaskRle(withSam && this.sam ? this.sam.generation : this.generation, withSam);
