@@ -56,10 +56,11 @@ async function loadSamples(s: AppStore, startedIn: string): Promise<void> {
 // the last project comes back as it was left; a first start gets the sample photos
 const restoring = startPersistence(store, ids);
 store.getState().setInitGate(projectsSettled);
-// the samples are added between project operations, only to the project start-up made
-void restoring.then((restored) => {
-  const startedIn = currentProject();
-  if (!restored) void projectTask(() => loadSamples(store, startedIn));
+// the samples are added between project operations, only to the project start-up made; queued at
+// once, right behind start-up, so that files opened meanwhile wait for them and land after them (they
+// used to be added in between a user's files, depending on timing)
+void projectTask(async () => {
+  if (!(await restoring)) await loadSamples(store, currentProject());
 });
 
 createRoot(document.getElementById('root')!).render(
