@@ -1,10 +1,20 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { clientOf, currentImage, gotoApp, liveMask, openImages, project, ready, SAMPLES } from './helpers.ts';
 import type { Project } from '../src/core/project/types.ts';
+
+/** What `annotator.ready()` rejects with ('resolved' if it does not). */
+function readyError(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    ),
+  );
+}
 
 /** A PNG whose header claims `w` x `h` pixels (the rest is missing). */
 function pngHeader(w: number, h: number): Buffer {
@@ -55,12 +65,7 @@ test('bad files get a message naming them and the session goes on', async ({ pag
 
 test('a model file with the wrong inputs is reported clearly and ready() rejects', async ({ page }) => {
   await gotoApp(page, '/?decoder=/models/encoder.onnx');
-  const err = await page.evaluate(() =>
-    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
-      () => 'resolved',
-      (e: Error) => e.message,
-    ),
-  );
+  const err = await readyError(page);
   expect(err).toContain('is not a SAM decoder');
   expect(err).toContain('missing input(s) image_embeddings');
   await expect(page.getByRole('alert').filter({ hasText: 'encoder.onnx is not a SAM decoder' })).toBeVisible();
@@ -69,12 +74,7 @@ test('a model file with the wrong inputs is reported clearly and ready() rejects
 
 test('a model URL that is not an ONNX file is reported clearly', async ({ page }) => {
   await gotoApp(page, '/?encoder=/samples/index.json');
-  const err = await page.evaluate(() =>
-    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
-      () => 'resolved',
-      (e: Error) => e.message,
-    ),
-  );
+  const err = await readyError(page);
   expect(err).toContain('/samples/index.json could not be loaded as an ONNX model');
 });
 
@@ -83,12 +83,7 @@ test('a model URL that does not answer gives one message, with a hint for anothe
 }) => {
   // an image is open (the samples): its encode must not repeat the model's error under its name
   await gotoApp(page, '/?decoder=http://127.0.0.1:9/sam.onnx');
-  const err = await page.evaluate(() =>
-    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
-      () => 'resolved',
-      (e: Error) => e.message,
-    ),
-  );
+  const err = await readyError(page);
   expect(err).toContain('Could not download the model file http://127.0.0.1:9/sam.onnx');
   await expect(page.getByTestId('status')).toContainText('Model failed to load');
   const alerts = page.getByRole('alert').filter({ hasText: 'sam.onnx' });
@@ -105,12 +100,7 @@ test('a missing model file is "not found" (the server answers 404, not the app p
   const r = await request.get('/models/missing.onnx');
   expect(r.status()).toBe(404);
   await gotoApp(page, '/?decoder=/models/missing.onnx');
-  const err = await page.evaluate(() =>
-    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
-      () => 'resolved',
-      (e: Error) => e.message,
-    ),
-  );
+  const err = await readyError(page);
   expect(err).toContain('HTTP 404');
   expect(err).not.toContain('protobuf');
 });
