@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
-const LAYERS = ['core', 'node', 'cli', 'workers', 'io', 'inference', 'state', 'canvas', 'ui'];
+const LAYERS = ['core', 'node', 'cli', 'server', 'workers', 'io', 'inference', 'state', 'canvas', 'ui'];
 
 /** A `no-restricted-imports` rule for one layer's files: the packages and layers it may not import (types too). */
 function layer(files, ignores, message, banned, allowTypeImports = false) {
@@ -51,6 +51,15 @@ export default tseslint.config(
     'react-*',
     'onnxruntime-web',
     ...LAYERS.filter((l) => l !== 'core' && l !== 'node'),
+  ]),
+  ...layer('src/server/**/*.ts', [], 'The project server runs the core in Node; it knows nothing of the browser layers.', [
+    'react',
+    'react-*',
+    'onnxruntime-*',
+    'zustand',
+    'comlink',
+    'idb',
+    ...LAYERS.filter((l) => !['core', 'node', 'server'].includes(l)),
   ]),
   ...layer('src/cli/**/*.ts', [], 'The CLI runs the core in Node (onnxruntime-node), never the browser layers.', [
     'react',

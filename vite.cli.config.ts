@@ -1,6 +1,6 @@
 import { defineConfig } from 'vite';
 
-/** Builds the Node command-line tools (src/cli) into dist-cli/, dependencies left external. */
+/** Builds the Node command-line tools (src/cli) and the project server (src/server) into dist-cli/, dependencies left external. */
 export default defineConfig({
   build: {
     ssr: true,
@@ -18,9 +18,26 @@ export default defineConfig({
         'bench-preannotate': 'bench/preannotate-browser.ts',
         'bench-workspace': 'bench/workspace-browser.ts',
         'bench-scale': 'bench/scale-browser.ts',
+        server: 'src/server/main.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },
   },
-  ssr: { external: ['onnxruntime-node', 'pngjs', 'jpeg-js', 'fflate', 'playwright-core'] },
+  ssr: {
+    external: [
+      'onnxruntime-node',
+      'pngjs',
+      'jpeg-js',
+      'fflate',
+      'playwright-core',
+      'hono',
+      '@hono/node-server',
+      'kysely',
+      '@electric-sql/pglite',
+      'kysely-pglite-dialect',
+      'pg',
+      '@node-rs/argon2',
+      'zod',
+    ],
+  },
 });

@@ -2,38 +2,9 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeF
 import { resolve } from 'node:path';
 import { addCandidateOutputs } from './src/node/decoderCandidates.ts';
 import { quantizeDecoderInt8 } from './src/node/decoderQuantize.ts';
+import { ISOLATION_HEADERS, SECURITY_HEADERS } from './src/node/httpHeaders.ts';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
-
-/** Cross-origin isolation, so onnxruntime-web may use WASM threads (SharedArrayBuffer). */
-const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
-/**
- * What the production server (`npm start`, `vite preview`) sends with every answer besides isolation:
- * a Content-Security-Policy that allows what the app needs and nothing else (its own scripts and
- * WebAssembly, workers from itself and blob: URLs, images and model files from itself and blob:/data:
- * URLs, model files from other https servers when `?encoder=`/`?decoder=` name them, styles React
- * sets inline) and no MIME sniffing. The dev server (`npm run dev`) sends no CSP: Vite's hot reload
- * injects inline scripts.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "connect-src 'self' blob: data: https:",
-  "img-src 'self' blob: data:",
-  "style-src 'self' 'unsafe-inline'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-const SECURITY_HEADERS = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' };
 
 /** Files served from installed packages at fixed paths: the model and onnxruntime-web's runtime. */
 const PACKAGE_ASSETS: { prefix: string; dir: string; files: string[] }[] = [

@@ -1,0 +1,99 @@
+/**
+ * What the app and the project server say to each other to keep a project in step (offline-first
+ * sync). The server keeps every record's current version with its revision (the number of the change
+ * that wrote it) and the log of all changes; a client pushes the records it changed, each with the
+ * revision it had seen, and pulls the changes made after its cursor. Pure types and helpers.
+ */
+import type { Collection, Collections } from '../project/changes.ts';
+
+export type AnyRecord = Collections[Collection];
+
+/** One record written (data) or removed (data null) by a client. */
+export interface SyncOp {
+  /** unique per operation (the client's id and a counter): a push sent twice is applied once */
+  opId: string;
+  coll: Collection;
+  id: number;
+  /** the revision the client's edit started from; null: it had never seen the record */
+  baseRev: number | null;
+  data: AnyRecord | null;
+}
+
+export interface PushRequest {
+  clientId: string;
+  ops: SyncOp[];
+}
+
+export interface PushResult {
+  opId: string;
+  coll: Collection;
+  id: number;
+  /** the revision the server gave this write */
+  rev: number;
+  /** the write replaced someone else's newer version (the later write wins; theirs stays in the history) */
+  overwrote?: { rev: number; username: string };
+}
+
+export interface PushResponse {
+  results: PushResult[];
+  /** the project's last change number after this push */
+  seq: number;
+}
+
+export interface ServerChange {
+  seq: number;
+  coll: Collection;
+  id: number;
+  data: AnyRecord | null;
+  username: string;
+  clientId: string;
+  opId: string;
+}
+
+export interface ChangesResponse {
+  changes: ServerChange[];
+  /** pass as `since` next time */
+  seq: number;
+  /** more changes wait after `seq` */
+  more: boolean;
+}
+
+/** A record of a snapshot page (`GET /api/projects/:id/records`). */
+export interface ServerRecord {
+  coll: Collection;
+  id: number;
+  rev: number;
+  data: AnyRecord;
+}
+
+export interface RecordsResponse {
+  records: ServerRecord[];
+  /** the change number the snapshot is at: pull changes after it */
+  seq: number;
+  /** pass as `after` for the next page (null: this was the last) */
+  next: string | null;
+}
+
+export type Role = 'admin' | 'annotator' | 'reviewer';
+
+export interface ServerProject {
+  id: number;
+  name: string;
+  role: Role;
+  seq: number;
+}
+
+export interface ServerUser {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+}
+
+/** The most operations one push may carry (the client sends larger changes in several). */
+export const MAX_PUSH_OPS = 2000;
+/** The most changes one pull answers with. */
+export const MAX_PULL_CHANGES = 5000;
+
+export function recordKey(coll: Collection, id: number): string {
+  return `${coll}:${id}`;
+}

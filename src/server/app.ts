@@ -1,0 +1,444 @@
+/**
+ * The project server's HTTP API (Hono) and the built app's files. Every route says who may call it;
+ * every body is validated (schemas and limits in `validate.ts`) before anything is done.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import type { z } from 'zod';
+import type { Collection } from '../core/project/changes.ts';
+import { MAX_PULL_CHANGES, type Role } from '../core/sync/protocol.ts';
+import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../node/httpHeaders.ts';
+import { HttpError } from './errors.ts';
+import { cocoJsonChunks, loadProject } from './export.ts';
+import { FileStore, SHA256 } from './files.ts';
+import { SESSION_DAYS, type Service, type Session } from './service.ts';
+import {
+  BODY_LIMITS,
+  collection,
+  findForbiddenKey,
+  idsBody,
+  loginBody,
+  memberBody,
+  newUserBody,
+  projectBody,
+  pushBody,
+} from './validate.ts';
+
+export const SESSION_COOKIE = 'sam_session';
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+type Env = { Variables: { session: Session; token: string } };
+
+export interface ServerOptions {
+  service: Service;
+  files: FileStore;
+  /** the built app (dist/); null: API only */
+  appDir: string | null;
+  /** the address of the client, for the login limit (tests give one) */
+  clientAddress?: (c: Context) => string;
+  /** failed logins allowed per user name and per address in 15 minutes */
+  loginLimit?: { perUser: number; perAddress: number; windowMs: number };
+}
+
+/** Failed logins per key in a sliding window. */
+class LoginLimiter {
+  private fails = new Map<string, number[]>();
+  constructor(private readonly windowMs: number) {}
+  private recent(key: string, now: number): number[] {
+    const list = (this.fails.get(key) ?? []).filter((t) => now - t < this.windowMs);
+    if (list.length) this.fails.set(key, list);
+    else this.fails.delete(key);
+    return list;
+  }
+  blockedFor(key: string, max: number, now = Date.now()): number {
+    const list = this.recent(key, now);
+    return list.length >= max ? this.windowMs - (now - list[0]!) : 0;
+  }
+  fail(key: string, now = Date.now()): void {
+    this.fails.set(key, [...this.recent(key, now), now]);
+  }
+  clear(key: string): void {
+    this.fails.delete(key);
+  }
+}
+
+/** Live notices of new changes, per project (one server process). */
+class Hub {
+  private listeners = new Map<number, Set<(seq: number) => void>>();
+  on(projectId: number, fn: (seq: number) => void): () => void {
+    let set = this.listeners.get(projectId);
+    if (!set) this.listeners.set(projectId, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (!set.size) this.listeners.delete(projectId);
+    };
+  }
+  emit(projectId: number, seq: number): void {
+    for (const fn of this.listeners.get(projectId) ?? []) fn(seq);
+  }
+}
+
+async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'Send the body as JSON (Content-Type: application/json).');
+  const text = await c.req.text();
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `The body is not valid JSON: ${(e as Error).message}`);
+  }
+  const bad = findForbiddenKey(data);
+  if (bad) throw new HttpError(400, `The body has ${bad}, which is not accepted.`);
+  const r = schema.safeParse(data);
+  if (!r.success) {
+    const issues = r.error.issues.slice(0, 5).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    throw new HttpError(
+      400,
+      `The body is not what this route takes: ${issues.join('; ')}${r.error.issues.length > 5 ? ` (and ${r.error.issues.length - 5} more)` : ''}.`,
+    );
+  }
+  return r.data as z.infer<S>;
+}
+
+function limit(bytes: number) {
+  return bodyLimit({
+    maxSize: bytes,
+    onError: () => {
+      throw new HttpError(
+        413,
+        `The body is larger than this route takes (${bytes >= 1048576 ? `${bytes / 1048576} MB` : `${bytes / 1024} KB`}).`,
+        'Send less at once.',
+      );
+    },
+  });
+}
+
+function intParam(v: string | undefined): number {
+  if (!v || !/^[1-9]\d{0,8}$/.test(v)) throw new HttpError(404, 'No such project or record: ids are positive whole numbers.');
+  return Number(v);
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
+  const { service, files } = opts;
+  const hub = new Hub();
+  service.onCommit = (pid, seq) => hub.emit(pid, seq);
+  const lim = opts.loginLimit ?? { perUser: 10, perAddress: 100, windowMs: 15 * 60_000 };
+  const limiter = new LoginLimiter(lim.windowMs);
+  const address = opts.clientAddress ?? ((c: Context) => c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || 'local');
+  const app = new Hono<Env>();
+
+  app.use('*', async (c, next) => {
+    await next();
+    for (const [k, v] of Object.entries({ ...ISOLATION_HEADERS, ...SECURITY_HEADERS })) c.res.headers.set(k, v);
+    if (c.req.path.startsWith('/api/')) c.res.headers.set('Cache-Control', 'no-store');
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) {
+      if (err.status === 429 && err.details?.retryAfterS) c.header('Retry-After', String(err.details.retryAfterS));
+      return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.details ?? {}) }, err.status);
+    }
+    console.error(err);
+    return c.json({ error: 'The server failed on this request.', hint: 'Try again; if it keeps failing, the server log says why.' }, 500);
+  });
+
+  // ---- who asks ---------------------------------------------------------------------------------
+
+  const authed = async (c: Context<Env>, next: () => Promise<void>) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    const session = token ? await service.session(token) : null;
+    if (!session || !token) throw new HttpError(401, 'Log in to the server first.', 'Connect to a server (Project menu) and log in.');
+    if (WRITE_METHODS.has(c.req.method) && c.req.header('x-csrf-token') !== session.csrf)
+      throw new HttpError(403, "The request lacks this session's CSRF token (X-CSRF-Token).", 'Reload the page and log in again.');
+    c.set('session', session);
+    c.set('token', token);
+    await next();
+  };
+
+  const siteAdmin = async (c: Context<Env>, next: () => Promise<void>) => {
+    if (!c.get('session').user.isAdmin) throw new HttpError(403, 'Only a server admin may do this.');
+    await next();
+  };
+
+  /** The caller's role in the project in the path; non-members get 404 (a project they cannot see does not exist for them). */
+  async function role(c: Context<Env>, allowed: readonly Role[]): Promise<{ pid: number; role: Role }> {
+    const pid = intParam(c.req.param('pid'));
+    const r = await service.roleIn(pid, c.get('session').user);
+    if (!r) throw new HttpError(404, 'No such project (or you are not a member of it).');
+    if (!allowed.includes(r)) throw new HttpError(403, `Your role in this project (${r}) may not do this.`, 'Ask a project admin.');
+    return { pid, role: r };
+  }
+  const ANY: Role[] = ['admin', 'annotator', 'reviewer'];
+
+  // ---- accounts -----------------------------------------------------------------------------------
+
+  app.post('/api/login', limit(BODY_LIMITS.small), async (c) => {
+    const body = await readJson(c, loginBody);
+    const keys = [`user:${body.username.toLowerCase()}`, `addr:${address(c)}`];
+    const wait = Math.max(limiter.blockedFor(keys[0]!, lim.perUser), limiter.blockedFor(keys[1]!, lim.perAddress));
+    if (wait > 0) {
+      const s = Math.ceil(wait / 1000);
+      throw new HttpError(429, `Too many failed logins; try again in ${Math.ceil(s / 60)} minute(s).`, undefined, { retryAfterS: s });
+    }
+    const user = await service.checkPassword(body.username, body.password);
+    if (!user) {
+      for (const k of keys) limiter.fail(k);
+      throw new HttpError(401, 'Wrong user name or password.');
+    }
+    limiter.clear(keys[0]!);
+    const { token, csrf } = await service.createSession(user.id);
+    setCookie(c, SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      secure: new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https',
+      maxAge: SESSION_DAYS * 86400,
+    });
+    return c.json({ user, csrfToken: csrf });
+  });
+
+  app.post('/api/logout', authed, async (c) => {
+    await service.endSession(c.get('token'));
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+
+  app.get('/api/me', authed, (c) => c.json({ user: c.get('session').user, csrfToken: c.get('session').csrf }));
+
+  app.get('/api/users', authed, siteAdmin, async (c) => c.json({ users: await service.listUsers() }));
+  app.post('/api/users', authed, siteAdmin, limit(BODY_LIMITS.small), async (c) => {
+    const body = await readJson(c, newUserBody);
+    return c.json({ user: await service.createUser(body.username, body.password, body.isAdmin ?? false) }, 201);
+  });
+
+  // ---- projects -----------------------------------------------------------------------------------
+
+  app.get('/api/projects', authed, async (c) => c.json({ projects: await service.listProjects(c.get('session').user) }));
+  app.post('/api/projects', authed, limit(BODY_LIMITS.small), async (c) => {
+    const body = await readJson(c, projectBody);
+    return c.json({ project: await service.createProject(body.name, c.get('session').user) }, 201);
+  });
+  app.get('/api/projects/:pid', authed, async (c) => {
+    const { pid, role: r } = await role(c, ANY);
+    return c.json({ project: await service.project(pid, r) });
+  });
+  app.patch('/api/projects/:pid', authed, limit(BODY_LIMITS.small), async (c) => {
+    const { pid } = await role(c, ['admin']);
+    const body = await readJson(c, projectBody);
+    await service.renameProject(pid, body.name);
+    return c.json({ project: await service.project(pid, 'admin') });
+  });
+  app.delete('/api/projects/:pid', authed, async (c) => {
+    const { pid } = await role(c, ['admin']);
+    await service.deleteProject(pid);
+    return c.json({ ok: true });
+  });
+
+  app.get('/api/projects/:pid/members', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    return c.json({ members: await service.members(pid) });
+  });
+  app.put('/api/projects/:pid/members', authed, limit(BODY_LIMITS.small), async (c) => {
+    const { pid } = await role(c, ['admin']);
+    const body = await readJson(c, memberBody);
+    await service.setMember(pid, body.username, body.role);
+    return c.json({ members: await service.members(pid) });
+  });
+  app.delete('/api/projects/:pid/members/:uid', authed, async (c) => {
+    const { pid } = await role(c, ['admin']);
+    await service.removeMember(pid, intParam(c.req.param('uid')));
+    return c.json({ members: await service.members(pid) });
+  });
+
+  // ---- sync -------------------------------------------------------------------------------------------
+
+  app.post('/api/projects/:pid/ids', authed, limit(BODY_LIMITS.small), async (c) => {
+    const { pid } = await role(c, ['admin', 'annotator']);
+    const body = await readJson(c, idsBody);
+    const [first, last] = await service.reserveIds(pid, body.coll, body.count);
+    return c.json({ first, last });
+  });
+
+  app.post('/api/projects/:pid/push', authed, limit(BODY_LIMITS.push), async (c) => {
+    const { pid, role: r } = await role(c, ANY);
+    const body = await readJson(c, pushBody);
+    return c.json(await service.push(pid, c.get('session').user, r, body as never));
+  });
+
+  app.get('/api/projects/:pid/changes', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const since = Number(c.req.query('since') ?? '0');
+    if (!Number.isInteger(since) || since < 0) throw new HttpError(400, '`since` is a change number (a whole number ≥ 0).');
+    const lim = Math.min(Number(c.req.query('limit') ?? MAX_PULL_CHANGES) || MAX_PULL_CHANGES, MAX_PULL_CHANGES);
+    return c.json(await service.changes(pid, since, Math.max(1, lim)));
+  });
+
+  app.get('/api/projects/:pid/records', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const after = c.req.query('after');
+    let from: { coll: Collection; id: number } | null = null;
+    if (after) {
+      const m = /^([a-zA-Z]+):(\d{1,10})$/.exec(after);
+      const coll = m ? collection.safeParse(m[1]) : null;
+      if (!m || !coll?.success) throw new HttpError(400, '`after` is the `next` of the previous page (collection:id).');
+      from = { coll: coll.data, id: Number(m[2]) };
+    }
+    return c.json(await service.records(pid, from));
+  });
+
+  app.get('/api/projects/:pid/history/:coll/:rid', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const coll = collection.safeParse(c.req.param('coll'));
+    if (!coll.success) throw new HttpError(404, 'No such collection.');
+    return c.json({ versions: await service.history(pid, coll.data, intParam(c.req.param('rid'))) });
+  });
+
+  app.get('/api/projects/:pid/events', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    return streamSSE(c, async (stream) => {
+      let wake: (() => void) | null = null;
+      let latest = -1;
+      const off = hub.on(pid, (seq) => {
+        latest = Math.max(latest, seq);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        off();
+        wake?.();
+      });
+      const project = await service.project(pid, 'admin');
+      await stream.writeSSE({ event: 'seq', data: String(project.seq) });
+      while (!stream.aborted && !stream.closed) {
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 25_000);
+        });
+        wake = null;
+        if (stream.aborted || stream.closed) break;
+        if (latest >= 0) {
+          const s = latest;
+          latest = -1;
+          await stream.writeSSE({ event: 'seq', data: String(s) });
+        } else await stream.write(': keep-alive\n\n');
+      }
+      off();
+    });
+  });
+
+  // ---- files --------------------------------------------------------------------------------------------
+
+  app.put('/api/projects/:pid/files/:sha', authed, async (c) => {
+    const { pid } = await role(c, ['admin']);
+    const sha = c.req.param('sha') ?? '';
+    if (!SHA256.test(sha)) throw new HttpError(400, 'A file is named by the SHA-256 of its content: 64 hex digits (0-9, a-f).');
+    const declared = Number(c.req.header('content-length') ?? '0');
+    if (declared > BODY_LIMITS.file) throw new HttpError(413, `The file is larger than ${BODY_LIMITS.file / 1048576} MB.`);
+    const known = await service.fileOf(pid, sha);
+    if (known && files.has(sha)) return c.json({ sha256: sha, size: known.size, mime: known.mime });
+    const body = c.req.raw.body;
+    if (!body) throw new HttpError(400, 'The file is empty.');
+    const { size, mime } = await files.put(sha, body as unknown as AsyncIterable<Uint8Array>, BODY_LIMITS.file);
+    await service.addFile(pid, sha, size, mime);
+    return c.json({ sha256: sha, size, mime }, 201);
+  });
+
+  app.get('/api/projects/:pid/files/:sha', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const sha = c.req.param('sha') ?? '';
+    if (!SHA256.test(sha)) throw new HttpError(404, 'No such file.');
+    const f = await service.fileOf(pid, sha);
+    if (!f || !files.has(sha)) throw new HttpError(404, 'No such file in this project.');
+    const { body, size } = files.stream(sha);
+    return new Response(body, {
+      headers: {
+        'Content-Type': f.mime,
+        'Content-Length': String(size),
+        'Cache-Control': 'private, max-age=31536000, immutable',
+        ETag: `"${sha}"`,
+      },
+    });
+  });
+
+  // ---- export ------------------------------------------------------------------------------------------------
+
+  app.get('/api/projects/:pid/export/coco', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const segmentation = c.req.query('segmentation') ?? 'rle';
+    if (segmentation !== 'rle' && segmentation !== 'polygon') throw new HttpError(400, '`segmentation` is rle or polygon.');
+    const proposals = c.req.query('proposals') ?? 'include';
+    if (proposals !== 'include' && proposals !== 'exclude') throw new HttpError(400, '`proposals` is include or exclude.');
+    const info = await service.project(pid, 'admin');
+    const project = await loadProject(service, pid, info.name);
+    const chunks = cocoJsonChunks(project, { segmentation, proposals });
+    const enc = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      pull(ctl) {
+        let text = '';
+        for (let n = 0; n < 200; n++) {
+          const next = chunks.next();
+          if (next.done) {
+            if (text) ctl.enqueue(enc.encode(text));
+            ctl.close();
+            return;
+          }
+          text += next.value;
+        }
+        ctl.enqueue(enc.encode(text));
+      },
+    });
+    const safeName = info.name.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'project';
+    return new Response(body, {
+      headers: { 'Content-Type': 'application/json', 'Content-Disposition': `attachment; filename="${safeName}.coco.json"` },
+    });
+  });
+
+  app.all('/api/*', () => {
+    throw new HttpError(404, 'No such API route.');
+  });
+
+  // ---- the app ---------------------------------------------------------------------------------------------------
+
+  if (opts.appDir) {
+    const root = resolve(opts.appDir);
+    const index = join(root, 'index.html');
+    app.get('*', (c) => {
+      let path: string;
+      try {
+        path = decodeURIComponent(c.req.path);
+      } catch {
+        throw new HttpError(400, 'The path is not valid.');
+      }
+      const file = resolve(root, `.${path}`);
+      const inside = file === root || file.startsWith(`${root}/`);
+      const target = path === '/' ? index : file;
+      if (!inside || !existsSync(target) || !statSync(target).isFile()) return c.text(`Not found: ${path}`, 404);
+      const type = MIME[extname(target).toLowerCase()] ?? 'application/octet-stream';
+      const data = readFileSync(target);
+      return c.body(data, 200, { 'Content-Type': type, 'Cache-Control': target === index ? 'no-cache' : 'public, max-age=3600' });
+    });
+  }
+
+  return { app, hub };
+}

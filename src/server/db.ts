@@ -1,0 +1,65 @@
+/**
+ * Opens the server's database: PostgreSQL at `DATABASE_URL` when given, else an embedded PostgreSQL
+ * (PGlite) in the data directory. Both run the same migrations and the same queries (Kysely).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import { MIGRATIONS, type Database } from './schema.ts';
+
+export interface OpenedDb {
+  db: Kysely<Database>;
+  /** 'pglite' (embedded, in the data directory or in memory) or 'postgres' */
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+/**
+ * `url` a postgres:// URL, or null for PGlite in `dataDir`/pgdata (`dataDir` null: in memory, for
+ * tests). Migrations are run before it is returned.
+ */
+export async function openDatabase(url: string | null, dataDir: string | null): Promise<OpenedDb> {
+  let opened: OpenedDb;
+  if (url) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // fail now, with the server's own message, rather than on the first request
+    await pool.query('select 1').catch(async (e: unknown) => {
+      await pool.end().catch(() => undefined);
+      throw new Error(`Cannot connect to the PostgreSQL server at DATABASE_URL: ${(e as Error).message}`);
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    opened = { db, kind: 'postgres', close: () => db.destroy() };
+  } else {
+    let dir: string | undefined;
+    if (dataDir) {
+      dir = join(dataDir, 'pgdata');
+      mkdirSync(dir, { recursive: true });
+    }
+    const pglite = new PGlite(dir);
+    await pglite.waitReady;
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    opened = {
+      db,
+      kind: 'pglite',
+      close: async () => {
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+      },
+    };
+  }
+  await migrate(opened.db);
+  return opened;
+}
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
+
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `npm run server [-- command] [flags]`: the project server.
+ *
+ *   (no command)          serve the app and the API
+ *   create-admin          make a server admin (the first account)
+ *   create-user           make an ordinary account
+ *   set-password          give an account a new password
+ *
+ * Flags: --port (PORT, 8787), --host (HOST, 127.0.0.1), --data (DATA_DIR, ./server-data),
+ * --app (the built app, ./dist), --username, and the password from SAM_PASSWORD or standard input.
+ * DATABASE_URL: a PostgreSQL server to use instead of the embedded one in the data directory.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { openDatabase } from './db.ts';
+import { FileStore } from './files.ts';
+import { Service } from './service.ts';
+import { newUserBody, username as usernameSchema } from './validate.ts';
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) fail(`--${name} needs a value.`);
+  return v;
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`\n${msg}\n`);
+  process.exit(2);
+}
+
+async function readPassword(prompt: string): Promise<string> {
+  if (process.env.SAM_PASSWORD) return process.env.SAM_PASSWORD;
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdin.isTTY ? process.stderr : undefined,
+    terminal: !!process.stdin.isTTY,
+  });
+  if (process.stdin.isTTY) {
+    process.stderr.write(prompt);
+    // do not echo what is typed
+    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => undefined;
+  }
+  const line = await new Promise<string>((res) => {
+    rl.once('line', res);
+    rl.once('close', () => res(''));
+  });
+  rl.close();
+  if (process.stdin.isTTY) process.stderr.write('\n');
+  return line.replace(/\r$/, '');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const command = args[0] && !args[0].startsWith('--') ? args[0] : 'serve';
+  const dataDir = resolve(flag(args, 'data') ?? process.env.DATA_DIR ?? 'server-data');
+  const url = process.env.DATABASE_URL || null;
+  if (!['serve', 'create-admin', 'create-user', 'set-password'].includes(command))
+    fail(`Unknown command "${command}". Commands: (none) to serve, create-admin, create-user, set-password.`);
+
+  let opened;
+  try {
+    opened = await openDatabase(url, dataDir);
+  } catch (e) {
+    fail(
+      `${(e as Error).message}\n${url ? 'Check DATABASE_URL (postgres://user:password@host:port/database).' : `Check that ${dataDir} is writable and no other server uses it.`}`,
+    );
+  }
+  const service = new Service(opened.db);
+
+  if (command !== 'serve') {
+    const name =
+      flag(args, 'username') ?? fail(`${command} needs --username NAME (the password comes from SAM_PASSWORD or standard input).`);
+    const u = usernameSchema.safeParse(name);
+    if (!u.success) fail(`Bad user name: ${u.error.issues[0]?.message}`);
+    const password = await readPassword(`Password for ${name}: `);
+    const checked = newUserBody.safeParse({ username: name, password });
+    if (!checked.success) fail(`Bad password: ${checked.error.issues[0]?.message}`);
+    try {
+      if (command === 'set-password') {
+        if (!(await service.setPassword(name, password))) fail(`There is no user named "${name}".`);
+        process.stdout.write(`Password of ${name} changed.\n`);
+      } else {
+        const user = await service.createUser(name, password, command === 'create-admin');
+        process.stdout.write(`Created ${user.isAdmin ? 'server admin' : 'user'} ${user.username} (id ${user.id}).\n`);
+      }
+    } catch (e) {
+      await opened.close();
+      fail((e as Error).message);
+    }
+    await opened.close();
+    return;
+  }
+
+  const appDir = resolve(flag(args, 'app') ?? 'dist');
+  if (!existsSync(resolve(appDir, 'index.html'))) fail(`The built app is not in ${appDir}: run npm run build first (npm run server does).`);
+  const port = Number(flag(args, 'port') ?? process.env.PORT ?? 8787);
+  const host = flag(args, 'host') ?? process.env.HOST ?? '127.0.0.1';
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port ${port}: a port is a whole number from 1 to 65535.`);
+  const { app } = createApp({ service, files: new FileStore(dataDir), appDir });
+  const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+    process.stdout.write(
+      `Project server on http://${host}:${info.port}/ (${opened.kind === 'postgres' ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${dataDir}/pgdata`}; files in ${dataDir}/files)\n`,
+    );
+  });
+  server.on('error', (e: NodeJS.ErrnoException) => {
+    fail(e.code === 'EADDRINUSE' ? `Port ${port} is in use: pick another with --port.` : `The server could not start: ${e.message}`);
+  });
+  const stop = () => {
+    server.close();
+    void opened.close().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+void main().catch((e: unknown) => fail(`The server stopped: ${(e as Error).stack ?? String(e)}`));

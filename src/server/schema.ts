@@ -1,0 +1,160 @@
+/**
+ * The server's database: tables as Kysely types, and the versioned migrations that make them
+ * (`kysely_migration` records which ran). The same migrations run on PGlite and on PostgreSQL.
+ */
+import { sql, type Generated, type Kysely, type Migration } from 'kysely';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  is_admin: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+export interface SessionsTable {
+  token_hash: string;
+  user_id: number;
+  csrf: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+}
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  created_by: number | null;
+  created_at: Generated<Date>;
+  /** the last change's number: changes are numbered 1, 2, ... per project, in commit order */
+  seq: Generated<number>;
+}
+export interface MembersTable {
+  project_id: number;
+  user_id: number;
+  role: 'admin' | 'annotator' | 'reviewer';
+}
+export interface IdCountersTable {
+  project_id: number;
+  coll: string;
+  last: number;
+}
+export interface RecordsTable {
+  project_id: number;
+  coll: string;
+  id: number;
+  /** the change that wrote this version */
+  rev: number;
+  /** the record (JSON); null once removed */
+  data: unknown;
+  updated_by: number;
+  client_id: string;
+  updated_at: Generated<Date>;
+}
+export interface ChangesTable {
+  project_id: number;
+  seq: number;
+  coll: string;
+  id: number;
+  data: unknown;
+  /** the version the writer had seen (null: it had none) */
+  base_rev: number | null;
+  user_id: number;
+  client_id: string;
+  op_id: string;
+  created_at: Generated<Date>;
+}
+export interface FilesTable {
+  sha256: string;
+  size: number;
+  mime: string;
+  created_at: Generated<Date>;
+}
+export interface ProjectFilesTable {
+  project_id: number;
+  sha256: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  projects: ProjectsTable;
+  members: MembersTable;
+  id_counters: IdCountersTable;
+  records: RecordsTable;
+  changes: ChangesTable;
+  files: FilesTable;
+  project_files: ProjectFilesTable;
+}
+
+async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
+  for (const s of statements) await sql.raw(s).execute(db);
+}
+
+/** Versioned migrations, applied in name order; never edit one that has shipped: add the next. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_init': {
+    up: (db) =>
+      run(db, [
+        `create table users (
+          id serial primary key,
+          username text not null unique,
+          password_hash text not null,
+          is_admin boolean not null default false,
+          created_at timestamptz not null default now())`,
+        `create table sessions (
+          token_hash text primary key,
+          user_id integer not null references users(id) on delete cascade,
+          csrf text not null,
+          created_at timestamptz not null default now(),
+          expires_at timestamptz not null)`,
+        `create index sessions_user on sessions(user_id)`,
+        `create table projects (
+          id serial primary key,
+          name text not null,
+          created_by integer references users(id) on delete set null,
+          created_at timestamptz not null default now(),
+          seq integer not null default 0)`,
+        `create table members (
+          project_id integer not null references projects(id) on delete cascade,
+          user_id integer not null references users(id) on delete cascade,
+          role text not null check (role in ('admin', 'annotator', 'reviewer')),
+          primary key (project_id, user_id))`,
+        `create table id_counters (
+          project_id integer not null references projects(id) on delete cascade,
+          coll text not null,
+          last integer not null default 0,
+          primary key (project_id, coll))`,
+        `create table records (
+          project_id integer not null references projects(id) on delete cascade,
+          coll text not null,
+          id integer not null,
+          rev integer not null,
+          data jsonb,
+          updated_by integer not null,
+          client_id text not null,
+          updated_at timestamptz not null default now(),
+          primary key (project_id, coll, id))`,
+        `create table changes (
+          project_id integer not null references projects(id) on delete cascade,
+          seq integer not null,
+          coll text not null,
+          id integer not null,
+          data jsonb,
+          base_rev integer,
+          user_id integer not null,
+          client_id text not null,
+          op_id text not null,
+          created_at timestamptz not null default now(),
+          primary key (project_id, seq),
+          unique (project_id, op_id))`,
+        `create index changes_record on changes(project_id, coll, id, seq)`,
+        `create table files (
+          sha256 text primary key,
+          size integer not null,
+          mime text not null,
+          created_at timestamptz not null default now())`,
+        `create table project_files (
+          project_id integer not null references projects(id) on delete cascade,
+          sha256 text not null references files(sha256),
+          primary key (project_id, sha256))`,
+      ]),
+  },
+};

@@ -1,0 +1,592 @@
+/**
+ * The project server against a real PostgreSQL: embedded PGlite in this process, and a throwaway
+ * Debian PostgreSQL cluster (initdb/pg_ctl on a temporary directory and a loopback port). Every
+ * suite runs on both.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { rleFromMask, maskFromRle } from '../core/mask/rle.ts';
+import type { Annotation, Category, ImageRecord } from '../core/project/types.ts';
+import type { ChangesResponse, PushResponse, RecordsResponse, SyncOp } from '../core/sync/protocol.ts';
+import { findPgBin, startPgCluster, type PgCluster } from '../node/pgCluster.ts';
+import { startTestServer, TestClient, type TestServer } from './testkit.ts';
+
+const pgBin = findPgBin();
+if (!pgBin.dir) console.warn(`Skipping the server tests on PostgreSQL: ${pgBin.why}`);
+let cluster: PgCluster | null = null;
+
+beforeAll(async () => {
+  if (pgBin.dir) cluster = await startPgCluster();
+}, 120_000);
+afterAll(() => cluster?.stop());
+
+const SAMPLE = new URL('../../../shared/samples/chelsea.png', import.meta.url);
+
+function image(id: number, extra: Partial<ImageRecord> = {}): ImageRecord {
+  return { id, fileName: `img${id}.jpg`, width: 8, height: 6, ...extra };
+}
+function category(id: number, name = `cat${id}`): Category {
+  return { id, name, color: '#336699' };
+}
+/** An annotation whose mask is the rectangle [x0, x1) x [y0, y1) of an 8x6 image. */
+function annotation(id: number, imageId: number, categoryId: number, rect = [1, 1, 4, 3]): Annotation {
+  const [x0, y0, x1, y1] = rect as [number, number, number, number];
+  const m = new Uint8Array(48);
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) m[y * 8 + x] = 1;
+  return {
+    id,
+    imageId,
+    categoryId,
+    segmentation: rleFromMask(m, 8, 6),
+    area: (x1 - x0) * (y1 - y0),
+    bbox: [x0, y0, x1 - x0, y1 - y0],
+    score: 0.9,
+    prompts: { points: [{ x: x0, y: y0, positive: true }], box: null },
+    source: 'sam',
+    createdAt: 1_700_000_000_000,
+  };
+}
+
+let opCounter = 0;
+function op(coll: SyncOp['coll'], data: SyncOp['data'] | null, id = data?.id ?? 0, baseRev: number | null = null): SyncOp {
+  return { opId: `op-${++opCounter}`, coll, id, baseRev, data };
+}
+
+const DATABASES = [
+  { name: 'PGlite', url: () => null as string | null, skip: false },
+  { name: 'PostgreSQL', url: () => cluster!.url, skip: !pgBin.dir },
+];
+
+describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
+  let server: TestServer;
+  let admin: TestClient;
+  let anna: TestClient;
+  let rita: TestClient;
+  let olaf: TestClient;
+  let pid: number;
+  let other: number;
+
+  const client = () => TestClient.inProcess(server);
+
+  beforeEach(async (ctx) => {
+    if (skip) return ctx.skip();
+    server = await startTestServer(url(), { loginLimit: { perUser: 3, perAddress: 1000, windowMs: 60_000 } });
+    await server.service.createUser('admin', 'admin-password', true);
+    admin = client();
+    expect(await admin.login('admin', 'admin-password')).toBe(200);
+    for (const name of ['anna', 'rita', 'olaf'])
+      expect((await admin.json('POST', '/api/users', { username: name, password: `${name}-password` })).status).toBe(201);
+    anna = client();
+    rita = client();
+    olaf = client();
+    await anna.login('anna', 'anna-password');
+    await rita.login('rita', 'rita-password');
+    await olaf.login('olaf', 'olaf-password');
+    pid = (await admin.json<{ project: { id: number } }>('POST', '/api/projects', { name: 'Cats' })).body.project.id;
+    other = (await admin.json<{ project: { id: number } }>('POST', '/api/projects', { name: 'Other' })).body.project.id;
+    expect((await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'anna', role: 'annotator' })).status).toBe(200);
+    expect((await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'rita', role: 'reviewer' })).status).toBe(200);
+    // olaf is an admin of the other project only
+    expect((await admin.json('PUT', `/api/projects/${other}/members`, { username: 'olaf', role: 'admin' })).status).toBe(200);
+    const seed = await admin.json<PushResponse>('POST', `/api/projects/${pid}/push`, {
+      clientId: 'admin-browser',
+      ops: [op('categories', category(1)), op('images', image(1)), op('images', image(2))],
+    });
+    expect(seed.status).toBe(200);
+  });
+  afterEach(async () => {
+    if (!skip) await server?.close();
+  });
+
+  async function counts(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const t of ['users', 'sessions', 'projects', 'members', 'records', 'changes', 'files'] as const) {
+      const r = await server.opened.db
+        .selectFrom(t)
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      out[t] = Number(r.n);
+    }
+    return out;
+  }
+
+  describe('accounts', () => {
+    it('logs in with the right password only, keeps the session in an HTTP-only cookie, and logs out', async () => {
+      const c = client();
+      expect((await c.json('GET', '/api/me')).status).toBe(401);
+      expect(await c.login('anna', 'wrong-password')).toBe(401);
+      expect(await c.login('nobody', 'anna-password')).toBe(401);
+      const res = await c.raw('POST', '/api/login', JSON.stringify({ username: 'anna', password: 'anna-password' }), {
+        'content-type': 'application/json',
+      });
+      expect(res.status).toBe(200);
+      const cookie = res.headers.get('set-cookie')!;
+      expect(cookie).toMatch(/HttpOnly/);
+      expect(cookie).toMatch(/SameSite=Strict/);
+      c.csrf = ((await res.json()) as { csrfToken: string }).csrfToken;
+      const me = await c.json<{ user: { username: string; isAdmin: boolean } }>('GET', '/api/me');
+      expect(me.body.user).toMatchObject({ username: 'anna', isAdmin: false });
+      expect((await c.json('POST', '/api/logout')).status).toBe(200);
+      expect((await c.json('GET', '/api/me')).status).toBe(401);
+    });
+
+    it('stores passwords as argon2 hashes, never as given', async () => {
+      const rows = await server.opened.db.selectFrom('users').select(['username', 'password_hash']).execute();
+      for (const r of rows) {
+        expect(r.password_hash).toMatch(/^\$argon2id\$/);
+        expect(r.password_hash).not.toContain('password');
+      }
+    });
+
+    it('refuses a write without the session CSRF token', async () => {
+      const before = await counts();
+      const r = await anna.json(
+        'POST',
+        `/api/projects/${pid}/push`,
+        { clientId: 'x', ops: [op('annotations', annotation(1, 1, 1))] },
+        { 'x-csrf-token': 'forged' },
+      );
+      expect(r.status).toBe(403);
+      expect(String((r.body as { error: string }).error)).toMatch(/CSRF/);
+      expect(await counts()).toEqual(before);
+    });
+
+    it('limits failed logins per user name and says when to try again', async () => {
+      const c = client();
+      for (let i = 0; i < 3; i++) expect(await c.login('anna', `bad-${i}`)).toBe(401);
+      const r = await c.json<{ error: string }>('POST', '/api/login', { username: 'anna', password: 'anna-password' });
+      expect(r.status).toBe(429);
+      expect(r.body.error).toMatch(/Too many failed logins/);
+      // another user is not locked out by anna's failures
+      expect(await client().login('rita', 'rita-password')).toBe(200);
+    });
+  });
+
+  describe('sync', () => {
+    it('pushes and pulls changes in order, from the cursor on', async () => {
+      const a = await anna.json<PushResponse>('POST', `/api/projects/${pid}/push`, {
+        clientId: 'anna-1',
+        ops: [op('annotations', annotation(10, 1, 1))],
+      });
+      expect(a.status).toBe(200);
+      const pulled = await rita.json<ChangesResponse>('GET', `/api/projects/${pid}/changes?since=${a.body.seq - 1}`);
+      expect(pulled.body.changes.map((c) => [c.coll, c.id, c.username])).toEqual([['annotations', 10, 'anna']]);
+      expect(pulled.body.changes[0]!.data).toEqual(annotation(10, 1, 1));
+      const all = await rita.json<ChangesResponse>('GET', `/api/projects/${pid}/changes?since=0`);
+      expect(all.body.changes.map((c) => c.seq)).toEqual([1, 2, 3, 4]);
+      expect(all.body.seq).toBe(4);
+      const none = await rita.json<ChangesResponse>('GET', `/api/projects/${pid}/changes?since=4`);
+      expect(none.body).toEqual({ changes: [], seq: 4, more: false });
+    });
+
+    it('applies a push sent twice once (same operation ids)', async () => {
+      const body = { clientId: 'anna-1', ops: [op('annotations', annotation(10, 1, 1)), op('annotations', annotation(11, 2, 1))] };
+      const first = await anna.json<PushResponse>('POST', `/api/projects/${pid}/push`, body);
+      const again = await anna.json<PushResponse>('POST', `/api/projects/${pid}/push`, body);
+      expect(again.status).toBe(200);
+      expect(again.body.results.map((r) => r.rev)).toEqual(first.body.results.map((r) => r.rev));
+      const all = await anna.json<ChangesResponse>('GET', `/api/projects/${pid}/changes?since=0`);
+      expect(all.body.changes.filter((c) => c.coll === 'annotations')).toHaveLength(2);
+    });
+
+    it('lets the later write win on one annotation, tells the writer whose version it replaced, and keeps both in the history', async () => {
+      const a = await anna.json<PushResponse>('POST', `/api/projects/${pid}/push`, {
+        clientId: 'anna-1',
+        ops: [op('annotations', annotation(10, 1, 1))],
+      });
+      const seen = a.body.seq;
+      // rita (reviewer) relabels it having seen anna's version
+      const relabeled = { ...annotation(10, 1, 1), review: 'accepted' as const };
+      const r = await rita.json<PushResponse>('POST', `/api/projects/${pid}/push`, {
+        clientId: 'rita-1',
+        ops: [op('annotations', relabeled, 10, seen)],
+      });
+      expect(r.body.results[0]!.overwrote).toBeUndefined();
+      // anna, offline, had changed the mask from the version she had seen: hers is later and wins, and says so
+      const moved = annotation(10, 1, 1, [2, 2, 6, 5]);
+      const late = await anna.json<PushResponse>('POST', `/api/projects/${pid}/push`, {
+        clientId: 'anna-1',
+        ops: [op('annotations', moved, 10, seen)],
+      });
+      expect(late.body.results[0]!.overwrote).toEqual({ rev: r.body.results[0]!.rev, username: 'rita' });
+      const recs = await admin.json<RecordsResponse>('GET', `/api/projects/${pid}/records`);
+      expect(recs.body.records.find((x) => x.coll === 'annotations')!.data).toEqual(moved);
+      const h = await admin.json<{ versions: { username: string; data: unknown }[] }>('GET', `/api/projects/${pid}/history/annotations/10`);
+      expect(h.body.versions.map((v) => v.username)).toEqual(['anna', 'rita', 'anna']);
+      expect(h.body.versions[1]!.data).toEqual(relabeled);
+    });
+
+    it('reserves disjoint id blocks for concurrent clients', async () => {
+      const blocks = await Promise.all(
+        [admin, anna, admin, anna].map((c) =>
+          c.json<{ first: number; last: number }>('POST', `/api/projects/${pid}/ids`, { coll: 'annotations', count: 100 }),
+        ),
+      );
+      const ranges = blocks.map((b) => [b.body.first, b.body.last] as const).sort((x, y) => x[0] - y[0]);
+      expect(ranges.map((r) => r[1] - r[0] + 1)).toEqual([100, 100, 100, 100]);
+      for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBe(ranges[i - 1]![1] + 1);
+    });
+
+    it('serves the current records in pages and the export of them as COCO', async () => {
+      const ops = [];
+      for (let i = 1; i <= 30; i++) ops.push(op('annotations', annotation(i, 1 + (i % 2), 1, [0, 0, 1 + (i % 7), 1 + (i % 5)])));
+      ops.push(op('annotations', null, 30));
+      await anna.json('POST', `/api/projects/${pid}/push`, { clientId: 'anna-1', ops });
+      const records = [];
+      let after = '';
+      for (;;) {
+        const page = await anna.json<RecordsResponse>('GET', `/api/projects/${pid}/records${after ? `?after=${after}` : ''}`);
+        records.push(...page.body.records);
+        if (!page.body.next) break;
+        after = page.body.next;
+      }
+      expect(records.filter((r) => r.coll === 'annotations').map((r) => r.id)).toEqual([...Array(29).keys()].map((i) => i + 1));
+      const res = await anna.raw('GET', `/api/projects/${pid}/export/coco`);
+      expect(res.headers.get('content-type')).toMatch(/json/);
+      const coco = (await res.json()) as {
+        annotations: { id: number; segmentation: { size: [number, number]; counts: string }; area: number }[];
+        images: unknown[];
+      };
+      expect(coco.images).toHaveLength(2);
+      expect(coco.annotations).toHaveLength(29);
+      for (const a of coco.annotations) {
+        const mask = maskFromRle(a.segmentation);
+        const i = a.id;
+        const w = 1 + (i % 7);
+        const h = 1 + (i % 5);
+        const outside: number[] = [];
+        let n = 0;
+        for (let y = 0; y < 6; y++)
+          for (let x = 0; x < 8; x++)
+            if (mask[y * 8 + x]) {
+              n++;
+              if (x >= w || y >= h) outside.push(y * 8 + x);
+            }
+        expect(outside).toEqual([]);
+        expect(n).toBe(w * h);
+        expect(a.area).toBe(w * h);
+      }
+    });
+  });
+
+  describe('files', () => {
+    it('stores an image under the hash of its bytes and serves it back to members only', async () => {
+      const bytes = readFileSync(SAMPLE);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      const put = await admin.raw('PUT', `/api/projects/${pid}/files/${sha}`, bytes);
+      expect(put.status).toBe(201);
+      const got = await anna.raw('GET', `/api/projects/${pid}/files/${sha}`);
+      expect(got.status).toBe(200);
+      expect(got.headers.get('content-type')).toBe('image/png');
+      expect(got.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+      // the other project's admin cannot read it through either project
+      expect((await olaf.raw('GET', `/api/projects/${pid}/files/${sha}`)).status).toBe(404);
+      expect((await olaf.raw('GET', `/api/projects/${other}/files/${sha}`)).status).toBe(404);
+    });
+
+    it('refuses a file whose bytes do not hash to its name, or that is not an image, keeping nothing', async () => {
+      const bytes = readFileSync(SAMPLE);
+      const wrong = createHash('sha256').update('something else').digest('hex');
+      const r = await admin.raw('PUT', `/api/projects/${pid}/files/${wrong}`, bytes);
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: string }).error).toMatch(/SHA-256/);
+      const html = Buffer.from('<html><script>alert(1)</script></html>');
+      const h = await admin.raw('PUT', `/api/projects/${pid}/files/${createHash('sha256').update(html).digest('hex')}`, html);
+      expect(h.status).toBe(415);
+      expect(await counts()).toMatchObject({ files: 0 });
+    });
+  });
+
+  describe('hostile input', () => {
+    const push = (c: TestClient, ops: unknown[], project = pid) =>
+      c.json<{ error: string }>('POST', `/api/projects/${project}/push`, { clientId: 'h', ops });
+
+    it('answers each with a clear 4xx and changes nothing', async () => {
+      const before = await counts();
+      const cases: [string, () => Promise<{ status: number; body: unknown }>, number, RegExp][] = [
+        [
+          'an oversized body',
+          () =>
+            anna.json('POST', `/api/projects/${pid}/push`, {
+              clientId: 'h',
+              ops: [op('annotations', { ...annotation(5, 1, 1), source: 'x'.repeat(33 * 1024 * 1024) })],
+            }),
+          413,
+          /larger than/,
+        ],
+        [
+          'an oversized login',
+          () => client().json('POST', '/api/login', { username: 'a', password: 'p'.repeat(70_000) }),
+          413,
+          /larger than/,
+        ],
+        [
+          'malformed RLE (runs do not cover the size)',
+          () => push(anna, [op('annotations', { ...annotation(5, 1, 1), segmentation: { size: [6, 8], counts: '3' } })]),
+          400,
+          /malformed RLE/,
+        ],
+        [
+          'RLE with characters outside the alphabet',
+          () => push(anna, [op('annotations', { ...annotation(5, 1, 1), segmentation: { size: [6, 8], counts: '~~{}' } })]),
+          400,
+          /compressed RLE/,
+        ],
+        ['an unknown project id', () => push(anna, [op('annotations', annotation(5, 1, 1))], 999_999), 404, /No such project/],
+        [
+          'a project id that is not a number',
+          () => anna.json('GET', '/api/projects/1%3B%20drop%20table%20users/changes'),
+          404,
+          /ids are positive/,
+        ],
+        ['an unknown collection', () => push(anna, [{ opId: 'q', coll: 'users', id: 1, baseRev: null, data: null }]), 400, /coll/],
+        [
+          'a record id that differs from its data',
+          () => push(anna, [{ ...op('annotations', annotation(5, 1, 1)), id: 6 }]),
+          400,
+          /differs/,
+        ],
+        ['an unknown member', () => admin.json('DELETE', `/api/projects/${pid}/members/424242`), 404, /not a member/],
+        [
+          'SQL metacharacters in a user name',
+          () => admin.json('POST', '/api/users', { username: "x'; drop table users; --", password: 'long-enough' }),
+          400,
+          /user name/,
+        ],
+        [
+          'a __proto__ key',
+          () =>
+            anna
+              .raw('POST', `/api/projects/${pid}/push`, `{"clientId":"h","ops":[],"__proto__":{"admin":true}}`, {
+                'content-type': 'application/json',
+              })
+              .then(async (r) => ({ status: r.status, body: await r.json() })),
+          400,
+          /__proto__/,
+        ],
+        [
+          'a __proto__ key deep in a record',
+          () =>
+            anna
+              .raw(
+                'POST',
+                `/api/projects/${pid}/push`,
+                JSON.stringify({ clientId: 'h', ops: [op('annotations', annotation(5, 1, 1))] }).replace(
+                  '"source":"sam"',
+                  '"source":"sam","coco":{"id":1,"extra":{"__proto__":{"x":1}}}',
+                ),
+                { 'content-type': 'application/json' },
+              )
+              .then(async (r) => ({ status: r.status, body: await r.json() })),
+          400,
+          /__proto__/,
+        ],
+        [
+          'a body that is not JSON',
+          () =>
+            anna
+              .raw('POST', `/api/projects/${pid}/push`, '{"ops": [', { 'content-type': 'application/json' })
+              .then(async (r) => ({ status: r.status, body: await r.json() })),
+          400,
+          /not valid JSON/,
+        ],
+        [
+          'a body sent as a form',
+          () =>
+            anna
+              .raw('POST', `/api/projects/${pid}/push`, 'ops=1', { 'content-type': 'application/x-www-form-urlencoded' })
+              .then(async (r) => ({ status: r.status, body: await r.json() })),
+          415,
+          /JSON/,
+        ],
+        [
+          'a path-traversal file name',
+          () =>
+            admin
+              .raw('PUT', `/api/projects/${pid}/files/..%2F..%2F..%2Fetc%2Fpasswd`, 'x')
+              .then(async (r) => ({ status: r.status, body: await r.json() })),
+          400,
+          /SHA-256/,
+        ],
+        [
+          'a path-traversal file read',
+          () =>
+            admin.raw('GET', `/api/projects/${pid}/files/..%2F..%2Fpgdata`).then(async (r) => ({ status: r.status, body: await r.json() })),
+          404,
+          /No such file/,
+        ],
+        ['a negative cursor', () => anna.json('GET', `/api/projects/${pid}/changes?since=-5`), 400, /since/],
+      ];
+      for (const [what, call, status, message] of cases) {
+        const r = await call();
+        expect(r.status, what).toBe(status);
+        expect(String((r.body as { error?: string }).error), what).toMatch(message);
+      }
+      expect(await counts()).toEqual(before);
+      // nothing a hostile body said reached a prototype
+      expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    });
+
+    it('keeps SQL metacharacters in a project name as text', async () => {
+      const name = `Robert'); DROP TABLE projects; -- "x" \\ %`;
+      const r = await admin.json<{ project: { id: number; name: string } }>('POST', '/api/projects', { name });
+      expect(r.status).toBe(201);
+      const got = await admin.json<{ project: { name: string } }>('GET', `/api/projects/${r.body.project.id}`);
+      expect(got.body.project.name).toBe(name);
+      expect((await admin.json<{ projects: unknown[] }>('GET', '/api/projects')).body.projects).toHaveLength(3);
+    });
+  });
+
+  describe('authorization', () => {
+    type Who = 'admin' | 'annotator' | 'reviewer' | 'outsider' | 'anonymous';
+    /** Every route with who may call it; everyone else is refused (403 for members, 404 for non-members, 401 anonymous). */
+    const routes: { name: string; allowed: Who[]; call: (c: TestClient, project: number) => Promise<Response> }[] = [
+      { name: 'GET project', allowed: ['admin', 'annotator', 'reviewer'], call: (c, p) => c.raw('GET', `/api/projects/${p}`) },
+      { name: 'PATCH project', allowed: ['admin'], call: (c, p) => jsonCall(c, 'PATCH', `/api/projects/${p}`, { name: 'Renamed' }) },
+      { name: 'GET members', allowed: ['admin', 'annotator', 'reviewer'], call: (c, p) => c.raw('GET', `/api/projects/${p}/members`) },
+      {
+        name: 'PUT member',
+        allowed: ['admin'],
+        call: (c, p) => jsonCall(c, 'PUT', `/api/projects/${p}/members`, { username: 'olaf', role: 'reviewer' }),
+      },
+      {
+        name: 'POST ids',
+        allowed: ['admin', 'annotator'],
+        call: (c, p) => jsonCall(c, 'POST', `/api/projects/${p}/ids`, { coll: 'annotations', count: 5 }),
+      },
+      {
+        name: 'GET changes',
+        allowed: ['admin', 'annotator', 'reviewer'],
+        call: (c, p) => c.raw('GET', `/api/projects/${p}/changes?since=0`),
+      },
+      { name: 'GET records', allowed: ['admin', 'annotator', 'reviewer'], call: (c, p) => c.raw('GET', `/api/projects/${p}/records`) },
+      {
+        name: 'GET history',
+        allowed: ['admin', 'annotator', 'reviewer'],
+        call: (c, p) => c.raw('GET', `/api/projects/${p}/history/images/1`),
+      },
+      { name: 'GET export', allowed: ['admin', 'annotator', 'reviewer'], call: (c, p) => c.raw('GET', `/api/projects/${p}/export/coco`) },
+      {
+        name: 'PUT file',
+        allowed: ['admin'],
+        call: (c, p) => {
+          const bytes = readFileSync(SAMPLE);
+          return c.raw('PUT', `/api/projects/${p}/files/${createHash('sha256').update(bytes).digest('hex')}`, bytes);
+        },
+      },
+      {
+        name: 'push a new annotation',
+        allowed: ['admin', 'annotator'],
+        call: (c, p) => jsonCall(c, 'POST', `/api/projects/${p}/push`, { clientId: 'z', ops: [op('annotations', annotation(77, 1, 1))] }),
+      },
+      {
+        name: 'push a new image',
+        allowed: ['admin'],
+        call: (c, p) => jsonCall(c, 'POST', `/api/projects/${p}/push`, { clientId: 'z', ops: [op('images', image(9))] }),
+      },
+      {
+        name: 'push a category change',
+        allowed: ['admin'],
+        call: (c, p) => jsonCall(c, 'POST', `/api/projects/${p}/push`, { clientId: 'z', ops: [op('categories', category(1, 'renamed'))] }),
+      },
+      {
+        name: "push an image's done mark",
+        allowed: ['admin', 'annotator', 'reviewer'],
+        call: (c, p) => jsonCall(c, 'POST', `/api/projects/${p}/push`, { clientId: 'z', ops: [op('images', image(1, { done: true }))] }),
+      },
+      {
+        name: 'push an image resize',
+        allowed: ['admin'],
+        call: (c, p) => jsonCall(c, 'POST', `/api/projects/${p}/push`, { clientId: 'z', ops: [op('images', image(1, { width: 99 }))] }),
+      },
+      {
+        name: 'push an annotation review',
+        allowed: ['admin', 'annotator', 'reviewer'],
+        call: (c, p) =>
+          jsonCall(c, 'POST', `/api/projects/${p}/push`, {
+            clientId: 'z',
+            ops: [op('annotations', { ...annotation(50, 1, 1), review: 'accepted' })],
+          }),
+      },
+      {
+        name: 'push an annotation removal',
+        allowed: ['admin', 'annotator', 'reviewer'],
+        call: (c, p) => jsonCall(c, 'POST', `/api/projects/${p}/push`, { clientId: 'z', ops: [op('annotations', null, 50)] }),
+      },
+      {
+        name: 'push a skipped object',
+        allowed: ['admin', 'annotator'],
+        call: (c, p) =>
+          jsonCall(c, 'POST', `/api/projects/${p}/push`, {
+            clientId: 'z',
+            ops: [op('skipped', { id: 3, imageId: 1, timeMs: 31_000, clicks: 4, strokes: 0, at: 1 })],
+          }),
+      },
+      { name: 'DELETE member', allowed: ['admin'], call: (c, p) => c.raw('DELETE', `/api/projects/${p}/members/${userIds.get('rita')}`) },
+      { name: 'DELETE project', allowed: ['admin'], call: (c, p) => c.raw('DELETE', `/api/projects/${p}`) },
+    ];
+    const userIds = new Map<string, number>();
+    function jsonCall(c: TestClient, method: string, path: string, body: unknown): Promise<Response> {
+      return c.raw(method, path, JSON.stringify(body), { 'content-type': 'application/json' });
+    }
+
+    it('allows each route to the roles it names and refuses everyone else, on this project and through another project', async () => {
+      for (const u of (await admin.json<{ users: { id: number; username: string }[] }>('GET', '/api/users')).body.users)
+        userIds.set(u.username, u.id);
+      // olaf is an outsider here (a member of the other project); anna's and rita's roles are in `pid` only
+      const whoClient: Record<Exclude<Who, 'admin'>, TestClient> = { annotator: anna, reviewer: rita, outsider: olaf, anonymous: client() };
+      const failures: string[] = [];
+      for (const route of routes) {
+        for (const who of ['anonymous', 'outsider', 'reviewer', 'annotator', 'admin'] as Who[]) {
+          // a fresh project admin for the destructive admin routes (the shared one stays)
+          let c: TestClient;
+          if (who === 'admin') {
+            c = client();
+            await c.login('anna', 'anna-password');
+          } else c = whoClient[who];
+          let project = pid;
+          if (who === 'admin') {
+            // anna is made admin of a new copy of the project so deleting it does not break the next rows
+            const p = await admin.json<{ project: { id: number } }>('POST', '/api/projects', { name: 'copy' });
+            project = p.body.project.id;
+            await admin.json('PUT', `/api/projects/${project}/members`, { username: 'anna', role: 'admin' });
+            await admin.json('PUT', `/api/projects/${project}/members`, { username: 'rita', role: 'reviewer' });
+            await admin.json('POST', `/api/projects/${project}/push`, {
+              clientId: 'seed',
+              ops: [op('categories', category(1)), op('images', image(1)), op('annotations', annotation(50, 1, 1))],
+            });
+          } else {
+            await admin.json('POST', `/api/projects/${pid}/push`, { clientId: 'seed', ops: [op('annotations', annotation(50, 1, 1))] });
+            await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'rita', role: 'reviewer' });
+          }
+          const res = await route.call(c, project);
+          const expected = route.allowed.includes(who) ? 'ok' : who === 'anonymous' ? 401 : who === 'outsider' ? 404 : 403;
+          const got = res.status < 300 ? 'ok' : res.status;
+          if (got !== expected) failures.push(`${route.name} as ${who}: ${res.status} (expected ${expected}) ${await res.text()}`);
+        }
+        // another project's id: anna (annotator here) and rita are nobody in `other`
+        for (const c of [anna, rita]) {
+          const res = await route.call(c, other);
+          if (res.status !== 404) failures.push(`${route.name} on another project's id: ${res.status} (expected 404)`);
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+
+    it('keeps the user list and account creation to server admins', async () => {
+      expect((await anna.json('GET', '/api/users')).status).toBe(403);
+      expect((await olaf.json('POST', '/api/users', { username: 'mallory', password: 'long-enough' })).status).toBe(403);
+      expect((await client().json('GET', '/api/users')).status).toBe(401);
+      expect((await admin.json('POST', '/api/users', { username: 'mallory', password: 'long-enough' })).status).toBe(201);
+    });
+
+    it('lists only the projects a user is a member of', async () => {
+      const names = async (c: TestClient) =>
+        (await c.json<{ projects: { name: string; role: string }[] }>('GET', '/api/projects')).body.projects;
+      expect(await names(anna)).toEqual([expect.objectContaining({ name: 'Cats', role: 'annotator' })]);
+      expect(await names(olaf)).toEqual([expect.objectContaining({ name: 'Other', role: 'admin' })]);
+    });
+  });
+});

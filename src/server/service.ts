@@ -1,0 +1,466 @@
+/**
+ * What the server does, on the database: accounts and sessions, projects and members, the change
+ * log (push and pull), id blocks and image files. Routes (`app.ts`) check who asks and call these.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { Collection } from '../core/project/changes.ts';
+import { mayWrite } from '../core/sync/roles.ts';
+import {
+  MAX_PULL_CHANGES,
+  type AnyRecord,
+  type ChangesResponse,
+  type PushRequest,
+  type PushResponse,
+  type PushResult,
+  type RecordsResponse,
+  type Role,
+  type ServerProject,
+  type ServerUser,
+} from '../core/sync/protocol.ts';
+import { HttpError } from './errors.ts';
+import type { Database } from './schema.ts';
+
+export const SESSION_DAYS = 30;
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export interface Session {
+  user: ServerUser;
+  csrf: string;
+}
+
+export class Service {
+  /** called after each committed push with the project and its new last change number */
+  onCommit: (projectId: number, seq: number) => void = () => undefined;
+
+  constructor(readonly db: Kysely<Database>) {}
+
+  // ---- accounts ------------------------------------------------------------------------------
+
+  async createUser(username: string, password: string, isAdmin: boolean): Promise<ServerUser> {
+    const password_hash = await argonHash(password);
+    const row = await this.db
+      .insertInto('users')
+      .values({ username, password_hash, is_admin: isAdmin })
+      .onConflict((oc) => oc.column('username').doNothing())
+      .returning(['id', 'username', 'is_admin'])
+      .executeTakeFirst();
+    if (!row) throw new HttpError(409, `A user named "${username}" exists already.`, 'Pick another name.');
+    return { id: row.id, username: row.username, isAdmin: row.is_admin };
+  }
+
+  async setPassword(username: string, password: string): Promise<boolean> {
+    const password_hash = await argonHash(password);
+    const r = await this.db.updateTable('users').set({ password_hash }).where('username', '=', username).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async listUsers(): Promise<ServerUser[]> {
+    const rows = await this.db.selectFrom('users').select(['id', 'username', 'is_admin']).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, username: r.username, isAdmin: r.is_admin }));
+  }
+
+  /** The user when the password is right, else null (the same time either way, near enough). */
+  async checkPassword(username: string, password: string): Promise<ServerUser | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    // a hash is verified even for an unknown name, so the answer's timing does not tell names apart
+    const hash = row?.password_hash ?? (await dummyHash());
+    const ok = await argonVerify(hash, password).catch(() => false);
+    return row && ok ? { id: row.id, username: row.username, isAdmin: row.is_admin } : null;
+  }
+
+  async createSession(userId: number): Promise<{ token: string; csrf: string }> {
+    const token = newToken();
+    const csrf = newToken();
+    await this.db
+      .insertInto('sessions')
+      .values({ token_hash: sha256(token), user_id: userId, csrf, expires_at: new Date(Date.now() + SESSION_DAYS * 86400_000) })
+      .execute();
+    return { token, csrf };
+  }
+
+  async session(token: string): Promise<Session | null> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['users.id', 'users.username', 'users.is_admin', 'sessions.csrf', 'sessions.expires_at'])
+      .where('sessions.token_hash', '=', sha256(token))
+      .executeTakeFirst();
+    if (!row || row.expires_at.getTime() < Date.now()) return null;
+    return { user: { id: row.id, username: row.username, isAdmin: row.is_admin }, csrf: row.csrf };
+  }
+
+  async endSession(token: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('token_hash', '=', sha256(token)).execute();
+  }
+
+  // ---- projects and members --------------------------------------------------------------------
+
+  async createProject(name: string, user: ServerUser): Promise<ServerProject> {
+    return this.db.transaction().execute(async (trx) => {
+      const p = await trx
+        .insertInto('projects')
+        .values({ name, created_by: user.id })
+        .returning(['id', 'name', 'seq'])
+        .executeTakeFirstOrThrow();
+      await trx.insertInto('members').values({ project_id: p.id, user_id: user.id, role: 'admin' }).execute();
+      return { id: p.id, name: p.name, seq: p.seq, role: 'admin' as const };
+    });
+  }
+
+  /** The user's role in the project (site admins are admins of every project), or null. */
+  async roleIn(projectId: number, user: ServerUser): Promise<Role | null> {
+    const p = await this.db.selectFrom('projects').select('id').where('id', '=', projectId).executeTakeFirst();
+    if (!p) return null;
+    if (user.isAdmin) return 'admin';
+    const m = await this.db
+      .selectFrom('members')
+      .select('role')
+      .where('project_id', '=', projectId)
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    return m?.role ?? null;
+  }
+
+  async listProjects(user: ServerUser): Promise<ServerProject[]> {
+    if (user.isAdmin) {
+      const rows = await this.db.selectFrom('projects').select(['id', 'name', 'seq']).orderBy('id').execute();
+      return rows.map((r) => ({ ...r, role: 'admin' as const }));
+    }
+    const rows = await this.db
+      .selectFrom('projects')
+      .innerJoin('members', 'members.project_id', 'projects.id')
+      .select(['projects.id', 'projects.name', 'projects.seq', 'members.role'])
+      .where('members.user_id', '=', user.id)
+      .orderBy('projects.id')
+      .execute();
+    return rows;
+  }
+
+  async project(projectId: number, role: Role): Promise<ServerProject> {
+    const p = await this.db.selectFrom('projects').select(['id', 'name', 'seq']).where('id', '=', projectId).executeTakeFirstOrThrow();
+    return { ...p, role };
+  }
+
+  async renameProject(projectId: number, name: string): Promise<void> {
+    await this.db.updateTable('projects').set({ name }).where('id', '=', projectId).execute();
+  }
+
+  async deleteProject(projectId: number): Promise<void> {
+    await this.db.deleteFrom('projects').where('id', '=', projectId).execute();
+  }
+
+  async members(projectId: number): Promise<{ userId: number; username: string; role: Role }[]> {
+    return this.db
+      .selectFrom('members')
+      .innerJoin('users', 'users.id', 'members.user_id')
+      .select(['users.id as userId', 'users.username', 'members.role'])
+      .where('members.project_id', '=', projectId)
+      .orderBy('users.username')
+      .execute();
+  }
+
+  async setMember(projectId: number, username: string, role: Role): Promise<void> {
+    const u = await this.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+    if (!u)
+      throw new HttpError(
+        404,
+        `There is no user named "${username}".`,
+        'A server admin creates accounts (Users, or npm run server -- create-user).',
+      );
+    await this.db
+      .insertInto('members')
+      .values({ project_id: projectId, user_id: u.id, role })
+      .onConflict((oc) => oc.columns(['project_id', 'user_id']).doUpdateSet({ role }))
+      .execute();
+  }
+
+  async removeMember(projectId: number, userId: number): Promise<void> {
+    const r = await this.db.deleteFrom('members').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) throw new HttpError(404, 'That user is not a member of this project.');
+  }
+
+  // ---- ids ---------------------------------------------------------------------------------------
+
+  /** Reserves `count` new ids of a collection for one client: [first, last]. */
+  async reserveIds(projectId: number, coll: Collection, count: number): Promise<[number, number]> {
+    const row = await this.db
+      .insertInto('id_counters')
+      .values({ project_id: projectId, coll, last: count })
+      .onConflict((oc) => oc.columns(['project_id', 'coll']).doUpdateSet({ last: sql<number>`id_counters.last + ${count}` }))
+      .returning('last')
+      .executeTakeFirstOrThrow();
+    return [row.last - count + 1, row.last];
+  }
+
+  // ---- the change log ----------------------------------------------------------------------------
+
+  /**
+   * Applies a client's operations in one transaction, numbered after the project's last change.
+   * Operations seen before (same opId) are answered with their first result and not applied again;
+   * an operation the role may not make refuses the whole push (nothing changes). A write over a
+   * version the client had not seen wins (later write wins) and says whose version it replaced;
+   * that version stays in the log.
+   */
+  async push(projectId: number, user: ServerUser, role: Role, body: PushRequest): Promise<PushResponse> {
+    const { results, seq } = await this.db.transaction().execute((trx) => this.pushIn(trx, projectId, user, role, body));
+    this.onCommit(projectId, seq);
+    return { results, seq };
+  }
+
+  private async pushIn(
+    trx: Transaction<Database>,
+    projectId: number,
+    user: ServerUser,
+    role: Role,
+    body: PushRequest,
+  ): Promise<PushResponse> {
+    // the project row is the lock: pushes to one project commit one after another, in number order
+    const project = await trx.selectFrom('projects').select('seq').where('id', '=', projectId).forUpdate().executeTakeFirst();
+    if (!project) throw new HttpError(404, 'This project does not exist (any more).');
+    const opIds = body.ops.map((o) => o.opId);
+    const seenRows = await trx
+      .selectFrom('changes')
+      .select(['op_id', 'seq'])
+      .where('project_id', '=', projectId)
+      .where('op_id', 'in', opIds)
+      .execute();
+    const seen = new Map(seenRows.map((r) => [r.op_id, r.seq]));
+    const fresh = body.ops.filter((o) => !seen.has(o.opId));
+    const keys = [...new Map(fresh.map((o) => [`${o.coll}:${o.id}`, o])).values()];
+    const current = new Map<string, { rev: number; data: AnyRecord | null; client_id: string; username: string }>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const part = keys.slice(i, i + 500);
+      const rows = await trx
+        .selectFrom('records')
+        .innerJoin('users', 'users.id', 'records.updated_by')
+        .select(['records.coll', 'records.id', 'records.rev', 'records.data', 'records.client_id', 'users.username'])
+        .where('records.project_id', '=', projectId)
+        .where(({ eb, refTuple, tuple }) =>
+          eb(
+            refTuple('records.coll', 'records.id'),
+            'in',
+            part.map((k) => tuple(k.coll, k.id)),
+          ),
+        )
+        .execute();
+      for (const r of rows)
+        current.set(`${r.coll}:${r.id}`, { rev: r.rev, data: r.data as AnyRecord | null, client_id: r.client_id, username: r.username });
+    }
+    // authorization first: all or nothing
+    const refused: { opId: string; coll: Collection; id: number }[] = [];
+    const state = new Map(current);
+    for (const o of fresh) {
+      const k = `${o.coll}:${o.id}`;
+      const before = state.get(k)?.data ?? null;
+      if (!mayWrite(role, o.coll, before, o.data)) refused.push({ opId: o.opId, coll: o.coll, id: o.id });
+      else state.set(k, { rev: 0, data: o.data, client_id: body.clientId, username: user.username });
+    }
+    if (refused.length > 0)
+      throw new HttpError(
+        403,
+        `Your role (${role}) may not make ${refused.length === 1 ? 'this change' : `${refused.length} of these changes`}: ${describeRefused(refused)}.`,
+        'Ask a project admin for another role; these changes were not applied.',
+        { refused },
+      );
+    let seq = project.seq;
+    const results: PushResult[] = [];
+    const changeRows: Insertable<Database['changes']>[] = [];
+    const recordRows = new Map<string, Insertable<Database['records']>>();
+    for (const o of body.ops) {
+      const earlier = seen.get(o.opId);
+      if (earlier !== undefined) {
+        results.push({ opId: o.opId, coll: o.coll, id: o.id, rev: earlier });
+        continue;
+      }
+      seq++;
+      const k = `${o.coll}:${o.id}`;
+      const cur = current.get(k);
+      const result: PushResult = { opId: o.opId, coll: o.coll, id: o.id, rev: seq };
+      if (cur && cur.rev !== (o.baseRev ?? 0) && cur.client_id !== body.clientId)
+        result.overwrote = { rev: cur.rev, username: cur.username };
+      results.push(result);
+      current.set(k, { rev: seq, data: o.data, client_id: body.clientId, username: user.username });
+      changeRows.push({
+        project_id: projectId,
+        seq,
+        coll: o.coll,
+        id: o.id,
+        data: o.data === null ? null : JSON.stringify(o.data),
+        base_rev: o.baseRev,
+        user_id: user.id,
+        client_id: body.clientId,
+        op_id: o.opId,
+      });
+      recordRows.set(k, {
+        project_id: projectId,
+        coll: o.coll,
+        id: o.id,
+        rev: seq,
+        data: o.data === null ? null : JSON.stringify(o.data),
+        updated_by: user.id,
+        client_id: body.clientId,
+      });
+    }
+    for (let i = 0; i < changeRows.length; i += 500)
+      await trx
+        .insertInto('changes')
+        .values(changeRows.slice(i, i + 500))
+        .execute();
+    const recs = [...recordRows.values()];
+    for (let i = 0; i < recs.length; i += 500)
+      await trx
+        .insertInto('records')
+        .values(recs.slice(i, i + 500))
+        .onConflict((oc) =>
+          oc.columns(['project_id', 'coll', 'id']).doUpdateSet((eb) => ({
+            rev: eb.ref('excluded.rev'),
+            data: eb.ref('excluded.data'),
+            updated_by: eb.ref('excluded.updated_by'),
+            client_id: eb.ref('excluded.client_id'),
+            updated_at: sql<Date>`now()`,
+          })),
+        )
+        .execute();
+    if (seq !== project.seq) await trx.updateTable('projects').set({ seq }).where('id', '=', projectId).execute();
+    return { results, seq };
+  }
+
+  /** The changes after `since`, oldest first, at most `limit`. */
+  async changes(projectId: number, since: number, limit = MAX_PULL_CHANGES): Promise<ChangesResponse> {
+    const rows = await this.db
+      .selectFrom('changes')
+      .innerJoin('users', 'users.id', 'changes.user_id')
+      .select(['changes.seq', 'changes.coll', 'changes.id', 'changes.data', 'changes.client_id', 'changes.op_id', 'users.username'])
+      .where('changes.project_id', '=', projectId)
+      .where('changes.seq', '>', since)
+      .orderBy('changes.seq')
+      .limit(limit + 1)
+      .execute();
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page.length ? page[page.length - 1]!.seq : since;
+    const seq =
+      more || page.length
+        ? last
+        : (await this.db.selectFrom('projects').select('seq').where('id', '=', projectId).executeTakeFirstOrThrow()).seq;
+    return {
+      changes: page.map((r) => ({
+        seq: r.seq,
+        coll: r.coll as Collection,
+        id: r.id,
+        data: (r.data ?? null) as AnyRecord | null,
+        username: r.username,
+        clientId: r.client_id,
+        opId: r.op_id,
+      })),
+      seq: Math.max(seq, since),
+      more,
+    };
+  }
+
+  /** The project's current records in pages (collections in dependency order, then id). */
+  async records(projectId: number, after: { coll: Collection; id: number } | null, limit = 5000): Promise<RecordsResponse> {
+    const ORDER: Collection[] = ['images', 'categories', 'annotations', 'pendingBoxes', 'skipped'];
+    const seq = (await this.db.selectFrom('projects').select('seq').where('id', '=', projectId).executeTakeFirstOrThrow()).seq;
+    const out: RecordsResponse['records'] = [];
+    let startIndex = after ? ORDER.indexOf(after.coll) : 0;
+    let afterId = after ? after.id : 0;
+    let next: string | null = null;
+    for (; startIndex < ORDER.length; startIndex++) {
+      const coll = ORDER[startIndex]!;
+      const rows = await this.db
+        .selectFrom('records')
+        .select(['id', 'rev', 'data'])
+        .where('project_id', '=', projectId)
+        .where('coll', '=', coll)
+        .where('id', '>', afterId)
+        .where('data', 'is not', null)
+        .orderBy('id')
+        .limit(limit - out.length + 1)
+        .execute();
+      afterId = 0;
+      for (const r of rows) {
+        if (out.length === limit) {
+          const last = out[out.length - 1]!;
+          next = `${last.coll}:${last.id}`;
+          break;
+        }
+        out.push({ coll, id: r.id, rev: r.rev, data: r.data as AnyRecord });
+      }
+      if (next) break;
+    }
+    return { records: out, seq, next };
+  }
+
+  /** Every version of one record, newest first (the history: overwritten versions are kept). */
+  async history(
+    projectId: number,
+    coll: Collection,
+    id: number,
+  ): Promise<{ seq: number; username: string; data: AnyRecord | null; at: string }[]> {
+    const rows = await this.db
+      .selectFrom('changes')
+      .innerJoin('users', 'users.id', 'changes.user_id')
+      .select(['changes.seq', 'users.username', 'changes.data', 'changes.created_at'])
+      .where('changes.project_id', '=', projectId)
+      .where('changes.coll', '=', coll)
+      .where('changes.id', '=', id)
+      .orderBy('changes.seq', 'desc')
+      .execute();
+    return rows.map((r) => ({
+      seq: r.seq,
+      username: r.username,
+      data: (r.data ?? null) as AnyRecord | null,
+      at: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  // ---- files ---------------------------------------------------------------------------------------
+
+  async addFile(projectId: number, sha: string, size: number, mime: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('files')
+        .values({ sha256: sha, size, mime })
+        .onConflict((oc) => oc.column('sha256').doNothing())
+        .execute();
+      await trx
+        .insertInto('project_files')
+        .values({ project_id: projectId, sha256: sha })
+        .onConflict((oc) => oc.columns(['project_id', 'sha256']).doNothing())
+        .execute();
+    });
+  }
+
+  async fileOf(projectId: number, sha: string): Promise<{ size: number; mime: string } | null> {
+    const row = await this.db
+      .selectFrom('project_files')
+      .innerJoin('files', 'files.sha256', 'project_files.sha256')
+      .select(['files.size', 'files.mime'])
+      .where('project_files.project_id', '=', projectId)
+      .where('project_files.sha256', '=', sha)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+}
+
+function describeRefused(refused: { coll: Collection; id: number }[]): string {
+  const shown = refused.slice(0, 5).map((r) => `${r.coll} #${r.id}`);
+  return refused.length > 5 ? `${shown.join(', ')} and ${refused.length - 5} more` : shown.join(', ');
+}
+
+let dummy: Promise<string> | null = null;
+/** A hash of a random password nobody knows: verified against for unknown user names. */
+function dummyHash(): Promise<string> {
+  dummy ??= argonHash(randomBytes(16).toString('hex'));
+  return dummy;
+}

@@ -1,0 +1,111 @@
+/**
+ * For the server's tests and benchmarks: a server on a fresh database (PGlite in memory, or a new
+ * database on a throwaway PostgreSQL cluster) and a client that keeps its session cookie and CSRF
+ * token, calling the app in-process (`app.request`) or over HTTP.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createApp, SESSION_COOKIE } from './app.ts';
+import { openDatabase, type OpenedDb } from './db.ts';
+import { FileStore } from './files.ts';
+import { Service } from './service.ts';
+
+export interface TestServer {
+  app: ReturnType<typeof createApp>['app'];
+  service: Service;
+  opened: OpenedDb;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+let dbCount = 0;
+
+/** A server on PGlite in memory (`url` null) or on a new database of the PostgreSQL at `url`. */
+export async function startTestServer(url: string | null, options: Partial<Parameters<typeof createApp>[0]> = {}): Promise<TestServer> {
+  let dbUrl: string | null = null;
+  if (url) {
+    const name = `sam_test_${process.pid}_${++dbCount}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    dbUrl = u.toString();
+  }
+  const opened = await openDatabase(dbUrl, null);
+  const dataDir = mkdtempSync(join(tmpdir(), 'sam-server-'));
+  const service = new Service(opened.db);
+  const { app } = createApp({ service, files: new FileStore(dataDir), appDir: null, ...options });
+  return {
+    app,
+    service,
+    opened,
+    dataDir,
+    close: async () => {
+      await opened.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+type Fetch = (path: string, init: RequestInit) => Promise<Response>;
+
+/** A logged-in (or not yet) user of the API. */
+export class TestClient {
+  cookie = '';
+  csrf = '';
+  constructor(private readonly fetcher: Fetch) {}
+
+  static inProcess(server: TestServer): TestClient {
+    return new TestClient(async (path, init) => server.app.request(path, init));
+  }
+
+  static http(base: string): TestClient {
+    return new TestClient((path, init) => fetch(base + path, init));
+  }
+
+  async raw(method: string, path: string, body?: BodyInit | null, headers: Record<string, string> = {}): Promise<Response> {
+    const h: Record<string, string> = { ...headers };
+    if (this.cookie) h.cookie = `${SESSION_COOKIE}=${this.cookie}`;
+    if (this.csrf && method !== 'GET' && !('x-csrf-token' in h)) h['x-csrf-token'] = this.csrf;
+    const res = await this.fetcher(path, {
+      method,
+      headers: h,
+      body: body ?? null,
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
+    const set = res.headers.get('set-cookie');
+    const m = set && new RegExp(`${SESSION_COOKIE}=([^;]*)`).exec(set);
+    if (m) this.cookie = m[1]!;
+    return res;
+  }
+
+  async json<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
+    const res = await this.raw(method, path, body === undefined ? null : JSON.stringify(body), {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  async login(username: string, password: string): Promise<number> {
+    const r = await this.json<{ csrfToken: string }>('POST', '/api/login', { username, password });
+    if (r.status === 200) this.csrf = r.body.csrfToken;
+    return r.status;
+  }
+}

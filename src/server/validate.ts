@@ -1,0 +1,157 @@
+/**
+ * Schemas of everything a client sends (zod), with size limits. Records are checked strictly
+ * (unknown keys refused), masks are checked to be well-formed COCO RLE of their image's size.
+ */
+import { z } from 'zod';
+import { rleCountsFromString } from '../core/mask/rle.ts';
+import { COLLECTIONS, type Collection } from '../core/project/changes.ts';
+import { MAX_PUSH_OPS } from '../core/sync/protocol.ts';
+
+const id = z.number().int().min(1).max(2_147_483_647);
+const side = z.number().int().min(1).max(100_000);
+const finite = z.number().finite();
+const count = z.number().int().min(0).max(1e12);
+const bbox = z.tuple([finite, finite, finite, finite]);
+const shortText = z.string().max(1024);
+
+const rle = z
+  .strictObject({
+    size: z.tuple([side, side]),
+    counts: z
+      .string()
+      .max(16_000_000)
+      .regex(/^[0-o]*$/, 'counts must be COCO compressed RLE (characters 0 to o)'),
+  })
+  .superRefine((r, ctx) => {
+    // the shape checks above may have failed already (zod still runs this): decode only what they let through
+    if (!/^[0-o]*$/.test(r.counts ?? '') || !Array.isArray(r.size)) return;
+    const runs = rleCountsFromString(r.counts);
+    let total = 0;
+    for (const n of runs) {
+      if (!(n >= 0)) {
+        ctx.addIssue({ code: 'custom', message: 'malformed RLE: a negative run' });
+        return;
+      }
+      total += n;
+    }
+    if (total !== r.size[0] * r.size[1])
+      ctx.addIssue({
+        code: 'custom',
+        message: `malformed RLE: its runs cover ${total} pixels, its size ${r.size[0]}x${r.size[1]} has ${r.size[0] * r.size[1]}`,
+      });
+  });
+
+const prompts = z.strictObject({
+  points: z.array(z.strictObject({ x: finite, y: finite, positive: z.boolean() })).max(1000),
+  box: z.strictObject({ x0: finite, y0: finite, x1: finite, y1: finite }).nullable(),
+});
+
+export const RECORD_SCHEMAS = {
+  images: z.strictObject({
+    id,
+    fileName: z.string().min(1).max(1024),
+    width: side,
+    height: side,
+    done: z.boolean().optional(),
+    cocoId: z.number().int().optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  }),
+  categories: z.strictObject({
+    id,
+    name: z.string().min(1).max(200),
+    color: z.string().regex(/^#[0-9a-fA-F]{6}$/),
+    cocoId: z.number().int().optional(),
+  }),
+  annotations: z.strictObject({
+    id,
+    imageId: id,
+    categoryId: id,
+    segmentation: rle,
+    area: count,
+    bbox,
+    score: finite.nullable(),
+    prompts,
+    source: shortText,
+    iscrowd: z.boolean().optional(),
+    timeMs: count.optional(),
+    clicks: count.optional(),
+    strokes: count.optional(),
+    createdAt: finite,
+    review: z.enum(['pending', 'accepted']).optional(),
+    coco: z
+      .strictObject({
+        id: z.number().int(),
+        area: finite.optional(),
+        bbox: bbox.optional(),
+        extra: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
+  }),
+  pendingBoxes: z.strictObject({ id, imageId: id, categoryId: id, bbox }),
+  skipped: z.strictObject({ id, imageId: id, timeMs: count, clicks: count, strokes: count, at: finite }),
+} satisfies Record<Collection, z.ZodType>;
+
+export const collection = z.enum(COLLECTIONS as [Collection, ...Collection[]]);
+
+const op = z
+  .strictObject({
+    opId: z.string().min(1).max(100),
+    coll: collection,
+    id,
+    baseRev: z.number().int().min(0).nullable(),
+    data: z.unknown(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.data === null) return;
+    const r = RECORD_SCHEMAS[o.coll].safeParse(o.data);
+    if (!r.success) {
+      for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: ['data', ...issue.path] });
+      return;
+    }
+    if ((r.data as { id: number }).id !== o.id)
+      ctx.addIssue({ code: 'custom', message: 'data.id differs from the operation id', path: ['data', 'id'] });
+  });
+
+export const pushBody = z.strictObject({
+  clientId: z.string().min(1).max(100),
+  ops: z.array(op).min(1).max(MAX_PUSH_OPS),
+});
+
+export const loginBody = z.strictObject({ username: z.string().min(1).max(100), password: z.string().min(1).max(1000) });
+export const username = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\p{L}\p{N}._@-]+$/u, 'a user name is letters, digits and . _ @ -');
+export const newUserBody = z.strictObject({
+  username,
+  password: z.string().min(8, 'a password has at least 8 characters').max(1000),
+  isAdmin: z.boolean().optional(),
+});
+export const projectBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
+export const memberBody = z.strictObject({ username, role: z.enum(['admin', 'annotator', 'reviewer']) });
+export const idsBody = z.strictObject({ coll: collection, count: z.number().int().min(1).max(100_000) });
+
+/** JSON bodies: the most bytes one may have. */
+export const BODY_LIMITS = { small: 64 * 1024, push: 32 * 1024 * 1024, file: 256 * 1024 * 1024 };
+
+/** A key no body may have anywhere: it would turn into a prototype when merged by careless code. */
+export function findForbiddenKey(v: unknown, depth = 0): string | null {
+  if (depth > 64) return 'nesting deeper than 64 levels';
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const f = findForbiddenKey(x, depth + 1);
+      if (f) return f;
+    }
+  } else if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype') return `a key named "${k}"`;
+      const f = findForbiddenKey((v as Record<string, unknown>)[k], depth + 1);
+      if (f) return f;
+    }
+  }
+  return null;
+}
