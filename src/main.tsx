@@ -5,6 +5,7 @@ import { InferenceEngine } from './inference/engine.ts';
 import { imageBlob } from './io/images.ts';
 import { currentProject, ProjectIds, projectsSettled, projectTask, startPersistence } from './state/persistence.ts';
 import { installPreannotate } from './state/preannotate.ts';
+import { startSync } from './state/sync.ts';
 import { browserIo, engineEvents, startModel } from './state/startup.ts';
 import { createAppStore, installStore, type AppStore } from './state/store.ts';
 import { App } from './ui/App.tsx';
@@ -53,6 +54,8 @@ async function loadSamples(s: AppStore, startedIn: string): Promise<void> {
     s.getState().notify('warning', `The sample photos could not be loaded: ${String(e)}`, 'Open your own images instead.');
   }
 }
+// sync with a project server (when the app was opened from one) hears of every project opened
+startSync(store, ids);
 // the last project comes back as it was left; a first start gets the sample photos
 const restoring = startPersistence(store, ids);
 store.getState().setInitGate(projectsSettled);

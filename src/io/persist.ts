@@ -21,11 +21,34 @@ export interface SavedUi {
   brushRadius: number;
 }
 
+/** A local change not on the project server yet. */
+export interface PendingSync {
+  coll: Collection;
+  id: number;
+  /** the change number this browser had pulled up to when the change was made */
+  seen: number;
+  /** sent with the change: a push repeated after a lost answer is applied once */
+  opId: string;
+}
+
+/** A project linked to a project server (absent: a local project). */
+export interface SyncMeta {
+  serverProjectId: number;
+  serverProjectName: string;
+  /** this browser's copy of the project, as the server knows it */
+  clientId: string;
+  /** the last server change applied here */
+  cursor: number;
+  opCounter: number;
+  pending: PendingSync[];
+}
+
 export interface ProjectMeta {
   id: string;
   name: string;
   updatedAt: number;
   ui: SavedUi;
+  sync?: SyncMeta;
 }
 
 interface StoredRecord {
@@ -215,7 +238,11 @@ export async function loadProject(
   for (const coll of COLLECTIONS) parts[coll] = await readCollection(d, id, coll);
   const project = normalizeProject({ ...(parts as Partial<Project>), name: meta.name });
   const images = await d.getAllFromIndex('images', 'byProject', id);
-  return { meta: { id: meta.id, name: meta.name, updatedAt: meta.updatedAt, ui: meta.ui }, project, images };
+  return {
+    meta: { id: meta.id, name: meta.name, updatedAt: meta.updatedAt, ui: meta.ui, ...(meta.sync ? { sync: meta.sync } : {}) },
+    project,
+    images,
+  };
 }
 
 /** Writes a whole project (a new one): its meta and every record. */

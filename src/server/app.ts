@@ -192,6 +192,9 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
   }
   const ANY: Role[] = ['admin', 'annotator', 'reviewer'];
 
+  /** Tells the app it was opened from a project server (no login needed). */
+  app.get('/api/health', (c) => c.json({ server: 'sam-annotator', api: 1 }));
+
   // ---- accounts -----------------------------------------------------------------------------------
 
   app.post('/api/login', limit(BODY_LIMITS.small), async (c) => {

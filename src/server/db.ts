@@ -2,7 +2,7 @@
  * Opens the server's database: PostgreSQL at `DATABASE_URL` when given, else an embedded PostgreSQL
  * (PGlite) in the data directory. Both run the same migrations and the same queries (Kysely).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
@@ -34,9 +34,11 @@ export async function openDatabase(url: string | null, dataDir: string | null): 
     opened = { db, kind: 'postgres', close: () => db.destroy() };
   } else {
     let dir: string | undefined;
+    let unlock = () => undefined as void;
     if (dataDir) {
       dir = join(dataDir, 'pgdata');
       mkdirSync(dir, { recursive: true });
+      unlock = lockDataDir(dataDir);
     }
     const pglite = new PGlite(dir);
     await pglite.waitReady;
@@ -47,11 +49,39 @@ export async function openDatabase(url: string | null, dataDir: string | null): 
       close: async () => {
         await db.destroy();
         if (!pglite.closed) await pglite.close();
+        unlock();
       },
     };
   }
   await migrate(opened.db);
   return opened;
+}
+
+/**
+ * The embedded database is one process's: a second process on the same data directory (a CLI
+ * command while the server runs) would not see the server's writes, or damage them. A lock file
+ * with the owner's process id says who has it; a stale one (its process gone) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lock = join(dataDir, 'pglite.lock');
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, 'utf8').trim());
+    let alive = false;
+    if (pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive)
+      throw new Error(
+        `The data directory ${dataDir} is in use by process ${pid} (a running server). Stop it first, or make accounts while it runs with a server admin's account (POST /api/users).`,
+      );
+  }
+  writeFileSync(lock, String(process.pid));
+  return () => rmSync(lock, { force: true });
 }
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

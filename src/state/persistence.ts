@@ -25,6 +25,7 @@ import {
   writeRecords,
   type ProjectMeta,
   type SavedUi,
+  type SyncMeta,
 } from '../io/persist.ts';
 import { dropJournal, JOURNAL_MAX_RECORDS, readJournal, writeJournal, type JournalEntry } from '../io/journal.ts';
 import type { ProjectIds } from './projectIds.ts';
@@ -44,6 +45,23 @@ let lastError = '';
 let tabs: Tabs | null = null;
 /** records being written now (taken out of `dirty`, not yet in IndexedDB): journaled until they land */
 const inflight = new Map<string, { coll: Collection; id: number }>();
+
+/** What the project server's sync (src/state/sync.ts) needs to hear from here. */
+export interface SyncHooks {
+  /** the open project's link to the server, saved with every write */
+  meta(): SyncMeta | undefined;
+  /** a project was opened (its link, or undefined), with the records recovered from the journal; before its ids are reserved */
+  opened(localId: string, meta: SyncMeta | undefined, recovered: { coll: Collection; id: number }[]): void;
+  /** the user changed these records */
+  localChange(diff: DocDiff): void;
+  /** the open project is being left */
+  closing(): void;
+}
+let syncHooks: SyncHooks | null = null;
+
+export function registerSyncHooks(h: SyncHooks): void {
+  syncHooks = h;
+}
 
 /** Start-up (restoring the last project) and project operations run one at a time, in order. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -79,7 +97,15 @@ function uiOf(s: StoreState): SavedUi {
 }
 
 function metaOf(s: StoreState): ProjectMeta {
-  return { id: projectId, name: s.project.name, updatedAt: Date.now(), ui: uiOf(s) };
+  const sync = syncHooks?.meta();
+  return { id: projectId, name: s.project.name, updatedAt: Date.now(), ui: uiOf(s), ...(sync ? { sync } : {}) };
+}
+
+/** The project's meta record (its server link) changed: write it with the next save. */
+export function requestMetaSave(): void {
+  if (!projectId) return;
+  metaDirty = true;
+  scheduleSave();
 }
 
 function reportError(what: string, e: unknown): void {
@@ -188,7 +214,16 @@ function scheduleSave(): void {
   timer = setTimeout(() => void saveNow(), 200);
 }
 
+/** Changes from other users (the project server): saved like the user's own, never sent back. */
+function noteServerChange(diff: DocDiff): void {
+  for (const k of touchedKeys(diff)) dirty.set(`${k.coll}:${k.id}`, k);
+  if (diff.name) metaDirty = true;
+  journal();
+  scheduleSave();
+}
+
 function noteLocalChange(diff: DocDiff, label: string): void {
+  syncHooks?.localChange(diff);
   for (const k of touchedKeys(diff)) dirty.set(`${k.coll}:${k.id}`, k);
   if (diff.name) {
     metaDirty = true;
@@ -210,6 +245,7 @@ async function open(id: string): Promise<boolean> {
   const journaled = readJournal(id);
   const recovered = applyJournal(loaded.project, journaled.entries);
   projectId = id;
+  syncHooks?.opened(id, loaded.meta.sync, recovered);
   await ids.use(id, loaded.project);
   for (const im of loaded.images) registerImageBlob(im.imageId, im.blob, im.name, false);
   const { ui } = loaded.meta;
@@ -268,6 +304,7 @@ function applyJournal(project: Project, entries: readonly JournalEntry[]): { col
 
 async function startNew(name: string): Promise<void> {
   projectId = newProjectId();
+  syncHooks?.opened(projectId, undefined, []);
   const project = emptyProject(name);
   store.getState().loadDocument(project);
   store.setState({ currentImageId: null, currentCategoryId: project.categories[0]!.id, saveState: 'saved' });
@@ -305,6 +342,7 @@ async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
   if (!restored) await startNew('Untitled project');
   store.onDocChange((diff, origin, label) => {
     if (origin === 'local') noteLocalChange(diff, label);
+    else if (origin === 'server') noteServerChange(diff);
   });
   // the UI state saved with the project (where the user was, their settings)
   store.subscribe((st, prev) => {
@@ -337,6 +375,7 @@ async function leaveProject(): Promise<void> {
   // an Enter just before "New" or a switch: its annotation lands in the project it was made in
   await store.session.acceptsDone();
   await saveNow();
+  syncHooks?.closing();
   tabs?.bye(projectId);
   ids.release();
   abandonPreannotate();
@@ -350,6 +389,23 @@ export function newProject(name = 'Untitled project'): Promise<void> {
   return serialized(async () => {
     await leaveProject();
     await startNew(name);
+  });
+}
+
+/**
+ * Makes a new browser project from a document and a server link (a project opened from the server)
+ * and opens it; resolves to its id.
+ */
+export function openLinkedProject(project: Project, sync: SyncMeta): Promise<string> {
+  return serialized(async () => {
+    await leaveProject();
+    const id = newProjectId();
+    const meta: ProjectMeta = { ...metaOf(store.getState()), id, name: project.name, sync };
+    meta.ui = { ...meta.ui, currentImageId: project.images[0]?.id ?? null, currentCategoryId: project.categories[0]?.id ?? 1 };
+    await createProject(meta, project);
+    projectId = '';
+    if (!(await open(id))) throw new Error('The project could not be stored in this browser.');
+    return id;
   });
 }
 

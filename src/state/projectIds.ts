@@ -8,6 +8,11 @@ import { releaseIds, reserveIds } from '../io/persist.ts';
 import type { IdSource } from './deps.ts';
 
 const ID_BLOCK = 16;
+/** A project on a server: ids come from the server, in larger blocks, so a while offline still has ids */
+const REMOTE_BLOCK = 512;
+
+/** Reserves `n` ids of a collection on the project server: [first, last]. */
+export type RemoteIds = (coll: Collection, n: number) => Promise<[number, number]>;
 
 /**
  * Ids for the open project, from blocks this tab reserved in IndexedDB (so two tabs on one project
@@ -18,6 +23,28 @@ export class ProjectIds implements IdSource {
   private ranges = new Map<Collection, [number, number][]>();
   private high = new Map<Collection, number>();
   private refills = new Map<Collection, Promise<void>>();
+  private remote: RemoteIds | null = null;
+
+  /** Ids of the project opened next come from the project server (null: from this browser). */
+  setRemote(remote: RemoteIds | null): void {
+    this.remote = remote;
+  }
+
+  /**
+   * The open project moved to a project server: ids this browser reserved are dropped (another
+   * browser gets the same numbers from the server) and new blocks come from the server.
+   */
+  async moveToRemote(remote: RemoteIds, project: Project): Promise<void> {
+    this.remote = remote;
+    await Promise.all(this.refills.values());
+    this.ranges.clear();
+    this.refills.clear();
+    await Promise.all(COLLECTIONS.map((c) => this.refill(c, this.block(), project)));
+  }
+
+  private block(): number {
+    return this.remote ? REMOTE_BLOCK : ID_BLOCK;
+  }
 
   /** Switches to a project and reserves a first block of each kind. */
   async use(projectId: string, project: Project): Promise<void> {
@@ -25,7 +52,7 @@ export class ProjectIds implements IdSource {
     this.ranges.clear();
     this.high.clear();
     this.refills.clear();
-    await Promise.all(COLLECTIONS.map((c) => this.refill(c, ID_BLOCK, project)));
+    await Promise.all(COLLECTIONS.map((c) => this.refill(c, this.block(), project)));
   }
 
   private available(coll: Collection): number {
@@ -37,7 +64,8 @@ export class ProjectIds implements IdSource {
     if (running) return running;
     const projectId = this.projectId;
     const floor = Math.max(nextId(project[coll] as { id: number }[]) - 1, this.high.get(coll) ?? 0);
-    const p = reserveIds(projectId, coll, n, floor)
+    const remote = this.remote;
+    const p = (remote ? remote(coll, Math.max(n, REMOTE_BLOCK)) : reserveIds(projectId, coll, n, floor))
       .then((r) => {
         if (this.projectId === projectId) this.ranges.set(coll, [...(this.ranges.get(coll) ?? []), r]);
       })
@@ -61,18 +89,20 @@ export class ProjectIds implements IdSource {
       id = Math.max(nextId(project[coll] as { id: number }[]), (this.high.get(coll) ?? 0) + 1);
     }
     this.high.set(coll, Math.max(id, this.high.get(coll) ?? 0));
-    if (this.projectId && this.available(coll) < ID_BLOCK / 2) void this.refill(coll, ID_BLOCK, project);
+    if (this.projectId && this.available(coll) < this.block() / 2) void this.refill(coll, this.block(), project);
     return id;
   }
 
   async reserve(coll: Collection, n: number, project: Project): Promise<void> {
     if (!this.projectId) return;
     await this.refills.get(coll);
-    if (this.available(coll) < n) await this.refill(coll, n + ID_BLOCK, project);
+    if (this.available(coll) < n) await this.refill(coll, n + this.block(), project);
   }
 
   /** Gives the unused ids back (page closing), so the next session's ids follow on. */
   release(): void {
+    // ids reserved on a server are not given back (other clients counted past them)
+    if (this.remote) return;
     for (const [coll, ranges] of this.ranges) {
       const last = ranges[ranges.length - 1];
       if (last) void releaseIds(this.projectId, coll, last[1], Math.max(this.high.get(coll) ?? 0, last[0] - 1)).catch(() => undefined);

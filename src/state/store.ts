@@ -25,7 +25,8 @@ import { watchWaiting } from './waiting.ts';
 export type StoreState = DocumentSlice & EditorSlice & CategoriesSlice & ReviewSlice & ViewSlice & NotificationsSlice & ImportSlice;
 
 /** Where a document change came from: this tab's user or code, or another tab / the server. */
-export type ChangeOrigin = 'local' | 'remote';
+/** 'local': this tab's user; 'remote': another tab of this browser (already saved); 'server': another user, through the project server */
+export type ChangeOrigin = 'local' | 'remote' | 'server';
 /** `label`: the step's name ('accept', 'stroke', ...) */
 export type DocListener = (diff: DocDiff, origin: ChangeOrigin, label: string) => void;
 

@@ -19,6 +19,9 @@ import { getCoarseFiles } from './Preannotate.tsx';
 import type { Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { timerElapsed } from '../core/project/timer.ts';
+import type { ServerProject } from '../core/sync/protocol.ts';
+import type { SyncView } from '../state/slices/view.ts';
+import { addServerMember, openServerProject, serverLogin, serverLogout, serverProjects, syncNow, uploadProject } from '../state/sync.ts';
 
 export interface EditorState {
   tool: string;
@@ -113,6 +116,22 @@ export interface AnnotatorApi {
   importProgress(): { name: string; done: number; total: number } | null;
   /** Stops the COCO import under way: nothing of it is added. */
   cancelImport(): void;
+  /** The project server (the app opened from `npm run server`); see the README. */
+  server: {
+    login(username: string, password: string): Promise<void>;
+    logout(): Promise<void>;
+    /** the server projects this user is a member of */
+    projects(): Promise<ServerProject[]>;
+    /** puts the open local project on the server; resolves to the server project's id */
+    upload(name?: string): Promise<number>;
+    /** opens a server project in this browser (a new linked local copy) */
+    open(serverProjectId: number): Promise<void>;
+    /** sends every pending change and pulls until up to date; rejects when the server cannot be reached */
+    sync(): Promise<void>;
+    /** gives a user a role in the open server project (project admins) */
+    addMember(username: string, role: 'admin' | 'annotator' | 'reviewer'): Promise<void>;
+    status(): SyncView;
+  };
 }
 
 export function installAutomation(store: AppStore, engine: InferenceEngine): void {
@@ -257,6 +276,16 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
     },
     importProgress: () => useStore.getState().importing,
     cancelImport: () => useStore.getState().cancelImport(),
+    server: {
+      login: serverLogin,
+      logout: serverLogout,
+      projects: serverProjects,
+      upload: uploadProject,
+      open: openServerProject,
+      sync: syncNow,
+      addMember: addServerMember,
+      status: () => JSON.parse(JSON.stringify(useStore.getState().sync)) as SyncView,
+    },
   };
   (window as unknown as { annotator: AnnotatorApi }).annotator = api;
 }

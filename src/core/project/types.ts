@@ -12,6 +12,8 @@ export interface ImageRecord {
   done?: boolean;
   /** its id in the COCO file it was imported from (the export keeps it where no other image has it) */
   cocoId?: number;
+  /** SHA-256 of its file, once the file is on a project server (which stores files under it) */
+  sha256?: string;
 }
 
 export interface Category {

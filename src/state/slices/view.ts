@@ -14,6 +14,20 @@ import type { SliceContext, StoreState } from '../store.ts';
 import { startReviewOf } from './review.ts';
 import type { WaitingFor } from '../waiting.ts';
 
+/** What the views show of the project server (src/state/sync.ts keeps it). */
+export interface SyncView {
+  /** the app was opened from a project server (`npm run server`) */
+  available: boolean;
+  user: { username: string; isAdmin: boolean } | null;
+  /** the server project the open project is linked to, or null (a local project) */
+  project: { id: number; name: string; role: 'admin' | 'annotator' | 'reviewer' } | null;
+  /** 'off': local project; 'online': up to date and live; 'syncing'; 'offline': changes wait; 'error': needs the user (log in again) */
+  status: 'off' | 'online' | 'syncing' | 'offline' | 'error';
+  /** local changes not on the server yet */
+  pending: number;
+  message: string;
+}
+
 export interface ModelState {
   status: 'idle' | 'loading' | 'ready' | 'error';
   loaded: number;
@@ -84,6 +98,8 @@ export interface ViewSlice {
   boxesFirst: boolean;
   /** other tabs of this browser with the same project open */
   otherTabs: number;
+  /** the project server: whether the app was opened from one, who is logged in, and the open project's sync */
+  sync: SyncView;
   /**
    * Shows an image. `fromHistory`: called by undo/redo, which restore the session themselves (and
    * run after any accept under way).
@@ -137,6 +153,7 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
     saveState: 'saved',
     boxesFirst: false,
     otherTabs: 0,
+    sync: { available: false, user: null, project: null, status: 'off', pending: 0, message: '' },
     display: loadDisplay(),
     visibility: { hiddenAnnotations: [], hiddenCategories: [], lockedAnnotations: [], lockedCategories: [] },
     peek: false,

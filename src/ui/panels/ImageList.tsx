@@ -5,6 +5,7 @@ import { IMAGE_STATUS_TEXT, imageWorkStatuses, type ImageWorkStatus } from '../.
 import { imageBlob, imageRegistryVersion, onImageRegistryChange, thumbnail } from '../../io/images.ts';
 import { useStore } from '../../state/store.ts';
 import { Projects } from '../Projects.tsx';
+import { ServerPanel } from '../ServerPanel.tsx';
 
 const FILTERS: { id: ImageWorkStatus | 'all'; label: string }[] = [
   { id: 'all', label: 'All' },
@@ -94,6 +95,7 @@ export function ImageList() {
   return (
     <nav className="panel images" aria-label="Images">
       <Projects />
+      <ServerPanel />
       <h2>
         Images ({images.length}) <kbd title="Next / previous image not done">Shift+→</kbd>
       </h2>

@@ -1,0 +1,130 @@
+import { expect, test, type Page } from '@playwright/test';
+import type { Annotation, Project } from '../src/core/project/types.ts';
+import { clientOf, gotoApp, liveMask, project } from './helpers.ts';
+import { server, startServer, type RunningServer } from './serverHelpers.ts';
+
+const PORT = 4195;
+let srv: RunningServer;
+
+test.beforeEach(async () => {
+  srv = await startServer(PORT, [
+    ['alice', 'alice-password', true],
+    ['bob', 'bob-password', false],
+  ]);
+});
+test.afterEach(async () => {
+  await srv.stop();
+});
+
+/** Waits until the shown image is ready (its file may still be coming from the server). */
+async function readyFromServer(page: Page): Promise<void> {
+  await expect
+    .poll(
+      () =>
+        page.evaluate(() =>
+          (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
+            () => true,
+            () => false,
+          ),
+        ),
+      { timeout: 120_000 },
+    )
+    .toBe(true);
+}
+
+/** Clicks a point of the shown image, waits for the mask and accepts it; answers the mask's area. */
+async function annotate(page: Page, x: number, y: number): Promise<number> {
+  await readyFromServer(page);
+  const p = await clientOf(page, x, y);
+  await page.keyboard.down('Alt');
+  await page.mouse.click(p.x, p.y);
+  await page.keyboard.up('Alt');
+  const live = await liveMask(page);
+  expect(live?.area).toBeGreaterThan(0);
+  await page.keyboard.press('Enter');
+  return live!.area;
+}
+
+async function showImage(page: Page, index: number): Promise<void> {
+  const ids = (await project<Project>(page)).images.map((im) => im.id);
+  // the keys show the next / previous image
+  const current = await page.evaluate(
+    () => (window as unknown as { annotator: { currentImage(): { id: number } | null } }).annotator.currentImage()?.id,
+  );
+  const at = ids.indexOf(current!);
+  for (let i = at; i < index; i++) await page.keyboard.press('ArrowRight');
+  for (let i = at; i > index; i--) await page.keyboard.press('ArrowLeft');
+  await expect
+    .poll(() =>
+      page.evaluate(() => (window as unknown as { annotator: { currentImage(): { id: number } | null } }).annotator.currentImage()?.id),
+    )
+    .toBe(ids[index]);
+}
+
+function key(a: Annotation): string {
+  return `${a.id}:${a.imageId}:${a.segmentation.counts}`;
+}
+
+test('two annotators on one server project see each other’s masks live; one goes offline and catches up; the server export is the union', async ({
+  browser,
+}) => {
+  const a = await browser.newContext({ baseURL: srv.url });
+  const b = await browser.newContext({ baseURL: srv.url });
+  const pa = await a.newPage();
+  const pb = await b.newPage();
+  await gotoApp(pa);
+  await readyFromServer(pa);
+  // alice puts her project (the four sample photos) on the server and lets bob annotate it
+  await server(pa).login('alice', 'alice-password');
+  const spid = await server(pa).upload();
+  await server(pa).addMember('bob', 'annotator');
+  await expect.poll(async () => (await server(pa).status()).pending, { timeout: 60_000 }).toBe(0);
+  await expect(pa.getByTestId('sync-status')).toHaveAttribute('data-status', 'online');
+
+  // bob opens it in his browser: images (files from the server), categories
+  await gotoApp(pb);
+  await readyFromServer(pb);
+  await server(pb).login('bob', 'bob-password');
+  await server(pb).open(spid);
+  const aliceProject = await project<Project>(pa);
+  await expect
+    .poll(async () => (await project<Project>(pb)).images.map((im) => im.fileName))
+    .toEqual(aliceProject.images.map((im) => im.fileName));
+
+  // each annotates a different image; each sees the other's mask without a reload
+  await showImage(pa, 0);
+  await annotate(pa, 300, 200);
+  await showImage(pb, 1);
+  await annotate(pb, 200, 150);
+  const both = async (page: Page) => (await project<Project>(page)).annotations.length;
+  await expect.poll(() => both(pa), { timeout: 30_000 }).toBe(2);
+  await expect.poll(() => both(pb), { timeout: 30_000 }).toBe(2);
+
+  // bob goes offline and keeps working; alice too
+  await b.setOffline(true);
+  await showImage(pb, 2);
+  await annotate(pb, 250, 200);
+  await annotate(pb, 100, 100);
+  await expect.poll(async () => (await server(pb).status()).status).toBe('offline');
+  expect((await server(pb).status()).pending).toBeGreaterThan(0);
+  await annotate(pa, 80, 350);
+  await expect.poll(() => both(pa), { timeout: 30_000 }).toBe(3);
+  // bob is back: his offline work goes up, alice's comes down
+  await b.setOffline(false);
+  await expect.poll(async () => (await server(pb).status()).pending, { timeout: 60_000 }).toBe(0);
+  await expect.poll(() => both(pa), { timeout: 30_000 }).toBe(5);
+  await expect.poll(() => both(pb), { timeout: 30_000 }).toBe(5);
+
+  const union = new Set([...(await project<Project>(pa)).annotations.map(key), ...(await project<Project>(pb)).annotations.map(key)]);
+  expect(union.size).toBe(5);
+  // the server's export holds exactly that union
+  const exported = await pa.evaluate(async (id) => (await fetch(`/api/projects/${id}/export/coco`)).json(), spid);
+  const serverKeys = new Set(
+    (exported as { annotations: { id: number; image_id: number; segmentation: { counts: string } }[] }).annotations.map(
+      (x) => `${x.id}:${x.image_id}:${x.segmentation.counts}`,
+    ),
+  );
+  expect(serverKeys).toEqual(union);
+  await a.close();
+  await b.close();
+});

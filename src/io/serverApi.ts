@@ -1,0 +1,156 @@
+/**
+ * The project server's API as the app calls it: same origin (the server serves the app), the session
+ * in an HTTP-only cookie, the CSRF token in a header on every write. Errors come back as
+ * {@link ServerError} (the server's message and hint) or {@link OfflineError} (no answer at all).
+ */
+import type { Collection } from '../core/project/changes.ts';
+import type {
+  ChangesResponse,
+  PushRequest,
+  PushResponse,
+  RecordsResponse,
+  Role,
+  ServerProject,
+  ServerUser,
+} from '../core/sync/protocol.ts';
+
+export class ServerError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly hint: string | undefined,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export class OfflineError extends Error {
+  constructor() {
+    super('The server cannot be reached (offline, or the server is down).');
+  }
+}
+
+export class ServerApi {
+  csrf = '';
+
+  private async request(method: string, path: string, body?: BodyInit | null, headers: Record<string, string> = {}): Promise<Response> {
+    const h: Record<string, string> = { ...headers };
+    if (method !== 'GET' && this.csrf) h['x-csrf-token'] = this.csrf;
+    let res: Response;
+    try {
+      res = await fetch(path, { method, headers: h, body: body ?? null, credentials: 'same-origin', cache: 'no-store' });
+    } catch {
+      throw new OfflineError();
+    }
+    if (!res.ok) {
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = (await res.json()) as Record<string, unknown>;
+      } catch {
+        // not JSON: a proxy's page, or the app's own 404
+      }
+      if (res.status === 502 || res.status === 503 || res.status === 504) throw new OfflineError();
+      throw new ServerError(
+        res.status,
+        typeof parsed.error === 'string' ? parsed.error : `The server answered ${res.status}.`,
+        typeof parsed.hint === 'string' ? parsed.hint : undefined,
+        parsed,
+      );
+    }
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.request(
+      method,
+      path,
+      body === undefined ? null : JSON.stringify(body),
+      body === undefined ? {} : { 'content-type': 'application/json' },
+    );
+    return (await res.json()) as T;
+  }
+
+  /** Whether the app was opened from a project server (false for `npm start`'s static server). */
+  async available(): Promise<boolean> {
+    try {
+      const r = await this.json<{ server?: string }>('GET', '/api/health');
+      return r.server === 'sam-annotator';
+    } catch {
+      return false;
+    }
+  }
+
+  async me(): Promise<ServerUser | null> {
+    try {
+      const r = await this.json<{ user: ServerUser; csrfToken: string }>('GET', '/api/me');
+      this.csrf = r.csrfToken;
+      return r.user;
+    } catch (e) {
+      if (e instanceof ServerError && e.status === 401) return null;
+      throw e;
+    }
+  }
+
+  async login(username: string, password: string): Promise<ServerUser> {
+    const r = await this.json<{ user: ServerUser; csrfToken: string }>('POST', '/api/login', { username, password });
+    this.csrf = r.csrfToken;
+    return r.user;
+  }
+
+  async logout(): Promise<void> {
+    await this.json('POST', '/api/logout');
+    this.csrf = '';
+  }
+
+  async projects(): Promise<ServerProject[]> {
+    return (await this.json<{ projects: ServerProject[] }>('GET', '/api/projects')).projects;
+  }
+
+  async project(id: number): Promise<ServerProject> {
+    return (await this.json<{ project: ServerProject }>('GET', `/api/projects/${id}`)).project;
+  }
+
+  async createProject(name: string): Promise<ServerProject> {
+    return (await this.json<{ project: ServerProject }>('POST', '/api/projects', { name })).project;
+  }
+
+  async setMember(projectId: number, username: string, role: Role): Promise<void> {
+    await this.json('PUT', `/api/projects/${projectId}/members`, { username, role });
+  }
+
+  async reserveIds(projectId: number, coll: Collection, count: number): Promise<[number, number]> {
+    const r = await this.json<{ first: number; last: number }>('POST', `/api/projects/${projectId}/ids`, { coll, count });
+    return [r.first, r.last];
+  }
+
+  push(projectId: number, body: PushRequest): Promise<PushResponse> {
+    return this.json('POST', `/api/projects/${projectId}/push`, body);
+  }
+
+  changes(projectId: number, since: number): Promise<ChangesResponse> {
+    return this.json('GET', `/api/projects/${projectId}/changes?since=${since}`);
+  }
+
+  records(projectId: number, after: string | null): Promise<RecordsResponse> {
+    return this.json('GET', `/api/projects/${projectId}/records${after ? `?after=${encodeURIComponent(after)}` : ''}`);
+  }
+
+  async putFile(projectId: number, sha: string, blob: Blob): Promise<void> {
+    await this.request('PUT', `/api/projects/${projectId}/files/${sha}`, blob, { 'content-type': 'application/octet-stream' });
+  }
+
+  async file(projectId: number, sha: string): Promise<Blob> {
+    return (await this.request('GET', `/api/projects/${projectId}/files/${sha}`)).blob();
+  }
+
+  events(projectId: number): EventSource {
+    return new EventSource(`/api/projects/${projectId}/events`, { withCredentials: true });
+  }
+}
+
+/** SHA-256 of a file's bytes, as 64 hex digits (the server stores files under it). */
+export async function sha256Hex(blob: Blob): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

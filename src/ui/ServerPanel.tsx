@@ -1,0 +1,134 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { ServerProject } from '../core/sync/protocol.ts';
+import { useStore } from '../state/store.ts';
+import { addServerMember, openServerProject, serverLogin, serverLogout, serverProjects, syncNow, uploadProject } from '../state/sync.ts';
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The project server (shown when the app was opened from one): log in, put the open project on the
+ * server or open one from it, and the open project's sync state.
+ */
+export function ServerPanel() {
+  const sync = useStore((s) => s.sync);
+  const notify = useStore((s) => s.notify);
+  const [list, setList] = useState<ServerProject[]>([]);
+  const [choice, setChoice] = useState('');
+  const [busy, setBusy] = useState(false);
+  const user = sync.user?.username ?? null;
+
+  useEffect(() => {
+    if (!user) return;
+    serverProjects().then(setList, () => setList([]));
+  }, [user, sync.project?.id]);
+
+  if (!sync.available) return null;
+
+  const run = (what: string, fn: () => Promise<unknown>) => {
+    setBusy(true);
+    fn()
+      .catch((e: unknown) => notify('error', `${what} failed: ${message(e)}`))
+      .finally(() => setBusy(false));
+  };
+
+  const login = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    run('Log in', () => serverLogin(String(f.get('username') ?? ''), String(f.get('password') ?? '')));
+  };
+
+  const addMember = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const f = new FormData(form);
+    run('Adding the member', async () => {
+      await addServerMember(String(f.get('member') ?? ''), String(f.get('role') ?? 'annotator') as ServerProject['role']);
+      notify('info', `${String(f.get('member'))} can now work on this project.`);
+      form.reset();
+    });
+  };
+
+  const statusText =
+    sync.status === 'online'
+      ? 'up to date'
+      : sync.status === 'syncing'
+        ? 'syncing…'
+        : sync.status === 'offline'
+          ? `offline: ${sync.pending} change(s) wait`
+          : sync.status === 'error'
+            ? sync.message
+            : '';
+
+  return (
+    <section className="server" data-testid="server-panel">
+      <h2>Server</h2>
+      {!user ? (
+        <form onSubmit={login} className="row server-login">
+          <input name="username" aria-label="Server user name" placeholder="user name" autoComplete="username" required />
+          <input
+            name="password"
+            aria-label="Server password"
+            placeholder="password"
+            type="password"
+            autoComplete="current-password"
+            required
+          />
+          <button type="submit" disabled={busy}>
+            Log in
+          </button>
+        </form>
+      ) : (
+        <>
+          <p className="muted">
+            Logged in as {user}{' '}
+            <button className="link" onClick={() => run('Log out', serverLogout)}>
+              log out
+            </button>
+          </p>
+          {sync.project ? (
+            <>
+              <p data-testid="sync-status" data-status={sync.status} data-pending={sync.pending}>
+                “{sync.project.name}” ({sync.project.role}): {statusText}
+              </p>
+              <button disabled={busy} onClick={() => run('Sync', syncNow)}>
+                Sync now
+              </button>
+              {sync.project.role === 'admin' && (
+                <form onSubmit={addMember} className="row">
+                  <input name="member" aria-label="Member user name" placeholder="user name" required />
+                  <select name="role" aria-label="Member role" defaultValue="annotator">
+                    <option value="annotator">annotator</option>
+                    <option value="reviewer">reviewer</option>
+                    <option value="admin">admin</option>
+                  </select>
+                  <button type="submit" disabled={busy}>
+                    Add
+                  </button>
+                </form>
+              )}
+            </>
+          ) : (
+            <button disabled={busy} onClick={() => run('Putting the project on the server', () => uploadProject())}>
+              Put this project on the server
+            </button>
+          )}
+          <div className="row">
+            <select aria-label="Server project" value={choice} onChange={(e) => setChoice(e.target.value)}>
+              <option value="">Open a server project…</option>
+              {list.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name} ({p.role})
+                </option>
+              ))}
+            </select>
+            <button disabled={busy || !choice} onClick={() => run('Opening the server project', () => openServerProject(Number(choice)))}>
+              Open
+            </button>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
