@@ -102,7 +102,7 @@ export function startSync(s: AppStore, projectIds: ProjectIds): void {
   addEventListener('offline', () => link && view({ status: 'offline' }));
   // images registered here (opened files) of a linked project go to the server
   onImageRegistryChange(() => {
-    if (link && role === 'admin') void uploadMissingFiles();
+    if (link && role === 'admin') uploadMissingFiles().catch(failed);
   });
   store.subscribe((st, prev) => {
     if (link && st.currentImageId !== prev.currentImageId) void fetchFilesAround(st.currentImageId);
@@ -169,7 +169,7 @@ async function connect(): Promise<void> {
       events = api.events(l.serverProjectId);
       events.addEventListener('seq', (ev) => {
         const seq = Number((ev as MessageEvent).data);
-        if (link && seq > link.cursor) void pull();
+        if (link && seq > link.cursor) pull().catch(failed);
         if (pending.size) schedulePush(0);
       });
       events.onerror = () => {
@@ -178,7 +178,7 @@ async function connect(): Promise<void> {
     }
     await pull();
     await push();
-    if (role === 'admin') void uploadMissingFiles();
+    if (role === 'admin') uploadMissingFiles().catch(failed);
     void fetchFilesAround(store.getState().currentImageId);
   } catch (e) {
     failed(e);
