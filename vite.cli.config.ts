@@ -19,6 +19,7 @@ export default defineConfig({
         'bench-workspace': 'bench/workspace-browser.ts',
         'bench-scale': 'bench/scale-browser.ts',
         server: 'src/server/main.ts',
+        'bench-server': 'bench/server-load.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

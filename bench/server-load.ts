@@ -1,0 +1,203 @@
+/**
+ * Load on the project server (`npm run bench:server`): N simulated annotators on loopback, each
+ * pushing M annotations in realistic batches (mostly one accept at a time, sometimes a batch after a
+ * while offline) and pulling the others' changes after each push. Run against the embedded PGlite
+ * and against a throwaway PostgreSQL cluster, the server in its own process (`dist-cli/server.mjs`).
+ * Prints push latency (p50/p95), throughput, the server's peak memory (RSS), and checks that the
+ * server holds every annotation once.
+ *
+ *   node dist-cli/bench-server.mjs [--annotators 20] [--each 1000] [--db pglite,postgres]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rleFromMask } from '../src/core/mask/rle.ts';
+import type { Annotation } from '../src/core/project/types.ts';
+import type { ChangesResponse, PushResponse, SyncOp } from '../src/core/sync/protocol.ts';
+import { findPgBin, startPgCluster } from '../src/node/pgCluster.ts';
+import { TestClient } from '../src/server/testkit.ts';
+import { repoRoot } from './server.ts';
+import { print, summarize } from './stats.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+const ANNOTATORS = Number(arg('annotators', '20'));
+const EACH = Number(arg('each', '1000'));
+const DBS = arg('db', 'pglite,postgres').split(',');
+const PORT = Number(process.env.BENCH_PORT ?? 4196);
+/** batch sizes drawn in turn: mostly one accept per push; now and then what piled up while offline */
+const BATCHES = [1, 1, 1, 1, 2, 1, 3, 1, 1, 25];
+
+/** A few realistic masks (ellipses on a 640x480 image) as COCO RLE. */
+function masks(): Annotation['segmentation'][] {
+  const out = [];
+  for (let k = 0; k < 8; k++) {
+    const w = 640;
+    const h = 480;
+    const m = new Uint8Array(w * h);
+    const cx = 100 + k * 60;
+    const cy = 120 + k * 30;
+    const rx = 40 + k * 9;
+    const ry = 30 + k * 7;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1) m[y * w + x] = 1;
+    out.push(rleFromMask(m, w, h));
+  }
+  return out;
+}
+
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function startServer(dataDir: string, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist-cli/server.mjs', '--port', String(PORT), '--data', dataDir], {
+    cwd: repoRoot(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((res, rej) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Project server on')) res();
+    });
+    child.once('exit', (c) => rej(new Error(`the server exited (${c})`)));
+  });
+  process.once('exit', () => child.kill('SIGKILL'));
+  return child;
+}
+
+async function run(db: string): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sam-bench-server-'));
+  let cluster: Awaited<ReturnType<typeof startPgCluster>> | null = null;
+  const env: Record<string, string> = {};
+  if (db === 'postgres') {
+    cluster = await startPgCluster();
+    env.DATABASE_URL = cluster.url;
+  }
+  // the first admin, as a new user makes it
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, ['dist-cli/server.mjs', 'create-admin', '--username', 'admin', '--data', dataDir], {
+    cwd: repoRoot(),
+    env: { ...process.env, ...env, SAM_PASSWORD: 'admin-password' },
+  });
+  const server = await startServer(dataDir, env);
+  const base = `http://127.0.0.1:${PORT}`;
+  try {
+    const admin = TestClient.http(base);
+    await admin.login('admin', 'admin-password');
+    const pid = (await admin.json<{ project: { id: number } }>('POST', '/api/projects', { name: 'load' })).body.project.id;
+    await admin.json('POST', `/api/projects/${pid}/push`, {
+      clientId: 'admin',
+      ops: [
+        { opId: 'c1', coll: 'categories', id: 1, baseRev: null, data: { id: 1, name: 'object', color: '#336699' } },
+        ...Array.from({ length: ANNOTATORS }, (_, i) => ({
+          opId: `i${i + 1}`,
+          coll: 'images',
+          id: i + 1,
+          baseRev: null,
+          data: { id: i + 1, fileName: `img${i + 1}.jpg`, width: 640, height: 480 },
+        })),
+      ],
+    });
+    const clients: TestClient[] = [];
+    for (let i = 0; i < ANNOTATORS; i++) {
+      const name = `annotator${i + 1}`;
+      await admin.json('POST', '/api/users', { username: name, password: 'long-enough-password' });
+      await admin.json('PUT', `/api/projects/${pid}/members`, { username: name, role: 'annotator' });
+      const c = TestClient.http(base);
+      await c.login(name, 'long-enough-password');
+      clients.push(c);
+    }
+    const rles = masks();
+    const pushMs: number[] = [];
+    const pullMs: number[] = [];
+    let peakRss = rssOf(server.pid!);
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid!))), 200);
+    const t0 = performance.now();
+    await Promise.all(
+      clients.map(async (c, i) => {
+        const first = (await c.json<{ first: number }>('POST', `/api/projects/${pid}/ids`, { coll: 'annotations', count: EACH })).body.first;
+        let cursor = 0;
+        let made = 0;
+        let op = 0;
+        for (let b = 0; made < EACH; b++) {
+          const n = Math.min(BATCHES[(b + i) % BATCHES.length]!, EACH - made);
+          const ops: SyncOp[] = [];
+          for (let k = 0; k < n; k++, made++) {
+            const id = first + made;
+            const seg = rles[(id + k) % rles.length]!;
+            ops.push({
+              opId: `a${i}:${++op}`,
+              coll: 'annotations',
+              id,
+              baseRev: cursor,
+              data: {
+                id,
+                imageId: i + 1,
+                categoryId: 1,
+                segmentation: seg,
+                area: 1000,
+                bbox: [0, 0, 10, 10],
+                score: 0.9,
+                prompts: { points: [{ x: 5, y: 5, positive: true }], box: null },
+                source: 'sam',
+                timeMs: 4000,
+                clicks: 2,
+                createdAt: Date.now(),
+              },
+            });
+          }
+          const s = performance.now();
+          const r = await c.json<PushResponse>('POST', `/api/projects/${pid}/push`, { clientId: `client${i}`, ops });
+          pushMs.push(performance.now() - s);
+          if (r.status !== 200) throw new Error(`push ${r.status}: ${JSON.stringify(r.body)}`);
+          for (;;) {
+            const s2 = performance.now();
+            const p = await c.json<ChangesResponse>('GET', `/api/projects/${pid}/changes?since=${cursor}`);
+            pullMs.push(performance.now() - s2);
+            cursor = p.body.seq;
+            if (!p.body.more) break;
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    const total = ANNOTATORS * EACH;
+    const ex = await admin.raw('GET', `/api/projects/${pid}/export/coco`);
+    const coco = (await ex.json()) as { annotations: { id: number }[] };
+    const unique = new Set(coco.annotations.map((a) => a.id)).size;
+    print(summarize(`push_ms_${db}`, 'ms', pushMs));
+    print(summarize(`pull_ms_${db}`, 'ms', pullMs));
+    print(summarize(`throughput_annotations_per_s_${db}`, '1/s', [total / seconds]));
+    print(summarize(`pushes_per_s_${db}`, '1/s', [pushMs.length / seconds]));
+    print(summarize(`server_peak_rss_mb_${db}`, 'MB', [peakRss]));
+    print(summarize(`server_holds_${db}`, 'annotations', [unique]));
+    if (unique !== total || coco.annotations.length !== total) throw new Error(`the server holds ${coco.annotations.length} annotations (${unique} ids), not ${total}`);
+  } finally {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (server.exitCode === null) server.kill('SIGKILL');
+    cluster?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+for (const db of DBS) {
+  if (db === 'postgres' && !findPgBin().dir) {
+    console.warn(`Skipping PostgreSQL: ${findPgBin().why}`);
+    continue;
+  }
+  await run(db);
+}
