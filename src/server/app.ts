@@ -13,11 +13,13 @@ import type { Collection } from '../core/project/changes.ts';
 import { MAX_PULL_CHANGES, type Role } from '../core/sync/protocol.ts';
 import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../node/httpHeaders.ts';
 import { HttpError } from './errors.ts';
-import { cocoJsonChunks, loadProject } from './export.ts';
+import { CocoFormatError, parseCoco } from '../core/coco/import.ts';
+import { cocoJsonChunks, importCoco, loadProject, maskPngZip, yoloZip } from './export.ts';
 import { FileStore, SHA256 } from './files.ts';
 import { SESSION_DAYS, type Service, type Session } from './service.ts';
 import {
   BODY_LIMITS,
+  cocoBody,
   collection,
   findForbiddenKey,
   idsBody,
@@ -415,6 +417,47 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
     return new Response(body, {
       headers: { 'Content-Type': 'application/json', 'Content-Disposition': `attachment; filename="${safeName}.coco.json"` },
     });
+  });
+
+  const zipResponse = (body: ReadableStream<Uint8Array>, name: string, kind: string) =>
+    new Response(body, {
+      headers: {
+        'Content-Type': 'application/zip',
+        'Content-Disposition': `attachment; filename="${name.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'project'}.${kind}.zip"`,
+      },
+    });
+
+  app.get('/api/projects/:pid/export/masks', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const info = await service.project(pid, 'admin');
+    return zipResponse(maskPngZip(await loadProject(service, pid, info.name)), info.name, 'masks');
+  });
+
+  app.get('/api/projects/:pid/export/yolo', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const info = await service.project(pid, 'admin');
+    const project = await loadProject(service, pid, info.name);
+    return zipResponse(
+      yoloZip(project, (sha) => (files.has(sha) ? files.pathOf(sha) : null)),
+      info.name,
+      'yolo',
+    );
+  });
+
+  // a COCO file merged into the project by the server (admins): the others pull what it added
+  app.post('/api/projects/:pid/import/coco', authed, limit(BODY_LIMITS.import), async (c) => {
+    const { pid } = await role(c, ['admin']);
+    const data = await readJson(c, cocoBody);
+    let imp;
+    try {
+      imp = parseCoco(data);
+    } catch (e) {
+      if (e instanceof CocoFormatError)
+        throw new HttpError(400, `This is not a COCO file the app can read: ${e.message}`, 'Nothing was imported.');
+      throw e;
+    }
+    const info = await service.project(pid, 'admin');
+    return c.json(await importCoco(service, pid, info.name, c.get('session').user, imp));
   });
 
   app.all('/api/*', () => {

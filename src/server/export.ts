@@ -1,5 +1,12 @@
 /** Exports of a server project with the app's own core (the same COCO the browser writes), streamed. */
+import { readFileSync } from 'node:fs';
+import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { projectToCoco, type CocoExportOptions } from '../core/coco/export.ts';
+import type { CocoImport } from '../core/coco/import.ts';
+import { mergeCocoIntoProject } from '../core/coco/merge.ts';
+import type { SyncOp } from '../core/sync/protocol.ts';
+import { maskPngEntries } from '../core/export/masks.ts';
+import { yoloEntries, yoloImageNames } from '../core/export/yolo.ts';
 import type { Collection } from '../core/project/changes.ts';
 import { emptyProject, type Project } from '../core/project/types.ts';
 import type { Service } from './service.ts';
@@ -32,4 +39,118 @@ export function* cocoJsonChunks(project: Project, options: CocoExportOptions): G
   yield '],\n"annotations":[';
   for (let i = 0; i < annotations.length; i++) yield (i ? ',\n' : '\n') + JSON.stringify(annotations[i]);
   yield `],\n"categories":${JSON.stringify(categories)}}\n`;
+}
+
+type ZipEntry = [name: string, data: Uint8Array | string];
+
+/**
+ * A zip as a byte stream, made as it is read: each read takes entries from `entries` (one image's
+ * files at a time) until some bytes are out, so memory holds one image's files, not the project's.
+ * Already-compressed data (PNG, JPEG) is stored, text is deflated.
+ */
+export function zipStream(entries: Iterator<ZipEntry>): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  let out: Uint8Array[] = [];
+  let failed: Error | null = null;
+  let done = false;
+  const zip = new Zip((err, chunk, final) => {
+    if (err) failed = err;
+    else out.push(chunk);
+    if (final) done = true;
+  });
+  return new ReadableStream<Uint8Array>({
+    pull(ctl) {
+      while (out.length === 0 && !done && !failed) {
+        const next = entries.next();
+        if (next.done) {
+          zip.end();
+          break;
+        }
+        const [name, data] = next.value;
+        const bytes = typeof data === 'string' ? enc.encode(data) : data;
+        const file = typeof data === 'string' || name.endsWith('.json') ? new ZipDeflate(name, { level: 6 }) : new ZipPassThrough(name);
+        zip.add(file);
+        file.push(bytes, true);
+      }
+      if (failed) return ctl.error(failed);
+      for (const c of out) ctl.enqueue(c);
+      out = [];
+      if (done) ctl.close();
+    },
+  });
+}
+
+/** Mask PNGs (per annotation, per image instance and semantic maps, index.json), as the app's export writes them. */
+export function maskPngZip(project: Project): ReadableStream<Uint8Array> {
+  return zipStream(maskPngEntries(project));
+}
+
+/** YOLO segmentation labels and data.yaml, with the image files the server holds (`images/`). */
+export function yoloZip(project: Project, fileOf: (sha: string) => string | null): ReadableStream<Uint8Array> {
+  const names = yoloImageNames(project);
+  function* entries(): Generator<ZipEntry> {
+    yield* yoloEntries(project);
+    for (const im of project.images) {
+      const path = im.sha256 ? fileOf(im.sha256) : null;
+      if (path) yield [names.get(im.id)!, new Uint8Array(readFileSync(path))];
+    }
+  }
+  return zipStream(entries());
+}
+
+/** What an import added. */
+export interface ImportReport {
+  masks: number;
+  boxes: number;
+  newImages: number;
+  newCategories: string[];
+  sizeMismatches: string[];
+}
+
+/**
+ * Merges a parsed COCO file into a server project with the app's own merge (images matched by file
+ * name, categories by name, masks as annotations, box-only annotations as waiting boxes), new records
+ * numbered from blocks reserved on the server, all written in one push (one transaction: all or
+ * nothing) that every client pulls.
+ */
+export async function importCoco(
+  service: Service,
+  projectId: number,
+  name: string,
+  user: Parameters<Service['push']>[1],
+  imp: CocoImport,
+): Promise<ImportReport & { seq: number }> {
+  const project = await loadProject(service, projectId, name);
+  const blocks = new Map<Collection, [number, number]>();
+  const need: Partial<Record<Collection, number>> = {
+    images: imp.images.length,
+    categories: imp.categories.length,
+    annotations: imp.annotations.length,
+    pendingBoxes: imp.annotations.length,
+  };
+  for (const [coll, n] of Object.entries(need) as [Collection, number][])
+    if (n > 0) blocks.set(coll, await service.reserveIds(projectId, coll, n));
+  const newId = (coll: 'images' | 'categories' | 'annotations' | 'pendingBoxes') => {
+    const b = blocks.get(coll)!;
+    return b[0]++;
+  };
+  const r = mergeCocoIntoProject(project, imp, Date.now(), newId);
+  const ops: SyncOp[] = [];
+  const tag = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  for (const coll of ['images', 'categories', 'annotations', 'pendingBoxes'] as const) {
+    const before = new Map((project[coll] as { id: number }[]).map((x) => [x.id, JSON.stringify(x)]));
+    for (const rec of r.project[coll] as { id: number }[]) {
+      if (before.get(rec.id) === JSON.stringify(rec)) continue;
+      ops.push({ opId: `${tag}:${ops.length}`, coll, id: rec.id, baseRev: null, data: rec as SyncOp['data'] });
+    }
+  }
+  const res = ops.length ? await service.push(projectId, user, 'admin', { clientId: tag, ops }) : { seq: 0 };
+  return {
+    masks: r.masks,
+    boxes: r.boxes,
+    newImages: r.newImages.length,
+    newCategories: r.newCategories,
+    sizeMismatches: r.sizeMismatches,
+    seq: res.seq,
+  };
 }

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { rleFromMask, maskFromRle } from '../core/mask/rle.ts';
 import type { Annotation, Category, ImageRecord } from '../core/project/types.ts';
@@ -22,6 +24,7 @@ beforeAll(async () => {
 afterAll(() => cluster?.stop());
 
 const SAMPLE = new URL('../../../shared/samples/chelsea.png', import.meta.url);
+const COCO_TINY = new URL('../../../shared/datasets/coco-val2017-tiny/instances_val2017.json', import.meta.url);
 
 function image(id: number, extra: Partial<ImageRecord> = {}): ImageRecord {
   return { id, fileName: `img${id}.jpg`, width: 8, height: 6, ...extra };
@@ -270,6 +273,106 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
     });
   });
 
+  describe('exports', () => {
+    it('streams mask PNGs and YOLO labels (with the image files it holds) as zips', async () => {
+      const bytes = readFileSync(SAMPLE);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      expect((await admin.raw('PUT', `/api/projects/${pid}/files/${sha}`, bytes)).status).toBe(201);
+      await admin.json('POST', `/api/projects/${pid}/push`, {
+        clientId: 'admin-browser',
+        ops: [
+          op('images', image(1, { sha256: sha })),
+          op('annotations', annotation(7, 1, 1, [2, 1, 5, 4])),
+          op('annotations', annotation(8, 2, 1)),
+        ],
+      });
+      const masks = unzipSync(new Uint8Array(await (await anna.raw('GET', `/api/projects/${pid}/export/masks`)).arrayBuffer()));
+      const png = PNG.sync.read(Buffer.from(masks['masks/img1/7_cat1.png']!));
+      expect([png.width, png.height]).toEqual([8, 6]);
+      const on: number[] = [];
+      for (let p = 0; p < 48; p++) if (png.data[p * 4]! > 0) on.push(p);
+      const want: number[] = [];
+      for (let y = 1; y < 4; y++) for (let x = 2; x < 5; x++) want.push(y * 8 + x);
+      expect(on).toEqual(want);
+      expect(Object.keys(masks).sort()).toEqual(
+        [
+          'index.json',
+          'instances/img1.png',
+          'instances/img2.png',
+          'masks/img1/7_cat1.png',
+          'masks/img2/8_cat1.png',
+          'semantic/img1.png',
+          'semantic/img2.png',
+        ].sort(),
+      );
+      const yolo = unzipSync(new Uint8Array(await (await anna.raw('GET', `/api/projects/${pid}/export/yolo`)).arrayBuffer()));
+      const label = strFromU8(yolo['labels/img1.txt']!).trim().split(' ').map(Number);
+      expect(label[0]).toBe(0);
+      // the polygon's corners are the rectangle's, normalized by the image size
+      const xs = label.slice(1).filter((_, i) => i % 2 === 0);
+      const ys = label.slice(1).filter((_, i) => i % 2 === 1);
+      expect([Math.min(...xs) * 8, Math.max(...xs) * 8, Math.min(...ys) * 6, Math.max(...ys) * 6].map((v) => Math.round(v))).toEqual([
+        2, 5, 1, 4,
+      ]);
+      expect(Buffer.from(yolo['images/img1.jpg']!).equals(bytes)).toBe(true);
+      expect(yolo['images/img2.jpg']).toBeUndefined();
+      expect(strFromU8(yolo['data.yaml']!)).toContain('0: "cat1"');
+    });
+  });
+
+  describe('import', () => {
+    it('merges a COCO file (the official val2017 sample) into the project, one transaction the others pull; the export keeps its ids, areas and boxes', async () => {
+      const text = readFileSync(COCO_TINY, 'utf8');
+      const file = JSON.parse(text) as {
+        images: { id: number; file_name: string }[];
+        categories: { id: number; name: string }[];
+        annotations: { id: number; image_id: number; area: number; bbox: number[]; iscrowd: number }[];
+      };
+      const before = (await rita.json<ChangesResponse>('GET', `/api/projects/${pid}/changes?since=0`)).body.seq;
+      const res = await admin.raw('POST', `/api/projects/${pid}/import/coco`, text, { 'content-type': 'application/json' });
+      expect(res.status).toBe(200);
+      const report = (await res.json()) as { masks: number; boxes: number; newImages: number; newCategories: string[] };
+      expect(report.newImages).toBe(file.images.length);
+      expect([...report.newCategories].sort()).toEqual(file.categories.map((c) => c.name).sort());
+      expect(report.masks + report.boxes).toBeGreaterThan(0.95 * file.annotations.length);
+      // rita (another client) pulls exactly what the import wrote
+      let cursor = before;
+      let pulled = 0;
+      for (;;) {
+        const p = await rita.json<ChangesResponse>('GET', `/api/projects/${pid}/changes?since=${cursor}`);
+        pulled += p.body.changes.length;
+        cursor = p.body.seq;
+        if (!p.body.more) break;
+      }
+      expect(pulled).toBe(report.newImages + report.newCategories.length + report.masks + report.boxes);
+      const coco = (await (await rita.raw('GET', `/api/projects/${pid}/export/coco`)).json()) as typeof file;
+      const original = new Map(file.annotations.map((a) => [a.id, a]));
+      const exported = coco.annotations.filter((a) => original.has(a.id));
+      expect(exported).toHaveLength(report.masks);
+      for (const a of exported) {
+        const o = original.get(a.id)!;
+        expect(a.area).toBe(o.area);
+        expect(a.bbox).toEqual(o.bbox);
+        expect(a.iscrowd).toBe(o.iscrowd);
+        expect(coco.images.find((im) => im.id === a.image_id)?.file_name).toBe(file.images.find((im) => im.id === o.image_id)?.file_name);
+      }
+    });
+
+    it('refuses what is not a COCO file, and imports by admins only, changing nothing', async () => {
+      const before = await counts();
+      const bad = await admin.json<{ error: string }>('POST', `/api/projects/${pid}/import/coco`, {
+        images: [{ id: 'x' }],
+        categories: [],
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error).toMatch(/COCO/);
+      const notCoco = await admin.json<{ error: string }>('POST', `/api/projects/${pid}/import/coco`, { hello: 'world' });
+      expect(notCoco.status).toBe(400);
+      expect((await anna.json('POST', `/api/projects/${pid}/import/coco`, { images: [], categories: [] })).status).toBe(403);
+      expect(await counts()).toEqual(before);
+    });
+  });
+
   describe('files', () => {
     it('stores an image under the hash of its bytes and serves it back to members only', async () => {
       const bytes = readFileSync(SAMPLE);
@@ -468,6 +571,22 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
         call: (c, p) => c.raw('GET', `/api/projects/${p}/history/images/1`),
       },
       { name: 'GET export', allowed: ['admin', 'annotator', 'reviewer'], call: (c, p) => c.raw('GET', `/api/projects/${p}/export/coco`) },
+      {
+        name: 'GET mask PNGs',
+        allowed: ['admin', 'annotator', 'reviewer'],
+        call: (c, p) => c.raw('GET', `/api/projects/${p}/export/masks`),
+      },
+      { name: 'GET YOLO', allowed: ['admin', 'annotator', 'reviewer'], call: (c, p) => c.raw('GET', `/api/projects/${p}/export/yolo`) },
+      {
+        name: 'POST import',
+        allowed: ['admin'],
+        call: (c, p) =>
+          jsonCall(c, 'POST', `/api/projects/${p}/import/coco`, {
+            images: [{ id: 5, file_name: 'new.jpg', width: 8, height: 6 }],
+            categories: [{ id: 1, name: 'cat1' }],
+            annotations: [],
+          }),
+      },
       {
         name: 'PUT file',
         allowed: ['admin'],

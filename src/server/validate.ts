@@ -136,7 +136,14 @@ export const memberBody = z.strictObject({ username, role: z.enum(['admin', 'ann
 export const idsBody = z.strictObject({ coll: collection, count: z.number().int().min(1).max(100_000) });
 
 /** JSON bodies: the most bytes one may have. */
-export const BODY_LIMITS = { small: 64 * 1024, push: 32 * 1024 * 1024, file: 256 * 1024 * 1024 };
+export const BODY_LIMITS = { small: 64 * 1024, push: 32 * 1024 * 1024, file: 256 * 1024 * 1024, import: 256 * 1024 * 1024 };
+
+/** A COCO file's outer shape (the app's parser checks the rest and names the first bad field). */
+export const cocoBody = z.looseObject({
+  images: z.array(z.unknown()),
+  annotations: z.array(z.unknown()).optional(),
+  categories: z.array(z.unknown()),
+});
 
 /** A key no body may have anywhere: it would turn into a prototype when merged by careless code. */
 export function findForbiddenKey(v: unknown, depth = 0): string | null {

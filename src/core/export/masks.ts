@@ -14,6 +14,18 @@ export type ZipFiles = Record<string, Uint8Array>;
  */
 export function maskPngFiles(project: Project, onImage?: (done: number, total: number) => boolean | void): ZipFiles {
   const files: ZipFiles = {};
+  for (const [name, data] of maskPngEntries(project, onImage)) files[name] = data;
+  return files;
+}
+
+/**
+ * The files of {@link maskPngFiles} one at a time, image by image (`index.json` last), so that a
+ * large project's export is written as it is made (the server streams it into a zip).
+ */
+export function* maskPngEntries(
+  project: Project,
+  onImage?: (done: number, total: number) => boolean | void,
+): Generator<[string, Uint8Array], void, undefined> {
   const stems = uniqueStems(project.images.map((im) => im.fileName));
   const catName = new Map(project.categories.map((c) => [c.id, c.name]));
   const index: Record<string, unknown>[] = [];
@@ -23,7 +35,8 @@ export function maskPngFiles(project: Project, onImage?: (done: number, total: n
     list.push(a);
     byImage.set(a.imageId, list);
   }
-  project.images.forEach((im, k) => {
+  for (let k = 0; k < project.images.length; k++) {
+    const im = project.images[k]!;
     const stem = stems[k]!;
     const anns = byImage.get(im.id) ?? [];
     const n = im.width * im.height;
@@ -31,7 +44,8 @@ export function maskPngFiles(project: Project, onImage?: (done: number, total: n
     const instances = wide ? new Uint16Array(n) : new Uint8Array(n);
     const semantic = wide ? new Uint16Array(n) : new Uint8Array(n);
     const entries: Record<string, unknown>[] = [];
-    anns.forEach((a, i) => {
+    for (let i = 0; i < anns.length; i++) {
+      const a = anns[i]!;
       const mask = maskFromRle(a.segmentation);
       const bin = new Uint8Array(n);
       for (let p = 0; p < n; p++) {
@@ -42,7 +56,7 @@ export function maskPngFiles(project: Project, onImage?: (done: number, total: n
         }
       }
       const name = `masks/${stem}/${a.id}_${(catName.get(a.categoryId) ?? 'unknown').replace(/[^\w.-]+/g, '_')}.png`;
-      files[name] = encodePng({ width: im.width, height: im.height, channels: 1, bitDepth: 8, data: bin });
+      yield [name, encodePng({ width: im.width, height: im.height, channels: 1, bitDepth: 8, data: bin })];
       entries.push({
         instance: i + 1,
         annotation_id: a.id,
@@ -50,10 +64,10 @@ export function maskPngFiles(project: Project, onImage?: (done: number, total: n
         category: catName.get(a.categoryId) ?? null,
         file: name,
       });
-    });
+    }
     const depth = wide ? 16 : 8;
-    files[`instances/${stem}.png`] = encodePng({ width: im.width, height: im.height, channels: 1, bitDepth: depth, data: instances });
-    files[`semantic/${stem}.png`] = encodePng({ width: im.width, height: im.height, channels: 1, bitDepth: depth, data: semantic });
+    yield [`instances/${stem}.png`, encodePng({ width: im.width, height: im.height, channels: 1, bitDepth: depth, data: instances })];
+    yield [`semantic/${stem}.png`, encodePng({ width: im.width, height: im.height, channels: 1, bitDepth: depth, data: semantic })];
     index.push({
       image: im.fileName,
       width: im.width,
@@ -63,9 +77,11 @@ export function maskPngFiles(project: Project, onImage?: (done: number, total: n
       annotations: entries,
     });
     if (onImage && onImage(k + 1, project.images.length) === false) throw new Error('cancelled');
-  });
-  files['index.json'] = new TextEncoder().encode(
-    JSON.stringify({ categories: project.categories.map((c) => ({ id: c.id, name: c.name })), images: index }, null, 1),
-  );
-  return files;
+  }
+  yield [
+    'index.json',
+    new TextEncoder().encode(
+      JSON.stringify({ categories: project.categories.map((c) => ({ id: c.id, name: c.name })), images: index }, null, 1),
+    ),
+  ];
 }

@@ -37,24 +37,42 @@ export function joinPolygons(parts: readonly Polygon[]): Polygon {
  */
 export function yoloFiles(project: Project, tolerance = 0.5): { files: Record<string, string>; imageNames: Map<number, string> } {
   const files: Record<string, string> = {};
+  for (const [name, text] of yoloEntries(project, tolerance)) files[name] = text;
+  return { files, imageNames: yoloImageNames(project) };
+}
+
+/** Where each image's file goes in a YOLO export (`images/<stem><ext>`), by image id. */
+export function yoloImageNames(project: Project): Map<number, string> {
   const stems = uniqueStems(project.images.map((im) => im.fileName));
-  const classOf = new Map(project.categories.map((c, i) => [c.id, i]));
   const imageNames = new Map<number, string>();
   project.images.forEach((im, k) => {
+    const ext = im.fileName.includes('.') ? im.fileName.slice(im.fileName.lastIndexOf('.')).toLowerCase() : '.png';
+    imageNames.set(im.id, `images/${stems[k]!}${ext}`);
+  });
+  return imageNames;
+}
+
+/** The label files of {@link yoloFiles} one at a time, image by image (`data.yaml` last). */
+export function* yoloEntries(project: Project, tolerance = 0.5): Generator<[string, string], void, undefined> {
+  const stems = uniqueStems(project.images.map((im) => im.fileName));
+  const classOf = new Map(project.categories.map((c, i) => [c.id, i]));
+  const byImage = new Map<number, Project['annotations']>();
+  for (const a of project.annotations) {
+    const list = byImage.get(a.imageId);
+    if (list) list.push(a);
+    else byImage.set(a.imageId, [a]);
+  }
+  for (let k = 0; k < project.images.length; k++) {
+    const im = project.images[k]!;
     const lines: string[] = [];
-    for (const a of project.annotations) {
-      if (a.imageId !== im.id) continue;
+    for (const a of byImage.get(im.id) ?? []) {
       const poly = joinPolygons(polygonsFromRle(a.segmentation, { tolerance }));
       if (poly.length < 6) continue;
       const coords = poly.map((v, i) => (i & 1 ? v / im.height : v / im.width)).map((v) => Math.min(1, Math.max(0, v)).toFixed(6));
       lines.push(`${classOf.get(a.categoryId) ?? 0} ${coords.join(' ')}`);
     }
-    const stem = stems[k]!;
-    files[`labels/${stem}.txt`] = lines.length ? lines.join('\n') + '\n' : '';
-    const ext = im.fileName.includes('.') ? im.fileName.slice(im.fileName.lastIndexOf('.')).toLowerCase() : '.png';
-    imageNames.set(im.id, `images/${stem}${ext}`);
-  });
+    yield [`labels/${stems[k]!}.txt`, lines.length ? lines.join('\n') + '\n' : ''];
+  }
   const names = project.categories.map((c, i) => `  ${i}: ${JSON.stringify(c.name)}`).join('\n');
-  files['data.yaml'] = `# YOLO segmentation dataset exported by SAM Annotator\npath: .\ntrain: images\nval: images\nnames:\n${names}\n`;
-  return { files, imageNames };
+  yield ['data.yaml', `# YOLO segmentation dataset exported by SAM Annotator\npath: .\ntrain: images\nval: images\nnames:\n${names}\n`];
 }
