@@ -126,7 +126,8 @@ async function run(db: string): Promise<void> {
     const t0 = performance.now();
     await Promise.all(
       clients.map(async (c, i) => {
-        const first = (await c.json<{ first: number }>('POST', `/api/projects/${pid}/ids`, { coll: 'annotations', count: EACH })).body.first;
+        const first = (await c.json<{ first: number }>('POST', `/api/projects/${pid}/ids`, { coll: 'annotations', count: EACH })).body
+          .first;
         let cursor = 0;
         let made = 0;
         let op = 0;
@@ -183,7 +184,8 @@ async function run(db: string): Promise<void> {
     print(summarize(`pushes_per_s_${db}`, '1/s', [pushMs.length / seconds]));
     print(summarize(`server_peak_rss_mb_${db}`, 'MB', [peakRss]));
     print(summarize(`server_holds_${db}`, 'annotations', [unique]));
-    if (unique !== total || coco.annotations.length !== total) throw new Error(`the server holds ${coco.annotations.length} annotations (${unique} ids), not ${total}`);
+    if (unique !== total || coco.annotations.length !== total)
+      throw new Error(`the server holds ${coco.annotations.length} annotations (${unique} ids), not ${total}`);
   } finally {
     const exited = new Promise((r) => server.once('exit', r));
     server.kill('SIGTERM');
