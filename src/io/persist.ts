@@ -35,7 +35,7 @@ export interface PendingSync {
 export interface SyncMeta {
   serverProjectId: number;
   serverProjectName: string;
-  /** this browser's copy of the project, as the server knows it */
+  /** the page that wrote this (each page load takes a new one: operation ids are `clientId:counter`) */
   clientId: string;
   /** the last server change applied here */
   cursor: number;

@@ -103,6 +103,10 @@ export class ServerApi {
     this.csrf = '';
   }
 
+  async createUser(username: string, password: string, isAdmin = false): Promise<ServerUser> {
+    return (await this.json<{ user: ServerUser }>('POST', '/api/users', { username, password, isAdmin })).user;
+  }
+
   async projects(): Promise<ServerProject[]> {
     return (await this.json<{ projects: ServerProject[] }>('GET', '/api/projects')).projects;
   }

@@ -69,7 +69,9 @@ export function startSync(s: AppStore, projectIds: ProjectIds): void {
     opened(_id, meta, recovered) {
       stopLive();
 
-      link = meta ? { ...meta, pending: [] } : null;
+      // a client id of this page's own: two tabs on one project (or a reload) never make two operations with one id;
+      // pending operations saved by an earlier page keep theirs
+      link = meta ? { ...meta, clientId: newClientId(), opCounter: 0, pending: [] } : null;
       pending.clear();
       mine.clear();
       parked = [];
@@ -476,4 +478,9 @@ export { api as serverApi };
 export async function addServerMember(username: string, memberRole: ServerProject['role']): Promise<void> {
   if (!link) throw new Error('This project is not on a server.');
   await api.setMember(link.serverProjectId, username.trim(), memberRole);
+}
+
+/** Makes an account on the server (server admins). */
+export async function createServerUser(username: string, password: string, isAdmin = false): Promise<void> {
+  await api.createUser(username.trim(), password, isAdmin);
 }

@@ -1,7 +1,16 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ServerProject } from '../core/sync/protocol.ts';
 import { useStore } from '../state/store.ts';
-import { addServerMember, openServerProject, serverLogin, serverLogout, serverProjects, syncNow, uploadProject } from '../state/sync.ts';
+import {
+  addServerMember,
+  createServerUser,
+  openServerProject,
+  serverLogin,
+  serverLogout,
+  serverProjects,
+  syncNow,
+  uploadProject,
+} from '../state/sync.ts';
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -46,6 +55,17 @@ export function ServerPanel() {
     run('Adding the member', async () => {
       await addServerMember(String(f.get('member') ?? ''), String(f.get('role') ?? 'annotator') as ServerProject['role']);
       notify('info', `${String(f.get('member'))} can now work on this project.`);
+      form.reset();
+    });
+  };
+
+  const newAccount = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const f = new FormData(form);
+    run('Making the account', async () => {
+      await createServerUser(String(f.get('newUser') ?? ''), String(f.get('newPassword') ?? ''));
+      notify('info', `Account ${String(f.get('newUser'))} made; add it to a project as a member.`);
       form.reset();
     });
   };
@@ -127,6 +147,22 @@ export function ServerPanel() {
               Open
             </button>
           </div>
+          {sync.user?.isAdmin && (
+            <form onSubmit={newAccount} className="row" aria-label="New account">
+              <input name="newUser" aria-label="New account user name" placeholder="new user" required />
+              <input
+                name="newPassword"
+                aria-label="New account password"
+                placeholder="password (8+)"
+                type="password"
+                minLength={8}
+                required
+              />
+              <button type="submit" disabled={busy}>
+                Make account
+              </button>
+            </form>
+          )}
         </>
       )}
     </section>

@@ -21,7 +21,16 @@ import type { Stroke } from '../core/mask/brush.ts';
 import { timerElapsed } from '../core/project/timer.ts';
 import type { ServerProject } from '../core/sync/protocol.ts';
 import type { SyncView } from '../state/slices/view.ts';
-import { addServerMember, openServerProject, serverLogin, serverLogout, serverProjects, syncNow, uploadProject } from '../state/sync.ts';
+import {
+  addServerMember,
+  createServerUser,
+  openServerProject,
+  serverLogin,
+  serverLogout,
+  serverProjects,
+  syncNow,
+  uploadProject,
+} from '../state/sync.ts';
 
 export interface EditorState {
   tool: string;
@@ -128,6 +137,8 @@ export interface AnnotatorApi {
     open(serverProjectId: number): Promise<void>;
     /** sends every pending change and pulls until up to date; rejects when the server cannot be reached */
     sync(): Promise<void>;
+    /** makes an account on the server (server admins) */
+    createUser(username: string, password: string, isAdmin?: boolean): Promise<void>;
     /** gives a user a role in the open server project (project admins) */
     addMember(username: string, role: 'admin' | 'annotator' | 'reviewer'): Promise<void>;
     status(): SyncView;
@@ -284,6 +295,7 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       open: openServerProject,
       sync: syncNow,
       addMember: addServerMember,
+      createUser: createServerUser,
       status: () => JSON.parse(JSON.stringify(useStore.getState().sync)) as SyncView,
     },
   };
