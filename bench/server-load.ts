@@ -7,6 +7,10 @@
  * server holds every annotation once.
  *
  *   node dist-cli/bench-server.mjs [--annotators 20] [--each 1000] [--db pglite,postgres]
+ *
+ * With `--large 100000` it measures instead a project of that many images (3 masks each) imported on
+ * the server from a generated COCO file, and its exports: COCO streamed for all of it, mask PNGs and
+ * YOLO for a project a tenth of its size (`--large-zip`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +21,7 @@ import type { Annotation } from '../src/core/project/types.ts';
 import type { ChangesResponse, PushResponse, SyncOp } from '../src/core/sync/protocol.ts';
 import { findPgBin, startPgCluster } from '../src/node/pgCluster.ts';
 import { TestClient } from '../src/server/testkit.ts';
+import { writeScaleCoco } from './scaleFixture.ts';
 import { repoRoot } from './server.ts';
 import { print, summarize } from './stats.ts';
 
@@ -29,6 +34,8 @@ const ANNOTATORS = Number(arg('annotators', '20'));
 const EACH = Number(arg('each', '1000'));
 const DBS = arg('db', 'pglite,postgres').split(',');
 const PORT = Number(process.env.BENCH_PORT ?? 4196);
+const LARGE = Number(arg('large', '0'));
+const LARGE_ZIP = Number(arg('large-zip', String(Math.max(1, Math.round(LARGE / 10)))));
 /** batch sizes drawn in turn: mostly one accept per push; now and then what piled up while offline */
 const BATCHES = [1, 1, 1, 1, 2, 1, 3, 1, 1, 25];
 
@@ -76,6 +83,46 @@ async function startServer(dataDir: string, env: Record<string, string>): Promis
   return child;
 }
 
+/** Imports a generated project of `images` images on the server and times its exports. */
+async function large(
+  admin: TestClient,
+  db: string,
+  images: number,
+  kinds: ('coco' | 'masks' | 'yolo')[],
+  rss: () => number,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sam-bench-large-'));
+  try {
+    const fx = writeScaleCoco(join(dir, 'large.json'), images, 3, { fileName: 'real.jpg', width: 640, height: 480 });
+    const pid = (await admin.json<{ project: { id: number } }>('POST', '/api/projects', { name: `large ${images}` })).body.project.id;
+    const t0 = performance.now();
+    const imp = await admin.raw('POST', `/api/projects/${pid}/import/coco`, readFileSync(fx.path), { 'content-type': 'application/json' });
+    if (imp.status !== 200) throw new Error(`import ${imp.status}: ${(await imp.text()).slice(0, 300)}`);
+    await imp.json();
+    print(summarize(`large_import_s_${db}_${images}`, 's', [(performance.now() - t0) / 1000]));
+    print(summarize(`large_import_file_mb_${db}_${images}`, 'MB', [fx.bytes / 1048576]));
+    for (const kind of kinds) {
+      const t = performance.now();
+      const res = await admin.raw('GET', `/api/projects/${pid}/export/${kind}`);
+      let bytes = 0;
+      let first = 0;
+      const reader = res.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!first) first = performance.now() - t;
+        bytes += value.length;
+      }
+      print(summarize(`large_export_${kind}_s_${db}_${images}`, 's', [(performance.now() - t) / 1000]));
+      print(summarize(`large_export_${kind}_first_byte_s_${db}_${images}`, 's', [first / 1000]));
+      print(summarize(`large_export_${kind}_mb_${db}_${images}`, 'MB', [bytes / 1048576]));
+    }
+    print(summarize(`large_server_peak_rss_mb_${db}_${images}`, 'MB', [rss()]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function run(db: string): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sam-bench-server-'));
   let cluster: Awaited<ReturnType<typeof startPgCluster>> | null = null;
@@ -95,6 +142,17 @@ async function run(db: string): Promise<void> {
   try {
     const admin = TestClient.http(base);
     await admin.login('admin', 'admin-password');
+    if (LARGE > 0) {
+      let peak = rssOf(server.pid!);
+      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(server.pid!))), 200);
+      try {
+        await large(admin, db, LARGE, ['coco'], () => peak);
+        await large(admin, db, LARGE_ZIP, ['masks', 'yolo'], () => peak);
+      } finally {
+        clearInterval(sampler);
+      }
+      return;
+    }
     const pid = (await admin.json<{ project: { id: number } }>('POST', '/api/projects', { name: 'load' })).body.project.id;
     await admin.json('POST', `/api/projects/${pid}/push`, {
       clientId: 'admin',

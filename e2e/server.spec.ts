@@ -175,3 +175,60 @@ test('the server killed during a sync (its answer lost) and restarted: after rec
   expect(new Set(exported.annotations.map((x) => `${x.id}:${x.image_id}:${x.segmentation.counts}`))).toEqual(new Set(local.map(key)));
   await ctx.close();
 });
+
+test('two people change the same annotation: the later write wins, both are told, and the server keeps the replaced version', async ({
+  browser,
+}) => {
+  const a = await browser.newContext({ baseURL: srv.url });
+  const b = await browser.newContext({ baseURL: srv.url });
+  const pa = await a.newPage();
+  const pb = await b.newPage();
+  await gotoApp(pa);
+  await readyFromServer(pa);
+  await server(pa).login('alice', 'alice-password');
+  await pa.getByRole('button', { name: 'Add category' }).click();
+  const spid = await server(pa).upload();
+  await server(pa).addMember('bob', 'annotator');
+  await annotate(pa, 300, 200);
+  await expect.poll(async () => (await server(pa).status()).pending, { timeout: 60_000 }).toBe(0);
+  const [mask] = (await project<Project>(pa)).annotations;
+
+  await gotoApp(pb);
+  await readyFromServer(pb);
+  await server(pb).login('bob', 'bob-password');
+  await server(pb).open(spid);
+  await expect.poll(async () => (await project<Project>(pb)).annotations.map((x) => x.id)).toEqual([mask!.id]);
+
+  // bob, offline, deletes alice's mask
+  await readyFromServer(pb);
+  await b.setOffline(true);
+  const pt = await clientOf(pb, 300, 200);
+  await pb.mouse.click(pt.x, pt.y);
+  await expect(pb.getByTestId('selection-handles')).toBeVisible();
+  await pb.keyboard.press('Delete');
+  await expect.poll(async () => (await project<Project>(pb)).annotations.length).toBe(0);
+  // meanwhile alice relabels it
+  const pa1 = await clientOf(pa, 300, 200);
+  await pa.mouse.click(pa1.x, pa1.y);
+  const other = (await project<Project>(pa)).categories.find((c) => c.id !== mask!.categoryId)!;
+  await pa.getByLabel('Category of the selected annotation').selectOption(String(other.id));
+  await expect.poll(async () => (await project<Project>(pa)).annotations[0]?.categoryId).toBe(other.id);
+  await expect.poll(async () => (await server(pa).status()).pending, { timeout: 30_000 }).toBe(0);
+
+  // bob comes back: his later write wins; he is told whose version it replaced, alice is told what happened to hers
+  await b.setOffline(false);
+  await expect(pb.locator('.toast', { hasText: 'replaced a newer one' })).toContainText("alice's version", { timeout: 60_000 });
+  await expect(pa.locator('.toast', { hasText: `bob changed annotation ${mask!.id}` })).toBeVisible({ timeout: 60_000 });
+  await expect.poll(async () => (await project<Project>(pa)).annotations.length, { timeout: 30_000 }).toBe(0);
+  const history = (await pa.evaluate(async ([p, id]) => (await fetch(`/api/projects/${p}/history/annotations/${id}`)).json(), [
+    spid,
+    mask!.id,
+  ] as const)) as { versions: { username: string; data: Annotation | null }[] };
+  expect(history.versions.map((v) => [v.username, v.data?.categoryId ?? null])).toEqual([
+    ['bob', null],
+    ['alice', other.id],
+    ['alice', mask!.categoryId],
+  ]);
+  await a.close();
+  await b.close();
+});

@@ -72,6 +72,42 @@ export interface ProjectFilesTable {
   sha256: string;
 }
 
+export interface JobsTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  state: 'new' | 'annotating' | 'in_review' | 'done' | 'rejected';
+  annotator_id: number | null;
+  reviewer_id: number | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export interface JobImagesTable {
+  project_id: number;
+  image_id: number;
+  job_id: number;
+}
+export interface JobEventsTable {
+  id: Generated<number>;
+  job_id: number;
+  user_id: number;
+  from_state: string | null;
+  to_state: string;
+  comment: string | null;
+  at: Generated<Date>;
+}
+export interface ReviewsTable {
+  id: Generated<number>;
+  project_id: number;
+  job_id: number | null;
+  annotation_id: number;
+  image_id: number;
+  reviewer_id: number;
+  decision: 'accept' | 'reject';
+  comment: string | null;
+  at: Generated<Date>;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -82,6 +118,10 @@ export interface Database {
   changes: ChangesTable;
   files: FilesTable;
   project_files: ProjectFilesTable;
+  jobs: JobsTable;
+  job_images: JobImagesTable;
+  job_events: JobEventsTable;
+  reviews: ReviewsTable;
 }
 
 async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
@@ -155,6 +195,47 @@ export const MIGRATIONS: Record<string, Migration> = {
           project_id integer not null references projects(id) on delete cascade,
           sha256 text not null references files(sha256),
           primary key (project_id, sha256))`,
+      ]),
+  },
+  '0002_jobs': {
+    up: (db) =>
+      run(db, [
+        `create table jobs (
+          id serial primary key,
+          project_id integer not null references projects(id) on delete cascade,
+          name text not null,
+          state text not null default 'new' check (state in ('new', 'annotating', 'in_review', 'done', 'rejected')),
+          annotator_id integer references users(id) on delete set null,
+          reviewer_id integer references users(id) on delete set null,
+          created_at timestamptz not null default now(),
+          updated_at timestamptz not null default now())`,
+        `create index jobs_project on jobs(project_id)`,
+        // an image is in one job at most
+        `create table job_images (
+          project_id integer not null references projects(id) on delete cascade,
+          image_id integer not null,
+          job_id integer not null references jobs(id) on delete cascade,
+          primary key (project_id, image_id))`,
+        `create index job_images_job on job_images(job_id)`,
+        `create table job_events (
+          id serial primary key,
+          job_id integer not null references jobs(id) on delete cascade,
+          user_id integer not null references users(id),
+          from_state text,
+          to_state text not null,
+          comment text,
+          at timestamptz not null default now())`,
+        `create table reviews (
+          id serial primary key,
+          project_id integer not null references projects(id) on delete cascade,
+          job_id integer references jobs(id) on delete set null,
+          annotation_id integer not null,
+          image_id integer not null,
+          reviewer_id integer not null references users(id),
+          decision text not null check (decision in ('accept', 'reject')),
+          comment text,
+          at timestamptz not null default now())`,
+        `create index reviews_annotation on reviews(project_id, annotation_id)`,
       ]),
   },
 };

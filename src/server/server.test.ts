@@ -220,6 +220,25 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect(h.body.versions[1]!.data).toEqual(relabeled);
     });
 
+    it('reports no conflict for a write over a version the client had pulled, however many changes came after it', async () => {
+      const a = await anna.json<PushResponse>('POST', `/api/projects/${pid}/push`, {
+        clientId: 'anna-1',
+        ops: [op('annotations', annotation(10, 1, 1))],
+      });
+      // other records change after it: the cursor moves past the annotation's revision
+      const later = await anna.json<PushResponse>('POST', `/api/projects/${pid}/push`, {
+        clientId: 'anna-1',
+        ops: [op('annotations', annotation(11, 2, 1))],
+      });
+      expect(later.body.seq).toBeGreaterThan(a.body.seq);
+      const r = await rita.json<PushResponse>('POST', `/api/projects/${pid}/push`, {
+        clientId: 'rita-1',
+        ops: [op('annotations', { ...annotation(10, 1, 1), review: 'accepted' }, 10, later.body.seq)],
+      });
+      expect(r.status).toBe(200);
+      expect(r.body.results[0]!.overwrote).toBeUndefined();
+    });
+
     it('reserves disjoint id blocks for concurrent clients', async () => {
       const blocks = await Promise.all(
         [admin, anna, admin, anna].map((c) =>

@@ -19,7 +19,9 @@ import {
   type ServerProject,
   type ServerUser,
 } from '../core/sync/protocol.ts';
+import { writeRefusal } from '../core/team/jobs.ts';
 import { HttpError } from './errors.ts';
+import { jobsOfImages } from './jobs.ts';
 import type { Database } from './schema.ts';
 
 export const SESSION_DAYS = 30;
@@ -264,6 +266,33 @@ export class Service {
       if (!mayWrite(role, o.coll, before, o.data)) refused.push({ opId: o.opId, coll: o.coll, id: o.id });
       else state.set(k, { rev: 0, data: o.data, client_id: body.clientId, username: user.username });
     }
+    // jobs: an image given to someone is theirs (and its reviewer's in review) until an admin reassigns it
+    if (refused.length === 0 && role !== 'admin') {
+      const imageOf = (o: (typeof fresh)[number]): number | null => {
+        if (o.coll === 'images') return o.id;
+        if (o.coll === 'categories') return null;
+        const d = (o.data ?? current.get(`${o.coll}:${o.id}`)?.data ?? null) as { imageId?: number } | null;
+        return d?.imageId ?? null;
+      };
+      const imageIds = [...new Set(fresh.map(imageOf).filter((x): x is number => x !== null))];
+      const jobs = await jobsOfImages(trx, projectId, imageIds);
+      const reasons: string[] = [];
+      for (const o of fresh) {
+        const im = imageOf(o);
+        const why = im === null ? null : writeRefusal(jobs.get(im) ?? null, { userId: user.id, role });
+        if (why) {
+          refused.push({ opId: o.opId, coll: o.coll, id: o.id });
+          if (!reasons.includes(why)) reasons.push(why);
+        }
+      }
+      if (refused.length)
+        throw new HttpError(
+          403,
+          `${refused.length === 1 ? 'This change' : `${refused.length} of these changes`} (${describeRefused(refused)}) cannot be made: ${reasons.slice(0, 3).join('; ')}.`,
+          'These changes were not applied; ask a project admin to reassign the job.',
+          { refused },
+        );
+    }
     if (refused.length > 0)
       throw new HttpError(
         403,
@@ -285,8 +314,8 @@ export class Service {
       const k = `${o.coll}:${o.id}`;
       const cur = current.get(k);
       const result: PushResult = { opId: o.opId, coll: o.coll, id: o.id, rev: seq };
-      if (cur && cur.rev !== (o.baseRev ?? 0) && cur.client_id !== body.clientId)
-        result.overwrote = { rev: cur.rev, username: cur.username };
+      // a version written after what the client had pulled, by another client: the client never saw it
+      if (cur && cur.rev > (o.baseRev ?? 0) && cur.client_id !== body.clientId) result.overwrote = { rev: cur.rev, username: cur.username };
       results.push(result);
       current.set(k, { rev: seq, data: o.data, client_id: body.clientId, username: user.username });
       changeRows.push({

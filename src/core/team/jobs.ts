@@ -1,0 +1,96 @@
+/**
+ * Jobs of a server project (issue 14): a set of images given to one annotator and one reviewer,
+ * moving new → annotating → in review → done, or back from review to the annotator (rejected).
+ * Who may move a job where, and who may write to a job's images, are decided here (pure); the
+ * server applies it to every request.
+ */
+import type { Role } from '../sync/protocol.ts';
+
+export type JobState = 'new' | 'annotating' | 'in_review' | 'done' | 'rejected';
+export const JOB_STATES: readonly JobState[] = ['new', 'annotating', 'in_review', 'done', 'rejected'];
+
+export interface JobInfo {
+  id: number;
+  name: string;
+  state: JobState;
+  annotatorId: number | null;
+  reviewerId: number | null;
+}
+
+/** Who asks, for a job: the project role and whether they are the job's annotator or reviewer. */
+export interface Actor {
+  userId: number;
+  role: Role;
+}
+
+type Who = 'annotator' | 'reviewer' | 'admin';
+
+/** Every move a job can make, and who may make it (the job's own annotator or reviewer, or a project admin). */
+export const TRANSITIONS: readonly { from: JobState; to: JobState; by: readonly Who[]; what: string }[] = [
+  { from: 'new', to: 'annotating', by: ['annotator', 'admin'], what: 'start' },
+  { from: 'annotating', to: 'in_review', by: ['annotator', 'admin'], what: 'submit for review' },
+  { from: 'in_review', to: 'done', by: ['reviewer', 'admin'], what: 'accept' },
+  { from: 'in_review', to: 'rejected', by: ['reviewer', 'admin'], what: 'send back' },
+  { from: 'rejected', to: 'annotating', by: ['annotator', 'admin'], what: 'resume' },
+  { from: 'done', to: 'in_review', by: ['admin'], what: 'reopen' },
+];
+
+function capacities(job: JobInfo, actor: Actor): Set<Who> {
+  const out = new Set<Who>();
+  if (actor.role === 'admin') out.add('admin');
+  if (job.annotatorId === actor.userId) out.add('annotator');
+  if (job.reviewerId === actor.userId) out.add('reviewer');
+  return out;
+}
+
+/** null when the move is allowed, else why not (a sentence for the user). */
+export function transitionRefusal(job: JobInfo, to: JobState, actor: Actor): string | null {
+  const t = TRANSITIONS.find((x) => x.from === job.state && x.to === to);
+  if (!t) {
+    const can = TRANSITIONS.filter((x) => x.from === job.state).map((x) => x.to);
+    return `A job that is ${job.state.replace('_', ' ')} cannot become ${to.replace('_', ' ')}${can.length ? ` (it can become: ${can.join(', ').replace(/_/g, ' ')})` : ''}.`;
+  }
+  const caps = capacities(job, actor);
+  if (!t.by.some((w) => caps.has(w))) {
+    const who = t.by.map((w) => (w === 'admin' ? 'a project admin' : `the job's ${w}`)).join(' or ');
+    return `Only ${who} may ${t.what} this job.`;
+  }
+  if (to === 'annotating' && job.annotatorId === null) return 'Assign an annotator to the job first.';
+  if (to === 'in_review' && job.reviewerId === null) return 'Assign a reviewer to the job first.';
+  return null;
+}
+
+/**
+ * Whether `actor` may change the records of an image in `job` (null: the image is in no job). Admins
+ * always; the job's annotator while it is new, annotating or sent back; its reviewer while in review.
+ * Nobody else, and nobody once it is done (an admin reopens it).
+ */
+export function writeRefusal(job: JobInfo | null, actor: Actor): string | null {
+  if (!job || actor.role === 'admin') return null;
+  if (job.state === 'done') return `job “${job.name}” is done (a project admin can reopen it)`;
+  if (job.annotatorId === actor.userId && (job.state === 'new' || job.state === 'annotating' || job.state === 'rejected')) return null;
+  if (job.reviewerId === actor.userId && job.state === 'in_review') return null;
+  if (job.annotatorId === actor.userId) return `job “${job.name}” is ${job.state.replace('_', ' ')}: wait until it comes back to you`;
+  if (job.reviewerId === actor.userId) return `job “${job.name}” is not in review yet`;
+  return `its image is in job “${job.name}”, assigned to someone else`;
+}
+
+/** Splits images into jobs of `size` images, in the order given. */
+export function splitByCount<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
+  return out;
+}
+
+/** Splits images by folder (the part of the file name before the last `/`; "" for none), folders in name order. */
+export function splitByFolder<T extends { fileName: string }>(items: readonly T[]): { folder: string; items: T[] }[] {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const i = it.fileName.lastIndexOf('/');
+    const folder = i < 0 ? '' : it.fileName.slice(0, i);
+    const list = m.get(folder);
+    if (list) list.push(it);
+    else m.set(folder, [it]);
+  }
+  return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([folder, list]) => ({ folder, items: list }));
+}
