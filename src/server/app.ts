@@ -14,6 +14,7 @@ import { MAX_PULL_CHANGES, type Role } from '../core/sync/protocol.ts';
 import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../node/httpHeaders.ts';
 import { HttpError } from './errors.ts';
 import { CocoFormatError, parseCoco } from '../core/coco/import.ts';
+import { createJobs, jobEvents, listJobs, moveJob, reassignJob, reviewAnnotation, reviewsOf } from './jobs.ts';
 import { cocoJsonChunks, importCoco, loadProject, maskPngZip, yoloZip } from './export.ts';
 import { FileStore, SHA256 } from './files.ts';
 import { SESSION_DAYS, type Service, type Session } from './service.ts';
@@ -25,7 +26,11 @@ import {
   idsBody,
   loginBody,
   memberBody,
+  moveBody,
+  newJobsBody,
   newUserBody,
+  reassignBody,
+  reviewBody,
   projectBody,
   pushBody,
 } from './validate.ts';
@@ -442,6 +447,64 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
       info.name,
       'yolo',
     );
+  });
+
+  // ---- jobs and review (issue 14) ---------------------------------------------------------------------
+
+  const actorOf = (c: Context<Env>, r: Role) => ({ userId: c.get('session').user.id, role: r });
+
+  app.get('/api/projects/:pid/jobs', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    return c.json({ jobs: await listJobs(service.db, pid) });
+  });
+  app.post('/api/projects/:pid/jobs', authed, limit(BODY_LIMITS.push), async (c) => {
+    const { pid, role: r } = await role(c, ['admin']);
+    const body = await readJson(c, newJobsBody);
+    return c.json({ jobs: await createJobs(service.db, pid, actorOf(c, r), body) }, 201);
+  });
+  app.patch('/api/projects/:pid/jobs/:jid', authed, limit(BODY_LIMITS.small), async (c) => {
+    const { pid, role: r } = await role(c, ['admin']);
+    const body = await readJson(c, reassignBody);
+    return c.json({ job: await reassignJob(service.db, pid, intParam(c.req.param('jid')), actorOf(c, r), body) });
+  });
+  app.post('/api/projects/:pid/jobs/:jid/move', authed, limit(BODY_LIMITS.small), async (c) => {
+    const { pid, role: r } = await role(c, ANY);
+    const body = await readJson(c, moveBody);
+    const job = await moveJob(service.db, pid, intParam(c.req.param('jid')), actorOf(c, r), body.to, body.comment ?? null);
+    return c.json({ job });
+  });
+  app.get('/api/projects/:pid/jobs/:jid/events', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    return c.json({ events: await jobEvents(service.db, pid, intParam(c.req.param('jid'))) });
+  });
+  /** The caller's work: jobs to annotate (new, annotating, sent back) and jobs to review. */
+  app.get('/api/projects/:pid/queue', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const me = c.get('session').user.id;
+    const jobs = await listJobs(service.db, pid);
+    return c.json({
+      annotate: jobs.filter((j) => j.annotatorId === me && (j.state === 'new' || j.state === 'annotating' || j.state === 'rejected')),
+      review: jobs.filter((j) => j.reviewerId === me && j.state === 'in_review'),
+    });
+  });
+  app.post('/api/projects/:pid/reviews', authed, limit(BODY_LIMITS.small), async (c) => {
+    const { pid, role: r } = await role(c, ANY);
+    const body = await readJson(c, reviewBody);
+    return c.json(
+      { review: await reviewAnnotation(service.db, pid, actorOf(c, r), body.annotationId, body.decision, body.comment ?? null) },
+      201,
+    );
+  });
+  app.get('/api/projects/:pid/reviews', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const job = c.req.query('job');
+    const annotation = c.req.query('annotation');
+    return c.json({
+      reviews: await reviewsOf(service.db, pid, {
+        ...(job ? { jobId: intParam(job) } : {}),
+        ...(annotation ? { annotationId: intParam(annotation) } : {}),
+      }),
+    });
   });
 
   // a COCO file merged into the project by the server (admins): the others pull what it added

@@ -55,12 +55,12 @@ async function userId(db: Db, projectId: number, username: string | null | undef
 
 export interface JobSpec {
   /** explicit images, or a split of every image not in a job yet */
-  imageIds?: number[];
-  split?: { by: 'count'; size: number } | { by: 'folder' };
-  name?: string;
+  imageIds?: number[] | undefined;
+  split?: { by: 'count'; size: number } | { by: 'folder' } | undefined;
+  name?: string | undefined;
   /** annotators, given jobs in turn */
   annotators: string[];
-  reviewer?: string | null;
+  reviewer?: string | null | undefined;
 }
 
 export async function createJobs(db: Kysely<Database>, projectId: number, admin: Actor, spec: JobSpec): Promise<JobView[]> {
@@ -217,7 +217,7 @@ export async function reassignJob(
   projectId: number,
   jobId: number,
   actor: Actor,
-  to: { annotator?: string | null; reviewer?: string | null },
+  to: { annotator?: string | null | undefined; reviewer?: string | null | undefined },
 ): Promise<JobView> {
   await db.transaction().execute(async (trx) => {
     const job = await lockedJob(trx, projectId, jobId);

@@ -292,6 +292,144 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
     });
   });
 
+  describe('jobs and review', () => {
+    type Job = { id: number; state: string; imageIds: number[]; annotator: string | null; reviewer: string | null };
+    async function makeJob(images: number[] = [1]): Promise<Job> {
+      // olaf becomes a second annotator of this project (he is not the job's)
+      await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'olaf', role: 'annotator' });
+      const r = await admin.json<{ jobs: Job[] }>('POST', `/api/projects/${pid}/jobs`, {
+        name: 'Cats 1',
+        imageIds: images,
+        annotators: ['anna'],
+        reviewer: 'rita',
+      });
+      expect(r.status).toBe(201);
+      return r.body.jobs[0]!;
+    }
+    const move = (c: TestClient, job: Job, to: string, comment?: string) =>
+      c.json<{ job: Job; error: string }>('POST', `/api/projects/${pid}/jobs/${job.id}/move`, { to, ...(comment ? { comment } : {}) });
+    const pushAnn = (c: TestClient, a: Annotation, client = 'x') =>
+      c.json<{ error: string }>('POST', `/api/projects/${pid}/push`, { clientId: client, ops: [op('annotations', a)] });
+
+    it('walks a job through its states, refusing moves out of turn, and records every move with who and why', async () => {
+      const job = await makeJob();
+      expect(job).toMatchObject({ state: 'new', annotator: 'anna', reviewer: 'rita', imageIds: [1] });
+      expect((await move(rita, job, 'annotating')).status).toBe(403);
+      expect((await move(anna, job, 'done')).status).toBe(409);
+      expect((await move(anna, job, 'annotating')).body.job.state).toBe('annotating');
+      expect((await move(anna, job, 'in_review')).body.job.state).toBe('in_review');
+      expect((await move(anna, job, 'done')).status).toBe(403);
+      const noComment = await move(rita, job, 'rejected');
+      expect(noComment.status).toBe(400);
+      expect(noComment.body.error).toMatch(/why/);
+      expect((await move(rita, job, 'rejected', 'the tail is missing')).body.job.state).toBe('rejected');
+      expect((await move(olaf, job, 'annotating')).status).toBe(403);
+      expect((await move(anna, job, 'annotating')).body.job.state).toBe('annotating');
+      expect((await move(anna, job, 'in_review')).body.job.state).toBe('in_review');
+      expect((await move(rita, job, 'done')).body.job.state).toBe('done');
+      expect((await move(rita, job, 'in_review')).status).toBe(403);
+      expect((await move(admin, job, 'in_review')).body.job.state).toBe('in_review');
+      const events = await anna.json<{ events: { from: string | null; to: string; by: string; comment: string | null }[] }>(
+        'GET',
+        `/api/projects/${pid}/jobs/${job.id}/events`,
+      );
+      expect(events.body.events.map((e) => [e.from, e.to, e.by, e.comment])).toEqual([
+        [null, 'new', 'admin', null],
+        ['new', 'annotating', 'anna', null],
+        ['annotating', 'in_review', 'anna', null],
+        ['in_review', 'rejected', 'rita', 'the tail is missing'],
+        ['rejected', 'annotating', 'anna', null],
+        ['annotating', 'in_review', 'anna', null],
+        ['in_review', 'done', 'rita', null],
+        ['done', 'in_review', 'admin', null],
+      ]);
+    });
+
+    it("keeps a job's images to its annotator (then its reviewer) until an admin reassigns it", async () => {
+      const job = await makeJob([1]);
+      const before = await counts();
+      // olaf, another annotator, cannot write on the job's image; he can on an image in no job
+      const refused = await pushAnn(olaf, annotation(20, 1, 1));
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatch(/assigned to someone else/);
+      expect(await counts()).toEqual(before);
+      expect((await pushAnn(olaf, annotation(21, 2, 1))).status).toBe(200);
+      expect((await pushAnn(anna, annotation(22, 1, 1))).status).toBe(200);
+      await move(anna, job, 'annotating');
+      await move(anna, job, 'in_review');
+      // in review: the annotator waits, the reviewer may fix
+      expect((await pushAnn(anna, annotation(23, 1, 1))).body.error).toMatch(/in review/);
+      expect(
+        (
+          await rita.json('POST', `/api/projects/${pid}/push`, {
+            clientId: 'r',
+            ops: [op('annotations', { ...annotation(22, 1, 1), review: 'accepted' })],
+          })
+        ).status,
+      ).toBe(200);
+      // reassigned to olaf: now his, no longer anna's
+      const re = await admin.json<{ job: Job }>('PATCH', `/api/projects/${pid}/jobs/${job.id}`, { annotator: 'olaf' });
+      expect(re.body.job.annotator).toBe('olaf');
+      await move(rita, job, 'rejected', 'redo it');
+      expect((await pushAnn(anna, annotation(24, 1, 1))).status).toBe(403);
+      expect((await pushAnn(olaf, annotation(24, 1, 1))).status).toBe(200);
+      // admins always
+      expect((await pushAnn(admin, annotation(25, 1, 1))).status).toBe(200);
+    });
+
+    it('stores review decisions with who, when and why; only the job’s reviewer in review (or an admin) decides', async () => {
+      const job = await makeJob([1]);
+      await pushAnn(anna, annotation(30, 1, 1));
+      await move(anna, job, 'annotating');
+      const early = await rita.json<{ error: string }>('POST', `/api/projects/${pid}/reviews`, { annotationId: 30, decision: 'accept' });
+      expect(early.status).toBe(409);
+      await move(anna, job, 'in_review');
+      expect((await anna.json('POST', `/api/projects/${pid}/reviews`, { annotationId: 30, decision: 'accept' })).status).toBe(403);
+      expect((await rita.json('POST', `/api/projects/${pid}/reviews`, { annotationId: 999, decision: 'accept' })).status).toBe(404);
+      const r = await rita.json('POST', `/api/projects/${pid}/reviews`, {
+        annotationId: 30,
+        decision: 'reject',
+        comment: 'misses the ear',
+      });
+      expect(r.status).toBe(201);
+      const list = await anna.json<{
+        reviews: { annotationId: number; decision: string; comment: string; reviewer: string; jobId: number; at: string }[];
+      }>('GET', `/api/projects/${pid}/reviews?job=${job.id}`);
+      expect(list.body.reviews).toEqual([
+        expect.objectContaining({ annotationId: 30, decision: 'reject', comment: 'misses the ear', reviewer: 'rita', jobId: job.id }),
+      ]);
+      expect(Date.now() - Date.parse(list.body.reviews[0]!.at)).toBeLessThan(60_000);
+    });
+
+    it('splits the images not yet in a job by count, giving them to annotators in turn; an image is in one job at most', async () => {
+      await admin.json('POST', `/api/projects/${pid}/push`, { clientId: 'seed', ops: [3, 4, 5].map((i) => op('images', image(i))) });
+      await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'olaf', role: 'annotator' });
+      // a reviewer of the project cannot be a job's annotator
+      const notAnnotator = await admin.json<{ error: string }>('POST', `/api/projects/${pid}/jobs`, {
+        imageIds: [5],
+        annotators: ['rita'],
+      });
+      expect(notAnnotator.status).toBe(400);
+      expect(notAnnotator.body.error).toMatch(/reviewer in this project/);
+      const first = await admin.json<{ jobs: Job[] }>('POST', `/api/projects/${pid}/jobs`, { imageIds: [5], annotators: ['anna'] });
+      expect(first.status).toBe(201);
+      const r = await admin.json<{ jobs: Job[] }>('POST', `/api/projects/${pid}/jobs`, {
+        name: 'Batch',
+        split: { by: 'count', size: 3 },
+        annotators: ['anna', 'olaf'],
+        reviewer: 'rita',
+      });
+      expect(r.body.jobs.map((j) => [j.imageIds, j.annotator])).toEqual([
+        [[1, 2, 3], 'anna'],
+        [[4], 'olaf'],
+      ]);
+      const again = await admin.json<{ error: string }>('POST', `/api/projects/${pid}/jobs`, { imageIds: [5], annotators: ['olaf'] });
+      expect(again.status).toBe(409);
+      const q = await olaf.json<{ annotate: Job[]; review: Job[] }>('GET', `/api/projects/${pid}/queue`);
+      expect(q.body.annotate.map((j) => j.imageIds)).toEqual([[4]]);
+    });
+  });
+
   describe('exports', () => {
     it('streams mask PNGs and YOLO labels (with the image files it holds) as zips', async () => {
       const bytes = readFileSync(SAMPLE);

@@ -162,3 +162,28 @@ export function findForbiddenKey(v: unknown, depth = 0): string | null {
   }
   return null;
 }
+
+const jobState = z.enum(['new', 'annotating', 'in_review', 'done', 'rejected']);
+export const newJobsBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    imageIds: z.array(id).min(1).max(100_000).optional(),
+    split: z
+      .discriminatedUnion('by', [
+        z.strictObject({ by: z.literal('count'), size: z.number().int().min(1).max(100_000) }),
+        z.strictObject({ by: z.literal('folder') }),
+      ])
+      .optional(),
+    annotators: z.array(username).max(1000),
+    reviewer: username.nullable().optional(),
+  })
+  .refine((b) => !(b.imageIds && b.split), 'give imageIds or split, not both');
+export const reassignBody = z
+  .strictObject({ annotator: username.nullable().optional(), reviewer: username.nullable().optional() })
+  .refine((b) => b.annotator !== undefined || b.reviewer !== undefined, 'give annotator and/or reviewer');
+export const moveBody = z.strictObject({ to: jobState, comment: z.string().max(2000).optional() });
+export const reviewBody = z.strictObject({
+  annotationId: id,
+  decision: z.enum(['accept', 'reject']),
+  comment: z.string().max(2000).optional(),
+});

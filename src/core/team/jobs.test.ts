@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { JOB_STATES, splitByCount, splitByFolder, transitionRefusal, writeRefusal, type JobInfo, type JobState } from './jobs.ts';
+
+const ANNOTATOR = 10;
+const REVIEWER = 20;
+const ADMIN = 30;
+const OTHER = 40;
+const job = (state: JobState): JobInfo => ({ id: 1, name: 'J', state, annotatorId: ANNOTATOR, reviewerId: REVIEWER });
+const actors = {
+  annotator: { userId: ANNOTATOR, role: 'annotator' as const },
+  reviewer: { userId: REVIEWER, role: 'reviewer' as const },
+  admin: { userId: ADMIN, role: 'admin' as const },
+  other: { userId: OTHER, role: 'annotator' as const },
+};
+
+describe('job moves', () => {
+  // the whole table, written out: [from, to, who may]
+  const allowed: [JobState, JobState, (keyof typeof actors)[]][] = [
+    ['new', 'annotating', ['annotator', 'admin']],
+    ['annotating', 'in_review', ['annotator', 'admin']],
+    ['in_review', 'done', ['reviewer', 'admin']],
+    ['in_review', 'rejected', ['reviewer', 'admin']],
+    ['rejected', 'annotating', ['annotator', 'admin']],
+    ['done', 'in_review', ['admin']],
+  ];
+
+  it('allows exactly the moves of the table, to exactly the people it names, and refuses every other with a reason', () => {
+    for (const from of JOB_STATES)
+      for (const to of JOB_STATES)
+        for (const [who, actor] of Object.entries(actors)) {
+          const row = allowed.find(([f, t]) => f === from && t === to);
+          const ok = !!row && row[2].includes(who as keyof typeof actors);
+          const why = transitionRefusal(job(from), to, actor);
+          expect(why === null, `${from} → ${to} by ${who}: ${why}`).toBe(ok);
+          if (!ok) expect(why!.length).toBeGreaterThan(10);
+        }
+  });
+
+  it('needs an annotator to start and a reviewer to submit', () => {
+    expect(transitionRefusal({ ...job('new'), annotatorId: null }, 'annotating', actors.admin)).toMatch(/annotator/);
+    expect(transitionRefusal({ ...job('annotating'), reviewerId: null }, 'in_review', actors.admin)).toMatch(/reviewer/);
+  });
+});
+
+describe('who writes to a job’s images', () => {
+  it('is its annotator while it is theirs, its reviewer in review, admins always, nobody else', () => {
+    const table: [JobState, (keyof typeof actors)[]][] = [
+      ['new', ['annotator', 'admin']],
+      ['annotating', ['annotator', 'admin']],
+      ['rejected', ['annotator', 'admin']],
+      ['in_review', ['reviewer', 'admin']],
+      ['done', ['admin']],
+    ];
+    for (const [state, may] of table)
+      for (const [who, actor] of Object.entries(actors))
+        expect(writeRefusal(job(state), actor) === null, `${state} by ${who}`).toBe(may.includes(who as keyof typeof actors));
+    expect(writeRefusal(null, actors.other)).toBeNull();
+    expect(writeRefusal(job('annotating'), actors.other)).toMatch(/assigned to someone else/);
+  });
+});
+
+describe('splitting images into jobs', () => {
+  it('by count keeps the order and puts the rest in a last, smaller job', () => {
+    expect(splitByCount([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+  it('by folder groups by the path before the file name', () => {
+    const ims = [{ fileName: 'b/x.jpg' }, { fileName: 'a/y.jpg' }, { fileName: 'z.jpg' }, { fileName: 'a/w.jpg' }];
+    expect(splitByFolder(ims).map((g) => [g.folder, g.items.map((i) => i.fileName)])).toEqual([
+      ['', ['z.jpg']],
+      ['a', ['a/y.jpg', 'a/w.jpg']],
+      ['b', ['b/x.jpg']],
+    ]);
+  });
+});
