@@ -14,7 +14,8 @@ import { MAX_PULL_CHANGES, type Role } from '../core/sync/protocol.ts';
 import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../node/httpHeaders.ts';
 import { HttpError } from './errors.ts';
 import { CocoFormatError, parseCoco } from '../core/coco/import.ts';
-import { createJobs, jobEvents, listJobs, moveJob, reassignJob, reviewAnnotation, reviewsOf } from './jobs.ts';
+import { teamStats } from '../core/team/stats.ts';
+import { createJobs, creators, jobEvents, listJobs, moveJob, reassignJob, reviewAnnotation, reviewsOf } from './jobs.ts';
 import { cocoJsonChunks, importCoco, loadProject, maskPngZip, yoloZip } from './export.ts';
 import { FileStore, SHA256 } from './files.ts';
 import { SESSION_DAYS, type Service, type Session } from './service.ts';
@@ -505,6 +506,22 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
         ...(annotation ? { annotationId: intParam(annotation) } : {}),
       }),
     });
+  });
+
+  /** Statistics per annotator, for the project or one job (`?job=`). */
+  app.get('/api/projects/:pid/stats', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    const jobParam = c.req.query('job');
+    let images: Set<number> | undefined;
+    if (jobParam) {
+      const job = (await listJobs(service.db, pid, intParam(jobParam)))[0];
+      if (!job) throw new HttpError(404, 'No such job in this project.');
+      images = new Set(job.imageIds);
+    }
+    const info = await service.project(pid, 'admin');
+    const project = await loadProject(service, pid, info.name);
+    const decisions = (await reviewsOf(service.db, pid, {})).map((r) => ({ annotationId: r.annotationId, decision: r.decision }));
+    return c.json(teamStats(project, await creators(service.db, pid), decisions, images));
   });
 
   // a COCO file merged into the project by the server (admins): the others pull what it added

@@ -325,3 +325,19 @@ export async function reviewsOf(db: Db, projectId: number, filter: { jobId?: num
     at: new Date(r.at).toISOString(),
   }));
 }
+
+/** Who made each annotation and skipped object: the writer of its first version (`coll:id` → user name). */
+export async function creators(db: Db, projectId: number): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('changes')
+    .innerJoin('users', 'users.id', 'changes.user_id')
+    .distinctOn(['changes.coll', 'changes.id'])
+    .select(['changes.coll', 'changes.id', 'users.username'])
+    .where('changes.project_id', '=', projectId)
+    .where('changes.coll', 'in', ['annotations', 'skipped'])
+    .orderBy('changes.coll')
+    .orderBy('changes.id')
+    .orderBy('changes.seq')
+    .execute();
+  return new Map(rows.map((r) => [`${r.coll}:${r.id}`, r.username]));
+}

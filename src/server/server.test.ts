@@ -401,6 +401,62 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect(Date.now() - Date.parse(list.body.reviews[0]!.at)).toBeLessThan(60_000);
     });
 
+    it("gives each annotator's numbers from the mask clock's data, the skipped objects and the reviewers' latest decisions", async () => {
+      const job = await makeJob([1]);
+      const timed = (id: number, imageId: number, seconds: number, clicks: number): Annotation => ({
+        ...annotation(id, imageId, 1),
+        timeMs: seconds * 1000,
+        clicks,
+        strokes: 0,
+        createdAt: Date.UTC(2026, 10, 20, 10),
+      });
+      await pushAnn(anna, timed(40, 1, 10, 2));
+      await pushAnn(anna, timed(41, 1, 40, 6));
+      await pushAnn(anna, timed(42, 1, 20, 3));
+      await anna.json('POST', `/api/projects/${pid}/push`, {
+        clientId: 'x',
+        ops: [op('skipped', { id: 1, imageId: 1, timeMs: 31_000, clicks: 5, strokes: 0, at: 1 })],
+      });
+      await pushAnn(olaf, timed(43, 2, 5, 1));
+      await move(anna, job, 'annotating');
+      await move(anna, job, 'in_review');
+      await rita.json('POST', `/api/projects/${pid}/reviews`, { annotationId: 40, decision: 'reject', comment: 'x' });
+      await rita.json('POST', `/api/projects/${pid}/reviews`, { annotationId: 40, decision: 'accept' });
+      await rita.json('POST', `/api/projects/${pid}/reviews`, { annotationId: 41, decision: 'reject', comment: 'y' });
+      type S = {
+        username: string;
+        masks: number;
+        medianSeconds: number;
+        clicksPerMask: number;
+        overBudgetShare: number;
+        skipped: number;
+        masksPerHour: number;
+        reviewed: number;
+        rejected: number;
+        rejectionRate: number;
+        perDay: Record<string, number>;
+      };
+      const all = await admin.json<{ annotators: S[] }>('GET', `/api/projects/${pid}/stats`);
+      const a = all.body.annotators.find((x) => x.username === 'anna')!;
+      // 3 masks of 10, 40 and 20 s: median 20 s, 70 s in all (3 masks in 70/3600 h), one over 30 s
+      expect(a).toMatchObject({
+        masks: 3,
+        medianSeconds: 20,
+        clicksPerMask: 11 / 3,
+        skipped: 1,
+        reviewed: 2,
+        rejected: 1,
+        rejectionRate: 0.5,
+        perDay: { '2026-11-20': 3 },
+      });
+      expect(a.overBudgetShare).toBeCloseTo(1 / 3, 10);
+      expect(a.masksPerHour).toBeCloseTo(3 / (70 / 3600), 6);
+      expect(all.body.annotators.find((x) => x.username === 'olaf')).toMatchObject({ masks: 1, medianSeconds: 5 });
+      // the job's numbers: its image only
+      const inJob = await anna.json<{ annotators: S[] }>('GET', `/api/projects/${pid}/stats?job=${job.id}`);
+      expect(inJob.body.annotators.map((x) => [x.username, x.masks])).toEqual([['anna', 3]]);
+    });
+
     it('splits the images not yet in a job by count, giving them to annotators in turn; an image is in one job at most', async () => {
       await admin.json('POST', `/api/projects/${pid}/push`, { clientId: 'seed', ops: [3, 4, 5].map((i) => op('images', image(i))) });
       await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'olaf', role: 'annotator' });
