@@ -15,7 +15,7 @@ import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../node/httpHeaders.ts';
 import { HttpError } from './errors.ts';
 import { CocoFormatError, parseCoco } from '../core/coco/import.ts';
 import { teamStats } from '../core/team/stats.ts';
-import { createJobs, creators, jobEvents, listJobs, moveJob, reassignJob, reviewAnnotation, reviewsOf } from './jobs.ts';
+import { createJobs, creators, exportAudit, jobEvents, listJobs, moveJob, reassignJob, reviewAnnotation, reviewsOf } from './jobs.ts';
 import { cocoJsonChunks, importCoco, loadProject, maskPngZip, yoloZip } from './export.ts';
 import { FileStore, SHA256 } from './files.ts';
 import { SESSION_DAYS, type Service, type Session } from './service.ts';
@@ -400,9 +400,17 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
     if (segmentation !== 'rle' && segmentation !== 'polygon') throw new HttpError(400, '`segmentation` is rle or polygon.');
     const proposals = c.req.query('proposals') ?? 'include';
     if (proposals !== 'include' && proposals !== 'exclude') throw new HttpError(400, '`proposals` is include or exclude.');
+    const unreviewed = c.req.query('unreviewed') ?? 'include';
+    if (unreviewed !== 'include' && unreviewed !== 'exclude') throw new HttpError(400, '`unreviewed` is include or exclude.');
     const info = await service.project(pid, 'admin');
     const project = await loadProject(service, pid, info.name);
-    const chunks = cocoJsonChunks(project, { segmentation, proposals });
+    const audit = await exportAudit(service.db, pid);
+    const chunks = cocoJsonChunks(project, {
+      segmentation,
+      proposals,
+      attributes: audit.attributes,
+      ...(unreviewed === 'exclude' ? { keep: audit.reviewed } : {}),
+    });
     const enc = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       pull(ctl) {

@@ -341,3 +341,26 @@ export async function creators(db: Db, projectId: number): Promise<Map<string, s
     .execute();
   return new Map(rows.map((r) => [`${r.coll}:${r.id}`, r.username]));
 }
+
+/**
+ * For the export: who annotated each annotation and who reviewed it last (with the decision), and
+ * whether it counts as reviewed (its latest decision is "accept", or its image is in a job that is
+ * done).
+ */
+export async function exportAudit(db: Db, projectId: number) {
+  const made = await creators(db, projectId);
+  const latest = new Map<number, { decision: string; reviewer: string; at: string }>();
+  for (const r of await reviewsOf(db, projectId, {})) latest.set(r.annotationId, { decision: r.decision, reviewer: r.reviewer, at: r.at });
+  const done = new Set<number>();
+  for (const j of await listJobs(db, projectId)) if (j.state === 'done') for (const id of j.imageIds) done.add(id);
+  return {
+    attributes: (a: { id: number }) => {
+      const r = latest.get(a.id);
+      return {
+        ...(made.has(`annotations:${a.id}`) ? { annotator: made.get(`annotations:${a.id}`) } : {}),
+        ...(r ? { reviewer: r.reviewer, review_decision: r.decision, reviewed_at: r.at } : {}),
+      };
+    },
+    reviewed: (a: { id: number; imageId: number }) => latest.get(a.id)?.decision === 'accept' || done.has(a.imageId),
+  };
+}

@@ -457,6 +457,30 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect(inJob.body.annotators.map((x) => [x.username, x.masks])).toEqual([['anna', 3]]);
     });
 
+    it('exports who annotated and reviewed each mask, and can leave out what is not reviewed', async () => {
+      const job = await makeJob([1]);
+      await pushAnn(anna, annotation(60, 1, 1));
+      await pushAnn(anna, annotation(61, 1, 1));
+      await pushAnn(olaf, annotation(62, 2, 1));
+      await move(anna, job, 'annotating');
+      await move(anna, job, 'in_review');
+      await rita.json('POST', `/api/projects/${pid}/reviews`, { annotationId: 60, decision: 'accept' });
+      await rita.json('POST', `/api/projects/${pid}/reviews`, { annotationId: 61, decision: 'reject', comment: 'no' });
+      type Out = { annotations: { id: number; attributes: Record<string, unknown> }[] };
+      const all = (await (await admin.raw('GET', `/api/projects/${pid}/export/coco`)).json()) as Out;
+      const attrs = new Map(all.annotations.map((a) => [a.id, a.attributes]));
+      expect(attrs.get(60)).toMatchObject({ annotator: 'anna', reviewer: 'rita', review_decision: 'accept' });
+      expect(attrs.get(61)).toMatchObject({ annotator: 'anna', reviewer: 'rita', review_decision: 'reject' });
+      expect(attrs.get(62)).toMatchObject({ annotator: 'olaf' });
+      expect(attrs.get(62)!.reviewer).toBeUndefined();
+      const reviewed = (await (await admin.raw('GET', `/api/projects/${pid}/export/coco?unreviewed=exclude`)).json()) as Out;
+      expect(reviewed.annotations.map((a) => a.id)).toEqual([60]);
+      // once the job is done, all of its masks count as reviewed
+      await move(rita, job, 'done');
+      const afterDone = (await (await admin.raw('GET', `/api/projects/${pid}/export/coco?unreviewed=exclude`)).json()) as Out;
+      expect(afterDone.annotations.map((a) => a.id).sort()).toEqual([60, 61]);
+    });
+
     it('splits the images not yet in a job by count, giving them to annotators in turn; an image is in one job at most', async () => {
       await admin.json('POST', `/api/projects/${pid}/push`, { clientId: 'seed', ops: [3, 4, 5].map((i) => op('images', image(i))) });
       await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'olaf', role: 'annotator' });

@@ -49,6 +49,10 @@ export interface CocoExportOptions {
    * exported: they were superseded.
    */
   proposals?: 'include' | 'exclude';
+  /** leaves out annotations for which this is false (the server: unreviewed work) */
+  keep?: (a: Annotation) => boolean;
+  /** attributes added to each annotation's (the server: who annotated and reviewed it) */
+  attributes?: (a: Annotation) => Record<string, unknown>;
 }
 
 export const DEFAULT_POLYGON_TOLERANCE = 0.5;
@@ -135,8 +139,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function cocoAnnotation(a: Annotation, segmentation: CocoRle | Polygon[], ids: ExportIds): CocoAnnotation {
+function cocoAnnotation(
+  a: Annotation,
+  segmentation: CocoRle | Polygon[],
+  ids: ExportIds,
+  added?: (a: Annotation) => Record<string, unknown>,
+): CocoAnnotation {
   const ours = {
+    ...added?.(a),
     time_ms: a.timeMs ?? 0,
     clicks: a.clicks ?? a.prompts.points.length + (a.prompts.box ? 1 : 0),
     strokes: a.strokes ?? 0,
@@ -183,7 +193,9 @@ export function projectToCoco(
   let tightened = 0;
   let finest = tolerance;
   const covered = coveredProposalIds(project.annotations);
-  const exported = project.annotations.filter((a) => !covered.has(a.id) && !(options.proposals === 'exclude' && a.review === 'pending'));
+  const exported = project.annotations.filter(
+    (a) => !covered.has(a.id) && !(options.proposals === 'exclude' && a.review === 'pending') && (!options.keep || options.keep(a)),
+  );
   const ids: ExportIds = {
     images: exportIdsOf(project.images, (im) => im.cocoId),
     categories: exportIdsOf(project.categories, (c) => c.cocoId),
@@ -191,14 +203,19 @@ export function projectToCoco(
   };
   const annotations = exported.map((a) => {
     if (!polygon || a.iscrowd)
-      return cocoAnnotation(a, { size: [a.segmentation.size[0], a.segmentation.size[1]], counts: a.segmentation.counts }, ids);
+      return cocoAnnotation(
+        a,
+        { size: [a.segmentation.size[0], a.segmentation.size[1]], counts: a.segmentation.counts },
+        ids,
+        options.attributes,
+      );
     const f = fittedPolygons(a.segmentation, tolerance, minIou);
     iouMin = Math.min(iouMin, f.iou);
     iouSum += f.iou;
     n++;
     if (f.tolerance < tolerance) tightened++;
     finest = Math.min(finest, f.tolerance);
-    return cocoAnnotation(a, f.polygons, ids);
+    return cocoAnnotation(a, f.polygons, ids, options.attributes);
   });
   const coco: CocoDataset = {
     info: { description: project.name, version: '1.0', date_created: now.toISOString() },
