@@ -232,3 +232,98 @@ test('two people change the same annotation: the later write wins, both are told
   await a.close();
   await b.close();
 });
+
+test('a job: the annotator makes three masks, the reviewer rejects one with a comment, the annotator sees it on that mask and fixes it, the job is accepted; the statistics match the masks’ clock', async ({
+  browser,
+}) => {
+  await srv.stop();
+  srv = await startServer(PORT, [
+    ['alice', 'alice-password', true],
+    ['bob', 'bob-password', false],
+    ['carol', 'carol-password', false],
+  ]);
+  const [ca, cb, cc] = [
+    await browser.newContext({ baseURL: srv.url }),
+    await browser.newContext({ baseURL: srv.url }),
+    await browser.newContext({ baseURL: srv.url }),
+  ];
+  const admin = await ca.newPage();
+  await gotoApp(admin);
+  await readyFromServer(admin);
+  await server(admin).login('alice', 'alice-password');
+  const spid = await server(admin).upload();
+  await server(admin).addMember('bob', 'annotator');
+  await server(admin).addMember('carol', 'reviewer');
+  const firstImage = (await project<Project>(admin)).images[0]!.id;
+  const [job] = await server(admin).createJobs({ imageIds: [firstImage], annotators: ['bob'], reviewer: 'carol' });
+
+  // bob starts his job and makes three masks
+  const bob = await cb.newPage();
+  await gotoApp(bob);
+  await readyFromServer(bob);
+  await server(bob).login('bob', 'bob-password');
+  await server(bob).open(spid);
+  const mine = bob.locator(`[data-testid=job-annotate][data-job="${job!.id}"]`);
+  await mine.getByRole('button', { name: 'Start' }).click();
+  await expect(mine).toHaveAttribute('data-state', 'annotating');
+  await annotate(bob, 300, 200);
+  await annotate(bob, 80, 350);
+  await annotate(bob, 500, 100);
+  await mine.getByRole('button', { name: 'Submit for review' }).click();
+  await expect(mine).toHaveCount(0);
+  const made = (await project<Project>(bob)).annotations;
+  expect(made).toHaveLength(3);
+
+  // carol rejects the second mask with a comment and sends the job back
+  const carol = await cc.newPage();
+  await gotoApp(carol);
+  await readyFromServer(carol);
+  await server(carol).login('carol', 'carol-password');
+  await server(carol).open(spid);
+  const toReview = carol.locator(`[data-testid=job-review][data-job="${job!.id}"]`);
+  await expect(toReview).toBeVisible({ timeout: 30_000 });
+  await toReview
+    .getByRole('button', { name: job!.name ?? 'Cats' })
+    .click()
+    .catch(() => undefined);
+  await readyFromServer(carol);
+  const at = await clientOf(carol, 80, 350);
+  await carol.mouse.click(at.x, at.y);
+  const selected = await carol.evaluate(
+    () => (window as unknown as { annotator: { review(): { selected: number | null } } }).annotator.review().selected,
+  );
+  expect(selected).toBe(made[1]!.id);
+  await carol.getByLabel('Review comment').fill('the spoon is cut off');
+  await carol.getByRole('button', { name: 'Reject mask' }).click();
+  await carol.getByLabel('Review comment').fill('one mask to redo');
+  await toReview.getByRole('button', { name: 'Send back' }).click();
+  await expect(toReview).toHaveCount(0);
+
+  // bob sees the comment on that very mask, fixes it and resubmits
+  await expect(mine).toHaveAttribute('data-state', 'rejected', { timeout: 30_000 });
+  const note = bob.locator(`[data-testid=review-comment][data-annotation="${made[1]!.id}"]`);
+  await expect(note).toContainText('the spoon is cut off', { timeout: 30_000 });
+  await mine.getByRole('button', { name: 'Resume' }).click();
+  await note.click();
+  expect(
+    await bob.evaluate(() => (window as unknown as { annotator: { review(): { selected: number | null } } }).annotator.review().selected),
+  ).toBe(made[1]!.id);
+  await bob.keyboard.press('Delete');
+  await annotate(bob, 90, 360);
+  await mine.getByRole('button', { name: 'Submit for review' }).click();
+
+  // carol accepts the job
+  await expect(toReview).toBeVisible({ timeout: 30_000 });
+  await toReview.getByRole('button', { name: 'Accept job' }).click();
+  await expect.poll(async () => (await server(admin).jobs()).find((j) => j.id === job!.id)?.state, { timeout: 30_000 }).toBe('done');
+
+  // the statistics: bob's three masks, their median time as the masks' own clocks say
+  const final = (await project<Project>(bob)).annotations;
+  expect(final).toHaveLength(3);
+  const secs = final.map((a) => (a.timeMs ?? 0) / 1000).sort((x, y) => x - y);
+  const stats = await server(admin).stats();
+  const b = stats.annotators.find((x) => x.username === 'bob')!;
+  expect(b.masks).toBe(3);
+  expect(b.medianSeconds).toBeCloseTo(secs[1]!, 6);
+  for (const c of [ca, cb, cc]) await c.close();
+});

@@ -91,6 +91,9 @@ type Api = {
       sync(): Promise<void>;
       status(): { status: string; pending: number; message: string; project: { id: number } | null };
       addMember(u: string, role: 'admin' | 'annotator' | 'reviewer'): Promise<void>;
+      createJobs(spec: { imageIds: number[]; annotators: string[]; reviewer: string }): Promise<{ id: number }[]>;
+      stats(): Promise<{ annotators: { username: string; masks: number; medianSeconds: number; clicksPerMask: number }[] }>;
+      jobs(): Promise<{ id: number; state: string }[]>;
     };
   };
 };
@@ -102,6 +105,10 @@ export function server(page: Page) {
     open: (id: number) => page.evaluate((id) => (window as unknown as Api).annotator.server.open(id), id),
     sync: () => page.evaluate(() => (window as unknown as Api).annotator.server.sync()),
     status: () => page.evaluate(() => (window as unknown as Api).annotator.server.status()),
+    createJobs: (spec: { imageIds: number[]; annotators: string[]; reviewer: string }) =>
+      page.evaluate((spec) => (window as unknown as Api).annotator.server.createJobs(spec), spec),
+    stats: () => page.evaluate(() => (window as unknown as Api).annotator.server.stats()),
+    jobs: () => page.evaluate(() => (window as unknown as Api).annotator.server.jobs()),
     addMember: (u: string, role: 'admin' | 'annotator' | 'reviewer') =>
       page.evaluate(([u, r]) => (window as unknown as Api).annotator.server.addMember(u!, r as 'annotator'), [u, role]),
   };

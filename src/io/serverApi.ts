@@ -148,9 +148,62 @@ export class ServerApi {
     return (await this.request('GET', `/api/projects/${projectId}/files/${sha}`)).blob();
   }
 
+  async jobs(projectId: number): Promise<ServerJob[]> {
+    return (await this.json<{ jobs: ServerJob[] }>('GET', `/api/projects/${projectId}/jobs`)).jobs;
+  }
+
+  async createJobs(projectId: number, spec: Record<string, unknown>): Promise<ServerJob[]> {
+    return (await this.json<{ jobs: ServerJob[] }>('POST', `/api/projects/${projectId}/jobs`, spec)).jobs;
+  }
+
+  async queue(projectId: number): Promise<{ annotate: ServerJob[]; review: ServerJob[] }> {
+    return this.json('GET', `/api/projects/${projectId}/queue`);
+  }
+
+  async moveJob(projectId: number, jobId: number, to: ServerJob['state'], comment?: string): Promise<ServerJob> {
+    return (
+      await this.json<{ job: ServerJob }>('POST', `/api/projects/${projectId}/jobs/${jobId}/move`, { to, ...(comment ? { comment } : {}) })
+    ).job;
+  }
+
+  async review(projectId: number, annotationId: number, decision: 'accept' | 'reject', comment?: string): Promise<void> {
+    await this.json('POST', `/api/projects/${projectId}/reviews`, { annotationId, decision, ...(comment ? { comment } : {}) });
+  }
+
+  async reviews(projectId: number, jobId?: number): Promise<ServerReview[]> {
+    return (await this.json<{ reviews: ServerReview[] }>('GET', `/api/projects/${projectId}/reviews${jobId ? `?job=${jobId}` : ''}`))
+      .reviews;
+  }
+
+  async stats(projectId: number, jobId?: number): Promise<unknown> {
+    return this.json('GET', `/api/projects/${projectId}/stats${jobId ? `?job=${jobId}` : ''}`);
+  }
+
   events(projectId: number): EventSource {
     return new EventSource(`/api/projects/${projectId}/events`, { withCredentials: true });
   }
+}
+
+export interface ServerJob {
+  id: number;
+  name: string;
+  state: 'new' | 'annotating' | 'in_review' | 'done' | 'rejected';
+  annotatorId: number | null;
+  reviewerId: number | null;
+  annotator: string | null;
+  reviewer: string | null;
+  imageIds: number[];
+}
+
+export interface ServerReview {
+  id: number;
+  jobId: number | null;
+  annotationId: number;
+  imageId: number;
+  decision: 'accept' | 'reject';
+  comment: string | null;
+  reviewer: string;
+  at: string;
 }
 
 /** SHA-256 of a file's bytes, as 64 hex digits (the server stores files under it). */

@@ -13,7 +13,7 @@ import { diffFromServerChanges } from '../core/sync/apply.ts';
 import { MAX_PUSH_OPS, recordKey, type ServerChange, type ServerProject, type SyncOp } from '../core/sync/protocol.ts';
 import { imageBlob, onImageRegistryChange, registerImageBlob } from '../io/images.ts';
 import type { PendingSync, SyncMeta } from '../io/persist.ts';
-import { OfflineError, ServerApi, ServerError, sha256Hex } from '../io/serverApi.ts';
+import { OfflineError, ServerApi, ServerError, sha256Hex, type ServerJob, type ServerReview } from '../io/serverApi.ts';
 import { openLinkedProject, registerSyncHooks, requestMetaSave, saveNow } from './persistence.ts';
 import type { ProjectIds } from './projectIds.ts';
 import type { AppStore } from './store.ts';
@@ -483,4 +483,50 @@ export async function addServerMember(username: string, memberRole: ServerProjec
 /** Makes an account on the server (server admins). */
 export async function createServerUser(username: string, password: string, isAdmin = false): Promise<void> {
   await api.createUser(username.trim(), password, isAdmin);
+}
+
+// ---- jobs and review (issue 14) -----------------------------------------------------------------
+
+function linked(): number {
+  if (!link) throw new Error('This project is not on a server.');
+  return link.serverProjectId;
+}
+
+/** The user's jobs in the open server project: to annotate, and to review. */
+export function myQueue(): Promise<{ annotate: ServerJob[]; review: ServerJob[] }> {
+  return api.queue(linked());
+}
+
+export function projectJobs(): Promise<ServerJob[]> {
+  return api.jobs(linked());
+}
+
+/** Splits the project's images into jobs (admins). */
+export function createJobs(spec: {
+  imageIds?: number[];
+  split?: { by: 'count'; size: number } | { by: 'folder' };
+  name?: string;
+  annotators: string[];
+  reviewer?: string | null;
+}): Promise<ServerJob[]> {
+  return api.createJobs(linked(), spec);
+}
+
+/** Moves a job (start, submit for review, accept, send back with a comment, resume, reopen); pending changes go first. */
+export async function moveJob(jobId: number, to: ServerJob['state'], comment?: string): Promise<ServerJob> {
+  if (to === 'in_review') await syncNow();
+  return api.moveJob(linked(), jobId, to, comment);
+}
+
+/** A review decision on one annotation (the job's reviewer). */
+export async function reviewMask(annotationId: number, decision: 'accept' | 'reject', comment?: string): Promise<void> {
+  await api.review(linked(), annotationId, decision, comment);
+}
+
+export function jobReviews(jobId?: number): Promise<ServerReview[]> {
+  return api.reviews(linked(), jobId);
+}
+
+export function teamStatistics(jobId?: number): Promise<unknown> {
+  return api.stats(linked(), jobId);
 }

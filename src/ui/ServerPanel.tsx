@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ServerProject } from '../core/sync/protocol.ts';
 import { useStore } from '../state/store.ts';
+import { JobsPanel } from './JobsPanel.tsx';
 import {
   addServerMember,
   createServerUser,
@@ -115,6 +116,7 @@ export function ServerPanel() {
               <button disabled={busy} onClick={() => run('Sync', syncNow)}>
                 Sync now
               </button>
+              <JobsPanel />
               {sync.project.role === 'admin' && (
                 <form onSubmit={addMember} className="row">
                   <input name="member" aria-label="Member user name" placeholder="user name" required />

@@ -30,6 +30,13 @@ import {
   serverProjects,
   syncNow,
   uploadProject,
+  createJobs,
+  jobReviews,
+  moveJob,
+  myQueue,
+  projectJobs,
+  reviewMask,
+  teamStatistics,
 } from '../state/sync.ts';
 
 export interface EditorState {
@@ -137,6 +144,20 @@ export interface AnnotatorApi {
     open(serverProjectId: number): Promise<void>;
     /** sends every pending change and pulls until up to date; rejects when the server cannot be reached */
     sync(): Promise<void>;
+    /** jobs (issue 14): the project's jobs, the user's queue, making jobs (admins), moving one, review decisions, statistics */
+    jobs(): Promise<unknown[]>;
+    queue(): Promise<{ annotate: unknown[]; review: unknown[] }>;
+    createJobs(spec: {
+      imageIds?: number[];
+      split?: { by: 'count'; size: number } | { by: 'folder' };
+      name?: string;
+      annotators: string[];
+      reviewer?: string | null;
+    }): Promise<unknown[]>;
+    moveJob(jobId: number, to: 'new' | 'annotating' | 'in_review' | 'done' | 'rejected', comment?: string): Promise<unknown>;
+    review(annotationId: number, decision: 'accept' | 'reject', comment?: string): Promise<void>;
+    reviews(jobId?: number): Promise<unknown[]>;
+    stats(jobId?: number): Promise<unknown>;
     /** makes an account on the server (server admins) */
     createUser(username: string, password: string, isAdmin?: boolean): Promise<void>;
     /** gives a user a role in the open server project (project admins) */
@@ -296,6 +317,13 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       sync: syncNow,
       addMember: addServerMember,
       createUser: createServerUser,
+      jobs: projectJobs,
+      queue: myQueue,
+      createJobs,
+      moveJob,
+      review: reviewMask,
+      reviews: jobReviews,
+      stats: teamStatistics,
       status: () => JSON.parse(JSON.stringify(useStore.getState().sync)) as SyncView,
     },
   };

@@ -1,0 +1,142 @@
+import { useEffect, useState } from 'react';
+import type { ServerJob, ServerReview } from '../io/serverApi.ts';
+import { useStore } from '../state/store.ts';
+import { jobReviews, moveJob, myQueue, reviewMask } from '../state/sync.ts';
+
+const STATE_LABEL: Record<ServerJob['state'], string> = {
+  new: 'new',
+  annotating: 'annotating',
+  in_review: 'in review',
+  done: 'done',
+  rejected: 'sent back',
+};
+
+/**
+ * The user's jobs in the open server project (issue 14): jobs to annotate (start, submit for review,
+ * resume after being sent back) and to review (accept or reject masks with a comment, accept the job
+ * or send it back), and the reviewers' comments on the shown image's masks.
+ */
+export function JobsPanel() {
+  const sync = useStore((s) => s.sync);
+  const currentImageId = useStore((s) => s.currentImageId);
+  const selected = useStore((s) => s.selectedAnnotationId);
+  const notify = useStore((s) => s.notify);
+  const [queue, setQueue] = useState<{ annotate: ServerJob[]; review: ServerJob[] }>({ annotate: [], review: [] });
+  const [reviews, setReviews] = useState<ServerReview[]>([]);
+  const [comment, setComment] = useState('');
+  const [tick, setTick] = useState(0);
+  const linked = sync.project?.id ?? null;
+
+  useEffect(() => {
+    if (linked === null || !sync.user) return;
+    let live = true;
+    const load = () => {
+      myQueue().then(
+        (q) => live && setQueue(q),
+        () => undefined,
+      );
+      jobReviews().then(
+        (r) => live && setReviews(r),
+        () => undefined,
+      );
+    };
+    load();
+    const t = setInterval(load, 4000);
+    return () => {
+      live = false;
+      clearInterval(t);
+    };
+  }, [linked, sync.user, tick]);
+
+  if (linked === null || !sync.user) return null;
+  const refresh = () => setTick((t) => t + 1);
+  const act = (what: string, fn: () => Promise<unknown>) =>
+    void fn().then(refresh, (e: unknown) => notify('error', `${what} failed: ${e instanceof Error ? e.message : String(e)}`));
+  const show = (job: ServerJob) => {
+    const first = job.imageIds.find((id) => useStore.getState().project.images.some((im) => im.id === id));
+    if (first !== undefined) useStore.getState().showImage(first);
+  };
+  // the latest decision per mask of the shown image
+  const latest = new Map<number, ServerReview>();
+  for (const r of reviews) if (r.imageId === currentImageId) latest.set(r.annotationId, r);
+  const reviewing = queue.review.find((j) => currentImageId !== null && j.imageIds.includes(currentImageId));
+
+  return (
+    <div className="jobs" data-testid="jobs-panel">
+      {queue.annotate.length + queue.review.length === 0 && <p className="muted">No job for you in this project.</p>}
+      {queue.annotate.map((j) => (
+        <div key={j.id} className="row job" data-testid="job-annotate" data-job={j.id} data-state={j.state}>
+          <button className="link" onClick={() => show(j)} title="Show its first image">
+            {j.name}
+          </button>
+          <span className="muted">
+            {STATE_LABEL[j.state]}, {j.imageIds.length} image(s)
+          </span>
+          {j.state === 'new' && <button onClick={() => act('Starting the job', () => moveJob(j.id, 'annotating'))}>Start</button>}
+          {j.state === 'rejected' && <button onClick={() => act('Resuming the job', () => moveJob(j.id, 'annotating'))}>Resume</button>}
+          {j.state === 'annotating' && (
+            <button onClick={() => act('Submitting the job', () => moveJob(j.id, 'in_review'))}>Submit for review</button>
+          )}
+        </div>
+      ))}
+      {queue.review.map((j) => (
+        <div key={j.id} className="row job" data-testid="job-review" data-job={j.id} data-state={j.state}>
+          <button className="link" onClick={() => show(j)} title="Show its first image">
+            {j.name}
+          </button>
+          <span className="muted">to review ({j.annotator ?? 'nobody'})</span>
+          <button onClick={() => act('Accepting the job', () => moveJob(j.id, 'done'))}>Accept job</button>
+          <button
+            onClick={() => {
+              if (!comment.trim()) return notify('warning', 'Write why the job goes back in the comment field first.');
+              act('Sending the job back', () => moveJob(j.id, 'rejected', comment.trim()));
+              setComment('');
+            }}
+          >
+            Send back
+          </button>
+        </div>
+      ))}
+      {reviewing && (
+        <div className="row" data-testid="review-mask">
+          <input
+            aria-label="Review comment"
+            placeholder="comment (why rejected)"
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+          />
+          <button
+            disabled={selected === null}
+            onClick={() => selected !== null && act('Accepting the mask', () => reviewMask(selected, 'accept'))}
+          >
+            Accept mask
+          </button>
+          <button
+            disabled={selected === null}
+            onClick={() => {
+              if (selected === null) return;
+              act('Rejecting the mask', () => reviewMask(selected, 'reject', comment.trim() || undefined));
+              setComment('');
+            }}
+          >
+            Reject mask
+          </button>
+        </div>
+      )}
+      {[...latest.values()]
+        .filter((r) => r.decision === 'reject')
+        .map((r) => (
+          <button
+            key={r.id}
+            className="link review-comment"
+            data-testid="review-comment"
+            data-annotation={r.annotationId}
+            onClick={() => useStore.getState().selectAnnotation(r.annotationId)}
+          >
+            #{r.annotationId} rejected by {r.reviewer}
+            {r.comment ? `: ${r.comment}` : ''}
+          </button>
+        ))}
+    </div>
+  );
+}
