@@ -323,5 +323,14 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   const b = stats.annotators.find((x) => x.username === 'bob')!;
   expect(b.masks).toBe(3);
   expect(b.medianSeconds).toBeCloseTo(secs[1]!, 6);
+  // the statistics page shows the same, with its plots
+  await admin.getByRole('button', { name: 'Team statistics' }).click();
+  const row = admin.locator('[data-testid=team-stats-table] tr[data-annotator="bob"]');
+  await expect(row.locator('[data-stat=masks]')).toHaveText('3');
+  await expect(row.locator('[data-stat=medianSeconds]')).toHaveText(secs[1]!.toFixed(1));
+  await expect(admin.locator('[data-testid=chart-seconds] canvas')).toBeVisible();
+  await expect(admin.locator('[data-testid=chart-per-day] canvas')).toBeVisible();
+  await admin.keyboard.press('Escape');
+  await expect(admin.getByRole('dialog', { name: 'Team statistics' })).toHaveCount(0);
   for (const c of [ca, cb, cc]) await c.close();
 });

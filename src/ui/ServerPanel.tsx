@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { ServerProject } from '../core/sync/protocol.ts';
 import { useStore } from '../state/store.ts';
 import { JobsPanel } from './JobsPanel.tsx';
+import { TeamStatsDialog } from './TeamStats.tsx';
 import {
   addServerMember,
   createServerUser,
@@ -27,6 +28,7 @@ export function ServerPanel() {
   const [list, setList] = useState<ServerProject[]>([]);
   const [choice, setChoice] = useState('');
   const [busy, setBusy] = useState(false);
+  const [statsOpen, setStatsOpen] = useState(false);
   const user = sync.user?.username ?? null;
 
   useEffect(() => {
@@ -116,6 +118,8 @@ export function ServerPanel() {
               <button disabled={busy} onClick={() => run('Sync', syncNow)}>
                 Sync now
               </button>
+              <button onClick={() => setStatsOpen(true)}>Team statistics</button>
+              {statsOpen && <TeamStatsDialog onClose={() => setStatsOpen(false)} />}
               <JobsPanel />
               {sync.project.role === 'admin' && (
                 <form onSubmit={addMember} className="row">
