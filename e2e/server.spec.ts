@@ -254,8 +254,15 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   const spid = await server(admin).upload();
   await server(admin).addMember('bob', 'annotator');
   await server(admin).addMember('carol', 'reviewer');
-  const firstImage = (await project<Project>(admin)).images[0]!.id;
-  const [job] = await server(admin).createJobs({ imageIds: [firstImage], annotators: ['bob'], reviewer: 'carol' });
+  const images = (await project<Project>(admin)).images.map((im) => im.id);
+  // one job of every image (the four samples), for bob, reviewed by carol, made in the Server panel
+  await admin.getByLabel('Images per job').fill('10');
+  await admin.getByLabel('Job annotators').fill('bob');
+  await admin.getByLabel('Job reviewer').fill('carol');
+  await admin.getByRole('button', { name: 'Make jobs' }).click();
+  await expect.poll(async () => (await server(admin).jobs()).length).toBe(1);
+  const [job] = (await server(admin).jobs()) as { id: number; imageIds: number[] }[];
+  expect(job!.imageIds).toEqual(images);
 
   // bob starts his job and makes three masks
   const bob = await cb.newPage();
@@ -266,6 +273,13 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   const mine = bob.locator(`[data-testid=job-annotate][data-job="${job!.id}"]`);
   await mine.getByRole('button', { name: 'Start' }).click();
   await expect(mine).toHaveAttribute('data-state', 'annotating');
+  // "Next image" steps through the job's images, round to the first
+  const shown = () =>
+    bob.evaluate(() => (window as unknown as { annotator: { currentImage(): { id: number } | null } }).annotator.currentImage()?.id);
+  await mine.getByRole('button', { name: 'Next image' }).click();
+  await expect.poll(shown).toBe(images[1]);
+  for (let i = 0; i < 3; i++) await mine.getByRole('button', { name: 'Next image' }).click();
+  await expect.poll(shown).toBe(images[0]);
   await annotate(bob, 300, 200);
   await annotate(bob, 80, 350);
   await annotate(bob, 500, 100);

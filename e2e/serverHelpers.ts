@@ -93,7 +93,7 @@ type Api = {
       addMember(u: string, role: 'admin' | 'annotator' | 'reviewer'): Promise<void>;
       createJobs(spec: { imageIds: number[]; annotators: string[]; reviewer: string }): Promise<{ id: number }[]>;
       stats(): Promise<{ annotators: { username: string; masks: number; medianSeconds: number; clicksPerMask: number }[] }>;
-      jobs(): Promise<{ id: number; state: string }[]>;
+      jobs(): Promise<{ id: number; state: string; imageIds: number[] }[]>;
     };
   };
 };

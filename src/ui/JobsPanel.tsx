@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ServerJob, ServerReview } from '../io/serverApi.ts';
 import { useStore } from '../state/store.ts';
-import { jobReviews, moveJob, myQueue, reviewMask } from '../state/sync.ts';
+import { createJobs, jobReviews, moveJob, myQueue, reviewMask } from '../state/sync.ts';
 
 const STATE_LABEL: Record<ServerJob['state'], string> = {
   new: 'new',
@@ -56,6 +56,30 @@ export function JobsPanel() {
     const first = job.imageIds.find((id) => useStore.getState().project.images.some((im) => im.id === id));
     if (first !== undefined) useStore.getState().showImage(first);
   };
+  /** The job's image after the shown one (the first after the last). */
+  const next = (job: ServerJob) => {
+    const here = job.imageIds.indexOf(currentImageId ?? -1);
+    const id = job.imageIds[(here + 1) % job.imageIds.length];
+    if (id !== undefined) useStore.getState().showImage(id);
+  };
+  const split = (form: HTMLFormElement) => {
+    const f = new FormData(form);
+    const annotators = String(f.get('annotators') ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    const reviewer = String(f.get('reviewer') ?? '').trim();
+    act('Making jobs', async () => {
+      const made = await createJobs({
+        split: { by: 'count', size: Number(f.get('size') ?? 50) },
+        annotators,
+        reviewer: reviewer || null,
+        name: 'Job',
+      });
+      notify('info', `${made.length} job(s) made.`);
+      form.reset();
+    });
+  };
   // the latest decision per mask of the shown image
   const latest = new Map<number, ServerReview>();
   for (const r of reviews) if (r.imageId === currentImageId) latest.set(r.annotationId, r);
@@ -64,6 +88,21 @@ export function JobsPanel() {
   return (
     <div className="jobs" data-testid="jobs-panel">
       {queue.annotate.length + queue.review.length === 0 && <p className="muted">No job for you in this project.</p>}
+      {sync.project?.role === 'admin' && (
+        <form
+          className="row"
+          aria-label="Make jobs"
+          onSubmit={(e) => {
+            e.preventDefault();
+            split(e.currentTarget);
+          }}
+        >
+          <input name="size" type="number" min={1} defaultValue={50} aria-label="Images per job" title="Images per job" />
+          <input name="annotators" aria-label="Job annotators" placeholder="annotators (a, b)" />
+          <input name="reviewer" aria-label="Job reviewer" placeholder="reviewer" />
+          <button type="submit">Make jobs</button>
+        </form>
+      )}
       {queue.annotate.map((j) => (
         <div key={j.id} className="row job" data-testid="job-annotate" data-job={j.id} data-state={j.state}>
           <button className="link" onClick={() => show(j)} title="Show its first image">
@@ -74,6 +113,11 @@ export function JobsPanel() {
           </span>
           {j.state === 'new' && <button onClick={() => act('Starting the job', () => moveJob(j.id, 'annotating'))}>Start</button>}
           {j.state === 'rejected' && <button onClick={() => act('Resuming the job', () => moveJob(j.id, 'annotating'))}>Resume</button>}
+          {j.state === 'annotating' && (
+            <button title="The job's next image" onClick={() => next(j)}>
+              Next image
+            </button>
+          )}
           {j.state === 'annotating' && (
             <button onClick={() => act('Submitting the job', () => moveJob(j.id, 'in_review'))}>Submit for review</button>
           )}
