@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ServerJob, ServerReview } from '../io/serverApi.ts';
 import { useStore } from '../state/store.ts';
-import { createJobs, jobReviews, moveJob, myQueue, reviewMask } from '../state/sync.ts';
+import { createJobs, jobReviews, moveJob, myQueue, projectJobs, reviewMask } from '../state/sync.ts';
 
 const STATE_LABEL: Record<ServerJob['state'], string> = {
   new: 'new',
@@ -23,6 +23,7 @@ export function JobsPanel() {
   const notify = useStore((s) => s.notify);
   const [queue, setQueue] = useState<{ annotate: ServerJob[]; review: ServerJob[] }>({ annotate: [], review: [] });
   const [reviews, setReviews] = useState<ServerReview[]>([]);
+  const [all, setAll] = useState<ServerJob[]>([]);
   const [comment, setComment] = useState('');
   const [tick, setTick] = useState(0);
   const linked = sync.project?.id ?? null;
@@ -39,6 +40,11 @@ export function JobsPanel() {
         (r) => live && setReviews(r),
         () => undefined,
       );
+      if (sync.project?.role === 'admin')
+        projectJobs().then(
+          (j) => live && setAll(j),
+          () => undefined,
+        );
     };
     load();
     const t = setInterval(load, 4000);
@@ -46,7 +52,7 @@ export function JobsPanel() {
       live = false;
       clearInterval(t);
     };
-  }, [linked, sync.user, tick]);
+  }, [linked, sync.user, sync.project?.role, tick]);
 
   if (linked === null || !sync.user) return null;
   const refresh = () => setTick((t) => t + 1);
@@ -87,7 +93,26 @@ export function JobsPanel() {
 
   return (
     <div className="jobs" data-testid="jobs-panel">
+      <p className="sub">Your jobs</p>
       {queue.annotate.length + queue.review.length === 0 && <p className="muted">No job for you in this project.</p>}
+      {sync.project?.role === 'admin' && all.length > 0 && (
+        <>
+          <p className="sub">All jobs</p>
+          <ul className="all-jobs" data-testid="all-jobs">
+            {all.map((j) => (
+              <li key={j.id} data-job={j.id} data-state={j.state}>
+                <button className="link" onClick={() => show(j)}>
+                  {j.name}
+                </button>{' '}
+                <span className="muted">
+                  {STATE_LABEL[j.state]} · {j.imageIds.length} img · {j.annotator ?? 'no annotator'} / {j.reviewer ?? 'no reviewer'}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {sync.project?.role === 'admin' && <p className="sub">Make jobs of the images in no job yet</p>}
       {sync.project?.role === 'admin' && (
         <form
           className="row"

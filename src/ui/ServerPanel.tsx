@@ -121,6 +121,7 @@ export function ServerPanel() {
               <button onClick={() => setStatsOpen(true)}>Team statistics</button>
               {statsOpen && <TeamStatsDialog onClose={() => setStatsOpen(false)} />}
               <JobsPanel />
+              {sync.project.role === 'admin' && <p className="sub">Add a member</p>}
               {sync.project.role === 'admin' && (
                 <form onSubmit={addMember} className="row">
                   <input name="member" aria-label="Member user name" placeholder="user name" required />
@@ -140,6 +141,7 @@ export function ServerPanel() {
               Put this project on the server
             </button>
           )}
+          <p className="sub">Open a server project here</p>
           <div className="row">
             <select aria-label="Server project" value={choice} onChange={(e) => setChoice(e.target.value)}>
               <option value="">Open a server project…</option>
@@ -153,6 +155,7 @@ export function ServerPanel() {
               Open
             </button>
           </div>
+          {sync.user?.isAdmin && <p className="sub">New account (server admins)</p>}
           {sync.user?.isAdmin && (
             <form onSubmit={newAccount} className="row" aria-label="New account">
               <input name="newUser" aria-label="New account user name" placeholder="new user" required />

@@ -76,7 +76,8 @@ export function TeamStatsDialog({ onClose }: { onClose: () => void }) {
         </label>
         {error && <p className="muted">{error}</p>}
         {!stats && !error && <p className="muted">Counting…</p>}
-        {stats && (
+        {stats && people.length === 0 && <p className="muted">No masks or skipped objects yet{job !== null ? ' in this job' : ''}.</p>}
+        {stats && people.length > 0 && (
           <>
             <table data-testid="team-stats-table">
               <thead>
