@@ -229,12 +229,17 @@ export class Service {
     const project = await trx.selectFrom('projects').select('seq').where('id', '=', projectId).forUpdate().executeTakeFirst();
     if (!project) throw new HttpError(404, 'This project does not exist (any more).');
     const opIds = body.ops.map((o) => o.opId);
-    const seenRows = await trx
-      .selectFrom('changes')
-      .select(['op_id', 'seq'])
-      .where('project_id', '=', projectId)
-      .where('op_id', 'in', opIds)
-      .execute();
+    // operations sent before (a repeated push): looked up in pieces (an import sends hundreds of thousands)
+    const seenRows: { op_id: string; seq: number }[] = [];
+    for (let i = 0; i < opIds.length; i += 1000)
+      seenRows.push(
+        ...(await trx
+          .selectFrom('changes')
+          .select(['op_id', 'seq'])
+          .where('project_id', '=', projectId)
+          .where('op_id', 'in', opIds.slice(i, i + 1000))
+          .execute()),
+      );
     const seen = new Map(seenRows.map((r) => [r.op_id, r.seq]));
     const fresh = body.ops.filter((o) => !seen.has(o.opId));
     const keys = [...new Map(fresh.map((o) => [`${o.coll}:${o.id}`, o])).values()];
