@@ -375,9 +375,10 @@ async function leaveProject(): Promise<void> {
   // an Enter just before "New" or a switch: its annotation lands in the project it was made in
   await store.session.acceptsDone();
   await saveNow();
-  syncHooks?.closing();
   tabs?.bye(projectId);
+  // ids reserved on a server are kept (ProjectIds knows while the link stands); then the link goes
   ids.release();
+  syncHooks?.closing();
   abandonPreannotate();
   store.deps.engine.resetImages();
   clearImageRegistry();
