@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { Hono, type Context } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
@@ -48,6 +49,8 @@ export interface ServerOptions {
   appDir: string | null;
   /** the address of the client, for the login limit (tests give one) */
   clientAddress?: (c: Context) => string;
+  /** behind a reverse proxy: the client's address is the first of X-Forwarded-For (else the socket's) */
+  trustProxy?: boolean;
   /** failed logins allowed per user name and per address in 15 minutes */
   loginLimit?: { perUser: number; perAddress: number; windowMs: number };
 }
@@ -154,7 +157,20 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
   service.onCommit = (pid, seq) => hub.emit(pid, seq);
   const lim = opts.loginLimit ?? { perUser: 10, perAddress: 100, windowMs: 15 * 60_000 };
   const limiter = new LoginLimiter(lim.windowMs);
-  const address = opts.clientAddress ?? ((c: Context) => c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || 'local');
+  // the socket's address; X-Forwarded-For only behind a proxy the admin named (any client can send that header)
+  const address =
+    opts.clientAddress ??
+    ((c: Context) => {
+      if (opts.trustProxy) {
+        const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+        if (forwarded) return forwarded;
+      }
+      try {
+        return getConnInfo(c).remote.address ?? 'local';
+      } catch {
+        return 'local';
+      }
+    });
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {

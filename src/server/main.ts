@@ -7,7 +7,8 @@
  *   set-password          give an account a new password
  *
  * Flags: --port (PORT, 8787), --host (HOST, 127.0.0.1), --data (DATA_DIR, ./server-data),
- * --app (the built app, ./dist), --username, and the password from SAM_PASSWORD or standard input.
+ * --app (the built app, ./dist), --trust-proxy (TRUST_PROXY=1: behind a reverse proxy, the login limit counts
+ * by X-Forwarded-For), --username, and the password from SAM_PASSWORD or standard input.
  * DATABASE_URL: a PostgreSQL server to use instead of the embedded one in the data directory.
  */
 import { existsSync } from 'node:fs';
@@ -101,7 +102,8 @@ async function main(): Promise<void> {
   const port = Number(flag(args, 'port') ?? process.env.PORT ?? 8787);
   const host = flag(args, 'host') ?? process.env.HOST ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port ${port}: a port is a whole number from 1 to 65535.`);
-  const { app } = createApp({ service, files: new FileStore(dataDir), appDir });
+  const trustProxy = args.includes('--trust-proxy') || process.env.TRUST_PROXY === '1';
+  const { app } = createApp({ service, files: new FileStore(dataDir), appDir, trustProxy });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     process.stdout.write(
       `Project server on http://${host}:${info.port}/ (${opened.kind === 'postgres' ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${dataDir}/pgdata`}; files in ${dataDir}/files)\n`,
