@@ -3,7 +3,7 @@
  * `src/core/team/jobs.ts`; this is where they meet the tables.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { splitByCount, splitByFolder, transitionRefusal, type Actor, type JobInfo, type JobState } from '../core/team/jobs.ts';
+import { splitByCount, splitByFolder, transitionRefusal, TRANSITIONS, type Actor, type JobInfo, type JobState } from '../core/team/jobs.ts';
 import { HttpError } from './errors.ts';
 import type { Database } from './schema.ts';
 
@@ -190,7 +190,7 @@ export async function moveJob(
   await db.transaction().execute(async (trx) => {
     const job = await lockedJob(trx, projectId, jobId);
     const why = transitionRefusal(job, to, actor);
-    if (why) throw new HttpError(job.state === to || !isMove(job.state, to) ? 409 : 403, why);
+    if (why) throw new HttpError(TRANSITIONS.some((t) => t.from === job.state && t.to === to) ? 403 : 409, why);
     if (to === 'rejected' && !comment?.trim()) throw new HttpError(400, 'Say why the job goes back (a comment for the annotator).');
     await trx.updateTable('jobs').set({ state: to, updated_at: new Date() }).where('id', '=', jobId).execute();
     await trx
@@ -199,16 +199,6 @@ export async function moveJob(
       .execute();
   });
   return (await listJobs(db, projectId, jobId))[0]!;
-}
-
-function isMove(from: JobState, to: JobState): boolean {
-  return (
-    (from === 'new' && to === 'annotating') ||
-    (from === 'annotating' && to === 'in_review') ||
-    (from === 'in_review' && (to === 'done' || to === 'rejected')) ||
-    (from === 'rejected' && to === 'annotating') ||
-    (from === 'done' && to === 'in_review')
-  );
 }
 
 /** Gives a job to another annotator and/or reviewer (admins), recorded as an event. */

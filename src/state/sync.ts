@@ -7,7 +7,7 @@
  * while online and in one go after being offline, and applied as changes nobody undoes here. The
  * later write of one record wins; both sides are told, and the server keeps the replaced version.
  */
-import { COLLECTIONS, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
+import { COLLECTIONS, indexOfId, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
 import { emptyProject, type Project } from '../core/project/types.ts';
 import { diffFromServerChanges } from '../core/sync/apply.ts';
 import { MAX_PUSH_OPS, recordKey, type ServerChange, type ServerProject, type SyncOp } from '../core/sync/protocol.ts';
@@ -198,16 +198,7 @@ function schedulePush(ms: number): void {
 
 function recordNow(coll: Collection, id: number): SyncOp['data'] {
   const list = store.getState().project[coll] as { id: number }[];
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = list[mid]!.id;
-    if (v === id) return list[mid] as SyncOp['data'];
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return (list.find((r) => r.id === id) as SyncOp['data']) ?? null;
+  return (list[indexOfId(list, id)] as SyncOp['data'] | undefined) ?? null;
 }
 
 /** Sends what is pending, in batches, until nothing is (one push at a time). */

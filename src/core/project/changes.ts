@@ -102,7 +102,7 @@ export class DiffBuilder {
 }
 
 /** Index of the record with `id` in an id-ordered list, or -1 (binary search; a list out of order is searched through). */
-function indexOfId(items: readonly { id: number }[], id: number): number {
+export function indexOfId(items: readonly { id: number }[], id: number): number {
   let lo = 0;
   let hi = items.length - 1;
   while (lo <= hi) {

@@ -28,9 +28,3 @@ export function mayWrite(role: Role, coll: Collection, before: AnyRecord | null,
   // reviewer
   return coll === 'annotations' && before !== null;
 }
-
-export function roleCanAnnotate(role: Role): boolean {
-  return role === 'admin' || role === 'annotator';
-}
-
-export const ROLES: readonly Role[] = ['admin', 'annotator', 'reviewer'];
