@@ -32,6 +32,13 @@ async function readyFromServer(page: Page): Promise<void> {
     .toBe(true);
 }
 
+/** Opens the app from the server, waits for its first image and logs in as `user` (password `<user>-password`). */
+async function openLoggedIn(page: Page, user: string): Promise<void> {
+  await gotoApp(page);
+  await readyFromServer(page);
+  await server(page).login(user, `${user}-password`);
+}
+
 /** Clicks a point of the shown image, waits for the mask and accepts it; answers the mask's area. */
 async function annotate(page: Page, x: number, y: number): Promise<number> {
   await readyFromServer(page);
@@ -82,9 +89,7 @@ test('two annotators on one server project see each other’s masks live; one go
   await expect(pa.getByTestId('sync-status')).toHaveAttribute('data-status', 'online');
 
   // bob opens it in his browser: images (files from the server), categories
-  await gotoApp(pb);
-  await readyFromServer(pb);
-  await server(pb).login('bob', 'bob-password');
+  await openLoggedIn(pb, 'bob');
   await server(pb).open(spid);
   const aliceProject = await project<Project>(pa);
   await expect
@@ -134,9 +139,7 @@ test('the server killed during a sync (its answer lost) and restarted: after rec
 }) => {
   const ctx = await browser.newContext({ baseURL: srv.url });
   const page = await ctx.newPage();
-  await gotoApp(page);
-  await readyFromServer(page);
-  await server(page).login('alice', 'alice-password');
+  await openLoggedIn(page, 'alice');
   const spid = await server(page).upload();
   await expect.poll(async () => (await server(page).status()).pending, { timeout: 60_000 }).toBe(0);
 
@@ -183,9 +186,7 @@ test('two people change the same annotation: the later write wins, both are told
   const b = await browser.newContext({ baseURL: srv.url });
   const pa = await a.newPage();
   const pb = await b.newPage();
-  await gotoApp(pa);
-  await readyFromServer(pa);
-  await server(pa).login('alice', 'alice-password');
+  await openLoggedIn(pa, 'alice');
   await pa.getByRole('button', { name: 'Add category' }).click();
   const spid = await server(pa).upload();
   await server(pa).addMember('bob', 'annotator');
@@ -193,9 +194,7 @@ test('two people change the same annotation: the later write wins, both are told
   await expect.poll(async () => (await server(pa).status()).pending, { timeout: 60_000 }).toBe(0);
   const [mask] = (await project<Project>(pa)).annotations;
 
-  await gotoApp(pb);
-  await readyFromServer(pb);
-  await server(pb).login('bob', 'bob-password');
+  await openLoggedIn(pb, 'bob');
   await server(pb).open(spid);
   await expect.poll(async () => (await project<Project>(pb)).annotations.map((x) => x.id)).toEqual([mask!.id]);
 
@@ -248,9 +247,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
     await browser.newContext({ baseURL: srv.url }),
   ];
   const admin = await ca.newPage();
-  await gotoApp(admin);
-  await readyFromServer(admin);
-  await server(admin).login('alice', 'alice-password');
+  await openLoggedIn(admin, 'alice');
   const spid = await server(admin).upload();
   await server(admin).addMember('bob', 'annotator');
   await server(admin).addMember('carol', 'reviewer');
@@ -266,9 +263,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
 
   // bob starts his job and makes three masks
   const bob = await cb.newPage();
-  await gotoApp(bob);
-  await readyFromServer(bob);
-  await server(bob).login('bob', 'bob-password');
+  await openLoggedIn(bob, 'bob');
   await server(bob).open(spid);
   const mine = bob.locator(`[data-testid=job-annotate][data-job="${job!.id}"]`);
   await mine.getByRole('button', { name: 'Start' }).click();
@@ -290,9 +285,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
 
   // carol rejects the second mask with a comment and sends the job back
   const carol = await cc.newPage();
-  await gotoApp(carol);
-  await readyFromServer(carol);
-  await server(carol).login('carol', 'carol-password');
+  await openLoggedIn(carol, 'carol');
   await server(carol).open(spid);
   const toReview = carol.locator(`[data-testid=job-review][data-job="${job!.id}"]`);
   await expect(toReview).toBeVisible({ timeout: 30_000 });
