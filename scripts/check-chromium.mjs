@@ -3,8 +3,8 @@
 // Before the tests: the end-to-end tests and benchmarks drive Debian's Chromium (Playwright cannot
 // download a browser here). Finds it; where it can (root on Debian) installs it; otherwise stops at
 // once with the exact command to run.
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
+import { aptInstall, canApt } from './apt-install.mjs';
 
 const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const usable = (p) => {
@@ -23,20 +23,13 @@ if (!usable(path)) {
     );
     process.exit(1);
   }
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const apt = existsSync('/usr/bin/apt-get');
-  if (root && apt) {
+  if (canApt()) {
     console.log("The end-to-end tests need Debian's chromium; installing it (apt-get install -y chromium)...");
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    for (const args of [
-      ['update', '-q'],
-      ['install', '-y', '-q', 'chromium'],
-    ]) {
-      const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
-      if (r.status !== 0) {
-        console.error(`apt-get ${args.join(' ')} failed (exit ${r.status}). Install it by hand: apt-get install -y chromium`);
-        process.exit(1);
-      }
+    const failed = aptInstall('chromium');
+    if (failed) {
+      console.error(`${failed}. Install it by hand: apt-get install -y chromium`);
+      process.exit(1);
     }
   } else {
     console.error(
