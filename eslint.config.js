@@ -52,10 +52,26 @@ export default tseslint.config(
     'onnxruntime-web',
     ...LAYERS.filter((l) => l !== 'core' && l !== 'node'),
   ]),
-  ...layer('src/server/**/*.ts', [], 'The project server runs the core in Node; it knows nothing of the browser layers.', [
+  ...layer(
+    'src/server/**/*.ts',
+    ['src/server/worker*.ts'],
+    'The project server runs the core in Node; it knows nothing of the browser layers.',
+    [
+      'react',
+      'react-*',
+      'onnxruntime-*',
+      '**/node/sam-node*',
+      'zustand',
+      'comlink',
+      'idb',
+      ...LAYERS.filter((l) => !['core', 'node', 'server'].includes(l)),
+    ],
+  ),
+  // the pre-annotation worker runs SAM (onnxruntime-node, through src/node/sam-node.ts); the server loads it only for --workers
+  ...layer('src/server/worker*.ts', [], 'The pre-annotation worker runs the core and SAM in Node, never the browser layers.', [
     'react',
     'react-*',
-    'onnxruntime-*',
+    'onnxruntime-web',
     'zustand',
     'comlink',
     'idb',

@@ -39,6 +39,7 @@ export default defineConfig({
       'pg',
       '@node-rs/argon2',
       'zod',
+      'pg-boss',
     ],
   },
 });

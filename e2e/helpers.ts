@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { readRgbaImage, type RgbaImage } from '../src/node/image.ts';
-import { NodeSam } from '../src/cli/sam-node.ts';
+import { NodeSam } from '../src/node/sam-node.ts';
 import type { Prompts } from '../src/core/sam/prompts.ts';
 import type { CocoRle } from '../src/core/mask/rle.ts';
 

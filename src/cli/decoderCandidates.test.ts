@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { samDecoderFeeds, type Prompts } from '../core/sam/prompts.ts';
 import { resizeLongestSideShape } from '../core/geometry.ts';
 import { modelLogitsFromLowRes } from '../core/sam/postprocess.ts';
-import { nodeManifest, NodeSam } from './sam-node.ts';
+import { nodeManifest, NodeSam } from '../node/sam-node.ts';
 import { readRgbaImage } from '../node/image.ts';
 import { addCandidateOutputs, CANDIDATE_OUTPUTS, NoCandidatesError } from '../node/decoderCandidates.ts';
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { samDecoderFeeds, type Prompts } from '../core/sam/prompts.ts';
-import { nodeManifest, NodeSam } from './sam-node.ts';
+import { nodeManifest, NodeSam } from '../node/sam-node.ts';
 import { readRgbaImage, type RgbaImage } from '../node/image.ts';
 import { addCandidateOutputs, CANDIDATE_OUTPUTS } from '../node/decoderCandidates.ts';
 import { isInt8Decoder, quantizeColumns, quantizeDecoderInt8 } from '../node/decoderQuantize.ts';

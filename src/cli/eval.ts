@@ -26,7 +26,7 @@ import {
 import { DEFAULT_ZOOM_IN, type ZoomInOptions } from '../core/sam/zoomIn.ts';
 import { readGrayChannels, readRgbaImage } from '../node/image.ts';
 import { NodeRefiner } from './refiner.ts';
-import { NodeSam } from './sam-node.ts';
+import { NodeSam } from '../node/sam-node.ts';
 
 const IMAGE_EXT = /\.(png|jpe?g|bmp)$/i;
 const USAGE = `usage: npm run eval -- --dataset DIR [--dataset DIR ...] | --images DIR --masks DIR

@@ -19,16 +19,14 @@ import { fileMatchKey, parseCoco, type CocoImport, type ImportedAnnotation } fro
 import { maskPngImageKeys } from '../core/coco/maskPng.ts';
 import { labelMapFromPng } from '../core/image/png.ts';
 import { maskIou } from '../core/mask/iou.ts';
-import { maskFromRle, rleArea, rleBbox, rleFromMask, type CocoRle } from '../core/mask/rle.ts';
-import { amgMaskFromLogits, checkAmgParams, DEFAULT_AMG_PARAMS, postprocessSmallRegions, type AmgParams } from '../core/sam/amg.ts';
-import { preannotateImage, type PreannotateBackend, type PreannotateWork } from '../core/sam/preannotateImage.ts';
-import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
-import type { Size } from '../core/geometry.ts';
+import { maskFromRle, rleArea, rleBbox, type CocoRle } from '../core/mask/rle.ts';
+import { checkAmgParams, DEFAULT_AMG_PARAMS, type AmgParams } from '../core/sam/amg.ts';
+import { preannotateImage, type PreannotateWork } from '../core/sam/preannotateImage.ts';
 import { coarsePrompts, DEFAULT_COARSE_OPTIONS, type CoarseOptions } from '../core/sam/coarse.ts';
-import { cropRgba, DEFAULT_BOX_PLAN, pasteMask, type BoxMode } from '../core/sam/roi.ts';
+import { DEFAULT_BOX_PLAN, type BoxMode } from '../core/sam/roi.ts';
 import { parseClassMap } from '../core/sam/classMap.ts';
 import { readRgbaImage, type RgbaImage } from '../node/image.ts';
-import { NodeSam } from './sam-node.ts';
+import { NodeSam, nodePreannotateBackend } from '../node/sam-node.ts';
 
 type Mode = BoxMode | 'coarse' | 'everything';
 const MODES: Mode[] = ['box', 'box-crop', 'auto-box', 'coarse', 'everything'];
@@ -315,30 +313,10 @@ async function main(): Promise<void> {
     }
     im.width = image.width;
     im.height = image.height;
-    let whole: Float32Array | null = null;
     const te = performance.now();
-    const backend: PreannotateBackend<{ embedding: Float32Array; size: Size }> = {
-      async embed(crop) {
-        if (!crop) return { embedding: (whole ??= await sam.embed(image)), size: image };
-        const size = { width: crop.x1 - crop.x0, height: crop.y1 - crop.y0 };
-        return { embedding: await sam.embed({ ...size, data: cropRgba(image.data, image, crop) }), size };
-      },
-      async mask(e, prompts, paste) {
-        const r = await sam.decode(e.embedding, e.size, prompts, 'core');
-        const mask = paste ? pasteMask(r.mask, paste.roi, paste) : r.mask;
-        const { area, bbox } = maskAreaAndBbox(mask, image.width, image.height);
-        return { rle: rleFromMask(mask, image.width, image.height), area, bbox, score: r.score };
-      },
-      async amgMask(e, point, crop, size, params) {
-        const r = await sam.decodeLogits(e.embedding, e.size, { points: [{ ...point, positive: true }], box: null });
-        return amgMaskFromLogits(r.logits, r.modelSize, r.predictedIou, point, crop, size, params);
-      },
-      smallRegions: async (masks, minArea, nms) => postprocessSmallRegions(masks, minArea, nms),
-      checkpoint: async () => false,
-      onStep: (done, total) => {
-        if (mode === 'everything' && done % 16 === 0) bar(imagesDone, `(image ${imagesDone + 1}: ${done}/${total} points)`);
-      },
-    };
+    const backend = nodePreannotateBackend(sam, image, (done, total) => {
+      if (mode === 'everything' && done % 16 === 0) bar(imagesDone, `(image ${imagesDone + 1}: ${done}/${total} points)`);
+    });
     const work: PreannotateWork = { width: image.width, height: image.height };
     if (boxMode) {
       work.boxes = boxesByImage.get(im.id)!.map((a) => ({ id: a.cocoId, bbox: a.bbox, categoryId: a.categoryCocoId }));

@@ -18,7 +18,7 @@ import {
   type ZoomInOptions,
 } from '../core/sam/zoomIn.ts';
 import type { RgbaImage } from '../node/image.ts';
-import type { NodeCandidates, NodeSam } from './sam-node.ts';
+import type { NodeCandidates, NodeSam } from '../node/sam-node.ts';
 
 export interface RefineOptions {
   /** feed the previous low-res logits back as `mask_input` */

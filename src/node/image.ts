@@ -14,7 +14,12 @@ export interface RgbaImage {
 
 /** Decodes a PNG, JPEG or BMP file to RGBA (by content, not by extension); a JPEG's EXIF orientation is applied. */
 export function readRgbaImage(path: string): RgbaImage {
-  const buf = readFileSync(path);
+  return decodeImageBytes(readFileSync(path), path);
+}
+
+/** A PNG, JPEG or BMP file's pixels (`name` says which file in an error). */
+export function decodeImageBytes(bytes: Uint8Array, name: string): RgbaImage {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   if (buf[0] === 0x89 && buf[1] === 0x50) {
     const png = PNG.sync.read(buf);
     return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
@@ -25,7 +30,7 @@ export function readRgbaImage(path: string): RgbaImage {
     return applyOrientation(j.data, j.width, j.height, jpegOrientation(new Uint8Array(buf.buffer, buf.byteOffset, buf.length)));
   }
   if (buf[0] === 0x42 && buf[1] === 0x4d) return decodeBmp(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
-  throw new Error(`${path}: not a PNG, JPEG or BMP file`);
+  throw new Error(`${name}: not a PNG, JPEG or BMP file`);
 }
 
 /** Reads a grayscale/RGB(A) PNG mask as row-major 0/1 (non-zero first channel = object). */

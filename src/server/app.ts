@@ -20,6 +20,10 @@ import { createJobs, creators, exportAudit, jobEvents, listJobs, moveJob, reassi
 import { cocoJsonChunks, importCoco, loadProject, maskPngZip, yoloZip } from './export.ts';
 import { FileStore, SHA256 } from './files.ts';
 import { SESSION_DAYS, type Service, type Session } from './service.ts';
+import { cancelRun, listRuns, listWorkers, queueRun } from './preannotate.ts';
+import type PgBoss from 'pg-boss';
+import { checkAmgParams, DEFAULT_AMG_PARAMS } from '../core/sam/amg.ts';
+import { parseClassMap } from '../core/sam/classMap.ts';
 import {
   BODY_LIMITS,
   cocoBody,
@@ -33,6 +37,7 @@ import {
   newUserBody,
   reassignBody,
   reviewBody,
+  preannotateBody,
   projectBody,
   pushBody,
 } from './validate.ts';
@@ -51,6 +56,13 @@ export interface ServerOptions {
   clientAddress?: (c: Context) => string;
   /** behind a reverse proxy: the client's address is the first of X-Forwarded-For (else the socket's) */
   trustProxy?: boolean;
+  /** the work queue of pre-annotation runs (null: this server queues none) */
+  queue?: PgBoss | null;
+  /**
+   * Where the runs' work is done: 'external' (npm run worker processes on the same PostgreSQL), or
+   * the server's own workers only (the embedded database: no other process can reach it), counted.
+   */
+  workers?: 'external' | number;
   /** failed logins allowed per user name and per address in 15 minutes */
   loginLimit?: { perUser: number; perAddress: number; windowMs: number };
 }
@@ -77,7 +89,7 @@ class LoginLimiter {
   }
 }
 
-/** Live notices of new changes, per project (one server process). */
+/** Live notices of new changes, per project. */
 class Hub {
   private listeners = new Map<number, Set<(seq: number) => void>>();
   on(projectId: number, fn: (seq: number) => void): () => void {
@@ -89,7 +101,11 @@ class Hub {
       if (!set.size) this.listeners.delete(projectId);
     };
   }
+  private last = new Map<number, number>();
+  /** A change committed (here, or in another process: told once by each way, passed on once). */
   emit(projectId: number, seq: number): void {
+    if ((this.last.get(projectId) ?? 0) >= seq) return;
+    this.last.set(projectId, seq);
     for (const fn of this.listeners.get(projectId) ?? []) fn(seq);
   }
 }
@@ -530,6 +546,50 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
         ...(annotation ? { annotationId: intParam(annotation) } : {}),
       }),
     });
+  });
+
+  // ---- pre-annotation runs on the workers -------------------------------------------------------------
+
+  app.post('/api/projects/:pid/preannotate', authed, limit(BODY_LIMITS.push), async (c) => {
+    const { pid } = await role(c, ['admin']);
+    const body = await readJson(c, preannotateBody);
+    if (!opts.queue) throw new HttpError(503, 'This server has no work queue, so it cannot pre-annotate.', 'Start it with npm run server.');
+    if (opts.workers === 0)
+      throw new HttpError(
+        409,
+        'No worker can take this run: the server keeps its data in its embedded database, which only its own workers reach, and it has none.',
+        'Restart it with --workers 1, or run it on PostgreSQL (DATABASE_URL) and start npm run worker processes.',
+      );
+    if (body.amg) {
+      try {
+        checkAmgParams({ ...DEFAULT_AMG_PARAMS, ...body.amg });
+      } catch (e) {
+        throw new HttpError(400, `Segment everything: ${(e as Error).message}.`);
+      }
+    }
+    if (body.classMap) {
+      try {
+        parseClassMap(body.classMap);
+      } catch (e) {
+        throw new HttpError(400, `Class map: ${(e as Error).message}.`, 'Write it as 1=person, 2=car.');
+      }
+    }
+    const r = await queueRun(service, opts.queue, pid, c.get('session').user.id, body);
+    return c.json({ ...r, run: (await listRuns(service.db, pid, r.runId))[0] }, 201);
+  });
+  app.get('/api/projects/:pid/preannotate', authed, async (c) => {
+    const { pid } = await role(c, ANY);
+    return c.json({
+      runs: await listRuns(service.db, pid),
+      workers: await listWorkers(service.db),
+      workerMode: opts.workers ?? 'external',
+    });
+  });
+  app.post('/api/projects/:pid/preannotate/:rid/cancel', authed, async (c) => {
+    const { pid } = await role(c, ['admin']);
+    const rid = intParam(c.req.param('rid'));
+    const cancelled = await cancelRun(service.db, pid, rid);
+    return c.json({ cancelled, run: (await listRuns(service.db, pid, rid))[0] });
   });
 
   /** Statistics per annotator, for the project or one job (`?job=`). */

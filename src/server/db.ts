@@ -14,6 +14,11 @@ export interface OpenedDb {
   db: Kysely<Database>;
   /** 'pglite' (embedded, in the data directory or in memory) or 'postgres' */
   kind: 'pglite' | 'postgres';
+  /**
+   * How the work queue (pg-boss) reaches the same database: its own pool to DATABASE_URL, or the
+   * embedded database's one connection, taken in turn with the server's queries.
+   */
+  queue: { connectionString: string } | { db: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } };
   close(): Promise<void>;
 }
 
@@ -31,7 +36,7 @@ export async function openDatabase(url: string | null, dataDir: string | null): 
       throw new Error(`Cannot connect to the PostgreSQL server at DATABASE_URL: ${(e as Error).message}`);
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    opened = { db, kind: 'postgres', close: () => db.destroy() };
+    opened = { db, kind: 'postgres', queue: { connectionString: url }, close: () => db.destroy() };
   } else {
     let dir: string | undefined;
     let unlock = () => undefined as void;
@@ -43,9 +48,18 @@ export async function openDatabase(url: string | null, dataDir: string | null): 
     const pglite = new PGlite(dir);
     await pglite.waitReady;
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    // the queue's statements run on the connection Kysely hands out (so never inside a transaction of
+    // the server's); a statement list without parameters (pg-boss's locked maintenance) as a script
+    const executeSql = (text: string, values?: unknown[]) =>
+      db.connection().execute(async () => {
+        if (values && values.length) return pglite.query(text, values);
+        const results = await pglite.exec(text);
+        return { rows: results[results.length - 1]?.rows ?? [] };
+      });
     opened = {
       db,
       kind: 'pglite',
+      queue: { db: { executeSql } },
       close: async () => {
         await db.destroy();
         if (!pglite.closed) await pglite.close();

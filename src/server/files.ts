@@ -25,7 +25,7 @@ export function sniffImageType(b: Uint8Array): string | null {
 }
 
 export class FileStore {
-  private readonly root: string;
+  readonly root: string;
   constructor(dataDir: string) {
     this.root = join(dataDir, 'files');
     mkdirSync(join(this.root, 'tmp'), { recursive: true });

@@ -5,6 +5,11 @@
  *   create-admin          make a server admin (the first account)
  *   create-user           make an ordinary account
  *   set-password          give an account a new password
+ *   worker                a pre-annotation worker (`npm run worker`): needs DATABASE_URL and the
+ *                         server's data directory (its image files), --threads N (onnxruntime threads)
+ *
+ * `--workers N` (serve): N pre-annotation workers inside the server process (the embedded database
+ * allows no others).
  *
  * Flags: --port (PORT, 8787), --host (HOST, 127.0.0.1), --data (DATA_DIR, ./server-data),
  * --app (the built app, ./dist), --trust-proxy (TRUST_PROXY=1: behind a reverse proxy, the login limit counts
@@ -18,7 +23,9 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { openDatabase } from './db.ts';
 import { FileStore } from './files.ts';
-import { Service } from './service.ts';
+import { CHANGES_CHANNEL, Service } from './service.ts';
+import { openQueue } from './preannotate.ts';
+import pg from 'pg';
 import { newUserBody, username as usernameSchema } from './validate.ts';
 
 function flag(args: string[], name: string): string | undefined {
@@ -60,8 +67,18 @@ async function main(): Promise<void> {
   const command = args[0] && !args[0].startsWith('--') ? args[0] : 'serve';
   const dataDir = resolve(flag(args, 'data') ?? process.env.DATA_DIR ?? 'server-data');
   const url = process.env.DATABASE_URL || null;
-  if (!['serve', 'create-admin', 'create-user', 'set-password'].includes(command))
-    fail(`Unknown command "${command}". Commands: (none) to serve, create-admin, create-user, set-password.`);
+  if (!['serve', 'create-admin', 'create-user', 'set-password', 'worker'].includes(command))
+    fail(`Unknown command "${command}". Commands: (none) to serve, create-admin, create-user, set-password, worker.`);
+  if (command === 'worker' && !url)
+    fail(
+      'A worker needs the server on PostgreSQL: set DATABASE_URL to the same database as the server. (A server on its embedded database runs its workers itself: npm run server -- --workers 1.)',
+    );
+  const inProcess = Number(flag(args, 'workers') ?? process.env.WORKERS ?? 0);
+  if (!Number.isInteger(inProcess) || inProcess < 0 || inProcess > 64) fail(`--workers ${inProcess}: a whole number from 0 to 64.`);
+  const threadsFlag = flag(args, 'threads') ?? process.env.THREADS;
+  const threads = threadsFlag === undefined ? undefined : Number(threadsFlag);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256))
+    fail(`--threads ${threadsFlag}: a whole number from 1 up.`);
 
   let opened;
   try {
@@ -73,7 +90,7 @@ async function main(): Promise<void> {
   }
   const service = new Service(opened.db);
 
-  if (command !== 'serve') {
+  if (command !== 'serve' && command !== 'worker') {
     const name =
       flag(args, 'username') ?? fail(`${command} needs --username NAME (the password comes from SAM_PASSWORD or standard input).`);
     const u = usernameSchema.safeParse(name);
@@ -97,13 +114,48 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (command === 'worker') {
+    const files = new FileStore(dataDir);
+    const boss = await openQueue(opened);
+    const { startWorkers } = await import('./worker.ts');
+    const workers = await startWorkers(service, boss, files, Math.max(1, inProcess), threads, (line) => process.stdout.write(`${line}\n`));
+    process.stdout.write(`Pre-annotation worker ${workers.map((w) => w.name).join(', ')} waiting for work (images from ${files.root})\n`);
+    const stop = () => {
+      // the image under way is finished (or, on a second signal, left to the queue: another worker redoes it)
+      process.once('SIGINT', () => process.exit(1));
+      process.once('SIGTERM', () => process.exit(1));
+      void Promise.all(workers.map((w) => w.stop()))
+        .then(() => boss.stop({ graceful: true, wait: true, timeout: 600_000 }))
+        .finally(() => void opened.close().finally(() => process.exit(0)));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return;
+  }
+
   const appDir = resolve(flag(args, 'app') ?? 'dist');
   if (!existsSync(resolve(appDir, 'index.html'))) fail(`The built app is not in ${appDir}: run npm run build first (npm run server does).`);
   const port = Number(flag(args, 'port') ?? process.env.PORT ?? 8787);
   const host = flag(args, 'host') ?? process.env.HOST ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port ${port}: a port is a whole number from 1 to 65535.`);
   const trustProxy = args.includes('--trust-proxy') || process.env.TRUST_PROXY === '1';
-  const { app } = createApp({ service, files: new FileStore(dataDir), appDir, trustProxy });
+  const files = new FileStore(dataDir);
+  const queue = await openQueue(opened);
+  const { app, hub } = createApp({
+    service,
+    files,
+    appDir,
+    trustProxy,
+    queue,
+    workers: opened.kind === 'postgres' ? 'external' : inProcess,
+  });
+  // commits of other processes on the same PostgreSQL (workers, a second server) reach this one's live clients
+  const unlisten = opened.kind === 'postgres' ? await listenForChanges(url!, (pid, seq) => hub.emit(pid, seq)) : async () => undefined;
+  let workers: { stop(): Promise<void> }[] = [];
+  if (inProcess > 0) {
+    const { startWorkers } = await import('./worker.ts');
+    workers = await startWorkers(service, queue, files, inProcess, threads, (line) => process.stdout.write(`${line}\n`));
+  }
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     process.stdout.write(
       `Project server on http://${host}:${info.port}/ (${opened.kind === 'postgres' ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${dataDir}/pgdata`}; files in ${dataDir}/files)\n`,
@@ -114,10 +166,39 @@ async function main(): Promise<void> {
   });
   const stop = () => {
     server.close();
-    void opened.close().finally(() => process.exit(0));
+    void Promise.all(workers.map((w) => w.stop()))
+      .then(() => queue.stop({ graceful: true, wait: true, timeout: 30_000 }))
+      .then(unlisten)
+      .finally(() => void opened.close().finally(() => process.exit(0)));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** LISTENs for the commits of other processes; returns how to stop (a lost connection is made again). */
+async function listenForChanges(url: string, onChange: (projectId: number, seq: number) => void): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, application_name: 'sam-annotator-listen' });
+    c.on('notification', (n) => {
+      const m = /^(\d+):(\d+)$/.exec(n.payload ?? '');
+      if (n.channel === CHANGES_CHANNEL && m) onChange(Number(m[1]), Number(m[2]));
+    });
+    c.on('error', () => {
+      client = null;
+      void c.end().catch(() => undefined);
+      if (!stopped) setTimeout(() => void connect().catch(() => undefined), 2000);
+    });
+    await c.connect();
+    await c.query(`listen ${CHANGES_CHANNEL}`);
+    client = c;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    await client?.end().catch(() => undefined);
+  };
 }
 
 void main().catch((e: unknown) => fail(`The server stopped: ${(e as Error).stack ?? String(e)}`));

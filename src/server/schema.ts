@@ -108,6 +108,42 @@ export interface ReviewsTable {
   at: Generated<Date>;
 }
 
+export interface PreannotateRunsTable {
+  id: Generated<number>;
+  project_id: number;
+  /** the job whose images it covers (null: the whole project) */
+  job_id: number | null;
+  mode: string;
+  /** the pre-annotation options (box plan, segment-everything parameters, coarse label files) */
+  options: unknown;
+  created_by: number;
+  created_at: Generated<Date>;
+  state: 'running' | 'done' | 'cancelled';
+  finished_at: Date | null;
+  /** seconds a worker may hold one image before it goes back to the queue */
+  expire_seconds: number;
+}
+export interface PreannotateItemsTable {
+  run_id: number;
+  image_id: number;
+  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  masks: Generated<number>;
+  /** tries started (a killed worker's image is tried again) */
+  attempts: Generated<number>;
+  worker: string | null;
+  started_at: Date | null;
+  done_at: Date | null;
+  error: string | null;
+}
+
+export interface PreannotateWorkersTable {
+  /** host:pid */
+  name: string;
+  last_seen: Date;
+  images: number;
+  masks: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -122,6 +158,9 @@ export interface Database {
   job_images: JobImagesTable;
   job_events: JobEventsTable;
   reviews: ReviewsTable;
+  preannotate_runs: PreannotateRunsTable;
+  preannotate_items: PreannotateItemsTable;
+  preannotate_workers: PreannotateWorkersTable;
 }
 
 async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
@@ -236,6 +275,43 @@ export const MIGRATIONS: Record<string, Migration> = {
           comment text,
           at timestamptz not null default now())`,
         `create index reviews_annotation on reviews(project_id, annotation_id)`,
+      ]),
+  },
+  '0003_preannotate': {
+    up: (db) =>
+      run(db, [
+        `create table preannotate_runs (
+          id serial primary key,
+          project_id integer not null references projects(id) on delete cascade,
+          job_id integer references jobs(id) on delete set null,
+          mode text not null,
+          options jsonb not null,
+          created_by integer not null references users(id),
+          created_at timestamptz not null default now(),
+          state text not null default 'running' check (state in ('running', 'done', 'cancelled')),
+          finished_at timestamptz,
+          expire_seconds integer not null)`,
+        `create index preannotate_runs_project on preannotate_runs(project_id, id)`,
+        // one row per image of a run: its result lands once (the row is the lock), whoever runs it
+        `create table preannotate_items (
+          run_id integer not null references preannotate_runs(id) on delete cascade,
+          image_id integer not null,
+          state text not null default 'queued' check (state in ('queued', 'running', 'done', 'failed', 'cancelled')),
+          masks integer not null default 0,
+          attempts integer not null default 0,
+          worker text,
+          started_at timestamptz,
+          done_at timestamptz,
+          error text,
+          primary key (run_id, image_id))`,
+        `create table preannotate_workers (
+          name text primary key,
+          last_seen timestamptz not null,
+          images integer not null default 0,
+          masks integer not null default 0)`,
+        // a worker reads one image's records (its boxes) without reading the whole project
+        // (as text: a cast here could make a write fail)
+        `create index records_image on records(project_id, coll, (data->>'imageId'))`,
       ]),
   },
 };

@@ -25,6 +25,8 @@ import { jobsOfImages } from './jobs.ts';
 import type { Database } from './schema.ts';
 
 export const SESSION_DAYS = 30;
+/** The PostgreSQL notification channel of committed changes: payload "projectId:seq". */
+export const CHANGES_CHANNEL = 'sam_changes';
 
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
@@ -193,8 +195,8 @@ export class Service {
   // ---- ids ---------------------------------------------------------------------------------------
 
   /** Reserves `count` new ids of a collection for one client: [first, last]. */
-  async reserveIds(projectId: number, coll: Collection, count: number): Promise<[number, number]> {
-    const row = await this.db
+  async reserveIds(projectId: number, coll: Collection, count: number, db: Kysely<Database> = this.db): Promise<[number, number]> {
+    const row = await db
       .insertInto('id_counters')
       .values({ project_id: projectId, coll, last: count })
       .onConflict((oc) => oc.columns(['project_id', 'coll']).doUpdateSet({ last: sql<number>`id_counters.last + ${count}` }))
@@ -218,13 +220,8 @@ export class Service {
     return { results, seq };
   }
 
-  private async pushIn(
-    trx: Transaction<Database>,
-    projectId: number,
-    user: ServerUser,
-    role: Role,
-    body: PushRequest,
-  ): Promise<PushResponse> {
+  /** {@link push} inside a transaction of the caller's (which calls {@link onCommit} once it commits). */
+  async pushIn(trx: Transaction<Database>, projectId: number, user: ServerUser, role: Role, body: PushRequest): Promise<PushResponse> {
     // the project row is the lock: pushes to one project commit one after another, in number order
     const project = await trx.selectFrom('projects').select('seq').where('id', '=', projectId).forUpdate().executeTakeFirst();
     if (!project) throw new HttpError(404, 'This project does not exist (any more).');
@@ -364,7 +361,11 @@ export class Service {
           })),
         )
         .execute();
-    if (seq !== project.seq) await trx.updateTable('projects').set({ seq }).where('id', '=', projectId).execute();
+    if (seq !== project.seq) {
+      await trx.updateTable('projects').set({ seq }).where('id', '=', projectId).execute();
+      // other processes on the database (a second server, the pre-annotation workers) hear of it on commit
+      await sql`select pg_notify(${CHANGES_CHANNEL}, ${`${projectId}:${seq}`})`.execute(trx);
+    }
     return { results, seq };
   }
 

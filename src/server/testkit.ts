@@ -3,7 +3,8 @@
  * database on a throwaway PostgreSQL cluster) and a client that keeps its session cookie and CSRF
  * token, calling the app in-process (`app.request`) or over HTTP.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -11,19 +12,26 @@ import { createApp, SESSION_COOKIE } from './app.ts';
 import { openDatabase, type OpenedDb } from './db.ts';
 import { FileStore } from './files.ts';
 import { Service } from './service.ts';
+import { openQueue } from './preannotate.ts';
+import type PgBoss from 'pg-boss';
 
 export interface TestServer {
   app: ReturnType<typeof createApp>['app'];
   service: Service;
   opened: OpenedDb;
   dataDir: string;
+  queue: PgBoss | null;
   close(): Promise<void>;
 }
 
 let dbCount = 0;
 
 /** A server on PGlite in memory (`url` null) or on a new database of the PostgreSQL at `url`. */
-export async function startTestServer(url: string | null, options: Partial<Parameters<typeof createApp>[0]> = {}): Promise<TestServer> {
+export async function startTestServer(
+  url: string | null,
+  options: Partial<Parameters<typeof createApp>[0]> = {},
+  extra: { queue?: boolean } = {},
+): Promise<TestServer> {
   let dbUrl: string | null = null;
   if (url) {
     const name = `sam_test_${process.pid}_${++dbCount}_${Date.now()}`;
@@ -38,13 +46,16 @@ export async function startTestServer(url: string | null, options: Partial<Param
   const opened = await openDatabase(dbUrl, null);
   const dataDir = mkdtempSync(join(tmpdir(), 'sam-server-'));
   const service = new Service(opened.db);
-  const { app } = createApp({ service, files: new FileStore(dataDir), appDir: null, ...options });
+  const queue = extra.queue ? await openQueue(opened, { maintenanceIntervalSeconds: 1 }) : null;
+  const { app } = createApp({ service, files: new FileStore(dataDir), appDir: null, queue, ...options });
   return {
     app,
     service,
     opened,
     dataDir,
+    queue,
     close: async () => {
+      await queue?.stop({ graceful: false, wait: true });
       await opened.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -108,4 +119,49 @@ export class TestClient {
     if (r.status === 200) this.csrf = r.body.csrfToken;
     return r.status;
   }
+}
+
+/**
+ * A server project made as a team would make it: the admin uploads image files (as the app does,
+ * named by their SHA-256), pushes their image records, then imports a COCO file with boxes only
+ * (its annotations become boxes waiting to become masks). Returns the image ids by file name.
+ */
+export async function seedBoxProject(
+  admin: TestClient,
+  pid: number,
+  coco: {
+    images: { id: number; file_name: string; width: number; height: number }[];
+    annotations: Record<string, unknown>[];
+    categories: unknown[];
+  },
+  imagesDir: string,
+): Promise<Map<string, number>> {
+  const ids = (await admin.json<{ first: number }>('POST', `/api/projects/${pid}/ids`, { coll: 'images', count: coco.images.length })).body;
+  const ops = [];
+  let n = 0;
+  for (const im of coco.images) {
+    const bytes = readFileSync(join(imagesDir, im.file_name));
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const put = await admin.raw('PUT', `/api/projects/${pid}/files/${sha}`, bytes, { 'content-type': 'image/jpeg' });
+    if (put.status !== 200 && put.status !== 201) throw new Error(`upload of ${im.file_name}: ${put.status} ${await put.text()}`);
+    const id = ids.first + n++;
+    ops.push({
+      opId: `seed-${pid}-${id}`,
+      coll: 'images',
+      id,
+      baseRev: null,
+      data: { id, fileName: im.file_name, width: im.width, height: im.height, sha256: sha },
+    });
+  }
+  const push = await admin.json('POST', `/api/projects/${pid}/push`, { clientId: 'seed', ops });
+  if (push.status !== 200) throw new Error(`push: ${push.status} ${JSON.stringify(push.body)}`);
+  const boxesOnly = {
+    ...coco,
+    annotations: coco.annotations
+      .filter((a) => !a.iscrowd)
+      .map((a) => ({ id: a.id, image_id: a.image_id, category_id: a.category_id, bbox: a.bbox, iscrowd: 0 })),
+  };
+  const imp = await admin.json('POST', `/api/projects/${pid}/import/coco`, boxesOnly);
+  if (imp.status !== 200) throw new Error(`import: ${imp.status} ${JSON.stringify(imp.body)}`);
+  return new Map(ops.map((o) => [o.data.fileName, o.id]));
 }

@@ -187,3 +187,45 @@ export const reviewBody = z.strictObject({
   decision: z.enum(['accept', 'reject']),
   comment: z.string().max(2000).optional(),
 });
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
+const amgKey = z.enum([
+  'pointsPerSide',
+  'predIouThresh',
+  'stabilityScoreThresh',
+  'stabilityScoreOffset',
+  'boxNmsThresh',
+  'cropNLayers',
+  'cropNmsThresh',
+  'cropOverlapRatio',
+  'cropNPointsDownscaleFactor',
+  'minMaskRegionArea',
+]);
+/** A pre-annotation run to queue: the options of the CLI and of the app's batch. */
+export const preannotateBody = z
+  .strictObject({
+    mode: z.enum(['box', 'box-crop', 'auto-box', 'coarse', 'everything']),
+    jobId: id.optional(),
+    imageIds: z.array(id).min(1).max(100_000).optional(),
+    redo: z.boolean().optional(),
+    boxPlan: z
+      .strictObject({ margin: z.number().min(0).max(5).optional(), minCropSide: z.number().int().min(16).max(4096).optional() })
+      .optional(),
+    amg: z.partialRecord(amgKey, finite).optional(),
+    everythingCategory: z.string().trim().min(1).max(200).optional(),
+    coarseFiles: z.record(z.string().regex(/^[1-9]\d{0,9}$/, 'an image id'), sha256).optional(),
+    coarse: z
+      .strictObject({
+        kind: z.enum(['semantic', 'instance']).optional(),
+        prompt: z.enum(['box', 'box+points']).optional(),
+        minArea: z.number().int().min(0).max(1e9).optional(),
+        findPointTimes: z.number().int().min(1).max(1000).optional(),
+        positivePoints: z.number().int().min(0).max(20).optional(),
+        negativePoints: z.number().int().min(0).max(20).optional(),
+      })
+      .optional(),
+    classMap: z.string().max(100_000).optional(),
+    expireSeconds: z.number().int().min(5).max(86_400).optional(),
+  })
+  .refine((b) => !(b.jobId && b.imageIds), 'give jobId or imageIds, not both')
+  .refine((b) => b.mode !== 'coarse' || (b.coarseFiles && Object.keys(b.coarseFiles).length > 0), 'coarse needs coarseFiles');

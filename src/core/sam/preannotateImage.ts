@@ -5,6 +5,7 @@
  */
 import type { Size } from '../geometry.ts';
 import type { CocoRle } from '../mask/rle.ts';
+import type { Annotation } from '../project/types.ts';
 import { generateMasks, type AmgMask, type AmgParams, type BoxXyxy } from './amg.ts';
 import type { CoarsePrompt } from './coarse.ts';
 import type { Prompts } from './prompts.ts';
@@ -40,6 +41,29 @@ export interface ProducedMask {
   source: string;
   /** how it was made (COCO `attributes` of the CLI's output): crop, the box or class it came from, AMG scores */
   attributes: Record<string, unknown>;
+}
+
+/**
+ * The annotation a machine-made mask becomes: a proposal to review (review 'pending', no time or
+ * clicks of a person yet). The app's batches and the server's workers make the same records.
+ */
+export function proposalAnnotation(id: number, imageId: number, m: ProducedMask, createdAt: number): Annotation {
+  return {
+    id,
+    imageId,
+    categoryId: m.categoryId,
+    segmentation: m.rle,
+    area: m.area,
+    bbox: m.bbox,
+    score: m.score,
+    prompts: m.prompts,
+    source: m.source,
+    timeMs: 0,
+    clicks: 0,
+    strokes: 0,
+    createdAt,
+    review: 'pending',
+  };
 }
 
 /** How a runtime runs SAM for a batch. `E` is its handle on an embedding. */

@@ -6,6 +6,7 @@
 import { DiffBuilder } from '../../core/project/changes.ts';
 import { IDLE_TIMER, timerStop } from '../../core/project/timer.ts';
 import type { ProducedMask } from '../../inference/preannotate.ts';
+import { proposalAnnotation } from '../../core/sam/preannotateImage.ts';
 import type { BoxPrompt } from '../../core/sam/prompts.ts';
 import { reviewQueue, type SliceContext } from '../store.ts';
 
@@ -63,22 +64,7 @@ export function createReviewSlice(ctx: SliceContext): ReviewSlice {
       if (kept.length === 0 && consumedBoxIds.length === 0) return 0;
       const b = new DiffBuilder(s.project);
       for (const m of kept) {
-        b.add('annotations', {
-          id: ids.next('annotations', b.project),
-          imageId,
-          categoryId: m.categoryId,
-          segmentation: m.rle,
-          area: m.area,
-          bbox: m.bbox,
-          score: m.score,
-          prompts: m.prompts,
-          source: m.source,
-          timeMs: 0,
-          clicks: 0,
-          strokes: 0,
-          createdAt: Date.now(),
-          review: 'pending',
-        });
+        b.add('annotations', proposalAnnotation(ids.next('annotations', b.project), imageId, m, Date.now()));
       }
       for (const id of consumedBoxIds) b.remove('pendingBoxes', id);
       if (!s.change(b.diff, 'ignore', { label: 'proposals', imageId })) return 0;

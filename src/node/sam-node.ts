@@ -10,7 +10,11 @@ import { readFileSync } from 'node:fs';
 import { addCandidateOutputs, CANDIDATE_OUTPUTS, hasCandidateOutputs } from '../node/decoderCandidates.ts';
 import { quantizeDecoderInt8 } from '../node/decoderQuantize.ts';
 import { candidatePlane } from '../core/sam/candidates.ts';
-import { cropRgba, type PixelRect } from '../core/sam/roi.ts';
+import { cropRgba, pasteMask, type PixelRect } from '../core/sam/roi.ts';
+import { amgMaskFromLogits, postprocessSmallRegions } from '../core/sam/amg.ts';
+import type { PreannotateBackend } from '../core/sam/preannotateImage.ts';
+import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
+import { rleFromMask } from '../core/mask/rle.ts';
 
 /** Every mask the decoder computed (tokens 0–3), when it has the candidate outputs. */
 export interface NodeCandidates {
@@ -40,17 +44,22 @@ export class NodeSam {
    * rewrite of the app's build, done in memory) so {@link decode} also returns every mask; `int8`:
    * then quantize it as the build's int8 variant does (`/models/sam-candidates-int8.onnx`).
    */
-  static async load(manifest: ModelManifest = nodeManifest(), options: { candidates?: boolean; int8?: boolean } = {}): Promise<NodeSam> {
-    const encoder = await ort.InferenceSession.create(manifest.encoderUrl);
+  static async load(
+    manifest: ModelManifest = nodeManifest(),
+    options: { candidates?: boolean; int8?: boolean; threads?: number } = {},
+  ): Promise<NodeSam> {
+    // threads: onnxruntime's intra-op threads (default: one per core); several processes on one machine share its cores
+    const so: ort.InferenceSession.SessionOptions = options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {};
+    const encoder = await ort.InferenceSession.create(manifest.encoderUrl, so);
     checkModelSignature('encoder', manifest.encoderUrl, encoder.inputNames, encoder.outputNames, manifest);
-    let decoder = await ort.InferenceSession.create(manifest.decoderUrl);
+    let decoder = await ort.InferenceSession.create(manifest.decoderUrl, so);
     checkModelSignature('decoder', manifest.decoderUrl, decoder.inputNames, decoder.outputNames, manifest);
     if ((options.candidates && !hasCandidateOutputs(decoder.outputNames)) || options.int8) {
       let bytes: Uint8Array = new Uint8Array(readFileSync(manifest.decoderUrl));
       if (options.candidates && !hasCandidateOutputs(decoder.outputNames)) bytes = addCandidateOutputs(bytes).model;
       if (options.int8) bytes = quantizeDecoderInt8(bytes).model;
       await decoder.release();
-      decoder = await ort.InferenceSession.create(bytes);
+      decoder = await ort.InferenceSession.create(bytes, so);
     }
     return new NodeSam(encoder, decoder, manifest);
   }
@@ -142,4 +151,37 @@ export class NodeSam {
     const logits = modelLogitsFromLowRes(lowRes, size, this.manifest.normalization.inputSize);
     return { mask: maskFromLowResLogits(logits, size, image).mask, lowRes };
   }
+}
+
+/**
+ * How the Node tools run a pre-annotation batch on one image (the CLI and the server's workers): the
+ * whole image's embedding once, crops encoded as asked, masks as RLE in image px. `onStep` sees the
+ * prompts of the image done so far.
+ */
+export function nodePreannotateBackend(
+  sam: NodeSam,
+  image: RgbaImage,
+  onStep?: (done: number, total: number) => void,
+): PreannotateBackend<{ embedding: Float32Array; size: Size }> {
+  let whole: Float32Array | null = null;
+  return {
+    async embed(crop) {
+      if (!crop) return { embedding: (whole ??= await sam.embed(image)), size: image };
+      const size = { width: crop.x1 - crop.x0, height: crop.y1 - crop.y0 };
+      return { embedding: await sam.embed({ ...size, data: cropRgba(image.data, image, crop) }), size };
+    },
+    async mask(e, prompts, paste) {
+      const r = await sam.decode(e.embedding, e.size, prompts, 'core');
+      const mask = paste ? pasteMask(r.mask, paste.roi, paste) : r.mask;
+      const { area, bbox } = maskAreaAndBbox(mask, image.width, image.height);
+      return { rle: rleFromMask(mask, image.width, image.height), area, bbox, score: r.score };
+    },
+    async amgMask(e, point, crop, size, params) {
+      const r = await sam.decodeLogits(e.embedding, e.size, { points: [{ ...point, positive: true }], box: null });
+      return amgMaskFromLogits(r.logits, r.modelSize, r.predictedIou, point, crop, size, params);
+    },
+    smallRegions: async (masks, minArea, nms) => postprocessSmallRegions(masks, minArea, nms),
+    checkpoint: async () => false,
+    ...(onStep ? { onStep } : {}),
+  };
 }

@@ -1,0 +1,232 @@
+/**
+ * Pre-annotation runs on the work queue (pg-boss), with the real model on real COCO images, on
+ * PGlite and on a throwaway PostgreSQL cluster: a run queued through the API is done by a worker,
+ * its masks land once as proposals that replace the boxes, an image whose worker vanished is done
+ * by another after its visibility timeout, and nothing lands twice.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { maskIou } from '../core/mask/iou.ts';
+import { parseCoco } from '../core/coco/import.ts';
+import { maskFromRle } from '../core/mask/rle.ts';
+import type { Annotation, PendingBox } from '../core/project/types.ts';
+import type { RecordsResponse } from '../core/sync/protocol.ts';
+import { nodeManifest, NodeSam } from '../node/sam-node.ts';
+import { findPgBin, startPgCluster, type PgCluster } from '../node/pgCluster.ts';
+import { landItem, listRuns, PREANNOTATE_QUEUE, startItem, type PreannotateJobData, type RunView } from './preannotate.ts';
+import { FileStore } from './files.ts';
+import { seedBoxProject, startTestServer, TestClient, type TestServer } from './testkit.ts';
+import { PreannotateWorker } from './worker.ts';
+
+const pgBin = findPgBin();
+let cluster: PgCluster | null = null;
+let sam: NodeSam;
+beforeAll(async () => {
+  sam = await NodeSam.load(nodeManifest());
+  if (pgBin.dir) cluster = await startPgCluster();
+}, 120_000);
+afterAll(() => cluster?.stop());
+
+const COCO_DIR = fileURLToPath(new URL('../../../shared/datasets/coco-val2017-tiny/', import.meta.url));
+interface CocoFile {
+  images: { id: number; file_name: string; width: number; height: number }[];
+  annotations: {
+    id: number;
+    image_id: number;
+    category_id: number;
+    bbox: [number, number, number, number];
+    iscrowd: number;
+    segmentation: unknown;
+  }[];
+  categories: { id: number; name: string }[];
+}
+const COCO = JSON.parse(readFileSync(`${COCO_DIR}instances_val2017.json`, 'utf8')) as CocoFile;
+
+/** The three images with the fewest objects (a quick run), with their annotations. */
+function smallSubset(): CocoFile {
+  const count = new Map<number, number>();
+  for (const a of COCO.annotations) if (!a.iscrowd) count.set(a.image_id, (count.get(a.image_id) ?? 0) + 1);
+  const images = [...COCO.images]
+    .filter((im) => count.has(im.id))
+    .sort((a, b) => count.get(a.id)! - count.get(b.id)! || a.id - b.id)
+    .slice(0, 3);
+  const ids = new Set(images.map((im) => im.id));
+  return { images, annotations: COCO.annotations.filter((a) => ids.has(a.image_id)), categories: COCO.categories };
+}
+
+/** The ground-truth masks of COCO's annotations (polygons rasterised by the core's COCO import), by annotation id. */
+function gtMasks(subset: CocoFile): Map<number, Uint8Array> {
+  const imp = parseCoco(subset as unknown as Parameters<typeof parseCoco>[0]);
+  return new Map(imp.annotations.filter((a) => a.segmentation).map((a) => [a.cocoId, maskFromRle(a.segmentation!)]));
+}
+
+const DATABASES = [
+  { name: 'PGlite', url: () => null as string | null, skip: false },
+  { name: 'PostgreSQL', url: () => cluster!.url, skip: !pgBin.dir },
+];
+
+describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
+  let server: TestServer;
+  let admin: TestClient;
+  let pid: number;
+  let workers: PreannotateWorker[] = [];
+
+  beforeEach(async (ctx) => {
+    if (skip) return ctx.skip();
+    server = await startTestServer(url(), { workers: 'external' }, { queue: true });
+    await server.service.createUser('admin', 'admin-password', true);
+    await server.service.createUser('anna', 'anna-password', false);
+    admin = TestClient.inProcess(server);
+    await admin.login('admin', 'admin-password');
+    pid = (await admin.json<{ project: { id: number } }>('POST', '/api/projects', { name: 'COCO boxes' })).body.project.id;
+    await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'anna', role: 'annotator' });
+  }, 60_000);
+  afterEach(async () => {
+    for (const w of workers) await w.stop();
+    workers = [];
+    if (!skip) await server?.close();
+  });
+
+  async function live<T>(coll: string): Promise<T[]> {
+    const r = await admin.json<RecordsResponse>('GET', `/api/projects/${pid}/records`);
+    return r.body.records.filter((x) => x.coll === coll).map((x) => x.data as T);
+  }
+  async function waitForRun(runId: number, timeoutMs = 240_000): Promise<RunView> {
+    const t0 = Date.now();
+    for (;;) {
+      const run = (await listRuns(server.service.db, pid, runId))[0]!;
+      if (run.state !== 'running') return run;
+      if (Date.now() - t0 > timeoutMs) throw new Error(`run ${runId} still going: ${JSON.stringify(run)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  function worker(name: string): PreannotateWorker {
+    const w = new PreannotateWorker(server.service, server.queue!, new FileStore(server.dataDir), sam, name);
+    workers.push(w);
+    return w;
+  }
+
+  it('turns every waiting box into one proposal of its object, once, even when the first worker on an image vanishes', async () => {
+    const subset = smallSubset();
+    const idOf = await seedBoxProject(admin, pid, subset, `${COCO_DIR}images`);
+    const boxes = await live<PendingBox>('pendingBoxes');
+    expect(boxes.length).toBe(subset.annotations.filter((a) => !a.iscrowd).length);
+
+    // only admins queue runs, with options the CLI takes
+    expect((await admin.json('POST', `/api/projects/${pid}/preannotate`, { mode: 'sideways' })).status).toBe(400);
+    const anna = TestClient.inProcess(server);
+    await anna.login('anna', 'anna-password');
+    expect((await anna.json('POST', `/api/projects/${pid}/preannotate`, { mode: 'box' })).status).toBe(403);
+
+    const q = await admin.json<{ runId: number; images: number }>('POST', `/api/projects/${pid}/preannotate`, {
+      mode: 'box',
+      expireSeconds: 5,
+    });
+    expect(q.status, JSON.stringify(q.body)).toBe(201);
+    expect(q.body.images).toBe(3);
+    // the same images cannot be queued twice while the run goes on
+    const again = await admin.json<{ error: string }>('POST', `/api/projects/${pid}/preannotate`, { mode: 'box' });
+    expect(again.status).toBe(400);
+    expect(again.body.error).toMatch(/3 are in a run still going/);
+
+    // a worker takes an image and dies without a word (its queue job expires after 5 s)
+    const [lost] = await server.queue!.fetch<PreannotateJobData>(PREANNOTATE_QUEUE, { batchSize: 1 });
+    const lostItem = (await startItem(server.service.db, lost!.data.runId, lost!.data.imageId, 'ghost'))!;
+    expect(lostItem.attempt).toBe(1);
+
+    await worker('w1').start();
+    const run = await waitForRun(q.body.runId);
+    expect(run).toMatchObject({ state: 'done', images: 3, done: 3, failed: 0, running: 0, queued: 0 });
+    expect(run.retried).toBe(1);
+
+    // every box became exactly one proposal, from that box, on its image
+    const proposals = await live<Annotation>('annotations');
+    expect(await live<PendingBox>('pendingBoxes')).toEqual([]);
+    expect(proposals.every((a) => a.review === 'pending' && a.source.startsWith('auto'))).toBe(true);
+    expect(run.masks).toBe(proposals.length);
+    const key = (imageId: number, b: readonly number[]) => `${imageId}:${b.map((v) => v.toFixed(1)).join(',')}`;
+    const fromBox = proposals.map((p) => {
+      const b = p.prompts.box!;
+      return key(p.imageId, [b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0]);
+    });
+    expect(new Set(fromBox).size).toBe(proposals.length);
+    expect(new Set(fromBox)).toEqual(new Set(boxes.map((b) => key(b.imageId, b.bbox))));
+
+    // and the masks are the objects: compared with COCO's own masks
+    const ious: number[] = [];
+    const gt = gtMasks(subset);
+    for (const a of subset.annotations.filter((x) => !x.iscrowd)) {
+      const im = subset.images.find((i) => i.id === a.image_id)!;
+      const p = proposals.find((x) => x.imageId === idOf.get(im.file_name) && fromBox[proposals.indexOf(x)] === key(x.imageId, a.bbox));
+      expect(p).toBeDefined();
+      ious.push(maskIou(maskFromRle(p!.segmentation), gt.get(a.id)!));
+    }
+    expect(ious.reduce((s, v) => s + v, 0) / ious.length).toBeGreaterThan(0.6);
+
+    // the vanished worker comes back with its result: it was done by another, so nothing lands
+    const late = await landItem(server.service, lostItem, 'ghost', {
+      masks: [{ ...proposals[0]!, rle: proposals[0]!.segmentation, score: 0.9, attributes: {} }],
+      consumedBoxIds: [],
+    });
+    expect(late.landed).toBe(false);
+    expect((await live<Annotation>('annotations')).length).toBe(proposals.length);
+  }, 300_000);
+
+  it('lands segment-everything masks under a category made once, and a cancelled run lands nothing more', async () => {
+    const subset = smallSubset();
+    subset.images = subset.images.slice(0, 2);
+    await seedBoxProject(admin, pid, { ...subset, annotations: [] }, `${COCO_DIR}images`);
+    const q = await admin.json<{ runId: number; images: number }>('POST', `/api/projects/${pid}/preannotate`, {
+      mode: 'everything',
+      amg: { pointsPerSide: 6 },
+      everythingCategory: 'thing',
+    });
+    expect(q.status, JSON.stringify(q.body)).toBe(201);
+    // two workers at once, on one model
+    await worker('w1').start();
+    await worker('w2').start();
+    const run = await waitForRun(q.body.runId);
+    expect(run).toMatchObject({ state: 'done', done: 2 });
+    const cats = (await live<{ id: number; name: string }>('categories')).filter((c) => c.name === 'thing');
+    expect(cats.length).toBe(1);
+    const masks = await live<Annotation>('annotations');
+    expect(masks.length).toBe(run.masks);
+    expect(masks.length).toBeGreaterThan(0);
+    expect(masks.every((m) => m.categoryId === cats[0]!.id && m.review === 'pending')).toBe(true);
+
+    // images with machine-made masks are left out unless asked again
+    const skip = await admin.json<{ error: string }>('POST', `/api/projects/${pid}/preannotate`, { mode: 'everything' });
+    expect(skip.status).toBe(400);
+    expect(skip.body.error).toMatch(/2 have machine-made masks already/);
+    for (const w of workers) await w.stop();
+    const redo = await admin.json<{ runId: number }>('POST', `/api/projects/${pid}/preannotate`, {
+      mode: 'everything',
+      redo: true,
+      amg: { pointsPerSide: 6 },
+    });
+    expect(redo.status).toBe(201);
+    const c = await admin.json<{ cancelled: boolean; run: RunView }>('POST', `/api/projects/${pid}/preannotate/${redo.body.runId}/cancel`);
+    expect(c.body).toMatchObject({ cancelled: true, run: { state: 'cancelled', cancelled: 2, done: 0 } });
+    await worker('w3').start();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await live<Annotation>('annotations')).length).toBe(masks.length);
+  }, 300_000);
+});
+
+describe('a server on its embedded database without workers', () => {
+  it('says how to get a worker instead of queueing work nobody takes', async () => {
+    const server = await startTestServer(null, { workers: 0 }, { queue: true });
+    try {
+      await server.service.createUser('admin', 'admin-password', true);
+      const admin = TestClient.inProcess(server);
+      await admin.login('admin', 'admin-password');
+      const pid = (await admin.json<{ project: { id: number } }>('POST', '/api/projects', { name: 'P' })).body.project.id;
+      const r = await admin.json<{ error: string; hint: string }>('POST', `/api/projects/${pid}/preannotate`, { mode: 'box' });
+      expect(r.status).toBe(409);
+      expect(r.body.hint).toMatch(/--workers 1/);
+    } finally {
+      await server.close();
+    }
+  });
+});

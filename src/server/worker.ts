@@ -1,0 +1,186 @@
+/**
+ * A pre-annotation worker: takes one image at a time from the work queue, runs SAM on it with
+ * onnxruntime-node on the same core as the CLI (`preannotateImage`), and lands the masks as
+ * proposals (`landItem`). Any number of them, in `npm run worker` processes on any machine that
+ * reaches the database and the image store, or inside the server (`--workers N`).
+ */
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import type PgBoss from 'pg-boss';
+import { labelMapFromPng } from '../core/image/png.ts';
+import type { ImageRecord, PendingBox } from '../core/project/types.ts';
+import { DEFAULT_AMG_PARAMS, checkAmgParams, type AmgParams } from '../core/sam/amg.ts';
+import { parseClassMap } from '../core/sam/classMap.ts';
+import { coarsePrompts, DEFAULT_COARSE_OPTIONS, type CoarseOptions } from '../core/sam/coarse.ts';
+import { preannotateImage, type PreannotateWork } from '../core/sam/preannotateImage.ts';
+import { DEFAULT_BOX_PLAN, type BoxPlanOptions } from '../core/sam/roi.ts';
+import { nodeManifest, nodePreannotateBackend, NodeSam } from '../node/sam-node.ts';
+import { decodeImageBytes } from '../node/image.ts';
+import type { FileStore } from './files.ts';
+import {
+  BOX_MODES,
+  failItem,
+  landItem,
+  PREANNOTATE_QUEUE,
+  startItem,
+  workerGone,
+  workerHeartbeat,
+  workerName,
+  type ImageResult,
+  type PreannotateJobData,
+  type StartedItem,
+} from './preannotate.ts';
+import type { Service } from './service.ts';
+
+export interface WorkerLog {
+  (line: string): void;
+}
+
+export class PreannotateWorker {
+  private workId: string | null = null;
+  private beat: ReturnType<typeof setInterval> | null = null;
+  readonly done = { images: 0, masks: 0 };
+
+  constructor(
+    private readonly service: Service,
+    private readonly boss: PgBoss,
+    private readonly files: FileStore,
+    private readonly sam: NodeSam,
+    readonly name: string,
+    private readonly log: WorkerLog = () => undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    await workerHeartbeat(this.service.db, this.name, this.done);
+    this.beat = setInterval(() => void workerHeartbeat(this.service.db, this.name, this.done).catch(() => undefined), 5000);
+    this.workId = await this.boss.work<PreannotateJobData>(PREANNOTATE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async (jobs) => {
+      for (const job of jobs) await this.handle(job.data);
+    });
+  }
+
+  /** Stops taking work (the image under way is finished first). */
+  async stop(): Promise<void> {
+    if (this.beat) clearInterval(this.beat);
+    this.beat = null;
+    if (this.workId) await this.boss.offWork({ id: this.workId });
+    this.workId = null;
+    await workerGone(this.service.db, this.name).catch(() => undefined);
+  }
+
+  /** One image; throws (so the queue tries it again) when the try failed and tries are left. */
+  async handle(data: PreannotateJobData): Promise<void> {
+    const item = await startItem(this.service.db, data.runId, data.imageId, this.name);
+    if (!item) return; // done already, or its run cancelled
+    const t0 = performance.now();
+    try {
+      const result = await this.run(item);
+      const r = await landItem(this.service, item, this.name, result);
+      if (r.landed) {
+        this.done.images++;
+        this.done.masks += r.masks;
+      }
+      this.log(
+        `run ${item.runId} image ${item.imageId}: ${r.landed ? `${r.masks} masks` : 'done elsewhere, dropped'} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      const what = await failItem(this.service.db, item, msg);
+      this.log(`run ${item.runId} image ${item.imageId}: ${msg} (${what === 'retry' ? 'to be tried again' : 'failed'})`);
+      if (what === 'retry') throw e;
+    }
+  }
+
+  private async readRecord<T>(item: StartedItem, coll: string, id: number): Promise<T | null> {
+    const row = await this.service.db
+      .selectFrom('records')
+      .select('data')
+      .where('project_id', '=', item.projectId)
+      .where('coll', '=', coll)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return (row?.data as T | null | undefined) ?? null;
+  }
+
+  private fileBytes(sha: string, what: string): Uint8Array {
+    if (!this.files.has(sha))
+      throw new Error(
+        `${what} (${sha.slice(0, 12)}…) is not in this worker's image store: give the worker the server's data directory (--data).`,
+      );
+    return new Uint8Array(readFileSync(this.files.pathOf(sha)));
+  }
+
+  private async run(item: StartedItem): Promise<ImageResult> {
+    const record = await this.readRecord<ImageRecord>(item, 'images', item.imageId);
+    if (!record) return { masks: [], consumedBoxIds: [] }; // the image was removed since
+    if (!record.sha256) throw new Error(`Image ${record.fileName} has no file on the server.`);
+    const image = decodeImageBytes(this.fileBytes(record.sha256, `The file of ${record.fileName}`), record.fileName);
+    if (image.width !== record.width || image.height !== record.height)
+      throw new Error(`${record.fileName} is ${image.width}x${image.height} px, the project says ${record.width}x${record.height}.`);
+    const o = item.options;
+    const work: PreannotateWork = { width: image.width, height: image.height };
+    const categoryNames = new Map<number, string>();
+    const nameId = (name: string) => {
+      for (const [k, v] of categoryNames) if (v === name) return k;
+      const k = -(categoryNames.size + 1);
+      categoryNames.set(k, name);
+      return k;
+    };
+    let consumedBoxIds: number[] = [];
+    if (BOX_MODES.includes(item.mode)) {
+      const rows = await this.service.db
+        .selectFrom('records')
+        .select('data')
+        .where('project_id', '=', item.projectId)
+        .where('coll', '=', 'pendingBoxes')
+        .where('data', 'is not', null)
+        .where(sql<string>`data->>'imageId'`, '=', String(item.imageId))
+        .execute();
+      const boxes = rows.map((r) => r.data as PendingBox).sort((a, b) => a.id - b.id);
+      if (!boxes.length) return { masks: [], consumedBoxIds: [] };
+      work.boxes = boxes.map((b) => ({ id: b.id, bbox: b.bbox, categoryId: b.categoryId }));
+      consumedBoxIds = boxes.map((b) => b.id);
+    } else if (item.mode === 'coarse') {
+      const sha = o.coarseFiles?.[String(item.imageId)];
+      if (!sha) return { masks: [], consumedBoxIds: [] };
+      const map = labelMapFromPng(this.fileBytes(sha, `The label PNG of ${record.fileName}`));
+      if (map.width !== image.width || map.height !== image.height)
+        throw new Error(`The label PNG of ${record.fileName} is ${map.width}x${map.height} px, the image ${image.width}x${image.height}.`);
+      const options = { ...DEFAULT_COARSE_OPTIONS, ...(o.coarse as Partial<CoarseOptions> | undefined) };
+      const classes = parseClassMap(o.classMap ?? '');
+      const nameOf = (v: number) => classes.get(v) ?? (options.kind === 'instance' ? (o.everythingCategory ?? 'object') : `class ${v}`);
+      work.coarse = coarsePrompts(map.labels, map.width, map.height, options).map((p) => ({ ...p, categoryId: nameId(nameOf(p.value)) }));
+    }
+    const amg: AmgParams = { ...DEFAULT_AMG_PARAMS, ...(o.amg as Partial<AmgParams> | undefined) };
+    checkAmgParams(amg);
+    const produced = await preannotateImage(
+      work,
+      {
+        mode: item.mode,
+        boxPlan: { ...DEFAULT_BOX_PLAN, ...(o.boxPlan as Partial<BoxPlanOptions> | undefined) },
+        amg,
+        everythingCategoryId: item.mode === 'everything' ? nameId(o.everythingCategory ?? 'object') : 0,
+      },
+      nodePreannotateBackend(this.sam, image),
+    );
+    return { masks: produced?.masks ?? [], consumedBoxIds, categoryNames };
+  }
+}
+
+/** Loads SAM once and starts `count` workers on it (one image each at a time). */
+export async function startWorkers(
+  service: Service,
+  boss: PgBoss,
+  files: FileStore,
+  count: number,
+  threads: number | undefined,
+  log: WorkerLog,
+): Promise<PreannotateWorker[]> {
+  const sam = await NodeSam.load(nodeManifest(), threads ? { threads } : {});
+  const workers: PreannotateWorker[] = [];
+  for (let i = 0; i < count; i++) {
+    const w = new PreannotateWorker(service, boss, files, sam, workerName(count > 1 ? `#${i + 1}` : ''), log);
+    await w.start();
+    workers.push(w);
+  }
+  return workers;
+}
