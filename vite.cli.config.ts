@@ -20,6 +20,7 @@ export default defineConfig({
         'bench-scale': 'bench/scale-browser.ts',
         server: 'src/server/main.ts',
         'bench-server': 'bench/server-load.ts',
+        'bench-workers': 'bench/workers.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

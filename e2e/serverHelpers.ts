@@ -37,10 +37,10 @@ function waitForStart(child: ChildProcess): Promise<void> {
   });
 }
 
-export function cli(dataDir: string, args: string[], password: string): string {
+export function cli(dataDir: string, args: string[], password: string, env: Record<string, string> = {}): string {
   return execFileSync(process.execPath, ['dist-cli/server.mjs', ...args, '--data', dataDir], {
     cwd: ROOT,
-    env: { ...process.env, SAM_PASSWORD: password },
+    env: { ...process.env, ...env, SAM_PASSWORD: password },
     encoding: 'utf8',
   });
 }
@@ -52,7 +52,7 @@ export async function startServer(
   env: Record<string, string> = {},
 ): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sam-e2e-server-'));
-  for (const [name, password, admin] of users) cli(dataDir, [admin ? 'create-admin' : 'create-user', '--username', name], password);
+  for (const [name, password, admin] of users) cli(dataDir, [admin ? 'create-admin' : 'create-user', '--username', name], password, env);
   let child: ChildProcess | null = null;
   const start = async () => {
     child = spawn(process.execPath, ['dist-cli/server.mjs', '--port', String(port), '--data', dataDir], {

@@ -11,8 +11,12 @@ import type {
   RecordsResponse,
   Role,
   ServerProject,
+  ServerRun,
   ServerUser,
+  ServerWorker,
 } from '../core/sync/protocol.ts';
+
+export type { ServerRun, ServerWorker };
 
 export class ServerError extends Error {
   constructor(
@@ -177,6 +181,21 @@ export class ServerApi {
 
   async stats(projectId: number, jobId?: number): Promise<unknown> {
     return this.json('GET', `/api/projects/${projectId}/stats${jobId ? `?job=${jobId}` : ''}`);
+  }
+
+  async preannotate(
+    projectId: number,
+    spec: Record<string, unknown>,
+  ): Promise<{ runId: number; images: number; skipped: Record<string, number>; run: ServerRun }> {
+    return this.json('POST', `/api/projects/${projectId}/preannotate`, spec);
+  }
+
+  async runs(projectId: number): Promise<{ runs: ServerRun[]; workers: ServerWorker[]; workerMode: 'external' | number }> {
+    return this.json('GET', `/api/projects/${projectId}/preannotate`);
+  }
+
+  async cancelRun(projectId: number, runId: number): Promise<{ cancelled: boolean; run: ServerRun }> {
+    return this.json('POST', `/api/projects/${projectId}/preannotate/${runId}/cancel`);
   }
 
   events(projectId: number): EventSource {

@@ -13,7 +13,7 @@ import PgBoss from 'pg-boss';
 import { categoryColor } from '../core/project/palette.ts';
 import type { Annotation, Category, ImageRecord, PendingBox } from '../core/project/types.ts';
 import { proposalAnnotation, type PreannotateMode, type ProducedMask } from '../core/sam/preannotateImage.ts';
-import type { SyncOp } from '../core/sync/protocol.ts';
+import type { ServerRun, ServerWorker, SyncOp } from '../core/sync/protocol.ts';
 import { HttpError } from './errors.ts';
 import type { OpenedDb } from './db.ts';
 import type { Database } from './schema.ts';
@@ -473,36 +473,8 @@ export async function workerGone(db: Kysely<Database>, name: string): Promise<vo
   await db.deleteFrom('preannotate_workers').where('name', '=', name).execute();
 }
 
-export interface RunView {
-  id: number;
-  mode: string;
-  jobId: number | null;
-  jobName: string | null;
-  createdBy: string;
-  createdAt: string;
-  state: 'running' | 'done' | 'cancelled';
-  finishedAt: string | null;
-  images: number;
-  done: number;
-  failed: number;
-  running: number;
-  queued: number;
-  cancelled: number;
-  masks: number;
-  /** images tried more than once (a worker killed or too slow) */
-  retried: number;
-  /** seconds from the first image taken to now (or the run's end) */
-  elapsedS: number | null;
-  /** images per second so far, and the seconds left at that rate */
-  rate: number | null;
-  etaS: number | null;
-  /** the images being done now, by whom, since when */
-  now: { imageId: number; worker: string; since: string }[];
-  errors: { imageId: number; error: string }[];
-}
-
 /** The project's runs, newest first, with their progress and ETA. */
-export async function listRuns(db: Db, projectId: number, runId?: number): Promise<RunView[]> {
+export async function listRuns(db: Db, projectId: number, runId?: number): Promise<ServerRun[]> {
   let q = db
     .selectFrom('preannotate_runs')
     .innerJoin('users', 'users.id', 'preannotate_runs.created_by')
@@ -595,7 +567,7 @@ export async function listRuns(db: Db, projectId: number, runId?: number): Promi
 }
 
 /** Workers heard from in the last minute. */
-export async function listWorkers(db: Db): Promise<{ name: string; lastSeen: string; images: number; masks: number }[]> {
+export async function listWorkers(db: Db): Promise<ServerWorker[]> {
   const rows = await db
     .selectFrom('preannotate_workers')
     .selectAll()

@@ -10,7 +10,17 @@
 import { COLLECTIONS, indexOfId, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
 import { emptyProject, type Project } from '../core/project/types.ts';
 import { diffFromServerChanges } from '../core/sync/apply.ts';
-import { MAX_PUSH_OPS, recordKey, type ServerChange, type ServerProject, type SyncOp } from '../core/sync/protocol.ts';
+import {
+  MAX_PUSH_OPS,
+  recordKey,
+  type ServerChange,
+  type ServerProject,
+  type ServerRun,
+  type ServerWorker,
+  type SyncOp,
+} from '../core/sync/protocol.ts';
+import { maskPngImageKeys } from '../core/coco/maskPng.ts';
+import { fileStem } from '../core/export/files.ts';
 import { imageBlob, onImageRegistryChange, registerImageBlob } from '../io/images.ts';
 import type { PendingSync, SyncMeta } from '../io/persist.ts';
 import { OfflineError, ServerApi, ServerError, sha256Hex, type ServerJob, type ServerReview } from '../io/serverApi.ts';
@@ -520,4 +530,65 @@ export function jobReviews(jobId?: number): Promise<ServerReview[]> {
 
 export function teamStatistics(jobId?: number): Promise<unknown> {
   return api.stats(linked(), jobId);
+}
+
+// ---- pre-annotation on the server's workers -------------------------------------------------------
+
+export interface ServerPreannotateRequest {
+  mode: 'box' | 'box-crop' | 'auto-box' | 'coarse' | 'everything';
+  /** the images of this job (else the whole project) */
+  jobId?: number;
+  redo?: boolean;
+  boxPlan?: { margin?: number; minCropSide?: number };
+  amg?: Record<string, number>;
+  everythingCategory?: string;
+  /** coarse: the label PNGs, matched to the project's images by name (uploaded first) */
+  coarseFiles?: { blob: Blob; name: string }[];
+  coarse?: Record<string, unknown>;
+  classMap?: string;
+  expireSeconds?: number;
+}
+
+/**
+ * Queues a pre-annotation run on the server's workers (project admins); its proposals arrive like
+ * anyone's changes. Coarse label PNGs are uploaded to the project's files first.
+ */
+export async function queueServerPreannotation(
+  req: ServerPreannotateRequest,
+): Promise<{ runId: number; images: number; skipped: Record<string, number> }> {
+  const pid = linked();
+  const { coarseFiles, ...spec } = req;
+  const body: Record<string, unknown> = { ...spec };
+  if (req.mode === 'coarse') {
+    const byKey = new Map(store.getState().project.images.map((im) => [fileStem(im.fileName).toLowerCase(), im.id]));
+    const map: Record<string, string> = {};
+    const unmatched: string[] = [];
+    for (const f of coarseFiles ?? []) {
+      const id = maskPngImageKeys(f.name)
+        .map((k) => byKey.get(k))
+        .find((x) => x !== undefined);
+      if (id === undefined) {
+        unmatched.push(f.name);
+        continue;
+      }
+      const sha = await sha256Hex(f.blob);
+      await api.putFile(pid, sha, f.blob);
+      map[String(id)] = sha;
+    }
+    if (unmatched.length)
+      store
+        .getState()
+        .notify('warning', `${unmatched.length} label PNG(s) match no image by name and are left out.`, unmatched.slice(0, 3).join(', '));
+    body['coarseFiles'] = map;
+  }
+  const r = await api.preannotate(pid, body);
+  return { runId: r.runId, images: r.images, skipped: r.skipped };
+}
+
+export function serverRuns(): Promise<{ runs: ServerRun[]; workers: ServerWorker[]; workerMode: 'external' | number }> {
+  return api.runs(linked());
+}
+
+export async function cancelServerRun(runId: number): Promise<boolean> {
+  return (await api.cancelRun(linked(), runId)).cancelled;
 }

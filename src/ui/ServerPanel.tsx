@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { ServerProject } from '../core/sync/protocol.ts';
 import { useStore } from '../state/store.ts';
 import { JobsPanel } from './JobsPanel.tsx';
+import { ServerRuns } from './ServerRuns.tsx';
 import { TeamStatsDialog } from './TeamStats.tsx';
 import {
   addServerMember,
@@ -121,6 +122,7 @@ export function ServerPanel() {
               <button onClick={() => setStatsOpen(true)}>Team statistics</button>
               {statsOpen && <TeamStatsDialog onClose={() => setStatsOpen(false)} />}
               <JobsPanel />
+              <ServerRuns />
               {sync.project.role === 'admin' && <p className="sub">Add a member</p>}
               {sync.project.role === 'admin' && (
                 <form onSubmit={addMember} className="row">

@@ -37,6 +37,10 @@ import {
   projectJobs,
   reviewMask,
   teamStatistics,
+  queueServerPreannotation,
+  serverRuns,
+  cancelServerRun,
+  type ServerPreannotateRequest,
 } from '../state/sync.ts';
 
 export interface EditorState {
@@ -158,6 +162,14 @@ export interface AnnotatorApi {
     review(annotationId: number, decision: 'accept' | 'reject', comment?: string): Promise<void>;
     reviews(jobId?: number): Promise<unknown[]>;
     stats(jobId?: number): Promise<unknown>;
+    /**
+     * Pre-annotation on the server's workers (project admins): queues a run (mode and options as the
+     * in-app batch takes them, `jobId` for one job's images); resolves to the run's id and image count.
+     */
+    preannotate(spec: ServerPreannotateRequest): Promise<{ runId: number; images: number; skipped: Record<string, number> }>;
+    /** the project's runs (newest first) with progress and ETA, and the workers heard from in the last minute */
+    runs(): Promise<{ runs: unknown[]; workers: unknown[] }>;
+    cancelRun(runId: number): Promise<boolean>;
     /** makes an account on the server (server admins) */
     createUser(username: string, password: string, isAdmin?: boolean): Promise<void>;
     /** gives a user a role in the open server project (project admins) */
@@ -324,6 +336,9 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       review: reviewMask,
       reviews: jobReviews,
       stats: teamStatistics,
+      preannotate: queueServerPreannotation,
+      runs: serverRuns,
+      cancelRun: cancelServerRun,
       status: () => JSON.parse(JSON.stringify(useStore.getState().sync)) as SyncView,
     },
   };

@@ -97,3 +97,40 @@ export const MAX_PULL_CHANGES = 5000;
 export function recordKey(coll: Collection, id: number): string {
   return `${coll}:${id}`;
 }
+
+/** A pre-annotation run on the server's workers, with its progress (`GET /api/projects/:id/preannotate`). */
+export interface ServerRun {
+  id: number;
+  mode: string;
+  jobId: number | null;
+  jobName: string | null;
+  createdBy: string;
+  createdAt: string;
+  state: 'running' | 'done' | 'cancelled';
+  finishedAt: string | null;
+  images: number;
+  done: number;
+  failed: number;
+  running: number;
+  queued: number;
+  cancelled: number;
+  masks: number;
+  /** images tried more than once (a worker killed or too slow) */
+  retried: number;
+  /** seconds from the first image taken to now (or the run's end) */
+  elapsedS: number | null;
+  /** images per second so far, and the seconds left at that rate */
+  rate: number | null;
+  etaS: number | null;
+  /** the images being done now, by whom, since when */
+  now: { imageId: number; worker: string; since: string }[];
+  errors: { imageId: number; error: string }[];
+}
+
+/** A pre-annotation worker heard from in the last minute. */
+export interface ServerWorker {
+  name: string;
+  lastSeen: string;
+  images: number;
+  masks: number;
+}
