@@ -273,7 +273,10 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
     bob.evaluate(() => (window as unknown as { annotator: { currentImage(): { id: number } | null } }).annotator.currentImage()?.id);
   await mine.getByRole('button', { name: 'Next image' }).click();
   await expect.poll(shown).toBe(images[1]);
-  for (let i = 0; i < 3; i++) await mine.getByRole('button', { name: 'Next image' }).click();
+  for (let i = 0; i < 2; i++) await mine.getByRole('button', { name: 'Next image' }).click();
+  await expect.poll(shown).toBe(images[3]);
+  // J: the job's next image, from the keyboard
+  await bob.keyboard.press('j');
   await expect.poll(shown).toBe(images[0]);
   await annotate(bob, 300, 200);
   await annotate(bob, 80, 350);
@@ -289,17 +292,44 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   await server(carol).open(spid);
   const toReview = carol.locator(`[data-testid=job-review][data-job="${job!.id}"]`);
   await expect(toReview).toBeVisible({ timeout: 30_000 });
-  // the job's name shows its first image
+  // the job's name shows its first image, its first mask selected: she decides at keyboard speed
   await toReview.locator('button.link').click();
   await readyFromServer(carol);
-  const at = await clientOf(carol, 80, 350);
-  await carol.mouse.click(at.x, at.y);
-  const selected = await carol.evaluate(
-    () => (window as unknown as { annotator: { review(): { selected: number | null } } }).annotator.review().selected,
-  );
-  expect(selected).toBe(made[1]!.id);
-  await carol.getByLabel('Review comment').fill('the spoon is cut off');
-  await carol.getByRole('button', { name: 'Reject mask' }).click();
+  const selectedNow = () =>
+    carol.evaluate(() => (window as unknown as { annotator: { review(): { selected: number | null } } }).annotator.review().selected);
+  await expect
+    .poll(() => carol.evaluate(() => (window as unknown as { annotator: { review(): { job: unknown } } }).annotator.review().job))
+    .toMatchObject({ jobId: job!.id, reviewing: true });
+  await expect.poll(selectedNow).toBe(made[0]!.id);
+  await carol.keyboard.press('Enter');
+  await expect.poll(selectedNow).toBe(made[1]!.id);
+  // Delete rejects: it asks why (optional), Enter stores it
+  await carol.keyboard.press('Delete');
+  const why = carol.getByLabel('Why is the mask rejected');
+  await expect(why).toBeFocused();
+  await why.fill('the spoon is cut off');
+  await why.press('Enter');
+  await expect.poll(selectedNow).toBe(made[2]!.id);
+  await carol.keyboard.press('Enter');
+  const decisions = () =>
+    carol.evaluate(() =>
+      (
+        window as unknown as {
+          annotator: {
+            server: { reviews(): Promise<{ annotationId: number; decision: string; comment: string | null; reviewer: string }[]> };
+          };
+        }
+      ).annotator.server.reviews(),
+    );
+  await expect
+    .poll(async () => (await decisions()).map((r) => [r.annotationId, r.decision, r.comment, r.reviewer]))
+    .toEqual([
+      [made[0]!.id, 'accept', null, 'carol'],
+      [made[1]!.id, 'reject', 'the spoon is cut off', 'carol'],
+      [made[2]!.id, 'accept', null, 'carol'],
+    ]);
+  // the masks stay for bob to fix: a rejection is a decision, not a deletion
+  expect((await project<Project>(carol)).annotations).toHaveLength(3);
   await carol.getByLabel('Review comment').fill('one mask to redo');
   await toReview.getByRole('button', { name: 'Send back' }).click();
   await expect(toReview).toHaveCount(0);

@@ -75,7 +75,8 @@ export const ACTIONS: readonly Action[] = [
     keys: [{ key: 'Enter' }],
     keysLabel: 'Enter',
     enabled: (s) => s.currentImageId !== null,
-    perform: (s) => void s.accept(),
+    // reviewing a job: Enter accepts the selected mask (a decision), then selects the next one
+    perform: (s) => (s.reviewKeysActive() ? s.decideSelected('accept') : void s.accept()),
     toolbar: true,
   },
   {
@@ -183,11 +184,32 @@ export const ACTIONS: readonly Action[] = [
   {
     id: 'delete',
     label: 'Delete',
-    help: 'Delete the selected annotation (reject the selected proposal)',
+    help: 'Delete the selected annotation (reject the selected proposal; reviewing a job: reject the mask, with a comment)',
     keys: [{ key: 'Delete' }, { key: 'Backspace' }],
     keysLabel: 'Delete',
     enabled: (s) => s.selectedAnnotationId !== null,
-    perform: (s) => s.selectedAnnotationId !== null && s.deleteAnnotation(s.selectedAnnotationId),
+    perform: (s) => {
+      if (s.reviewKeysActive()) s.startReject();
+      else if (s.selectedAnnotationId !== null) s.deleteAnnotation(s.selectedAnnotationId);
+    },
+  },
+  {
+    id: 'next-job-image',
+    label: 'Next image of the job',
+    help: 'Next image of your job on the project server (Shift: the previous one)',
+    keys: [{ key: 'j', shift: false }],
+    keysLabel: 'J',
+    enabled: (s) => s.jobFocus !== null,
+    perform: (s) => s.stepJobImage(1),
+  },
+  {
+    id: 'previous-job-image',
+    label: 'Previous image of the job',
+    help: 'Previous image of your job',
+    keys: [{ key: 'J', shift: true }],
+    keysLabel: 'Shift+J',
+    enabled: (s) => s.jobFocus !== null,
+    perform: (s) => s.stepJobImage(-1),
   },
   {
     id: 'next-candidate',

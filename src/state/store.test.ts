@@ -6,6 +6,8 @@ import type { Project } from '../core/project/types.ts';
 import { imageFile, testStore } from './fakeDeps.ts';
 import { reviewQueue, type AppStore } from './store.ts';
 import type { ProposalInput } from './slices/review.ts';
+import { registerReviewDecider } from './slices/team.ts';
+import { actionForKey } from './actions.ts';
 
 const W = 40;
 const H = 20;
@@ -450,5 +452,78 @@ describe('store: hover preview', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(engine.hovers).toHaveLength(1);
     expect(s().hoverPoint).toBeNull();
+  });
+});
+
+describe('store: a job on the project server, by its keys (issue 14)', () => {
+  const press = (store: AppStore, key: string, shiftKey = false) => {
+    const a = actionForKey({ key, shiftKey, ctrlKey: false, metaKey: false, altKey: false })!;
+    expect(a).not.toBeNull();
+    if (a.enabled(store.getState()))
+      a.perform(store.getState(), { toggleHelp() {}, exportCoco() {}, openCategoryPicker() {}, zoom() {} }, key);
+  };
+  async function reviewed() {
+    const t = await withImages(3);
+    const s = () => t.store.getState();
+    // two masks of a person on image 1
+    s().addPoint(5, 5, true);
+    await s().accept();
+    s().addPoint(30, 5, true);
+    await s().accept();
+    expect(s().project.annotations).toHaveLength(2);
+    const decisions: [number, string, string | undefined][] = [];
+    registerReviewDecider(async (id, d, c) => void decisions.push([id, d, c]));
+    return { ...t, s, decisions };
+  }
+
+  it('J steps through the job’s images, round to the first; Shift+J back', async () => {
+    const { store, s } = await reviewed();
+    s().setJobFocus({ jobId: 7, name: 'Job 1', imageIds: [1, 3], reviewing: false, decided: [] });
+    press(store, 'j');
+    expect(s().currentImageId).toBe(3);
+    press(store, 'j');
+    expect(s().currentImageId).toBe(1);
+    press(store, 'J', true);
+    expect(s().currentImageId).toBe(3);
+    // an annotator's Enter still accepts drafts, Delete still deletes
+    s().showImage(1);
+    s().selectAnnotation(s().project.annotations[0]!.id);
+    press(store, 'Delete');
+    expect(s().project.annotations).toHaveLength(1);
+  });
+
+  it('reviewing: the first mask is selected; Enter accepts it and selects the next; Delete asks why, then rejects with that comment', async () => {
+    const { store, s, decisions } = await reviewed();
+    const [a1, a2] = s().project.annotations.map((a) => a.id) as [number, number];
+    s().setJobFocus({ jobId: 7, name: 'Job 1', imageIds: [1, 2], reviewing: true, decided: [] });
+    expect(s().selectedAnnotationId).toBe(a1);
+    press(store, 'Enter');
+    expect(decisions).toEqual([[a1, 'accept', undefined]]);
+    expect(s().selectedAnnotationId).toBe(a2);
+    // Delete rejects (the mask stays for its annotator to fix) once the comment is given
+    press(store, 'Delete');
+    expect(s().rejecting).toBe(a2);
+    expect(s().project.annotations).toHaveLength(2);
+    s().decideSelected('reject', '  the tail is missing ');
+    expect(decisions[1]).toEqual([a2, 'reject', 'the tail is missing']);
+    expect(s().rejecting).toBeNull();
+    expect(s().selectedAnnotationId).toBeNull();
+    expect(s().jobFocus!.decided).toEqual([a1, a2]);
+    // a decision the server did not store is to make again
+    registerReviewDecider(() => Promise.reject(new Error('offline')));
+    s().selectAnnotation(a1);
+    press(store, 'Enter');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(s().jobFocus!.decided).toEqual([a2]);
+    // another image and back (or the same image shown again: the job's name clicked): its first mask to decide is selected
+    s().showImage(2);
+    expect(s().selectedAnnotationId).toBeNull();
+    s().showImage(1);
+    expect(s().selectedAnnotationId).toBe(a1);
+    s().selectAnnotation(null);
+    s().showImage(1);
+    expect(s().selectedAnnotationId).toBe(a1);
+    expect(s().notifications.at(-1)!.message).toMatch(/not stored: offline/);
+    registerReviewDecider(null);
   });
 });

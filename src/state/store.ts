@@ -19,10 +19,18 @@ import { createCategoriesSlice, type CategoriesSlice } from './slices/categories
 import { createReviewSlice, type ReviewSlice } from './slices/review.ts';
 import { createViewSlice, type ViewSlice } from './slices/view.ts';
 import { createNotificationsSlice, type NotificationsSlice } from './slices/notifications.ts';
+import { createTeamSlice, type TeamSlice } from './slices/team.ts';
 import { createImportSlice, type ImportSlice } from './importers.ts';
 import { watchWaiting } from './waiting.ts';
 
-export type StoreState = DocumentSlice & EditorSlice & CategoriesSlice & ReviewSlice & ViewSlice & NotificationsSlice & ImportSlice;
+export type StoreState = DocumentSlice &
+  EditorSlice &
+  CategoriesSlice &
+  ReviewSlice &
+  ViewSlice &
+  NotificationsSlice &
+  ImportSlice &
+  TeamSlice;
 
 /** Where a document change came from: this tab's user or code, or another tab / the server. */
 /** 'local': this tab's user; 'remote': another tab of this browser (already saved); 'server': another user, through the project server */
@@ -91,6 +99,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       ...createViewSlice(ctx),
       ...createNotificationsSlice(ctx),
       ...createImportSlice(ctx),
+      ...createTeamSlice(ctx),
     };
   });
   watchWaiting(api);

@@ -28,6 +28,7 @@ import { openLinkedProject, registerSyncHooks, requestMetaSave, saveNow } from '
 import type { ProjectIds } from './projectIds.ts';
 import type { AppStore } from './store.ts';
 import { nextImageId } from './slices/view.ts';
+import { registerReviewDecider } from './slices/team.ts';
 import type { SyncView } from './slices/view.ts';
 
 const api = new ServerApi();
@@ -73,6 +74,8 @@ function setPendingCount(): void {
 /** Starts the sync with the server; called once at start-up. */
 export function startSync(s: AppStore, projectIds: ProjectIds): void {
   store = s;
+  // a job's reviewer decides on masks with Enter / Delete (src/state/slices/team.ts)
+  registerReviewDecider((id, decision, comment) => reviewMask(id, decision, comment));
   ids = projectIds;
   registerSyncHooks({
     meta: metaOut,

@@ -21,6 +21,7 @@ export function JobsPanel() {
   const currentImageId = useStore((s) => s.currentImageId);
   const selected = useStore((s) => s.selectedAnnotationId);
   const notify = useStore((s) => s.notify);
+  const rejecting = useStore((s) => s.rejecting);
   const [queue, setQueue] = useState<{ annotate: ServerJob[]; review: ServerJob[] }>({ annotate: [], review: [] });
   const [reviews, setReviews] = useState<ServerReview[]>([]);
   const [all, setAll] = useState<ServerJob[]>([]);
@@ -53,6 +54,32 @@ export function JobsPanel() {
       clearInterval(t);
     };
   }, [linked, sync.user, sync.project?.role, tick]);
+
+  // the job of the shown image, for its keys (J; reviewing: Enter accepts, Delete rejects the selected mask)
+  const reviewJob = queue.review.find((j) => currentImageId !== null && j.imageIds.includes(currentImageId)) ?? null;
+  const workJob =
+    reviewJob ??
+    queue.annotate.find((j) => j.state === 'annotating' && currentImageId !== null && j.imageIds.includes(currentImageId)) ??
+    null;
+  const accepted = reviews
+    .filter((r) => reviewJob && r.jobId === reviewJob.id)
+    .reduce((m, r) => m.set(r.annotationId, r.decision), new Map<number, string>());
+  const focusKey = JSON.stringify([workJob?.id, workJob?.imageIds, !!reviewJob, [...accepted]]);
+  useEffect(() => {
+    const s = useStore.getState();
+    if (!workJob) return s.setJobFocus(null);
+    const prev = s.jobFocus?.jobId === workJob.id && s.jobFocus.reviewing === !!reviewJob ? s.jobFocus.decided : [];
+    const fromServer = [...accepted].filter(([, d]) => d === 'accept').map(([id]) => id);
+    s.setJobFocus({
+      jobId: workJob.id,
+      name: workJob.name,
+      imageIds: workJob.imageIds,
+      reviewing: !!reviewJob,
+      decided: [...new Set([...prev, ...fromServer])].sort((a, b) => a - b),
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [focusKey, currentImageId]);
+  useEffect(() => () => useStore.getState().setJobFocus(null), []);
 
   if (linked === null || !sync.user) return null;
   const refresh = () => setTick((t) => t + 1);
@@ -166,6 +193,25 @@ export function JobsPanel() {
           </button>
         </div>
       ))}
+      {rejecting !== null && (
+        <div className="row" data-testid="reject-comment">
+          <input
+            autoFocus
+            aria-label="Why is the mask rejected"
+            placeholder="why rejected (optional): Enter rejects, Esc cancels"
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                useStore.getState().decideSelected('reject', e.currentTarget.value);
+                refresh();
+              } else if (e.key === 'Escape') {
+                e.preventDefault();
+                useStore.getState().cancelReject();
+              }
+            }}
+          />
+        </div>
+      )}
       {reviewing && (
         <div className="row" data-testid="review-mask">
           <input

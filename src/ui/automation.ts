@@ -131,7 +131,14 @@ export interface AnnotatorApi {
     finished(): Promise<PreannotateProgress | null>;
   };
   /** Ids of the shown image's proposals still to review, in review order, and the selected annotation. */
-  review(): { queue: number[]; selected: number | null; hidden: number[] };
+  review(): {
+    queue: number[];
+    selected: number | null;
+    hidden: number[];
+    /** on a project server: the job of the shown image (its keys), and the mask whose rejection waits for its comment */
+    job: { jobId: number; reviewing: boolean; decided: number[] } | null;
+    rejecting: number | null;
+  };
   /** The COCO import under way (file name, annotations checked of all), or null. */
   importProgress(): { name: string; done: number; total: number } | null;
   /** Stops the COCO import under way: nothing of it is added. */
@@ -316,6 +323,8 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
         queue: reviewQueue(s).map((a) => a.id),
         selected: s.selectedAnnotationId,
         hidden: s.project.annotations.filter((a) => covered.has(a.id)).map((a) => a.id),
+        job: s.jobFocus ? { jobId: s.jobFocus.jobId, reviewing: s.jobFocus.reviewing, decided: [...s.jobFocus.decided] } : null,
+        rejecting: s.rejecting,
       };
     },
     importProgress: () => useStore.getState().importing,

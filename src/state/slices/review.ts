@@ -9,6 +9,7 @@ import type { ProducedMask } from '../../inference/preannotate.ts';
 import { proposalAnnotation } from '../../core/sam/preannotateImage.ts';
 import type { BoxPrompt } from '../../core/sam/prompts.ts';
 import { reviewQueue, type SliceContext } from '../store.ts';
+import { selectFirstToDecide } from './team.ts';
 
 /** A machine-made mask to add as a proposal (RLE in image px): what a pre-annotation batch produces. */
 export type ProposalInput = ProducedMask;
@@ -130,10 +131,12 @@ export function createReviewSlice(ctx: SliceContext): ReviewSlice {
   };
 }
 
-/** Selects the shown image's first proposal when nothing else is selected or under way. */
+/** Selects the shown image's first proposal (or, reviewing a job, its first mask to decide) when nothing else is selected or under way. */
 export function startReviewOf(ctx: Pick<SliceContext, 'get' | 'session'>): void {
   const s = ctx.get();
   if (s.selectedAnnotationId !== null || ctx.session.underWay()) return;
   const first = reviewQueue(s)[0];
   if (first) s.selectAnnotation(first.id);
+  // no proposal: reviewing a job, its first mask to decide
+  else selectFirstToDecide(ctx);
 }

@@ -1,0 +1,131 @@
+/**
+ * The job the shown image belongs to, on a project server (issue 14), and its keys: J goes to the
+ * job's next image; while the user reviews the job, Enter accepts the selected mask and Delete
+ * rejects it (with an optional comment, asked for by the jobs panel), each then selecting the next
+ * mask still to decide. Decisions go to the server through the decider `sync.ts` registers; the
+ * store keeps only ids.
+ */
+import type { SliceContext, StoreState } from '../store.ts';
+
+export interface JobFocus {
+  jobId: number;
+  name: string;
+  /** the job's images, in order */
+  imageIds: number[];
+  /** the user reviews this job (it is in review): Enter and Delete decide on masks */
+  reviewing: boolean;
+  /** masks with a decision in this review round (latest decisions, from the server and made here) */
+  decided: number[];
+}
+
+export type ReviewDecider = (annotationId: number, decision: 'accept' | 'reject', comment?: string) => Promise<void>;
+
+let decider: ReviewDecider | null = null;
+/** How decisions reach the server (sync.ts, once a server project is open). */
+export function registerReviewDecider(d: ReviewDecider | null): void {
+  decider = d;
+}
+
+export interface TeamSlice {
+  jobFocus: JobFocus | null;
+  /** the mask whose rejection waits for its comment (the jobs panel asks for it) */
+  rejecting: number | null;
+  /** The jobs panel says which job the shown image is in (null: none of the user's). */
+  setJobFocus(f: JobFocus | null): void;
+  /** J: the job's next (or previous) image, round to the first. */
+  stepJobImage(delta: 1 | -1): void;
+  /** Enter in review: accepts the selected mask, then selects the next one still to decide. */
+  decideSelected(decision: 'accept' | 'reject', comment?: string): void;
+  /** Delete in review: asks for the comment of a rejection of the selected mask. */
+  startReject(): void;
+  cancelReject(): void;
+  /** Whether Enter / Delete decide on the selected mask (a job in review, a mask of a person selected, nothing drafted). */
+  reviewKeysActive(): boolean;
+}
+
+/** The shown image's masks still to decide in the job under review, in id order (machine proposals have their own keys). */
+function undecided(s: StoreState) {
+  const done = new Set(s.jobFocus?.decided ?? []);
+  return s.project.annotations.filter((a) => a.imageId === s.currentImageId && a.review !== 'pending' && !done.has(a.id));
+}
+
+/** Reviewing a job: selects the shown image's first mask to decide when nothing is selected or under way. */
+export function selectFirstToDecide(ctx: Pick<SliceContext, 'get' | 'session'>): void {
+  const s = ctx.get();
+  const f = s.jobFocus;
+  if (!f?.reviewing || s.currentImageId === null || !f.imageIds.includes(s.currentImageId)) return;
+  if (s.selectedAnnotationId !== null || ctx.session.underWay()) return;
+  const first = undecided(s)[0];
+  if (first) s.selectAnnotation(first.id);
+}
+
+export function createTeamSlice(ctx: SliceContext): TeamSlice {
+  const { get, set, session } = ctx;
+  const selectNextUndecided = () => {
+    const next = undecided(get())[0];
+    if (next) get().selectAnnotation(next.id);
+    else {
+      set({ selectedAnnotationId: null });
+      get().notify('info', 'Every mask of this image has a decision.', 'J shows the job’s next image.');
+    }
+  };
+
+  return {
+    jobFocus: null,
+    rejecting: null,
+
+    setJobFocus(f) {
+      const prev = get().jobFocus;
+      if (JSON.stringify(prev) !== JSON.stringify(f)) set({ jobFocus: f, rejecting: null });
+      // reviewing an image: its first mask to decide is selected, ready for Enter / Delete
+      selectFirstToDecide(ctx);
+    },
+
+    stepJobImage(delta) {
+      const s = get();
+      const ids = s.jobFocus?.imageIds.filter((id) => s.project.images.some((im) => im.id === id)) ?? [];
+      if (!ids.length) return;
+      const here = ids.indexOf(s.currentImageId ?? -1);
+      const id = here < 0 ? ids[0]! : ids[(here + delta + ids.length) % ids.length]!;
+      s.showImage(id);
+    },
+
+    reviewKeysActive() {
+      const s = get();
+      if (!s.jobFocus?.reviewing || s.selectedAnnotationId === null || session.underWay()) return false;
+      const a = s.project.annotations.find((x) => x.id === s.selectedAnnotationId);
+      return !!a && a.review !== 'pending' && s.currentImageId !== null && s.jobFocus.imageIds.includes(s.currentImageId);
+    },
+
+    decideSelected(decision, comment) {
+      const s = get();
+      const id = decision === 'reject' ? (s.rejecting ?? s.selectedAnnotationId) : s.selectedAnnotationId;
+      if (id === null || !s.jobFocus) return;
+      if (!decider) {
+        s.notify('error', 'Review decisions need the project server.', 'Open the project from the server and log in.');
+        return;
+      }
+      const focus = s.jobFocus;
+      set({ rejecting: null, jobFocus: { ...focus, decided: [...focus.decided.filter((x) => x !== id), id] } });
+      decider(id, decision, comment?.trim() || undefined).catch((e: unknown) => {
+        // not stored: the mask is to decide again
+        const f = get().jobFocus;
+        if (f) set({ jobFocus: { ...f, decided: f.decided.filter((x) => x !== id) } });
+        get().notify(
+          'error',
+          `The ${decision === 'accept' ? 'acceptance' : 'rejection'} was not stored: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      });
+      selectNextUndecided();
+    },
+
+    startReject() {
+      const s = get();
+      if (s.selectedAnnotationId !== null) set({ rejecting: s.selectedAnnotationId });
+    },
+
+    cancelReject() {
+      set({ rejecting: null });
+    },
+  };
+}
