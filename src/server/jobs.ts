@@ -2,8 +2,18 @@
  * Jobs, their moves and review decisions on the database (issue 14). Rules are in
  * `src/core/team/jobs.ts`; this is where they meet the tables.
  */
-import type { Kysely, Transaction } from 'kysely';
-import { splitByCount, splitByFolder, transitionRefusal, TRANSITIONS, type Actor, type JobInfo, type JobState } from '../core/team/jobs.ts';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import {
+  matchesImageFilter,
+  splitByCount,
+  splitByFolder,
+  transitionRefusal,
+  TRANSITIONS,
+  type Actor,
+  type ImageFilter,
+  type JobInfo,
+  type JobState,
+} from '../core/team/jobs.ts';
 import { HttpError } from './errors.ts';
 import type { Database } from './schema.ts';
 
@@ -57,6 +67,8 @@ export interface JobSpec {
   /** explicit images, or a split of every image not in a job yet */
   imageIds?: number[] | undefined;
   split?: { by: 'count'; size: number } | { by: 'folder' } | undefined;
+  /** a split takes the free images this picks */
+  filter?: ImageFilter | undefined;
   name?: string | undefined;
   /** annotators, given jobs in turn */
   annotators: string[];
@@ -93,8 +105,34 @@ export async function createJobs(db: Kysely<Database>, projectId: number, admin:
         );
       groups = [{ name: spec.name ?? 'Job', ids: [...new Set(spec.imageIds)] }];
     } else {
-      const free = images.filter((im) => !taken.has(im.id));
+      let free = images.filter((im) => !taken.has(im.id));
       if (!free.length) throw new HttpError(409, 'Every image of this project is in a job already.');
+      const filter = spec.filter;
+      if (filter && (filter.name || filter.has)) {
+        const counts = new Map<number, { proposals: number; annotations: number }>();
+        if (filter.has) {
+          const rows = await trx
+            .selectFrom('records')
+            .select([sql<string>`data->>'imageId'`.as('image'), sql<string | null>`data->>'review'`.as('review')])
+            .where('project_id', '=', projectId)
+            .where('coll', '=', 'annotations')
+            .where('data', 'is not', null)
+            .execute();
+          for (const r of rows) {
+            const c = counts.get(Number(r.image)) ?? { proposals: 0, annotations: 0 };
+            if (r.review === 'pending') c.proposals++;
+            else c.annotations++;
+            counts.set(Number(r.image), c);
+          }
+        }
+        free = free.filter((im) => matchesImageFilter({ ...im, ...(counts.get(im.id) ?? { proposals: 0, annotations: 0 }) }, filter));
+        if (!free.length)
+          throw new HttpError(
+            409,
+            `No image that is not in a job yet matches the filter (${[filter.name && `name "${filter.name}"`, filter.has && `has ${filter.has}`].filter(Boolean).join(', ')}).`,
+            'Loosen the filter, or reassign jobs.',
+          );
+      }
       const split = spec.split ?? { by: 'count', size: 50 };
       groups =
         split.by === 'folder'

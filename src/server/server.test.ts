@@ -508,6 +508,43 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       const q = await olaf.json<{ annotate: Job[]; review: Job[] }>('GET', `/api/projects/${pid}/queue`);
       expect(q.body.annotate.map((j) => j.imageIds)).toEqual([[4]]);
     });
+
+    it('makes jobs of the free images a filter picks: by name, and by what they have (nothing, proposals, masks)', async () => {
+      await admin.json('POST', `/api/projects/${pid}/push`, {
+        clientId: 'seed',
+        ops: [
+          op('images', image(3, { fileName: 'street/a.jpg' })),
+          op('images', image(4, { fileName: 'street/b.jpg' })),
+          op('images', image(5, { fileName: 'park/c.jpg' })),
+          op('annotations', { ...annotation(1, 4, 1), source: 'auto', review: 'pending' }),
+          op('annotations', annotation(2, 5, 1)),
+        ],
+      });
+      const proposals = await admin.json<{ jobs: Job[] }>('POST', `/api/projects/${pid}/jobs`, {
+        name: 'To review',
+        split: { by: 'count', size: 10 },
+        filter: { has: 'proposals' },
+        annotators: ['anna'],
+      });
+      expect(proposals.status).toBe(201);
+      expect(proposals.body.jobs.map((j) => j.imageIds)).toEqual([[4]]);
+      const street = await admin.json<{ jobs: Job[] }>('POST', `/api/projects/${pid}/jobs`, {
+        split: { by: 'count', size: 10 },
+        filter: { name: 'street/*' },
+        annotators: ['anna'],
+      });
+      // image 4 is in a job already
+      expect(street.body.jobs.map((j) => j.imageIds)).toEqual([[3]]);
+      const none = await admin.json<{ error: string }>('POST', `/api/projects/${pid}/jobs`, {
+        split: { by: 'count', size: 10 },
+        filter: { name: 'beach' },
+        annotators: ['anna'],
+      });
+      expect(none.status).toBe(409);
+      expect(none.body.error).toMatch(/No image .* matches the filter/);
+      const bad = await admin.json('POST', `/api/projects/${pid}/jobs`, { filter: { has: 'cats' }, annotators: [] });
+      expect(bad.status).toBe(400);
+    });
   });
 
   describe('exports', () => {

@@ -174,10 +174,17 @@ export const newJobsBody = z
         z.strictObject({ by: z.literal('folder') }),
       ])
       .optional(),
+    filter: z
+      .strictObject({
+        name: z.string().trim().max(200).optional(),
+        has: z.enum(['nothing', 'proposals', 'annotations']).optional(),
+      })
+      .optional(),
     annotators: z.array(username).max(1000),
     reviewer: username.nullable().optional(),
   })
-  .refine((b) => !(b.imageIds && b.split), 'give imageIds or split, not both');
+  .refine((b) => !(b.imageIds && b.split), 'give imageIds or split, not both')
+  .refine((b) => !(b.imageIds && b.filter), 'a filter picks images of a split, not of imageIds');
 export const reassignBody = z
   .strictObject({ annotator: username.nullable().optional(), reviewer: username.nullable().optional() })
   .refine((b) => b.annotator !== undefined || b.reviewer !== undefined, 'give annotator and/or reviewer');

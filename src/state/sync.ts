@@ -509,6 +509,8 @@ export function projectJobs(): Promise<ServerJob[]> {
 export function createJobs(spec: {
   imageIds?: number[];
   split?: { by: 'count'; size: number } | { by: 'folder' };
+  /** a split takes the free images this picks: a part of the name or a glob, and what they have */
+  filter?: { name?: string; has?: 'nothing' | 'proposals' | 'annotations' };
   name?: string;
   annotators: string[];
   reviewer?: string | null;

@@ -102,9 +102,19 @@ export function JobsPanel() {
       .map((x) => x.trim())
       .filter(Boolean);
     const reviewer = String(f.get('reviewer') ?? '').trim();
+    const nameFilter = String(f.get('filterName') ?? '').trim();
+    const has = String(f.get('filterHas') ?? '');
     act('Making jobs', async () => {
       const made = await createJobs({
-        split: { by: 'count', size: Number(f.get('size') ?? 50) },
+        split: f.get('by') === 'folder' ? { by: 'folder' } : { by: 'count', size: Number(f.get('size') ?? 50) },
+        ...(nameFilter || has
+          ? {
+              filter: {
+                ...(nameFilter ? { name: nameFilter } : {}),
+                ...(has ? { has: has as 'nothing' | 'proposals' | 'annotations' } : {}),
+              },
+            }
+          : {}),
         annotators,
         reviewer: reviewer || null,
         name: 'Job',
@@ -149,7 +159,18 @@ export function JobsPanel() {
             split(e.currentTarget);
           }}
         >
+          <select name="by" aria-label="Split jobs by" defaultValue="count">
+            <option value="count">by count</option>
+            <option value="folder">by folder</option>
+          </select>
           <input name="size" type="number" min={1} defaultValue={50} aria-label="Images per job" title="Images per job" />
+          <input name="filterName" aria-label="Only images named" placeholder="only names (street/*)" />
+          <select name="filterHas" aria-label="Only images that have" defaultValue="">
+            <option value="">any image</option>
+            <option value="nothing">with nothing yet</option>
+            <option value="proposals">with proposals</option>
+            <option value="annotations">with masks</option>
+          </select>
           <input name="annotators" aria-label="Job annotators" placeholder="annotators (a, b)" />
           <input name="reviewer" aria-label="Job reviewer" placeholder="reviewer" />
           <button type="submit">Make jobs</button>

@@ -123,19 +123,21 @@ export function ServerPanel() {
               {statsOpen && <TeamStatsDialog onClose={() => setStatsOpen(false)} />}
               <JobsPanel />
               <ServerRuns />
-              {sync.project.role === 'admin' && <p className="sub">Add a member</p>}
               {sync.project.role === 'admin' && (
-                <form onSubmit={addMember} className="row">
-                  <input name="member" aria-label="Member user name" placeholder="user name" required />
-                  <select name="role" aria-label="Member role" defaultValue="annotator">
-                    <option value="annotator">annotator</option>
-                    <option value="reviewer">reviewer</option>
-                    <option value="admin">admin</option>
-                  </select>
-                  <button type="submit" disabled={busy}>
-                    Add
-                  </button>
-                </form>
+                <details className="fold" data-testid="members-fold">
+                  <summary className="sub">Add a member</summary>
+                  <form onSubmit={addMember} className="row">
+                    <input name="member" aria-label="Member user name" placeholder="user name" required />
+                    <select name="role" aria-label="Member role" defaultValue="annotator">
+                      <option value="annotator">annotator</option>
+                      <option value="reviewer">reviewer</option>
+                      <option value="admin">admin</option>
+                    </select>
+                    <button type="submit" disabled={busy}>
+                      Add
+                    </button>
+                  </form>
+                </details>
               )}
             </>
           ) : (
@@ -157,22 +159,24 @@ export function ServerPanel() {
               Open
             </button>
           </div>
-          {sync.user?.isAdmin && <p className="sub">New account (server admins)</p>}
           {sync.user?.isAdmin && (
-            <form onSubmit={newAccount} className="row" aria-label="New account">
-              <input name="newUser" aria-label="New account user name" placeholder="new user" required />
-              <input
-                name="newPassword"
-                aria-label="New account password"
-                placeholder="password (8+)"
-                type="password"
-                minLength={8}
-                required
-              />
-              <button type="submit" disabled={busy}>
-                Make account
-              </button>
-            </form>
+            <details className="fold">
+              <summary className="sub">New account (server admins)</summary>
+              <form onSubmit={newAccount} className="row" aria-label="New account">
+                <input name="newUser" aria-label="New account user name" placeholder="new user" required />
+                <input
+                  name="newPassword"
+                  aria-label="New account password"
+                  placeholder="password (8+)"
+                  type="password"
+                  minLength={8}
+                  required
+                />
+                <button type="submit" disabled={busy}>
+                  Make account
+                </button>
+              </form>
+            </details>
           )}
         </>
       )}

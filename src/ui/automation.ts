@@ -161,6 +161,7 @@ export interface AnnotatorApi {
     createJobs(spec: {
       imageIds?: number[];
       split?: { by: 'count'; size: number } | { by: 'folder' };
+      filter?: { name?: string; has?: 'nothing' | 'proposals' | 'annotations' };
       name?: string;
       annotators: string[];
       reviewer?: string | null;

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_STATES, splitByCount, splitByFolder, transitionRefusal, writeRefusal, type JobInfo, type JobState } from './jobs.ts';
+import {
+  JOB_STATES,
+  matchesImageFilter,
+  splitByCount,
+  splitByFolder,
+  transitionRefusal,
+  writeRefusal,
+  type ImageFilter,
+  type JobInfo,
+  type JobState,
+} from './jobs.ts';
 
 const ANNOTATOR = 10;
 const REVIEWER = 20;
@@ -70,5 +80,32 @@ describe('splitting images into jobs', () => {
       ['a', ['a/y.jpg', 'a/w.jpg']],
       ['b', ['b/x.jpg']],
     ]);
+  });
+});
+
+describe('jobs by a filter', () => {
+  const ims = [
+    { fileName: 'street/a1.jpg', proposals: 0, annotations: 0 },
+    { fileName: 'street/a2.JPG', proposals: 3, annotations: 0 },
+    { fileName: 'park/b1.jpg', proposals: 1, annotations: 2 },
+    { fileName: 'c1.png', proposals: 0, annotations: 1 },
+  ];
+  const names = (f: ImageFilter) => ims.filter((im) => matchesImageFilter(im, f)).map((im) => im.fileName);
+
+  it('matches a part of the file name, or a glob with * and ?, ignoring case', () => {
+    expect(names({ name: 'street/' })).toEqual(['street/a1.jpg', 'street/a2.JPG']);
+    expect(names({ name: '*.jpg' })).toEqual(['street/a1.jpg', 'street/a2.JPG', 'park/b1.jpg']);
+    expect(names({ name: 'street/a?.jpg' })).toEqual(['street/a1.jpg', 'street/a2.JPG']);
+    expect(names({ name: 'B1' })).toEqual(['park/b1.jpg']);
+    // regular-expression characters are plain text
+    expect(names({ name: '(a1)' })).toEqual([]);
+  });
+
+  it('matches what an image has: nothing yet, proposals to review, or masks by people', () => {
+    expect(names({ has: 'nothing' })).toEqual(['street/a1.jpg']);
+    expect(names({ has: 'proposals' })).toEqual(['street/a2.JPG', 'park/b1.jpg']);
+    expect(names({ has: 'annotations' })).toEqual(['park/b1.jpg', 'c1.png']);
+    expect(names({ name: 'street', has: 'proposals' })).toEqual(['street/a2.JPG']);
+    expect(names({})).toHaveLength(4);
   });
 });

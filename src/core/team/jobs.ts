@@ -94,3 +94,27 @@ export function splitByFolder<T extends { fileName: string }>(items: readonly T[
   }
   return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([folder, list]) => ({ folder, items: list }));
 }
+
+/** Which images a split takes (all of them when empty). */
+export interface ImageFilter {
+  /** a part of the file name, or a glob with `*` and `?` (case ignored) */
+  name?: string | undefined;
+  /** what the image has: nothing yet, machine proposals to review, masks made (or accepted) by people */
+  has?: 'nothing' | 'proposals' | 'annotations' | undefined;
+}
+
+function nameMatcher(pattern: string): (name: string) => boolean {
+  const p = pattern.toLowerCase();
+  if (!/[*?]/.test(p)) return (name) => name.toLowerCase().includes(p);
+  const re = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return (name) => re.test(name.toLowerCase());
+}
+
+/** Whether an image (its file name, and how many proposals and people's masks it has) passes the filter. */
+export function matchesImageFilter(im: { fileName: string; proposals: number; annotations: number }, f: ImageFilter): boolean {
+  if (f.name && !nameMatcher(f.name)(im.fileName)) return false;
+  if (f.has === 'nothing') return im.proposals === 0 && im.annotations === 0;
+  if (f.has === 'proposals') return im.proposals > 0;
+  if (f.has === 'annotations') return im.annotations > 0;
+  return true;
+}
