@@ -106,7 +106,12 @@ export interface ImageFilter {
 function nameMatcher(pattern: string): (name: string) => boolean {
   const p = pattern.toLowerCase();
   if (!/[*?]/.test(p)) return (name) => name.toLowerCase().includes(p);
-  const re = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return (name) => re.test(name.toLowerCase());
 }
 
