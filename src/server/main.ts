@@ -115,11 +115,18 @@ async function main(): Promise<void> {
   }
 
   if (command === 'worker') {
-    const files = new FileStore(dataDir);
+    const { startWorkers, storeSource, httpSource } = await import('./worker.ts');
+    const serverUrl = flag(args, 'server') ?? process.env.SAM_SERVER;
+    let images;
+    if (serverUrl) {
+      const user =
+        flag(args, 'username') ??
+        fail('--server needs --username NAME of a server admin (the password from SAM_PASSWORD or standard input).');
+      images = httpSource(serverUrl.replace(/\/+$/, ''), user, await readPassword(`Password for ${user}: `));
+    } else images = storeSource(new FileStore(dataDir));
     const boss = await openQueue(opened);
-    const { startWorkers } = await import('./worker.ts');
-    const workers = await startWorkers(service, boss, files, Math.max(1, inProcess), threads, (line) => process.stdout.write(`${line}\n`));
-    process.stdout.write(`Pre-annotation worker ${workers.map((w) => w.name).join(', ')} waiting for work (images from ${files.root})\n`);
+    const workers = await startWorkers(service, boss, images, Math.max(1, inProcess), threads, (line) => process.stdout.write(`${line}\n`));
+    process.stdout.write(`Pre-annotation worker ${workers.map((w) => w.name).join(', ')} waiting for work (images from ${images.label})\n`);
     const stop = () => {
       // the image under way is finished (or, on a second signal, left to the queue: another worker redoes it)
       process.once('SIGINT', () => process.exit(1));
@@ -153,12 +160,12 @@ async function main(): Promise<void> {
   const unlisten = opened.kind === 'postgres' ? await listenForChanges(url!, (pid, seq) => hub.emit(pid, seq)) : async () => undefined;
   let workers: { stop(): Promise<void> }[] = [];
   if (inProcess > 0) {
-    const { startWorkers } = await import('./worker.ts');
-    workers = await startWorkers(service, queue, files, inProcess, threads, (line) => process.stdout.write(`${line}\n`));
+    const { startWorkers, storeSource } = await import('./worker.ts');
+    workers = await startWorkers(service, queue, storeSource(files), inProcess, threads, (line) => process.stdout.write(`${line}\n`));
   }
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     process.stdout.write(
-      `Project server on http://${host}:${info.port}/ (${opened.kind === 'postgres' ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${dataDir}/pgdata`}; files in ${dataDir}/files)\n`,
+      `Project server on http://${host}:${info.port}/ (${opened.kind === 'postgres' ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${dataDir}/pgdata`}; files in ${dataDir}/files${inProcess ? `; ${inProcess} pre-annotation worker(s)` : ''})\n`,
     );
   });
   server.on('error', (e: NodeJS.ErrnoException) => {

@@ -18,7 +18,7 @@ import { landItem, listRuns, PREANNOTATE_QUEUE, startItem, type PreannotateJobDa
 import type { ServerRun as RunView } from '../core/sync/protocol.ts';
 import { FileStore } from './files.ts';
 import { seedBoxProject, startTestServer, TestClient, type TestServer } from './testkit.ts';
-import { PreannotateWorker } from './worker.ts';
+import { httpSource, PreannotateWorker, storeSource, type ImageSource } from './worker.ts';
 
 const pgBin = findPgBin();
 let cluster: PgCluster | null = null;
@@ -102,8 +102,8 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  function worker(name: string): PreannotateWorker {
-    const w = new PreannotateWorker(server.service, server.queue!, new FileStore(server.dataDir), sam, name);
+  function worker(name: string, images: ImageSource = storeSource(new FileStore(server.dataDir))): PreannotateWorker {
+    const w = new PreannotateWorker(server.service, server.queue!, images, sam, name);
     workers.push(w);
     return w;
   }
@@ -184,11 +184,18 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
       everythingCategory: 'thing',
     });
     expect(q.status, JSON.stringify(q.body)).toBe(201);
-    // two workers at once, on one model
-    await worker('w1').start();
-    await worker('w2').start();
+    // a worker that reads the images from the server over HTTP (a machine without the server's disk), logged in
+    // as a server admin
+    const fetched: string[] = [];
+    const viaHttp = httpSource('http://server.test', 'admin', 'admin-password', (input, init) => {
+      const url = String(input);
+      if (url.includes('/files/')) fetched.push(url);
+      return Promise.resolve(server.app.request(url, init));
+    });
+    await worker('w2', viaHttp).start();
     const run = await waitForRun(q.body.runId);
     expect(run).toMatchObject({ state: 'done', done: 2 });
+    expect(fetched.length).toBe(2);
     const cats = (await live<{ id: number; name: string }>('categories')).filter((c) => c.name === 'thing');
     expect(cats.length).toBe(1);
     const masks = await live<Annotation>('annotations');

@@ -32,6 +32,62 @@ import {
 } from './preannotate.ts';
 import type { Service } from './service.ts';
 
+/** Where a worker reads image files: the server's data directory (shared or mounted), or the server over HTTP. */
+export interface ImageSource {
+  /** what it is, for the log */
+  readonly label: string;
+  read(projectId: number, sha: string, what: string): Promise<Uint8Array>;
+}
+
+/** The image store on disk (the server's `--data`, or a mount of it). */
+export function storeSource(files: FileStore): ImageSource {
+  return {
+    label: files.root,
+    async read(_projectId, sha, what) {
+      if (!files.has(sha))
+        throw new Error(
+          `${what} (${sha.slice(0, 12)}…) is not in ${files.root}: give the worker the server's data directory (--data), or --server URL to fetch images from it.`,
+        );
+      return new Uint8Array(readFileSync(files.pathOf(sha)));
+    },
+  };
+}
+
+/**
+ * The server's files over HTTP, logged in as an account that sees the projects (a server admin):
+ * for workers on machines that reach the database but not the server's disk.
+ */
+export function httpSource(base: string, username: string, password: string, fetcher: typeof fetch = fetch): ImageSource {
+  let cookie: string | null = null;
+  const login = async () => {
+    const r = await fetcher(`${base}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    if (!r.ok) throw new Error(`The worker could not log in to ${base} as ${username}: ${r.status} ${(await r.text()).slice(0, 200)}`);
+    const m = /sam_session=([^;]*)/.exec(r.headers.get('set-cookie') ?? '');
+    if (!m) throw new Error(`${base} gave no session on login.`);
+    cookie = m[1]!;
+  };
+  return {
+    label: base,
+    async read(projectId, sha, what) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        if (!cookie) await login();
+        const r = await fetcher(`${base}/api/projects/${projectId}/files/${sha}`, { headers: { cookie: `sam_session=${cookie}` } });
+        if (r.status === 401 && attempt === 0) {
+          cookie = null; // the session ended: log in again once
+          continue;
+        }
+        if (!r.ok) throw new Error(`${what}: ${base} answered ${r.status} ${(await r.text()).slice(0, 200)}`);
+        return new Uint8Array(await r.arrayBuffer());
+      }
+      throw new Error(`${what}: ${base} refused the worker's session.`);
+    },
+  };
+}
+
 export interface WorkerLog {
   (line: string): void;
 }
@@ -44,7 +100,7 @@ export class PreannotateWorker {
   constructor(
     private readonly service: Service,
     private readonly boss: PgBoss,
-    private readonly files: FileStore,
+    private readonly images: ImageSource,
     private readonly sam: NodeSam,
     readonly name: string,
     private readonly log: WorkerLog = () => undefined,
@@ -101,19 +157,14 @@ export class PreannotateWorker {
     return (row?.data as T | null | undefined) ?? null;
   }
 
-  private fileBytes(sha: string, what: string): Uint8Array {
-    if (!this.files.has(sha))
-      throw new Error(
-        `${what} (${sha.slice(0, 12)}…) is not in this worker's image store: give the worker the server's data directory (--data).`,
-      );
-    return new Uint8Array(readFileSync(this.files.pathOf(sha)));
-  }
-
   private async run(item: StartedItem): Promise<ImageResult> {
     const record = await this.readRecord<ImageRecord>(item, 'images', item.imageId);
     if (!record) return { masks: [], consumedBoxIds: [] }; // the image was removed since
     if (!record.sha256) throw new Error(`Image ${record.fileName} has no file on the server.`);
-    const image = decodeImageBytes(this.fileBytes(record.sha256, `The file of ${record.fileName}`), record.fileName);
+    const image = decodeImageBytes(
+      await this.images.read(item.projectId, record.sha256, `The file of ${record.fileName}`),
+      record.fileName,
+    );
     if (image.width !== record.width || image.height !== record.height)
       throw new Error(`${record.fileName} is ${image.width}x${image.height} px, the project says ${record.width}x${record.height}.`);
     const o = item.options;
@@ -142,7 +193,7 @@ export class PreannotateWorker {
     } else if (item.mode === 'coarse') {
       const sha = o.coarseFiles?.[String(item.imageId)];
       if (!sha) return { masks: [], consumedBoxIds: [] };
-      const map = labelMapFromPng(this.fileBytes(sha, `The label PNG of ${record.fileName}`));
+      const map = labelMapFromPng(await this.images.read(item.projectId, sha, `The label PNG of ${record.fileName}`));
       if (map.width !== image.width || map.height !== image.height)
         throw new Error(`The label PNG of ${record.fileName} is ${map.width}x${map.height} px, the image ${image.width}x${image.height}.`);
       const options = { ...DEFAULT_COARSE_OPTIONS, ...(o.coarse as Partial<CoarseOptions> | undefined) };
@@ -170,7 +221,7 @@ export class PreannotateWorker {
 export async function startWorkers(
   service: Service,
   boss: PgBoss,
-  files: FileStore,
+  images: ImageSource,
   count: number,
   threads: number | undefined,
   log: WorkerLog,
@@ -178,7 +229,7 @@ export async function startWorkers(
   const sam = await NodeSam.load(nodeManifest(), threads ? { threads } : {});
   const workers: PreannotateWorker[] = [];
   for (let i = 0; i < count; i++) {
-    const w = new PreannotateWorker(service, boss, files, sam, workerName(count > 1 ? `#${i + 1}` : ''), log);
+    const w = new PreannotateWorker(service, boss, images, sam, workerName(count > 1 ? `#${i + 1}` : ''), log);
     await w.start();
     workers.push(w);
   }
