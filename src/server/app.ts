@@ -101,6 +101,20 @@ class Hub {
       if (!set.size) this.listeners.delete(projectId);
     };
   }
+  private jobListeners = new Map<number, Set<() => void>>();
+  /** Job moves, new jobs, reassignments and review decisions of a project: the panels reload at once. */
+  onJobs(projectId: number, fn: () => void): () => void {
+    let set = this.jobListeners.get(projectId);
+    if (!set) this.jobListeners.set(projectId, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (!set.size) this.jobListeners.delete(projectId);
+    };
+  }
+  emitJobs(projectId: number): void {
+    for (const fn of this.jobListeners.get(projectId) ?? []) fn();
+  }
   private last = new Map<number, number>();
   /** A change committed (here, or in another process: told once by each way, passed on once). */
   emit(projectId: number, seq: number): void {
@@ -363,12 +377,18 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | null = null;
       let latest = -1;
+      let jobs = false;
       const off = hub.on(pid, (seq) => {
         latest = Math.max(latest, seq);
         wake?.();
       });
+      const offJobs = hub.onJobs(pid, () => {
+        jobs = true;
+        wake?.();
+      });
       stream.onAbort(() => {
         off();
+        offJobs();
         wake?.();
       });
       const project = await service.project(pid, 'admin');
@@ -380,6 +400,10 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
         });
         wake = null;
         if (stream.aborted || stream.closed) break;
+        if (jobs) {
+          jobs = false;
+          await stream.writeSSE({ event: 'jobs', data: '' });
+        }
         if (latest >= 0) {
           const s = latest;
           latest = -1;
@@ -387,6 +411,7 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
         } else await stream.write(': keep-alive\n\n');
       }
       off();
+      offJobs();
     });
   });
 
@@ -501,17 +526,22 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
   app.post('/api/projects/:pid/jobs', authed, limit(BODY_LIMITS.push), async (c) => {
     const { pid, role: r } = await role(c, ['admin']);
     const body = await readJson(c, newJobsBody);
-    return c.json({ jobs: await createJobs(service.db, pid, actorOf(c, r), body) }, 201);
+    const jobs = await createJobs(service.db, pid, actorOf(c, r), body);
+    hub.emitJobs(pid);
+    return c.json({ jobs }, 201);
   });
   app.patch('/api/projects/:pid/jobs/:jid', authed, limit(BODY_LIMITS.small), async (c) => {
     const { pid, role: r } = await role(c, ['admin']);
     const body = await readJson(c, reassignBody);
-    return c.json({ job: await reassignJob(service.db, pid, intParam(c.req.param('jid')), actorOf(c, r), body) });
+    const job = await reassignJob(service.db, pid, intParam(c.req.param('jid')), actorOf(c, r), body);
+    hub.emitJobs(pid);
+    return c.json({ job });
   });
   app.post('/api/projects/:pid/jobs/:jid/move', authed, limit(BODY_LIMITS.small), async (c) => {
     const { pid, role: r } = await role(c, ANY);
     const body = await readJson(c, moveBody);
     const job = await moveJob(service.db, pid, intParam(c.req.param('jid')), actorOf(c, r), body.to, body.comment ?? null);
+    hub.emitJobs(pid);
     return c.json({ job });
   });
   app.get('/api/projects/:pid/jobs/:jid/events', authed, async (c) => {
@@ -531,10 +561,9 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
   app.post('/api/projects/:pid/reviews', authed, limit(BODY_LIMITS.small), async (c) => {
     const { pid, role: r } = await role(c, ANY);
     const body = await readJson(c, reviewBody);
-    return c.json(
-      { review: await reviewAnnotation(service.db, pid, actorOf(c, r), body.annotationId, body.decision, body.comment ?? null) },
-      201,
-    );
+    const review = await reviewAnnotation(service.db, pid, actorOf(c, r), body.annotationId, body.decision, body.comment ?? null);
+    hub.emitJobs(pid);
+    return c.json({ review }, 201);
   });
   app.get('/api/projects/:pid/reviews', authed, async (c) => {
     const { pid } = await role(c, ANY);

@@ -345,6 +345,26 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       ]);
     });
 
+    it('tells the live clients of the project at once when a job moves', async () => {
+      const job = await makeJob();
+      const res = await rita.raw('GET', `/api/projects/${pid}/events`);
+      const reader = res.body!.getReader();
+      const dec = new TextDecoder();
+      let text = '';
+      const until = async (want: RegExp) => {
+        while (!want.test(text)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`the stream ended: ${text}`);
+          text += dec.decode(value);
+        }
+      };
+      await until(/event: seq/);
+      expect(text).not.toMatch(/event: jobs/);
+      await move(anna, job, 'annotating');
+      await until(/event: jobs/);
+      await reader.cancel();
+    });
+
     it("keeps a job's images to its annotator (then its reviewer) until an admin reassigns it", async () => {
       const job = await makeJob([1]);
       const before = await counts();

@@ -187,6 +187,7 @@ async function connect(): Promise<void> {
         if (link && seq > link.cursor) pull().catch(failed);
         if (pending.size) schedulePush(0);
       });
+      events.addEventListener('jobs', () => view({ jobsChanged: (store.getState().sync.jobsChanged ?? 0) + 1 }));
       events.onerror = () => {
         if (link && events?.readyState !== EventSource.OPEN) view({ status: 'offline' });
       };

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ServerJob, ServerReview } from '../io/serverApi.ts';
 import { useStore } from '../state/store.ts';
 import { createJobs, jobReviews, moveJob, myQueue, projectJobs, reviewMask } from '../state/sync.ts';
@@ -27,14 +27,37 @@ export function JobsPanel() {
   const [all, setAll] = useState<ServerJob[]>([]);
   const [comment, setComment] = useState('');
   const [tick, setTick] = useState(0);
+  /** the states of my jobs at the last load */
+  const seen = useRef(new Map<number, ServerJob['state']>());
+  const loaded = useRef(false);
   const linked = sync.project?.id ?? null;
 
+  useEffect(() => {
+    // another project: its jobs are new, nothing to tell about them
+    loaded.current = false;
+    seen.current = new Map();
+  }, [linked]);
   useEffect(() => {
     if (linked === null || !sync.user) return;
     let live = true;
     const load = () => {
       myQueue().then(
-        (q) => live && setQueue(q),
+        (q) => {
+          if (!live) return;
+          // a job of mine sent back, or one given to me to review: said at once
+          const before = seen.current;
+          const first = !loaded.current;
+          loaded.current = true;
+          for (const j of q.annotate)
+            if (!first && j.state === 'rejected' && before.get(j.id) !== 'rejected')
+              useStore
+                .getState()
+                .notify('warning', `“${j.name}” was sent back for fixes.`, 'The reviewer’s comments are by the masks they concern.');
+          for (const j of q.review)
+            if (!first && !before.has(j.id)) useStore.getState().notify('info', `“${j.name}” waits for your review.`);
+          seen.current = new Map([...q.annotate, ...q.review].map((j) => [j.id, j.state]));
+          setQueue(q);
+        },
         () => undefined,
       );
       jobReviews().then(
@@ -48,12 +71,13 @@ export function JobsPanel() {
         );
     };
     load();
-    const t = setInterval(load, 4000);
+    const t = setInterval(load, 15_000);
     return () => {
       live = false;
       clearInterval(t);
     };
-  }, [linked, sync.user, sync.project?.role, tick]);
+    // the server says when jobs move or reviews land (a slow poll stays, for a missed notice)
+  }, [linked, sync.user, sync.project?.role, tick, sync.jobsChanged]);
 
   // the job of the shown image, for its keys (J; reviewing: Enter accepts, Delete rejects the selected mask)
   const reviewJob = queue.review.find((j) => currentImageId !== null && j.imageIds.includes(currentImageId)) ?? null;

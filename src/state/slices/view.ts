@@ -26,6 +26,8 @@ export interface SyncView {
   /** local changes not on the server yet */
   pending: number;
   message: string;
+  /** counts the server's notices of job moves, new jobs and review decisions (the jobs panel reloads on each) */
+  jobsChanged?: number;
 }
 
 export interface ModelState {
