@@ -170,17 +170,19 @@ export async function queueRun(service: Service, boss: PgBoss, projectId: number
       todo = todo.filter((id) => !machine.has(id) || (skipped.alreadyDone++, false));
     }
   }
-  const busy = new Set(
-    (
-      await db
-        .selectFrom('preannotate_items')
-        .innerJoin('preannotate_runs', 'preannotate_runs.id', 'preannotate_items.run_id')
-        .select('preannotate_items.image_id')
-        .where('preannotate_runs.project_id', '=', projectId)
-        .where('preannotate_items.state', 'in', ['queued', 'running'])
-        .execute()
-    ).map((r) => r.image_id),
-  );
+  const busyImages = async (q: Db) =>
+    new Set(
+      (
+        await q
+          .selectFrom('preannotate_items')
+          .innerJoin('preannotate_runs', 'preannotate_runs.id', 'preannotate_items.run_id')
+          .select('preannotate_items.image_id')
+          .where('preannotate_runs.project_id', '=', projectId)
+          .where('preannotate_items.state', 'in', ['queued', 'running'])
+          .execute()
+      ).map((r) => r.image_id),
+    );
+  const busy = await busyImages(db);
   todo = todo.filter((id) => !busy.has(id) || (skipped.inAnotherRun++, false));
   if (!todo.length) {
     const why = [
@@ -202,6 +204,11 @@ export async function queueRun(service: Service, boss: PgBoss, projectId: number
   };
   const expire = spec.expireSeconds ?? defaultExpire(spec.mode);
   const runId = await db.transaction().execute(async (trx) => {
+    // two admins queueing at once: the project row makes them take turns, and the second sees the first's images
+    await trx.selectFrom('projects').select('id').where('id', '=', projectId).forUpdate().execute();
+    const nowBusy = await busyImages(trx);
+    todo = todo.filter((id) => !nowBusy.has(id));
+    if (!todo.length) throw new HttpError(409, 'Another run took these images a moment ago.', 'See its progress in the list of runs.');
     const run = await trx
       .insertInto('preannotate_runs')
       .values({
@@ -458,6 +465,39 @@ export async function landItem(
   if (!out) return { landed: false, masks: 0 };
   if (out.seq) service.onCommit(item.projectId, out.seq);
   return { landed: true, masks: out.masks };
+}
+
+/**
+ * Images whose last try's worker vanished after the queue gave up on them (pg-boss fails a job after
+ * its last try expires and tells nobody): marked failed, so their run can end. Run by every worker
+ * now and then; cheap when there is nothing to do.
+ */
+export async function sweepAbandoned(db: Kysely<Database>): Promise<number> {
+  const rows = await db.transaction().execute(async (trx) => {
+    const gone = await trx
+      .updateTable('preannotate_items')
+      .set({
+        state: 'failed',
+        done_at: new Date(),
+        error: `its worker stopped answering on each of ${PREANNOTATE_TRIES} tries (killed, or out of memory?)`,
+      })
+      .where('state', '=', 'running')
+      .where('attempts', '>=', PREANNOTATE_TRIES)
+      .where(({ eb, selectFrom }) =>
+        eb(
+          'started_at',
+          '<',
+          selectFrom('preannotate_runs')
+            .select(sql<Date>`now() - make_interval(secs => preannotate_runs.expire_seconds + 60)`.as('limit'))
+            .whereRef('preannotate_runs.id', '=', 'preannotate_items.run_id'),
+        ),
+      )
+      .returning('run_id')
+      .execute();
+    for (const runId of new Set(gone.map((g) => g.run_id))) await finishIfDone(trx, runId);
+    return gone;
+  });
+  return rows.length;
 }
 
 /** A worker says it is alive (every few seconds) and what it has done. */

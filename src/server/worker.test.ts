@@ -14,7 +14,15 @@ import type { Annotation, PendingBox } from '../core/project/types.ts';
 import type { RecordsResponse } from '../core/sync/protocol.ts';
 import { nodeManifest, NodeSam } from '../node/sam-node.ts';
 import { findPgBin, startPgCluster, type PgCluster } from '../node/pgCluster.ts';
-import { landItem, listRuns, PREANNOTATE_QUEUE, startItem, type PreannotateJobData } from './preannotate.ts';
+import {
+  landItem,
+  listRuns,
+  PREANNOTATE_QUEUE,
+  PREANNOTATE_TRIES,
+  startItem,
+  sweepAbandoned,
+  type PreannotateJobData,
+} from './preannotate.ts';
 import type { ServerRun as RunView } from '../core/sync/protocol.ts';
 import { FileStore } from './files.ts';
 import { seedBoxProject, startTestServer, TestClient, type TestServer } from './testkit.ts';
@@ -220,6 +228,40 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
     await new Promise((r) => setTimeout(r, 3000));
     expect((await live<Annotation>('annotations')).length).toBe(masks.length);
   }, 300_000);
+});
+
+describe.each(DATABASES)('abandoned images on $name', ({ url, skip }) => {
+  it('marks failed an image whose every try lost its worker, so its run ends', async (ctx) => {
+    if (skip) return ctx.skip();
+    const server = await startTestServer(url(), { workers: 'external' }, { queue: true });
+    try {
+      await server.service.createUser('admin', 'admin-password', true);
+      const admin = TestClient.inProcess(server);
+      await admin.login('admin', 'admin-password');
+      const pid = (await admin.json<{ project: { id: number } }>('POST', '/api/projects', { name: 'P' })).body.project.id;
+      const subset = smallSubset();
+      subset.images = subset.images.slice(0, 1);
+      subset.annotations = subset.annotations.filter((a) => a.image_id === subset.images[0]!.id);
+      await seedBoxProject(admin, pid, subset, `${COCO_DIR}images`);
+      const q = await admin.json<{ runId: number }>('POST', `/api/projects/${pid}/preannotate`, { mode: 'box', expireSeconds: 30 });
+      const { image_id: imageId } = await server.opened.db.selectFrom('preannotate_items').select('image_id').executeTakeFirstOrThrow();
+      // four workers took it in turn and vanished
+      for (let i = 0; i < PREANNOTATE_TRIES; i++)
+        expect(await startItem(server.service.db, q.body.runId, imageId, `ghost${i}`)).not.toBeNull();
+      // not yet: the last try may still be under way
+      expect(await sweepAbandoned(server.service.db)).toBe(0);
+      await server.opened.db
+        .updateTable('preannotate_items')
+        .set({ started_at: new Date(Date.now() - 120_000) })
+        .execute();
+      expect(await sweepAbandoned(server.service.db)).toBe(1);
+      const run = (await listRuns(server.service.db, pid, q.body.runId))[0]!;
+      expect(run).toMatchObject({ state: 'done', failed: 1, done: 0 });
+      expect(run.errors[0]!.error).toMatch(/stopped answering on each of 4 tries/);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
 
 describe('a server on its embedded database without workers', () => {

@@ -23,6 +23,7 @@ import {
   landItem,
   PREANNOTATE_QUEUE,
   startItem,
+  sweepAbandoned,
   workerGone,
   workerHeartbeat,
   workerName,
@@ -108,7 +109,12 @@ export class PreannotateWorker {
 
   async start(): Promise<void> {
     await workerHeartbeat(this.service.db, this.name, this.done);
-    this.beat = setInterval(() => void workerHeartbeat(this.service.db, this.name, this.done).catch(() => undefined), 5000);
+    let beats = 0;
+    this.beat = setInterval(() => {
+      void workerHeartbeat(this.service.db, this.name, this.done).catch(() => undefined);
+      // now and then: images the queue gave up on after their last worker vanished
+      if (++beats % 6 === 0) void sweepAbandoned(this.service.db).catch(() => undefined);
+    }, 5000);
     this.workId = await this.boss.work<PreannotateJobData>(PREANNOTATE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async (jobs) => {
       for (const job of jobs) await this.handle(job.data);
     });
