@@ -4,11 +4,13 @@
  * its masks land once as proposals that replace the boxes, an image whose worker vanished is done
  * by another after its visibility timeout, and nothing lands twice.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { maskIou } from '../core/mask/iou.ts';
 import { parseCoco } from '../core/coco/import.ts';
+import { encodePng } from '../core/image/png.ts';
 import { maskFromRle } from '../core/mask/rle.ts';
 import type { Annotation, PendingBox } from '../core/project/types.ts';
 import type { RecordsResponse } from '../core/sync/protocol.ts';
@@ -180,6 +182,66 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
     });
     expect(late.landed).toBe(false);
     expect((await live<Annotation>('annotations')).length).toBe(proposals.length);
+  }, 300_000);
+
+  it('turns a coarse model’s label PNGs (uploaded as project files) into proposals of the named classes', async () => {
+    const subset = smallSubset();
+    const idOf = await seedBoxProject(admin, pid, { ...subset, annotations: [] }, `${COCO_DIR}images`);
+    // a "coarse model": COCO's own masks as a semantic label map (pixel = category id), one PNG per image
+    const gt = gtMasks(subset);
+    const coarseFiles: Record<string, string> = {};
+    const objects = new Map<number, { categoryId: number; mask: Uint8Array }[]>();
+    for (const im of subset.images) {
+      const labels = new Uint8Array(im.width * im.height);
+      const mine = subset.annotations.filter((a) => a.image_id === im.id && !a.iscrowd && gt.has(a.id));
+      for (const a of mine) {
+        const m = gt.get(a.id)!;
+        for (let i = 0; i < m.length; i++) if (m[i]) labels[i] = a.category_id;
+      }
+      objects.set(
+        idOf.get(im.file_name)!,
+        mine.map((a) => ({ categoryId: a.category_id, mask: gt.get(a.id)! })),
+      );
+      const png = encodePng({ width: im.width, height: im.height, channels: 1, bitDepth: 8, data: labels });
+      const sha = createHash('sha256').update(png).digest('hex');
+      expect(
+        (await admin.raw('PUT', `/api/projects/${pid}/files/${sha}`, Buffer.from(png), { 'content-type': 'image/png' })).status,
+      ).toBeLessThan(300);
+      coarseFiles[String(idOf.get(im.file_name))] = sha;
+    }
+    const names = subset.categories.map((c) => `${c.id}=${c.name}`).join(', ');
+    const q = await admin.json<{ runId: number; images: number }>('POST', `/api/projects/${pid}/preannotate`, {
+      mode: 'coarse',
+      coarseFiles,
+      classMap: names,
+      coarse: { minArea: 100 },
+    });
+    expect(q.status, JSON.stringify(q.body)).toBe(201);
+    expect(q.body.images).toBe(3);
+    await worker('w1').start();
+    const run = await waitForRun(q.body.runId);
+    expect(run).toMatchObject({ state: 'done', done: 3, failed: 0 });
+    const cats = new Map((await live<{ id: number; name: string }>('categories')).map((c) => [c.id, c.name]));
+    const proposals = await live<Annotation>('annotations');
+    expect(proposals.length).toBe(run.masks);
+    expect(proposals.length).toBeGreaterThan(0);
+    // each proposal is named after the class of the region it came from, and overlaps an object of that class
+    const cocoName = new Map(subset.categories.map((c) => [c.id, c.name]));
+    for (const p of proposals) {
+      const name = cats.get(p.categoryId)!;
+      const same = objects.get(p.imageId)!.filter((o) => cocoName.get(o.categoryId) === name);
+      expect(same.length, `a ${name} proposal on an image without one`).toBeGreaterThan(0);
+      const best = Math.max(...same.map((o) => maskIou(maskFromRle(p.segmentation), o.mask)));
+      expect(best).toBeGreaterThan(0.3);
+    }
+    // a label PNG that is not a file of the project is refused
+    const bad = await admin.json<{ error: string }>('POST', `/api/projects/${pid}/preannotate`, {
+      mode: 'coarse',
+      redo: true,
+      coarseFiles: { [Object.keys(coarseFiles)[0]!]: 'f'.repeat(64) },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/not a file of this project/);
   }, 300_000);
 
   it('lands segment-everything masks under a category made once, and a cancelled run lands nothing more', async () => {
