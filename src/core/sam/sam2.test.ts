@@ -86,7 +86,7 @@ describe('SAM 2 prompts', () => {
       image,
     );
     expect(f.point_coords.dims).toEqual([1, 4, 2]);
-    expect([...f.point_coords.data]).toEqual([256, 256, 960, 853.3333129882812, 512, 512, 102.4000015258789, 102.4000015258789]);
+    expect([...f.point_coords.data]).toEqual([256, 256, 960, (400 / 480) * 1024, 512, 512, 102.4, 102.4].map(Math.fround));
     expect([...f.point_labels.data]).toEqual([2, 3, 1, 0]);
     expect(f.has_mask_input.data[0]).toBe(0);
     expect(f.mask_input.dims).toEqual([1, 1, 256, 256]);
