@@ -1,0 +1,81 @@
+/**
+ * The SAM 2 path end to end in onnxruntime-node on small generated models with SAM 2's exact
+ * signature (no SAM 2 weights can be downloaded here): the family is told from the files, the
+ * preprocessing feeds the encoder, the three encoder outputs feed the decoder with the encoded
+ * prompts, and the candidates come back as masks of the image where the closed form says.
+ */
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { familyOfPair } from '../core/sam/families.ts';
+import { sam2DecoderFeeds, sam2EncoderInput, sam2MaskFromLowRes, SAM2_MEAN, SAM2_STD } from '../core/sam/sam2.ts';
+import { TINY_ENCODER_WEIGHT, TINY_IOUS, TINY_RADII, tinySam2Models } from './familyModels.ts';
+import { nodeManifest } from './sam-node.ts';
+
+const io = (s: ort.InferenceSession, file: string) => ({ inputNames: s.inputNames, outputNames: s.outputNames, file });
+const tensor = (f: { data: Float32Array; dims: number[] }) => new ort.Tensor('float32', f.data, f.dims);
+
+describe('generated SAM 2 models through the SAM 2 path', () => {
+  it('are told apart as SAM 2, encode a flat image to the closed-form features, and decode each candidate as the disc around the click', async () => {
+    const { encoder, decoder } = tinySam2Models();
+    const enc = await ort.InferenceSession.create(encoder);
+    const dec = await ort.InferenceSession.create(decoder);
+    expect(familyOfPair(io(enc, 'enc.onnx'), io(dec, 'dec.onnx'))).toEqual({ family: 'sam2' });
+
+    // a flat 320 x 200 image: every feature is the 1x1 mix of the normalized colour
+    const image = { width: 320, height: 200 };
+    const rgba = new Uint8Array(image.width * image.height * 4);
+    for (let i = 0; i < image.width * image.height; i++) rgba.set([30, 160, 220, 255], i * 4);
+    const out = await enc.run({ image: new ort.Tensor('float32', sam2EncoderInput(rgba, image), [1, 3, 1024, 1024]) });
+    expect(out['high_res_feats_0']!.dims).toEqual([1, 32, 256, 256]);
+    expect(out['high_res_feats_1']!.dims).toEqual([1, 64, 128, 128]);
+    expect(out['image_embed']!.dims).toEqual([1, 256, 64, 64]);
+    const norm = [30, 160, 220].map((v, c) => (v / 255 - SAM2_MEAN[c]!) / SAM2_STD[c]!);
+    const embed = out['image_embed']!.data as Float32Array;
+    for (const o of [0, 5, 255]) {
+      const want = norm.reduce((s, v, c) => s + v * TINY_ENCODER_WEIGHT(o, c), 0);
+      expect(embed[o * 64 * 64 + 1234]).toBeCloseTo(want, 4);
+    }
+
+    // a click: the decoder's discs are centred on the first prompt point
+    const click = { x: 100, y: 80 };
+    const feeds = sam2DecoderFeeds({ points: [{ ...click, positive: true }], box: null }, image);
+    const r = await dec.run({
+      image_embed: out['image_embed']!,
+      high_res_feats_0: out['high_res_feats_0']!,
+      high_res_feats_1: out['high_res_feats_1']!,
+      point_coords: tensor(feeds.point_coords),
+      point_labels: tensor(feeds.point_labels),
+      mask_input: tensor(feeds.mask_input),
+      has_mask_input: tensor(feeds.has_mask_input),
+    });
+    expect([...(r['iou_predictions']!.data as Float32Array)].map((v) => +v.toFixed(3))).toEqual([...TINY_IOUS]);
+    const low = r['low_res_masks']!.data as Float32Array;
+    TINY_RADII.forEach((radius, k) => {
+      const { mask, area } = sam2MaskFromLowRes(low, k, image);
+      // an ellipse in image px: the square's low-res radius scaled back per axis
+      const a = (radius / 256) * image.width;
+      const b = (radius / 256) * image.height;
+      expect(Math.abs(area - Math.PI * a * b) / (Math.PI * a * b), `candidate ${k}`).toBeLessThan(0.08);
+      let sx = 0;
+      let sy = 0;
+      for (let y = 0; y < image.height; y++)
+        for (let x = 0; x < image.width; x++) {
+          if (!mask[y * image.width + x]) continue;
+          sx += x + 0.5;
+          sy += y + 0.5;
+        }
+      expect(Math.abs(sx / area - click.x)).toBeLessThan(1);
+      expect(Math.abs(sy / area - click.y)).toBeLessThan(1);
+    });
+  });
+
+  it('refuse to pair with the bundled SAM 1 decoder, naming both files and families', async () => {
+    const { encoder } = tinySam2Models();
+    const enc = await ort.InferenceSession.create(encoder);
+    const bundled = await ort.InferenceSession.create(nodeManifest().decoderUrl);
+    const r = familyOfPair(io(enc, 'tiny-sam2.encoder.onnx'), io(bundled, 'sam.onnx'));
+    expect(r).toMatchObject({
+      error: expect.stringMatching(/tiny-sam2.encoder.onnx is a SAM 2 .* encoder but sam.onnx is a SAM 1 style .* decoder/),
+    });
+  });
+});
