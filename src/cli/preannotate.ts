@@ -27,6 +27,7 @@ import { DEFAULT_BOX_PLAN, type BoxMode } from '../core/sam/roi.ts';
 import { parseClassMap } from '../core/sam/classMap.ts';
 import { readRgbaImage, type RgbaImage } from '../node/image.ts';
 import { NodeSam, nodePreannotateBackend } from '../node/sam-node.ts';
+import type { ModelFamily } from '../core/sam/families.ts';
 
 type Mode = BoxMode | 'coarse' | 'everything';
 const MODES: Mode[] = ['box', 'box-crop', 'auto-box', 'coarse', 'everything'];
@@ -71,7 +72,9 @@ const USAGE = `usage: npm run preannotate -- --images DIR --mode MODE --out out.
   --classes "1=person,2=car" (or a JSON file {"1": "person"})  class ids -> category names
   --points-per-side 32 --pred-iou-thresh 0.88 --stability-score-thresh 0.95 --stability-score-offset 1
   --box-nms-thresh 0.7 --crop-n-layers 0 --crop-n-points-downscale-factor 1 --min-mask-region-area 0
-  --limit N            only the first N images   --report  compare with the segmentations of --coco`;
+  --limit N            only the first N images   --report  compare with the segmentations of --coco
+  --encoder E.onnx --decoder D.onnx [--family sam|sam2|auto]  another SAM-family model (default: the bundled one;
+                       auto tells SAM 1 style from SAM 2 / 2.1 by the files' inputs and outputs)`;
 
 function usage(msg: string): never {
   process.stderr.write(`${msg}\n${USAGE}\n`);
@@ -149,6 +152,9 @@ async function main(): Promise<void> {
       'min-mask-region-area': { type: 'string' },
       limit: { type: 'string' },
       report: { type: 'boolean', default: false },
+      encoder: { type: 'string' },
+      decoder: { type: 'string' },
+      family: { type: 'string', default: 'auto' },
     },
   });
   if (!values.images || !values.out) usage('--images and --out are required');
@@ -267,7 +273,12 @@ async function main(): Promise<void> {
   if (boxMode) todo = todo.filter((im) => boxesByImage.has(im.id));
   if (values.limit) todo = todo.slice(0, Math.max(0, Math.trunc(num('limit', values.limit, todo.length)) - out.images.length));
 
-  const sam = await NodeSam.load();
+  if (!!values.encoder !== !!values.decoder) usage('--encoder and --decoder go together (an encoder and a decoder of one model)');
+  const family = values.family as ModelFamily | 'auto';
+  if (!['auto', 'sam', 'sam2'].includes(family)) usage(`--family ${values.family}: expected sam, sam2 or auto`);
+  const sam = values.encoder ? await NodeSam.fromFiles(values.encoder, values.decoder!, { family }) : await NodeSam.load();
+  if (sam.family === 'sam2' && mode === 'everything')
+    usage('--mode everything does not run on SAM 2 models yet: use a box or coarse mode, or the bundled model');
   const t0 = performance.now();
   let masks = 0;
   let imagesDone = 0;

@@ -9,7 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { familyOfPair } from '../core/sam/families.ts';
 import { sam2DecoderFeeds, sam2EncoderInput, sam2MaskFromLowRes, SAM2_MEAN, SAM2_STD } from '../core/sam/sam2.ts';
 import { TINY_ENCODER_WEIGHT, TINY_IOUS, TINY_RADII, tinySam2Models } from './familyModels.ts';
-import { nodeManifest } from './sam-node.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_AMG_PARAMS } from '../core/sam/amg.ts';
+import { preannotateImage } from '../core/sam/preannotateImage.ts';
+import { nodeManifest, nodePreannotateBackend, NodeSam } from './sam-node.ts';
 
 const io = (s: ort.InferenceSession, file: string) => ({ inputNames: s.inputNames, outputNames: s.outputNames, file });
 const tensor = (f: { data: Float32Array; dims: number[] }) => new ort.Tensor('float32', f.data, f.dims);
@@ -77,5 +82,48 @@ describe('generated SAM 2 models through the SAM 2 path', () => {
     expect(r).toMatchObject({
       error: expect.stringMatching(/tiny-sam2.encoder.onnx is a SAM 2 .* encoder but sam.onnx is a SAM 1 style .* decoder/),
     });
+  });
+
+  it('run as local files in NodeSam (the CLI’s --encoder/--decoder/--family): a box becomes the best candidate around its first corner; wrong files are named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tiny-sam2-'));
+    try {
+      const { encoder, decoder } = tinySam2Models();
+      const enc = join(dir, 'tiny.encoder.onnx');
+      const dec = join(dir, 'tiny.decoder.onnx');
+      writeFileSync(enc, encoder);
+      writeFileSync(dec, decoder);
+      const sam = await NodeSam.fromFiles(enc, dec);
+      expect(sam.family).toBe('sam2');
+      const image = { width: 300, height: 180, data: new Uint8Array(300 * 180 * 4).fill(128) };
+      const r = await preannotateImage(
+        { width: 300, height: 180, boxes: [{ id: 1, bbox: [60, 40, 100, 80], categoryId: 3 }] },
+        { mode: 'box', boxPlan: {}, amg: DEFAULT_AMG_PARAMS, everythingCategoryId: 0 },
+        nodePreannotateBackend(sam, image),
+      );
+      const m = r!.masks[0]!;
+      // the highest predicted IoU is candidate 1 (radius 16 low-res px), centred on the box's first corner (60, 40)
+      expect(m.score).toBeCloseTo(TINY_IOUS[1], 5);
+      const a = (TINY_RADII[1] / 256) * 300;
+      const b = (TINY_RADII[1] / 256) * 180;
+      expect(Math.abs(m.area - Math.PI * a * b) / (Math.PI * a * b)).toBeLessThan(0.08);
+      expect(m.bbox[0] + m.bbox[2] / 2).toBeCloseTo(60, 0);
+      expect(m.bbox[1] + m.bbox[3] / 2).toBeCloseTo(40, 0);
+      expect(m.categoryId).toBe(3);
+
+      await expect(NodeSam.fromFiles(enc, dec, { family: 'sam' })).rejects.toThrow(
+        /are a SAM 2 \/ 2.1 image predictor pair, not SAM 1 style/,
+      );
+      await expect(NodeSam.fromFiles(enc, nodeManifest().decoderUrl)).rejects.toThrow(
+        /tiny.encoder.onnx is a SAM 2 .* encoder but .*sam.onnx is a SAM 1 style/,
+      );
+      const cut = join(dir, 'cut.onnx');
+      writeFileSync(cut, decoder.subarray(0, Math.floor(decoder.length / 2)));
+      await expect(NodeSam.fromFiles(enc, cut)).rejects.toThrow(/cut.onnx could not be loaded as an ONNX model/);
+      const notOnnx = join(dir, 'notes.onnx');
+      writeFileSync(notOnnx, 'hello');
+      await expect(NodeSam.fromFiles(notOnnx, dec)).rejects.toThrow(/notes.onnx could not be loaded/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

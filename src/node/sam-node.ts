@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { defaultManifest, checkModelSignature, checkEmbeddingShape, type ModelManifest } from '../core/sam/manifest.ts';
+import { AppError } from '../core/errors.ts';
+import { FAMILIES, familyOfPair, type ModelFamily } from '../core/sam/families.ts';
+import { sam2DecoderFeeds, sam2EncoderInput, sam2MaskFromLowRes } from '../core/sam/sam2.ts';
 import { encoderInputFromRgba } from '../core/sam/preprocess.ts';
 import { samDecoderFeeds, type Prompts, type SamDecoderFeeds } from '../core/sam/prompts.ts';
 import { maskFromLogits, maskFromLowResLogits, modelLogitsFromLowRes } from '../core/sam/postprocess.ts';
@@ -31,13 +34,77 @@ export function nodeManifest(root = process.cwd()): ModelManifest {
   return { ...defaultManifest(base), decoderUrl: `${base}sam.onnx` };
 }
 
+/** SAM 2's extra encoder outputs, kept with the `image_embed` data {@link NodeSam.embed} returns. */
+const highResOf = new WeakMap<Float32Array, { high_res_feats_0: ort.Tensor; high_res_feats_1: ort.Tensor }>();
+
 /** SAM on onnxruntime-node, on the same core preprocessing and prompt encoding as the browser. */
 export class NodeSam {
   private constructor(
     private readonly encoder: ort.InferenceSession,
     private readonly decoder: ort.InferenceSession,
     private readonly manifest: ModelManifest,
+    /** 'sam': SAM 1 style (the bundled model); 'sam2': SAM 2 / 2.1 */
+    readonly family: ModelFamily = 'sam',
   ) {}
+
+  /**
+   * Loads an encoder and a decoder from files of any known family (`family` 'auto': told from their
+   * inputs and outputs). A pair of two families, or a file of none, is refused naming the files.
+   */
+  static async fromFiles(
+    encoderPath: string,
+    decoderPath: string,
+    options: { family?: ModelFamily | 'auto'; threads?: number } = {},
+  ): Promise<NodeSam> {
+    const so: ort.InferenceSession.SessionOptions = options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {};
+    const open = async (path: string) => {
+      try {
+        return await ort.InferenceSession.create(path, so);
+      } catch (e) {
+        throw new AppError(
+          'MODEL_SIGNATURE',
+          `${path} could not be loaded as an ONNX model: ${(e as Error).message.split('\n')[0]}`,
+          'Check that the file is a whole .onnx model (not truncated, not another format).',
+        );
+      }
+    };
+    const encoder = await open(encoderPath);
+    const decoder = await open(decoderPath);
+    const io = (sess: ort.InferenceSession, file: string) => ({ inputNames: sess.inputNames, outputNames: sess.outputNames, file });
+    const pair = familyOfPair(io(encoder, encoderPath), io(decoder, decoderPath));
+    if ('error' in pair) throw new AppError('MODEL_SIGNATURE', pair.error, pair.hint);
+    const want = options.family ?? 'auto';
+    if (want !== 'auto' && want !== pair.family)
+      throw new AppError(
+        'MODEL_SIGNATURE',
+        `${encoderPath} and ${decoderPath} are a ${FAMILIES[pair.family].label} pair, not ${FAMILIES[want].label}.`,
+        `Pass --family ${pair.family} (or leave --family out).`,
+      );
+    const base = defaultManifest('');
+    const manifest: ModelManifest =
+      pair.family === 'sam2'
+        ? {
+            ...base,
+            id: 'sam2-files',
+            name: 'SAM 2 (local files)',
+            licence: 'see the model',
+            encoderUrl: encoderPath,
+            decoderUrl: decoderPath,
+            encoderInput: 'image',
+            encoderOutput: 'image_embed',
+          }
+        : {
+            ...base,
+            id: 'sam-files',
+            name: 'SAM (local files)',
+            licence: 'see the model',
+            encoderUrl: encoderPath,
+            decoderUrl: decoderPath,
+            encoderInput: encoder.inputNames[0]!,
+            encoderOutput: encoder.outputNames[0]!,
+          };
+    return new NodeSam(encoder, decoder, manifest, pair.family);
+  }
 
   /**
    * Loads the encoder and the decoder. `candidates`: give the decoder its candidate outputs (the
@@ -66,7 +133,7 @@ export class NodeSam {
 
   /** Whether the decoder returns every mask candidate. */
   get hasCandidates(): boolean {
-    return hasCandidateOutputs(this.decoder.outputNames);
+    return this.family === 'sam2' || hasCandidateOutputs(this.decoder.outputNames);
   }
 
   /** Embedding of a crop of the image (zoom-in refinement). */
@@ -78,6 +145,14 @@ export class NodeSam {
 
   /** Image embedding, shape `manifest.embeddingShape`. */
   async embed(image: RgbaImage): Promise<Float32Array> {
+    if (this.family === 'sam2') {
+      const out = await this.encoder.run({ image: new ort.Tensor('float32', sam2EncoderInput(image.data, image), [1, 3, 1024, 1024]) });
+      const embed = out['image_embed']!;
+      checkEmbeddingShape(embed.dims, this.manifest, this.manifest.encoderUrl);
+      const data = embed.data as Float32Array;
+      highResOf.set(data, { high_res_feats_0: out['high_res_feats_0']!, high_res_feats_1: out['high_res_feats_1']! });
+      return data;
+    }
     const s = this.manifest.normalization.inputSize;
     const input = encoderInputFromRgba(image.data, image, this.manifest.normalization);
     const out = await this.encoder.run({ [this.manifest.encoderInput]: new ort.Tensor('float32', input, [1, 3, s, s]) });
@@ -101,6 +176,12 @@ export class NodeSam {
     image: Size,
     prompts: Prompts,
   ): Promise<{ logits: Float32Array; modelSize: Size; predictedIou: number }> {
+    if (this.family === 'sam2')
+      throw new AppError(
+        'MODEL_SIGNATURE',
+        'Segment everything does not run on SAM 2 models yet.',
+        'Use box or coarse pre-annotation with SAM 2, or the bundled model for segment everything.',
+      );
     const s = this.manifest.normalization.inputSize;
     const modelSize = resizeLongestSideShape(image, s);
     const out = await this.run(embedding, samDecoderFeeds(prompts, image, { inputSize: s }));
@@ -125,6 +206,7 @@ export class NodeSam {
     upscale: 'model' | 'core' = 'model',
     maskInput: Float32Array | null = null,
   ): Promise<{ mask: Uint8Array; score: number; lowRes: Float32Array; candidates: NodeCandidates | null }> {
+    if (this.family === 'sam2') return this.decodeSam2(embedding, image, prompts, maskInput);
     const s = this.manifest.normalization.inputSize;
     const size = upscale === 'model' ? image : resizeLongestSideShape(image, s);
     const out = await this.run(embedding, samDecoderFeeds(prompts, image, { inputSize: s, maskInput, outputSize: size }));
@@ -141,11 +223,44 @@ export class NodeSam {
     return { mask: maskFromLowResLogits(logits, size, image).mask, score, lowRes, candidates };
   }
 
+  /** SAM 2: the three candidates of its multi-mask output; the one with the highest predicted IoU is the mask. */
+  private async decodeSam2(
+    embedding: Float32Array,
+    image: Size,
+    prompts: Prompts,
+    maskInput: Float32Array | null,
+  ): Promise<{ mask: Uint8Array; score: number; lowRes: Float32Array; candidates: NodeCandidates | null }> {
+    const hr = highResOf.get(embedding);
+    if (!hr) throw new Error('a SAM 2 decode needs the embedding this model made (its high-resolution features go with it)');
+    const feeds: Record<string, ort.Tensor> = { image_embed: new ort.Tensor('float32', embedding, [1, 256, 64, 64]), ...hr };
+    const f = sam2DecoderFeeds(prompts, image, { maskInput });
+    for (const name of this.decoder.inputNames) {
+      const a = f[name as keyof typeof f];
+      if (a) feeds[name] = new ort.Tensor('float32', a.data, a.dims);
+    }
+    const out = await this.decoder.run(feeds);
+    const ious = out['iou_predictions']!.data as Float32Array;
+    const lowAll = out['low_res_masks']!.data as Float32Array;
+    let best = 0;
+    for (let k = 1; k < ious.length; k++) if (ious[k]! > ious[best]!) best = k;
+    return {
+      mask: sam2MaskFromLowRes(lowAll, best, image).mask,
+      score: ious[best] ?? 0,
+      lowRes: Float32Array.from(candidatePlane(lowAll, best, 256 * 256)),
+      candidates: { ious: Float32Array.from(ious), lowRes: Float32Array.from(lowAll) },
+    };
+  }
+
   /**
    * One candidate of a {@link decode}: its binary mask at image size (resized from its low-res
    * logits as the app does) and its low-res logits (a copy, to feed back as `mask_input`).
    */
   candidateMask(candidates: NodeCandidates, token: number, image: Size): { mask: Uint8Array; lowRes: Float32Array } {
+    if (this.family === 'sam2')
+      return {
+        mask: sam2MaskFromLowRes(candidates.lowRes, token, image).mask,
+        lowRes: Float32Array.from(candidatePlane(candidates.lowRes, token, 256 * 256)),
+      };
     const size = resizeLongestSideShape(image, this.manifest.normalization.inputSize);
     const lowRes = Float32Array.from(candidatePlane(candidates.lowRes, token, 256 * 256));
     const logits = modelLogitsFromLowRes(lowRes, size, this.manifest.normalization.inputSize);

@@ -16,6 +16,9 @@ const sam2Decoder = {
 describe('model families by signature', () => {
   it('tells SAM 1 style and SAM 2 files apart by their inputs and outputs, with or without the optional ones', () => {
     expect(familyOf('encoder', sam1Encoder)).toBe('sam');
+    // SAM ViT-H exports name the tensors otherwise: one image in, one embedding out is what counts
+    expect(familyOf('encoder', { inputNames: ['images'], outputNames: ['image_embeddings'] })).toBe('sam');
+    expect(familyOf('encoder', { inputNames: ['a', 'b'], outputNames: ['c'] })).toBeNull();
     expect(familyOf('decoder', sam1Decoder)).toBe('sam');
     expect(familyOf('encoder', sam2Encoder)).toBe('sam2');
     expect(familyOf('decoder', sam2Decoder)).toBe('sam2');

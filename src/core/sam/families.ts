@@ -28,6 +28,7 @@ export const FAMILIES: Record<ModelFamily, FamilySpec> = {
   sam: {
     family: 'sam',
     label: 'SAM 1 style (SAM ViT-B/L/H, MobileSAM, the bundled model)',
+    // the bundled model's names; any single input and single output are taken
     encoderInputs: ['input'],
     encoderOutputs: ['output'],
     decoderInputs: ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input', 'orig_im_size'],
@@ -58,6 +59,11 @@ export interface OnnxIo {
 
 /** What a file lacks to be the `role` of `family` (empty: nothing). */
 function missing(role: 'encoder' | 'decoder', io: OnnxIo, spec: FamilySpec): string[] {
+  // SAM 1 style encoders are named every which way by their exporters: one image in, one embedding out
+  if (role === 'encoder' && spec.family === 'sam')
+    return io.inputNames.length === 1 && io.outputNames.length === 1
+      ? []
+      : ['exactly one input (the image) and one output (the embedding)'];
   const wantIn = role === 'encoder' ? spec.encoderInputs : spec.decoderInputs;
   const wantOut = role === 'encoder' ? spec.encoderOutputs : spec.decoderOutputs;
   return [
