@@ -15,6 +15,9 @@ const counts = (page: Page) =>
   });
 
 test.setTimeout(600_000);
+// The long-task checks time the main thread on a shared 2-core machine: a lone 52 ms task was seen once in
+// 70 runs (a collection, or another process taking the core). A real regression fails both tries.
+test.describe.configure({ retries: 1 });
 
 test('a project of 2,000 images and 60,000 annotations: accept and image steps have no task over 50 ms, and it reopens', async ({
   page,
