@@ -65,6 +65,11 @@ export function decoderPromptFeeds(prompts: Prompts, image: Size, inputSize = 10
   } else {
     entries.push([0, 0, LABEL_PADDING]);
   }
+  return packPromptEntries(entries);
+}
+
+/** Prompt points [x, y, label] in model px as the decoders' `point_coords` / `point_labels` data. */
+export function packPromptEntries(entries: readonly (readonly [number, number, number])[]): DecoderPromptFeeds {
   const coords = new Float32Array(entries.length * 2);
   const labels = new Float32Array(entries.length);
   entries.forEach(([x, y, l], i) => {

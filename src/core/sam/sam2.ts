@@ -15,6 +15,7 @@ import {
   LABEL_BOX_TOP_LEFT,
   LABEL_FOREGROUND,
   normalizeBox,
+  packPromptEntries,
   type FeedArray,
   type Prompts,
 } from './prompts.ts';
@@ -136,13 +137,7 @@ export function sam2DecoderFeeds(
     const m = sam2ModelPoint(p, image, inputSize);
     entries.push([m.x, m.y, p.positive ? LABEL_FOREGROUND : LABEL_BACKGROUND]);
   }
-  const coords = new Float32Array(entries.length * 2);
-  const labels = new Float32Array(entries.length);
-  entries.forEach(([x, y, l], i) => {
-    coords[2 * i] = x;
-    coords[2 * i + 1] = y;
-    labels[i] = l;
-  });
+  const { coords, labels } = packPromptEntries(entries);
   const maskInput = options.maskInput ?? null;
   if (maskInput && maskInput.length !== 256 * 256) throw new RangeError(`mask_input has ${maskInput.length} values, expected 256x256`);
   return {
