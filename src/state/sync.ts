@@ -506,8 +506,8 @@ export function projectJobs(): Promise<ServerJob[]> {
   return api.jobs(linked());
 }
 
-/** Splits the project's images into jobs (admins). */
-export function createJobs(spec: {
+/** What jobs to make: given images, or a split (of the free images a filter picks), for annotators in turn. */
+export type NewJobsSpec = {
   imageIds?: number[];
   split?: { by: 'count'; size: number } | { by: 'folder' };
   /** a split takes the free images this picks: a part of the name or a glob, and what they have */
@@ -515,7 +515,10 @@ export function createJobs(spec: {
   name?: string;
   annotators: string[];
   reviewer?: string | null;
-}): Promise<ServerJob[]> {
+};
+
+/** Splits the project's images into jobs (admins). */
+export function createJobs(spec: NewJobsSpec): Promise<ServerJob[]> {
   return api.createJobs(linked(), spec);
 }
 

@@ -41,6 +41,7 @@ import {
   serverRuns,
   cancelServerRun,
   type ServerPreannotateRequest,
+  type NewJobsSpec,
 } from '../state/sync.ts';
 
 export interface EditorState {
@@ -158,14 +159,7 @@ export interface AnnotatorApi {
     /** jobs (issue 14): the project's jobs, the user's queue, making jobs (admins), moving one, review decisions, statistics */
     jobs(): Promise<unknown[]>;
     queue(): Promise<{ annotate: unknown[]; review: unknown[] }>;
-    createJobs(spec: {
-      imageIds?: number[];
-      split?: { by: 'count'; size: number } | { by: 'folder' };
-      filter?: { name?: string; has?: 'nothing' | 'proposals' | 'annotations' };
-      name?: string;
-      annotators: string[];
-      reviewer?: string | null;
-    }): Promise<unknown[]>;
+    createJobs(spec: NewJobsSpec): Promise<unknown[]>;
     moveJob(jobId: number, to: 'new' | 'annotating' | 'in_review' | 'done' | 'rejected', comment?: string): Promise<unknown>;
     review(annotationId: number, decision: 'accept' | 'reject', comment?: string): Promise<void>;
     reviews(jobId?: number): Promise<unknown[]>;
