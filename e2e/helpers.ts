@@ -56,7 +56,7 @@ interface AnnotatorWindow {
     imageToClient(x: number, y: number): { x: number; y: number };
     getProject(): unknown;
     currentImage(): { id: number; fileName: string; width: number; height: number } | null;
-    getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number } | null>;
+    getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number; bbox: [number, number, number, number] } | null>;
     editorState(): {
       brushRadius: number;
       strokes: { mode: string; radius: number; points: number[] }[];

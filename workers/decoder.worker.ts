@@ -6,7 +6,8 @@ import { LruCache } from '../src/core/lru.ts';
 import { maskFillRgba, maskOverlayRgba, maskOverlayRgbaInto, overlayRectOf, overlayScale, rgbFromHex } from '../src/core/mask/render.ts';
 import { outlineRingsFromRle } from '../src/core/mask/polygon.ts';
 import { maskFromRle, rleBbox, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
-import { checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
+import { checkModelSignature, embeddingBytes, SAM2_HIGH_RES, type ModelManifest } from '../src/core/sam/manifest.ts';
+import { sam2DecoderFeeds } from '../src/core/sam/sam2.ts';
 import { maskAreaAndBbox, maskFromLowResLogits, modelLogitsFromLowRes } from '../src/core/sam/postprocess.ts';
 import { candidatePlane, decoderPick, rankCandidates, type MaskCandidate } from '../src/core/sam/candidates.ts';
 import { CANDIDATE_OUTPUT_NAMES } from '../src/core/sam/manifest.ts';
@@ -33,22 +34,49 @@ import { pasteMask, type PixelRect } from '../src/core/sam/roi.ts';
 
 interface Entry {
   tensor: Tensor;
+  /** SAM 2's high-resolution features (empty for SAM 1 style models) */
+  extra: Tensor[];
   width: number;
   height: number;
 }
 
+const disposeEntry = (e: Entry) => {
+  e.tensor.dispose();
+  for (const t of e.extra) t.dispose();
+};
+
 let ort: Ort | null = null;
 let session: InferenceSession | null = null;
 let manifest: ModelManifest | null = null;
-let embeddings = new LruCache<number, Entry>(6);
+/** the image embeddings, bounded in bytes (a SAM 2 image's tensors weigh ~4x a SAM 1 one's) */
+let embeddings = new LruCache<number, Entry>(1, (_k, e) => disposeEntry(e));
+let cacheBytes = 1;
 /** zoom-in crops' embeddings, by image and crop; the engine says which to drop (it mirrors this set) */
 const crops = new Map<string, Entry>();
 function dropCrops(match: (key: string) => boolean): void {
   for (const [k, e] of crops)
     if (match(k)) {
-      e.tensor.dispose();
+      disposeEntry(e);
       crops.delete(k);
     }
+}
+const isSam2 = () => manifest?.family === 'sam2';
+
+/** An embedding from the encoder as tensors (SAM 2's extra outputs with their shapes). */
+function entryFrom(embedding: Float32Array, extra: Float32Array[], width: number, height: number): Entry {
+  if (!ort || !manifest) throw encodeErrorForTransfer(new AppError('MODEL_LOAD', 'The decoder is not loaded.'));
+  const o = ort;
+  const want = isSam2() ? SAM2_HIGH_RES : [];
+  if (extra.length !== want.length)
+    throw encodeErrorForTransfer(
+      new AppError('INFERENCE', `The embedding came with ${extra.length} extra tensors, expected ${want.length}.`),
+    );
+  return {
+    tensor: new o.Tensor('float32', embedding, manifest.embeddingShape),
+    extra: want.map((w, i) => new o.Tensor('float32', extra[i]!, [...w.dims])),
+    width,
+    height,
+  };
 }
 const cropKey = (imageId: number, r: PixelRect) => `${imageId}:${r.x0},${r.y0},${r.x1},${r.y1}`;
 /** whether the decoder outputs every mask and predicted IoU (see src/node/decoderCandidates.ts) */
@@ -102,6 +130,7 @@ interface DecoderRun {
  */
 async function runDecoder(e: Entry, prompts: Prompts, maskInput: Float32Array | null = null): Promise<DecoderRun> {
   if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
+  if (isSam2()) return runSam2Decoder(e, prompts, maskInput);
   // the model upsamples to orig_im_size; asking for the model-space size (the default) keeps that
   // cheap, and the last resize to the image size is done in core without full-size logits
   const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
@@ -122,6 +151,38 @@ async function runDecoder(e: Entry, prompts: Prompts, maskInput: Float32Array | 
   }
   return { logits, modelSize: ms, score, lowRes, iousAll, lowResAll };
 }
+
+/**
+ * SAM 2: the three candidates of its multi-mask output; the mask is the one of highest predicted IoU.
+ * Its logits are the 256x256 low-res ones, resized straight to the image (SAM 2's own post-processing):
+ * `modelSize` is then 256x256, and every later step treats them as it treats SAM 1's model-space logits.
+ */
+async function runSam2Decoder(e: Entry, prompts: Prompts, maskInput: Float32Array | null): Promise<DecoderRun> {
+  const feeds: Record<string, Tensor> = { image_embed: e.tensor };
+  SAM2_HIGH_RES.forEach((h, i) => (feeds[h.name] = e.extra[i]!));
+  const f = sam2DecoderFeeds(prompts, e, { inputSize: manifest!.normalization.inputSize, maskInput });
+  // orig_im_size only where the export has it
+  for (const name of session!.inputNames) {
+    const a = f[name as keyof typeof f];
+    if (a) feeds[name] = new ort!.Tensor('float32', a.data, a.dims);
+  }
+  runCount++;
+  const out = await session!.run(feeds);
+  const iousAll = Float32Array.from((await out['iou_predictions']!.getData()) as Float32Array);
+  const lowResAll = Float32Array.from((await out['low_res_masks']!.getData()) as Float32Array);
+  for (const t of Object.values(out)) t.dispose();
+  const plane = 256 * 256;
+  if (lowResAll.length !== iousAll.length * plane || iousAll.length === 0)
+    throw new AppError(
+      'MODEL_SIGNATURE',
+      `The SAM 2 decoder returned ${iousAll.length} IoUs and ${lowResAll.length} low-res values, expected K and K x 256 x 256.`,
+    );
+  let best = 0;
+  for (let k = 1; k < iousAll.length; k++) if (iousAll[k]! > iousAll[best]!) best = k;
+  const lowRes = Float32Array.from(candidatePlane(lowResAll, best, plane));
+  return { logits: lowRes, modelSize: SAM2_LOGITS_SIZE, score: iousAll[best]!, lowRes, iousAll, lowResAll };
+}
+const SAM2_LOGITS_SIZE = { width: 256, height: 256 };
 
 /** The decoder's feeds as onnxruntime tensors. */
 function tensors(f: SamDecoderFeeds): Record<string, Tensor> {
@@ -198,7 +259,8 @@ function candidatePreviews(
 ): { previews: ImageBitmap[]; box: [number, number, number, number] | null } {
   if (!run.lowResAll || tokens.length === 0) return { previews: [], box: null };
   const fs = rectSize(frame);
-  const cell = manifest!.normalization.inputSize / 256;
+  // SAM 2's logits are the low-res ones themselves (one cell each)
+  const cell = isSam2() ? 1 : manifest!.normalization.inputSize / 256;
   // image px per low-res cell
   const sx = (cell * fs.width) / run.modelSize.width;
   const sy = (cell * fs.height) / run.modelSize.height;
@@ -401,15 +463,20 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
     if (!run) {
       const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
       const fed =
-        prev && prev.imageId === req.imageId
-          ? feedbackForFrame(
-              { logits: prev.data, frame: prev.frame },
-              frame,
-              wholeImage(e),
-              req.cropFeedback,
-              manifest.normalization.inputSize,
-            )
-          : null;
+        prev && prev.imageId === req.imageId && isSam2()
+          ? // SAM 2's square model space: logits go back only on the frame they were made on
+            sameFrame(prev.frame, frame)
+            ? prev.data
+            : null
+          : prev && prev.imageId === req.imageId
+            ? feedbackForFrame(
+                { logits: prev.data, frame: prev.frame },
+                frame,
+                wholeImage(e),
+                req.cropFeedback,
+                manifest.normalization.inputSize,
+              )
+            : null;
       // a copy: the kept logits must stay as they are
       const feedback = fed && fed === prev?.data ? Float32Array.from(fed) : fed;
       run = await runDecoder(source, prompts, feedback);
@@ -417,13 +484,14 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
     keepRun(key, run);
     const decodeMs = performance.now() - t0;
     // SAM's candidates for an ambiguous prompt; the one shown is the annotator's choice or the decoder's pick
-    const candidates: MaskCandidate[] = run.iousAll ? rankCandidates(run.iousAll, prompts) : [];
-    const pick = run.iousAll ? decoderPick(run.iousAll, prompts) : null;
+    const family = isSam2() ? 'sam2' : 'sam';
+    const candidates: MaskCandidate[] = run.iousAll ? rankCandidates(run.iousAll, prompts, family) : [];
+    const pick = run.iousAll ? decoderPick(run.iousAll, prompts, family) : null;
     const token = req.candidate !== null && candidates.some((c) => c.token === req.candidate) ? req.candidate : pick;
     let { logits, lowRes, score } = run;
     if (token !== null && token !== pick && run.lowResAll && run.iousAll) {
       lowRes = Float32Array.from(candidatePlane(run.lowResAll, token, 256 * 256));
-      logits = modelLogitsFromLowRes(lowRes, run.modelSize, manifest.normalization.inputSize);
+      logits = isSam2() ? lowRes : modelLogitsFromLowRes(lowRes, run.modelSize, manifest.normalization.inputSize);
       score = run.iousAll[token]!;
     }
     if (lowRes && lowRes.length === 256 * 256) {
@@ -471,26 +539,32 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
 }
 
 const api: DecoderApi = {
-  async init(m: ModelManifest, opts: RuntimeOptions, cacheSize: number, onProgress?: ProgressCallback) {
+  async init(m: ModelManifest, opts: RuntimeOptions, cacheBytesWanted: number, onProgress?: ProgressCallback) {
     try {
       manifest = m;
-      embeddings = new LruCache<number, Entry>(cacheSize, (_k, e) => e.tensor.dispose());
+      cacheBytes = Math.max(1, cacheBytesWanted);
+      embeddings = new LruCache<number, Entry>(
+        cacheBytes,
+        (_k, e) => disposeEntry(e),
+        () => embeddingBytes(m),
+      );
       ort = await loadOrt(opts);
       const bytes = await fetchModel(m.decoderUrl, onProgress);
       session = await createSession(ort, m.decoderUrl, bytes, opts.backend);
       checkModelSignature('decoder', m.decoderUrl, session.inputNames, session.outputNames, m);
-      withCandidates = CANDIDATE_OUTPUT_NAMES.every((n) => session!.outputNames.includes(n));
+      // SAM 2's decoder always gives its three candidates
+      withCandidates = m.family === 'sam2' || CANDIDATE_OUTPUT_NAMES.every((n) => session!.outputNames.includes(n));
       return { candidates: withCandidates };
     } catch (e) {
       throw encodeErrorForTransfer(e);
     }
   },
 
-  setCrop(imageId, crop, embedding) {
-    if (!ort || !manifest) throw encodeErrorForTransfer(new AppError('MODEL_LOAD', 'The decoder is not loaded.'));
+  setCrop(imageId, crop, embedding, extra) {
     const { width, height } = rectSize(crop);
+    const entry = entryFrom(embedding, extra, width, height);
     dropCrops((k) => k === cropKey(imageId, crop));
-    crops.set(cropKey(imageId, crop), { tensor: new ort.Tensor('float32', embedding, manifest.embeddingShape), width, height });
+    crops.set(cropKey(imageId, crop), entry);
   },
 
   dropCrop(imageId, crop) {
@@ -512,24 +586,43 @@ const api: DecoderApi = {
     });
   },
 
-  setEmbedding(imageId: number, embedding: Float32Array, width: number, height: number): void {
-    if (!ort || !manifest) throw encodeErrorForTransfer(new AppError('MODEL_LOAD', 'The decoder is not loaded.'));
-    embeddings.set(imageId, { tensor: new ort.Tensor('float32', embedding, manifest.embeddingShape), width, height });
+  setEmbedding(imageId, embedding, extra, width, height): void {
+    const entry = entryFrom(embedding, extra, width, height);
+    const old = embeddings.get(imageId);
+    if (old) disposeEntry(old);
+    embeddings.set(imageId, entry);
   },
 
   cachedImageIds(): number[] {
     return embeddings.keys();
   },
 
+  memory() {
+    let cropBytes = 0;
+    if (manifest) cropBytes = (crops.size + (scratch ? 1 : 0)) * embeddingBytes(manifest);
+    return { images: embeddings.size, bytes: embeddings.weight, capacity: cacheBytes, otherBytes: cropBytes };
+  },
+
   dropEmbedding(imageId: number): void {
-    embeddings.get(imageId)?.tensor.dispose();
+    const e = embeddings.get(imageId);
+    if (e) disposeEntry(e);
     embeddings.delete(imageId);
     dropCrops((k) => k.startsWith(`${imageId}:`));
   },
 
   dropAll(): void {
-    for (const id of embeddings.keys()) embeddings.get(id)?.tensor.dispose();
-    embeddings = new LruCache<number, Entry>(embeddings.capacity, (_k, e) => e.tensor.dispose());
+    for (const id of embeddings.keys()) {
+      const e = embeddings.get(id);
+      if (e) disposeEntry(e);
+    }
+    const m = manifest;
+    embeddings = new LruCache<number, Entry>(
+      cacheBytes,
+      (_k, e) => disposeEntry(e),
+      () => (m ? embeddingBytes(m) : 1),
+    );
+    if (scratch) disposeEntry(scratch);
+    scratch = null;
     dropCrops(() => true);
     recentRuns.length = 0;
     live = null;
@@ -594,10 +687,10 @@ const api: DecoderApi = {
     return embeddings.get(imageId) !== undefined;
   },
 
-  setScratch(embedding: Float32Array, width: number, height: number): void {
-    if (!ort || !manifest) throw encodeErrorForTransfer(new AppError('MODEL_LOAD', 'The decoder is not loaded.'));
-    scratch?.tensor.dispose();
-    scratch = { tensor: new ort.Tensor('float32', embedding, manifest.embeddingShape), width, height };
+  setScratch(embedding, extra, width, height): void {
+    const entry = entryFrom(embedding, extra, width, height);
+    if (scratch) disposeEntry(scratch);
+    scratch = entry;
   },
 
   batchMask(source, prompts, paste) {
@@ -706,16 +799,26 @@ const api: DecoderApi = {
       const times: number[] = [];
       for (let i = 0; i < n; i++) {
         // a different point each run, like a user's clicks
-        const feeds = tensors(
-          samDecoderFeeds(
-            { points: [{ x: (((i * 37) % 97) / 97) * e.width, y: (((i * 53) % 89) / 89) * e.height, positive: true }], box: null },
-            e,
-            { inputSize: manifest.normalization.inputSize },
-          ),
-        );
-        const t0 = performance.now();
+        const prompts: Prompts = {
+          points: [{ x: (((i * 37) % 97) / 97) * e.width, y: (((i * 53) % 89) / 89) * e.height, positive: true }],
+          box: null,
+        };
         const sess = session;
-        const out = await exclusive(0, () => sess.run({ image_embeddings: e.tensor, ...feeds }));
+        const feeds: Record<string, Tensor> = {};
+        if (isSam2()) {
+          feeds['image_embed'] = e.tensor;
+          SAM2_HIGH_RES.forEach((h, k) => (feeds[h.name] = e.extra[k]!));
+          const f = sam2DecoderFeeds(prompts, e, { inputSize: manifest.normalization.inputSize });
+          for (const name of sess.inputNames) {
+            const a = f[name as keyof typeof f];
+            if (a) feeds[name] = new ort.Tensor('float32', a.data, a.dims);
+          }
+        } else {
+          feeds['image_embeddings'] = e.tensor;
+          Object.assign(feeds, tensors(samDecoderFeeds(prompts, e, { inputSize: manifest.normalization.inputSize })));
+        }
+        const t0 = performance.now();
+        const out = await exclusive(0, () => sess.run(feeds));
         times.push(performance.now() - t0);
         for (const t of Object.values(out)) t.dispose();
       }
@@ -744,3 +847,7 @@ const api: DecoderApi = {
 };
 
 Comlink.expose(api);
+
+function sameFrame(a: PixelRect, b: PixelRect): boolean {
+  return a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
+}

@@ -2,8 +2,9 @@
 import * as Comlink from 'comlink';
 import type { InferenceSession } from 'onnxruntime-web';
 import { AppError, encodeErrorForTransfer } from '../src/core/errors.ts';
-import { checkEmbeddingShape, checkModelSignature, type ModelManifest } from '../src/core/sam/manifest.ts';
+import { checkEmbeddingShape, checkModelSignature, SAM2_HIGH_RES, type ModelManifest } from '../src/core/sam/manifest.ts';
 import { encoderInputFromRgba } from '../src/core/sam/preprocess.ts';
+import { sam2EncoderInput } from '../src/core/sam/sam2.ts';
 import { cropRgba, type PixelRect } from '../src/core/sam/roi.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
 import type { EncodeResult, EncoderApi, ProgressCallback, RuntimeOptions } from './protocol.ts';
@@ -67,14 +68,31 @@ const api: EncoderApi = {
       }
       const t0 = performance.now();
       const s = manifest.normalization.inputSize;
-      const input = encoderInputFromRgba(data, { width, height }, manifest.normalization);
+      const sam2 = manifest.family === 'sam2';
+      // SAM 2: the whole image resized to the square, ImageNet normalization on 0–1 values (its own transforms)
+      const input = sam2
+        ? sam2EncoderInput(data, { width, height }, s)
+        : encoderInputFromRgba(data, { width, height }, manifest.normalization);
       const out = await session.run({ [manifest.encoderInput]: new ort.Tensor('float32', input, [1, 3, s, s]) });
       const t = out[manifest.encoderOutput];
       if (!t) throw new AppError('MODEL_SIGNATURE', `${manifest.encoderUrl} gave no output ${manifest.encoderOutput}.`);
       checkEmbeddingShape(t.dims, manifest, manifest.encoderUrl);
       const embedding = (await t.getData()) as Float32Array;
+      // SAM 2's high-resolution features go with the embedding (the decoder takes all three)
+      const extra: Float32Array[] = [];
+      if (sam2)
+        for (const want of SAM2_HIGH_RES) {
+          const h = out[want.name];
+          if (!h || h.dims.length !== want.dims.length || h.dims.some((d, i) => d !== want.dims[i]))
+            throw new AppError(
+              'MODEL_SIGNATURE',
+              `${manifest.encoderUrl} gave ${h ? `${want.name} of shape [${h.dims.join(', ')}]` : `no ${want.name}`}, expected [${want.dims.join(', ')}].`,
+              'Use a SAM 2 / 2.1 image encoder export with a 1024 x 1024 input.',
+            );
+          extra.push((await h.getData()) as Float32Array);
+        }
       const ms = performance.now() - t0;
-      return Comlink.transfer({ embedding, width, height, ms }, [embedding.buffer]);
+      return Comlink.transfer({ embedding, extra, width, height, ms }, [embedding.buffer, ...extra.map((x) => x.buffer)]);
     } catch (e) {
       throw encodeErrorForTransfer(e);
     }

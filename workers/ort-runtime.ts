@@ -32,6 +32,7 @@ export function loadOrt(opts: RuntimeOptions): Promise<Ort> {
  * Errors name the URL and what to do.
  */
 export async function fetchModel(url: string, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array> {
+  if (url.startsWith('opfs:')) return readOpfsModel(url, onProgress);
   try {
     return await fetchModelOnce(url, 'default', onProgress);
   } catch (e) {
@@ -110,6 +111,28 @@ export async function createSession(ort: Ort, url: string, bytes: Uint8Array, ba
       'MODEL_LOAD',
       `${url} could not be loaded as an ONNX model: ${e instanceof Error ? e.message : String(e)}.`,
       'Check that the file is a complete ONNX model (not an HTML error page or a partial download).',
+    );
+  }
+}
+
+/**
+ * A model file the user added (the Models dialog keeps them in the Origin Private File System):
+ * `opfs:models/ID/encoder.onnx`.
+ */
+async function readOpfsModel(url: string, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array> {
+  const parts = url.slice('opfs:'.length).split('/').filter(Boolean);
+  try {
+    let dir = await navigator.storage.getDirectory();
+    for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p);
+    const file = await (await dir.getFileHandle(parts[parts.length - 1]!)).getFile();
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    onProgress?.(bytes.length, bytes.length);
+    return bytes;
+  } catch (e) {
+    throw new AppError(
+      'MODEL_FETCH',
+      `The model file ${parts.join('/')} is not in this browser's storage any more (${e instanceof Error ? e.message : String(e)}).`,
+      'Add the model again in Models (the browser may have cleared site data), or choose another model there.',
     );
   }
 }

@@ -20,10 +20,19 @@ export type ProgressCallback = (loaded: number, total: number) => void;
 
 export interface EncodeResult {
   embedding: Float32Array;
+  /** SAM 2: `high_res_feats_0` and `high_res_feats_1` (see SAM2_HIGH_RES); empty for SAM 1 style models */
+  extra: Float32Array[];
   width: number;
   height: number;
   /** preprocessing + encoder run, ms */
   ms: number;
+}
+
+export interface EmbeddingMemory {
+  images: number;
+  bytes: number;
+  capacity: number;
+  otherBytes: number;
 }
 
 export interface EncoderApi {
@@ -145,11 +154,15 @@ export interface EditResult {
 
 export interface DecoderApi {
   /** Loads the decoder; resolves to whether it has the candidate outputs (all masks and IoUs). */
-  init(m: ModelManifest, opts: RuntimeOptions, cacheSize: number, onProgress?: ProgressCallback): Promise<{ candidates: boolean }>;
+  /** `cacheBytes`: how many bytes of image embeddings are kept (least recently used dropped first). */
+  init(m: ModelManifest, opts: RuntimeOptions, cacheBytes: number, onProgress?: ProgressCallback): Promise<{ candidates: boolean }>;
   /** Stores the embedding of a crop of an image (zoom-in refinement); kept until dropped. */
-  setCrop(imageId: number, crop: import('../src/core/sam/roi.ts').PixelRect, embedding: Float32Array): void;
+  setCrop(imageId: number, crop: import('../src/core/sam/roi.ts').PixelRect, embedding: Float32Array, extra: Float32Array[]): void;
   dropCrop(imageId: number, crop: import('../src/core/sam/roi.ts').PixelRect): void;
-  setEmbedding(imageId: number, embedding: Float32Array, width: number, height: number): void;
+  /** `extra`: the encoder's other outputs the decoder takes (SAM 2's high-resolution features) */
+  setEmbedding(imageId: number, embedding: Float32Array, extra: Float32Array[], width: number, height: number): void;
+  /** What the embeddings take: the cache's images and bytes, its capacity, and crops and batch work's bytes. */
+  memory(): EmbeddingMemory;
   /**
    * One decoder run on an image's embedding, its result dropped: the first real click is then as fast
    * as the later ones (onnxruntime's first run on a new input allocates and plans). Runs after any
@@ -190,7 +203,7 @@ export interface DecoderApi {
   /** Whether an image's embedding is cached (a batch job can use it instead of encoding again). */
   hasEmbedding(imageId: number): boolean;
   /** Holds one embedding for batch work (a crop, or an image not kept in the cache); replaces the previous one. */
-  setScratch(embedding: Float32Array, width: number, height: number): void;
+  setScratch(embedding: Float32Array, extra: Float32Array[], width: number, height: number): void;
   /**
    * A batch job's mask for prompts (in the embedded region's px). With `paste`, the embedded region is
    * the crop `paste.roi` of an image of `paste.width` x `paste.height` and the mask is returned in that

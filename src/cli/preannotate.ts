@@ -294,7 +294,7 @@ async function main(): Promise<void> {
       bbox: rleBbox(rle),
       iscrowd: 0,
       score,
-      attributes: { source: 'auto', mode, ...attributes },
+      attributes: { source: 'auto', mode, model: sam.modelId, ...attributes },
     });
     masks++;
   };

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'MODEL_FETCH'
   | 'MODEL_LOAD'
   | 'MODEL_SIGNATURE'
+  | 'MODEL_STORAGE'
   | 'INFERENCE'
   | 'EXPORT';
 

@@ -1,11 +1,22 @@
-/** A bounded least-recently-used map; `onEvict` is told of every entry pushed out. */
+/**
+ * A bounded least-recently-used map; `onEvict` is told of every entry pushed out. `capacity` counts
+ * entries, or with `weigh` the sum of their weights (e.g. bytes); the newest entry is always kept,
+ * however heavy.
+ */
 export class LruCache<K, V> {
   private readonly map = new Map<K, V>();
+  private total = 0;
   constructor(
     readonly capacity: number,
     private readonly onEvict?: (key: K, value: V) => void,
+    private readonly weigh: (value: V) => number = () => 1,
   ) {
     if (!(capacity >= 1)) throw new RangeError('capacity must be at least 1');
+  }
+
+  /** the sum of the entries' weights (their count without `weigh`) */
+  get weight(): number {
+    return this.total;
   }
 
   get size(): number {
@@ -26,17 +37,21 @@ export class LruCache<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key);
+    this.delete(key);
     this.map.set(key, value);
-    while (this.map.size > this.capacity) {
+    this.total += this.weigh(value);
+    while (this.total > this.capacity && this.map.size > 1) {
       const oldest = this.map.keys().next().value as K;
       const ov = this.map.get(oldest) as V;
-      this.map.delete(oldest);
+      this.delete(oldest);
       this.onEvict?.(oldest, ov);
     }
   }
 
   delete(key: K): boolean {
+    const v = this.map.get(key);
+    if (v === undefined) return false;
+    this.total -= this.weigh(v);
     return this.map.delete(key);
   }
 

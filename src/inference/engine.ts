@@ -9,6 +9,7 @@ import type {
   DecoderApi,
   EditResult,
   EmbeddingSource,
+  EmbeddingMemory,
   EncoderApi,
   HoverResult,
   RenderedMask,
@@ -29,11 +30,17 @@ export interface EngineEvents {
   onModelError(err: AppErrorData): void;
   onEmbeddingStatus(imageId: number, status: EmbeddingStatus, err?: AppErrorData): void;
   onEncoded?(imageId: number, ms: number, prefetch: boolean): void;
+  /** what the embeddings take now (after each encode, drop or model switch) */
+  onMemory?(m: EmbeddingMemory): void;
 }
 
 /** How long the user must be idle before the next image is encoded ahead of time. */
 export const PREFETCH_IDLE_MS = 1500;
-export const EMBEDDING_CACHE_SIZE = 6;
+/**
+ * Bytes of image embeddings the decoder keeps: 16 images of a SAM 1 style model (4 MiB each), 3 of
+ * SAM 2 (16 MiB each with its high-resolution features), so the shown image and the next both fit.
+ */
+export const EMBEDDING_CACHE_BYTES = 64 << 20;
 /** How long after the user's last click or stroke batch decodes wait before going on. */
 export const BATCH_DECODE_IDLE_MS = 500;
 
@@ -79,6 +86,7 @@ export class InferenceEngine {
   private lastInteraction = 0;
   private prefetchTimer: ReturnType<typeof setTimeout> | null = null;
   private decodeInFlight: Promise<unknown> | null = null;
+  private inFlightResolve: ((r: DecodeResult | null) => void) | null = null;
   private pendingDecode: {
     req: Parameters<DecoderApi['decode']>[0];
     resolve: (r: DecodeResult | null) => void;
@@ -104,10 +112,25 @@ export class InferenceEngine {
     return this.candidateOutputs;
   }
 
+  /** The model in use (null before `start`). */
+  get model(): ModelManifest | null {
+    return this.manifest;
+  }
+
+  /** bytes of image embeddings the decoder keeps (`?cacheMb=` overrides) */
+  cacheBytes = EMBEDDING_CACHE_BYTES;
+  /** the backend and threads asked for (the page's URL); kept for every model switch */
+  preferred: { backend: 'auto' | 'wasm' | 'webgpu'; threads: number | undefined } = { backend: 'auto', threads: undefined };
+  /** bumped by every model switch: work of the model before settles as nothing */
+  private epoch = 0;
+
   async start(manifest: ModelManifest, preferred: 'auto' | 'wasm' | 'webgpu' = 'auto', threads?: number): Promise<void> {
     this.manifest = manifest;
+    this.preferred = { backend: preferred, threads };
+    const epoch = this.epoch;
     try {
-      this.choice = await chooseBackend(preferred, threads);
+      this.choice ??= await chooseBackend(preferred, threads);
+      if (epoch !== this.epoch) return;
       const decoderWorker = new Worker(new URL('../../workers/decoder.worker.ts', import.meta.url), {
         type: 'module',
         name: 'sam-decoder',
@@ -119,7 +142,7 @@ export class InferenceEngine {
         .init(
           manifest,
           this.runtimeOptions(),
-          EMBEDDING_CACHE_SIZE,
+          this.cacheBytes,
           Comlink.proxy((loaded: number, total: number) => this.reportProgress('decoder', loaded, total)),
         )
         .then((r) => {
@@ -128,13 +151,47 @@ export class InferenceEngine {
       // a job may already have spawned one (and a cancelled job may have ended it)
       this.encoder ??= this.spawnEncoder();
       await Promise.all([this.decoderReady, this.encoderLoaded.promise]);
+      if (epoch !== this.epoch) return;
       this.modelReady = true;
       this.events.onModelReady(this.choice, this.candidateOutputs ?? false);
       this.pump();
     } catch (e) {
+      if (epoch !== this.epoch) return;
       this.modelFailed(appErrorFromUnknown(e));
       throw e;
     }
+  }
+
+  /**
+   * Another model: both workers are ended, every embedding, crop and warm run of the model before is
+   * dropped (embeddings of two models never mix), the images go back to 'pending' and the new model
+   * loads. A decode waiting settles as null; the caller stops batch work first.
+   */
+  async switchModel(manifest: ModelManifest): Promise<void> {
+    this.epoch++;
+    this.cancelJob();
+    this.encoder?.worker.terminate();
+    this.encoder = null;
+    this.decoderWorker?.terminate();
+    this.decoderWorker = null;
+    this.decoder = null;
+    this.decoderReady = null;
+    this.candidateOutputs = null;
+    this.readyCrops.length = 0;
+    this.cropJobs.clear();
+    this.errors.clear();
+    for (const [id, st] of this.status) if (st !== 'missing') this.setStatus(id, 'pending');
+    this.modelError = null;
+    this.modelReady = false;
+    this.progress.encoder = { loaded: 0, total: 0 };
+    this.progress.decoder = { loaded: 0, total: 0 };
+    this.encoderLoaded = deferred();
+    // a decode under way on the old decoder never settles (its worker is gone): its caller gets null
+    if (this.pendingDecode) this.pendingDecode.resolve(null);
+    this.pendingDecode = null;
+    this.inFlightResolve?.(null);
+    this.decodeInFlight = null;
+    await this.start(manifest, this.preferred.backend, this.preferred.threads);
   }
 
   /** The model cannot be used: said once (the first cause), whichever worker or image met it first. */
@@ -287,7 +344,7 @@ export class InferenceEngine {
       const r = await enc.api.encode(src.blob, src.name);
       if (job.cancelled) return;
       await this.decoderReady;
-      await this.decoder!.setEmbedding(imageId, Comlink.transfer(r.embedding, [r.embedding.buffer]), r.width, r.height);
+      await this.decoder!.setEmbedding(imageId, ...transferred(r), r.width, r.height);
       // the annotator now aims at the shown image: the next image's encode waits until they are idle
       // (a background encode slows the first clicks down, and stopping it frees the cores only late)
       if (imageId === this.current) this.lastInteraction = performance.now();
@@ -320,6 +377,19 @@ export class InferenceEngine {
     if (!this.decoder) return;
     const cached = new Set(await this.decoder.cachedImageIds());
     for (const [id, s] of this.status) if (s === 'ready' && !cached.has(id)) this.setStatus(id, 'pending');
+    await this.reportMemory();
+  }
+
+  /** What the embeddings take now (null before the decoder is loaded). */
+  async memory(): Promise<EmbeddingMemory | null> {
+    if (!this.decoder || !this.decoderReady) return null;
+    await this.decoderReady;
+    return this.decoder.memory();
+  }
+
+  private async reportMemory(): Promise<void> {
+    const m = await this.memory().catch(() => null);
+    if (m) this.events.onMemory?.(m);
   }
 
   /** Resolves when the model is loaded and `imageId`'s embedding is in the decoder; rejects on error. */
@@ -369,6 +439,8 @@ export class InferenceEngine {
     if (!p || !this.decoder) return;
     this.pendingDecode = null;
     const decoder = this.decoder;
+    const epoch = this.epoch;
+    this.inFlightResolve = p.resolve;
     // a click made while the image is still being encoded is answered as soon as it is ready
     this.decodeInFlight = this.whenReady(p.req.imageId)
       .then(() => decoder.decode(p.req))
@@ -377,6 +449,9 @@ export class InferenceEngine {
         (e: unknown) => p.reject(appErrorFromUnknown(e)),
       )
       .finally(() => {
+        // the model was switched meanwhile: the new one's decodes run on their own
+        if (epoch !== this.epoch) return;
+        this.inFlightResolve = null;
         this.decodeInFlight = null;
         this.lastInteraction = performance.now();
         if (this.pendingDecode) this.runPendingDecode();
@@ -502,7 +577,7 @@ export class InferenceEngine {
       if (job.cancelled) return false;
       const r = await Promise.race([enc.api.encode(src.blob, src.name, roi), stopped]);
       if (!r || job.cancelled) return false;
-      await this.decoder!.setCrop(imageId, roi, Comlink.transfer(r.embedding, [r.embedding.buffer]));
+      await this.decoder!.setCrop(imageId, roi, ...transferred(r));
       this.readyCrops.push(key);
       while (this.readyCrops.length > CROPS_KEPT) {
         const old = this.readyCrops.shift()!;
@@ -579,7 +654,7 @@ export class InferenceEngine {
         if (job.cancelled) continue;
         const r = await Promise.race([enc.api.encode(src.blob, src.name, crop ?? undefined), stopped]);
         if (!r || job.cancelled) continue;
-        await this.decoder!.setScratch(Comlink.transfer(r.embedding, [r.embedding.buffer]), r.width, r.height);
+        await this.decoder!.setScratch(...transferred(r), r.width, r.height);
         this.encoderTimes.push(r.ms);
         return { source: 'scratch', width: r.width, height: r.height };
       } catch (e) {
@@ -666,4 +741,10 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: 
   // settled by whichever comes first; later calls are no-ops on a settled promise
   promise.catch(() => undefined);
   return { promise, resolve, reject };
+}
+
+/** An encode's tensors for the decoder, their buffers transferred (not copied). */
+function transferred(r: { embedding: Float32Array; extra: Float32Array[] }): [Float32Array, Float32Array[]] {
+  const embedding = Comlink.transfer(r.embedding, [r.embedding.buffer, ...r.extra.map((x) => x.buffer)]);
+  return [embedding, r.extra];
 }

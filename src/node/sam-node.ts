@@ -10,6 +10,8 @@ import { maskFromLogits, maskFromLowResLogits, modelLogitsFromLowRes } from '../
 import { resizeLongestSideShape, type Size } from '../core/geometry.ts';
 import type { RgbaImage } from '../node/image.ts';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { storedModelId } from '../core/sam/localModels.ts';
 import { addCandidateOutputs, CANDIDATE_OUTPUTS, hasCandidateOutputs } from '../node/decoderCandidates.ts';
 import { quantizeDecoderInt8 } from '../node/decoderQuantize.ts';
 import { candidatePlane } from '../core/sam/candidates.ts';
@@ -47,6 +49,11 @@ export class NodeSam {
     readonly family: ModelFamily = 'sam',
   ) {}
 
+  /** the model's id (what annotations record as `model`) */
+  get modelId(): string {
+    return this.manifest.id;
+  }
+
   /**
    * Loads an encoder and a decoder from files of any known family (`family` 'auto': told from their
    * inputs and outputs). A pair of two families, or a file of none, is refused naming the files.
@@ -81,11 +88,15 @@ export class NodeSam {
         `Pass --family ${pair.family} (or leave --family out).`,
       );
     const base = defaultManifest('');
+    // the id the app gives the same pair added in its Models dialog (made of the files' checksums)
+    const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+    const id = storedModelId(sha(encoderPath), sha(decoderPath));
     const manifest: ModelManifest =
       pair.family === 'sam2'
         ? {
             ...base,
-            id: 'sam2-files',
+            id,
+            family: 'sam2',
             name: 'SAM 2 (local files)',
             licence: 'see the model',
             encoderUrl: encoderPath,
@@ -95,7 +106,7 @@ export class NodeSam {
           }
         : {
             ...base,
-            id: 'sam-files',
+            id,
             name: 'SAM (local files)',
             licence: 'see the model',
             encoderUrl: encoderPath,

@@ -81,6 +81,7 @@ export const RECORD_SCHEMAS = {
     strokes: count.optional(),
     createdAt: finite,
     review: z.enum(['pending', 'accepted']).optional(),
+    model: shortText.optional(),
     coco: z
       .strictObject({
         id: z.number().int(),

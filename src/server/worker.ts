@@ -219,7 +219,8 @@ export class PreannotateWorker {
       },
       nodePreannotateBackend(this.sam, image),
     );
-    return { masks: produced?.masks ?? [], consumedBoxIds, categoryNames };
+    const model = this.sam.modelId;
+    return { masks: (produced?.masks ?? []).map((m) => ({ ...m, model })), consumedBoxIds, categoryNames };
   }
 }
 

@@ -63,6 +63,12 @@ export function registerSyncHooks(h: SyncHooks): void {
   syncHooks = h;
 }
 
+/** Told of every project opened or started (its id), e.g. to load the model it uses. */
+const openedListeners: ((projectId: string) => void)[] = [];
+export function onProjectOpened(fn: (projectId: string) => void): void {
+  openedListeners.push(fn);
+}
+
 /** Start-up (restoring the last project) and project operations run one at a time, in order. */
 let queue: Promise<unknown> = Promise.resolve();
 function serialized<T>(fn: () => Promise<T>): Promise<T> {
@@ -246,6 +252,7 @@ async function open(id: string): Promise<boolean> {
   const recovered = applyJournal(loaded.project, journaled.entries);
   projectId = id;
   syncHooks?.opened(id, loaded.meta.sync, recovered);
+  for (const fn of openedListeners) fn(projectId);
   await ids.use(id, loaded.project);
   for (const im of loaded.images) registerImageBlob(im.imageId, im.blob, im.name, false);
   const { ui } = loaded.meta;
@@ -305,6 +312,7 @@ function applyJournal(project: Project, entries: readonly JournalEntry[]): { col
 async function startNew(name: string): Promise<void> {
   projectId = newProjectId();
   syncHooks?.opened(projectId, undefined, []);
+  for (const fn of openedListeners) fn(projectId);
   const project = emptyProject(name);
   store.getState().loadDocument(project);
   store.setState({ currentImageId: null, currentCategoryId: project.categories[0]!.id, saveState: 'saved' });

@@ -2,7 +2,8 @@
  * Start-up: the real dependencies of the store (engine events into the store, the browser's file
  * and worker-backed parsers) and the model's start from the page's URL.
  */
-import { defaultManifest } from '../core/sam/manifest.ts';
+import { sam2Manifest, type ModelManifest } from '../core/sam/manifest.ts';
+import { bundledManifest, modelFacts, startModels } from './models.ts';
 import type { EngineEvents, InferenceEngine } from '../inference/engine.ts';
 import { decodeMaskPngs, parseCocoFile } from '../io/exporter.ts';
 import { imageBlob, probeImageFile, registerImageBlob } from '../io/images.ts';
@@ -36,6 +37,7 @@ export function engineEvents(store: () => AppStore): EngineEvents {
       store().getState().setModel({ status: 'error', error: err });
       store().getState().notify('error', err.message, err.hint);
     },
+    onMemory: (memory) => store().getState().setModel({ memory }),
     onEmbeddingStatus: (id, status, err) => {
       const s = store().getState();
       s.setImageStatus(id, status);
@@ -49,18 +51,35 @@ export function engineEvents(store: () => AppStore): EngineEvents {
 
 /**
  * Starts the model; errors are shown by the engine's events. `?encoder=URL&decoder=URL` points the app
- * at other SAM ONNX files, `?backend=wasm|webgpu` forces a backend, `?threads=N` caps the WASM threads.
+ * at other model files (`&family=sam2` for a SAM 2 / 2.1 pair; then the Models dialog's choice is
+ * off), `?backend=wasm|webgpu` forces a backend, `?threads=N` caps the WASM threads, `?cacheMb=N` sizes
+ * the embedding cache. Otherwise the model is the one the last project used (a project's own choice
+ * is loaded when it opens).
  */
 export function startModel(store: AppStore, engine: InferenceEngine, search = location.search): void {
   store.getState().setModel({ status: 'loading' });
   const q = new URLSearchParams(search);
-  const manifest = defaultManifest(new URL('models/', document.baseURI).pathname);
   const encoder = q.get('encoder');
   const decoder = q.get('decoder');
-  if (encoder) manifest.encoderUrl = new URL(encoder, document.baseURI).href;
-  if (decoder) manifest.decoderUrl = new URL(decoder, document.baseURI).href;
-  if (encoder || decoder) manifest.id = 'custom';
+  let urlModel: ModelManifest | null = null;
+  if (encoder || decoder) {
+    const base = bundledManifest();
+    const enc = encoder ? new URL(encoder, document.baseURI).href : base.encoderUrl;
+    const dec = decoder ? new URL(decoder, document.baseURI).href : base.decoderUrl;
+    urlModel =
+      q.get('family') === 'sam2'
+        ? sam2Manifest('url', `SAM 2 from ${enc.split('/').pop()}`, enc, dec)
+        : { ...base, id: 'custom', name: `SAM from ${enc.split('/').pop()}`, encoderUrl: enc, decoderUrl: dec };
+  }
   const b = q.get('backend');
   const threads = Number(q.get('threads')) || undefined;
-  engine.start(manifest, b === 'wasm' || b === 'webgpu' ? b : 'auto', threads).catch(() => undefined);
+  const cacheMb = Number(q.get('cacheMb'));
+  if (cacheMb > 0) engine.cacheBytes = cacheMb * 1024 * 1024;
+  engine.preferred = { backend: b === 'wasm' || b === 'webgpu' ? b : 'auto', threads };
+  void startModels(store, engine, urlModel).then((manifest) => {
+    // the project restored meanwhile may already have switched the engine to its own model
+    if (engine.model) return;
+    store.getState().setModel(modelFacts(manifest));
+    engine.start(manifest, engine.preferred.backend, engine.preferred.threads).catch(() => undefined);
+  });
 }

@@ -527,3 +527,53 @@ describe('store: a job on the project server, by its keys (issue 14)', () => {
     registerReviewDecider(null);
   });
 });
+
+describe('store: the model that made a mask (issue 15)', () => {
+  it('an accepted SAM mask records the model in use, a brush-only fix keeps the mask’s model, a hand-made mask has none, proposals get the model', async () => {
+    const { store } = await withImages(1);
+    const s = () => store.getState();
+    s().setModel({ id: 'model-a' });
+    s().addPoint(5, 5, true);
+    await liveArea(store);
+    const a = (await s().accept())!;
+    expect(a.model).toBe('model-a');
+
+    // another model; the mask fixed with the brush alone is still model-a's
+    s().setModel({ id: 'model-b' });
+    s().selectAnnotation(a.id);
+    s().beginStroke();
+    const stroke = { mode: 'add' as const, radius: 2, points: [30, 10, 38, 10] };
+    s().strokeProgress(stroke);
+    s().endStroke(stroke);
+    await settle(store);
+    const fixed = (await s().accept())!;
+    expect(fixed.id).toBe(a.id);
+    expect(fixed.model).toBe('model-a');
+
+    // painted by hand from nothing: no model made it
+    s().setTool('brush');
+    s().beginStroke();
+    const hand = { mode: 'add' as const, radius: 1, points: [2, 17, 6, 17] };
+    s().strokeProgress(hand);
+    s().endStroke(hand);
+    await settle(store);
+    const painted = (await s().accept())!;
+    expect(painted.id).not.toBe(a.id);
+    expect(painted.model).toBeUndefined();
+
+    // proposals of a batch: the model in use
+    const mask = new Uint8Array(W * H);
+    mask[W * 3 + 3] = 1;
+    const rle = rleFromMask(mask, W, H);
+    const n = s().addProposals(
+      1,
+      [{ rle, area: 1, bbox: [3, 3, 1, 1], score: 0.9, categoryId: 1, prompts: { points: [], box: null }, source: 'auto', attributes: {} }],
+      [],
+    );
+    expect(n).toBe(1);
+    const proposal = s().project.annotations.at(-1)!;
+    expect(proposal.model).toBe('model-b');
+    const coco = projectToCoco(s().project);
+    expect(coco.annotations.map((x) => x.attributes['model'])).toEqual(['model-a', undefined, 'model-b']);
+  });
+});

@@ -11,6 +11,7 @@ import { Annotations } from './panels/Annotations.tsx';
 import { DisplayPanel } from './panels/Display.tsx';
 import { ImageList } from './panels/ImageList.tsx';
 import { ExportDialog } from './ExportDialog.tsx';
+import { memoryText, ModelsDialog } from './ModelsDialog.tsx';
 import { loadExportSettings, runExport } from '../state/exporting.ts';
 import { fileDisplayName } from '../io/images.ts';
 import { useKeyboard, useModal } from './keyboard.ts';
@@ -56,6 +57,11 @@ function ModelStatus() {
       <span className={`dot dot-${model.status === 'error' || imageStatus === 'error' ? 'error' : text === 'Ready' ? 'ready' : 'busy'}`} />
       <span>{text}</span>
       {model.status === 'loading' && model.total > 0 && <progress max={model.total} value={model.loaded} />}
+      {model.name && (
+        <span className="backend" data-testid="model-name" data-model-id={model.id} title={`Embeddings: ${memoryText(model.memory)}`}>
+          {model.name}
+        </span>
+      )}
       {model.backend && (
         <span className="backend" title={model.reason} data-testid="backend">
           {model.reason}
@@ -108,6 +114,8 @@ function Toolbar({ ui }: { ui: ActionUi }) {
   }, []);
   const [dialog, setDialog] = useState(false);
   const closeDialog = useCallback(() => setDialog(false), []);
+  const [models, setModels] = useState(false);
+  const closeModels = useCallback(() => setModels(false), []);
   return (
     <header className="toolbar">
       <label className="button">
@@ -174,6 +182,8 @@ function Toolbar({ ui }: { ui: ActionUi }) {
       <button onClick={() => void exportCocoNow()}>Export COCO</button>
       <button onClick={() => setDialog(true)}>Export…</button>
       {dialog && <ExportDialog onClose={closeDialog} />}
+      <button onClick={() => setModels(true)}>Models…</button>
+      {models && <ModelsDialog onClose={closeModels} />}
       <ModelStatus />
     </header>
   );

@@ -15,6 +15,8 @@ import {
   type PreannotateRequest,
 } from '../state/preannotate.ts';
 import type { PreannotateProgress } from '../inference/preannotate.ts';
+import { BUNDLED_MODEL_ID } from '../core/sam/localModels.ts';
+import { bundledManifest, chooseModel, refreshModels, removeModel, useModels } from '../state/models.ts';
 import { getCoarseFiles } from './Preannotate.tsx';
 import type { Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
@@ -122,6 +124,34 @@ export interface AnnotatorApi {
    * unless `coarseFiles` is set), 'everything'. Rejects if it cannot start.
    */
   preannotate(req: PreannotateRequest): Promise<PreannotateProgress>;
+  /**
+   * Models (issue 15): `list` the bundled model ('bundled') and those added from disk (add them with
+   * the Models dialog's file inputs), `current` the one in use with its embeddings' memory, `use` one
+   * for the open project (resolves once it is loaded, rejects on error), `remove` one from the
+   * browser's storage.
+   */
+  models: {
+    list(): Promise<
+      {
+        id: string;
+        name: string;
+        family: 'sam' | 'sam2';
+        current: boolean;
+        bytes: number;
+        sha256: { encoder: string; decoder: string } | null;
+      }[]
+    >;
+    current(): {
+      id: string;
+      name: string;
+      family: 'sam' | 'sam2';
+      status: string;
+      candidates: boolean | null;
+      memory: { images: number; bytes: number; capacity: number; otherBytes: number } | null;
+    };
+    use(id: string): Promise<void>;
+    remove(id: string): Promise<void>;
+  };
   /** Starts a batch without waiting for it (pause/resume/cancel it with `batch`). */
   startPreannotate(req: PreannotateRequest): Promise<{ ok: boolean; error?: string }>;
   batch: {
@@ -303,6 +333,42 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       await store.getState().whenImagesAdded();
       const full = req.mode === 'coarse' && !req.coarseFiles ? { ...req, coarseFiles: getCoarseFiles() } : req;
       return startPreannotate(full);
+    },
+    models: {
+      async list() {
+        await refreshModels();
+        const cur = useStore.getState().model.id;
+        const b = bundledManifest();
+        return [
+          { id: BUNDLED_MODEL_ID, name: b.name, family: 'sam' as const, current: cur === b.id, bytes: 0, sha256: null },
+          ...useModels.getState().stored.map((m) => ({
+            id: m.id,
+            name: m.name,
+            family: m.family,
+            current: cur === m.id,
+            bytes: m.encoder.size + m.decoder.size,
+            sha256: { encoder: m.encoder.sha256, decoder: m.decoder.sha256 },
+          })),
+        ];
+      },
+      current() {
+        const m = useStore.getState().model;
+        return { id: m.id, name: m.name, family: m.family, status: m.status, candidates: m.candidates, memory: m.memory };
+      },
+      async use(id) {
+        const r = await chooseModel(id);
+        if (!r.ok) throw new Error(r.error);
+        for (;;) {
+          const m = useStore.getState().model;
+          if (m.status === 'ready') return;
+          if (m.status === 'error') throw new Error(`${m.error?.message ?? 'the model failed to load'} ${m.error?.hint ?? ''}`.trim());
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+      async remove(id) {
+        const r = await removeModel(id);
+        if (!r.ok) throw new Error(r.error);
+      },
     },
     batch: {
       progress: () => useBatch.getState().progress,

@@ -152,6 +152,7 @@ function cocoAnnotation(
     strokes: a.strokes ?? 0,
     source: a.source,
     ...(a.review ? { review: a.review } : {}),
+    ...(a.model ? { model: a.model } : {}),
     over_budget: (a.timeMs ?? 0) > MASK_BUDGET_MS,
     prompts: a.prompts,
   };

@@ -42,6 +42,8 @@ export interface ImportedAnnotation {
   source?: string;
   /** `attributes.review` of a machine-made mask: "accepted" once a person accepted it */
   review?: 'pending' | 'accepted';
+  /** `attributes.model`: the model that made the mask, as this app writes it */
+  model?: string;
   /** `score` (the model's predicted IoU), if a number */
   score?: number;
   /**
@@ -335,6 +337,8 @@ export function parseCoco(data: Json, onProgress?: (done: number, total: number)
       if (typeof src === 'string' && src.trim()) ann.source = src.trim();
       const rev = field(attrs, 'review');
       if (rev === 'pending' || rev === 'accepted') ann.review = rev;
+      const model = field(attrs, 'model');
+      if (typeof model === 'string' && model.trim()) ann.model = model.trim().slice(0, 200);
     }
     const score = field(a, 'score');
     if (typeof score === 'number' && Number.isFinite(score)) ann.score = score;

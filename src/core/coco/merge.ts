@@ -87,6 +87,7 @@ export function mergeCocoIntoProject(
         ...(a.iscrowd ? { iscrowd: true } : {}),
         // machine-made masks (this app's pre-annotation or its CLI) come in as proposals to review
         ...(isMachineSource(a.source) && !a.iscrowd ? { review: a.review ?? 'pending' } : {}),
+        ...(a.model ? { model: a.model } : {}),
       };
       annotations.push(ann);
       masks++;

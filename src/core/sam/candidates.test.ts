@@ -24,4 +24,13 @@ describe('mask candidates', () => {
     expect(decoderPick(ious, two)).toBe(0);
     expect(decoderPick([0.2, 0.9, 0.9, 0.1], box)).toBe(1);
   });
+  it('SAM 2: its three masks are all candidates for an ambiguous prompt, and the pick is the best predicted IoU whatever the prompts', () => {
+    const ious = [0.7, 0.9, 0.8];
+    expect(rankCandidates(ious, one, 'sam2').map((c) => c.token)).toEqual([1, 2, 0]);
+    expect(rankCandidates(ious, box, 'sam2').map((c) => c.token)).toEqual([1, 2, 0]);
+    expect(rankCandidates(ious, two, 'sam2')).toEqual([]);
+    expect(decoderPick(ious, one, 'sam2')).toBe(1);
+    expect(decoderPick(ious, two, 'sam2')).toBe(1);
+    expect(decoderPick([0.5, 0.5, 0.6], two, 'sam2')).toBe(2);
+  });
 });

@@ -29,15 +29,23 @@ export interface MaskCandidate {
  * The candidates to offer for these prompts, best predicted IoU first (ties: lower token first);
  * none when SAM treats the prompts as unambiguous. `ious`: the four predicted IoUs.
  */
-export function rankCandidates(ious: ArrayLike<number>, prompts: Prompts): MaskCandidate[] {
-  if (!promptsAreAmbiguous(prompts) || ious.length < 4) return [];
-  return CANDIDATE_TOKENS.map((token) => ({ token, predictedIou: ious[token]! })).sort(
-    (a, b) => b.predictedIou - a.predictedIou || a.token - b.token,
-  );
+export function rankCandidates(ious: ArrayLike<number>, prompts: Prompts, family: 'sam' | 'sam2' = 'sam'): MaskCandidate[] {
+  if (!promptsAreAmbiguous(prompts)) return [];
+  // SAM 2's export gives its multi-mask output only: every mask (tokens 0..K-1) is a candidate
+  const tokens = family === 'sam2' ? Array.from(ious, (_v, i) => i) : ious.length < 4 ? [] : [...CANDIDATE_TOKENS];
+  return tokens
+    .map((token) => ({ token, predictedIou: ious[token]! }))
+    .sort((a, b) => b.predictedIou - a.predictedIou || a.token - b.token);
 }
 
 /** The token the exported decoder itself returns in `masks` for these prompts (its ArgMax). */
-export function decoderPick(ious: ArrayLike<number>, prompts: Prompts): number {
+export function decoderPick(ious: ArrayLike<number>, prompts: Prompts, family: 'sam' | 'sam2' = 'sam'): number {
+  // SAM 2: the candidate of highest predicted IoU, whatever the prompts (as its predictor's users pick)
+  if (family === 'sam2') {
+    let best = 0;
+    for (let t = 1; t < ious.length; t++) if (ious[t]! > ious[best]!) best = t;
+    return best;
+  }
   const n = decoderPointCount(prompts);
   let best = 0;
   let bestScore = -Infinity;

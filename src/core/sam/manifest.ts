@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { FAMILIES, describeMismatch, type ModelFamily } from './families.ts';
 import { SAM_NORMALIZATION, type NormalizationSpec } from './preprocess.ts';
 
 /** Describes a SAM-family model: where its files are and what its inputs look like. */
@@ -14,6 +15,36 @@ export interface ModelManifest {
   encoderOutput: string;
   /** shape of one image embedding, e.g. [1, 256, 64, 64] */
   embeddingShape: [number, number, number, number];
+  /** the model's family (absent: 'sam', SAM 1 style); see families.ts */
+  family?: ModelFamily;
+}
+
+/** SAM 2's extra encoder outputs (the decoder takes them with `image_embed`), with their shapes. */
+export const SAM2_HIGH_RES = [
+  { name: 'high_res_feats_0', dims: [1, 32, 256, 256] },
+  { name: 'high_res_feats_1', dims: [1, 64, 128, 128] },
+] as const;
+
+/** A SAM 2 / 2.1 image predictor pair (the common ONNX exports' names). */
+export function sam2Manifest(id: string, name: string, encoderUrl: string, decoderUrl: string): ModelManifest {
+  return {
+    id,
+    name,
+    licence: 'see the model',
+    encoderUrl,
+    decoderUrl,
+    normalization: { ...SAM_NORMALIZATION, inputSize: 1024 },
+    encoderInput: 'image',
+    encoderOutput: 'image_embed',
+    embeddingShape: [1, 256, 64, 64],
+    family: 'sam2',
+  };
+}
+
+/** Bytes of one image's embedding tensors (SAM 2: with its high-resolution features). */
+export function embeddingBytes(m: ModelManifest): number {
+  const n = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1) * 4;
+  return n(m.embeddingShape) + (m.family === 'sam2' ? SAM2_HIGH_RES.reduce((a, t) => a + n(t.dims), 0) : 0);
 }
 
 /** The bundled model, served by the app from its own origin. */
@@ -52,6 +83,17 @@ export function checkModelSignature(
   outputNames: readonly string[],
   manifest: ModelManifest,
 ): void {
+  if (manifest.family === 'sam2') {
+    const spec = FAMILIES.sam2;
+    const wantIn = role === 'encoder' ? spec.encoderInputs : spec.decoderInputs;
+    const wantOut = role === 'encoder' ? spec.encoderOutputs : spec.decoderOutputs;
+    if (wantIn.every((n) => inputNames.includes(n)) && wantOut.every((n) => outputNames.includes(n))) return;
+    throw new AppError(
+      'MODEL_SIGNATURE',
+      `${url} is not a SAM 2 ${role}: ${describeMismatch(role, { inputNames, outputNames }, 'sam2')}.`,
+      `Use ${spec.howToGet}.`,
+    );
+  }
   const wantIn = role === 'encoder' ? [manifest.encoderInput] : [...DECODER_INPUTS];
   const wantOut = role === 'encoder' ? [manifest.encoderOutput] : [...DECODER_OUTPUTS];
   const missingIn = wantIn.filter((n) => !inputNames.includes(n));

@@ -41,6 +41,8 @@ export interface ProducedMask {
   source: string;
   /** how it was made (COCO `attributes` of the CLI's output): crop, the box or class it came from, AMG scores */
   attributes: Record<string, unknown>;
+  /** the model that made it (see Annotation.model) */
+  model?: string;
 }
 
 /**
@@ -63,6 +65,7 @@ export function proposalAnnotation(id: number, imageId: number, m: ProducedMask,
     strokes: 0,
     createdAt,
     review: 'pending',
+    ...(m.model ? { model: m.model } : {}),
   };
 }
 

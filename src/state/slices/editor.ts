@@ -125,6 +125,9 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
       strokes: (edited?.strokes ?? 0) + strokes.length,
       createdAt: edited?.createdAt ?? Date.now(),
     };
+    // the model that made the mask: this one when SAM's mask is in it, else the edited mask's
+    const model = m.withSam ? s.model.id : edited?.model;
+    if (model) ann.model = model;
     // a proposal fixed with the brush is no longer a proposal
     if (edited?.review === 'pending') delete ann.review;
     // an imported annotation edited: its export keeps its id and its foreign fields, area and bbox are the new mask's

@@ -65,7 +65,8 @@ export function createReviewSlice(ctx: SliceContext): ReviewSlice {
       if (kept.length === 0 && consumedBoxIds.length === 0) return 0;
       const b = new DiffBuilder(s.project);
       for (const m of kept) {
-        b.add('annotations', proposalAnnotation(ids.next('annotations', b.project), imageId, m, Date.now()));
+        const model = m.model ?? s.model.id;
+        b.add('annotations', proposalAnnotation(ids.next('annotations', b.project), imageId, model ? { ...m, model } : m, Date.now()));
       }
       for (const id of consumedBoxIds) b.remove('pendingBoxes', id);
       if (!s.change(b.diff, 'ignore', { label: 'proposals', imageId })) return 0;

