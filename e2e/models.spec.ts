@@ -251,3 +251,38 @@ test('bad model files are refused with a message naming the file, and the bundle
   const ref = await referenceMask(COFFEE, { points: [{ x: 300, y: 200, positive: true }], box: null });
   expect(maskIou(maskFromRle(m.rle), ref.mask)).toBeGreaterThan(0.97);
 });
+
+test('a SAM 2 pair named by the page’s URL (?encoder=&decoder=&family=sam2) is used as it is, and a mixed pair by URL is refused naming the file', async ({
+  page,
+}) => {
+  const files = writeModels();
+  // the files as a server serves them (the preview server serves only the build)
+  await page.route((url) => url.pathname.startsWith('/my-models/'), (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop()!;
+    const path = name === 'sam.onnx' ? BUNDLED_DECODER : join(files.dir, name);
+    return route.fulfill({ body: readFileSync(path), contentType: 'application/octet-stream' });
+  });
+  await gotoApp(page, '/?encoder=/my-models/sam2_tiny.encoder.onnx&decoder=/my-models/sam2_tiny.decoder.onnx&family=sam2');
+  await openImages(page, [COFFEE]);
+  await ready(page);
+  expect(await current(page)).toMatchObject({ family: 'sam2', status: 'ready', candidates: true });
+  await clickImage(page, 300, 200);
+  const m = (await liveMask(page))!;
+  expect(m.score).toBeCloseTo(TINY_IOUS[1], 5);
+  expect(Math.abs(m.bbox[0] + m.bbox[2] / 2 - 300)).toBeLessThan(2);
+  // the dialog says the URL chose the model
+  const dialog = await openModels(page);
+  await expect(dialog).toContainText('The page’s address names the model files'.replace('’', "'"));
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  // a SAM 2 encoder with a SAM 1 decoder by URL: the decoder is named with what it lacks
+  await gotoApp(page, '/?encoder=/my-models/sam2_tiny.encoder.onnx&decoder=/my-models/sam.onnx&family=sam2');
+  await openImages(page, [COFFEE]);
+  const err = await page.evaluate(() =>
+    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
+      () => '',
+      (e: Error) => e.message,
+    ),
+  );
+  expect(err).toMatch(/\/my-models\/sam\.onnx is not a SAM 2 decoder: .*lacks input image_embed/);
+});
