@@ -257,11 +257,14 @@ test('a SAM 2 pair named by the page’s URL (?encoder=&decoder=&family=sam2) is
 }) => {
   const files = writeModels();
   // the files as a server serves them (the preview server serves only the build)
-  await page.route((url) => url.pathname.startsWith('/my-models/'), (route) => {
-    const name = new URL(route.request().url()).pathname.split('/').pop()!;
-    const path = name === 'sam.onnx' ? BUNDLED_DECODER : join(files.dir, name);
-    return route.fulfill({ body: readFileSync(path), contentType: 'application/octet-stream' });
-  });
+  await page.route(
+    (url) => url.pathname.startsWith('/my-models/'),
+    (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').pop()!;
+      const path = name === 'sam.onnx' ? BUNDLED_DECODER : join(files.dir, name);
+      return route.fulfill({ body: readFileSync(path), contentType: 'application/octet-stream' });
+    },
+  );
   await gotoApp(page, '/?encoder=/my-models/sam2_tiny.encoder.onnx&decoder=/my-models/sam2_tiny.decoder.onnx&family=sam2');
   await openImages(page, [COFFEE]);
   await ready(page);
