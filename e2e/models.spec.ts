@@ -6,7 +6,7 @@
  * full storage refused with a message while the current model keeps working.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -57,6 +57,8 @@ function writeModels(): { dir: string; encoder: string; decoder: string } {
   const { encoder, decoder } = tinySam2Models();
   writeFileSync(join(dir, 'sam2_tiny.encoder.onnx'), encoder);
   writeFileSync(join(dir, 'sam2_tiny.decoder.onnx'), decoder);
+  // samexporter's layout: the low-res logits as `masks`, no `low_res_masks`
+  writeFileSync(join(dir, 'sam2_tiny_samexporter.decoder.onnx'), tinySam2Models('samexporter').decoder);
   return { dir, encoder: join(dir, 'sam2_tiny.encoder.onnx'), decoder: join(dir, 'sam2_tiny.decoder.onnx') };
 }
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -161,6 +163,14 @@ test('a SAM 2 pair added from disk is stored, chosen for the project, gives its 
   expect(Math.abs(m3.bbox[0] + m3.bbox[2] / 2 - 500)).toBeLessThan(2);
   await page.keyboard.press('Escape');
 
+  // the choice is the project's: a new project starts with the bundled model, the first one gets SAM 2 back
+  const first = await page.getByLabel('Open project').inputValue();
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect.poll(async () => (await current(page)).id, { timeout: 60_000 }).toBe(bundledId);
+  await page.getByLabel('Open project').selectOption(first);
+  await expect.poll(async () => (await current(page)).id, { timeout: 60_000 }).toBe(added.id);
+  await expect.poll(async () => (await current(page)).status, { timeout: 60_000 }).toBe('ready');
+
   // back to the bundled model: its own mask again (as onnxruntime-node gives it on the same files)
   await useModel(page, 'bundled');
   expect((await current(page)).id).toBe(bundledId);
@@ -170,7 +180,10 @@ test('a SAM 2 pair added from disk is stored, chosen for the project, gives its 
   const b = (await liveMask(page))!;
   const bundledRef = await referenceMask(COFFEE, { points: [{ x: 480, y: 110, positive: true }], box: null });
   expect(maskIou(maskFromRle(b.rle), bundledRef.mask)).toBeGreaterThan(0.97);
-  expect((await current(page)).memory!.bytes % (256 * 64 * 64 * 4)).toBe(0);
+  // none of SAM 2's embeddings is kept: each image in the cache is one SAM 1 embedding
+  await expect.poll(async () => (await current(page)).memory?.images ?? 0).toBeGreaterThan(0);
+  const after = (await current(page)).memory!;
+  expect(after.bytes).toBe(after.images * 256 * 64 * 64 * 4);
 
   // removed: gone from the list and from the storage
   const usageBefore = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
@@ -252,7 +265,7 @@ test('bad model files are refused with a message naming the file, and the bundle
   expect(maskIou(maskFromRle(m.rle), ref.mask)).toBeGreaterThan(0.97);
 });
 
-test('a SAM 2 pair named by the page’s URL (?encoder=&decoder=&family=sam2) is used as it is, and a mixed pair by URL is refused naming the file', async ({
+test('a SAM 2 pair named by the page’s URL (?encoder=&decoder=&family=sam2; the decoder as samexporter writes it) is used as it is, and a mixed pair by URL is refused naming the file', async ({
   page,
 }) => {
   const files = writeModels();
@@ -265,7 +278,7 @@ test('a SAM 2 pair named by the page’s URL (?encoder=&decoder=&family=sam2) is
       return route.fulfill({ body: readFileSync(path), contentType: 'application/octet-stream' });
     },
   );
-  await gotoApp(page, '/?encoder=/my-models/sam2_tiny.encoder.onnx&decoder=/my-models/sam2_tiny.decoder.onnx&family=sam2');
+  await gotoApp(page, '/?encoder=/my-models/sam2_tiny.encoder.onnx&decoder=/my-models/sam2_tiny_samexporter.decoder.onnx&family=sam2');
   await openImages(page, [COFFEE]);
   await ready(page);
   expect(await current(page)).toMatchObject({ family: 'sam2', status: 'ready', candidates: true });
@@ -288,4 +301,34 @@ test('a SAM 2 pair named by the page’s URL (?encoder=&decoder=&family=sam2) is
     ),
   );
   expect(err).toMatch(/\/my-models\/sam\.onnx is not a SAM 2 decoder: .*lacks input image_embed/);
+});
+
+test('a model folder: its sam-model.json names the files, the model and its family; a folder without one that holds two models is refused', async ({
+  page,
+}) => {
+  const files = writeModels();
+  const folder = join(files.dir, 'sam2.1-tiny');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'enc.onnx'), readFileSync(files.encoder));
+  writeFileSync(join(folder, 'dec.onnx'), readFileSync(join(files.dir, 'sam2_tiny_samexporter.decoder.onnx')));
+  writeFileSync(
+    join(folder, 'sam-model.json'),
+    JSON.stringify({ name: 'SAM 2.1 tiny (folder)', family: 'sam2', encoder: 'enc.onnx', decoder: 'dec.onnx' }),
+  );
+  await gotoApp(page);
+  const dialog = await openModels(page);
+  await dialog.getByTestId('model-folder-input').setInputFiles(folder);
+  await expect(dialog.getByLabel('Model name')).toHaveValue('SAM 2.1 tiny (folder)');
+  await expect(dialog.getByLabel('Model family')).toHaveValue('sam2');
+  await dialog.getByRole('button', { name: 'Add model' }).click();
+  await expect(dialog.getByTestId('model-row')).toHaveCount(2);
+  const added = (await models(page)).find((m) => m.family === 'sam2')!;
+  expect(added).toMatchObject({ name: 'SAM 2.1 tiny (folder)', sha256: { encoder: sha256(files.encoder) } });
+
+  // three .onnx files and no manifest: which is which cannot be told
+  const messy = join(files.dir, 'messy');
+  mkdirSync(messy);
+  for (const f of ['a.onnx', 'b.onnx', 'c.onnx']) writeFileSync(join(messy, f), readFileSync(files.encoder));
+  await dialog.getByTestId('model-folder-input').setInputFiles(messy);
+  await expect(dialog.getByTestId('model-add-error')).toContainText('The folder has 3 .onnx files and no sam-model.json');
 });

@@ -7,7 +7,7 @@ import { maskFillRgba, maskOverlayRgba, maskOverlayRgbaInto, overlayRectOf, over
 import { outlineRingsFromRle } from '../src/core/mask/polygon.ts';
 import { maskFromRle, rleBbox, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { checkModelSignature, embeddingBytes, SAM2_HIGH_RES, type ModelManifest } from '../src/core/sam/manifest.ts';
-import { sam2DecoderFeeds } from '../src/core/sam/sam2.ts';
+import { checkSam2LowRes, sam2DecoderFeeds, sam2LowResOutput } from '../src/core/sam/sam2.ts';
 import { maskAreaAndBbox, maskFromLowResLogits, modelLogitsFromLowRes } from '../src/core/sam/postprocess.ts';
 import { candidatePlane, decoderPick, rankCandidates, type MaskCandidate } from '../src/core/sam/candidates.ts';
 import { CANDIDATE_OUTPUT_NAMES } from '../src/core/sam/manifest.ts';
@@ -168,15 +168,18 @@ async function runSam2Decoder(e: Entry, prompts: Prompts, maskInput: Float32Arra
   }
   runCount++;
   const out = await session!.run(feeds);
+  const lowName = sam2LowResOutput(session!.outputNames);
+  const low = out[lowName]!;
   const iousAll = Float32Array.from((await out['iou_predictions']!.getData()) as Float32Array);
-  const lowResAll = Float32Array.from((await out['low_res_masks']!.getData()) as Float32Array);
+  try {
+    checkSam2LowRes(low.dims, lowName, iousAll.length, manifest!.decoderUrl);
+  } catch (err) {
+    for (const t of Object.values(out)) t.dispose();
+    throw new AppError('MODEL_SIGNATURE', (err as Error).message, 'Use a SAM 2 / 2.1 decoder export with three 256x256 low-res masks.');
+  }
+  const lowResAll = Float32Array.from((await low.getData()) as Float32Array);
   for (const t of Object.values(out)) t.dispose();
   const plane = 256 * 256;
-  if (lowResAll.length !== iousAll.length * plane || iousAll.length === 0)
-    throw new AppError(
-      'MODEL_SIGNATURE',
-      `The SAM 2 decoder returned ${iousAll.length} IoUs and ${lowResAll.length} low-res values, expected K and K x 256 x 256.`,
-    );
   let best = 0;
   for (let k = 1; k < iousAll.length; k++) if (iousAll[k]! > iousAll[best]!) best = k;
   const lowRes = Float32Array.from(candidatePlane(lowResAll, best, plane));

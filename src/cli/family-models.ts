@@ -1,6 +1,7 @@
 /**
  * `npm run family-models -- --out DIR`: writes the small SAM 2 test models (`tiny-sam2.encoder.onnx`,
- * `tiny-sam2.decoder.onnx`: SAM 2's exact signature, behaviour in closed form; see
+ * `tiny-sam2.decoder.onnx` with `low_res_masks`, and `tiny-sam2-samexporter.decoder.onnx` laid out as
+ * samexporter's export: SAM 2's exact signatures, behaviour in closed form; see
  * src/node/familyModels.ts) for trying the SAM 2 path without SAM 2 weights, e.g.
  * `npm run preannotate -- --encoder DIR/tiny-sam2.encoder.onnx --decoder DIR/tiny-sam2.decoder.onnx ...`.
  */
@@ -16,6 +17,14 @@ if (!values.out) {
 }
 mkdirSync(values.out, { recursive: true });
 const { encoder, decoder } = tinySam2Models();
-writeFileSync(join(values.out, 'tiny-sam2.encoder.onnx'), encoder);
-writeFileSync(join(values.out, 'tiny-sam2.decoder.onnx'), decoder);
-process.stdout.write(`wrote ${join(values.out, 'tiny-sam2.encoder.onnx')} and ${join(values.out, 'tiny-sam2.decoder.onnx')}\n`);
+const written = {
+  'tiny-sam2.encoder.onnx': encoder,
+  'tiny-sam2.decoder.onnx': decoder,
+  'tiny-sam2-samexporter.decoder.onnx': tinySam2Models('samexporter').decoder,
+};
+for (const [name, bytes] of Object.entries(written)) writeFileSync(join(values.out, name), bytes);
+process.stdout.write(
+  `wrote ${Object.keys(written)
+    .map((n) => join(values.out!, n))
+    .join(', ')}\n`,
+);

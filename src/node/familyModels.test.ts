@@ -126,4 +126,29 @@ describe('generated SAM 2 models through the SAM 2 path', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('samexporter’s layout (low-res logits as `masks`, no `low_res_masks`) is a SAM 2 decoder too and gives the same candidates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tiny-sam2-'));
+    try {
+      const { encoder, decoder } = tinySam2Models();
+      const exporter = tinySam2Models('samexporter').decoder;
+      const dec = await ort.InferenceSession.create(exporter);
+      expect(dec.outputNames).toEqual(['masks', 'iou_predictions']);
+      writeFileSync(join(dir, 'e.onnx'), encoder);
+      writeFileSync(join(dir, 'd.onnx'), decoder);
+      writeFileSync(join(dir, 'x.onnx'), exporter);
+      const a = await NodeSam.fromFiles(join(dir, 'e.onnx'), join(dir, 'd.onnx'));
+      const b = await NodeSam.fromFiles(join(dir, 'e.onnx'), join(dir, 'x.onnx'));
+      expect(b.family).toBe('sam2');
+      const image = { width: 200, height: 120, data: new Uint8Array(200 * 120 * 4).fill(90) };
+      const prompts = { points: [{ x: 70, y: 50, positive: true }], box: null };
+      const ra = await a.decode(await a.embed(image), image, prompts);
+      const rb = await b.decode(await b.embed(image), image, prompts);
+      expect(rb.score).toBeCloseTo(TINY_IOUS[1], 5);
+      expect(rb.mask).toEqual(ra.mask);
+      expect([...rb.candidates!.ious]).toEqual([...ra.candidates!.ious]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -70,8 +70,13 @@ function model(
   return onnx.ModelProto.encode(m as never).finish();
 }
 
-/** A SAM 2 / 2.1 encoder and decoder pair with the common exports' exact signatures. */
-export function tinySam2Models(): { encoder: Uint8Array; decoder: Uint8Array } {
+/**
+ * A SAM 2 / 2.1 encoder and decoder pair with the common exports' exact signatures. `layout`:
+ * 'low-res' (default) gives `masks` [1,3,1024,1024] and `low_res_masks` [1,3,256,256];
+ * 'samexporter' gives what samexporter's `export_sam2.py` writes: `masks` are the low-res
+ * [1,3,256,256] logits themselves and there is no `low_res_masks`.
+ */
+export function tinySam2Models(layout: 'low-res' | 'samexporter' = 'low-res'): { encoder: Uint8Array; decoder: Uint8Array } {
   const mix = (out: number) => {
     const w = new Float32Array(out * 3);
     for (let o = 0; o < out; o++) for (let c = 0; c < 3; c++) w[o * 3 + c] = TINY_ENCODER_WEIGHT(o, c);
@@ -125,8 +130,9 @@ export function tinySam2Models(): { encoder: Uint8Array; decoder: Uint8Array } {
     node('Mul', ['dx', 'dx'], ['dx2']),
     node('Mul', ['dy', 'dy'], ['dy2']),
     node('Add', ['dx2', 'dy2'], ['d2']),
-    node('Sub', ['r2', 'd2'], ['low_res_masks']),
-    node('Resize', ['low_res_masks', 'roi', 'scales'], ['masks'], { mode: 'linear' }),
+    ...(layout === 'samexporter'
+      ? [node('Sub', ['r2', 'd2'], ['masks'])]
+      : [node('Sub', ['r2', 'd2'], ['low_res_masks']), node('Resize', ['low_res_masks', 'roi', 'scales'], ['masks'], { mode: 'linear' })]),
     node('Identity', ['ious'], ['iou_predictions']),
   ];
   const decoder = model(
@@ -140,8 +146,11 @@ export function tinySam2Models(): { encoder: Uint8Array; decoder: Uint8Array } {
       value('mask_input', [1, 1, 256, 256]),
       value('has_mask_input', [1]),
     ],
-    [value('masks', [1, 3, 1024, 1024]), value('iou_predictions', [1, 3]), value('low_res_masks', [1, 3, 256, 256])],
-    decoderInit,
+    layout === 'samexporter'
+      ? [value('masks', [1, 3, 256, 256]), value('iou_predictions', [1, 3])]
+      : [value('masks', [1, 3, 1024, 1024]), value('iou_predictions', [1, 3]), value('low_res_masks', [1, 3, 256, 256])],
+    // the samexporter layout has no Resize: its scales would be an unused initializer
+    layout === 'samexporter' ? decoderInit.filter((t) => t.name !== 'roi' && t.name !== 'scales') : decoderInit,
     'tiny-sam2-decoder',
   );
   return { encoder, decoder };

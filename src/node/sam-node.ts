@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { defaultManifest, checkModelSignature, checkEmbeddingShape, type ModelManifest } from '../core/sam/manifest.ts';
 import { AppError } from '../core/errors.ts';
 import { FAMILIES, familyOfPair, type ModelFamily } from '../core/sam/families.ts';
-import { sam2DecoderFeeds, sam2EncoderInput, sam2MaskFromLowRes } from '../core/sam/sam2.ts';
+import { checkSam2LowRes, sam2DecoderFeeds, sam2EncoderInput, sam2LowResOutput, sam2MaskFromLowRes } from '../core/sam/sam2.ts';
 import { encoderInputFromRgba } from '../core/sam/preprocess.ts';
 import { samDecoderFeeds, type Prompts, type SamDecoderFeeds } from '../core/sam/prompts.ts';
 import { maskFromLogits, maskFromLowResLogits, modelLogitsFromLowRes } from '../core/sam/postprocess.ts';
@@ -251,7 +251,13 @@ export class NodeSam {
     }
     const out = await this.decoder.run(feeds);
     const ious = out['iou_predictions']!.data as Float32Array;
-    const lowAll = out['low_res_masks']!.data as Float32Array;
+    const lowName = sam2LowResOutput(this.decoder.outputNames);
+    try {
+      checkSam2LowRes(out[lowName]!.dims, lowName, ious.length, this.manifest.decoderUrl);
+    } catch (e) {
+      throw new AppError('MODEL_SIGNATURE', (e as Error).message, 'Use a SAM 2 / 2.1 decoder export with three 256x256 low-res masks.');
+    }
+    const lowAll = out[lowName]!.data as Float32Array;
     let best = 0;
     for (let k = 1; k < ious.length; k++) if (ious[k]! > ious[best]!) best = k;
     return {

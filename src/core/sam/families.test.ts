@@ -42,7 +42,7 @@ describe('model families by signature', () => {
       { inputNames: ['image_embed', 'point_coords'], outputNames: ['masks'], file: 'half.onnx' },
     );
     expect('error' in r && r.error).toBe(
-      'half.onnx is not a SAM-family decoder this app knows: as a SAM 2 / 2.1 image predictor decoder it lacks input high_res_feats_0, input high_res_feats_1, input point_labels, input mask_input, input has_mask_input, output iou_predictions, output low_res_masks (it has inputs image_embed, point_coords; outputs masks).',
+      'half.onnx is not a SAM-family decoder this app knows: as a SAM 2 / 2.1 image predictor decoder it lacks input high_res_feats_0, input high_res_feats_1, input point_labels, input mask_input, input has_mask_input, output iou_predictions (it has inputs image_embed, point_coords; outputs masks).',
     );
     expect('hint' in r && r.hint).toMatch(/sam2 repository/);
     expect(describeMismatch('encoder', sam1Encoder, 'sam2')).toMatch(/lacks input image, output high_res_feats_0/);

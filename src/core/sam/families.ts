@@ -16,6 +16,8 @@ export interface FamilySpec {
   /** inputs some exports have and others not */
   decoderOptionalInputs: readonly string[];
   decoderOutputs: readonly string[];
+  /** outputs some exports have and others not */
+  decoderOptionalOutputs: readonly string[];
   /** masks per prompt of the decoder's multi-mask output */
   candidates: number;
   /** 'longest-side': scaled to the input size and padded bottom/right (SAM); 'square': resized to the square (SAM 2) */
@@ -34,6 +36,7 @@ export const FAMILIES: Record<ModelFamily, FamilySpec> = {
     decoderInputs: ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input', 'orig_im_size'],
     decoderOptionalInputs: [],
     decoderOutputs: ['masks', 'iou_predictions', 'low_res_masks'],
+    decoderOptionalOutputs: ['iou_predictions_all', 'low_res_masks_all'],
     candidates: 4,
     resize: 'longest-side',
     howToGet: 'the decoder from segment-anything scripts/export_onnx_model.py, an encoder with one image input and one embedding output',
@@ -45,7 +48,9 @@ export const FAMILIES: Record<ModelFamily, FamilySpec> = {
     encoderOutputs: ['high_res_feats_0', 'high_res_feats_1', 'image_embed'],
     decoderInputs: ['image_embed', 'high_res_feats_0', 'high_res_feats_1', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input'],
     decoderOptionalInputs: ['orig_im_size'],
-    decoderOutputs: ['masks', 'iou_predictions', 'low_res_masks'],
+    // samexporter's export gives `masks` as the low-res [1,3,256,256] logits and no `low_res_masks`
+    decoderOutputs: ['masks', 'iou_predictions'],
+    decoderOptionalOutputs: ['low_res_masks'],
     candidates: 3,
     resize: 'square',
     howToGet: 'an encoder/decoder pair exported from the sam2 repository by the common ONNX export scripts (e.g. samexporter)',

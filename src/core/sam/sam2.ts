@@ -163,3 +163,21 @@ export function sam2MaskFromLowRes(
   if (lowRes.length < (index + 1) * plane) throw new RangeError(`low_res_masks has no candidate ${index}`);
   return maskFromLowResLogits(lowRes.subarray(index * plane, (index + 1) * plane), { width: 256, height: 256 }, image);
 }
+
+/**
+ * The decoder output holding the candidates' 256x256 low-res logits: `low_res_masks` where the export
+ * has it, else `masks` (samexporter's export returns the low-res logits as `masks`).
+ */
+export function sam2LowResOutput(outputNames: readonly string[]): 'low_res_masks' | 'masks' {
+  return outputNames.includes('low_res_masks') ? 'low_res_masks' : 'masks';
+}
+
+/** Checks a low-res output's shape [1, K, 256, 256] against K predicted IoUs; the message names the file. */
+export function checkSam2LowRes(dims: readonly number[], name: string, candidates: number, file: string): void {
+  if (dims.length === 4 && dims[1] === candidates && dims[2] === 256 && dims[3] === 256 && candidates > 0) return;
+  throw new Sam2ShapeError(
+    `${file} returned ${name} of shape [${dims.join(', ')}] with ${candidates} IoU predictions; a SAM 2 decoder gives [1, K, 256, 256] low-res masks (as low_res_masks, or as masks when it has no low_res_masks) and K IoUs.`,
+  );
+}
+
+export class Sam2ShapeError extends Error {}
