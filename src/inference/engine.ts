@@ -269,6 +269,7 @@ export class InferenceEngine {
     this.current = null;
     this.next = null;
     void this.decoder?.dropAll();
+    void this.reportMemory();
   }
 
   /** Forgets an image (removed from the project). */
@@ -276,6 +277,7 @@ export class InferenceEngine {
     this.status.delete(imageId);
     for (let i = this.readyCrops.length - 1; i >= 0; i--) if (this.readyCrops[i]!.startsWith(`${imageId}:`)) this.readyCrops.splice(i, 1);
     void this.decoder?.dropEmbedding(imageId);
+    void this.reportMemory();
   }
 
   private needsEncoding(id: number | null): id is number {
