@@ -332,3 +332,40 @@ test('a model folder: its sam-model.json names the files, the model and its fami
   await dialog.getByTestId('model-folder-input').setInputFiles(messy);
   await expect(dialog.getByTestId('model-add-error')).toContainText('The folder has 3 .onnx files and no sam-model.json');
 });
+
+test('segment everything on a SAM 2 model in the app: each grid point’s best candidate, as proposals that name the model', async ({
+  page,
+}) => {
+  const files = writeModels();
+  await gotoApp(page);
+  await openImages(page, [COFFEE]);
+  await ready(page);
+  const dialog = await openModels(page);
+  await dialog.getByTestId('model-encoder-input').setInputFiles(files.encoder);
+  await dialog.getByTestId('model-decoder-input').setInputFiles(files.decoder);
+  await dialog.getByRole('button', { name: 'Add model' }).click();
+  await expect(dialog.getByTestId('model-row')).toHaveCount(2);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  const id = (await models(page)).find((m) => m.family === 'sam2')!.id;
+  await useModel(page, id);
+  await ready(page);
+  const progress = await page.evaluate(() =>
+    (window as unknown as { annotator: { preannotate(r: unknown): Promise<{ state: string; masks: number }> } }).annotator.preannotate({
+      mode: 'everything',
+      scope: 'current',
+      amg: { pointsPerSide: 4 },
+    }),
+  );
+  expect(progress).toMatchObject({ state: 'done', masks: 16 });
+  const { width: W, height: H } = readRgbaImage(COFFEE);
+  const anns = (await project<{ annotations: { bbox: number[]; model?: string; review?: string; score: number }[] }>(page)).annotations;
+  expect(anns).toHaveLength(16);
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 4; j++) {
+      const [gx, gy] = [((i + 0.5) / 4) * W, ((j + 0.5) / 4) * H];
+      const a = anns.find((x) => Math.abs(x.bbox[0]! + x.bbox[2]! / 2 - gx) < 1.5 && Math.abs(x.bbox[1]! + x.bbox[3]! / 2 - gy) < 1.5);
+      expect(a, `grid point ${gx},${gy}`).toBeDefined();
+      expect(Math.abs(a!.bbox[2]! - (32 * W) / 256)).toBeLessThan(4);
+      expect(a).toMatchObject({ model: id, review: 'pending', score: expect.closeTo(TINY_IOUS[1], 5) });
+    }
+});

@@ -277,8 +277,6 @@ async function main(): Promise<void> {
   const family = values.family as ModelFamily | 'auto';
   if (!['auto', 'sam', 'sam2'].includes(family)) usage(`--family ${values.family}: expected sam, sam2 or auto`);
   const sam = values.encoder ? await NodeSam.fromFiles(values.encoder, values.decoder!, { family }) : await NodeSam.load();
-  if (sam.family === 'sam2' && mode === 'everything')
-    usage('--mode everything does not run on SAM 2 models yet: use a box or coarse mode, or the bundled model');
   const t0 = performance.now();
   let masks = 0;
   let imagesDone = 0;

@@ -151,4 +151,39 @@ describe('generated SAM 2 models through the SAM 2 path', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('segment everything on SAM 2: each grid point’s best candidate is the ellipse around it, mapped through the square model space', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tiny-sam2-'));
+    try {
+      const { encoder, decoder } = tinySam2Models();
+      writeFileSync(join(dir, 'e.onnx'), encoder);
+      writeFileSync(join(dir, 'd.onnx'), decoder);
+      const sam = await NodeSam.fromFiles(join(dir, 'e.onnx'), join(dir, 'd.onnx'));
+      const W = 320;
+      const H = 200;
+      const image = { width: W, height: H, data: new Uint8Array(W * H * 4).fill(100) };
+      const r = await preannotateImage(
+        { width: W, height: H },
+        { mode: 'everything', boxPlan: {}, amg: { ...DEFAULT_AMG_PARAMS, pointsPerSide: 4 }, everythingCategoryId: 7 },
+        nodePreannotateBackend(sam, image),
+      );
+      // 4 x 4 grid points (SAM's grid: cell centres); the ellipses (semi-axes 16/256 of each side) do not overlap
+      const masks = r!.masks;
+      expect(masks).toHaveLength(16);
+      const centres = masks.map((m) => [m.bbox[0] + m.bbox[2] / 2, m.bbox[1] + m.bbox[3] / 2] as const);
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++) {
+          const [gx, gy] = [((i + 0.5) / 4) * W, ((j + 0.5) / 4) * H];
+          const k = centres.findIndex(([x, y]) => Math.abs(x - gx) < 1.5 && Math.abs(y - gy) < 1.5);
+          expect(k, `grid point ${gx},${gy}`).toBeGreaterThanOrEqual(0);
+          const m = masks[k]!;
+          expect(Math.abs(m.bbox[2] - (2 * 16 * W) / 256)).toBeLessThan(3);
+          expect(Math.abs(m.bbox[3] - (2 * 16 * H) / 256)).toBeLessThan(3);
+          expect(m.score).toBeCloseTo(TINY_IOUS[1], 5);
+          expect(m.categoryId).toBe(7);
+        }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -187,12 +187,15 @@ export class NodeSam {
     image: Size,
     prompts: Prompts,
   ): Promise<{ logits: Float32Array; modelSize: Size; predictedIou: number }> {
-    if (this.family === 'sam2')
-      throw new AppError(
-        'MODEL_SIGNATURE',
-        'Segment everything does not run on SAM 2 models yet.',
-        'Use box or coarse pre-annotation with SAM 2, or the bundled model for segment everything.',
-      );
+    if (this.family === 'sam2') {
+      // SAM 2: the best candidate's 256x256 low-res logits, which map onto the whole image (its square model space)
+      const { ious, lowAll, best } = await this.runSam2(embedding, image, prompts, null);
+      return {
+        logits: Float32Array.from(candidatePlane(lowAll, best, 256 * 256)),
+        modelSize: { width: 256, height: 256 },
+        predictedIou: ious[best] ?? 0,
+      };
+    }
     const s = this.manifest.normalization.inputSize;
     const modelSize = resizeLongestSideShape(image, s);
     const out = await this.run(embedding, samDecoderFeeds(prompts, image, { inputSize: s }));
@@ -241,6 +244,22 @@ export class NodeSam {
     prompts: Prompts,
     maskInput: Float32Array | null,
   ): Promise<{ mask: Uint8Array; score: number; lowRes: Float32Array; candidates: NodeCandidates | null }> {
+    const { ious, lowAll, best } = await this.runSam2(embedding, image, prompts, maskInput);
+    return {
+      mask: sam2MaskFromLowRes(lowAll, best, image).mask,
+      score: ious[best] ?? 0,
+      lowRes: Float32Array.from(candidatePlane(lowAll, best, 256 * 256)),
+      candidates: { ious: Float32Array.from(ious), lowRes: Float32Array.from(lowAll) },
+    };
+  }
+
+  /** One SAM 2 decoder run: every candidate's IoU and 256x256 low-res logits, and the best one's index. */
+  private async runSam2(
+    embedding: Float32Array,
+    image: Size,
+    prompts: Prompts,
+    maskInput: Float32Array | null,
+  ): Promise<{ ious: Float32Array; lowAll: Float32Array; best: number }> {
     const hr = highResOf.get(embedding);
     if (!hr) throw new Error('a SAM 2 decode needs the embedding this model made (its high-resolution features go with it)');
     const feeds: Record<string, ort.Tensor> = { image_embed: new ort.Tensor('float32', embedding, [1, 256, 64, 64]), ...hr };
@@ -260,12 +279,7 @@ export class NodeSam {
     const lowAll = out[lowName]!.data as Float32Array;
     let best = 0;
     for (let k = 1; k < ious.length; k++) if (ious[k]! > ious[best]!) best = k;
-    return {
-      mask: sam2MaskFromLowRes(lowAll, best, image).mask,
-      score: ious[best] ?? 0,
-      lowRes: Float32Array.from(candidatePlane(lowAll, best, 256 * 256)),
-      candidates: { ious: Float32Array.from(ious), lowRes: Float32Array.from(lowAll) },
-    };
+    return { ious, lowAll, best };
   }
 
   /**

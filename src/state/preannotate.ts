@@ -70,11 +70,7 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
   if (batchRunning()) return fail('A pre-annotation is already running.', 'Pause or cancel it first.');
   if (store.model.status === 'error')
     return fail('The model could not be loaded, so nothing can be pre-annotated.', store.model.error?.hint ?? '');
-  if (req.mode === 'everything' && store.model.family === 'sam2')
-    return fail(
-      `Segment everything does not run on SAM 2 models yet (the project uses "${store.model.name}").`,
-      'Use a box or coarse mode with this model, or choose a SAM 1 style model (e.g. the bundled one) in Models for segment everything.',
-    );
+
   const project = store.project;
   const scopeIds =
     req.scope === 'current' ? (store.currentImageId === null ? [] : [store.currentImageId]) : project.images.map((im) => im.id);
