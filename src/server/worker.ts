@@ -15,6 +15,7 @@ import { coarsePrompts, DEFAULT_COARSE_OPTIONS, type CoarseOptions } from '../co
 import { preannotateImage, type PreannotateWork } from '../core/sam/preannotateImage.ts';
 import { DEFAULT_BOX_PLAN, type BoxPlanOptions } from '../core/sam/roi.ts';
 import { nodeManifest, nodePreannotateBackend, NodeSam } from '../node/sam-node.ts';
+import type { ModelFamily } from '../core/sam/families.ts';
 import { decodeImageBytes } from '../node/image.ts';
 import type { FileStore } from './files.ts';
 import {
@@ -224,7 +225,17 @@ export class PreannotateWorker {
   }
 }
 
-/** Loads SAM once and starts `count` workers on it (one image each at a time). */
+/** Model files a worker runs instead of the bundled model (`--encoder/--decoder/--family`). */
+export interface WorkerModel {
+  encoder: string;
+  decoder: string;
+  family: ModelFamily | 'auto';
+}
+
+/**
+ * Loads SAM once (the bundled model, or `model`'s files of any supported family) and starts `count`
+ * workers on it (one image each at a time).
+ */
 export async function startWorkers(
   service: Service,
   boss: PgBoss,
@@ -232,8 +243,11 @@ export async function startWorkers(
   count: number,
   threads: number | undefined,
   log: WorkerLog,
+  model: WorkerModel | null = null,
 ): Promise<PreannotateWorker[]> {
-  const sam = await NodeSam.load(nodeManifest(), threads ? { threads } : {});
+  const sam = model
+    ? await NodeSam.fromFiles(model.encoder, model.decoder, { family: model.family, ...(threads ? { threads } : {}) })
+    : await NodeSam.load(nodeManifest(), threads ? { threads } : {});
   const workers: PreannotateWorker[] = [];
   for (let i = 0; i < count; i++) {
     const w = new PreannotateWorker(service, boss, images, sam, workerName(count > 1 ? `#${i + 1}` : ''), log);
