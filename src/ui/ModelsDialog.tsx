@@ -23,6 +23,15 @@ export function memoryText(m: { images: number; bytes: number; capacity: number;
   return `${m.images} image${m.images === 1 ? '' : 's'}, ${formatMb(m.bytes)} of ${formatMb(m.capacity)}${other}`;
 }
 
+function OnnxFileInput({ label, testId, onFile }: { label: string; testId: string; onFile: (f: File | null) => void }) {
+  return (
+    <label className="row">
+      {label}
+      <input type="file" accept=".onnx" data-testid={testId} onChange={(e) => onFile(e.currentTarget.files?.[0] ?? null)} />
+    </label>
+  );
+}
+
 function AddModel() {
   const [encoder, setEncoder] = useState<File | null>(null);
   const [decoder, setDecoder] = useState<File | null>(null);
@@ -69,34 +78,26 @@ function AddModel() {
   return (
     <fieldset className="models-add">
       <legend>Add a model from disk</legend>
-      <label className="row">
-        Encoder (.onnx)
-        <input
-          type="file"
-          accept=".onnx"
-          data-testid="model-encoder-input"
-          onChange={(e) => {
-            setFolder(null);
-            setInspection(null);
-            setAddError(null);
-            setEncoder(e.currentTarget.files?.[0] ?? null);
-          }}
-        />
-      </label>
-      <label className="row">
-        Decoder (.onnx)
-        <input
-          type="file"
-          accept=".onnx"
-          data-testid="model-decoder-input"
-          onChange={(e) => {
-            setFolder(null);
-            setInspection(null);
-            setAddError(null);
-            setDecoder(e.currentTarget.files?.[0] ?? null);
-          }}
-        />
-      </label>
+      <OnnxFileInput
+        label="Encoder (.onnx)"
+        testId="model-encoder-input"
+        onFile={(f) => {
+          setFolder(null);
+          setInspection(null);
+          setAddError(null);
+          setEncoder(f);
+        }}
+      />
+      <OnnxFileInput
+        label="Decoder (.onnx)"
+        testId="model-decoder-input"
+        onFile={(f) => {
+          setFolder(null);
+          setInspection(null);
+          setAddError(null);
+          setDecoder(f);
+        }}
+      />
       <label className="row">
         or a folder (two .onnx files, or a sam-model.json naming them)
         <input

@@ -15,7 +15,7 @@ import {
   type PreannotateRequest,
 } from '../state/preannotate.ts';
 import type { PreannotateProgress } from '../inference/preannotate.ts';
-import { BUNDLED_MODEL_ID } from '../core/sam/localModels.ts';
+import { BUNDLED_MODEL_ID, type ModelInUse, type ModelListEntry } from '../core/sam/localModels.ts';
 import { bundledManifest, chooseModel, refreshModels, removeModel, useModels } from '../state/models.ts';
 import { getCoarseFiles } from './Preannotate.tsx';
 import type { Prompts } from '../core/sam/prompts.ts';
@@ -131,24 +131,8 @@ export interface AnnotatorApi {
    * browser's storage.
    */
   models: {
-    list(): Promise<
-      {
-        id: string;
-        name: string;
-        family: 'sam' | 'sam2';
-        current: boolean;
-        bytes: number;
-        sha256: { encoder: string; decoder: string } | null;
-      }[]
-    >;
-    current(): {
-      id: string;
-      name: string;
-      family: 'sam' | 'sam2';
-      status: string;
-      candidates: boolean | null;
-      memory: { images: number; bytes: number; capacity: number; otherBytes: number } | null;
-    };
+    list(): Promise<ModelListEntry[]>;
+    current(): ModelInUse;
     use(id: string): Promise<void>;
     remove(id: string): Promise<void>;
   };

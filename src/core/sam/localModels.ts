@@ -34,6 +34,26 @@ export interface StoredModel {
   addedAt: number;
 }
 
+/** A model as the automation contract lists it (`annotator.models.list()`). */
+export interface ModelListEntry {
+  id: string;
+  name: string;
+  family: ModelFamily;
+  current: boolean;
+  bytes: number;
+  sha256: { encoder: string; decoder: string } | null;
+}
+
+/** The model in use as the automation contract gives it (`annotator.models.current()`). */
+export interface ModelInUse {
+  id: string;
+  name: string;
+  family: ModelFamily;
+  status: string;
+  candidates: boolean | null;
+  memory: { images: number; bytes: number; capacity: number; otherBytes: number } | null;
+}
+
 /** The file a model folder may hold to say what it is. */
 export const MODEL_FOLDER_MANIFEST = 'sam-model.json';
 
