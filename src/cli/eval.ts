@@ -33,7 +33,7 @@ const USAGE = `usage: npm run eval -- --dataset DIR [--dataset DIR ...] | --imag
   [--max-clicks 20] [--init point|box] [--feedback on|off] [--zoom-in on|off]
   [--zoom-margin ${DEFAULT_ZOOM_IN.margin}] [--zoom-min-side ${DEFAULT_ZOOM_IN.minSide}] [--zoom-max-share ${DEFAULT_ZOOM_IN.maxShare}] [--zoom-after ${DEFAULT_ZOOM_IN.afterClicks}]
   [--zoom-feedback any|same-frame|none]
-  [--pick model|oracle] [--decoder float|int8] [--limit N (objects spread over each set)] [--json out.json]
+  [--pick model|oracle] [--decoder float|int8] [--encoder E.onnx --decoder D.onnx [--family auto|sam|sam2] (another model)] [--limit N (objects spread over each set)] [--json out.json]
 A dataset folder holds images/ and masks/ (same file stem); masks are 0 = background, 255 = object, 128 = ignore band.`;
 
 function usage(msg: string): never {
@@ -140,6 +140,8 @@ async function main(): Promise<void> {
       'zoom-feedback': { type: 'string', default: DEFAULT_ZOOM_IN.cropFeedback },
       pick: { type: 'string', default: 'model' },
       decoder: { type: 'string', default: 'float' },
+      encoder: { type: 'string' },
+      family: { type: 'string', default: 'auto' },
       init: { type: 'string', default: 'point' },
       json: { type: 'string' },
       limit: { type: 'string' },
@@ -157,8 +159,13 @@ async function main(): Promise<void> {
   if (sets.length === 0) usage('give --dataset DIR, or --images DIR and --masks DIR');
   if (values.init !== 'point' && values.init !== 'box') usage('--init is point or box');
   if (values.pick !== 'model' && values.pick !== 'oracle') usage('--pick is model or oracle');
-  if (values.decoder !== 'float' && values.decoder !== 'int8')
-    usage("--decoder is float (the app's default) or int8 (the build's int8 variant)");
+  const files = values.encoder !== undefined;
+  if (!files && values.decoder !== 'float' && values.decoder !== 'int8')
+    usage("--decoder is float (the app's default) or int8 (the build's int8 variant), or a decoder file with --encoder FILE");
+  if (files && (values.decoder === 'float' || values.decoder === 'int8'))
+    usage('--encoder FILE needs --decoder FILE (the same model’s decoder)');
+  if (!['auto', 'sam', 'sam2'].includes(values.family)) usage(`--family ${values.family}: expected sam, sam2 or auto`);
+  for (const f of files ? [values.encoder!, values.decoder] : []) if (!existsSync(f)) usage(`${f}: no such model file`);
   const cfg: EvalConfig = {
     init: values.init,
     feedback: onOff(values.feedback, 'feedback'),
@@ -176,12 +183,20 @@ async function main(): Promise<void> {
   };
   const limit = values.limit ? positive(values.limit, 'limit', true) : Infinity;
 
-  const sam = await NodeSam.load(undefined, { candidates: true, int8: values.decoder === 'int8' });
+  const sam = files
+    ? await NodeSam.fromFiles(values.encoder!, values.decoder, { family: values.family as 'auto' | 'sam' | 'sam2' }).catch((e: unknown) =>
+        usage(`${(e as Error).message} ${(e as { hint?: string }).hint ?? ''}`.trim()),
+      )
+    : await NodeSam.load(undefined, { candidates: true, int8: values.decoder === 'int8' });
+  if (cfg.pick === 'oracle' && !sam.hasCandidates)
+    usage(
+      '--pick oracle needs a decoder with mask candidates (npm run decoder-candidates -- IN.onnx OUT.onnx adds them to a SAM 1 style decoder)',
+    );
   const config = `init=${cfg.init} feedback=${cfg.feedback ? 'on' : 'off'} zoom-in=${
     cfg.zoomIn
       ? `on(margin ${cfg.zoomIn.margin}, min side ${cfg.zoomIn.minSide}, max share ${cfg.zoomIn.maxShare}, after ${cfg.zoomIn.afterClicks}, crop feedback ${cfg.zoomIn.cropFeedback})`
       : 'off'
-  } pick=${cfg.pick} decoder=${values.decoder} max-clicks=${cfg.maxClicks}`;
+  } pick=${cfg.pick} ${files ? `model=${sam.modelId} (${sam.family})` : `decoder=${values.decoder}`} max-clicks=${cfg.maxClicks}`;
   const report: {
     dataset: string;
     summary: DatasetSummary;
