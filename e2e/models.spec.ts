@@ -226,6 +226,12 @@ test('bad model files are refused with a message naming the file, and the bundle
     };
   });
   await dialog.getByTestId('model-decoder-input').setInputFiles(files.decoder);
+  // the family the files show can be confirmed, not overridden: another one is refused, and the guess comes back
+  await expect(dialog.getByTestId('model-family-guess')).toContainText('SAM 2 / 2.1');
+  await dialog.getByLabel('Model family').selectOption('sam');
+  await expect(error).toContainText('are a SAM 2 / 2.1 image predictor pair, not SAM 1 style');
+  await dialog.getByLabel('Model family').selectOption('auto');
+  await expect(dialog.getByTestId('model-family-guess')).toContainText('SAM 2 / 2.1');
   await dialog.getByRole('button', { name: 'Add model' }).click();
   await expect(error).toContainText(
     /The model "sam2_tiny \(SAM 2\)" needs [\d.]+ MB but this browser lets the app store only 0\.0 MB more/,
@@ -329,6 +335,12 @@ test('segment everything on a SAM 2 model in the app: each grid point’s best c
   const dialog = await openModels(page);
   await dialog.getByTestId('model-encoder-input').setInputFiles(files.encoder);
   await dialog.getByTestId('model-decoder-input').setInputFiles(files.decoder);
+  // the family the files show can be confirmed, not overridden: another one is refused, and the guess comes back
+  await expect(dialog.getByTestId('model-family-guess')).toContainText('SAM 2 / 2.1');
+  await dialog.getByLabel('Model family').selectOption('sam');
+  await expect(error).toContainText('are a SAM 2 / 2.1 image predictor pair, not SAM 1 style');
+  await dialog.getByLabel('Model family').selectOption('auto');
+  await expect(dialog.getByTestId('model-family-guess')).toContainText('SAM 2 / 2.1');
   await dialog.getByRole('button', { name: 'Add model' }).click();
   await expect(dialog.getByTestId('model-row')).toHaveCount(2);
   await dialog.getByRole('button', { name: 'Close' }).click();

@@ -123,26 +123,29 @@ function AddModel() {
           {addError.error} <span className="muted">{addError.hint}</span>
         </p>
       )}
+      {((encoder && decoder && !folder) || inspection?.ok) && (
+        <label className="row">
+          Family
+          <select
+            aria-label="Model family"
+            value={family === 'auto' && inspection?.ok ? inspection.family : family}
+            onChange={(e) => setFamily(e.target.value as ModelFamily | 'auto')}
+            disabled={!!folder}
+          >
+            <option value="auto">Tell from the files</option>
+            {(Object.keys(FAMILIES) as ModelFamily[]).map((f) => (
+              <option key={f} value={f}>
+                {FAMILIES[f].label}
+              </option>
+            ))}
+          </select>
+          <span className="muted" data-testid="model-family-guess">
+            {family === 'auto' && inspection?.ok ? `told from the files: ${FAMILIES[inspection.family].label}` : ''}
+          </span>
+        </label>
+      )}
       {inspection?.ok && (
         <>
-          <label className="row">
-            Family
-            <select
-              aria-label="Model family"
-              value={family === 'auto' ? inspection.family : family}
-              onChange={(e) => setFamily(e.target.value as ModelFamily)}
-              disabled={!!folder}
-            >
-              {(Object.keys(FAMILIES) as ModelFamily[]).map((f) => (
-                <option key={f} value={f}>
-                  {FAMILIES[f].label}
-                </option>
-              ))}
-            </select>
-            <span className="muted" data-testid="model-family-guess">
-              {family === 'auto' ? `told from the files: ${FAMILIES[inspection.family].label}` : ''}
-            </span>
-          </label>
           <label className="row">
             Name
             <input aria-label="Model name" value={name} onChange={(e) => setName(e.target.value)} />
