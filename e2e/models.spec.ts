@@ -338,7 +338,7 @@ test('segment everything on a SAM 2 model in the app: each grid point’s best c
   // the family the files show can be confirmed, not overridden: another one is refused, and the guess comes back
   await expect(dialog.getByTestId('model-family-guess')).toContainText('SAM 2 / 2.1');
   await dialog.getByLabel('Model family').selectOption('sam');
-  await expect(error).toContainText('are a SAM 2 / 2.1 image predictor pair, not SAM 1 style');
+  await expect(dialog.getByTestId('model-add-error')).toContainText('are a SAM 2 / 2.1 image predictor pair, not SAM 1 style');
   await dialog.getByLabel('Model family').selectOption('auto');
   await expect(dialog.getByTestId('model-family-guess')).toContainText('SAM 2 / 2.1');
   await dialog.getByRole('button', { name: 'Add model' }).click();
