@@ -12,7 +12,7 @@ import { rleFromMask, maskFromRle } from '../core/mask/rle.ts';
 import type { Annotation, Category, ImageRecord } from '../core/project/types.ts';
 import type { ChangesResponse, PushResponse, RecordsResponse, SyncOp } from '../core/sync/protocol.ts';
 import { findPgBin, startPgCluster, type PgCluster } from '../node/pgCluster.ts';
-import { startTestServer, TestClient, type TestServer } from './testkit.ts';
+import { startTestServer, TestClient, testDatabases, type TestServer } from './testkit.ts';
 
 const pgBin = findPgBin();
 if (!pgBin.dir) console.warn(`Skipping the server tests on PostgreSQL: ${pgBin.why}`);
@@ -56,10 +56,7 @@ function op(coll: SyncOp['coll'], data: SyncOp['data'] | null, id = data?.id ?? 
   return { opId: `op-${++opCounter}`, coll, id, baseRev, data };
 }
 
-const DATABASES = [
-  { name: 'PGlite', url: () => null as string | null, skip: false },
-  { name: 'PostgreSQL', url: () => cluster!.url, skip: !pgBin.dir },
-];
+const DATABASES = testDatabases(() => cluster, !!pgBin.dir);
 
 describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
   let server: TestServer;

@@ -14,6 +14,7 @@ import { FileStore } from './files.ts';
 import { Service } from './service.ts';
 import { openQueue } from './preannotate.ts';
 import type PgBoss from 'pg-boss';
+import type { PgCluster } from '../node/pgCluster.ts';
 
 export interface TestServer {
   app: ReturnType<typeof createApp>['app'];
@@ -164,4 +165,15 @@ export async function seedBoxProject(
   const imp = await admin.json('POST', `/api/projects/${pid}/import/coco`, boxesOnly);
   if (imp.status !== 200) throw new Error(`import: ${imp.status} ${JSON.stringify(imp.body)}`);
   return new Map(ops.map((o) => [o.data.fileName, o.id]));
+}
+
+/**
+ * The databases every server case runs on: PGlite in the test process, and the throwaway PostgreSQL
+ * cluster (skipped where Debian's PostgreSQL is not installed).
+ */
+export function testDatabases(cluster: () => PgCluster | null, hasPostgres: boolean) {
+  return [
+    { name: 'PGlite', url: () => null as string | null, skip: false },
+    { name: 'PostgreSQL', url: () => cluster()!.url, skip: !hasPostgres },
+  ];
 }

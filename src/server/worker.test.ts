@@ -29,7 +29,7 @@ import {
 } from './preannotate.ts';
 import type { ServerRun as RunView } from '../core/sync/protocol.ts';
 import { FileStore } from './files.ts';
-import { seedBoxProject, startTestServer, TestClient, type TestServer } from './testkit.ts';
+import { seedBoxProject, startTestServer, TestClient, testDatabases, type TestServer } from './testkit.ts';
 import { httpSource, PreannotateWorker, startWorkers, storeSource, type ImageSource } from './worker.ts';
 import { TINY_IOUS, tinySam2Models } from '../node/familyModels.ts';
 import { storedModelId } from '../core/sam/localModels.ts';
@@ -76,10 +76,7 @@ function gtMasks(subset: CocoFile): Map<number, Uint8Array> {
   return new Map(imp.annotations.filter((a) => a.segmentation).map((a) => [a.cocoId, maskFromRle(a.segmentation!)]));
 }
 
-const DATABASES = [
-  { name: 'PGlite', url: () => null as string | null, skip: false },
-  { name: 'PostgreSQL', url: () => cluster!.url, skip: !pgBin.dir },
-];
+const DATABASES = testDatabases(() => cluster, !!pgBin.dir);
 
 describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
   let server: TestServer;

@@ -85,15 +85,15 @@ export function JobsPanel() {
     reviewJob ??
     queue.annotate.find((j) => j.state === 'annotating' && currentImageId !== null && j.imageIds.includes(currentImageId)) ??
     null;
-  const accepted = reviews
-    .filter((r) => reviewJob && r.jobId === reviewJob.id)
-    .reduce((m, r) => m.set(r.annotationId, r.decision), new Map<number, string>());
-  const focusKey = JSON.stringify([workJob?.id, workJob?.imageIds, !!reviewJob, [...accepted]]);
+  // the focus follows the job objects (new ones only when the server's lists are loaded again), not every render
   useEffect(() => {
     const s = useStore.getState();
     if (!workJob) return s.setJobFocus(null);
     const prev = s.jobFocus?.jobId === workJob.id && s.jobFocus.reviewing === !!reviewJob ? s.jobFocus.decided : [];
-    const fromServer = [...accepted].filter(([, d]) => d === 'accept').map(([id]) => id);
+    // each mask's latest decision on the server (a later rejection undoes an acceptance)
+    const latest = new Map<number, string>();
+    for (const r of reviews) if (reviewJob && r.jobId === reviewJob.id) latest.set(r.annotationId, r.decision);
+    const fromServer = [...latest].filter(([, d]) => d === 'accept').map(([id]) => id);
     s.setJobFocus({
       jobId: workJob.id,
       name: workJob.name,
@@ -101,8 +101,7 @@ export function JobsPanel() {
       reviewing: !!reviewJob,
       decided: [...new Set([...prev, ...fromServer])].sort((a, b) => a - b),
     });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [focusKey, currentImageId]);
+  }, [workJob, reviewJob, reviews]);
   useEffect(() => () => useStore.getState().setJobFocus(null), []);
 
   if (linked === null || !sync.user) return null;
