@@ -7,7 +7,7 @@ import { maskFillRgba, maskOverlayRgba, maskOverlayRgbaInto, overlayRectOf, over
 import { outlineRingsFromRle } from '../src/core/mask/polygon.ts';
 import { maskFromRle, rleBbox, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { checkModelSignature, embeddingBytes, SAM2_HIGH_RES, type ModelManifest } from '../src/core/sam/manifest.ts';
-import { checkSam2LowRes, sam2DecoderFeeds, sam2LowResOutput } from '../src/core/sam/sam2.ts';
+import { checkSam2LowRes, sam2LowResOutput, sam2PromptFeeds } from '../src/core/sam/sam2.ts';
 import { maskAreaAndBbox, maskFromLowResLogits, modelLogitsFromLowRes } from '../src/core/sam/postprocess.ts';
 import { candidatePlane, decoderPick, rankCandidates, type MaskCandidate } from '../src/core/sam/candidates.ts';
 import { CANDIDATE_OUTPUT_NAMES } from '../src/core/sam/manifest.ts';
@@ -158,34 +158,29 @@ async function runDecoder(e: Entry, prompts: Prompts, maskInput: Float32Array | 
  * `modelSize` is then 256x256, and every later step treats them as it treats SAM 1's model-space logits.
  */
 async function runSam2Decoder(e: Entry, prompts: Prompts, maskInput: Float32Array | null): Promise<DecoderRun> {
-  const feeds: Record<string, Tensor> = { image_embed: e.tensor };
-  SAM2_HIGH_RES.forEach((h, i) => (feeds[h.name] = e.extra[i]!));
-  const f = sam2DecoderFeeds(prompts, e, { inputSize: manifest!.normalization.inputSize, maskInput });
-  // orig_im_size only where the export has it
-  for (const name of session!.inputNames) {
-    const a = f[name as keyof typeof f];
-    if (a) feeds[name] = new ort!.Tensor('float32', a.data, a.dims);
-  }
   runCount++;
-  const out = await session!.run(feeds);
+  const out = await session!.run(sam2Feeds(e, prompts, maskInput));
   const lowName = sam2LowResOutput(session!.outputNames);
   const low = out[lowName]!;
   const iousAll = Float32Array.from((await out['iou_predictions']!.getData()) as Float32Array);
-  try {
-    checkSam2LowRes(low.dims, lowName, iousAll.length, manifest!.decoderUrl);
-  } catch (err) {
-    for (const t of Object.values(out)) t.dispose();
-    throw new AppError('MODEL_SIGNATURE', (err as Error).message, 'Use a SAM 2 / 2.1 decoder export with three 256x256 low-res masks.');
-  }
+  const dims = [...low.dims];
   const lowResAll = Float32Array.from((await low.getData()) as Float32Array);
   for (const t of Object.values(out)) t.dispose();
-  const plane = 256 * 256;
-  let best = 0;
-  for (let k = 1; k < iousAll.length; k++) if (iousAll[k]! > iousAll[best]!) best = k;
-  const lowRes = Float32Array.from(candidatePlane(lowResAll, best, plane));
+  checkSam2LowRes(dims, lowName, iousAll.length, manifest!.decoderUrl);
+  const best = decoderPick(iousAll, prompts, 'sam2');
+  const lowRes = Float32Array.from(candidatePlane(lowResAll, best, 256 * 256));
   return { logits: lowRes, modelSize: SAM2_LOGITS_SIZE, score: iousAll[best]!, lowRes, iousAll, lowResAll };
 }
 const SAM2_LOGITS_SIZE = { width: 256, height: 256 };
+
+/** A SAM 2 decoder's feeds: the embedding's three tensors and the prompts, as the loaded export takes them. */
+function sam2Feeds(e: Entry, prompts: Prompts, maskInput: Float32Array | null): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = { image_embed: e.tensor };
+  SAM2_HIGH_RES.forEach((h, i) => (feeds[h.name] = e.extra[i]!));
+  const f = sam2PromptFeeds(session!.inputNames, prompts, e, { inputSize: manifest!.normalization.inputSize, maskInput });
+  for (const [name, a] of Object.entries(f)) feeds[name] = new ort!.Tensor('float32', a.data, a.dims);
+  return feeds;
+}
 
 /** The decoder's feeds as onnxruntime tensors. */
 function tensors(f: SamDecoderFeeds): Record<string, Tensor> {
@@ -466,20 +461,16 @@ async function decodeNow(req: DecodeRequest): Promise<DecodeResult> {
     if (!run) {
       const prev = req.feedbackFrom === null ? undefined : lowResByGeneration.get(req.feedbackFrom);
       const fed =
-        prev && prev.imageId === req.imageId && isSam2()
-          ? // SAM 2's square model space: logits go back only on the frame they were made on
-            sameFrame(prev.frame, frame)
-            ? prev.data
-            : null
-          : prev && prev.imageId === req.imageId
-            ? feedbackForFrame(
-                { logits: prev.data, frame: prev.frame },
-                frame,
-                wholeImage(e),
-                req.cropFeedback,
-                manifest.normalization.inputSize,
-              )
-            : null;
+        prev && prev.imageId === req.imageId
+          ? feedbackForFrame(
+              { logits: prev.data, frame: prev.frame },
+              frame,
+              wholeImage(e),
+              req.cropFeedback,
+              manifest.normalization.inputSize,
+              isSam2() ? 'sam2' : 'sam',
+            )
+          : null;
       // a copy: the kept logits must stay as they are
       const feedback = fed && fed === prev?.data ? Float32Array.from(fed) : fed;
       run = await runDecoder(source, prompts, feedback);
@@ -807,19 +798,9 @@ const api: DecoderApi = {
           box: null,
         };
         const sess = session;
-        const feeds: Record<string, Tensor> = {};
-        if (isSam2()) {
-          feeds['image_embed'] = e.tensor;
-          SAM2_HIGH_RES.forEach((h, k) => (feeds[h.name] = e.extra[k]!));
-          const f = sam2DecoderFeeds(prompts, e, { inputSize: manifest.normalization.inputSize });
-          for (const name of sess.inputNames) {
-            const a = f[name as keyof typeof f];
-            if (a) feeds[name] = new ort.Tensor('float32', a.data, a.dims);
-          }
-        } else {
-          feeds['image_embeddings'] = e.tensor;
-          Object.assign(feeds, tensors(samDecoderFeeds(prompts, e, { inputSize: manifest.normalization.inputSize })));
-        }
+        const feeds = isSam2()
+          ? sam2Feeds(e, prompts, null)
+          : { image_embeddings: e.tensor, ...tensors(samDecoderFeeds(prompts, e, { inputSize: manifest.normalization.inputSize })) };
         const t0 = performance.now();
         const out = await exclusive(0, () => sess.run(feeds));
         times.push(performance.now() - t0);
@@ -850,7 +831,3 @@ const api: DecoderApi = {
 };
 
 Comlink.expose(api);
-
-function sameFrame(a: PixelRect, b: PixelRect): boolean {
-  return a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
-}

@@ -2,22 +2,16 @@
  * The click robot's refiner on a SAM 2 pair (the generated models, closed form): its three candidates
  * ranked, the chosen one shown and fed back.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tinySam2Models } from '../node/familyModels.ts';
+import { tinySam2Files } from '../node/familyModels.ts';
 import { NodeSam } from '../node/sam-node.ts';
 import { NodeRefiner } from './refiner.ts';
 
 describe('NodeRefiner on SAM 2', () => {
   it('the click robot’s refiner (npm run eval -- --encoder --decoder) offers SAM 2’s three candidates and feeds the chosen one back', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tiny-sam2-'));
+    const files = tinySam2Files();
     try {
-      const { encoder, decoder } = tinySam2Models();
-      writeFileSync(join(dir, 'e.onnx'), encoder);
-      writeFileSync(join(dir, 'd.onnx'), decoder);
-      const sam = await NodeSam.fromFiles(join(dir, 'e.onnx'), join(dir, 'd.onnx'));
+      const sam = await NodeSam.fromFiles(files.encoder, files.decoder);
       const image = { width: 256, height: 256, data: new Uint8Array(256 * 256 * 4).fill(50) };
       const refiner = new NodeRefiner(sam, image, await sam.embed(image), { feedback: true, zoomIn: null });
       refiner.prompts.points.push({ x: 128, y: 128, positive: true });
@@ -29,7 +23,7 @@ describe('NodeRefiner on SAM 2', () => {
       const chosen = await refiner.choose(2);
       expect(Math.abs(area(chosen) - Math.PI * 32 * 32) / (Math.PI * 32 * 32)).toBeLessThan(0.05);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      files.remove();
     }
   });
 });

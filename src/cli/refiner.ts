@@ -85,15 +85,9 @@ export class NodeRefiner {
     const embedding = useCrop ? this.crop!.embedding : this.embedding;
     const size = rectSize(frame);
     const prompts = useCrop ? promptsInCrop(this.prompts, frame) : this.prompts;
-    // SAM 2's square model space: logits go back only on the frame they were made on (as the app does)
-    const sameFrame = (a: PixelRect, b: PixelRect) => a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
-    const maskInput = !this.options.feedback
-      ? null
-      : this.sam.family === 'sam2'
-        ? this.lowRes && sameFrame(this.lowRes.frame, frame)
-          ? this.lowRes.logits
-          : null
-        : feedbackForFrame(this.lowRes, frame, wholeImage(this.image), z?.cropFeedback);
+    const maskInput = this.options.feedback
+      ? feedbackForFrame(this.lowRes, frame, wholeImage(this.image), z?.cropFeedback, undefined, this.sam.family)
+      : null;
     const t = performance.now();
     const r = await this.sam.decode(embedding, size, prompts, 'core', maskInput);
     const mask = useCrop ? pasteMask(r.mask, frame, this.image) : r.mask;

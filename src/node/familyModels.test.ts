@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { familyOfPair } from '../core/sam/families.ts';
 import { sam2DecoderFeeds, sam2EncoderInput, sam2MaskFromLowRes, SAM2_MEAN, SAM2_STD } from '../core/sam/sam2.ts';
-import { TINY_ENCODER_WEIGHT, TINY_IOUS, TINY_RADII, tinySam2Models } from './familyModels.ts';
+import { TINY_ENCODER_WEIGHT, TINY_IOUS, TINY_RADII, tinySam2Files, tinySam2Models } from './familyModels.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,12 +153,9 @@ describe('generated SAM 2 models through the SAM 2 path', () => {
   });
 
   it('segment everything on SAM 2: each grid point’s best candidate is the ellipse around it, mapped through the square model space', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tiny-sam2-'));
+    const files = tinySam2Files();
     try {
-      const { encoder, decoder } = tinySam2Models();
-      writeFileSync(join(dir, 'e.onnx'), encoder);
-      writeFileSync(join(dir, 'd.onnx'), decoder);
-      const sam = await NodeSam.fromFiles(join(dir, 'e.onnx'), join(dir, 'd.onnx'));
+      const sam = await NodeSam.fromFiles(files.encoder, files.decoder);
       const W = 320;
       const H = 200;
       const image = { width: W, height: H, data: new Uint8Array(W * H * 4).fill(100) };
@@ -183,7 +180,7 @@ describe('generated SAM 2 models through the SAM 2 path', () => {
           expect(m.categoryId).toBe(7);
         }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      files.remove();
     }
   });
 });

@@ -10,6 +10,9 @@
  *   {@link TINY_RADII}[k] around the first point (an ellipse once resized to a non-square image);
  *   `iou_predictions` are {@link TINY_IOUS}; `masks` are the logits resized x4.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { onnxSchema, type NodeProto, type TensorProto, type ValueInfoProto } from './onnxProto.ts';
 
 export const TINY_RADII = [8, 16, 32] as const;
@@ -154,4 +157,23 @@ export function tinySam2Models(layout: 'low-res' | 'samexporter' = 'low-res'): {
     'tiny-sam2-decoder',
   );
   return { encoder, decoder };
+}
+
+/**
+ * The tiny SAM 2 pair written to a new temporary folder (for tests that load models from files):
+ * the paths, the bytes written, and `remove` to delete the folder.
+ */
+export function tinySam2Files(layout: 'low-res' | 'samexporter' = 'low-res'): {
+  encoder: string;
+  decoder: string;
+  bytes: { encoder: Uint8Array; decoder: Uint8Array };
+  remove(): void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'tiny-sam2-'));
+  const bytes = tinySam2Models(layout);
+  const encoder = join(dir, 'tiny-sam2.encoder.onnx');
+  const decoder = join(dir, 'tiny-sam2.decoder.onnx');
+  writeFileSync(encoder, bytes.encoder);
+  writeFileSync(decoder, bytes.decoder);
+  return { encoder, decoder, bytes, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

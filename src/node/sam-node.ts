@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { defaultManifest, checkModelSignature, checkEmbeddingShape, type ModelManifest } from '../core/sam/manifest.ts';
 import { AppError } from '../core/errors.ts';
 import { FAMILIES, familyOfPair, type ModelFamily } from '../core/sam/families.ts';
-import { checkSam2LowRes, sam2DecoderFeeds, sam2EncoderInput, sam2LowResOutput, sam2MaskFromLowRes } from '../core/sam/sam2.ts';
+import { checkSam2LowRes, sam2EncoderInput, sam2LowResOutput, sam2MaskFromLowRes, sam2PromptFeeds } from '../core/sam/sam2.ts';
 import { encoderInputFromRgba } from '../core/sam/preprocess.ts';
 import { samDecoderFeeds, type Prompts, type SamDecoderFeeds } from '../core/sam/prompts.ts';
 import { maskFromLogits, maskFromLowResLogits, modelLogitsFromLowRes } from '../core/sam/postprocess.ts';
@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { storedModelId } from '../core/sam/localModels.ts';
 import { addCandidateOutputs, CANDIDATE_OUTPUTS, hasCandidateOutputs } from '../node/decoderCandidates.ts';
 import { quantizeDecoderInt8 } from '../node/decoderQuantize.ts';
-import { candidatePlane } from '../core/sam/candidates.ts';
+import { candidatePlane, decoderPick } from '../core/sam/candidates.ts';
 import { cropRgba, pasteMask, type PixelRect } from '../core/sam/roi.ts';
 import { amgMaskFromLogits, postprocessSmallRegions } from '../core/sam/amg.ts';
 import type { PreannotateBackend } from '../core/sam/preannotateImage.ts';
@@ -263,23 +263,13 @@ export class NodeSam {
     const hr = highResOf.get(embedding);
     if (!hr) throw new Error('a SAM 2 decode needs the embedding this model made (its high-resolution features go with it)');
     const feeds: Record<string, ort.Tensor> = { image_embed: new ort.Tensor('float32', embedding, [1, 256, 64, 64]), ...hr };
-    const f = sam2DecoderFeeds(prompts, image, { maskInput });
-    for (const name of this.decoder.inputNames) {
-      const a = f[name as keyof typeof f];
-      if (a) feeds[name] = new ort.Tensor('float32', a.data, a.dims);
-    }
+    for (const [name, a] of Object.entries(sam2PromptFeeds(this.decoder.inputNames, prompts, image, { maskInput })))
+      feeds[name] = new ort.Tensor('float32', a.data, a.dims);
     const out = await this.decoder.run(feeds);
     const ious = out['iou_predictions']!.data as Float32Array;
     const lowName = sam2LowResOutput(this.decoder.outputNames);
-    try {
-      checkSam2LowRes(out[lowName]!.dims, lowName, ious.length, this.manifest.decoderUrl);
-    } catch (e) {
-      throw new AppError('MODEL_SIGNATURE', (e as Error).message, 'Use a SAM 2 / 2.1 decoder export with three 256x256 low-res masks.');
-    }
-    const lowAll = out[lowName]!.data as Float32Array;
-    let best = 0;
-    for (let k = 1; k < ious.length; k++) if (ious[k]! > ious[best]!) best = k;
-    return { ious, lowAll, best };
+    checkSam2LowRes(out[lowName]!.dims, lowName, ious.length, this.manifest.decoderUrl);
+    return { ious, lowAll: out[lowName]!.data as Float32Array, best: decoderPick(ious, prompts, 'sam2') };
   }
 
   /**

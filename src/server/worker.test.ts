@@ -5,9 +5,7 @@
  * by another after its visibility timeout, and nothing lands twice.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { maskIou } from '../core/mask/iou.ts';
@@ -31,8 +29,7 @@ import type { ServerRun as RunView } from '../core/sync/protocol.ts';
 import { FileStore } from './files.ts';
 import { seedBoxProject, startTestServer, TestClient, testDatabases, type TestServer } from './testkit.ts';
 import { httpSource, PreannotateWorker, startWorkers, storeSource, type ImageSource } from './worker.ts';
-import { TINY_IOUS, tinySam2Models } from '../node/familyModels.ts';
-import { storedModelId } from '../core/sam/localModels.ts';
+import { TINY_IOUS, tinySam2Files } from '../node/familyModels.ts';
 
 const pgBin = findPgBin();
 let cluster: PgCluster | null = null;
@@ -188,10 +185,8 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
   }, 300_000);
 
   it('runs a SAM 2 pair from files (npm run worker -- --encoder --decoder): each box’s proposal is the generated model’s best candidate, naming the model', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'worker-sam2-'));
-    const { encoder, decoder } = tinySam2Models('samexporter');
-    writeFileSync(join(dir, 'e.onnx'), encoder);
-    writeFileSync(join(dir, 'd.onnx'), decoder);
+    const files = tinySam2Files('samexporter');
+    const { encoder, decoder } = files.bytes;
     const subset = smallSubset();
     const idOf = await seedBoxProject(admin, pid, subset, `${COCO_DIR}images`);
     const q = await admin.json<{ runId: number }>('POST', `/api/projects/${pid}/preannotate`, { mode: 'box' });
@@ -203,11 +198,7 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
       1,
       undefined,
       () => undefined,
-      {
-        encoder: join(dir, 'e.onnx'),
-        decoder: join(dir, 'd.onnx'),
-        family: 'auto',
-      },
+      { encoder: files.encoder, decoder: files.decoder, family: 'auto' },
     );
     workers.push(w!);
     const run = await waitForRun(q.body.runId);
@@ -216,7 +207,8 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
     const boxes = subset.annotations.filter((a) => !a.iscrowd);
     expect(proposals).toHaveLength(boxes.length);
     const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-    expect(new Set(proposals.map((a) => a.model))).toEqual(new Set([storedModelId(sha(encoder), sha(decoder))]));
+    // the documented id: "m-" and the first 10 hex digits of each file's SHA-256
+    expect(new Set(proposals.map((a) => a.model))).toEqual(new Set([`m-${sha(encoder).slice(0, 10)}-${sha(decoder).slice(0, 10)}`]));
     // the generated decoder: an ellipse of semi-axes 16/256 of the image around the box's first corner
     let inside = 0;
     for (const p of proposals) {
@@ -231,7 +223,7 @@ describe.each(DATABASES)('pre-annotation workers on $name', ({ url, skip }) => {
       expect(Math.abs(p.bbox[2] - 2 * rx)).toBeLessThan(3);
     }
     expect(inside).toBeGreaterThan(0);
-    rmSync(dir, { recursive: true, force: true });
+    files.remove();
   }, 300_000);
 
   it('turns a coarse model’s label PNGs (uploaded as project files) into proposals of the named classes', async () => {

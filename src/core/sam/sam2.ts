@@ -6,6 +6,7 @@
  * clicks; the exported decoder pads itself), and its post-processing (the 256x256 low-res logits
  * resized straight to the image). Pure: no runtime, no DOM.
  */
+import { AppError } from '../errors.ts';
 import type { Size } from '../geometry.ts';
 import { maskFromLowResLogits } from './postprocess.ts';
 import {
@@ -150,6 +151,22 @@ export function sam2DecoderFeeds(
 }
 
 /**
+ * The prompt feeds a given SAM 2 export takes, by its input names: `orig_im_size` only where the
+ * export has it (the embedding tensors are the caller's).
+ */
+export function sam2PromptFeeds(
+  inputNames: readonly string[],
+  prompts: Prompts,
+  image: Size,
+  options: { inputSize?: number; maskInput?: Float32Array | null } = {},
+): Record<string, FeedArray> {
+  const f = sam2DecoderFeeds(prompts, image, options);
+  const out: Record<string, FeedArray> = {};
+  for (const name of inputNames) if (name in f) out[name] = f[name as keyof Sam2DecoderFeeds];
+  return out;
+}
+
+/**
  * One of the decoder's candidates (`low_res_masks` [1, K, 256, 256], plane `index`) as a binary mask
  * of the image: the logits resized straight to the image (bilinear, align_corners false) and
  * thresholded at 0, as SAM 2's `postprocess_masks`.
@@ -175,9 +192,9 @@ export function sam2LowResOutput(outputNames: readonly string[]): 'low_res_masks
 /** Checks a low-res output's shape [1, K, 256, 256] against K predicted IoUs; the message names the file. */
 export function checkSam2LowRes(dims: readonly number[], name: string, candidates: number, file: string): void {
   if (dims.length === 4 && dims[1] === candidates && dims[2] === 256 && dims[3] === 256 && candidates > 0) return;
-  throw new Sam2ShapeError(
+  throw new AppError(
+    'MODEL_SIGNATURE',
     `${file} returned ${name} of shape [${dims.join(', ')}] with ${candidates} IoU predictions; a SAM 2 decoder gives [1, K, 256, 256] low-res masks (as low_res_masks, or as masks when it has no low_res_masks) and K IoUs.`,
+    'Use a SAM 2 / 2.1 decoder export with three 256x256 low-res masks.',
   );
 }
-
-export class Sam2ShapeError extends Error {}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resizeLongestSideShape } from '../geometry.ts';
 import { pasteMask } from './roi.ts';
-import { cropCoversPrompts, promptsInCrop, resampleLowResLogits, wholeImage, zoomInCrop } from './zoomIn.ts';
+import { cropCoversPrompts, feedbackForFrame, promptsInCrop, resampleLowResLogits, wholeImage, zoomInCrop } from './zoomIn.ts';
 
 const IMAGE = { width: 800, height: 600 };
 const opts = { margin: 0.4, minSide: 256, maxShare: 0.75, afterClicks: 1 };
@@ -106,5 +106,21 @@ describe('paste-back', () => {
         const inRoi = x >= roi.x0 && x < roi.x1 && y >= roi.y0 && y < roi.y1;
         expect(pasted[y * W + x]).toBe(inRoi ? whole[y * W + x] : 0);
       }
+  });
+});
+
+describe('feedback by family', () => {
+  it('SAM 1 logits are resampled into another frame; SAM 2 logits go back only on their own frame', () => {
+    const whole = { x0: 0, y0: 0, x1: 400, y1: 300 };
+    const crop = { x0: 100, y0: 50, x1: 300, y1: 250 };
+    const logits = new Float32Array(256 * 256).fill(3);
+    const prev = { logits, frame: crop };
+    expect(feedbackForFrame(prev, crop, whole, 'any', 1024, 'sam2')).toBe(logits);
+    expect(feedbackForFrame(prev, whole, whole, 'any', 1024, 'sam2')).toBeNull();
+    expect(feedbackForFrame({ logits, frame: whole }, crop, whole, 'any', 1024, 'sam2')).toBeNull();
+    // SAM 1: the crop's logits come back on the whole image (resampled, not the same array)
+    const resampled = feedbackForFrame(prev, whole, whole, 'any', 1024, 'sam');
+    expect(resampled).not.toBeNull();
+    expect(resampled).not.toBe(logits);
   });
 });

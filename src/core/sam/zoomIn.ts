@@ -166,6 +166,8 @@ function sameRect(a: PixelRect, b: PixelRect): boolean {
  * The `mask_input` for a decode in `frame` (image px) from the previous decode's low-res logits
  * and their frame: as they are in the same frame, resampled from another one, or none, as
  * `cropFeedback` says for decodes on a crop (`whole`: the image's frame, which always takes them).
+ * SAM 2 (`family` 'sam2') maps each frame onto its square model space, which the resampling (made
+ * for SAM 1's padded longest-side space) does not know: its logits go back on their own frame only.
  */
 export function feedbackForFrame(
   prev: { logits: Float32Array; frame: PixelRect } | null,
@@ -173,9 +175,11 @@ export function feedbackForFrame(
   whole: PixelRect,
   cropFeedback: ZoomInOptions['cropFeedback'] = 'any',
   inputSize = 1024,
+  family: 'sam' | 'sam2' = 'sam',
 ): Float32Array | null {
   if (!prev) return null;
   const same = sameRect(prev.frame, frame);
+  if (family === 'sam2') return same ? prev.logits : null;
   if (!sameRect(frame, whole) && (cropFeedback === 'none' || (cropFeedback === 'same-frame' && !same))) return null;
   return same ? prev.logits : resampleLowResLogits(prev.logits, prev.frame, frame, inputSize);
 }
