@@ -273,7 +273,12 @@ test('a SAM 2 pair named by the page’s URL (?encoder=&decoder=&family=sam2; th
   await gotoApp(page, '/?encoder=/my-models/sam2_tiny.encoder.onnx&decoder=/my-models/sam2_tiny_samexporter.decoder.onnx&family=sam2');
   await openImages(page, [COFFEE]);
   await ready(page);
-  expect(await current(page)).toMatchObject({ family: 'sam2', status: 'ready', candidates: true });
+  expect(await current(page)).toMatchObject({
+    id: 'url:sam2_tiny.encoder.onnx+sam2_tiny_samexporter.decoder.onnx',
+    family: 'sam2',
+    status: 'ready',
+    candidates: true,
+  });
   await clickImage(page, 300, 200);
   const m = (await liveMask(page))!;
   expect(m.score).toBeCloseTo(TINY_IOUS[1], 5);

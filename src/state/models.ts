@@ -6,9 +6,10 @@
  * models) and records the new one on the masks made with it (`Annotation.model`).
  */
 import { create } from 'zustand';
-import { AppError, appErrorFromUnknown } from '../core/errors.ts';
+import { appErrorFromUnknown } from '../core/errors.ts';
 import { FAMILIES, familyOf, type ModelFamily } from '../core/sam/families.ts';
 import {
+  baseName,
   BUNDLED_MODEL_ID,
   checkModelPair,
   defaultModelName,
@@ -108,8 +109,12 @@ export async function startModels(s: AppStore, e: InferenceEngine, urlModel: Mod
 async function applyProjectChoice(projectId: string): Promise<void> {
   if (!engine || useModels.getState().urlModel) return;
   const id = projectModelId(projectId);
-  if (useModels.getState().stored.length === 0 && id !== BUNDLED_MODEL_ID) await refreshModels();
   let m = manifestOf(id);
+  // not listed here yet: at start-up, or added in another tab since
+  if (!m) {
+    await refreshModels();
+    m = manifestOf(id);
+  }
   if (!m) {
     store
       ?.getState()
@@ -190,12 +195,12 @@ export async function inspectModelFiles(
  * decoder by their inputs and outputs.
  */
 export async function inspectModelFolder(files: readonly File[]): Promise<Inspection> {
-  const base = (f: File) => (f.webkitRelativePath || f.name).replace(/\\/g, '/').split('/').pop()!;
+  const base = (f: File) => baseName(f.webkitRelativePath || f.name);
   const manifestFile = files.find((f) => base(f) === MODEL_FOLDER_MANIFEST);
   if (manifestFile) {
     const p = parseModelFolderManifest(await manifestFile.text(), files.map(base));
     if (!p.ok) return p;
-    const pick = (n: string) => files.find((f) => base(f) === n.replace(/\\/g, '/').split('/').pop())!;
+    const pick = (n: string) => files.find((f) => base(f) === baseName(n))!;
     return inspectModelFiles(pick(p.manifest.encoder), pick(p.manifest.decoder), p.manifest.family ?? 'auto', p.manifest.name);
   }
   const onnx = files.filter((f) => /\.onnx$/i.test(base(f)));
@@ -271,9 +276,9 @@ export async function removeModel(id: string): Promise<{ ok: true } | { ok: fals
   try {
     await removeStoredModel(id);
   } catch (e) {
-    const err = appErrorFromUnknown(new AppError('MODEL_STORAGE', `The model could not be removed: ${appErrorFromUnknown(e).message}`));
-    store?.getState().notify('error', err.message, 'Reload the page and try again.');
-    return { ok: false, error: err.message };
+    const error = `The model could not be removed: ${appErrorFromUnknown(e).message}`;
+    store?.getState().notify('error', error, 'Reload the page and try again.');
+    return { ok: false, error };
   }
   await refreshModels();
   return { ok: true };

@@ -70,7 +70,6 @@ export async function startPreannotate(req: PreannotateRequest): Promise<{ ok: t
   if (batchRunning()) return fail('A pre-annotation is already running.', 'Pause or cancel it first.');
   if (store.model.status === 'error')
     return fail('The model could not be loaded, so nothing can be pre-annotated.', store.model.error?.hint ?? '');
-
   const project = store.project;
   const scopeIds =
     req.scope === 'current' ? (store.currentImageId === null ? [] : [store.currentImageId]) : project.images.map((im) => im.id);

@@ -66,10 +66,13 @@ export function startModel(store: AppStore, engine: InferenceEngine, search = lo
     const base = bundledManifest();
     const enc = encoder ? new URL(encoder, document.baseURI).href : base.encoderUrl;
     const dec = decoder ? new URL(decoder, document.baseURI).href : base.decoderUrl;
+    const file = (u: string) => u.split('/').pop();
+    // what masks record as their model: the two files by name
+    const id = `url:${file(enc)}+${file(dec)}`;
     urlModel =
       q.get('family') === 'sam2'
-        ? sam2Manifest('url', `SAM 2 from ${enc.split('/').pop()}`, enc, dec)
-        : { ...base, id: 'custom', name: `SAM from ${enc.split('/').pop()}`, encoderUrl: enc, decoderUrl: dec };
+        ? sam2Manifest(id, `SAM 2 from ${file(enc)}`, enc, dec)
+        : { ...base, id, name: `SAM from ${file(enc)}`, encoderUrl: enc, decoderUrl: dec };
   }
   const b = q.get('backend');
   const threads = Number(q.get('threads')) || undefined;

@@ -54,6 +54,9 @@ export interface ModelInUse {
   memory: { images: number; bytes: number; capacity: number; otherBytes: number } | null;
 }
 
+/** A path's last part (either slash). */
+export const baseName = (path: string): string => path.replace(/\\/g, '/').split('/').pop()!;
+
 /** The file a model folder may hold to say what it is. */
 export const MODEL_FOLDER_MANIFEST = 'sam-model.json';
 
@@ -85,13 +88,12 @@ export function parseModelFolderManifest(
     const issue = r.error.issues[0]!;
     return { ok: false, error: `${MODEL_FOLDER_MANIFEST}: ${issue.path.join('.') || 'the file'}: ${issue.message}.`, hint };
   }
-  const base = (n: string) => n.replace(/\\/g, '/').split('/').pop()!;
   for (const role of ['encoder', 'decoder'] as const) {
-    const want = base(r.data[role]);
-    if (!fileNames.some((f) => base(f) === want))
+    const want = baseName(r.data[role]);
+    if (!fileNames.some((f) => baseName(f) === want))
       return {
         ok: false,
-        error: `${MODEL_FOLDER_MANIFEST} names the ${role} ${r.data[role]}, which is not in the folder (it has ${fileNames.map(base).join(', ') || 'no files'}).`,
+        error: `${MODEL_FOLDER_MANIFEST} names the ${role} ${r.data[role]}, which is not in the folder (it has ${fileNames.map(baseName).join(', ') || 'no files'}).`,
         hint: 'Put the file in the folder, or correct its name in the manifest.',
       };
   }
@@ -165,10 +167,7 @@ export function storageShortfall(
 
 /** A name for a model from its encoder's file name, e.g. "sam2.1_hiera_tiny (SAM 2)". */
 export function defaultModelName(encoderFile: string, family: ModelFamily): string {
-  const stem = encoderFile
-    .replace(/\\/g, '/')
-    .split('/')
-    .pop()!
+  const stem = baseName(encoderFile)
     .replace(/\.onnx$/i, '')
     .replace(/[._-]?(encoder|image_encoder|enc)$/i, '');
   return `${stem || 'model'} (${family === 'sam2' ? 'SAM 2' : 'SAM'})`;
