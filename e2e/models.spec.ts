@@ -322,6 +322,21 @@ test('a model folder: its sam-model.json names the files, the model and its fami
   const added = (await models(page)).find((m) => m.family === 'sam2')!;
   expect(added).toMatchObject({ name: 'SAM 2.1 tiny (folder)', sha256: { encoder: sha256(files.encoder) } });
 
+  // the same two files again, by the file inputs and another name: one model, renamed, one copy kept
+  await dialog.getByTestId('model-encoder-input').setInputFiles(join(folder, 'enc.onnx'));
+  await dialog.getByTestId('model-decoder-input').setInputFiles(join(folder, 'dec.onnx'));
+  await dialog.getByLabel('Model name').fill('SAM 2.1 tiny again');
+  await dialog.getByRole('button', { name: 'Add model' }).click();
+  await expect.poll(async () => (await models(page)).find((m) => m.id === added.id)?.name).toBe('SAM 2.1 tiny again');
+  expect(await models(page)).toHaveLength(2);
+  const folders = await page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('models');
+    const names: string[] = [];
+    for await (const [name] of dir as unknown as AsyncIterable<[string, unknown]>) names.push(name);
+    return names;
+  });
+  expect(folders).toHaveLength(1);
+
   // three .onnx files and no manifest: which is which cannot be told
   const messy = join(files.dir, 'messy');
   mkdirSync(messy);

@@ -1,8 +1,8 @@
 /**
- * Models added from disk, kept in the browser's Origin Private File System: `models/ID/encoder.onnx`,
- * `decoder.onnx` and `model.json` (a StoredModel). Files are copied in pieces while their SHA-256 is
- * computed (hash-wasm), so a 1 GB encoder is never held in memory whole; a copy that fails (storage
- * full) leaves nothing behind.
+ * Models added from disk, kept in the browser's Origin Private File System: `models/FOLDER/encoder.onnx`,
+ * `decoder.onnx` and `model.json` (a StoredModel, written last). Files are read once, copied in pieces
+ * while their SHA-256 is computed (hash-wasm), so a 1 GB encoder is never held in memory whole; a copy
+ * that fails (storage full) leaves nothing behind.
  */
 import { createSHA256 } from 'hash-wasm';
 import { AppError } from '../core/errors.ts';
@@ -45,7 +45,7 @@ export async function listStoredModels(): Promise<StoredModel[]> {
     try {
       const f = await (await (h as FileSystemDirectoryHandle).getFileHandle('model.json')).getFile();
       const m = JSON.parse(await f.text()) as StoredModel;
-      if (m.id === name) out.push(m);
+      if (m.folder === name) out.push(m);
     } catch {
       // a model whose copy did not finish: removed by the next add or remove
     }
@@ -63,19 +63,9 @@ export async function storageEstimate(): Promise<{ quota?: number; usage?: numbe
   }
 }
 
-async function sha256Of(file: Blob, onBytes: (n: number) => void): Promise<string> {
+/** Copies a file in pieces into `dir/name`, computing its SHA-256 on the way (one read of the file); the hex digest. */
+async function copyInto(dir: FileSystemDirectoryHandle, name: string, file: Blob, onBytes: (n: number) => void): Promise<string> {
   const h = await createSHA256();
-  const reader = file.stream().getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    h.update(value);
-    onBytes(value.length);
-  }
-  return h.digest('hex');
-}
-
-async function copyInto(dir: FileSystemDirectoryHandle, name: string, file: Blob, onBytes: (n: number) => void): Promise<void> {
   const handle = await dir.getFileHandle(name, { create: true });
   const w = await handle.createWritable();
   try {
@@ -83,6 +73,7 @@ async function copyInto(dir: FileSystemDirectoryHandle, name: string, file: Blob
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      h.update(value);
       await w.write(value);
       onBytes(value.length);
     }
@@ -91,6 +82,7 @@ async function copyInto(dir: FileSystemDirectoryHandle, name: string, file: Blob
     await w.abort().catch(() => undefined);
     throw e;
   }
+  return h.digest('hex');
 }
 
 export interface AddModelInput {
@@ -108,47 +100,56 @@ export interface AddModelInput {
  * when the storage quota is too small; a copy that fails midway is removed.
  */
 export async function addStoredModel(input: AddModelInput, onProgress?: (done: number, total: number) => void): Promise<StoredModel> {
-  const total = (input.encoder.size + input.decoder.size) * 2;
+  const total = input.encoder.size + input.decoder.size;
   let done = 0;
   const step = (n: number) => {
     done += n;
     onProgress?.(done, total);
   };
-  const encSha = await sha256Of(input.encoder, step);
-  const decSha = await sha256Of(input.decoder, step);
-  const id = storedModelId(encSha, decSha);
+  const short = storageShortfall(`The model "${input.name}"`, total, await storageEstimate());
+  if (short) throw new AppError('MODEL_STORAGE', short.error, short.hint);
   const dir = (await modelsDir())!;
+  // a folder of its own: the id (made of the checksums) is known only once the files are copied
+  const folder = `f-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const md = await dir.getDirectoryHandle(folder, { create: true });
+  let encSha: string;
+  let decSha: string;
+  try {
+    encSha = await copyInto(md, 'encoder.onnx', input.encoder, step);
+    decSha = await copyInto(md, 'decoder.onnx', input.decoder, step);
+  } catch (e) {
+    await dir.removeEntry(folder, { recursive: true }).catch(() => undefined);
+    const quota = e instanceof DOMException && e.name === 'QuotaExceededError';
+    throw new AppError(
+      'MODEL_STORAGE',
+      quota
+        ? `The browser's storage filled up while ${input.encoder.name} and ${input.decoder.name} were copied; nothing was kept.`
+        : `${input.encoder.name} and ${input.decoder.name} could not be copied into the browser's storage: ${e instanceof Error ? e.message : String(e)}.`,
+      'Remove a model you no longer use or free space in the browser, then add the model again.',
+    );
+  }
+  const id = storedModelId(encSha, decSha);
   const existing = (await listStoredModels()).find((m) => m.id === id);
+  if (existing) {
+    // the same pair again: the copy goes, the model takes the new name
+    await dir.removeEntry(folder, { recursive: true });
+    const renamed = { ...existing, name: input.name };
+    await writeJson(await dir.getDirectoryHandle(existing.folder), renamed);
+    return renamed;
+  }
   const model: StoredModel = {
     id,
+    folder,
     name: input.name,
     family: input.family,
     encoder: fileInfo(input.encoder, encSha),
     decoder: fileInfo(input.decoder, decSha),
     encoderInput: input.encoderInput,
     encoderOutput: input.encoderOutput,
-    addedAt: existing?.addedAt ?? Date.now(),
+    addedAt: Date.now(),
   };
-  if (!existing) {
-    const short = storageShortfall(`The model "${input.name}"`, input.encoder.size + input.decoder.size, await storageEstimate());
-    if (short) throw new AppError('MODEL_STORAGE', short.error, short.hint);
-    const md = await dir.getDirectoryHandle(id, { create: true });
-    try {
-      await copyInto(md, 'encoder.onnx', input.encoder, step);
-      await copyInto(md, 'decoder.onnx', input.decoder, step);
-    } catch (e) {
-      await dir.removeEntry(id, { recursive: true }).catch(() => undefined);
-      const quota = e instanceof DOMException && e.name === 'QuotaExceededError';
-      throw new AppError(
-        'MODEL_STORAGE',
-        quota
-          ? `The browser's storage filled up while ${input.encoder.name} and ${input.decoder.name} were copied; nothing was kept.`
-          : `${input.encoder.name} and ${input.decoder.name} could not be copied into the browser's storage: ${e instanceof Error ? e.message : String(e)}.`,
-        'Remove a model you no longer use or free space in the browser, then add the model again.',
-      );
-    }
-  }
-  await writeJson(await dir.getDirectoryHandle(id, { create: true }), model);
+  // written last: a folder without it (a page closed mid-copy) is not a model
+  await writeJson(md, model);
   // ask the browser not to clear the models when it runs short of space (it may still say no)
   void navigator.storage.persist?.().catch(() => false);
   return model;
@@ -159,15 +160,16 @@ export async function renameStoredModel(id: string, name: string): Promise<Store
   const m = (await listStoredModels()).find((x) => x.id === id);
   if (!m) throw new AppError('MODEL_STORAGE', `There is no stored model ${id}.`);
   const renamed = { ...m, name };
-  await writeJson(await dir.getDirectoryHandle(id), renamed);
+  await writeJson(await dir.getDirectoryHandle(m.folder), renamed);
   return renamed;
 }
 
 /** Deletes a stored model's files (the space is freed). */
 export async function removeStoredModel(id: string): Promise<void> {
   const dir = await modelsDir(false);
-  if (!dir) return;
-  await dir.removeEntry(id, { recursive: true });
+  const m = (await listStoredModels()).find((x) => x.id === id);
+  if (!dir || !m) return;
+  await dir.removeEntry(m.folder, { recursive: true });
 }
 
 function fileInfo(f: File, sha256: string): StoredModelFile {

@@ -106,6 +106,7 @@ describe('storage and stored models', () => {
     expect(storedModelId('a'.repeat(64), 'b'.repeat(64))).toBe(`m-${'a'.repeat(10)}-${'b'.repeat(10)}`);
     const base: StoredModel = {
       id: 'm-1',
+      folder: 'f-1',
       name: 'n',
       family: 'sam2',
       encoder: { file: 'e.onnx', size: 1, sha256: 'x' },
@@ -115,7 +116,12 @@ describe('storage and stored models', () => {
       addedAt: 0,
     };
     const m2 = storedModelManifest(base);
-    expect(m2).toMatchObject({ family: 'sam2', encoderUrl: 'opfs:models/m-1/encoder.onnx', decoderUrl: 'opfs:models/m-1/decoder.onnx' });
+    expect(m2).toMatchObject({
+      id: 'm-1',
+      family: 'sam2',
+      encoderUrl: 'opfs:models/f-1/encoder.onnx',
+      decoderUrl: 'opfs:models/f-1/decoder.onnx',
+    });
     // SAM 2's cache entry: image_embed + high_res_feats_0 + high_res_feats_1, float32
     expect(embeddingBytes(m2)).toBe((256 * 64 * 64 + 32 * 256 * 256 + 64 * 128 * 128) * 4);
     const m1 = storedModelManifest({ ...base, family: 'sam', encoderInput: 'x', encoderOutput: 'y' });

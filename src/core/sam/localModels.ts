@@ -23,6 +23,8 @@ export interface StoredModelFile {
 /** A model kept in the browser's storage (its `model.json`). */
 export interface StoredModel {
   id: string;
+  /** its folder under `models/` in the browser's storage (named when the copy began, before the checksums were known) */
+  folder: string;
   name: string;
   family: ModelFamily;
   encoder: StoredModelFile;
@@ -174,12 +176,12 @@ export function defaultModelName(encoderFile: string, family: ModelFamily): stri
 }
 
 /** Where a stored model's files are, for the workers (see workers/ort-runtime.ts). */
-export const opfsModelUrl = (id: string, role: 'encoder' | 'decoder') => `opfs:models/${id}/${role}.onnx`;
+export const opfsModelUrl = (folder: string, role: 'encoder' | 'decoder') => `opfs:models/${folder}/${role}.onnx`;
 
 /** The engine's manifest of a stored model. */
 export function storedModelManifest(m: StoredModel): ModelManifest {
-  const enc = opfsModelUrl(m.id, 'encoder');
-  const dec = opfsModelUrl(m.id, 'decoder');
+  const enc = opfsModelUrl(m.folder, 'encoder');
+  const dec = opfsModelUrl(m.folder, 'decoder');
   if (m.family === 'sam2') return sam2Manifest(m.id, m.name, enc, dec);
   return {
     ...defaultManifest(''),
