@@ -6,8 +6,8 @@ import { samDecoderFeeds, type Prompts } from '../core/sam/prompts.ts';
 import { nodeManifest, NodeSam } from '../node/sam-node.ts';
 import { readRgbaImage, type RgbaImage } from '../node/image.ts';
 import { addCandidateOutputs, CANDIDATE_OUTPUTS } from '../node/decoderCandidates.ts';
-import { isInt8Decoder, quantizeColumns, quantizeDecoderInt8 } from '../node/decoderQuantize.ts';
-import { onnxSchema, toNumber } from '../node/onnxProto.ts';
+import { isInt8Decoder, quantizeColumns, quantizeDecoderInt8, unsignedWeights } from '../node/decoderQuantize.ts';
+import { ONNX_FLOAT, ONNX_UINT8, onnxSchema, toNumber } from '../node/onnxProto.ts';
 
 const SAMPLES = resolve(import.meta.dirname, '../../public/samples');
 
@@ -27,6 +27,62 @@ describe('int8 weights per column', () => {
     const w = new Float32Array(k * n).map((_, i) => Math.sin(i * 1.7) * (1 + (i % n)));
     const { q, scale } = quantizeColumns(w, k, n);
     for (let i = 0; i < w.length; i++) expect(Math.abs(q[i]! * scale[i % n]! - w[i]!)).toBeLessThanOrEqual(scale[i % n]! / 2 + 1e-6);
+  });
+});
+
+/** A model of one MatMul, y [1, N] = x [1, K] · W [K, N], W a constant. */
+function oneMatMul(w: Float32Array, k: number, n: number): Uint8Array {
+  const onnx = onnxSchema();
+  const io = (name: string, dims: number[]) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: onnx.TypeProto.create({ tensorType: { elemType: ONNX_FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } }),
+    });
+  const m = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'one-matmul',
+      node: [onnx.NodeProto.create({ name: 'mm', opType: 'MatMul', input: ['x', 'W'], output: ['y'], attribute: [] })],
+      input: [io('x', [1, k])],
+      output: [io('y', [1, n])],
+      initializer: [onnx.TensorProto.create({ name: 'W', dims: [k, n], dataType: ONNX_FLOAT, rawData: new Uint8Array(w.buffer) })],
+    },
+  };
+  return onnx.ModelProto.encode(m as never).finish();
+}
+
+describe('int8 products that no instruction set saturates', () => {
+  it('stores the weights as uint8 = int8 + 128 with a zero point of 128', () => {
+    expect(Array.from(unsignedWeights(new Int8Array([-127, -1, 0, 1, 127])))).toEqual([1, 127, 128, 129, 255]);
+    const k = 64;
+    const n = 4;
+    const g = onnxSchema().ModelProto.decode(quantizeDecoderInt8(oneMatMul(new Float32Array(k * n).fill(0.5), k, n)).model).graph;
+    const mm = g.node.find((x) => x.opType === 'MatMulInteger')!;
+    const init = new Map(g.initializer.map((t) => [t.name, t]));
+    const w = init.get(mm.input[1]!)!;
+    const zero = init.get(mm.input[3]!)!;
+    expect([w.dataType, zero.dataType]).toEqual([ONNX_UINT8, ONNX_UINT8]);
+    expect(Array.from(zero.rawData!)).toEqual([128, 128, 128, 128]);
+    expect(new Set(w.rawData!)).toEqual(new Set([255]));
+  });
+
+  it('gives the exact quantized product where a u8 x s8 pair sum passes 16 bits (AVX2 and AVX-512 without VNNI saturate it)', async () => {
+    // Activations all at the top of their range quantize to 255, weights at the top of theirs to 127:
+    // each pair of products is 2 x 255 x 127 = 64,770, past int16. Exact arithmetic gives x . W; the
+    // saturating u8 x s8 kernels give about half of it.
+    const k = 64;
+    const n = 8;
+    const w = new Float32Array(k * n).map((_, i) => (i % n < 4 ? 1 : -1) * (0.5 + (i % n) / 8));
+    const session = await ort.InferenceSession.create(quantizeDecoderInt8(oneMatMul(w, k, n)).model);
+    const x = new Float32Array(k).fill(1);
+    const y = (await session.run({ x: new ort.Tensor('float32', x, [1, k]) }))['y']!.data as Float32Array;
+    for (let c = 0; c < n; c++) {
+      let exact = 0;
+      for (let r = 0; r < k; r++) exact += x[r]! * w[r * n + c]!;
+      // every weight of a column is its peak, so int8 holds it exactly: only float rounding is left
+      expect(y[c]).toBeCloseTo(exact, 3);
+    }
   });
 });
 

@@ -56,6 +56,7 @@ export interface OnnxSchema {
 
 /** ONNX's TensorProto.DataType values used here */
 export const ONNX_FLOAT = 1;
+export const ONNX_UINT8 = 2;
 export const ONNX_INT8 = 3;
 /** AttributeProto.AttributeType.INT */
 export const ONNX_ATTR_INT = 2;
