@@ -211,3 +211,38 @@ test('Enter then "New" at once: the accepted mask is saved in the project it was
     );
   await expect.poll(async () => (await stored()).length).toBe(1);
 });
+
+test('a reload before the autosave lands still opens the image that was shown (the place is journaled)', async ({ page }) => {
+  await gotoApp(page);
+  await ready(page);
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('save-state')).toHaveText('saved');
+  const before = (await currentImage(page))!.id;
+  // a slow disk: another connection holds a write transaction on the projects' store, so the app's
+  // next save (the shown image) waits behind it until the page goes
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.open('sam-annotator');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const store = req.result.transaction('projects', 'readwrite').objectStore('projects');
+          const until = performance.now() + 20_000;
+          const spin = () => {
+            if (performance.now() < until) store.count().onsuccess = spin;
+          };
+          spin();
+          resolve();
+        };
+      }),
+  );
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(async () => (await currentImage(page))!.id).not.toBe(before);
+  const shown = (await currentImage(page))!.id;
+  // past the 200 ms autosave delay: the write is queued, not landed
+  await page.waitForTimeout(600);
+  await expect(page.getByTestId('save-state')).not.toHaveText('saved');
+  await page.reload();
+  await ready(page);
+  expect((await currentImage(page))!.id).toBe(shown);
+});

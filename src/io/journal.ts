@@ -98,3 +98,44 @@ export function dropJournal(projectId: string): void {
   }
   for (const k of keys) ls.removeItem(k);
 }
+
+const PLACE_PREFIX = 'sam-annotator-place:';
+
+/**
+ * Where the user is in a project (the shown image, their settings), written synchronously on every
+ * change of it, beside the project's meta record in IndexedDB: a page reloaded before its autosave
+ * lands (a slow disk, writes queued behind a large import) opens where it was, not where the last
+ * landed write says. `at` tells it from an older meta record.
+ */
+export function writePlace<T>(projectId: string, value: T): void {
+  const ls = storage();
+  if (!ls || !projectId) return;
+  try {
+    ls.setItem(`${PLACE_PREFIX}${projectId}`, JSON.stringify({ at: Date.now(), value }));
+  } catch {
+    // a full storage: the autosave still writes it
+  }
+}
+
+/** The place last written for `projectId` and when, or null. */
+export function readPlace<T>(projectId: string): { at: number; value: T } | null {
+  const ls = storage();
+  if (!ls) return null;
+  try {
+    const text = ls.getItem(`${PLACE_PREFIX}${projectId}`);
+    if (!text) return null;
+    const p = JSON.parse(text) as { at?: unknown; value?: unknown };
+    return typeof p.at === 'number' && p.value && typeof p.value === 'object' ? { at: p.at, value: p.value as T } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Forgets the place of a deleted project. */
+export function dropPlace(projectId: string): void {
+  try {
+    storage()?.removeItem(`${PLACE_PREFIX}${projectId}`);
+  } catch {
+    // nothing to do
+  }
+}

@@ -27,7 +27,16 @@ import {
   type SavedUi,
   type SyncMeta,
 } from '../io/persist.ts';
-import { dropJournal, JOURNAL_MAX_RECORDS, readJournal, writeJournal, type JournalEntry } from '../io/journal.ts';
+import {
+  dropJournal,
+  dropPlace,
+  JOURNAL_MAX_RECORDS,
+  readJournal,
+  readPlace,
+  writeJournal,
+  writePlace,
+  type JournalEntry,
+} from '../io/journal.ts';
 import type { ProjectIds } from './projectIds.ts';
 import { Tabs } from './tabs.ts';
 import type { AppStore, StoreState } from './store.ts';
@@ -255,7 +264,11 @@ async function open(id: string): Promise<boolean> {
   for (const fn of openedListeners) fn(projectId);
   await ids.use(id, loaded.project);
   for (const im of loaded.images) registerImageBlob(im.imageId, im.blob, im.name, false);
-  const { ui } = loaded.meta;
+  // where the user was: the place journaled at each change when it is newer than the last landed write
+  const place = readPlace<SavedUi>(id);
+  const newerPlace = place !== null && place.at > loaded.meta.updatedAt;
+  const ui: SavedUi = newerPlace ? { ...loaded.meta.ui, ...place.value } : loaded.meta.ui;
+  if (newerPlace) metaDirty = true;
   store.getState().loadDocument(loaded.project);
   store.setState({
     currentImageId: null,
@@ -269,12 +282,13 @@ async function open(id: string): Promise<boolean> {
     brushRadius: ui.brushRadius,
     saveState: 'saved',
   });
-  const show = ui.currentImageId ?? loaded.project.images[0]?.id ?? null;
+  const saved = ui.currentImageId;
+  const show = saved !== null && loaded.project.images.some((im) => im.id === saved) ? saved : (loaded.project.images[0]?.id ?? null);
   if (show !== null) store.getState().showImage(show);
   // the project is open whether or not this small write lands (a full disk): said, never a reason to start another
   await setCurrentProjectId(id).catch((e: unknown) => reportError('which project is open', e));
   tabs?.announce(projectId);
-  if (recovered.length) {
+  if (recovered.length || metaDirty) {
     for (const k of recovered) dirty.set(`${k.coll}:${k.id}`, k);
     await saveNow();
     if (!recovered.some((k) => dirty.has(`${k.coll}:${k.id}`))) journaled.clear();
@@ -362,6 +376,7 @@ async function start(s: AppStore, projectIds: ProjectIds): Promise<boolean> {
       st.hoverPreview !== prev.hoverPreview ||
       st.brushRadius !== prev.brushRadius
     ) {
+      writePlace(projectId, uiOf(st));
       metaDirty = true;
       scheduleSave();
     }
@@ -444,6 +459,7 @@ export function removeProject(id: string): Promise<void> {
   return serialized(async () => {
     await deleteProject(id);
     dropJournal(id);
+    dropPlace(id);
     if (id !== projectId) return;
     projectId = '';
     const rest = await listProjects();
