@@ -85,7 +85,7 @@ async function exportCocoNow(): Promise<void> {
 /** The toolbar's action buttons, from the action table. */
 function ActionButtons({ ui }: { ui: ActionUi }) {
   // re-render on the state the buttons show (active tool, undo/redo labels, enabled)
-  const key = useStore(
+  useStore(
     (s) => `${s.tool}|${s.past.length}:${s.past[s.past.length - 1]?.label}|${s.future.length}:${s.future[0]?.label}|${s.currentImageId}`,
   );
   const s = useStore.getState();
@@ -93,8 +93,8 @@ function ActionButtons({ ui }: { ui: ActionUi }) {
     <>
       {ACTIONS.filter((a) => a.toolbar).map((a) => (
         <button
-          key={a.id + key}
-          className={a.active?.(s) ? 'active' : ''}
+          key={a.id}
+          className={`${a.active?.(s) ? 'active' : ''}${a.id === 'undo' || a.id === 'redo' ? ' step-label' : ''}`.trim()}
           disabled={!a.enabled(s)}
           onClick={() => a.perform(useStore.getState(), ui, '')}
           title={`${actionLabel(a, s)}${a.keysLabel ? ` (${a.keysLabel})` : ''}`}

@@ -84,6 +84,8 @@ export interface AnnotatorApi {
   imageToClient(x: number, y: number): { x: number; y: number };
   /** The project as plain JSON. */
   getProject(): Project;
+  /** How many records the project has, without copying it (cheap at any size; getProject copies everything). */
+  counts(): { images: number; annotations: number; categories: number };
   /** The shown image, or null. */
   currentImage(): ImageRecord | null;
   /** Waits for pending decodes, then returns the live mask (COCO RLE) and its predicted IoU, or null. */
@@ -220,6 +222,10 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
     },
     imageToClient: (x, y) => imageToClient({ x, y }),
     getProject: () => JSON.parse(JSON.stringify(useStore.getState().project)) as Project,
+    counts: () => {
+      const p = useStore.getState().project;
+      return { images: p.images.length, annotations: p.annotations.length, categories: p.categories.length };
+    },
     async getLiveMask() {
       const m = await store.session.liveMask();
       return m && { rle: m.rle, score: m.score, area: m.area, bbox: m.bbox };

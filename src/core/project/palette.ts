@@ -132,7 +132,16 @@ export function instanceColor(annotationId: number): string {
   return paletteColor(((((annotationId - 1) % INSTANCE_COLORS) + INSTANCE_COLORS) % INSTANCE_COLORS) + 1);
 }
 
+const inks = new Map<string, '#000000' | '#ffffff'>();
+
 /** Black or white, whichever reads better on `hex` (labels, outline halos). */
 export function contrastingInk(hex: string): '#000000' | '#ffffff' {
-  return srgbToOklab(hexToRgb(hex))[0] > 0.65 ? '#000000' : '#ffffff';
+  // asked for every outline and label drawn: a project has few colours, each computed once
+  let ink = inks.get(hex);
+  if (ink === undefined) {
+    ink = srgbToOklab(hexToRgb(hex))[0] > 0.65 ? '#000000' : '#ffffff';
+    if (inks.size > 4096) inks.clear();
+    inks.set(hex, ink);
+  }
+  return ink;
 }

@@ -90,7 +90,14 @@ export function ImageList() {
   // the shown image's row stays in view as the keys step through the list
   const currentIndex = shown.findIndex((im) => im.id === current);
   useEffect(() => {
-    if (currentIndex >= 0) rows.scrollToIndex(currentIndex, { align: 'auto' });
+    if (currentIndex < 0) return;
+    // from the virtualizer's own measures, no DOM read: a row already in view is left where it is
+    // (scrollToIndex always scrolls, and a scroll right after React's commit forces a layout in the key's task)
+    const top = rows.scrollOffset ?? 0;
+    const height = rows.scrollRect?.height ?? 0;
+    const start = currentIndex * ROW_HEIGHT;
+    if (height > 0 && start >= top && start + ROW_HEIGHT <= top + height) return;
+    rows.scrollToIndex(currentIndex, { align: 'auto' });
   }, [currentIndex, rows]);
   return (
     <nav className="panel images" aria-label="Images">
