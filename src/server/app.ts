@@ -129,6 +129,9 @@ class Hub {
   }
 }
 
+/** The largest id or change number the database holds (PostgreSQL integer). */
+const MAX_INT4 = 2_147_483_647;
+
 async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'Send the body as JSON (Content-Type: application/json).');
@@ -352,7 +355,8 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
   app.get('/api/projects/:pid/changes', authed, async (c) => {
     const { pid } = await role(c, ANY);
     const since = Number(c.req.query('since') ?? '0');
-    if (!Number.isInteger(since) || since < 0) throw new HttpError(400, '`since` is a change number (a whole number ≥ 0).');
+    if (!Number.isInteger(since) || since < 0 || since > MAX_INT4)
+      throw new HttpError(400, `\`since\` is a change number (a whole number from 0 to ${MAX_INT4}).`);
     const lim = Math.min(Number(c.req.query('limit') ?? MAX_PULL_CHANGES) || MAX_PULL_CHANGES, MAX_PULL_CHANGES);
     return c.json(await service.changes(pid, since, Math.max(1, lim)));
   });
@@ -364,7 +368,8 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
     if (after) {
       const m = /^([a-zA-Z]+):(\d{1,10})$/.exec(after);
       const coll = m ? collection.safeParse(m[1]) : null;
-      if (!m || !coll?.success) throw new HttpError(400, '`after` is the `next` of the previous page (collection:id).');
+      if (!m || !coll?.success || Number(m[2]) > MAX_INT4)
+        throw new HttpError(400, '`after` is the `next` of the previous page (collection:id, an id up to 2147483647).');
       from = { coll: coll.data, id: Number(m[2]) };
     }
     return c.json(await service.records(pid, from));

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { rleFromMask, maskFromRle } from '../core/mask/rle.ts';
+import { rleFromMask, maskFromRle, rleStringFromCounts } from '../core/mask/rle.ts';
 import type { Annotation, Category, ImageRecord } from '../core/project/types.ts';
 import type { ChangesResponse, PushResponse, RecordsResponse, SyncOp } from '../core/sync/protocol.ts';
 import { findPgBin, startPgCluster, type PgCluster } from '../node/pgCluster.ts';
@@ -394,6 +394,32 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect((await pushAnn(admin, annotation(25, 1, 1))).status).toBe(200);
     });
 
+    it('checks the image a record is on now as well as the one it moves to: no move takes a mask out of a job', async () => {
+      const job = await makeJob([1]);
+      expect((await pushAnn(anna, annotation(40, 1, 1))).status).toBe(200);
+      const before = await counts();
+      // olaf, another annotator, may write on image 2 (in no job) but not take anna's mask there
+      const taken = await pushAnn(olaf, annotation(40, 2, 1), 'olaf');
+      expect(taken.status).toBe(403);
+      expect(taken.body.error).toMatch(/assigned to someone else/);
+      // the reviewer may not move it out while the job is not in review
+      expect((await pushAnn(rita, annotation(40, 2, 1), 'rita')).status).toBe(403);
+      expect(await counts()).toEqual(before);
+      // once the job is done, neither may move it out (and then delete it where they may)
+      await move(anna, job, 'annotating');
+      await move(anna, job, 'in_review');
+      await move(rita, job, 'done');
+      for (const c of [anna, rita, olaf]) expect((await pushAnn(c, annotation(40, 2, 1), 'c')).status).toBe(403);
+      expect(await counts()).toEqual(before);
+      const records = await admin.json<{ records: { coll: string; id: number; data: { imageId: number } }[] }>(
+        'GET',
+        `/api/projects/${pid}/records`,
+      );
+      expect(records.body.records.find((r) => r.coll === 'annotations' && r.id === 40)?.data.imageId).toBe(1);
+      // an admin may move it
+      expect((await pushAnn(admin, annotation(40, 2, 1), 'admin')).status).toBe(200);
+    });
+
     it('stores review decisions with who, when and why; only the job’s reviewer in review (or an admin) decides', async () => {
       const job = await makeJob([1]);
       await pushAnn(anna, annotation(30, 1, 1));
@@ -696,6 +722,76 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
   describe('hostile input', () => {
     const push = (c: TestClient, ops: unknown[], project = pid) =>
       c.json<{ error: string }>('POST', `/api/projects/${project}/push`, { clientId: 'h', ops });
+
+    it('refuses records that do not fit their image (mask size, boxes, prompts, waiting boxes, no such image), changing nothing', async () => {
+      const before = await counts();
+      const huge = { size: [20_000, 20_000] as [number, number], counts: rleStringFromCounts([20_000 * 20_000]) };
+      const cases: [string, unknown, RegExp][] = [
+        ['a 20000x20000 mask on an 8x6 image', { ...annotation(5, 1, 1), segmentation: huge }, /mask is 20000x20000.*image 8x6/],
+        [
+          'a mask with width and height swapped',
+          { ...annotation(5, 1, 1), segmentation: { size: [8, 6], counts: rleStringFromCounts([48]) } },
+          /mask is 6x8/,
+        ],
+        ['a box at 1e300', { ...annotation(5, 1, 1), bbox: [1e300, -1e300, 1, 1] }, /far outside/],
+        [
+          'a prompt at 1e308',
+          { ...annotation(5, 1, 1), prompts: { points: [{ x: 1e308, y: -1e308, positive: true }], box: null } },
+          /prompt at/,
+        ],
+        ['an area larger than the image', { ...annotation(5, 1, 1), area: 1e9 }, /area/],
+        ['an annotation on an image the project lacks', annotation(5, 77, 1), /image 77, which the project does not have/],
+      ];
+      for (const [what, data, message] of cases) {
+        const r = await push(anna, [op('annotations', data as Annotation)]);
+        expect([what, r.status]).toEqual([what, 400]);
+        expect(r.body.error, what).toMatch(message);
+      }
+      const box = await push(anna, [op('pendingBoxes', { id: 6, imageId: 1, categoryId: 1, bbox: [1, 1, -5, 2] })]);
+      expect(box.status).toBe(400);
+      expect(box.body.error).toMatch(/negative size/);
+      // one bad record refuses the whole push
+      const mixed = await push(anna, [
+        op('annotations', annotation(7, 1, 1)),
+        op('annotations', { ...annotation(8, 1, 1), segmentation: huge }),
+      ]);
+      expect(mixed.status).toBe(400);
+      expect(await counts()).toEqual(before);
+      // an image pushed with its masks is checked against as pushed
+      expect(
+        (await push(admin, [op('images', image(3, { width: 20, height: 10 })), op('annotations', annotation(9, 3, 1))])).body.error,
+      ).toMatch(/mask is 8x6 \(width x height\), its image 20x10/);
+      expect((await push(anna, [op('annotations', annotation(10, 1, 1))])).status).toBe(200);
+    });
+
+    it('answers 400, not 500, to repeated operation ids, numbers past the database, cut RLE and the NUL character', async () => {
+      const before = await counts();
+      const a = op('annotations', annotation(5, 1, 1));
+      const cases: [string, () => Promise<{ status: number; body: { error?: string } }>, RegExp][] = [
+        ['one opId twice in a push', () => push(anna, [a, { ...op('annotations', annotation(6, 1, 1)), opId: a.opId }]), /one id/],
+        ['changes since 99999999999', () => anna.json('GET', `/api/projects/${pid}/changes?since=99999999999`), /since/],
+        [
+          'records after annotations:9999999999',
+          () => anna.json('GET', `/api/projects/${pid}/records?after=annotations:9999999999`),
+          /after/,
+        ],
+        [
+          'RLE cut in the middle of a count',
+          () => push(anna, [op('annotations', { ...annotation(5, 1, 1), segmentation: { size: [6, 8], counts: 'P' } })]),
+          /malformed RLE/,
+        ],
+        ['NUL in a file name', () => push(admin, [op('images', image(4, { fileName: 'a\u0000.jpg' }))]), /NUL/],
+        ['NUL in a project name', () => admin.json('POST', '/api/projects', { name: 'x\u0000y' }), /NUL/],
+        ['NUL in a user name', () => admin.json('POST', '/api/users', { username: 'bo\u0000b', password: 'a-long-password' }), /NUL/],
+        ['NUL in a category name', () => push(admin, [op('categories', category(9, 'c\u0000t'))]), /NUL/],
+      ];
+      for (const [what, run, message] of cases) {
+        const r = await run();
+        expect([what, r.status]).toEqual([what, 400]);
+        expect(r.body.error, what).toMatch(message);
+      }
+      expect(await counts()).toEqual(before);
+    });
 
     it('answers each with a clear 4xx and changes nothing', async () => {
       const before = await counts();

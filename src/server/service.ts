@@ -19,10 +19,11 @@ import {
   type ServerProject,
   type ServerUser,
 } from '../core/sync/protocol.ts';
-import { writeRefusal } from '../core/team/jobs.ts';
+import { recordWriteRefusal } from '../core/team/jobs.ts';
 import { HttpError } from './errors.ts';
 import { jobsOfImages } from './jobs.ts';
 import type { Database } from './schema.ts';
+import { recordImageProblem } from './validate.ts';
 
 export const SESSION_DAYS = 30;
 /** The PostgreSQL notification channel of committed changes: payload "projectId:seq". */
@@ -208,6 +209,57 @@ export class Service {
   // ---- the change log ----------------------------------------------------------------------------
 
   /**
+   * Every record of a push checked against its image (as the push leaves it, else as stored): masks of
+   * the image's size, boxes and prompts within a sane range of it. A 400 that names what is wrong;
+   * nothing of the push is applied.
+   */
+  private async checkAgainstImages(
+    trx: Transaction<Database>,
+    projectId: number,
+    ops: readonly PushRequest['ops'][number][],
+    current: ReadonlyMap<string, { data: AnyRecord | null }>,
+  ): Promise<void> {
+    const images = new Map<number, { width: number; height: number } | undefined>();
+    for (const o of ops) if (o.coll === 'images') images.set(o.id, (o.data as { width: number; height: number } | null) ?? undefined);
+    const wanted = new Set<number>();
+    for (const o of ops) {
+      const im = (o.data as { imageId?: unknown } | null)?.imageId;
+      if (o.coll !== 'images' && typeof im === 'number' && !images.has(im)) wanted.add(im);
+    }
+    for (const k of wanted) {
+      const c = current.get(`images:${k}`);
+      if (c) {
+        images.set(k, (c.data as { width: number; height: number } | null) ?? undefined);
+        wanted.delete(k);
+      }
+    }
+    const ids = [...wanted];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await trx
+        .selectFrom('records')
+        .select(['id', 'data'])
+        .where('project_id', '=', projectId)
+        .where('coll', '=', 'images')
+        .where('id', 'in', ids.slice(i, i + 1000))
+        .execute();
+      for (const r of rows) images.set(r.id, (r.data as { width: number; height: number } | null) ?? undefined);
+    }
+    const problems: string[] = [];
+    for (const o of ops) {
+      const data = o.data as unknown as Record<string, unknown> | null;
+      const p = recordImageProblem(o.coll, data, images.get(data?.['imageId'] as number));
+      if (p) problems.push(p);
+    }
+    if (problems.length)
+      throw new HttpError(
+        400,
+        `${problems.length === 1 ? 'A record does' : `${problems.length} records do`} not fit its image: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}.`,
+        'Nothing of this push was applied. Masks must have their image’s size (height, width) and boxes and prompts must lie on or near it.',
+        { problems: problems.slice(0, 100) },
+      );
+  }
+
+  /**
    * Applies a client's operations in one transaction, numbered after the project's last change.
    * Operations seen before (same opId) are answered with their first result and not applied again;
    * an operation the role may not make refuses the whole push (nothing changes). A write over a
@@ -226,6 +278,14 @@ export class Service {
     const project = await trx.selectFrom('projects').select('seq').where('id', '=', projectId).forUpdate().executeTakeFirst();
     if (!project) throw new HttpError(404, 'This project does not exist (any more).');
     const opIds = body.ops.map((o) => o.opId);
+    const once = new Set<string>();
+    const twice = opIds.find((id) => once.size === once.add(id).size);
+    if (twice !== undefined)
+      throw new HttpError(
+        400,
+        `Two operations of this push have one id (opId "${twice.slice(0, 80)}").`,
+        'Give each operation its own opId; nothing was applied.',
+      );
     // operations sent before (a repeated push): looked up in pieces (an import sends hundreds of thousands)
     const seenRows: { op_id: string; seq: number }[] = [];
     for (let i = 0; i < opIds.length; i += 1000)
@@ -270,18 +330,23 @@ export class Service {
     }
     // jobs: an image given to someone is theirs (and its reviewer's in review) until an admin reassigns it
     if (refused.length === 0 && role !== 'admin') {
-      const imageOf = (o: (typeof fresh)[number]): number | null => {
-        if (o.coll === 'images') return o.id;
-        if (o.coll === 'categories') return null;
-        const d = (o.data ?? current.get(`${o.coll}:${o.id}`)?.data ?? null) as { imageId?: number } | null;
-        return d?.imageId ?? null;
+      // the image a record is on now and the one it is to be on: moving a mask off a job's image writes to it
+      const imageOf = (d: AnyRecord | null | undefined): number | null => {
+        const id = (d as { imageId?: unknown } | null | undefined)?.imageId;
+        return typeof id === 'number' ? id : null;
       };
-      const imageIds = [...new Set(fresh.map(imageOf).filter((x): x is number => x !== null))];
+      const imagesOf = (o: (typeof fresh)[number]): [number | null, number | null] => {
+        if (o.coll === 'images') return [o.id, o.id];
+        if (o.coll === 'categories') return [null, null];
+        return [imageOf(current.get(`${o.coll}:${o.id}`)?.data), imageOf(o.data)];
+      };
+      const imageIds = [...new Set(fresh.flatMap(imagesOf).filter((x): x is number => x !== null))];
       const jobs = await jobsOfImages(trx, projectId, imageIds);
+      const jobOf = (im: number | null) => (im === null ? null : (jobs.get(im) ?? null));
       const reasons: string[] = [];
       for (const o of fresh) {
-        const im = imageOf(o);
-        const why = im === null ? null : writeRefusal(jobs.get(im) ?? null, { userId: user.id, role });
+        const [now, next] = imagesOf(o);
+        const why = recordWriteRefusal(jobOf(now), jobOf(next), { userId: user.id, role });
         if (why) {
           refused.push({ opId: o.opId, coll: o.coll, id: o.id });
           if (!reasons.includes(why)) reasons.push(why);
@@ -302,6 +367,7 @@ export class Service {
         'Ask a project admin for another role; these changes were not applied.',
         { refused },
       );
+    await this.checkAgainstImages(trx, projectId, fresh, current);
     let seq = project.seq;
     const results: PushResult[] = [];
     const changeRows: Insertable<Database['changes']>[] = [];

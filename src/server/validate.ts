@@ -25,7 +25,14 @@ const rle = z
   .superRefine((r, ctx) => {
     // the shape checks above may have failed already (zod still runs this): decode only what they let through
     if (!/^[0-o]*$/.test(r.counts ?? '') || !Array.isArray(r.size)) return;
-    const runs = rleCountsFromString(r.counts);
+    let runs: number[];
+    try {
+      runs = rleCountsFromString(r.counts);
+    } catch (e) {
+      // a string cut in the middle of a count, a count too long
+      ctx.addIssue({ code: 'custom', message: `malformed RLE: ${(e as Error).message}` });
+      return;
+    }
     let total = 0;
     for (const n of runs) {
       if (!(n >= 0)) {
@@ -149,6 +156,8 @@ export const cocoBody = z.looseObject({
 /** A key no body may have anywhere: it would turn into a prototype when merged by careless code. */
 export function findForbiddenKey(v: unknown, depth = 0): string | null {
   if (depth > 64) return 'nesting deeper than 64 levels';
+  // PostgreSQL stores no NUL in text or JSON: refused here with a reason, not a 500 from the database
+  if (typeof v === 'string') return v.includes('\u0000') ? 'a text with the NUL character (\\u0000)' : null;
   if (Array.isArray(v)) {
     for (const x of v) {
       const f = findForbiddenKey(x, depth + 1);
@@ -157,6 +166,7 @@ export function findForbiddenKey(v: unknown, depth = 0): string | null {
   } else if (v !== null && typeof v === 'object') {
     for (const k of Object.keys(v)) {
       if (k === '__proto__' || k === 'constructor' || k === 'prototype') return `a key named "${k}"`;
+      if (k.includes('\u0000')) return 'a key with the NUL character (\\u0000)';
       const f = findForbiddenKey((v as Record<string, unknown>)[k], depth + 1);
       if (f) return f;
     }
@@ -237,3 +247,49 @@ export const preannotateBody = z
   })
   .refine((b) => !(b.jobId && b.imageIds), 'give jobId or imageIds, not both')
   .refine((b) => b.mode !== 'coarse' || (b.coarseFiles && Object.keys(b.coarseFiles).length > 0), 'coarse needs coarseFiles');
+
+/** How far outside its image a coordinate may lie (in image sides): prompts just off the edge are fine, 1e300 is not. */
+const OUTSIDE = 1;
+
+/**
+ * Whether a record fits the image it is on (`image` undefined: there is no such image): a mask of
+ * exactly the image's size, boxes, prompt points and areas within a sane range of it. One check
+ * for every way records land on the server (pushes, COCO imports, the workers' proposals). Returns
+ * what is wrong, or null.
+ */
+export function recordImageProblem(
+  coll: Collection,
+  data: Record<string, unknown> | null,
+  image: { width: number; height: number } | undefined,
+): string | null {
+  if (data === null || (coll !== 'annotations' && coll !== 'pendingBoxes' && coll !== 'skipped')) return null;
+  const what = `${coll === 'annotations' ? 'annotation' : coll === 'pendingBoxes' ? 'waiting box' : 'skipped object'} ${String(data['id'])}`;
+  if (!image) return `${what} is on image ${String(data['imageId'])}, which the project does not have`;
+  if (coll === 'skipped') return null;
+  const { width: w, height: h } = image;
+  const inX = (x: number) => x >= -OUTSIDE * w && x <= w + OUTSIDE * w;
+  const inY = (y: number) => y >= -OUTSIDE * h && y <= h + OUTSIDE * h;
+  const [x, y, bw, bh] = data['bbox'] as [number, number, number, number];
+  if (!(bw >= 0 && bh >= 0)) return `${what} has a box of negative size (${bw}x${bh})`;
+  if (!(inX(x) && inY(y) && bw <= w * (1 + 2 * OUTSIDE) && bh <= h * (1 + 2 * OUTSIDE)))
+    return `${what}'s box [${[x, y, bw, bh].join(', ')}] lies far outside its ${w}x${h} image`;
+  if (coll === 'pendingBoxes') return null;
+  const seg = data['segmentation'] as { size: [number, number] };
+  if (seg.size[0] !== h || seg.size[1] !== w)
+    return `${what}'s mask is ${seg.size[1]}x${seg.size[0]} (width x height), its image ${w}x${h}`;
+  const area = data['area'] as number;
+  if (!(area >= 0 && area <= w * h)) return `${what}'s area ${area} is not within its ${w}x${h} image`;
+  const prompts = data['prompts'] as { points: { x: number; y: number }[]; box: { x0: number; y0: number; x1: number; y1: number } | null };
+  const pts = [
+    ...prompts.points,
+    ...(prompts.box
+      ? [
+          { x: prompts.box.x0, y: prompts.box.y0 },
+          { x: prompts.box.x1, y: prompts.box.y1 },
+        ]
+      : []),
+  ];
+  const far = pts.find((p) => !(inX(p.x) && inY(p.y)));
+  if (far) return `${what} has a prompt at (${far.x}, ${far.y}), far outside its ${w}x${h} image`;
+  return null;
+}

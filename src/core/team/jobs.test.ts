@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   JOB_STATES,
   matchesImageFilter,
+  recordWriteRefusal,
   splitByCount,
   splitByFolder,
   transitionRefusal,
@@ -66,6 +67,35 @@ describe('who writes to a job’s images', () => {
         expect(writeRefusal(job(state), actor) === null, `${state} by ${who}`).toBe(may.includes(who as keyof typeof actors));
     expect(writeRefusal(null, actors.other)).toBeNull();
     expect(writeRefusal(job('annotating'), actors.other)).toMatch(/assigned to someone else/);
+  });
+});
+
+describe('who writes a record that moves between images', () => {
+  // written out by hand: who may write to a job's images in each state
+  const may: Record<JobState, (keyof typeof actors)[]> = {
+    new: ['annotator', 'admin'],
+    annotating: ['annotator', 'admin'],
+    rejected: ['annotator', 'admin'],
+    in_review: ['reviewer', 'admin'],
+    done: ['admin'],
+  };
+  const other = (state: JobState): JobInfo => ({ ...job(state), id: 2, name: 'K' });
+  it('needs the job of the image it is on now and of the one it goes to: into, out of, within and across jobs', () => {
+    for (const state of JOB_STATES)
+      for (const [who, actor] of Object.entries(actors)) {
+        const ok = may[state].includes(who as keyof typeof actors);
+        const at = `${state} by ${who}`;
+        expect(recordWriteRefusal(null, job(state), actor) === null, `into, ${at}`).toBe(ok);
+        expect(recordWriteRefusal(job(state), null, actor) === null, `out of, ${at}`).toBe(ok);
+        expect(recordWriteRefusal(job(state), job(state), actor) === null, `within, ${at}`).toBe(ok);
+        // across: from this job into a second one that is annotating (its annotator's and admins')
+        const across = ok && may.annotating.includes(who as keyof typeof actors);
+        expect(recordWriteRefusal(job(state), other('annotating'), actor) === null, `across, ${at}`).toBe(across);
+        expect(recordWriteRefusal(other('annotating'), job(state), actor) === null, `across back, ${at}`).toBe(across);
+      }
+    expect(recordWriteRefusal(null, null, actors.other)).toBeNull();
+    expect(recordWriteRefusal(job('annotating'), null, actors.other)).toMatch(/assigned to someone else/);
+    expect(recordWriteRefusal(job('done'), null, actors.reviewer)).toMatch(/is done/);
   });
 });
 

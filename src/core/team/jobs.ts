@@ -75,6 +75,15 @@ export function writeRefusal(job: JobInfo | null, actor: Actor): string | null {
   return `its image is in job “${job.name}”, assigned to someone else`;
 }
 
+/**
+ * Whether `actor` may write a record that is on an image of job `now` and is to be on an image of job
+ * `next` (null: that image is in no job, or there is no such image: a new record, a removal). Both
+ * must allow it: moving a mask off a job's image is a write to that image, whatever the new one.
+ */
+export function recordWriteRefusal(now: JobInfo | null, next: JobInfo | null, actor: Actor): string | null {
+  return writeRefusal(now, actor) ?? (next && next.id === now?.id ? null : writeRefusal(next, actor));
+}
+
 /** Splits images into jobs of `size` images, in the order given. */
 export function splitByCount<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
