@@ -28,4 +28,23 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-export const SECURITY_HEADERS = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' };
+/** No referrer leaves the app (project and file URLs name projects); no device the app does not use. */
+const PRIVACY_HEADERS = {
+  'Referrer-Policy': 'no-referrer',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), usb=(), serial=(), bluetooth=(), payment=(), display-capture=()',
+};
+export const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  ...PRIVACY_HEADERS,
+};
+
+/**
+ * The project server's: the same, but the page may connect to its own origin only (a team's work and
+ * session stay on the server; a model is added through the Models dialog or served from the same
+ * origin, not fetched from another host by `?encoder=`).
+ */
+export const SERVER_SECURITY_HEADERS = {
+  ...SECURITY_HEADERS,
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY.replace("connect-src 'self' blob: data: https:", "connect-src 'self' blob: data:"),
+};

@@ -12,7 +12,7 @@ import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
 import type { Collection } from '../core/project/changes.ts';
 import { MAX_PULL_CHANGES, type Role } from '../core/sync/protocol.ts';
-import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../node/httpHeaders.ts';
+import { ISOLATION_HEADERS, SERVER_SECURITY_HEADERS } from '../node/httpHeaders.ts';
 import { HttpError } from './errors.ts';
 import { CocoFormatError, parseCoco } from '../core/coco/import.ts';
 import { teamStats } from '../core/team/stats.ts';
@@ -213,8 +213,9 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
 
   app.use('*', async (c, next) => {
     await next();
-    for (const [k, v] of Object.entries({ ...ISOLATION_HEADERS, ...SECURITY_HEADERS })) c.res.headers.set(k, v);
-    if (c.req.path.startsWith('/api/')) c.res.headers.set('Cache-Control', 'no-store');
+    for (const [k, v] of Object.entries({ ...ISOLATION_HEADERS, ...SERVER_SECURITY_HEADERS })) c.res.headers.set(k, v);
+    // API answers are not kept, unless a route says otherwise (image files: immutable, named by their hash)
+    if (c.req.path.startsWith('/api/') && !c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
   });
 
   app.onError((err, c) => {

@@ -29,6 +29,7 @@ import { FileStore } from './files.ts';
 import { CHANGES_CHANNEL, Service } from './service.ts';
 import { openQueue } from './preannotate.ts';
 import pg from 'pg';
+import { helpRequested } from './usage.ts';
 import { newUserBody, username as usernameSchema } from './validate.ts';
 
 function flag(args: string[], name: string): string | undefined {
@@ -67,6 +68,11 @@ async function readPassword(prompt: string): Promise<string> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const help = helpRequested(args);
+  if (help) {
+    process.stdout.write(help);
+    return;
+  }
   const command = args[0] && !args[0].startsWith('--') ? args[0] : 'serve';
   const dataDir = resolve(flag(args, 'data') ?? process.env.DATA_DIR ?? 'server-data');
   const url = process.env.DATABASE_URL || null;

@@ -700,7 +700,17 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect(got.status).toBe(200);
       expect(got.headers.get('content-type')).toBe('image/png');
       expect(got.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      // named by its hash: kept by the browser, never fetched again
+      expect(got.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
       expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+      // every answer: no referrer, no devices, connections to the server's own origin only; API answers not kept
+      const api = await anna.raw('GET', `/api/projects/${pid}/changes?since=0`);
+      for (const r of [got, api]) {
+        expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(r.headers.get('permissions-policy')).toMatch(/camera=\(\)/);
+        expect(r.headers.get('content-security-policy')).toMatch(/connect-src 'self' blob: data:;/);
+      }
+      expect(api.headers.get('cache-control')).toBe('no-store');
       // the other project's admin cannot read it through either project
       expect((await olaf.raw('GET', `/api/projects/${pid}/files/${sha}`)).status).toBe(404);
       expect((await olaf.raw('GET', `/api/projects/${other}/files/${sha}`)).status).toBe(404);

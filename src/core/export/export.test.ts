@@ -3,9 +3,9 @@ import { decodePng } from '../image/png.ts';
 import { maskFromPolygons } from '../mask/polygon.ts';
 import { rleFromMask } from '../mask/rle.ts';
 import { emptyProject, type Annotation, type Project } from '../project/types.ts';
-import { uniqueStems } from './files.ts';
+import { fileStem, uniqueStems } from './files.ts';
 import { maskPngFiles } from './masks.ts';
-import { joinPolygons, yoloFiles } from './yolo.ts';
+import { joinPolygons, yoloFiles, yoloImageNames } from './yolo.ts';
 
 function ann(id: number, imageId: number, categoryId: number, mask: Uint8Array, w: number, h: number): Annotation {
   return {
@@ -95,5 +95,26 @@ describe('YOLO export', () => {
   });
   it('unique stems', () => {
     expect(uniqueStems(['a/x.png', 'b/x.png', 'y z.jpg'])).toEqual(['x', 'x_2', 'y_z']);
+  });
+});
+
+describe('file names in exports', () => {
+  it('never makes a path segment of dots, a folder or an empty name out of a file name', () => {
+    expect(fileStem('a/../../b.jpg/../..')).toBe('image');
+    expect(fileStem('..')).toBe('image');
+    expect(fileStem('.hidden.png')).toBe('hidden');
+    expect(fileStem('C:\\photos\\cat 1.JPG')).toBe('cat_1');
+    expect(fileStem('dog.jpeg')).toBe('dog');
+    const p = {
+      ...emptyProject('x'),
+      images: [
+        { id: 1, fileName: 'a/../../b.jpg/../..', width: 4, height: 4 },
+        { id: 2, fileName: 'x.jpg/..', width: 4, height: 4 },
+        { id: 3, fileName: 'ok.JPG', width: 4, height: 4 },
+      ],
+    };
+    const names = [...yoloImageNames(p).values()];
+    expect(names).toEqual(['images/image.png', 'images/image_2.png', 'images/ok.jpg']);
+    for (const n of names) expect(n.split('/').every((seg) => seg !== '' && !/^\.+$/.test(seg))).toBe(true);
   });
 });

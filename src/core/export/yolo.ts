@@ -1,6 +1,6 @@
 import { polygonsFromRle, type Polygon } from '../mask/polygon.ts';
 import type { Project } from '../project/types.ts';
-import { uniqueStems } from './files.ts';
+import { fileExtension, uniqueStems } from './files.ts';
 
 /**
  * Joins the parts of a multi-part mask into one polygon by zero-width bridges between nearest
@@ -46,7 +46,7 @@ export function yoloImageNames(project: Project): Map<number, string> {
   const stems = uniqueStems(project.images.map((im) => im.fileName));
   const imageNames = new Map<number, string>();
   project.images.forEach((im, k) => {
-    const ext = im.fileName.includes('.') ? im.fileName.slice(im.fileName.lastIndexOf('.')).toLowerCase() : '.png';
+    const ext = fileExtension(im.fileName) ?? '.png';
     imageNames.set(im.id, `images/${stems[k]!}${ext}`);
   });
   return imageNames;
