@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import type { Collection } from '../core/project/changes.ts';
 import { MAX_PULL_CHANGES, type Role } from '../core/sync/protocol.ts';
 import { ISOLATION_HEADERS, SERVER_SECURITY_HEADERS } from '../node/httpHeaders.ts';
-import { HttpError } from './errors.ts';
+import { diskFullError, HttpError, isDiskFull } from './errors.ts';
 import { CocoFormatError, parseCoco } from '../core/coco/import.ts';
 import { teamStats } from '../core/team/stats.ts';
 import { createJobs, creators, exportAudit, jobEvents, listJobs, moveJob, reassignJob, reviewAnnotation, reviewsOf } from './jobs.ts';
@@ -222,6 +222,10 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
     if (err instanceof HttpError) {
       if (err.status === 429 && err.details?.retryAfterS) c.header('Retry-After', String(err.details.retryAfterS));
       return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.details ?? {}) }, err.status);
+    }
+    if (isDiskFull(err)) {
+      const full = diskFullError('this change');
+      return c.json({ error: full.message, hint: full.hint }, 507);
     }
     console.error(err);
     return c.json({ error: 'The server failed on this request.', hint: 'Try again; if it keeps failing, the server log says why.' }, 500);

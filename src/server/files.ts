@@ -5,9 +5,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { HttpError } from './errors.ts';
+import { diskFullError, HttpError, isDiskFull } from './errors.ts';
 
 export const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -24,11 +25,17 @@ export function sniffImageType(b: Uint8Array): string | null {
   return null;
 }
 
+/** Bytes enough to tell every type {@link sniffImageType} knows (a body may come in chunks of any size). */
+const SNIFF_BYTES = 16;
+
 export class FileStore {
   readonly root: string;
-  constructor(dataDir: string) {
+  private readonly openTemp: (path: string) => Writable;
+  /** `openTemp` opens the file a body is written to before it is checked (tests give one on a full device) */
+  constructor(dataDir: string, options: { openTemp?: (path: string) => Writable } = {}) {
     this.root = join(dataDir, 'files');
     mkdirSync(join(this.root, 'tmp'), { recursive: true });
+    this.openTemp = options.openTemp ?? ((p) => createWriteStream(p));
   }
 
   pathOf(sha: string): string {
@@ -48,22 +55,53 @@ export class FileStore {
     const dest = this.pathOf(sha);
     const tmp = join(this.root, 'tmp', `${sha}.${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
-    const out = createWriteStream(tmp);
+    const out = this.openTemp(tmp);
     let failed: Error | null = null;
     out.on('error', (e) => (failed ??= e));
+    // a write error (a full disk) ends the wait for 'drain' too: it never comes after one
+    const drained = () =>
+      new Promise<void>((resolve, reject) => {
+        if (failed) return reject(failed);
+        const ok = () => {
+          out.off('error', bad);
+          resolve();
+        };
+        const bad = (e: Error) => {
+          out.off('drain', ok);
+          reject(e);
+        };
+        out.once('drain', ok);
+        out.once('error', bad);
+      });
     let size = 0;
     let mime: string | null = null;
+    const head: Uint8Array[] = [];
+    let headSize = 0;
+    const sniff = () => {
+      const b = new Uint8Array(headSize);
+      let o = 0;
+      for (const h of head) {
+        b.set(h, o);
+        o += h.length;
+      }
+      mime = sniffImageType(b);
+      if (!mime) throw new HttpError(415, 'This file is not an image (JPEG, PNG, WebP, GIF, BMP, TIFF or AVIF).');
+    };
     try {
       for await (const chunk of body) {
-        if (size === 0) {
-          mime = sniffImageType(chunk);
-          if (!mime) throw new HttpError(415, 'This file is not an image (JPEG, PNG, WebP, GIF, BMP, TIFF or AVIF).');
+        if (failed) throw failed;
+        // the type from the first bytes, however the body is cut into chunks
+        if (!mime && headSize < SNIFF_BYTES) {
+          head.push(chunk);
+          headSize += chunk.length;
+          if (headSize >= SNIFF_BYTES) sniff();
         }
         size += chunk.length;
         if (size > limit) throw new HttpError(413, `The file is larger than ${Math.round(limit / 1048576)} MB.`);
         hash.update(chunk);
-        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+        if (!out.write(chunk)) await drained();
       }
+      if (!mime && headSize > 0) sniff();
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e || failed ? reject(e ?? failed) : resolve())));
       if (size === 0 || !mime) throw new HttpError(400, 'The file is empty.');
       const got = hash.digest('hex');
@@ -79,7 +117,7 @@ export class FileStore {
     } catch (e) {
       out.destroy();
       rmSync(tmp, { force: true });
-      throw e;
+      throw isDiskFull(e) ? diskFullError('the file') : e;
     }
   }
 
