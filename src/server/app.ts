@@ -16,7 +16,18 @@ import { ISOLATION_HEADERS, SERVER_SECURITY_HEADERS } from '../node/httpHeaders.
 import { diskFullError, HttpError, isDiskFull } from './errors.ts';
 import { CocoFormatError, parseCoco } from '../core/coco/import.ts';
 import { teamStats } from '../core/team/stats.ts';
-import { createJobs, creators, exportAudit, jobEvents, listJobs, moveJob, reassignJob, reviewAnnotation, reviewsOf } from './jobs.ts';
+import {
+  AUDIT_KEYS,
+  createJobs,
+  creators,
+  exportAudit,
+  jobEvents,
+  listJobs,
+  moveJob,
+  reassignJob,
+  reviewAnnotation,
+  reviewsOf,
+} from './jobs.ts';
 import { cocoJsonChunks, importCoco, loadProject, maskPngZip, yoloZip } from './export.ts';
 import { FileStore, SHA256 } from './files.ts';
 import { SESSION_DAYS, type Service, type Session } from './service.ts';
@@ -481,6 +492,7 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
       segmentation,
       proposals,
       attributes: audit.attributes,
+      auditKeys: AUDIT_KEYS,
       ...(unreviewed === 'exclude' ? { keep: audit.reviewed } : {}),
     });
     const enc = new TextEncoder();

@@ -375,6 +375,9 @@ export async function creators(db: Db, projectId: number): Promise<Map<string, s
  * whether it counts as reviewed (its latest decision is "accept", or its image is in a job that is
  * done).
  */
+/** The attributes only the server records (who made a mask, who reviewed it, the decision, when): {@link exportAudit}'s. */
+export const AUDIT_KEYS = ['annotator', 'reviewer', 'review_decision', 'reviewed_at'] as const;
+
 export async function exportAudit(db: Db, projectId: number) {
   const made = await creators(db, projectId);
   const latest = new Map<number, { decision: string; reviewer: string; at: string }>();

@@ -524,6 +524,24 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect(afterDone.annotations.map((a) => a.id).sort()).toEqual([60, 61]);
     });
 
+    it('exports the server’s own record of who annotated and reviewed: names a client sends under those keys are kept apart', async () => {
+      await makeJob([1]);
+      const forged = { annotator: 'rita', reviewer: 'rita', review_decision: 'accept', reviewed_at: '2026-01-01', note: 'mine' };
+      expect((await pushAnn(anna, { ...annotation(70, 1, 1), coco: { id: 70, extra: { attributes: forged } } })).status).toBe(200);
+      type Out = { annotations: { id: number; attributes: Record<string, unknown> }[] };
+      const out = (await (await admin.raw('GET', `/api/projects/${pid}/export/coco`)).json()) as Out;
+      const attrs = out.annotations.find((a) => a.id === 70)!.attributes;
+      expect(attrs.annotator).toBe('anna');
+      expect(attrs.reviewer).toBeUndefined();
+      expect(attrs.review_decision).toBeUndefined();
+      expect(attrs.reviewed_at).toBeUndefined();
+      // the client's words, as the client's, and its other attributes as they were
+      expect(attrs.client_claimed).toEqual({ annotator: 'rita', reviewer: 'rita', review_decision: 'accept', reviewed_at: '2026-01-01' });
+      expect(attrs.note).toBe('mine');
+      const reviewed = (await (await admin.raw('GET', `/api/projects/${pid}/export/coco?unreviewed=exclude`)).json()) as Out;
+      expect(reviewed.annotations.map((a) => a.id)).not.toContain(70);
+    });
+
     it('splits the images not yet in a job by count, giving them to annotators in turn; an image is in one job at most', async () => {
       await admin.json('POST', `/api/projects/${pid}/push`, { clientId: 'seed', ops: [3, 4, 5].map((i) => op('images', image(i))) });
       await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'olaf', role: 'annotator' });

@@ -53,6 +53,11 @@ export interface CocoExportOptions {
   keep?: (a: Annotation) => boolean;
   /** attributes added to each annotation's (the server: who annotated and reviewed it) */
   attributes?: (a: Annotation) => Record<string, unknown>;
+  /**
+   * Attribute names only {@link attributes} may give (the server's audit record): a value a file or a
+   * client put under one of them is exported apart, under `attributes.client_claimed`, never as the record.
+   */
+  auditKeys?: readonly string[];
 }
 
 export const DEFAULT_POLYGON_TOLERANCE = 0.5;
@@ -144,6 +149,7 @@ function cocoAnnotation(
   segmentation: CocoRle | Polygon[],
   ids: ExportIds,
   added?: (a: Annotation) => Record<string, unknown>,
+  auditKeys: readonly string[] = [],
 ): CocoAnnotation {
   const ours = {
     ...added?.(a),
@@ -156,7 +162,17 @@ function cocoAnnotation(
     over_budget: (a.timeMs ?? 0) > MASK_BUDGET_MS,
     prompts: a.prompts,
   };
-  const { attributes: theirs, ...extra } = a.coco?.extra ?? {};
+  const { attributes: given, ...extra } = a.coco?.extra ?? {};
+  // what a client says under the audit names is the client's claim, not the record
+  let theirs = given;
+  let claimed: Record<string, unknown> | null = null;
+  if (auditKeys.length && isRecord(given)) {
+    const rest: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(given))
+      if (auditKeys.includes(k)) (claimed ??= {})[k] = v;
+      else rest[k] = v;
+    theirs = rest;
+  }
   return {
     // fields of the file this app does not read come back as they were (ours below win a name clash)
     ...extra,
@@ -170,7 +186,11 @@ function cocoAnnotation(
     iscrowd: a.iscrowd ? 1 : 0,
     ...(a.score !== null ? { score: a.score } : {}),
     // the file's own attributes are kept; ours are added where it has none of that name
-    attributes: isRecord(theirs) ? { ...ours, ...theirs } : ours,
+    attributes: {
+      ...(isRecord(theirs) ? { ...ours, ...theirs } : ours),
+      ...(auditKeys.length ? added?.(a) : {}),
+      ...(claimed ? { client_claimed: claimed } : {}),
+    },
   };
 }
 
@@ -209,6 +229,7 @@ export function projectToCoco(
         { size: [a.segmentation.size[0], a.segmentation.size[1]], counts: a.segmentation.counts },
         ids,
         options.attributes,
+        options.auditKeys,
       );
     const f = fittedPolygons(a.segmentation, tolerance, minIou);
     iouMin = Math.min(iouMin, f.iou);
@@ -216,7 +237,7 @@ export function projectToCoco(
     n++;
     if (f.tolerance < tolerance) tightened++;
     finest = Math.min(finest, f.tolerance);
-    return cocoAnnotation(a, f.polygons, ids, options.attributes);
+    return cocoAnnotation(a, f.polygons, ids, options.attributes, options.auditKeys);
   });
   const coco: CocoDataset = {
     info: { description: project.name, version: '1.0', date_created: now.toISOString() },
