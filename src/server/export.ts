@@ -10,6 +10,8 @@ import { yoloEntries, yoloImageNames } from '../core/export/yolo.ts';
 import type { Collection } from '../core/project/changes.ts';
 import { emptyProject, type Project } from '../core/project/types.ts';
 import type { Service } from './service.ts';
+import { HttpError } from './errors.ts';
+import { RECORD_SCHEMAS } from './validate.ts';
 
 /** The project's current records as a document (annotations whose image or category is gone are left out). */
 export async function loadProject(service: Service, projectId: number, name: string): Promise<Project> {
@@ -144,6 +146,21 @@ export async function importCoco(
       ops.push({ opId: `${tag}:${ops.length}`, coll, id: rec.id, baseRev: null, data: rec as SyncOp['data'] });
     }
   }
+  // what a client's push must pass, an import passes too (names of any length were stored, then the app could not push them back)
+  const problems: string[] = [];
+  for (const o of ops) {
+    const r = RECORD_SCHEMAS[o.coll].safeParse(o.data);
+    if (!r.success) {
+      const i = r.error.issues[0]!;
+      problems.push(`${o.coll} ${o.id}: ${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`);
+    }
+  }
+  if (problems.length)
+    throw new HttpError(
+      400,
+      `The file has ${problems.length === 1 ? 'a record' : `${problems.length} records`} the project cannot hold: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}.`,
+      'Nothing was imported. Shorten the names (file names up to 1024 characters, category names up to 200) and import again.',
+    );
   const res = ops.length ? await service.push(projectId, user, 'admin', { clientId: tag, ops }) : { seq: 0 };
   return {
     masks: r.masks,

@@ -706,6 +706,33 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect((await anna.json('POST', `/api/projects/${pid}/import/coco`, { images: [], categories: [] })).status).toBe(403);
       expect(await counts()).toEqual(before);
     });
+
+    it('holds an import to what a push may store: 5,000-character names are refused, nothing imported', async () => {
+      const before = await counts();
+      const file = (imageName: string, categoryName: string) => ({
+        images: [{ id: 1, file_name: imageName, width: 8, height: 6 }],
+        categories: [{ id: 1, name: categoryName }],
+        annotations: [
+          { id: 1, image_id: 1, category_id: 1, bbox: [1, 1, 2, 2], area: 4, iscrowd: 0, segmentation: [[1, 1, 3, 1, 3, 3, 1, 3]] },
+        ],
+      });
+      const longCategory = await admin.json<{ error: string }>(
+        'POST',
+        `/api/projects/${pid}/import/coco`,
+        file('new.jpg', 'c'.repeat(5000)),
+      );
+      expect(longCategory.status).toBe(400);
+      expect(longCategory.body.error).toMatch(/categories \d+: name/);
+      const longFile = await admin.json<{ error: string }>(
+        'POST',
+        `/api/projects/${pid}/import/coco`,
+        file(`${'f'.repeat(5000)}.jpg`, 'cat'),
+      );
+      expect(longFile.status).toBe(400);
+      expect(longFile.body.error).toMatch(/images \d+: fileName/);
+      expect(await counts()).toEqual(before);
+      expect((await admin.json('POST', `/api/projects/${pid}/import/coco`, file('new.jpg', 'cat'))).status).toBe(200);
+    });
   });
 
   describe('files', () => {
