@@ -356,9 +356,9 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
   // ---- sync -------------------------------------------------------------------------------------------
 
   app.post('/api/projects/:pid/ids', authed, limit(BODY_LIMITS.small), async (c) => {
-    const { pid } = await role(c, ['admin', 'annotator']);
+    const { pid, role: r } = await role(c, ['admin', 'annotator']);
     const body = await readJson(c, idsBody);
-    const [first, last] = await service.reserveIds(pid, body.coll, body.count);
+    const [first, last] = await service.reserveIdsFor(pid, c.get('session').user, r, body.coll, body.count);
     return c.json({ first, last });
   });
 

@@ -107,6 +107,8 @@ export interface ImportReport {
   newImages: number;
   newCategories: string[];
   sizeMismatches: string[];
+  /** reserved ids the import did not use because a record already had them (pushed with an id nobody reserved) */
+  idsPassedOver: number;
 }
 
 /**
@@ -123,18 +125,31 @@ export async function importCoco(
   imp: CocoImport,
 ): Promise<ImportReport & { seq: number }> {
   const project = await loadProject(service, projectId, name);
-  const blocks = new Map<Collection, [number, number]>();
+  const pools = new Map<Collection, { ids: number[]; next: number }>();
   const need: Partial<Record<Collection, number>> = {
     images: imp.images.length,
     categories: imp.categories.length,
     annotations: imp.annotations.length,
     pendingBoxes: imp.annotations.length,
   };
-  for (const [coll, n] of Object.entries(need) as [Collection, number][])
-    if (n > 0) blocks.set(coll, await service.reserveIds(projectId, coll, n));
+  // new records get reserved ids that no record has: a record pushed with an id nobody reserved is
+  // passed over (and counted), never replaced
+  let idsPassedOver = 0;
+  for (const [coll, n] of Object.entries(need) as [Collection, number][]) {
+    if (n <= 0) continue;
+    const taken = new Set((project[coll] as { id: number }[]).map((r) => r.id));
+    const pool: number[] = [];
+    while (pool.length < n) {
+      const [first, last] = await service.reserveIds(projectId, coll, n - pool.length);
+      for (let id = first; id <= last; id++)
+        if (taken.has(id)) idsPassedOver++;
+        else pool.push(id);
+    }
+    pools.set(coll, { ids: pool, next: 0 });
+  }
   const newId = (coll: 'images' | 'categories' | 'annotations' | 'pendingBoxes') => {
-    const b = blocks.get(coll)!;
-    return b[0]++;
+    const p = pools.get(coll)!;
+    return p.ids[p.next++]!;
   };
   const r = mergeCocoIntoProject(project, imp, Date.now(), newId);
   const ops: SyncOp[] = [];
@@ -168,6 +183,7 @@ export async function importCoco(
     newImages: r.newImages.length,
     newCategories: r.newCategories,
     sizeMismatches: r.sizeMismatches,
+    idsPassedOver,
     seq: res.seq,
   };
 }

@@ -36,6 +36,13 @@ export interface IdCountersTable {
   coll: string;
   last: number;
 }
+/** Ids each member has reserved in a project, per collection (a member's share of the 32-bit id space is bounded). */
+export interface IdGrantsTable {
+  project_id: number;
+  user_id: number;
+  coll: string;
+  total: number;
+}
 export interface RecordsTable {
   project_id: number;
   coll: string;
@@ -150,6 +157,7 @@ export interface Database {
   projects: ProjectsTable;
   members: MembersTable;
   id_counters: IdCountersTable;
+  id_grants: IdGrantsTable;
   records: RecordsTable;
   changes: ChangesTable;
   files: FilesTable;
@@ -312,6 +320,17 @@ export const MIGRATIONS: Record<string, Migration> = {
         // a worker reads one image's records (its boxes) without reading the whole project
         // (as text: a cast here could make a write fail)
         `create index records_image on records(project_id, coll, (data->>'imageId'))`,
+      ]),
+  },
+  '0004_id_grants': {
+    up: (db) =>
+      run(db, [
+        `create table id_grants (
+          project_id integer not null references projects(id) on delete cascade,
+          user_id integer not null references users(id) on delete cascade,
+          coll text not null,
+          total integer not null default 0,
+          primary key (project_id, user_id, coll))`,
       ]),
   },
 };

@@ -247,6 +247,32 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBe(ranges[i - 1]![1] + 1);
     });
 
+    it('bounds what a member reserves, and says so at the end of the id space instead of failing for everyone', async () => {
+      const ids = (c: TestClient, count: number, coll = 'annotations') =>
+        c.json<{ first: number; last: number; error: string }>('POST', `/api/projects/${pid}/ids`, { coll, count });
+      // an annotator's share: 5,000,000 per collection, then 429 (nothing taken from the counter)
+      for (let i = 0; i < 50; i++) expect((await ids(anna, 100_000)).status).toBe(200);
+      const over = await ids(anna, 1);
+      expect(over.status).toBe(429);
+      expect(over.body.error).toMatch(/the most a member may/);
+      const next = await ids(admin, 10);
+      expect([next.status, next.body.first]).toEqual([200, 5_000_001]);
+      expect((await ids(anna, 5, 'pendingBoxes')).status).toBe(200);
+      // the end of the 32-bit id space: a clear 507, the counter as it was, other collections unaffected
+      await server.opened.db
+        .updateTable('id_counters')
+        .set({ last: 2_147_483_647 - 10 })
+        .where('project_id', '=', pid)
+        .where('coll', '=', 'annotations')
+        .execute();
+      const full = await ids(admin, 100);
+      expect(full.status).toBe(507);
+      expect(full.body.error).toMatch(/used up its annotations ids/);
+      expect((await ids(admin, 10)).body).toEqual({ first: 2_147_483_638, last: 2_147_483_647 });
+      expect((await ids(admin, 1)).status).toBe(507);
+      expect((await ids(admin, 1, 'categories')).status).toBe(200);
+    });
+
     it('serves the current records in pages and the export of them as COCO', async () => {
       const ops = [];
       for (let i = 1; i <= 30; i++) ops.push(op('annotations', annotation(i, 1 + (i % 2), 1, [0, 0, 1 + (i % 7), 1 + (i % 5)])));
@@ -705,6 +731,28 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect(notCoco.status).toBe(400);
       expect((await anna.json('POST', `/api/projects/${pid}/import/coco`, { images: [], categories: [] })).status).toBe(403);
       expect(await counts()).toEqual(before);
+    });
+
+    it('never gives an import’s new records the id of a record already there (pushed with an id nobody reserved), and says so', async () => {
+      // anna's mask with an id she did not reserve; the seed's images too were pushed with their own ids
+      const theirs = annotation(1, 2, 1);
+      expect((await anna.json('POST', `/api/projects/${pid}/push`, { clientId: 'a', ops: [op('annotations', theirs)] })).status).toBe(200);
+      const before = await admin.json<RecordsResponse>('GET', `/api/projects/${pid}/records`);
+      const r = await admin.json<{ idsPassedOver: number; masks: number; newImages: number }>('POST', `/api/projects/${pid}/import/coco`, {
+        images: [{ id: 7, file_name: 'new.jpg', width: 8, height: 6 }],
+        categories: [{ id: 1, name: 'cat1' }],
+        annotations: [
+          { id: 9, image_id: 7, category_id: 1, bbox: [1, 1, 2, 2], area: 4, iscrowd: 0, segmentation: [[1, 1, 3, 1, 3, 3, 1, 3]] },
+        ],
+      });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ masks: 1, newImages: 1 });
+      expect(r.body.idsPassedOver).toBeGreaterThanOrEqual(2);
+      const after = await admin.json<RecordsResponse>('GET', `/api/projects/${pid}/records`);
+      const find = (res: typeof after, coll: string, id: number) => res.body.records.find((x) => x.coll === coll && x.id === id)?.data;
+      // what was there is as it was; the import added one image and one mask beside it
+      for (const rec of before.body.records) expect(find(after, rec.coll, rec.id), `${rec.coll} ${rec.id}`).toEqual(rec.data);
+      expect(after.body.records.length).toBe(before.body.records.length + 2);
     });
 
     it('holds an import to what a push may store: 5,000-character names are refused, nothing imported', async () => {
