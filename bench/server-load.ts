@@ -123,6 +123,83 @@ async function large(
   }
 }
 
+/** `/api/health` latencies (ms) while `work` runs: the server answering others while one request is handled. */
+async function healthDuring(base: string, work: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  let done = false;
+  const poll = (async () => {
+    while (!done) {
+      const t = performance.now();
+      await fetch(`${base}/api/health`).then((r) => r.arrayBuffer());
+      out.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    done = true;
+    await poll;
+  }
+  return out;
+}
+
+/**
+ * The server's responsiveness while one request is large or hostile: `/api/health` p95 while a body
+ * nested millions of levels deep (29 MB) is refused, and while a legitimate push of 2,000 detailed masks
+ * (~20 MB) is taken.
+ */
+async function hostile(admin: TestClient, base: string, pid: number, db: string): Promise<void> {
+  const n = 14_500_000;
+  const deep = `{"clientId":"h","ops":[${'['.repeat(n)}${']'.repeat(n)}]}`;
+  const last: { status: number; took: number } = { status: 0, took: 0 };
+  const quiet = await healthDuring(base, () => new Promise((r) => setTimeout(r, 1000)));
+  print(summarize(`health_ms_idle_${db}`, 'ms', quiet));
+  const during = await healthDuring(base, async () => {
+    const t = performance.now();
+    last.status = (await admin.raw('POST', `/api/projects/${pid}/push`, deep, { 'content-type': 'application/json' })).status;
+    last.took = performance.now() - t;
+  });
+  if (last.status !== 400) throw new Error(`the deeply nested body got ${last.status}, not 400`);
+  print(summarize(`hostile_deep_body_refused_ms_${db}`, 'ms', [last.took]));
+  print(summarize(`health_ms_during_deep_body_${db}`, 'ms', during));
+  // a detailed mask: horizontal bands 40 px high, so each column has a dozen runs
+  const w = 640;
+  const h = 480;
+  const m = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (Math.floor((y + (x % 37)) / 20) % 2) m[y * w + x] = 1;
+  const seg = rleFromMask(m, w, h);
+  const first = (await admin.json<{ first: number }>('POST', `/api/projects/${pid}/ids`, { coll: 'annotations', count: 2000 })).body.first;
+  const ops: SyncOp[] = Array.from({ length: 2000 }, (_, k) => ({
+    opId: `big:${k}`,
+    coll: 'annotations',
+    id: first + k,
+    baseRev: null,
+    data: {
+      id: first + k,
+      imageId: 1,
+      categoryId: 1,
+      segmentation: seg,
+      area: 1,
+      bbox: [0, 0, w, h],
+      score: null,
+      prompts: { points: [], box: null },
+      source: 'bench',
+      createdAt: 1,
+    } as Annotation,
+  }));
+  const body = JSON.stringify({ clientId: 'big', ops });
+  const big = await healthDuring(base, async () => {
+    const t = performance.now();
+    last.status = (await admin.raw('POST', `/api/projects/${pid}/push`, body, { 'content-type': 'application/json' })).status;
+    last.took = performance.now() - t;
+  });
+  if ((last.status as number) !== 200) throw new Error(`the large push got ${last.status}`);
+  print(summarize(`large_push_mb_${db}`, 'MB', [body.length / 1048576]));
+  print(summarize(`large_push_ms_${db}`, 'ms', [last.took]));
+  print(summarize(`health_ms_during_large_push_${db}`, 'ms', big));
+}
+
 async function run(db: string): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sam-bench-server-'));
   let cluster: Awaited<ReturnType<typeof startPgCluster>> | null = null;
@@ -167,6 +244,7 @@ async function run(db: string): Promise<void> {
         })),
       ],
     });
+    await hostile(admin, base, pid, db);
     const clients: TestClient[] = [];
     for (let i = 0; i < ANNOTATORS; i++) {
       const name = `annotator${i + 1}`;

@@ -50,7 +50,10 @@ import {
   reviewBody,
   preannotateBody,
   projectBody,
-  pushBody,
+  exceedsJsonDepth,
+  OpsError,
+  parseOpsInSlices,
+  pushFrame,
 } from './validate.ts';
 
 export const SESSION_COOKIE = 'sam_session';
@@ -140,6 +143,9 @@ class Hub {
   }
 }
 
+/** Arrays and objects nested deeper than this are refused (a push is 6 levels deep). */
+const MAX_JSON_DEPTH = 64;
+
 /** The largest id or change number the database holds (PostgreSQL integer). */
 const MAX_INT4 = 2_147_483_647;
 
@@ -147,6 +153,8 @@ async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.i
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'Send the body as JSON (Content-Type: application/json).');
   const text = await c.req.text();
+  if (exceedsJsonDepth(text, MAX_JSON_DEPTH))
+    throw new HttpError(400, `The body has nesting deeper than ${MAX_JSON_DEPTH} levels, which is not accepted.`);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -364,8 +372,18 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
 
   app.post('/api/projects/:pid/push', authed, limit(BODY_LIMITS.push), async (c) => {
     const { pid, role: r } = await role(c, ANY);
-    const body = await readJson(c, pushBody);
-    return c.json(await service.push(pid, c.get('session').user, r, body as never));
+    const frame = await readJson(c, pushFrame);
+    let ops;
+    try {
+      ops = await parseOpsInSlices(frame.ops);
+    } catch (e) {
+      if (!(e instanceof OpsError)) throw e;
+      throw new HttpError(
+        400,
+        `The body is not what this route takes: ${e.issues.slice(0, 5).join('; ')}${e.issues.length > 5 ? ' (and more)' : ''}.`,
+      );
+    }
+    return c.json(await service.push(pid, c.get('session').user, r, { clientId: frame.clientId, ops } as never));
   });
 
   app.get('/api/projects/:pid/changes', authed, async (c) => {

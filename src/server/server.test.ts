@@ -896,6 +896,16 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect(await counts()).toEqual(before);
     });
 
+    it('refuses a body nested millions of levels deep by its nesting, before parsing it', async () => {
+      const deep = `{"clientId":"h","ops":[${'['.repeat(3_000_000)}${']'.repeat(3_000_000)}]}`;
+      const r = await anna.raw('POST', `/api/projects/${pid}/push`, deep, { 'content-type': 'application/json' });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: string }).error).toMatch(/nesting deeper than 64 levels/);
+      // brackets inside strings are text, not nesting
+      const text = await push(admin, [op('categories', category(5, '[[[['.repeat(40)))]);
+      expect(text.status).toBe(200);
+    });
+
     it('answers each with a clear 4xx and changes nothing', async () => {
       const before = await counts();
       const cases: [string, () => Promise<{ status: number; body: unknown }>, number, RegExp][] = [

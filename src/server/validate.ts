@@ -128,6 +128,63 @@ export const pushBody = z.strictObject({
   ops: z.array(op).min(1).max(MAX_PUSH_OPS),
 });
 
+/** A push's frame; its operations are checked by {@link parseOpsInSlices}, a slice at a time. */
+export const pushFrame = z.strictObject({
+  clientId: z.string().min(1).max(100),
+  ops: z.array(z.unknown()).min(1).max(MAX_PUSH_OPS),
+});
+
+/** Operations checked per slice before the event loop is given back (other requests are answered in between). */
+const OPS_PER_SLICE = 200;
+
+/**
+ * A push's operations checked as {@link pushBody} checks them, a slice at a time, yielding to the event
+ * loop between slices: a 20 MB push (masks decoded to check their runs) no longer holds every other
+ * request for seconds. Throws the issues as `pushBody` would report them.
+ */
+export async function parseOpsInSlices(ops: readonly unknown[]): Promise<z.infer<typeof op>[]> {
+  const out: z.infer<typeof op>[] = [];
+  const issues: string[] = [];
+  for (let i = 0; i < ops.length; i += OPS_PER_SLICE) {
+    if (i > 0) await new Promise<void>((r) => setImmediate(r));
+    for (let k = i; k < Math.min(ops.length, i + OPS_PER_SLICE); k++) {
+      const r = op.safeParse(ops[k]);
+      if (r.success) out.push(r.data);
+      else for (const issue of r.error.issues) issues.push(`ops.${[k, ...issue.path].join('.')}: ${issue.message}`);
+    }
+    if (issues.length >= 5) break;
+  }
+  if (issues.length) throw new OpsError(issues);
+  return out;
+}
+
+export class OpsError extends Error {
+  constructor(readonly issues: string[]) {
+    super(issues.join('; '));
+  }
+}
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `max` levels, by one linear scan (strings
+ * skipped): a body nested millions of levels deep is refused before `JSON.parse` spends seconds on it.
+ */
+export function exceedsJsonDepth(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: the next character is escaped
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
 export const loginBody = z.strictObject({ username: z.string().min(1).max(100), password: z.string().min(1).max(1000) });
 export const username = z
   .string()
