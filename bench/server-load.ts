@@ -150,7 +150,7 @@ async function healthDuring(base: string, work: () => Promise<unknown>): Promise
  * (~20 MB) is taken.
  */
 async function hostile(admin: TestClient, base: string, pid: number, db: string): Promise<void> {
-  const n = 14_500_000;
+  const n = Number(process.env.DEEP_LEVELS ?? 14_500_000);
   const deep = `{"clientId":"h","ops":[${'['.repeat(n)}${']'.repeat(n)}]}`;
   const last: { status: number; took: number } = { status: 0, took: 0 };
   const quiet = await healthDuring(base, () => new Promise((r) => setTimeout(r, 1000)));
