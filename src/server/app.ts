@@ -79,6 +79,8 @@ export interface ServerOptions {
   workers?: 'external' | number;
   /** failed logins allowed per user name and per address in 15 minutes */
   loginLimit?: { perUser: number; perAddress: number; windowMs: number };
+  /** who may create projects: server admins only (default), or every account */
+  projectCreators?: 'admins' | 'everyone';
 }
 
 /** Failed logins per key in a sliding window. */
@@ -326,6 +328,12 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
 
   app.get('/api/projects', authed, async (c) => c.json({ projects: await service.listProjects(c.get('session').user) }));
   app.post('/api/projects', authed, limit(BODY_LIMITS.small), async (c) => {
+    if ((opts.projectCreators ?? 'admins') === 'admins' && !c.get('session').user.isAdmin)
+      throw new HttpError(
+        403,
+        'On this server only server admins create projects.',
+        'Ask a server admin to create the project and add you (the operator can allow every account: --anyone-creates-projects).',
+      );
     const body = await readJson(c, projectBody);
     return c.json({ project: await service.createProject(body.name, c.get('session').user) }, 201);
   });
@@ -358,6 +366,8 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
   app.delete('/api/projects/:pid/members/:uid', authed, async (c) => {
     const { pid } = await role(c, ['admin']);
     await service.removeMember(pid, intParam(c.req.param('uid')));
+    // open event streams look again at who may listen: a removed member's stream is closed
+    hub.emitJobs(pid);
     return c.json({ members: await service.members(pid) });
   });
 
@@ -418,6 +428,8 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
 
   app.get('/api/projects/:pid/events', authed, async (c) => {
     const { pid } = await role(c, ANY);
+    const user = c.get('session').user;
+    const token = c.get('token');
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | null = null;
       let latest = -1;
@@ -444,6 +456,11 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
         });
         wake = null;
         if (stream.aborted || stream.closed) break;
+        // on a jobs or members notice and at each keep-alive: a member removed, or a session ended, hears no more
+        if ((jobs || latest < 0) && (!(await service.roleIn(pid, user)) || !(await service.session(token)))) {
+          await stream.writeSSE({ event: 'closed', data: 'You are no longer a member of this project, or your session ended.' });
+          break;
+        }
         if (jobs) {
           jobs = false;
           await stream.writeSSE({ event: 'jobs', data: '' });

@@ -71,30 +71,56 @@ export async function openDatabase(url: string | null, dataDir: string | null): 
   return opened;
 }
 
+/** When a process started (Linux: clock ticks after boot, with the boot's id), or null where /proc does not tell. */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command name (which may hold spaces and parentheses): starttime is the 20th
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return `${boot}:${fields[19]}`;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, owned by another user
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * The embedded database is one process's: a second process on the same data directory (a CLI
  * command while the server runs) would not see the server's writes, or damage them. A lock file
- * with the owner's process id says who has it; a stale one (its process gone) is taken over.
+ * says who has it: the owner's process id and when that process started. A lock whose process is
+ * gone, or whose id now belongs to another process (started at another time: ids are reused after a
+ * crash or a reboot), is stale and taken over.
  */
-function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(dataDir: string): () => void {
   const lock = join(dataDir, 'pglite.lock');
   if (existsSync(lock)) {
-    const pid = Number(readFileSync(lock, 'utf8').trim());
-    let alive = false;
-    if (pid > 0 && pid !== process.pid) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch {
-        alive = false;
-      }
+    const text = readFileSync(lock, 'utf8').trim();
+    let owner: { pid: number; start: string | null };
+    try {
+      const j = JSON.parse(text) as { pid?: unknown; start?: unknown };
+      owner = { pid: Number(j.pid), start: typeof j.start === 'string' ? j.start : null };
+    } catch {
+      // the earlier format: the process id alone
+      owner = { pid: Number(text), start: null };
     }
-    if (alive)
+    const held =
+      owner.pid > 0 && owner.pid !== process.pid && alive(owner.pid) && (owner.start === null || owner.start === processStart(owner.pid));
+    if (held)
       throw new Error(
-        `The data directory ${dataDir} is in use by process ${pid} (a running server). Stop it first, or make accounts while it runs with a server admin's account (POST /api/users).`,
+        `The data directory ${dataDir} is in use by process ${owner.pid} (a running server). Stop it first, or make accounts while it runs with a server admin's account (POST /api/users). If no server runs on it, remove ${lock} and start again.`,
       );
   }
-  writeFileSync(lock, String(process.pid));
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, start: processStart(process.pid) }));
   return () => rmSync(lock, { force: true });
 }
 

@@ -173,6 +173,7 @@ async function main(): Promise<void> {
   const host = flag(args, 'host') ?? process.env.HOST ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port ${port}: a port is a whole number from 1 to 65535.`);
   const trustProxy = args.includes('--trust-proxy') || process.env.TRUST_PROXY === '1';
+  const projectCreators = args.includes('--anyone-creates-projects') || process.env.PROJECT_CREATORS === 'everyone' ? 'everyone' : 'admins';
   const files = new FileStore(dataDir);
   const queue = await openQueue(opened);
   const { app, hub } = createApp({
@@ -180,6 +181,7 @@ async function main(): Promise<void> {
     files,
     appDir,
     trustProxy,
+    projectCreators,
     queue,
     workers: opened.kind === 'postgres' ? 'external' : inProcess,
   });

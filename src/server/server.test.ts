@@ -388,6 +388,44 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       await reader.cancel();
     });
 
+    it('closes the event stream of a member who is removed, and of a session that ends', async () => {
+      const listen = async (c: TestClient) => {
+        const res = await c.raw('GET', `/api/projects/${pid}/events`);
+        const reader = res.body!.getReader();
+        const dec = new TextDecoder();
+        let text = '';
+        return {
+          async until(want: RegExp) {
+            while (!want.test(text)) {
+              const { value, done } = await reader.read();
+              if (done) throw new Error(`the stream ended: ${text}`);
+              text += dec.decode(value);
+            }
+          },
+          async ended() {
+            for (;;) if ((await reader.read()).done) return true;
+          },
+        };
+      };
+      const job = await makeJob([1]);
+      const members = await admin.json<{ members: { userId: number; username: string }[] }>('GET', `/api/projects/${pid}/members`);
+      const rs = await listen(rita);
+      const as = await listen(anna);
+      await rs.until(/event: seq/);
+      await as.until(/event: seq/);
+      const ritaId = members.body.members.find((m) => m.username === 'rita')!.userId;
+      expect((await admin.raw('DELETE', `/api/projects/${pid}/members/${ritaId}`)).status).toBe(200);
+      await rs.until(/event: closed/);
+      expect(await rs.ended()).toBe(true);
+      // anna, still a member, keeps hearing changes until she logs out
+      const pushed = await admin.json<PushResponse>('POST', `/api/projects/${pid}/push`, { clientId: 'x', ops: [op('images', image(3))] });
+      await as.until(new RegExp(`event: seq\ndata: ${pushed.body.seq}\n`));
+      expect((await anna.json('POST', '/api/logout', {})).status).toBe(200);
+      expect((await move(admin, job, 'annotating')).status).toBe(200);
+      await as.until(/event: closed/);
+      expect(await as.ended()).toBe(true);
+    });
+
     it("keeps a job's images to its annotator (then its reviewer) until an admin reassigns it", async () => {
       const job = await makeJob([1]);
       const before = await counts();
@@ -1199,6 +1237,22 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect((await olaf.json('POST', '/api/users', { username: 'mallory', password: 'long-enough' })).status).toBe(403);
       expect((await client().json('GET', '/api/users')).status).toBe(401);
       expect((await admin.json('POST', '/api/users', { username: 'mallory', password: 'long-enough' })).status).toBe(201);
+    });
+
+    it('lets only server admins create projects, unless the server allows every account', async () => {
+      const refused = await anna.json<{ error: string }>('POST', '/api/projects', { name: 'mine' });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatch(/only server admins create projects/);
+      expect((await admin.json('POST', '/api/projects', { name: 'theirs' })).status).toBe(201);
+      const open = await startTestServer(url(), { projectCreators: 'everyone' });
+      try {
+        await open.service.createUser('zoe', 'zoe-password', false);
+        const zoe = TestClient.inProcess(open);
+        await zoe.login('zoe', 'zoe-password');
+        expect((await zoe.json('POST', '/api/projects', { name: 'mine' })).status).toBe(201);
+      } finally {
+        await open.close();
+      }
     });
 
     it('lists only the projects a user is a member of', async () => {

@@ -15,6 +15,8 @@ Flags:
   --app DIR       the built app (./dist)
   --trust-proxy   (TRUST_PROXY=1) behind a reverse proxy: the login limit counts by X-Forwarded-For
   --workers N     (serve) N pre-annotation workers inside the server process
+  --anyone-creates-projects
+                  (PROJECT_CREATORS=everyone) every account may create projects (default: server admins only)
   --threads N     (worker) onnxruntime threads
   --encoder E.onnx --decoder D.onnx [--family auto|sam|sam2]
                   (worker, serve --workers) run that model instead of the bundled one
