@@ -51,6 +51,8 @@ import {
   preannotateBody,
   projectBody,
   exceedsJsonDepth,
+  passwordChangeBody,
+  passwordResetBody,
   OpsError,
   parseOpsInSlices,
   pushFrame,
@@ -317,6 +319,32 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
   });
 
   app.get('/api/me', authed, (c) => c.json({ user: c.get('session').user, csrfToken: c.get('session').csrf }));
+
+  // a new password while the server runs: the other sessions of the account end
+  app.post('/api/me/password', authed, limit(BODY_LIMITS.small), async (c) => {
+    const body = await readJson(c, passwordChangeBody);
+    const me = c.get('session').user;
+    if (!(await service.checkPassword(me.username, body.current)))
+      throw new HttpError(403, 'The current password is not right.', 'Nothing was changed.');
+    await service.setPassword(me.username, body.password, c.get('token'));
+    return c.json({ ok: true });
+  });
+  app.get('/api/me/sessions', authed, async (c) =>
+    c.json({ sessions: await service.sessionsOf(c.get('session').user.id, c.get('token')) }),
+  );
+  app.delete('/api/me/sessions/:sid', authed, async (c) => {
+    if (!(await service.endSessionById(c.get('session').user.id, c.req.param('sid') ?? '')))
+      throw new HttpError(404, 'You have no such session.', 'GET /api/me/sessions lists them.');
+    return c.json({ ok: true });
+  });
+  // a server admin resets an account's password: every session of it ends
+  app.post('/api/users/:uid/password', authed, siteAdmin, limit(BODY_LIMITS.small), async (c) => {
+    const body = await readJson(c, passwordResetBody);
+    const user = (await service.listUsers()).find((u) => u.id === intParam(c.req.param('uid')));
+    if (!user) throw new HttpError(404, 'No such user.');
+    await service.setPassword(user.username, body.password);
+    return c.json({ ok: true });
+  });
 
   app.get('/api/users', authed, siteAdmin, async (c) => c.json({ users: await service.listUsers() }));
   app.post('/api/users', authed, siteAdmin, limit(BODY_LIMITS.small), async (c) => {

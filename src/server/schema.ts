@@ -17,6 +17,7 @@ export interface SessionsTable {
   csrf: string;
   created_at: Generated<Date>;
   expires_at: Date;
+  last_seen: Generated<Date>;
 }
 export interface ProjectsTable {
   id: Generated<number>;
@@ -332,5 +333,8 @@ export const MIGRATIONS: Record<string, Migration> = {
           total integer not null default 0,
           primary key (project_id, user_id, coll))`,
       ]),
+  },
+  '0005_session_last_seen': {
+    up: (db) => run(db, [`alter table sessions add column last_seen timestamptz not null default now()`]),
   },
 };

@@ -131,6 +131,53 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect((await c.json('GET', '/api/me')).status).toBe(401);
     });
 
+    it('ends the other sessions on a password change made while the server runs, and every session on an admin reset', async () => {
+      const laptop = client();
+      await laptop.login('anna', 'anna-password');
+      const wrong = await anna.json<{ error: string }>('POST', '/api/me/password', { current: 'nope', password: 'a-new-password' });
+      expect(wrong.status).toBe(403);
+      expect((await laptop.json('GET', '/api/me')).status).toBe(200);
+      expect((await anna.json('POST', '/api/me/password', { current: 'anna-password', password: 'a-new-password' })).status).toBe(200);
+      // the session that changed it goes on; the other one ended; the old password no longer opens one
+      expect((await anna.json('GET', '/api/me')).status).toBe(200);
+      expect((await laptop.json('GET', '/api/me')).status).toBe(401);
+      expect(await client().login('anna', 'anna-password')).toBe(401);
+      expect(await laptop.login('anna', 'a-new-password')).toBe(200);
+      // a server admin's reset ends all of them
+      const me = await anna.json<{ user: { id: number } }>('GET', '/api/me');
+      expect((await anna.json('POST', `/api/users/${me.body.user.id}/password`, { password: 'x-long-password' })).status).toBe(403);
+      expect((await admin.json('POST', `/api/users/${me.body.user.id}/password`, { password: 'x-long-password' })).status).toBe(200);
+      expect((await anna.json('GET', '/api/me')).status).toBe(401);
+      expect((await laptop.json('GET', '/api/me')).status).toBe(401);
+      // the command-line reset (set-password) too
+      const again = client();
+      expect(await again.login('anna', 'x-long-password')).toBe(200);
+      expect(await server.service.setPassword('anna', 'y-long-password')).toBe(true);
+      expect((await again.json('GET', '/api/me')).status).toBe(401);
+    });
+
+    it('lists a user’s sessions and ends one of them; a session idle for 12 hours ends', async () => {
+      const laptop = client();
+      await laptop.login('anna', 'anna-password');
+      type S = { id: string; current: boolean };
+      const list = await anna.json<{ sessions: S[] }>('GET', '/api/me/sessions');
+      expect(list.body.sessions).toHaveLength(2);
+      expect(list.body.sessions.filter((x) => x.current)).toHaveLength(1);
+      const other = list.body.sessions.find((x) => !x.current)!;
+      // nobody else's sessions: rita cannot end anna's
+      expect((await rita.json('DELETE', `/api/me/sessions/${other.id}`)).status).toBe(404);
+      expect((await anna.json('DELETE', `/api/me/sessions/${other.id}`)).status).toBe(200);
+      expect((await laptop.json('GET', '/api/me')).status).toBe(401);
+      expect((await anna.json('GET', '/api/me')).status).toBe(200);
+      // idle: last used 13 hours ago
+      await server.opened.db
+        .updateTable('sessions')
+        .set({ last_seen: new Date(Date.now() - 13 * 3600_000) })
+        .execute();
+      expect((await anna.json('GET', '/api/me')).status).toBe(401);
+      expect((await rita.json('GET', '/api/me')).status).toBe(401);
+    });
+
     it('stores passwords as argon2 hashes, never as given', async () => {
       const rows = await server.opened.db.selectFrom('users').select(['username', 'password_hash']).execute();
       for (const r of rows) {

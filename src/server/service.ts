@@ -26,6 +26,8 @@ import type { Database } from './schema.ts';
 import { recordImageProblem } from './validate.ts';
 
 export const SESSION_DAYS = 30;
+/** A session unused this long ends (a computer left logged in). */
+export const SESSION_IDLE_HOURS = 12;
 /** The PostgreSQL notification channel of committed changes: payload "projectId:seq". */
 export const CHANGES_CHANNEL = 'sam_changes';
 
@@ -85,10 +87,49 @@ export class Service {
     return { id: row.id, username: row.username, isAdmin: row.is_admin };
   }
 
-  async setPassword(username: string, password: string): Promise<boolean> {
+  /**
+   * Gives an account a new password and ends its sessions (all of them, or all but `keep`, the session
+   * that changed it): whoever knew the old password is logged out everywhere.
+   */
+  async setPassword(username: string, password: string, keep?: string): Promise<boolean> {
     const password_hash = await argonHash(password);
-    const r = await this.db.updateTable('users').set({ password_hash }).where('username', '=', username).executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.updateTable('users').set({ password_hash }).where('username', '=', username).returning('id').executeTakeFirst();
+      if (!row) return false;
+      let q = trx.deleteFrom('sessions').where('user_id', '=', row.id);
+      if (keep) q = q.where('token_hash', '!=', sha256(keep));
+      await q.execute();
+      return true;
+    });
+  }
+
+  /** The sessions of a user: a short id (the start of the token's hash), when made and last used. */
+  async sessionsOf(userId: number, current: string): Promise<{ id: string; createdAt: Date; lastSeen: Date; current: boolean }[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['token_hash', 'created_at', 'last_seen'])
+      .where('user_id', '=', userId)
+      .where('expires_at', '>', new Date())
+      .orderBy('last_seen', 'desc')
+      .execute();
+    const mine = sha256(current);
+    return rows.map((r) => ({
+      id: r.token_hash.slice(0, 16),
+      createdAt: r.created_at,
+      lastSeen: r.last_seen,
+      current: r.token_hash === mine,
+    }));
+  }
+
+  /** Ends one of a user's sessions by its short id; false when there is no such session of theirs. */
+  async endSessionById(userId: number, id: string): Promise<boolean> {
+    if (!/^[0-9a-f]{16}$/.test(id)) return false;
+    const r = await this.db
+      .deleteFrom('sessions')
+      .where('user_id', '=', userId)
+      .where(sql<boolean>`left(token_hash, 16) = ${id}`)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 
   async listUsers(): Promise<ServerUser[]> {
@@ -119,10 +160,22 @@ export class Service {
     const row = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['users.id', 'users.username', 'users.is_admin', 'sessions.csrf', 'sessions.expires_at'])
+      .select(['users.id', 'users.username', 'users.is_admin', 'sessions.csrf', 'sessions.expires_at', 'sessions.last_seen'])
       .where('sessions.token_hash', '=', sha256(token))
       .executeTakeFirst();
     if (!row || row.expires_at.getTime() < Date.now()) return null;
+    const now = Date.now();
+    if (row.last_seen.getTime() < now - SESSION_IDLE_HOURS * 3600_000) {
+      await this.endSession(token);
+      return null;
+    }
+    // noted at most once a minute, not on every request
+    if (row.last_seen.getTime() < now - 60_000)
+      await this.db
+        .updateTable('sessions')
+        .set({ last_seen: new Date(now) })
+        .where('token_hash', '=', sha256(token))
+        .execute();
     return { user: { id: row.id, username: row.username, isAdmin: row.is_admin }, csrf: row.csrf };
   }
 

@@ -191,6 +191,9 @@ export const username = z
   .min(1)
   .max(64)
   .regex(/^[\p{L}\p{N}._@-]+$/u, 'a user name is letters, digits and . _ @ -');
+const newPassword = z.string().min(8, 'a password has at least 8 characters').max(1000);
+export const passwordChangeBody = z.strictObject({ current: z.string().min(1).max(1000), password: newPassword });
+export const passwordResetBody = z.strictObject({ password: newPassword });
 export const newUserBody = z.strictObject({
   username,
   password: z.string().min(8, 'a password has at least 8 characters').max(1000),
