@@ -15,19 +15,22 @@ export const ISOLATION_HEADERS = {
  * sets inline) and no MIME sniffing. The dev server (`npm run dev`) sends no CSP: Vite's hot reload
  * injects inline scripts.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "connect-src 'self' blob: data: https:",
-  "img-src 'self' blob: data:",
-  "style-src 'self' 'unsafe-inline'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+function contentSecurityPolicy(connect: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self' blob:",
+    `connect-src ${connect}`,
+    "img-src 'self' blob: data:",
+    "style-src 'self' 'unsafe-inline'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy("'self' blob: data: https:");
 /** No referrer leaves the app (project and file URLs name projects); no device the app does not use. */
 const PRIVACY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
@@ -46,5 +49,5 @@ export const SECURITY_HEADERS = {
  */
 export const SERVER_SECURITY_HEADERS = {
   ...SECURITY_HEADERS,
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY.replace("connect-src 'self' blob: data: https:", "connect-src 'self' blob: data:"),
+  'Content-Security-Policy': contentSecurityPolicy("'self' blob: data:"),
 };

@@ -485,7 +485,8 @@ export function createApp(opts: ServerOptions): { app: Hono<Env>; hub: Hub } {
         wake = null;
         if (stream.aborted || stream.closed) break;
         // on a jobs or members notice and at each keep-alive: a member removed, or a session ended, hears no more
-        if ((jobs || latest < 0) && (!(await service.roleIn(pid, user)) || !(await service.session(token)))) {
+        // (an open stream is not activity: it does not keep an idle session alive)
+        if ((jobs || latest < 0) && (!(await service.roleIn(pid, user)) || !(await service.session(token, false)))) {
           await stream.writeSSE({ event: 'closed', data: 'You are no longer a member of this project, or your session ended.' });
           break;
         }

@@ -156,7 +156,8 @@ export class Service {
     return { token, csrf };
   }
 
-  async session(token: string): Promise<Session | null> {
+  /** The session of a token, or null (expired, idle, ended). `touch`: this use counts as activity (not for background checks). */
+  async session(token: string, touch = true): Promise<Session | null> {
     const row = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -170,7 +171,7 @@ export class Service {
       return null;
     }
     // noted at most once a minute, not on every request
-    if (row.last_seen.getTime() < now - 60_000)
+    if (touch && row.last_seen.getTime() < now - 60_000)
       await this.db
         .updateTable('sessions')
         .set({ last_seen: new Date(now) })

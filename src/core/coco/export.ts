@@ -151,8 +151,9 @@ function cocoAnnotation(
   added?: (a: Annotation) => Record<string, unknown>,
   auditKeys: readonly string[] = [],
 ): CocoAnnotation {
+  const audit = added?.(a);
   const ours = {
-    ...added?.(a),
+    ...audit,
     time_ms: a.timeMs ?? 0,
     clicks: a.clicks ?? a.prompts.points.length + (a.prompts.box ? 1 : 0),
     strokes: a.strokes ?? 0,
@@ -188,7 +189,7 @@ function cocoAnnotation(
     // the file's own attributes are kept; ours are added where it has none of that name
     attributes: {
       ...(isRecord(theirs) ? { ...ours, ...theirs } : ours),
-      ...(auditKeys.length ? added?.(a) : {}),
+      ...(auditKeys.length ? audit : {}),
       ...(claimed ? { client_claimed: claimed } : {}),
     },
   };
