@@ -4,7 +4,7 @@
  */
 import type { ViewTransform } from '../core/geometry.ts';
 import { annotationIndex } from '../core/project/annotationIndex.ts';
-import { useStore } from '../state/store.ts';
+import { useStore } from '../state/store/store.ts';
 
 export function SelectionHandles({ view }: { view: ViewTransform }) {
   const selected = useStore((s) =>

@@ -5,19 +5,19 @@ import { MaskTimerPanel } from './Timer.tsx';
 import { StatsPanel } from './Stats.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
 import { viewport } from '../canvas/viewport.ts';
-import { useStore } from '../state/store.ts';
+import { useStore } from '../state/store/store.ts';
 import { Categories, CategoryPicker } from './panels/Categories.tsx';
 import { Annotations } from './panels/Annotations.tsx';
 import { DisplayPanel } from './panels/Display.tsx';
 import { ImageList } from './panels/ImageList.tsx';
 import { ExportDialog } from './ExportDialog.tsx';
 import { memoryText, ModelsDialog } from './ModelsDialog.tsx';
-import { loadExportSettings, runExport } from '../state/exporting.ts';
+import { loadExportSettings, runExport } from '../state/services/exporting.ts';
 import { fileDisplayName } from '../io/images.ts';
 import { useKeyboard, useModal } from './keyboard.ts';
-import { ACTIONS, GESTURES, actionLabel, type ActionUi } from '../state/actions.ts';
+import { ACTIONS, GESTURES, actionLabel, type ActionUi } from '../state/store/actions.ts';
 import { PreannotatePanel, ReviewBar } from './Preannotate.tsx';
-import { startPreannotate } from '../state/preannotate.ts';
+import { startPreannotate } from '../state/services/batch.ts';
 
 function formatMb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;

@@ -1,7 +1,7 @@
 import { appErrorFromUnknown } from '../core/errors.ts';
 import { useEffect, useRef, useState } from 'react';
 import { DEFAULT_POLYGON_MIN_IOU } from '../core/coco/export.ts';
-import { useStore } from '../state/store.ts';
+import { useStore } from '../state/store/store.ts';
 import {
   KINDS,
   loadExportSettings,
@@ -11,7 +11,7 @@ import {
   saveExportSettings,
   type ExportJob,
   type ExportSettings,
-} from '../state/exporting.ts';
+} from '../state/services/exporting.ts';
 import { useModal } from './keyboard.ts';
 
 const PREVIEW_W = 300;

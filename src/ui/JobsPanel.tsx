@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ServerJob, ServerReview } from '../io/serverApi.ts';
-import { useStore } from '../state/store.ts';
-import { createJobs, jobReviews, moveJob, myQueue, projectJobs, reviewMask } from '../state/sync.ts';
+import { useStore } from '../state/store/store.ts';
+import { createJobs, jobReviews, moveJob, myQueue, projectJobs, reviewMask } from '../state/services/sync.ts';
 
 const STATE_LABEL: Record<ServerJob['state'], string> = {
   new: 'new',

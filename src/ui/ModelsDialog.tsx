@@ -12,8 +12,8 @@ import {
   renameModel,
   useModels,
   type Inspection,
-} from '../state/models.ts';
-import { useStore } from '../state/store.ts';
+} from '../state/services/models.ts';
+import { useStore } from '../state/store/store.ts';
 import { useModal } from './keyboard.ts';
 
 /** The embeddings' memory, e.g. "3 images, 50 MB of 64 MB". */

@@ -10,10 +10,10 @@ import {
   startPreannotate,
   useBatch,
   type PreannotateRequest,
-} from '../state/preannotate.ts';
+} from '../state/services/batch.ts';
 import { proposalsToReview } from '../core/project/review.ts';
 import { annotationIndex, annotationsOf } from '../core/project/annotationIndex.ts';
-import { useStore } from '../state/store.ts';
+import { useStore } from '../state/store/store.ts';
 
 /** Label PNGs chosen for coarse mode (kept here, not in the store: they are files). */
 let coarseFiles: { blob: Blob; name: string }[] = [];

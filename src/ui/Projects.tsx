@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { listProjects, newProject, removeProject, renameCurrentProject, switchProject, currentProject } from '../state/persistence.ts';
-import { useStore } from '../state/store.ts';
+import { listProjects, newProject, removeProject, renameCurrentProject, switchProject, currentProject } from '../state/services/persistence.ts';
+import { useStore } from '../state/store/store.ts';
 
 /** Projects kept in the browser: the current one's name and save state, switch, new, delete. */
 export function Projects() {

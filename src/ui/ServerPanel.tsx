@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ServerProject } from '../core/sync/protocol.ts';
-import { useStore } from '../state/store.ts';
+import { useStore } from '../state/store/store.ts';
 import { JobsPanel } from './JobsPanel.tsx';
 import { ServerRuns } from './ServerRuns.tsx';
 import { TeamStatsDialog } from './TeamStats.tsx';
@@ -13,7 +13,7 @@ import {
   serverProjects,
   syncNow,
   uploadProject,
-} from '../state/sync.ts';
+} from '../state/services/sync.ts';
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

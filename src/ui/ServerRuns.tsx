@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ServerJob, ServerRun, ServerWorker } from '../io/serverApi.ts';
-import { useStore } from '../state/store.ts';
-import { cancelServerRun, projectJobs, queueServerPreannotation, serverRuns, type ServerPreannotateRequest } from '../state/sync.ts';
+import { useStore } from '../state/store/store.ts';
+import { cancelServerRun, projectJobs, queueServerPreannotation, serverRuns, type ServerPreannotateRequest } from '../state/services/sync.ts';
 
 const MODES: { value: ServerPreannotateRequest['mode']; label: string }[] = [
   { value: 'auto-box', label: 'Boxes → masks (auto crop)' },

@@ -4,7 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import { HISTOGRAM_BIN_S, HISTOGRAM_BINS } from '../core/project/stats.ts';
 import type { TeamStats } from '../core/team/stats.ts';
 import type { ServerJob } from '../io/serverApi.ts';
-import { projectJobs, teamStatistics } from '../state/sync.ts';
+import { projectJobs, teamStatistics } from '../state/services/sync.ts';
 import { useModal } from './keyboard.ts';
 
 const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];

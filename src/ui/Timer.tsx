@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { MASK_BUDGET_MS, timerElapsed, timerPausedReason } from '../core/project/timer.ts';
-import { useStore } from '../state/store.ts';
+import { useStore } from '../state/store/store.ts';
 
 function fmt(ms: number): string {
   const s = Math.floor(ms / 1000);

@@ -2,7 +2,7 @@ import { projectToCoco, type CocoDataset, type CocoExportOptions } from '../core
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
-import { coveredProposals, reviewQueue, type AppStore } from '../state/store.ts';
+import { coveredProposals, reviewQueue, type AppStore } from '../state/store/store.ts';
 import type { InferenceEngine } from '../inference/engine.ts';
 import { overlays } from '../inference/overlays.ts';
 import {
@@ -13,16 +13,16 @@ import {
   useBatch,
   whenBatchFinished,
   type PreannotateRequest,
-} from '../state/preannotate.ts';
+} from '../state/services/batch.ts';
 import type { PreannotateProgress } from '../inference/preannotate.ts';
 import { BUNDLED_MODEL_ID, type ModelInUse, type ModelListEntry } from '../core/sam/localModels.ts';
-import { bundledManifest, chooseModel, refreshModels, removeModel, useModels } from '../state/models.ts';
+import { bundledManifest, chooseModel, refreshModels, removeModel, useModels } from '../state/services/models.ts';
 import { getCoarseFiles } from './Preannotate.tsx';
 import type { Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { timerElapsed } from '../core/project/timer.ts';
 import type { ServerProject } from '../core/sync/protocol.ts';
-import type { SyncView } from '../state/slices/view.ts';
+import type { SyncView } from '../state/store/slices/view.ts';
 import {
   addServerMember,
   createServerUser,
@@ -44,7 +44,7 @@ import {
   cancelServerRun,
   type ServerPreannotateRequest,
   type NewJobsSpec,
-} from '../state/sync.ts';
+} from '../state/services/sync.ts';
 
 export interface EditorState {
   tool: string;

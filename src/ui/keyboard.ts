@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
-import { actionForKey, type ActionUi } from '../state/actions.ts';
-import { useStore } from '../state/store.ts';
+import { actionForKey, type ActionUi } from '../state/store/actions.ts';
+import { useStore } from '../state/store/store.ts';
 
 function typingInto(t: EventTarget | null): boolean {
   return (

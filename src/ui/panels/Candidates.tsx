@@ -1,7 +1,7 @@
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { overlays, type CandidatePreviews } from '../../inference/overlays.ts';
 import { imagePreview } from '../../io/images.ts';
-import { useStore } from '../../state/store.ts';
+import { useStore } from '../../state/store/store.ts';
 
 const SIDE = 72;
 

@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { useStore } from '../../state/store.ts';
+import { useStore } from '../../state/store/store.ts';
 import { HideLockToggles } from './icons.tsx';
 import { useModal } from '../keyboard.ts';
 

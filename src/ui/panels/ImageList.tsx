@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'reac
 import { annotationIndex } from '../../core/project/annotationIndex.ts';
 import { IMAGE_STATUS_TEXT, imageWorkStatuses, type ImageWorkStatus } from '../../core/project/imageStatus.ts';
 import { imageBlob, imageRegistryVersion, onImageRegistryChange, thumbnail } from '../../io/images.ts';
-import { useStore } from '../../state/store.ts';
+import { useStore } from '../../state/store/store.ts';
 import { Projects } from '../Projects.tsx';
 import { ServerPanel } from '../ServerPanel.tsx';
 

@@ -1,4 +1,4 @@
-import { useStore } from '../../state/store.ts';
+import { useStore } from '../../state/store/store.ts';
 
 /** Small inline icons (no icon font: they must render everywhere, headless browsers included). */
 export function EyeIcon({ off }: { off: boolean }) {

@@ -6,8 +6,8 @@
  * models) and records the new one on the masks made with it (`Annotation.model`).
  */
 import { create } from 'zustand';
-import { appErrorFromUnknown } from '../core/errors.ts';
-import { FAMILIES, familyOf, type ModelFamily } from '../core/sam/families.ts';
+import { appErrorFromUnknown } from '../../core/errors.ts';
+import { FAMILIES, familyOf, type ModelFamily } from '../../core/sam/families.ts';
 import {
   baseName,
   BUNDLED_MODEL_ID,
@@ -17,10 +17,10 @@ import {
   parseModelFolderManifest,
   storedModelManifest,
   type StoredModel,
-} from '../core/sam/localModels.ts';
-import { defaultManifest, type ModelManifest } from '../core/sam/manifest.ts';
-import type { OnnxScan } from '../core/sam/onnxScan.ts';
-import type { InferenceEngine } from '../inference/engine.ts';
+} from '../../core/sam/localModels.ts';
+import { defaultManifest, type ModelManifest } from '../../core/sam/manifest.ts';
+import type { OnnxScan } from '../../core/sam/onnxScan.ts';
+import type { InferenceEngine } from '../../inference/engine.ts';
 import {
   addStoredModel,
   listStoredModels,
@@ -28,10 +28,10 @@ import {
   renameStoredModel,
   scanModelFile,
   storageEstimate,
-} from '../io/modelStore.ts';
+} from '../../io/modelStore.ts';
 import { currentProject, onProjectOpened } from './persistence.ts';
-import { batchRunning } from './preannotate.ts';
-import type { AppStore } from './store.ts';
+import { batchRunning } from './batch.ts';
+import type { AppStore } from '../store/store.ts';
 
 export interface ModelsState {
   /** models added from disk, oldest first */

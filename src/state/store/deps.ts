@@ -2,12 +2,12 @@
  * What the store needs from the outside, handed to it at start-up (`createAppStore`): the inference
  * engine, file access and worker-backed parsers, and id allocation. Store tests give fakes.
  */
-import type { Collection } from '../core/project/changes.ts';
-import type { CocoRle } from '../core/mask/rle.ts';
-import { nextId, type Project } from '../core/project/types.ts';
-import type { EmbeddingStatus } from '../inference/engine.ts';
-import type { SessionEngine } from '../inference/maskSession.ts';
-import type { MaskPngObjects, ParsedCoco, RenderedMask } from '../../workers/protocol.ts';
+import type { Collection } from '../../core/project/changes.ts';
+import type { CocoRle } from '../../core/mask/rle.ts';
+import { nextId, type Project } from '../../core/project/types.ts';
+import type { EmbeddingStatus } from '../../inference/engine.ts';
+import type { SessionEngine } from '../../inference/maskSession.ts';
+import type { MaskPngObjects, ParsedCoco, RenderedMask } from '../../../workers/protocol.ts';
 
 export interface StoreEngine extends SessionEngine {
   /** the shown image and the one to encode ahead of time */

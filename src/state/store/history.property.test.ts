@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyDiff, integrityProblems, type DocDiff } from '../core/project/changes.ts';
-import { rleFromMask } from '../core/mask/rle.ts';
-import type { Project } from '../core/project/types.ts';
-import { imageFile, testStore } from './fakeDeps.ts';
+import { applyDiff, integrityProblems, type DocDiff } from '../../core/project/changes.ts';
+import { rleFromMask } from '../../core/mask/rle.ts';
+import type { Project } from '../../core/project/types.ts';
+import { imageFile, testStore } from '../test/fakeDeps.ts';
 import type { HistoryPolicy } from './history.ts';
 import type { AppStore } from './store.ts';
 

@@ -4,19 +4,19 @@
  * generation, as the decoder worker keeps them), composed with brush strokes by the real core code;
  * and in-memory image files. It counts decodes, so tests can see work that should not happen.
  */
-import { composeLiveMask, paintStroke, type Stroke } from '../core/mask/brush.ts';
-import { maskFromRle, rleFromMask, type CocoRle } from '../core/mask/rle.ts';
-import { parseCoco } from '../core/coco/import.ts';
-import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
-import type { Prompts } from '../core/sam/prompts.ts';
-import { promptsAreAmbiguous } from '../core/sam/candidates.ts';
-import type { PixelRect } from '../core/sam/roi.ts';
+import { composeLiveMask, paintStroke, type Stroke } from '../../core/mask/brush.ts';
+import { maskFromRle, rleFromMask, type CocoRle } from '../../core/mask/rle.ts';
+import { parseCoco } from '../../core/coco/import.ts';
+import { maskAreaAndBbox } from '../../core/sam/postprocess.ts';
+import type { Prompts } from '../../core/sam/prompts.ts';
+import { promptsAreAmbiguous } from '../../core/sam/candidates.ts';
+import type { PixelRect } from '../../core/sam/roi.ts';
 
 const cropKey = (imageId: number, r: PixelRect) => `${imageId}:${r.x0},${r.y0},${r.x1},${r.y1}`;
-import type { EmbeddingStatus } from '../inference/engine.ts';
-import type { DecodeResult, EditResult, HoverResult, LiveMaskData, RenderedMask } from '../../workers/protocol.ts';
-import { createAppStore, type AppStore } from './store.ts';
-import type { StoreDeps, StoreEngine, StoreIo } from './deps.ts';
+import type { EmbeddingStatus } from '../../inference/engine.ts';
+import type { DecodeResult, EditResult, HoverResult, LiveMaskData, RenderedMask } from '../../../workers/protocol.ts';
+import { createAppStore, type AppStore } from '../store/store.ts';
+import type { StoreDeps, StoreEngine, StoreIo } from '../store/deps.ts';
 
 const bitmap = () => ({ close() {}, width: 1, height: 1 }) as unknown as ImageBitmap;
 

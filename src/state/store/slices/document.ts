@@ -4,10 +4,10 @@
  * recorded step where it still fits (see `applyDiffChecked`), after showing the image the step was
  * made on; it never removes what was not recorded and never leaves a dangling reference.
  */
-import { annotationIndex } from '../../core/project/annotationIndex.ts';
-import { applyDiff, applyDiffChecked, integrityProblems, invertDiff, isEmptyDiff, type DocDiff } from '../../core/project/changes.ts';
-import { emptyProject, type Project } from '../../core/project/types.ts';
-import type { SessionSnapshot } from '../../inference/maskSession.ts';
+import { annotationIndex } from '../../../core/project/annotationIndex.ts';
+import { applyDiff, applyDiffChecked, integrityProblems, invertDiff, isEmptyDiff, type DocDiff } from '../../../core/project/changes.ts';
+import { emptyProject, type Project } from '../../../core/project/types.ts';
+import type { SessionSnapshot } from '../../../inference/maskSession.ts';
 import { EMPTY_HISTORY, pushStep, type HistoryEntry, type HistoryPolicy } from '../history.ts';
 import type { ChangeOrigin, SliceContext, StoreState } from '../store.ts';
 

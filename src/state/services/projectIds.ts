@@ -2,10 +2,10 @@
  * Ids of new records for the open project, from blocks this tab reserved in IndexedDB: two tabs on
  * one project never hand out the same id.
  */
-import { COLLECTIONS, type Collection } from '../core/project/changes.ts';
-import { nextId, type Project } from '../core/project/types.ts';
-import { releaseIds, reserveIds } from '../io/persist.ts';
-import type { IdSource } from './deps.ts';
+import { COLLECTIONS, type Collection } from '../../core/project/changes.ts';
+import { nextId, type Project } from '../../core/project/types.ts';
+import { releaseIds, reserveIds } from '../../io/persist.ts';
+import type { IdSource } from '../store/deps.ts';
 
 const ID_BLOCK = 16;
 /** A project on a server: ids come from the server, in larger blocks, so a while offline still has ids */

@@ -2,17 +2,17 @@
  * Bringing work in: image files, COCO files, mask PNGs. Each lands in the document as one `ignore`
  * change (never undone by Ctrl+Z); a bad file is reported precisely and changes nothing.
  */
-import { AppError, appErrorFromUnknown } from '../core/errors.ts';
-import { COCO_LIMITS, fileMatchKey } from '../core/coco/import.ts';
-import { mergeCocoIntoProject } from '../core/coco/merge.ts';
-import { categoryFromMaskFileName, maskPngImageKeys } from '../core/coco/maskPng.ts';
-import { DiffBuilder, diffProjects } from '../core/project/changes.ts';
-import { categoryColor } from '../core/project/palette.ts';
-import { fileStem } from '../core/export/files.ts';
-import { EMPTY_PROMPTS } from '../core/sam/prompts.ts';
-import type { SliceContext } from './store.ts';
-import { nextImageId } from './slices/view.ts';
-import { startReviewOf } from './slices/review.ts';
+import { AppError, appErrorFromUnknown } from '../../../core/errors.ts';
+import { COCO_LIMITS, fileMatchKey } from '../../../core/coco/import.ts';
+import { mergeCocoIntoProject } from '../../../core/coco/merge.ts';
+import { categoryFromMaskFileName, maskPngImageKeys } from '../../../core/coco/maskPng.ts';
+import { DiffBuilder, diffProjects } from '../../../core/project/changes.ts';
+import { categoryColor } from '../../../core/project/palette.ts';
+import { fileStem } from '../../../core/export/files.ts';
+import { EMPTY_PROMPTS } from '../../../core/sam/prompts.ts';
+import type { SliceContext } from '../store.ts';
+import { nextImageId } from './view.ts';
+import { startReviewOf } from './review.ts';
 
 export interface ImportSlice {
   addFiles(files: readonly File[]): Promise<number[]>;

@@ -4,8 +4,8 @@
  * (opening images, imports, machine proposals, restores, changes from elsewhere) never do, so undo
  * can only revert what the user did. Pure functions on plain data.
  */
-import { composeDiffs, EMPTY_DIFF, type DocDiff } from '../core/project/changes.ts';
-import type { SessionSnapshot } from '../inference/maskSession.ts';
+import { composeDiffs, EMPTY_DIFF, type DocDiff } from '../../core/project/changes.ts';
+import type { SessionSnapshot } from '../../inference/maskSession.ts';
 
 export type HistoryPolicy = 'record' | 'ignore' | 'squash';
 

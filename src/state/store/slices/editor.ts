@@ -3,14 +3,14 @@
  * the mask session (prompts, strokes, live mask). Prompts and strokes are history steps of the
  * session (no document change); accept is one step that adds the annotation and ends the session.
  */
-import { annotationIndex } from '../../core/project/annotationIndex.ts';
-import { DiffBuilder, EMPTY_DIFF } from '../../core/project/changes.ts';
-import type { Stroke } from '../../core/mask/brush.ts';
-import type { Annotation } from '../../core/project/types.ts';
-import { IDLE_TIMER, timerInput, timerStop, timerVisibility, type MaskTimer } from '../../core/project/timer.ts';
-import { EMPTY_PROMPTS, promptSource, type BoxPrompt, type Prompts } from '../../core/sam/prompts.ts';
-import { EMPTY_SNAPSHOT, type AcceptedMask, type LiveMask, type SessionSnapshot, type ZoomState } from '../../inference/maskSession.ts';
-import type { CandidateInfo } from '../../../workers/protocol.ts';
+import { annotationIndex } from '../../../core/project/annotationIndex.ts';
+import { DiffBuilder, EMPTY_DIFF } from '../../../core/project/changes.ts';
+import type { Stroke } from '../../../core/mask/brush.ts';
+import type { Annotation } from '../../../core/project/types.ts';
+import { IDLE_TIMER, timerInput, timerStop, timerVisibility, type MaskTimer } from '../../../core/project/timer.ts';
+import { EMPTY_PROMPTS, promptSource, type BoxPrompt, type Prompts } from '../../../core/sam/prompts.ts';
+import { EMPTY_SNAPSHOT, type AcceptedMask, type LiveMask, type SessionSnapshot, type ZoomState } from '../../../inference/maskSession.ts';
+import type { CandidateInfo } from '../../../../workers/protocol.ts';
 import { reviewQueue, type SliceContext } from '../store.ts';
 
 export type Tool = 'points' | 'box' | 'brush' | 'eraser' | 'select';

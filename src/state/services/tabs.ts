@@ -3,9 +3,9 @@
  * the others read those records and show them as `ignore` changes (not an undo step there). Tabs say
  * hello and bye, so each knows whether the project is open elsewhere and says so.
  */
-import { COLLECTIONS, DiffBuilder, diffProjects, type Collection } from '../core/project/changes.ts';
-import { loadProject, readRecords } from '../io/persist.ts';
-import type { AppStore } from './store.ts';
+import { COLLECTIONS, DiffBuilder, diffProjects, type Collection } from '../../core/project/changes.ts';
+import { loadProject, readRecords } from '../../io/persist.ts';
+import type { AppStore } from '../store/store.ts';
 
 /** More records than this in one write (an import): the other tabs read the whole project instead of a list of keys. */
 const MAX_KEYS = 2000;

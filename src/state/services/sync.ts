@@ -7,9 +7,9 @@
  * while online and in one go after being offline, and applied as changes nobody undoes here. The
  * later write of one record wins; both sides are told, and the server keeps the replaced version.
  */
-import { COLLECTIONS, indexOfId, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
-import { emptyProject, type Project } from '../core/project/types.ts';
-import { diffFromServerChanges } from '../core/sync/apply.ts';
+import { COLLECTIONS, indexOfId, touchedKeys, type Collection, type DocDiff } from '../../core/project/changes.ts';
+import { emptyProject, type Project } from '../../core/project/types.ts';
+import { diffFromServerChanges } from '../../core/sync/apply.ts';
 import {
   MAX_PUSH_OPS,
   recordKey,
@@ -18,18 +18,18 @@ import {
   type ServerRun,
   type ServerWorker,
   type SyncOp,
-} from '../core/sync/protocol.ts';
-import { maskPngImageKeys } from '../core/coco/maskPng.ts';
-import { fileStem } from '../core/export/files.ts';
-import { imageBlob, onImageRegistryChange, registerImageBlob } from '../io/images.ts';
-import type { PendingSync, SyncMeta } from '../io/persist.ts';
-import { OfflineError, ServerApi, ServerError, sha256Hex, type ServerJob, type ServerReview } from '../io/serverApi.ts';
+} from '../../core/sync/protocol.ts';
+import { maskPngImageKeys } from '../../core/coco/maskPng.ts';
+import { fileStem } from '../../core/export/files.ts';
+import { imageBlob, onImageRegistryChange, registerImageBlob } from '../../io/images.ts';
+import type { PendingSync, SyncMeta } from '../../io/persist.ts';
+import { OfflineError, ServerApi, ServerError, sha256Hex, type ServerJob, type ServerReview } from '../../io/serverApi.ts';
 import { openLinkedProject, registerSyncHooks, requestMetaSave, saveNow } from './persistence.ts';
 import type { ProjectIds } from './projectIds.ts';
-import type { AppStore } from './store.ts';
-import { nextImageId } from './slices/view.ts';
-import { registerReviewDecider } from './slices/team.ts';
-import type { SyncView } from './slices/view.ts';
+import type { AppStore } from '../store/store.ts';
+import { nextImageId } from '../store/slices/view.ts';
+import { registerReviewDecider } from '../store/slices/team.ts';
+import type { SyncView } from '../store/slices/view.ts';
 
 const api = new ServerApi();
 let store: AppStore;

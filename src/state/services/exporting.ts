@@ -1,9 +1,9 @@
 /** Exports of the project (run in a worker) and the export settings kept between sessions. */
-import { DEFAULT_POLYGON_MIN_IOU } from '../core/coco/export.ts';
-import { downloadBytes, startExport, type ExportJob } from '../io/exporter.ts';
-export { polygonFidelity, polygonPreview, type ExportJob } from '../io/exporter.ts';
-import type { ExportKind } from '../../workers/protocol.ts';
-import { appStore } from './store.ts';
+import { DEFAULT_POLYGON_MIN_IOU } from '../../core/coco/export.ts';
+import { downloadBytes, startExport, type ExportJob } from '../../io/exporter.ts';
+export { polygonFidelity, polygonPreview, type ExportJob } from '../../io/exporter.ts';
+import type { ExportKind } from '../../../workers/protocol.ts';
+import { appStore } from '../store/store.ts';
 
 export interface ExportSettings {
   kind: ExportKind;

@@ -6,12 +6,12 @@
  */
 import { useStore as useZustand } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { DocDiff } from '../core/project/changes.ts';
-import type { Annotation } from '../core/project/types.ts';
-import { annotationIndex, annotationsOf } from '../core/project/annotationIndex.ts';
-import { proposalsToReview } from '../core/project/review.ts';
-import { MaskSession } from '../inference/maskSession.ts';
-import { DEFAULT_ZOOM_IN } from '../core/sam/zoomIn.ts';
+import type { DocDiff } from '../../core/project/changes.ts';
+import type { Annotation } from '../../core/project/types.ts';
+import { annotationIndex, annotationsOf } from '../../core/project/annotationIndex.ts';
+import { proposalsToReview } from '../../core/project/review.ts';
+import { MaskSession } from '../../inference/maskSession.ts';
+import { DEFAULT_ZOOM_IN } from '../../core/sam/zoomIn.ts';
 import { localIds, type IdSource, type StoreDeps } from './deps.ts';
 import { createDocumentSlice, type DocumentSlice } from './slices/document.ts';
 import { createEditorSlice, type EditorSlice } from './slices/editor.ts';
@@ -20,7 +20,7 @@ import { createReviewSlice, type ReviewSlice } from './slices/review.ts';
 import { createViewSlice, type ViewSlice } from './slices/view.ts';
 import { createNotificationsSlice, type NotificationsSlice } from './slices/notifications.ts';
 import { createTeamSlice, type TeamSlice } from './slices/team.ts';
-import { createImportSlice, type ImportSlice } from './importers.ts';
+import { createImportSlice, type ImportSlice } from './slices/importers.ts';
 import { watchWaiting } from './waiting.ts';
 
 export type StoreState = DocumentSlice &

@@ -3,13 +3,13 @@
  * "boxes first". Showing another image ends the mask being drafted as an undo step (Ctrl+Z gives the
  * draft back on its image) and points the engine at the image and its neighbour.
  */
-import type { AppErrorData } from '../../core/errors.ts';
-import { IDLE_TIMER } from '../../core/project/timer.ts';
-import { DiffBuilder, EMPTY_DIFF } from '../../core/project/changes.ts';
-import { imageWorkStatuses } from '../../core/project/imageStatus.ts';
-import type { ImageRecord } from '../../core/project/types.ts';
-import { EMPTY_SNAPSHOT } from '../../inference/maskSession.ts';
-import type { EmbeddingStatus } from '../../inference/engine.ts';
+import type { AppErrorData } from '../../../core/errors.ts';
+import { IDLE_TIMER } from '../../../core/project/timer.ts';
+import { DiffBuilder, EMPTY_DIFF } from '../../../core/project/changes.ts';
+import { imageWorkStatuses } from '../../../core/project/imageStatus.ts';
+import type { ImageRecord } from '../../../core/project/types.ts';
+import { EMPTY_SNAPSHOT } from '../../../inference/maskSession.ts';
+import type { EmbeddingStatus } from '../../../inference/engine.ts';
 import type { SliceContext, StoreState } from '../store.ts';
 import { startReviewOf } from './review.ts';
 import type { WaitingFor } from '../waiting.ts';

@@ -7,11 +7,11 @@
  * so each shows the other's work; ids come from blocks reserved per tab, so two tabs never make two
  * records with one id. A failed write is reported; what was saved before stays.
  */
-import { COLLECTIONS, DiffBuilder, touchedKeys, type Collection, type DocDiff } from '../core/project/changes.ts';
-import { annotationIndex } from '../core/project/annotationIndex.ts';
-import { emptyProject, type Project } from '../core/project/types.ts';
-import { overlays } from '../inference/overlays.ts';
-import { clearImageRegistry, onImageRegistered, registerImageBlob } from '../io/images.ts';
+import { COLLECTIONS, DiffBuilder, touchedKeys, type Collection, type DocDiff } from '../../core/project/changes.ts';
+import { annotationIndex } from '../../core/project/annotationIndex.ts';
+import { emptyProject, type Project } from '../../core/project/types.ts';
+import { overlays } from '../../inference/overlays.ts';
+import { clearImageRegistry, onImageRegistered, registerImageBlob } from '../../io/images.ts';
 import {
   createProject,
   currentProjectId,
@@ -26,7 +26,7 @@ import {
   type ProjectMeta,
   type SavedUi,
   type SyncMeta,
-} from '../io/persist.ts';
+} from '../../io/persist.ts';
 import {
   dropJournal,
   dropPlace,
@@ -36,11 +36,11 @@ import {
   writeJournal,
   writePlace,
   type JournalEntry,
-} from '../io/journal.ts';
+} from '../../io/journal.ts';
 import type { ProjectIds } from './projectIds.ts';
 import { Tabs } from './tabs.ts';
-import type { AppStore, StoreState } from './store.ts';
-import { abandonPreannotate } from './preannotate.ts';
+import type { AppStore, StoreState } from '../store/store.ts';
+import { abandonPreannotate } from './batch.ts';
 
 let store: AppStore;
 let ids: ProjectIds;

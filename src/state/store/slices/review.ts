@@ -3,11 +3,11 @@
  * boxes that wait to become masks. Proposals arrive as `ignore` changes (machine work is never
  * undone by Ctrl+Z); the user's verdicts on them are recorded steps.
  */
-import { DiffBuilder } from '../../core/project/changes.ts';
-import { IDLE_TIMER, timerStop } from '../../core/project/timer.ts';
-import type { ProducedMask } from '../../inference/preannotate.ts';
-import { proposalAnnotation } from '../../core/sam/preannotateImage.ts';
-import type { BoxPrompt } from '../../core/sam/prompts.ts';
+import { DiffBuilder } from '../../../core/project/changes.ts';
+import { IDLE_TIMER, timerStop } from '../../../core/project/timer.ts';
+import type { ProducedMask } from '../../../inference/preannotate.ts';
+import { proposalAnnotation } from '../../../core/sam/preannotateImage.ts';
+import type { BoxPrompt } from '../../../core/sam/prompts.ts';
 import { reviewQueue, type SliceContext } from '../store.ts';
 import { selectFirstToDecide } from './team.ts';
 

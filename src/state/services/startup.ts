@@ -2,13 +2,13 @@
  * Start-up: the real dependencies of the store (engine events into the store, the browser's file
  * and worker-backed parsers) and the model's start from the page's URL.
  */
-import { sam2Manifest, type ModelManifest } from '../core/sam/manifest.ts';
+import { sam2Manifest, type ModelManifest } from '../../core/sam/manifest.ts';
 import { bundledManifest, modelFacts, startModels } from './models.ts';
-import type { EngineEvents, InferenceEngine } from '../inference/engine.ts';
-import { decodeMaskPngs, parseCocoFile } from '../io/exporter.ts';
-import { imageBlob, probeImageFile, registerImageBlob } from '../io/images.ts';
-import type { StoreIo } from './deps.ts';
-import type { AppStore } from './store.ts';
+import type { EngineEvents, InferenceEngine } from '../../inference/engine.ts';
+import { decodeMaskPngs, parseCocoFile } from '../../io/exporter.ts';
+import { imageBlob, probeImageFile, registerImageBlob } from '../../io/images.ts';
+import type { StoreIo } from '../store/deps.ts';
+import type { AppStore } from '../store/store.ts';
 
 export const browserIo: StoreIo = {
   probeImage: probeImageFile,

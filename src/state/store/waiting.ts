@@ -3,7 +3,7 @@
  * decode that takes longer than {@link SLOW_DECODE_MS}. That time is not theirs: the mask clock
  * pauses (backdated to the start of a slow decode), and the canvas says what it waits for.
  */
-import { timerWaiting } from '../core/project/timer.ts';
+import { timerWaiting } from '../../core/project/timer.ts';
 import type { StoreApi } from 'zustand/vanilla';
 import type { StoreState } from './store.ts';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { rleFromMask } from '../core/mask/rle.ts';
-import { projectToCoco } from '../core/coco/export.ts';
-import { integrityProblems, type DocDiff } from '../core/project/changes.ts';
-import type { Project } from '../core/project/types.ts';
-import { imageFile, testStore } from './fakeDeps.ts';
+import { rleFromMask } from '../../core/mask/rle.ts';
+import { projectToCoco } from '../../core/coco/export.ts';
+import { integrityProblems, type DocDiff } from '../../core/project/changes.ts';
+import type { Project } from '../../core/project/types.ts';
+import { imageFile, testStore } from '../test/fakeDeps.ts';
 import { reviewQueue, type AppStore } from './store.ts';
 import type { ProposalInput } from './slices/review.ts';
 import { registerReviewDecider } from './slices/team.ts';

@@ -1,6 +1,6 @@
 /** Categories: add, rename (typed letter by letter: one undo step), recolour, ensure by name. */
-import { DiffBuilder } from '../../core/project/changes.ts';
-import { categoryColor } from '../../core/project/palette.ts';
+import { DiffBuilder } from '../../../core/project/changes.ts';
+import { categoryColor } from '../../../core/project/palette.ts';
 import type { HistoryPolicy } from '../history.ts';
 import type { SliceContext } from '../store.ts';
 

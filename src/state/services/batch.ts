@@ -3,18 +3,18 @@
  * start, pause, resume and cancel it. Finished images land in the project as proposals to review.
  */
 import { create } from 'zustand';
-import { maskPngImageKeys } from '../core/coco/maskPng.ts';
-import { isMachineSource } from '../core/coco/merge.ts';
-import { fileStem } from '../core/export/files.ts';
-import { DEFAULT_AMG_PARAMS, checkAmgParams, type AmgParams } from '../core/sam/amg.ts';
-import { parseClassMap } from '../core/sam/classMap.ts';
-import { DEFAULT_COARSE_OPTIONS, type CoarseOptions, type CoarsePrompt } from '../core/sam/coarse.ts';
-import { DEFAULT_BOX_PLAN, type BoxPlanOptions } from '../core/sam/roi.ts';
-import { PreannotateRun, type PreannotateItem, type PreannotateMode, type PreannotateProgress } from '../inference/preannotate.ts';
-import { coarsePromptsFromPngs } from '../io/exporter.ts';
-import { imageBlob } from '../io/images.ts';
-import { appStore } from './store.ts';
-import type { InferenceEngine } from '../inference/engine.ts';
+import { maskPngImageKeys } from '../../core/coco/maskPng.ts';
+import { isMachineSource } from '../../core/coco/merge.ts';
+import { fileStem } from '../../core/export/files.ts';
+import { DEFAULT_AMG_PARAMS, checkAmgParams, type AmgParams } from '../../core/sam/amg.ts';
+import { parseClassMap } from '../../core/sam/classMap.ts';
+import { DEFAULT_COARSE_OPTIONS, type CoarseOptions, type CoarsePrompt } from '../../core/sam/coarse.ts';
+import { DEFAULT_BOX_PLAN, type BoxPlanOptions } from '../../core/sam/roi.ts';
+import { PreannotateRun, type PreannotateItem, type PreannotateMode, type PreannotateProgress } from '../../inference/preannotate.ts';
+import { coarsePromptsFromPngs } from '../../io/exporter.ts';
+import { imageBlob } from '../../io/images.ts';
+import { appStore } from '../store/store.ts';
+import type { InferenceEngine } from '../../inference/engine.ts';
 
 let engine: InferenceEngine | null = null;
 /** The engine batches run on (start-up). */
