@@ -6,7 +6,7 @@ import type { Stroke } from '../core/mask/brush.ts';
 import { overlays } from '../inference/overlays.ts';
 import { imageBitmap, imageBlob, imagePreview } from '../io/images.ts';
 import { useStore } from '../state/store/store.ts';
-import { isEditable } from '../state/store/slices/view.ts';
+import { isEditable } from '../state/store/selectors.ts';
 import { masksAt, nextAt } from '../core/mask/hitTest.ts';
 import { MaskOverlays, useMaskItems } from './MaskOverlays.tsx';
 import { SelectionHandles } from './SelectionHandles.tsx';

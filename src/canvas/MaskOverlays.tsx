@@ -13,8 +13,8 @@ import type { ViewTransform } from '../core/geometry.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { RenderedMask } from '../../workers/protocol.ts';
 import { annotationsOf } from '../core/project/annotationIndex.ts';
-import { appStore, coveredProposals, useStore } from '../state/store/store.ts';
-import { isShown } from '../state/store/slices/view.ts';
+import { appStore, useStore } from '../state/store/store.ts';
+import { coveredProposals, isShown } from '../state/store/selectors.ts';
 
 export interface MaskItem {
   a: Annotation;

@@ -2,7 +2,8 @@ import { projectToCoco, type CocoDataset, type CocoExportOptions } from '../core
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
-import { coveredProposals, reviewQueue, type AppStore } from '../state/store/store.ts';
+import type { AppStore } from '../state/store/store.ts';
+import { coveredProposals, reviewQueue } from '../state/store/selectors.ts';
 import type { InferenceEngine } from '../inference/engine.ts';
 import { overlays } from '../inference/overlays.ts';
 import {

@@ -27,7 +27,7 @@ import { OfflineError, ServerApi, ServerError, sha256Hex, type ServerJob, type S
 import { openLinkedProject, registerSyncHooks, requestMetaSave, saveNow } from './persistence.ts';
 import type { ProjectIds } from './projectIds.ts';
 import type { AppStore } from '../store/store.ts';
-import { nextImageId } from '../store/slices/view.ts';
+import { nextImageId } from '../store/selectors.ts';
 import { registerReviewDecider } from '../store/slices/team.ts';
 import type { SyncView } from '../store/slices/view.ts';
 

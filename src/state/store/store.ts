@@ -8,8 +8,6 @@ import { useStore as useZustand } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { DocDiff } from '../../core/project/changes.ts';
 import type { Annotation } from '../../core/project/types.ts';
-import { annotationIndex, annotationsOf } from '../../core/project/annotationIndex.ts';
-import { proposalsToReview } from '../../core/project/review.ts';
 import { MaskSession } from '../../inference/maskSession.ts';
 import { DEFAULT_ZOOM_IN } from '../../core/sam/zoomIn.ts';
 import { localIds, type IdSource, type StoreDeps } from './deps.ts';
@@ -139,18 +137,3 @@ export const useStore: BoundStore = Object.assign(<T>(selector: (s: StoreState) 
   setState: ((partial, replace) => appStore().setState(partial as never, replace as never)) as StoreApi<StoreState>['setState'],
   subscribe: ((l) => appStore().subscribe(l)) as StoreApi<StoreState>['subscribe'],
 });
-
-/** Proposals hidden because an accepted annotation covers them (from the incremental annotation index). */
-export function coveredProposals(annotations: readonly Annotation[]): ReadonlySet<number> {
-  return annotationIndex(annotations).covered;
-}
-
-/** The shown image's proposals still to review, in review order. */
-export function reviewQueue(s: Pick<StoreState, 'project' | 'currentImageId'>): Annotation[] {
-  if (s.currentImageId === null) return [];
-  return proposalsToReview(
-    annotationsOf(s.project.annotations, s.currentImageId),
-    s.currentImageId,
-    coveredProposals(s.project.annotations),
-  );
-}

@@ -1,7 +1,8 @@
 import { memo, useMemo } from 'react';
 import type { Annotation, Category } from '../../core/project/types.ts';
 import { annotationsOf } from '../../core/project/annotationIndex.ts';
-import { coveredProposals, useStore } from '../../state/store/store.ts';
+import { useStore } from '../../state/store/store.ts';
+import { coveredProposals } from '../../state/store/selectors.ts';
 import { HideLockToggles } from './icons.tsx';
 
 /** The shown image's annotations: select, hide, lock, delete; the list scrolls on its own. */

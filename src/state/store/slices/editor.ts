@@ -11,7 +11,8 @@ import { IDLE_TIMER, timerInput, timerStop, timerVisibility, type MaskTimer } fr
 import { EMPTY_PROMPTS, promptSource, type BoxPrompt, type Prompts } from '../../../core/sam/prompts.ts';
 import { EMPTY_SNAPSHOT, type AcceptedMask, type LiveMask, type SessionSnapshot, type ZoomState } from '../../../inference/maskSession.ts';
 import type { CandidateInfo } from '../../../../workers/protocol.ts';
-import { reviewQueue, type SliceContext } from '../store.ts';
+import type { SliceContext } from '../store.ts';
+import { reviewQueue } from '../selectors.ts';
 
 export type Tool = 'points' | 'box' | 'brush' | 'eraser' | 'select';
 

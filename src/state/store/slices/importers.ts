@@ -11,8 +11,8 @@ import { categoryColor } from '../../../core/project/palette.ts';
 import { fileStem } from '../../../core/export/files.ts';
 import { EMPTY_PROMPTS } from '../../../core/sam/prompts.ts';
 import type { SliceContext } from '../store.ts';
-import { nextImageId } from './view.ts';
-import { startReviewOf } from './review.ts';
+import { nextImageId } from '../selectors.ts';
+import { startReviewOf } from '../steps.ts';
 
 export interface ImportSlice {
   addFiles(files: readonly File[]): Promise<number[]>;

@@ -8,8 +8,9 @@ import { IDLE_TIMER, timerStop } from '../../../core/project/timer.ts';
 import type { ProducedMask } from '../../../inference/preannotate.ts';
 import { proposalAnnotation } from '../../../core/sam/preannotateImage.ts';
 import type { BoxPrompt } from '../../../core/sam/prompts.ts';
-import { reviewQueue, type SliceContext } from '../store.ts';
-import { selectFirstToDecide } from './team.ts';
+import type { SliceContext } from '../store.ts';
+import { reviewQueue } from '../selectors.ts';
+import { startReviewOf } from '../steps.ts';
 
 /** A machine-made mask to add as a proposal (RLE in image px): what a pre-annotation batch produces. */
 export type ProposalInput = ProducedMask;
@@ -130,14 +131,4 @@ export function createReviewSlice(ctx: SliceContext): ReviewSlice {
       s.change(b.diff, 'record', { label: all ? 'remove boxes' : 'remove box' });
     },
   };
-}
-
-/** Selects the shown image's first proposal (or, reviewing a job, its first mask to decide) when nothing else is selected or under way. */
-export function startReviewOf(ctx: Pick<SliceContext, 'get' | 'session'>): void {
-  const s = ctx.get();
-  if (s.selectedAnnotationId !== null || ctx.session.underWay()) return;
-  const first = reviewQueue(s)[0];
-  if (first) s.selectAnnotation(first.id);
-  // no proposal: reviewing a job, its first mask to decide
-  else selectFirstToDecide(ctx);
 }

@@ -6,6 +6,8 @@
  * store keeps only ids.
  */
 import type { SliceContext, StoreState } from '../store.ts';
+import { undecided } from '../selectors.ts';
+import { selectFirstToDecide } from '../steps.ts';
 
 export interface JobFocus {
   jobId: number;
@@ -41,22 +43,6 @@ export interface TeamSlice {
   cancelReject(): void;
   /** Whether Enter / Delete decide on the selected mask (a job in review, a mask of a person selected, nothing drafted). */
   reviewKeysActive(): boolean;
-}
-
-/** The shown image's masks still to decide in the job under review, in id order (machine proposals have their own keys). */
-function undecided(s: StoreState) {
-  const done = new Set(s.jobFocus?.decided ?? []);
-  return s.project.annotations.filter((a) => a.imageId === s.currentImageId && a.review !== 'pending' && !done.has(a.id));
-}
-
-/** Reviewing a job: selects the shown image's first mask to decide when nothing is selected or under way. */
-export function selectFirstToDecide(ctx: Pick<SliceContext, 'get' | 'session'>): void {
-  const s = ctx.get();
-  const f = s.jobFocus;
-  if (!f?.reviewing || s.currentImageId === null || !f.imageIds.includes(s.currentImageId)) return;
-  if (s.selectedAnnotationId !== null || ctx.session.underWay()) return;
-  const first = undecided(s)[0];
-  if (first) s.selectAnnotation(first.id);
 }
 
 export function createTeamSlice(ctx: SliceContext): TeamSlice {

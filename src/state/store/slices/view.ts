@@ -11,7 +11,8 @@ import type { ImageRecord } from '../../../core/project/types.ts';
 import { EMPTY_SNAPSHOT } from '../../../inference/maskSession.ts';
 import type { EmbeddingStatus } from '../../../inference/engine.ts';
 import type { SliceContext, StoreState } from '../store.ts';
-import { startReviewOf } from './review.ts';
+import { startReviewOf } from '../steps.ts';
+import { nextImageId } from '../selectors.ts';
 import type { WaitingFor } from '../waiting.ts';
 
 /** What the views show of the project server (src/state/sync.ts keeps it). */
@@ -126,13 +127,6 @@ export interface ViewSlice {
 function withoutDone(im: ImageRecord): ImageRecord {
   const { done: _done, ...rest } = im;
   return rest;
-}
-
-/** The image after `id` in the list (encoded ahead of time). */
-export function nextImageId(s: Pick<StoreState, 'project'>, id: number | null): number | null {
-  const ims = s.project.images;
-  const i = ims.findIndex((im) => im.id === id);
-  return i >= 0 && i + 1 < ims.length ? ims[i + 1]!.id : null;
 }
 
 export function createViewSlice(ctx: SliceContext): ViewSlice {
@@ -256,14 +250,4 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
       set((s) => ({ imageStatus: { ...s.imageStatus, [imageId]: status } }));
     },
   };
-}
-
-/** Whether an annotation is drawn (not hidden itself, nor its category, nor all masks while peeking). */
-export function isShown(s: Pick<StoreState, 'visibility' | 'peek'>, a: { id: number; categoryId: number }): boolean {
-  return !s.peek && !s.visibility.hiddenAnnotations.includes(a.id) && !s.visibility.hiddenCategories.includes(a.categoryId);
-}
-
-/** Whether an annotation can be selected and edited on the canvas (shown and not locked). */
-export function isEditable(s: Pick<StoreState, 'visibility' | 'peek'>, a: { id: number; categoryId: number }): boolean {
-  return isShown(s, a) && !s.visibility.lockedAnnotations.includes(a.id) && !s.visibility.lockedCategories.includes(a.categoryId);
 }
