@@ -4,12 +4,11 @@ import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { clientOf, currentImage, gotoApp, liveMask, openImages, project, ready, SAMPLES } from './helpers.ts';
-import type { Project } from '../src/core/project/types.ts';
 
 /** What `annotator.ready()` rejects with ('resolved' if it does not). */
 function readyError(page: Page): Promise<string> {
   return page.evaluate(() =>
-    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
+    window.annotator.ready().then(
       () => 'resolved',
       (e: Error) => e.message,
     ),
@@ -55,7 +54,7 @@ test('bad files get a message naming them and the session goes on', async ({ pag
   // only the good file was added (besides the bundled samples), and it is shown and works
   await ready(page);
   expect(await currentImage(page)).toMatchObject({ fileName: 'chelsea.png', width: 451, height: 300 });
-  const names = (await project<Project>(page)).images.map((i) => i.fileName);
+  const names = (await project(page)).images.map((i) => i.fileName);
   for (const bad of ['zero.png', 'corrupt.png', 'notes.txt', 'huge.png', 'logo.svg']) expect(names).not.toContain(bad);
   const p = await clientOf(page, 180, 170);
   await page.mouse.click(p.x, p.y);
@@ -136,12 +135,12 @@ test('a 16-bit mask PNG with 65,535 instance ids is refused with the count, noth
   png.data = Buffer.from(data.buffer);
   const file = join(dir, 'chelsea.png');
   writeFileSync(file, PNG.sync.write(png, { bitDepth: 16, colorType: 0, inputColorType: 0, inputHasAlpha: false }));
-  const before = await project<Project>(page);
+  const before = await project(page);
   await page.locator('input[type=file][accept=".png"]').setInputFiles([file]);
   const alert = page.getByRole('alert').filter({ hasText: 'No masks were imported' });
   await expect(alert).toContainText('65535 different instance ids');
   await expect(alert).toContainText('at most 2000 objects');
-  expect((await project<Project>(page)).annotations).toEqual(before.annotations);
+  expect((await project(page)).annotations).toEqual(before.annotations);
   // the app still answers a click
   const p = await clientOf(page, 180, 170);
   await page.mouse.click(p.x, p.y);
@@ -150,7 +149,7 @@ test('a 16-bit mask PNG with 65,535 instance ids is refused with the count, noth
   await expect(page.getByTestId('save-state')).toHaveText('saved');
   await page.reload();
   await ready(page);
-  expect((await project<Project>(page)).annotations).toEqual(before.annotations);
+  expect((await project(page)).annotations).toEqual(before.annotations);
   expect(rejections).toEqual([]);
 });
 
@@ -160,7 +159,7 @@ test('COCO numbers out of range are refused with the field named; the project is
   const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
   await gotoApp(page);
   await ready(page);
-  const before = await project<Project>(page);
+  const before = await project(page);
   const image = { id: 1, file_name: 'chelsea.png', width: 451, height: 300 };
   const cases: [string, unknown, string][] = [
     ['huge-polygon.json', { segmentation: [[10, 10, 1e300, 10, 10, 50]] }, 'annotations[0].segmentation[0][2]: x = 1e+300 is far outside'],
@@ -183,7 +182,7 @@ test('COCO numbers out of range are refused with the field named; the project is
     await expect(alert).toContainText(message);
     await expect(alert).toContainText('nothing was imported');
   }
-  const after = await project<Project>(page);
+  const after = await project(page);
   expect(after.annotations).toEqual(before.annotations);
   expect(after.pendingBoxes).toEqual(before.pendingBoxes);
   expect(after.categories).toEqual(before.categories);

@@ -7,26 +7,14 @@ import { clickImage, gotoApp, liveMask, openImages, ready, referenceRefiner, SAM
 
 const COFFEE = resolve(SAMPLES, 'coffee.png');
 
-interface Api {
-  annotator: {
-    editorState(): {
-      candidates: { token: number; predictedIou: number }[];
-      candidateShown: number | null;
-      zoom: { roi: { x0: number; y0: number; x1: number; y1: number }; ready: boolean } | null;
-      decodedOnCrop: { x0: number; y0: number; x1: number; y1: number } | null;
-    };
-    hasCandidates(): boolean | null;
-    zoomReady(timeoutMs?: number): Promise<boolean>;
-  };
-}
-const state = (page: Page) => page.evaluate(() => (window as unknown as Api).annotator.editorState());
+const state = (page: Page) => page.evaluate(() => window.annotator.editorState());
 const browserMask = async (page: Page) => maskFromRle((await liveMask(page))!.rle);
 
 test('one click shows SAM’s candidates; picking another shows exactly that candidate, and the next click refines it', async ({ page }) => {
   await gotoApp(page);
   await openImages(page, [COFFEE]);
   await ready(page);
-  expect(await page.evaluate(() => (window as unknown as Api).annotator.hasCandidates())).toBe(true);
+  expect(await page.evaluate(() => window.annotator.hasCandidates())).toBe(true);
   // candidates alone (zoom-in has its own test)
   await page.getByTestId('zoom-in-toggle').uncheck();
   await clickImage(page, 300, 200);
@@ -96,7 +84,7 @@ test('zoom-in: a second click after the crop is ready is decoded on it, as the N
   await clickImage(page, 380, 400);
   expect(maskIou(await browserMask(page), step1.mask)).toBeGreaterThanOrEqual(0.99);
   // the crop is encoded in the background; the app and the reference chose the same one
-  expect(await page.evaluate(() => (window as unknown as Api).annotator.zoomReady())).toBe(true);
+  expect(await page.evaluate(() => window.annotator.zoomReady())).toBe(true);
   await expect(page.getByTestId('zoom-status')).toHaveAttribute('data-state', 'ready');
   ref.prompts.points.push({ x: 400, y: 440, positive: true });
   const step2 = await ref.decode();
@@ -118,7 +106,7 @@ test('a decoder without candidate outputs: one mask per click, as before, and th
   await gotoApp(page, '/?decoder=/models/sam.onnx');
   await openImages(page, [COFFEE]);
   await ready(page);
-  expect(await page.evaluate(() => (window as unknown as Api).annotator.hasCandidates())).toBe(false);
+  expect(await page.evaluate(() => window.annotator.hasCandidates())).toBe(false);
   await expect(page.getByText('This decoder returns one mask per click').first()).toBeVisible();
   await page.getByTestId('zoom-in-toggle').uncheck();
   await clickImage(page, 300, 200);

@@ -5,7 +5,6 @@ import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromRle, rleArea } from '../src/core/mask/rle.ts';
 import type { CocoRle } from '../src/core/mask/rle.ts';
 import type { CocoDataset } from '../src/core/coco/export.ts';
-import type { Project } from '../src/core/project/types.ts';
 import {
   clientOf,
   currentImage,
@@ -49,7 +48,7 @@ test('a foreground point on the cat gives the same mask as onnxruntime-node; acc
 
   // accept with Enter, then export through the button
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export COCO' }).click()]);
   const coco = JSON.parse(readFileSync(await download.path(), 'utf8')) as CocoDataset;
   expect(coco.annotations).toHaveLength(1);
@@ -87,7 +86,7 @@ test('a box, then box + a background point, match onnxruntime-node', async ({ pa
   const boxIou = maskIou(maskFromRle(live!.rle), ref.mask);
   console.log(`box IoU vs onnxruntime-node: ${boxIou.toFixed(4)}`);
   expect(boxIou).toBeGreaterThanOrEqual(0.99);
-  const prompts = (await project<Project>(page)).annotations;
+  const prompts = (await project(page)).annotations;
   expect(prompts).toHaveLength(0);
 
   // a click after the box adds a point to the same mask (right click = background)
@@ -124,8 +123,8 @@ test('Enter then an immediate click: the first mask is accepted and the click st
   await page.mouse.click(b.x, b.y);
   await liveMask(page);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.filter((x) => x.imageId === shown.id).length).toBe(2);
-  const anns = (await project<Project>(page)).annotations.filter((x) => x.imageId === shown.id);
+  await expect.poll(async () => (await project(page)).annotations.filter((x) => x.imageId === shown.id).length).toBe(2);
+  const anns = (await project(page)).annotations.filter((x) => x.imageId === shown.id);
   expect(anns.map((x) => x.prompts.points.length)).toEqual([1, 1]);
   const refA = await referenceMask(COFFEE, { points: [{ x: 300, y: 200, positive: true }], box: null });
   const refB = await referenceMask(COFFEE, { points: [{ x: 80, y: 350, positive: true }], box: null });

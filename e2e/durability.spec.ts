@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { Project } from '../src/core/project/types.ts';
 import { clientOf, gotoApp, liveMask, openImages, project, ready, SAMPLES } from './helpers.ts';
 
 test('an accepted mask survives closing the page 0, 20, 50, 100 or 200 ms after Enter', async ({ context }) => {
@@ -19,7 +18,7 @@ test('an accepted mask survives closing the page 0, 20, 50, 100 or 200 ms after 
     await gotoApp(page);
     if (i === 0) await openImages(page, [resolve(SAMPLES, 'coffee.png')]);
     await ready(page);
-    const before = await project<Project>(page);
+    const before = await project(page);
     if (i === 0) images = before.images.map((im) => im.fileName);
     // everything accepted before the earlier closes is there
     expect(before.annotations.map((a) => a.area)).toEqual(expected);
@@ -39,7 +38,7 @@ test('an accepted mask survives closing the page 0, 20, 50, 100 or 200 ms after 
   const page = await context.newPage();
   await gotoApp(page);
   await ready(page);
-  const after = await project<Project>(page);
+  const after = await project(page);
   expect(after.annotations.map((a) => a.area)).toEqual(expected);
   expect(after.images.map((im) => im.fileName)).toEqual(images);
 });

@@ -3,7 +3,8 @@ import type { Page } from '@playwright/test';
 import { readRgbaImage, type RgbaImage } from '../src/node/image.ts';
 import { NodeSam } from '../src/node/sam-node.ts';
 import type { Prompts } from '../src/core/sam/prompts.ts';
-import type { CocoRle } from '../src/core/mask/rle.ts';
+import type { ImageRecord, Project } from '../src/core/project/types.ts';
+import type { AnnotatorApi } from '../src/ui/automation.ts';
 
 export const SAMPLES = resolve(import.meta.dirname, '../public/samples');
 export const SHARED = resolve(import.meta.dirname, '../../shared');
@@ -50,29 +51,21 @@ export async function referenceMask(
   return { ...r, width: image.width, height: image.height };
 }
 
-interface AnnotatorWindow {
-  annotator: {
-    ready(): Promise<void>;
-    imageToClient(x: number, y: number): { x: number; y: number };
-    getProject(): unknown;
-    currentImage(): { id: number; fileName: string; width: number; height: number } | null;
-    getLiveMask(): Promise<{ rle: CocoRle; score: number; area: number; bbox: [number, number, number, number] } | null>;
-    editorState(): {
-      brushRadius: number;
-      strokes: { mode: string; radius: number; points: number[] }[];
-      canUndo: boolean;
-      canRedo: boolean;
-    };
-    exportCoco(o?: unknown): unknown;
-  };
+declare global {
+  interface Window {
+    /** The app's automation contract (src/ui/automation.ts), installed at startup. */
+    annotator: AnnotatorApi;
+    /** Long tasks' durations (ms), where a page collects them (bench/server.ts's `collectLongTasks`). */
+    __longtasks: number[];
+  }
 }
 
 export async function ready(page: Page): Promise<void> {
-  await page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.ready());
+  await page.evaluate(() => window.annotator.ready());
 }
 
 export async function clientOf(page: Page, x: number, y: number): Promise<{ x: number; y: number }> {
-  return page.evaluate(([x, y]) => (window as unknown as AnnotatorWindow).annotator.imageToClient(x!, y!), [x, y]);
+  return page.evaluate(([x, y]) => window.annotator.imageToClient(x!, y!), [x, y]);
 }
 
 /** Clicks image pixel (x, y) at the current zoom and pan. */
@@ -82,15 +75,15 @@ export async function clickImage(page: Page, x: number, y: number, button: 'left
 }
 
 export async function liveMask(page: Page) {
-  return page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.getLiveMask());
+  return page.evaluate(() => window.annotator.getLiveMask());
 }
 
-export async function currentImage(page: Page): Promise<{ id: number; fileName: string; width: number; height: number } | null> {
-  return page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.currentImage());
+export async function currentImage(page: Page): Promise<ImageRecord | null> {
+  return page.evaluate(() => window.annotator.currentImage());
 }
 
-export async function project<T>(page: Page): Promise<T> {
-  return (await page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.getProject())) as T;
+export async function project(page: Page): Promise<Project> {
+  return page.evaluate(() => window.annotator.getProject());
 }
 
 /** Opens files through the contract's image input and waits until the first is ready for clicks. */
@@ -105,7 +98,7 @@ export async function gotoApp(page: Page, path = '/'): Promise<void> {
 }
 
 export async function editorState(page: Page) {
-  return page.evaluate(() => (window as unknown as AnnotatorWindow).annotator.editorState());
+  return page.evaluate(() => window.annotator.editorState());
 }
 
 /** Reference of the app's ROI-crop mode: the crop encoded on its own, the box prompt in crop px, the mask pasted back. */

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { maskFromRle } from '../src/core/mask/rle.ts';
-import type { Project } from '../src/core/project/types.ts';
 import {
   clickImage,
   currentImage,
@@ -32,16 +31,16 @@ test('click, Enter, →, Ctrl+Z: the first image is shown again without its anno
   await clickImage(page, 180, 170);
   const shown = (await liveMask(page))!;
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
   await page.keyboard.press('ArrowRight');
   await expect.poll(async () => (await currentImage(page))?.fileName).toBe('coffee.png');
   const coffee = (await currentImage(page))!;
 
   await page.keyboard.press('Control+z');
   await expect.poll(async () => (await currentImage(page))?.id).toBe(cat.id);
-  expect((await project<Project>(page)).annotations).toHaveLength(0);
+  expect((await project(page)).annotations).toHaveLength(0);
   expect((await editorState(page)).strokes).toHaveLength(0);
-  const st = (await editorState(page)) as unknown as { prompts: { points: { x: number; y: number }[] } };
+  const st = await editorState(page);
   expect(st.prompts.points).toHaveLength(1);
   const back = (await liveMask(page))!;
   expect(sameMask(maskFromRle(back.rle), maskFromRle(shown.rle))).toBe(true);
@@ -51,9 +50,9 @@ test('click, Enter, →, Ctrl+Z: the first image is shown again without its anno
 
   // redo: the annotation again, on the cat; the coffee image never got the prompt
   await page.keyboard.press('Control+Shift+z');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
-  expect((await project<Project>(page)).annotations[0]!.imageId).toBe(cat.id);
-  expect((await project<Project>(page)).annotations.every((a) => a.imageId !== coffee.id)).toBe(true);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
+  expect((await project(page)).annotations[0]!.imageId).toBe(cat.id);
+  expect((await project(page)).annotations.every((a) => a.imageId !== coffee.id)).toBe(true);
 });
 
 test('undo then redo of the second click gives back exactly the mask that was shown (mask feedback)', async ({ page }) => {
@@ -116,7 +115,7 @@ test('keys 1–9 and "Add category" while drafting recolour the mask and never c
   await expect(field).toHaveValue('category 2-x');
   await page.keyboard.press('Control+z');
   await expect(field).toHaveValue('category 2');
-  expect((await project<Project>(page)).categories[1]!.name).toBe('category 2');
+  expect((await project(page)).categories[1]!.name).toBe('category 2');
 });
 
 test('two tabs on one project: each accepts a mask on its own image, sees the other’s, and after both reload every mask is there', async ({
@@ -141,8 +140,8 @@ test('two tabs on one project: each accepts a mask on its own image, sees the ot
   await clickImage(b, 180, 170);
   await Promise.all([liveMask(a), liveMask(b)]);
   await Promise.all([a.keyboard.press('Enter'), b.keyboard.press('Enter')]);
-  await expect.poll(async () => (await project<Project>(a)).annotations.length).toBe(2);
-  await expect.poll(async () => (await project<Project>(b)).annotations.length).toBe(2);
+  await expect.poll(async () => (await project(a)).annotations.length).toBe(2);
+  await expect.poll(async () => (await project(b)).annotations.length).toBe(2);
   // a second round in the other order (Alt: a point even where an accepted mask is)
   for (const page of [b, a]) await page.keyboard.down('Alt');
   await clickImage(b, 100, 250);
@@ -150,9 +149,9 @@ test('two tabs on one project: each accepts a mask on its own image, sees the ot
   for (const page of [b, a]) await page.keyboard.up('Alt');
   await Promise.all([liveMask(a), liveMask(b)]);
   await Promise.all([b.keyboard.press('Enter'), a.keyboard.press('Enter')]);
-  await expect.poll(async () => (await project<Project>(a)).annotations.length).toBe(4);
-  await expect.poll(async () => (await project<Project>(b)).annotations.length).toBe(4);
-  const ids = (await project<Project>(a)).annotations.map((x) => x.id);
+  await expect.poll(async () => (await project(a)).annotations.length).toBe(4);
+  await expect.poll(async () => (await project(b)).annotations.length).toBe(4);
+  const ids = (await project(a)).annotations.map((x) => x.id);
   expect(new Set(ids).size).toBe(4);
   await expect(a.getByTestId('save-state')).toHaveText('saved');
   await expect(b.getByTestId('save-state')).toHaveText('saved');
@@ -163,7 +162,7 @@ test('two tabs on one project: each accepts a mask on its own image, sees the ot
   await ready(a);
   await ready(b);
   for (const page of [a, b]) {
-    const p = await project<Project>(page);
+    const p = await project(page);
     expect(p.annotations.map((x) => x.id).sort()).toEqual([...ids].sort());
     const byImage = new Map(p.images.map((im) => [im.id, im.fileName]));
     expect(p.annotations.map((x) => byImage.get(x.imageId)).sort()).toEqual([

@@ -6,14 +6,8 @@ import { clientOf, gotoApp, liveMask, openImages, ready, referenceMask, SAMPLES 
 
 const CAT = resolve(SAMPLES, 'chelsea.png');
 
-interface Api {
-  annotator: {
-    decoderRuns(): Promise<number>;
-    editorState(): { hoverPoint: { x: number; y: number } | null };
-  };
-}
-const runs = (page: Page) => page.evaluate(() => (window as unknown as Api).annotator.decoderRuns());
-const hoverPoint = (page: Page) => page.evaluate(() => (window as unknown as Api).annotator.editorState().hoverPoint);
+const runs = (page: Page) => page.evaluate(() => window.annotator.decoderRuns());
+const hoverPoint = (page: Page) => page.evaluate(() => window.annotator.editorState().hoverPoint);
 
 /** Waits until the decoder has done its warm-up and nothing else runs. */
 async function quiet(page: Page): Promise<number> {
@@ -86,9 +80,7 @@ test('a click while a hover preview is being decoded is answered with the clickâ
   const cat = await clientOf(page, 180, 170);
   await page.mouse.click(cat.x, cat.y);
   const live = (await liveMask(page))!;
-  const st = await page.evaluate(() =>
-    (window as unknown as { annotator: { editorState(): { prompts: { points: { x: number; y: number }[] } } } }).annotator.editorState(),
-  );
+  const st = await page.evaluate(() => window.annotator.editorState());
   expect(st.prompts.points).toHaveLength(1);
   const pt = st.prompts.points[0]!;
   expect(Math.hypot(pt.x - 180, pt.y - 170)).toBeLessThan(2);

@@ -2,12 +2,11 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import type { CocoDataset } from '../src/core/coco/export.ts';
+import type { CocoDataset, CocoExportOptions } from '../src/core/coco/export.ts';
 import { parseCoco } from '../src/core/coco/import.ts';
 import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromPolygons } from '../src/core/mask/polygon.ts';
 import { maskFromRle, type CocoRle } from '../src/core/mask/rle.ts';
-import type { Project } from '../src/core/project/types.ts';
 import { currentImage, gotoApp, openImages, project, ready, SHARED } from './helpers.ts';
 
 const COCO_DIR = resolve(SHARED, 'datasets/coco-val2017-tiny');
@@ -18,18 +17,15 @@ const raw = JSON.parse(readFileSync(COCO_JSON, 'utf8')) as {
 };
 const reference = parseCoco(raw);
 
-async function exportCoco(page: Page, options: unknown): Promise<CocoDataset> {
-  return page.evaluate(
-    (o) => (window as unknown as { annotator: { exportCoco(o: unknown): CocoDataset } }).annotator.exportCoco(o),
-    options,
-  );
+async function exportCoco(page: Page, options: CocoExportOptions): Promise<CocoDataset> {
+  return page.evaluate((o) => window.annotator.exportCoco(o), options);
 }
 
 test('COCO import before the images: annotations wait, attach when the files are opened, and export unchanged', async ({ page }) => {
   await gotoApp(page);
   await page.locator('input[type=file][accept*=".json"]').setInputFiles(COCO_JSON);
   await expect(page.getByRole('status').filter({ hasText: 'Imported 382 masks' })).toBeVisible();
-  let proj = await project<Project>(page);
+  let proj = await project(page);
   expect(proj.annotations).toHaveLength(382);
   expect(proj.annotations.filter((a) => a.iscrowd)).toHaveLength(5);
 
@@ -38,7 +34,7 @@ test('COCO import before the images: annotations wait, attach when the files are
   await page.locator('input[type=file][accept*="image/"]').setInputFiles(names.map((n) => resolve(COCO_DIR, 'images', n)));
   await ready(page);
   expect((await currentImage(page))?.fileName).toBe(names[0]);
-  proj = await project<Project>(page);
+  proj = await project(page);
   expect(proj.images.filter((im) => names.includes(im.fileName))).toHaveLength(3);
 
   // RLE export: every mask identical to the file's (rasterized by the reference rules)
@@ -83,7 +79,7 @@ test('a malformed COCO file is refused with the field that is wrong, and nothing
   ).toBeVisible();
   await page.locator('input[type=file][accept*=".json"]').setInputFiles(notJson);
   await expect(page.getByRole('alert').filter({ hasText: 'truncated.json is not valid JSON' })).toBeVisible();
-  const proj = await project<Project>(page);
+  const proj = await project(page);
   expect(proj.annotations).toHaveLength(0);
   expect(proj.categories.map((c) => c.name)).toEqual(['object']);
 });
@@ -99,7 +95,7 @@ test('export dialog: mask PNGs and YOLO zips hold the accepted mask; polygon fid
   const live = await liveMask(page);
   const mask = maskFromRle(live!.rle);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
 
   await page.getByRole('button', { name: 'Export…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Export' });
@@ -145,7 +141,7 @@ test('mask PNGs import: an instance-id PNG written by the mask export gives back
     await page.mouse.click(p.x, p.y);
     masks.push(maskFromRle((await liveMask(page))!.rle));
     await page.keyboard.press('Enter');
-    await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(masks.length);
+    await expect.poll(async () => (await project(page)).annotations.length).toBe(masks.length);
   }
   await page.getByRole('button', { name: 'Export…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Export' });
@@ -163,16 +159,16 @@ test('mask PNGs import: an instance-id PNG written by the mask export gives back
 
   // a new, empty project (the current one is kept in the browser), with the photo opened again
   await page.getByRole('button', { name: 'New', exact: true }).click();
-  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(0);
+  await expect.poll(async () => (await project(page)).images.length).toBe(0);
   await openImages(page, [resolve(import.meta.dirname, '../public/samples/astronaut.png')]);
   await ready(page);
   // a file that matches no image: nothing is imported, and the message names it
   await page.locator('input[type=file][accept=".png"]').setInputFiles([file, wrong]);
   await expect(page.getByRole('alert').filter({ hasText: 'No masks were imported' })).toContainText('nothing_like_it.png');
-  expect((await project<Project>(page)).annotations).toHaveLength(0);
+  expect((await project(page)).annotations).toHaveLength(0);
   await page.locator('input[type=file][accept=".png"]').setInputFiles(file);
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(2);
-  const anns = (await project<Project>(page)).annotations;
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(2);
+  const anns = (await project(page)).annotations;
   // later annotations are drawn on top in an instance PNG: compare the visible parts
   const second = maskFromRle(anns[1]!.segmentation);
   expect(maskIou(second, masks[1]!)).toBe(1);
@@ -198,14 +194,14 @@ test('bbox-only COCO annotations wait as boxes and become SAM proposals (source 
   await gotoApp(page);
   await ready(page);
   await page.getByRole('button', { name: 'New', exact: true }).click();
-  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(0);
+  await expect.poll(async () => (await project(page)).images.length).toBe(0);
   await page.locator('input[type=file][accept*=".json"]').setInputFiles(file);
   await expect(page.getByRole('status').filter({ hasText: '1 box waiting to become masks' })).toBeVisible();
   await openImages(page, [coffee]);
   await ready(page);
   await page.getByRole('button', { name: 'Masks from boxes (1)' }).click();
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
-  const proj = await project<Project>(page);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
+  const proj = await project(page);
   expect(proj.pendingBoxes).toHaveLength(0);
   const ann = proj.annotations[0]!;
   expect(ann.source).toBe('auto');
@@ -215,5 +211,5 @@ test('bbox-only COCO annotations wait as boxes and become SAM proposals (source 
   expect(maskIou(maskFromRle(ann.segmentation), ref.mask)).toBeGreaterThanOrEqual(0.99);
   // the proposal is selected for review: Enter accepts it as it is
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations[0]!.review).toBe('accepted');
+  await expect.poll(async () => (await project(page)).annotations[0]!.review).toBe('accepted');
 });

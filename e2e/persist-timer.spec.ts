@@ -1,13 +1,10 @@
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { CocoDataset } from '../src/core/coco/export.ts';
-import type { Project } from '../src/core/project/types.ts';
 import { clientOf, currentImage, editorState, gotoApp, liveMask, openImages, project, ready, SAMPLES } from './helpers.ts';
 
 async function exportRle(page: Page): Promise<CocoDataset> {
-  return page.evaluate(() =>
-    (window as unknown as { annotator: { exportCoco(o: unknown): CocoDataset } }).annotator.exportCoco({ segmentation: 'rle' }),
-  );
+  return page.evaluate(() => window.annotator.exportCoco({ segmentation: 'rle' }));
 }
 
 function stable(c: CocoDataset) {
@@ -28,7 +25,7 @@ test('two accepted masks survive a reload: the export after it is identical, the
     await liveMask(page);
     await page.keyboard.press('Enter');
   }
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(2);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(2);
   await page.getByRole('button', { name: 'Add category' }).click();
   const before = await exportRle(page);
   const shown = await currentImage(page);
@@ -70,12 +67,12 @@ test('the mask clock counts active time, flags an over-budget mask, and pauses w
   });
   await page.clock.fastForward(20_000);
   const st = await editorState(page);
-  expect((st as unknown as { timer: { elapsedMs: number } }).timer.elapsedMs).toBeGreaterThanOrEqual(32_000);
-  expect((st as unknown as { timer: { elapsedMs: number } }).timer.elapsedMs).toBeLessThan(34_000);
+  expect(st.timer.elapsedMs).toBeGreaterThanOrEqual(32_000);
+  expect(st.timer.elapsedMs).toBeLessThan(34_000);
   await expect(page.getByRole('alert').filter({ hasText: 'Over 30 s on this mask' })).toBeVisible();
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
   const coco = await exportRle(page);
   const a = coco.annotations[0]!.attributes as { time_ms: number; over_budget: boolean; clicks: number };
   expect(a.over_budget).toBe(true);
@@ -89,7 +86,7 @@ test('the mask clock counts active time, flags an over-budget mask, and pauses w
   await liveMask(page);
   await page.clock.fastForward(31_000);
   await page.getByRole('button', { name: 'Skip object' }).click();
-  const proj = await project<Project>(page);
+  const proj = await project(page);
   expect(proj.annotations).toHaveLength(1);
   expect(proj.skipped).toHaveLength(1);
   expect(proj.skipped[0]!.timeMs).toBeGreaterThanOrEqual(31_000);
@@ -105,7 +102,7 @@ test('a failing save (storage full) is reported, what was saved before is kept, 
   await page.mouse.click(p.x, p.y);
   await liveMask(page);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
   await expect(page.getByTestId('save-state')).toHaveText('saved');
   const saved = await exportRle(page);
 
@@ -121,7 +118,7 @@ test('a failing save (storage full) is reported, what was saved before is kept, 
   await page.mouse.click(q.x, q.y);
   const second = await liveMask(page);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(2);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(2);
   await expect(page.getByRole('alert').filter({ hasText: 'Could not save the project' })).toContainText('storage for this site is full');
   await expect(page.getByTestId('save-state')).toHaveText('not saved');
 
@@ -149,9 +146,9 @@ test('reloading while storage is full opens the saved project (no second project
   await page.mouse.click(p.x, p.y);
   await liveMask(page);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
   await expect(page.getByTestId('save-state')).toHaveText('saved');
-  const saved = await project<Project>(page);
+  const saved = await project(page);
 
   // from the next load on, every IndexedDB write fails as a full disk does (reads work)
   await page.addInitScript(() => {
@@ -163,13 +160,13 @@ test('reloading while storage is full opens the saved project (no second project
   });
   await page.reload();
   await ready(page);
-  const reopened = await project<Project>(page);
+  const reopened = await project(page);
   expect(reopened.images.map((im) => im.fileName)).toEqual(saved.images.map((im) => im.fileName));
   expect(reopened.annotations).toEqual(saved.annotations);
   await expect(page.getByRole('alert').filter({ hasText: 'new project was started' })).toHaveCount(0);
   // the samples are not added again, now or a little later
   await page.waitForTimeout(1500);
-  expect((await project<Project>(page)).images.length).toBe(saved.images.length);
+  expect((await project(page)).images.length).toBe(saved.images.length);
 
   // an image opened now is shown (and the failed save of its file is said)
   await openImages(page, [resolve(SAMPLES, 'chelsea.png')]);

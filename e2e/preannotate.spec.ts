@@ -13,8 +13,7 @@ import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromRle, rleBbox, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
 import { boxIou } from '../src/core/sam/amg.ts';
 import { coarsePrompts } from '../src/core/sam/coarse.ts';
-import type { Annotation, Project } from '../src/core/project/types.ts';
-import type { PreannotateProgress } from '../src/inference/preannotate.ts';
+import type { Annotation } from '../src/core/project/types.ts';
 import {
   clientOf,
   currentImage,
@@ -34,23 +33,8 @@ const COCO_JSON = join(COCO_DIR, 'instances_val2017.json');
 const IMG_A = '000000143931.jpg'; // a bus and a person
 const IMG_B = '000000336587.jpg'; // two objects
 
-interface Win {
-  annotator: {
-    preannotate(req: unknown): Promise<PreannotateProgress>;
-    startPreannotate(req: unknown): Promise<{ ok: boolean; error?: string }>;
-    batch: {
-      progress(): PreannotateProgress | null;
-      pause(): void;
-      resume(): void;
-      cancel(): void;
-      finished(): Promise<PreannotateProgress | null>;
-    };
-    review(): { queue: number[]; selected: number | null; hidden: number[] };
-    exportCoco(o?: unknown): CocoDataset;
-  };
-}
-const review = (page: Page) => page.evaluate(() => (window as unknown as Win).annotator.review());
-const progress = (page: Page) => page.evaluate(() => (window as unknown as Win).annotator.batch.progress());
+const review = (page: Page) => page.evaluate(() => window.annotator.review());
+const progress = (page: Page) => page.evaluate(() => window.annotator.batch.progress());
 
 /** The official annotations of some images, as a COCO file with boxes only (what a team often starts from). */
 function boxesOnlyCoco(files: string[]): { path: string; gt: ReturnType<typeof parseCoco> } {
@@ -75,7 +59,7 @@ async function startFresh(page: Page): Promise<void> {
   await gotoApp(page);
   await ready(page);
   await page.getByRole('button', { name: 'New', exact: true }).click();
-  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(0);
+  await expect.poll(async () => (await project(page)).images.length).toBe(0);
 }
 
 test('masks from boxes over all images in the batch, then reviewed at keyboard speed', async ({ page }) => {
@@ -84,7 +68,7 @@ test('masks from boxes over all images in the batch, then reviewed at keyboard s
   await page.locator('input[type=file][accept*=".json"]').setInputFiles(path);
   await openImages(page, [join(COCO_DIR, 'images', IMG_A), join(COCO_DIR, 'images', IMG_B)]);
   await ready(page);
-  const boxes = (await project<Project>(page)).pendingBoxes;
+  const boxes = (await project(page)).pendingBoxes;
   expect(boxes.length).toBe(gt.annotations.length);
 
   // whole-image mode from the panel, over all images
@@ -92,7 +76,7 @@ test('masks from boxes over all images in the batch, then reviewed at keyboard s
   await page.getByTestId('preannotate-start').click();
   await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
   await expect(page.getByTestId('batch-progress')).toContainText(`2/2 images · ${boxes.length} proposals`);
-  let proj = await project<Project>(page);
+  let proj = await project(page);
   expect(proj.pendingBoxes).toHaveLength(0);
   expect(proj.annotations).toHaveLength(boxes.length);
   const ious: number[] = [];
@@ -122,17 +106,15 @@ test('masks from boxes over all images in the batch, then reviewed at keyboard s
   const [first, second] = r.queue as [number, number];
   await page.waitForTimeout(300);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.find((a) => a.id === first)?.review).toBe('accepted');
-  proj = await project<Project>(page);
+  await expect.poll(async () => (await project(page)).annotations.find((a) => a.id === first)?.review).toBe('accepted');
+  proj = await project(page);
   expect(proj.annotations.find((a) => a.id === first)!.timeMs).toBeGreaterThan(0);
   r = await review(page);
   expect(r.selected).toBe(second);
   await page.keyboard.press('2');
-  await expect
-    .poll(async () => (await project<Project>(page)).annotations.find((a) => a.id === second)?.categoryId)
-    .toBe(proj.categories[1]!.id);
+  await expect.poll(async () => (await project(page)).annotations.find((a) => a.id === second)?.categoryId).toBe(proj.categories[1]!.id);
   await page.keyboard.press('Delete');
-  await expect.poll(async () => (await project<Project>(page)).annotations.some((a) => a.id === second)).toBe(false);
+  await expect.poll(async () => (await project(page)).annotations.some((a) => a.id === second)).toBe(false);
   await expect(page.getByTestId('review')).toHaveAttribute('data-pending', String(onImage.length - 2));
 
   // the other image: a proposal covered by a mask made by hand is hidden and not exported twice
@@ -140,7 +122,7 @@ test('masks from boxes over all images in the batch, then reviewed at keyboard s
   await ready(page);
   const other = (await currentImage(page))!;
   r = await review(page);
-  const target = (await project<Project>(page)).annotations.find((a) => a.id === r.queue[0])!;
+  const target = (await project(page)).annotations.find((a) => a.id === r.queue[0])!;
   const [x, y, w, h] = target.bbox;
   await page.keyboard.press('b');
   const p0 = await clientOf(page, x, y);
@@ -151,7 +133,7 @@ test('masks from boxes over all images in the batch, then reviewed at keyboard s
   await page.mouse.up();
   await page.keyboard.press('Enter');
   await expect.poll(async () => (await review(page)).hidden).toContain(target.id);
-  const coco = await page.evaluate(() => (window as unknown as Win).annotator.exportCoco());
+  const coco = await page.evaluate(() => window.annotator.exportCoco());
   expect(coco.annotations.some((a) => a.id === target.id)).toBe(false);
   // images imported from a COCO file keep that file's ids in the export: found by name
   const otherId = coco.images.find((im) => im.file_name === other.fileName)!.id;
@@ -166,10 +148,10 @@ test('ROI-crop mode encodes the box with its margin and pastes the mask back', a
   await page.locator('input[type=file][accept*=".json"]').setInputFiles(path);
   await openImages(page, [join(COCO_DIR, 'images', IMG_B)]);
   await ready(page);
-  const boxes = (await project<Project>(page)).pendingBoxes;
-  const done = await page.evaluate(() => (window as unknown as Win).annotator.preannotate({ mode: 'box-crop', boxPlan: { margin: 0.2 } }));
+  const boxes = (await project(page)).pendingBoxes;
+  const done = await page.evaluate(() => window.annotator.preannotate({ mode: 'box-crop', boxPlan: { margin: 0.2 } }));
   expect(done.state).toBe('done');
-  const anns = (await project<Project>(page)).annotations;
+  const anns = (await project(page)).annotations;
   expect(anns).toHaveLength(boxes.length);
   for (const b of boxes) {
     const a = anns.find((x) => x.prompts.box!.x0 === b.bbox[0] && x.prompts.box!.y0 === b.bbox[1])!;
@@ -195,13 +177,10 @@ test('segment everything matches the core generator on onnxruntime-node; pause s
   await openImages(page, [file]);
   await ready(page);
   const params = { pointsPerSide: 8 };
-  const done = await page.evaluate(
-    (amg) => (window as unknown as Win).annotator.preannotate({ mode: 'everything', amg, scope: 'current' }),
-    params,
-  );
+  const done = await page.evaluate((amg) => window.annotator.preannotate({ mode: 'everything', amg, scope: 'current' }), params);
   expect(done.state).toBe('done');
   expect(done.imageMs).toHaveLength(1);
-  const anns = (await project<Project>(page)).annotations;
+  const anns = (await project(page)).annotations;
   const ref = await referenceEverything(file, params);
   expect(ref.length).toBeGreaterThan(1);
   // WASM and native onnxruntime differ in the last digits: a mask right at a threshold may fall either side
@@ -225,10 +204,10 @@ test('segment everything matches the core generator on onnxruntime-node; pause s
 
   // a longer run: pause holds it, clicks still get masks at once, cancel keeps only finished images
   await page.evaluate(() =>
-    (window as unknown as Win).annotator.startPreannotate({ mode: 'everything', amg: { pointsPerSide: 16 }, scope: 'current', redo: true }),
+    window.annotator.startPreannotate({ mode: 'everything', amg: { pointsPerSide: 16 }, scope: 'current', redo: true }),
   );
   await expect.poll(async () => (await progress(page))?.step?.done ?? 0, { timeout: 60_000 }).toBeGreaterThan(3);
-  await page.evaluate(() => (window as unknown as Win).annotator.batch.pause());
+  await page.evaluate(() => window.annotator.batch.pause());
   await expect.poll(async () => (await progress(page))?.state).toBe('paused');
   const held = (await progress(page))!.step!.done;
   await page.waitForTimeout(1500);
@@ -237,21 +216,19 @@ test('segment everything matches the core generator on onnxruntime-node; pause s
   const c = await clientOf(page, 320, 240);
   await page.keyboard.press('p');
   await page.mouse.click(c.x, c.y);
-  const live = await page.evaluate(() =>
-    (window as unknown as { annotator: { getLiveMask(): Promise<{ area: number } | null> } }).annotator.getLiveMask(),
-  );
+  const live = await page.evaluate(() => window.annotator.getLiveMask());
   expect(live!.area).toBeGreaterThan(0);
   await page.keyboard.press('Escape');
-  await page.evaluate(() => (window as unknown as Win).annotator.batch.resume());
+  await page.evaluate(() => window.annotator.batch.resume());
   await expect.poll(async () => (await progress(page))!.step!.done, { timeout: 60_000 }).toBeGreaterThan(held + 2);
   await page.getByRole('button', { name: 'Cancel' }).click();
-  const end = await page.evaluate(() => (window as unknown as Win).annotator.batch.finished());
+  const end = await page.evaluate(() => window.annotator.batch.finished());
   expect(end!.state).toBe('cancelled');
   expect(end!.imagesDone).toBe(0);
   // the cancelled image's partial results are not added; the first run's proposals are kept
-  expect((await project<Project>(page)).annotations).toHaveLength(anns.length);
+  expect((await project(page)).annotations).toHaveLength(anns.length);
   // a run again without `redo` skips the image: it already has machine-made masks
-  const again = await page.evaluate(() => (window as unknown as Win).annotator.startPreannotate({ mode: 'everything', scope: 'current' }));
+  const again = await page.evaluate(() => window.annotator.startPreannotate({ mode: 'everything', scope: 'current' }));
   expect(again.ok).toBe(false);
   await expect(page.getByRole('alert').filter({ hasText: 'Every image already has machine-made masks' })).toBeVisible();
 });
@@ -281,7 +258,7 @@ test('masks from a coarse model: label PNG components become box prompts with th
   await page.getByLabel('class map').fill([...new Set(expected.map((e) => e.value))].map((v) => `${v}=${names.get(v)}`).join(', '));
   await page.getByTestId('preannotate-start').click();
   await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
-  const proj = await project<Project>(page);
+  const proj = await project(page);
   expect(proj.annotations).toHaveLength(expected.length);
   for (const e of expected) {
     const a = proj.annotations.find((x) => x.prompts.box!.x0 === e.prompts.box!.x0 && x.prompts.box!.y0 === e.prompts.box!.y0)!;
@@ -319,8 +296,8 @@ test('the CLI output imports into the app as proposals to review', async ({ page
   await openImages(page, [join(COCO_DIR, 'images', IMG_B)]);
   await ready(page);
   await page.locator('input[type=file][accept*=".json"]').setInputFiles(out);
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(written.annotations.length);
-  const proj = await project<Project>(page);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(written.annotations.length);
+  const proj = await project(page);
   for (const a of proj.annotations) {
     expect(a.source).toBe('auto');
     expect(a.review).toBe('pending');
@@ -339,14 +316,14 @@ test('the CLI output imports into the app as proposals to review', async ({ page
   await page.mouse.move(s1.x, s1.y, { steps: 4 });
   await page.mouse.up();
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.find((a) => a.id === first)?.source).toBe('auto+brush');
-  const after = (await project<Project>(page)).annotations.find((a) => a.id === first)!;
+  await expect.poll(async () => (await project(page)).annotations.find((a) => a.id === first)?.source).toBe('auto+brush');
+  const after = (await project(page)).annotations.find((a) => a.id === first)!;
   expect(after.review).toBeUndefined();
   expect(after.strokes).toBe(1);
   const next = (await review(page)).selected;
   expect(next).not.toBe(first);
   await page.getByRole('button', { name: /^Accept proposal/ }).click();
-  await expect.poll(async () => (await project<Project>(page)).annotations.find((a) => a.id === next)?.review).toBe('accepted');
+  await expect.poll(async () => (await project(page)).annotations.find((a) => a.id === next)?.review).toBe('accepted');
 });
 
 test('boxes first: drawn boxes wait, then become proposals in one batch', async ({ page }) => {
@@ -367,14 +344,14 @@ test('boxes first: drawn boxes wait, then become proposals in one batch', async 
   await drag(20, 20, 60, 60);
   await page.keyboard.press('Control+z');
   await drag(480, 200, 590, 390);
-  let proj = await project<Project>(page);
+  let proj = await project(page);
   // no SAM prompt was made; two boxes wait (the undone one is gone)
   expect(proj.pendingBoxes).toHaveLength(2);
   expect(proj.annotations).toHaveLength(0);
   const boxes = proj.pendingBoxes.map((b) => b.bbox);
   await page.getByRole('button', { name: 'Masks from boxes (2)' }).click();
   await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
-  proj = await project<Project>(page);
+  proj = await project(page);
   expect(proj.pendingBoxes).toHaveLength(0);
   expect(proj.annotations).toHaveLength(2);
   for (const bb of boxes) {
@@ -434,7 +411,7 @@ test('the CLI reads an EXIF-rotated JPEG upright, as the app shows it, and the a
   await ready(page);
   expect(await currentImage(page)).toMatchObject({ fileName: 'sideways.jpg', width: 600, height: 400 });
   await page.locator('input[type=file][accept*=".json"]').setInputFiles(out);
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
 });
 
 test('the CLI refuses an --out it cannot write before the model loads, on a line of its own', () => {
@@ -497,7 +474,7 @@ test('the CLI runs a SAM 2 pair from files (--encoder/--decoder/--family sam2): 
   const im = written.images[0]!;
   let inside = 0;
   for (const a of written.annotations) {
-    const box = boxes.find((b) => b.cocoId === (a as unknown as { attributes: { from_annotation: number } }).attributes.from_annotation)!;
+    const box = boxes.find((b) => b.cocoId === a.attributes.from_annotation)!;
     // the generated decoder's best candidate (predicted IoU 0.9) is an ellipse of semi-axes 16/256 of the image's
     // width and height around the first prompt point, the box's top-left corner
     expect(a.score).toBeCloseTo(0.9, 5);

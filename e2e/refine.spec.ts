@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { CocoDataset } from '../src/core/coco/export.ts';
 import { maskFromRle, type CocoRle } from '../src/core/mask/rle.ts';
-import type { Project } from '../src/core/project/types.ts';
 import { clientOf, editorState, gotoApp, liveMask, openImages, project, ready, SAMPLES } from './helpers.ts';
 
 const CAT = resolve(SAMPLES, 'chelsea.png');
@@ -93,8 +92,8 @@ test('brush outside and eraser inside a SAM mask: exported exactly as (SAM ∪ b
   expect(same(afterEraser, expected)).toBe(true);
 
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
-  const ann = (await project<Project>(page)).annotations[0]!;
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
+  const ann = (await project(page)).annotations[0]!;
   expect(ann).toMatchObject({ source: 'points+brush', strokes: 2, clicks: 1 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export COCO' }).click()]);
   const coco = JSON.parse(readFileSync(await download.path(), 'utf8')) as CocoDataset;
@@ -104,7 +103,7 @@ test('brush outside and eraser inside a SAM mask: exported exactly as (SAM ∪ b
 
   // undo: the accept, the eraser, the brush, the click; each restores its state exactly
   await page.keyboard.press('Control+z');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(0);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(0);
   expect(same(await liveOrNull(page), expected)).toBe(true);
   await page.keyboard.press('Control+z');
   expect(same(await liveOrNull(page), afterBrush)).toBe(true);
@@ -116,8 +115,8 @@ test('brush outside and eraser inside a SAM mask: exported exactly as (SAM ∪ b
   for (let i = 0; i < 3; i++) await page.keyboard.press('Control+Shift+z');
   expect(same(await liveOrNull(page), expected)).toBe(true);
   await page.keyboard.press('Control+y');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
-  expect(same(maskFromRle((await project<Project>(page)).annotations[0]!.segmentation), expected)).toBe(true);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
+  expect(same(maskFromRle((await project(page)).annotations[0]!.segmentation), expected)).toBe(true);
 });
 
 test('a purely manual mask, and editing an accepted annotation with the brush', async ({ page }) => {
@@ -131,20 +130,20 @@ test('a purely manual mask, and editing an accepted annotation with the brush', 
   const manual = (await liveOrNull(page))!;
   expect(manual.reduce((a, b) => a + b, 0)).toBe(first.size);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
-  let ann = (await project<Project>(page)).annotations[0]!;
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
+  let ann = (await project(page)).annotations[0]!;
   expect(ann.source).toBe('brush');
 
   // select it, paint more onto it, accept again: the same annotation, updated (Enter went back to Points)
-  expect(((await editorState(page)) as unknown as { tool: string }).tool).toBe('points');
+  expect((await editorState(page)).tool).toBe('points');
   await page.locator('ul.annotations li').first().click();
   await page.keyboard.press('d');
   await drag(page, [40, 120], [100, 120]);
   const st2 = await editorState(page);
   const second = strokePixels(st2.strokes[0]!.points, st2.strokes[0]!.radius);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations[0]!.area).toBe(new Set([...first, ...second]).size);
-  ann = (await project<Project>(page)).annotations[0]!;
-  expect((await project<Project>(page)).annotations).toHaveLength(1);
+  await expect.poll(async () => (await project(page)).annotations[0]!.area).toBe(new Set([...first, ...second]).size);
+  ann = (await project(page)).annotations[0]!;
+  expect((await project(page)).annotations).toHaveLength(1);
   expect(ann.strokes).toBe(2);
 });

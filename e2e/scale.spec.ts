@@ -6,11 +6,11 @@ import { writeScaleCoco } from '../bench/scaleFixture.ts';
 import { collectLongTasks } from '../bench/server.ts';
 import { clientOf, currentImage, gotoApp, liveMask, openImages, ready, SAMPLES } from './helpers.ts';
 
-const longTasks = (page: Page) => page.evaluate(() => (window as unknown as { __longtasks: number[] }).__longtasks.splice(0));
+const longTasks = (page: Page) => page.evaluate(() => window.__longtasks.splice(0));
 // counts() reads the sizes without copying 60,000 annotations (a getProject() here made its own long tasks)
 const counts = (page: Page) =>
   page.evaluate(() => {
-    const c = (window as unknown as { annotator: { counts(): { images: number; annotations: number } } }).annotator.counts();
+    const c = window.annotator.counts();
     return { images: c.images, annotations: c.annotations };
   });
 /**

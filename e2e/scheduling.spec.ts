@@ -26,7 +26,7 @@ test('the next image waits while the annotator aims at the one just ready: no en
   await gotoApp(page);
   // in the page: the status of the next image when the shown one becomes ready, and 600 ms later
   const seen = await page.evaluate(async () => {
-    await (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready();
+    await window.annotator.ready();
     const status = () =>
       Array.from(document.querySelectorAll('nav li'))
         .find((li) => li.textContent?.includes('chelsea.png'))

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import type { Annotation, Project } from '../src/core/project/types.ts';
+import type { Annotation } from '../src/core/project/types.ts';
 import { clientOf, gotoApp, liveMask, project } from './helpers.ts';
 import { server, startServer, type RunningServer } from './serverHelpers.ts';
 
@@ -22,7 +22,7 @@ async function readyFromServer(page: Page): Promise<void> {
     .poll(
       () =>
         page.evaluate(() =>
-          (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready().then(
+          window.annotator.ready().then(
             () => true,
             () => false,
           ),
@@ -53,19 +53,13 @@ async function annotate(page: Page, x: number, y: number): Promise<number> {
 }
 
 async function showImage(page: Page, index: number): Promise<void> {
-  const ids = (await project<Project>(page)).images.map((im) => im.id);
+  const ids = (await project(page)).images.map((im) => im.id);
   // the keys show the next / previous image
-  const current = await page.evaluate(
-    () => (window as unknown as { annotator: { currentImage(): { id: number } | null } }).annotator.currentImage()?.id,
-  );
+  const current = await page.evaluate(() => window.annotator.currentImage()?.id);
   const at = ids.indexOf(current!);
   for (let i = at; i < index; i++) await page.keyboard.press('ArrowRight');
   for (let i = at; i > index; i--) await page.keyboard.press('ArrowLeft');
-  await expect
-    .poll(() =>
-      page.evaluate(() => (window as unknown as { annotator: { currentImage(): { id: number } | null } }).annotator.currentImage()?.id),
-    )
-    .toBe(ids[index]);
+  await expect.poll(() => page.evaluate(() => window.annotator.currentImage()?.id)).toBe(ids[index]);
 }
 
 function key(a: Annotation): string {
@@ -91,17 +85,15 @@ test('two annotators on one server project see each other’s masks live; one go
   // bob opens it in his browser: images (files from the server), categories
   await openLoggedIn(pb, 'bob');
   await server(pb).open(spid);
-  const aliceProject = await project<Project>(pa);
-  await expect
-    .poll(async () => (await project<Project>(pb)).images.map((im) => im.fileName))
-    .toEqual(aliceProject.images.map((im) => im.fileName));
+  const aliceProject = await project(pa);
+  await expect.poll(async () => (await project(pb)).images.map((im) => im.fileName)).toEqual(aliceProject.images.map((im) => im.fileName));
 
   // each annotates a different image; each sees the other's mask without a reload
   await showImage(pa, 0);
   await annotate(pa, 300, 200);
   await showImage(pb, 1);
   await annotate(pb, 200, 150);
-  const both = async (page: Page) => (await project<Project>(page)).annotations.length;
+  const both = async (page: Page) => (await project(page)).annotations.length;
   await expect.poll(() => both(pa), { timeout: 30_000 }).toBe(2);
   await expect.poll(() => both(pb), { timeout: 30_000 }).toBe(2);
 
@@ -120,7 +112,7 @@ test('two annotators on one server project see each other’s masks live; one go
   await expect.poll(() => both(pa), { timeout: 30_000 }).toBe(5);
   await expect.poll(() => both(pb), { timeout: 30_000 }).toBe(5);
 
-  const union = new Set([...(await project<Project>(pa)).annotations.map(key), ...(await project<Project>(pb)).annotations.map(key)]);
+  const union = new Set([...(await project(pa)).annotations.map(key), ...(await project(pb)).annotations.map(key)]);
   expect(union.size).toBe(5);
   // the server's export holds exactly that union
   const exported = await pa.evaluate(async (id) => (await fetch(`/api/projects/${id}/export/coco`)).json(), spid);
@@ -163,7 +155,7 @@ test('the server killed during a sync (its answer lost) and restarted: after rec
   await srv.restart();
   await expect.poll(async () => (await server(page).status()).pending, { timeout: 90_000 }).toBe(0);
 
-  const local = (await project<Project>(page)).annotations;
+  const local = (await project(page)).annotations;
   expect(local).toHaveLength(3);
   const changes = (await page.evaluate(async (id) => (await fetch(`/api/projects/${id}/changes?since=0`)).json(), spid)) as {
     changes: { coll: string; id: number; opId: string; data: Annotation | null }[];
@@ -192,11 +184,11 @@ test('two people change the same annotation: the later write wins, both are told
   await server(pa).addMember('bob', 'annotator');
   await annotate(pa, 300, 200);
   await expect.poll(async () => (await server(pa).status()).pending, { timeout: 60_000 }).toBe(0);
-  const [mask] = (await project<Project>(pa)).annotations;
+  const [mask] = (await project(pa)).annotations;
 
   await openLoggedIn(pb, 'bob');
   await server(pb).open(spid);
-  await expect.poll(async () => (await project<Project>(pb)).annotations.map((x) => x.id)).toEqual([mask!.id]);
+  await expect.poll(async () => (await project(pb)).annotations.map((x) => x.id)).toEqual([mask!.id]);
 
   // bob, offline, deletes alice's mask
   await readyFromServer(pb);
@@ -205,20 +197,20 @@ test('two people change the same annotation: the later write wins, both are told
   await pb.mouse.click(pt.x, pt.y);
   await expect(pb.getByTestId('selection-handles')).toBeVisible();
   await pb.keyboard.press('Delete');
-  await expect.poll(async () => (await project<Project>(pb)).annotations.length).toBe(0);
+  await expect.poll(async () => (await project(pb)).annotations.length).toBe(0);
   // meanwhile alice relabels it
   const pa1 = await clientOf(pa, 300, 200);
   await pa.mouse.click(pa1.x, pa1.y);
-  const other = (await project<Project>(pa)).categories.find((c) => c.id !== mask!.categoryId)!;
+  const other = (await project(pa)).categories.find((c) => c.id !== mask!.categoryId)!;
   await pa.getByLabel('Category of the selected annotation').selectOption(String(other.id));
-  await expect.poll(async () => (await project<Project>(pa)).annotations[0]?.categoryId).toBe(other.id);
+  await expect.poll(async () => (await project(pa)).annotations[0]?.categoryId).toBe(other.id);
   await expect.poll(async () => (await server(pa).status()).pending, { timeout: 30_000 }).toBe(0);
 
   // bob comes back: his later write wins; he is told whose version it replaced, alice is told what happened to hers
   await b.setOffline(false);
   await expect(pb.locator('.toast', { hasText: 'replaced a newer one' })).toContainText("alice's version", { timeout: 60_000 });
   await expect(pa.locator('.toast', { hasText: `bob changed annotation ${mask!.id}` })).toBeVisible({ timeout: 60_000 });
-  await expect.poll(async () => (await project<Project>(pa)).annotations.length, { timeout: 30_000 }).toBe(0);
+  await expect.poll(async () => (await project(pa)).annotations.length, { timeout: 30_000 }).toBe(0);
   const history = (await pa.evaluate(async ([p, id]) => (await fetch(`/api/projects/${p}/history/annotations/${id}`)).json(), [
     spid,
     mask!.id,
@@ -251,7 +243,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   const spid = await server(admin).upload();
   await server(admin).addMember('bob', 'annotator');
   await server(admin).addMember('carol', 'reviewer');
-  const images = (await project<Project>(admin)).images.map((im) => im.id);
+  const images = (await project(admin)).images.map((im) => im.id);
   // one job of every image (the four samples), for bob, reviewed by carol, made in the Server panel
   await admin.getByLabel('Images per job').fill('10');
   await admin.getByLabel('Job annotators').fill('bob');
@@ -269,8 +261,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   await mine.getByRole('button', { name: 'Start' }).click();
   await expect(mine).toHaveAttribute('data-state', 'annotating');
   // "Next image" steps through the job's images, round to the first
-  const shown = () =>
-    bob.evaluate(() => (window as unknown as { annotator: { currentImage(): { id: number } | null } }).annotator.currentImage()?.id);
+  const shown = () => bob.evaluate(() => window.annotator.currentImage()?.id);
   await mine.getByRole('button', { name: 'Next image' }).click();
   await expect.poll(shown).toBe(images[1]);
   for (let i = 0; i < 2; i++) await mine.getByRole('button', { name: 'Next image' }).click();
@@ -283,7 +274,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   await annotate(bob, 500, 100);
   await mine.getByRole('button', { name: 'Submit for review' }).click();
   await expect(mine).toHaveCount(0);
-  const made = (await project<Project>(bob)).annotations;
+  const made = (await project(bob)).annotations;
   expect(made).toHaveLength(3);
 
   // carol rejects the second mask with a comment and sends the job back
@@ -295,11 +286,8 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   // the job's name shows its first image, its first mask selected: she decides at keyboard speed
   await toReview.locator('button.link').click();
   await readyFromServer(carol);
-  const selectedNow = () =>
-    carol.evaluate(() => (window as unknown as { annotator: { review(): { selected: number | null } } }).annotator.review().selected);
-  await expect
-    .poll(() => carol.evaluate(() => (window as unknown as { annotator: { review(): { job: unknown } } }).annotator.review().job))
-    .toMatchObject({ jobId: job!.id, reviewing: true });
+  const selectedNow = () => carol.evaluate(() => window.annotator.review().selected);
+  await expect.poll(() => carol.evaluate(() => window.annotator.review().job)).toMatchObject({ jobId: job!.id, reviewing: true });
   await expect.poll(selectedNow).toBe(made[0]!.id);
   await carol.keyboard.press('Enter');
   await expect.poll(selectedNow).toBe(made[1]!.id);
@@ -311,16 +299,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   await why.press('Enter');
   await expect.poll(selectedNow).toBe(made[2]!.id);
   await carol.keyboard.press('Enter');
-  const decisions = () =>
-    carol.evaluate(() =>
-      (
-        window as unknown as {
-          annotator: {
-            server: { reviews(): Promise<{ annotationId: number; decision: string; comment: string | null; reviewer: string }[]> };
-          };
-        }
-      ).annotator.server.reviews(),
-    );
+  const decisions = () => server(carol).reviews();
   await expect
     .poll(async () => (await decisions()).map((r) => [r.annotationId, r.decision, r.comment, r.reviewer]))
     .toEqual([
@@ -329,7 +308,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
       [made[2]!.id, 'accept', null, 'carol'],
     ]);
   // the masks stay for bob to fix: a rejection is a decision, not a deletion
-  expect((await project<Project>(carol)).annotations).toHaveLength(3);
+  expect((await project(carol)).annotations).toHaveLength(3);
   await carol.getByLabel('Review comment').fill('one mask to redo');
   await toReview.getByRole('button', { name: 'Send back' }).click();
   await expect(toReview).toHaveCount(0);
@@ -340,9 +319,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   await expect(note).toContainText('the spoon is cut off', { timeout: 30_000 });
   await mine.getByRole('button', { name: 'Resume' }).click();
   await note.click();
-  expect(
-    await bob.evaluate(() => (window as unknown as { annotator: { review(): { selected: number | null } } }).annotator.review().selected),
-  ).toBe(made[1]!.id);
+  expect(await bob.evaluate(() => window.annotator.review().selected)).toBe(made[1]!.id);
   await bob.keyboard.press('Delete');
   await annotate(bob, 90, 360);
   await mine.getByRole('button', { name: 'Submit for review' }).click();
@@ -353,7 +330,7 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   await expect.poll(async () => (await server(admin).jobs()).find((j) => j.id === job!.id)?.state, { timeout: 30_000 }).toBe('done');
 
   // the statistics: bob's three masks, their median time as the masks' own clocks say
-  const final = (await project<Project>(bob)).annotations;
+  const final = (await project(bob)).annotations;
   expect(final).toHaveLength(3);
   const secs = final.map((a) => (a.timeMs ?? 0) / 1000).sort((x, y) => x - y);
   const stats = await server(admin).stats();

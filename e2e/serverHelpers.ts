@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
+import type { TeamStats } from '../src/core/team/stats.ts';
+import type { ServerJob, ServerReview } from '../src/io/serverApi.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -82,34 +84,20 @@ export async function startServer(
   };
 }
 
-type Api = {
-  annotator: {
-    server: {
-      login(u: string, p: string): Promise<void>;
-      upload(): Promise<number>;
-      open(id: number): Promise<void>;
-      sync(): Promise<void>;
-      status(): { status: string; pending: number; message: string; project: { id: number } | null };
-      addMember(u: string, role: 'admin' | 'annotator' | 'reviewer'): Promise<void>;
-      createJobs(spec: { imageIds: number[]; annotators: string[]; reviewer: string }): Promise<{ id: number }[]>;
-      stats(): Promise<{ annotators: { username: string; masks: number; medianSeconds: number; clicksPerMask: number }[] }>;
-      jobs(): Promise<{ id: number; state: string; imageIds: number[] }[]>;
-    };
-  };
-};
-
 export function server(page: Page) {
   return {
-    login: (u: string, p: string) => page.evaluate(([u, p]) => (window as unknown as Api).annotator.server.login(u!, p!), [u, p]),
-    upload: () => page.evaluate(() => (window as unknown as Api).annotator.server.upload()),
-    open: (id: number) => page.evaluate((id) => (window as unknown as Api).annotator.server.open(id), id),
-    sync: () => page.evaluate(() => (window as unknown as Api).annotator.server.sync()),
-    status: () => page.evaluate(() => (window as unknown as Api).annotator.server.status()),
-    createJobs: (spec: { imageIds: number[]; annotators: string[]; reviewer: string }) =>
-      page.evaluate((spec) => (window as unknown as Api).annotator.server.createJobs(spec), spec),
-    stats: () => page.evaluate(() => (window as unknown as Api).annotator.server.stats()),
-    jobs: () => page.evaluate(() => (window as unknown as Api).annotator.server.jobs()),
+    login: (u: string, p: string) => page.evaluate(([u, p]) => window.annotator.server.login(u!, p!), [u, p]),
+    upload: () => page.evaluate(() => window.annotator.server.upload()),
+    open: (id: number) => page.evaluate((id) => window.annotator.server.open(id), id),
+    sync: () => page.evaluate(() => window.annotator.server.sync()),
+    status: () => page.evaluate(() => window.annotator.server.status()),
+    createJobs: async (spec: { imageIds: number[]; annotators: string[]; reviewer: string }) =>
+      (await page.evaluate((spec) => window.annotator.server.createJobs(spec), spec)) as ServerJob[],
+    // the automation type gives these results as `unknown`: they are the server's jobs, reviews and statistics
+    stats: async () => (await page.evaluate(() => window.annotator.server.stats())) as TeamStats,
+    jobs: async () => (await page.evaluate(() => window.annotator.server.jobs())) as ServerJob[],
+    reviews: async () => (await page.evaluate(() => window.annotator.server.reviews())) as ServerReview[],
     addMember: (u: string, role: 'admin' | 'annotator' | 'reviewer') =>
-      page.evaluate(([u, r]) => (window as unknown as Api).annotator.server.addMember(u!, r as 'annotator'), [u, role]),
+      page.evaluate(([u, r]) => window.annotator.server.addMember(u!, r as 'annotator'), [u, role]),
   };
 }

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { Project } from '../src/core/project/types.ts';
 import { readRgbaImage } from '../src/node/image.ts';
 import { clickImage, currentImage, editorState, gotoApp, liveMask, project, ready, SAMPLES } from './helpers.ts';
 
@@ -88,7 +87,7 @@ test('a project saved by the previous version (one JSON per project) opens with 
   await writeV1Database(page);
   await gotoApp(page);
   await ready(page);
-  const p = await project<Project>(page);
+  const p = await project(page);
   expect(p.name).toBe('old work');
   expect(p.categories.map((c) => c.name)).toEqual(['cup', 'spoon']);
   expect(p.annotations).toHaveLength(1);
@@ -100,13 +99,13 @@ test('a project saved by the previous version (one JSON per project) opens with 
   await clickImage(page, 300, 200);
   await liveMask(page);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(2);
-  const ids = (await project<Project>(page)).annotations.map((a) => a.id);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(2);
+  const ids = (await project(page)).annotations.map((a) => a.id);
   expect(new Set(ids).size).toBe(2);
   await expect(page.getByTestId('save-state')).toHaveText('saved');
   await page.reload();
   await ready(page);
-  expect((await project<Project>(page)).annotations.map((a) => a.id)).toEqual(ids);
+  expect((await project(page)).annotations.map((a) => a.id)).toEqual(ids);
 });
 
 test('a dialog takes the keyboard: keys do not reach the canvas behind it, Escape closes it', async ({ page }) => {
@@ -119,18 +118,18 @@ test('a dialog takes the keyboard: keys do not reach the canvas behind it, Escap
   await expect(help).toContainText('Undo your last step');
   await page.keyboard.press('d');
   await page.keyboard.press('ArrowRight');
-  expect((await editorState(page)) as unknown as { tool: string }).toMatchObject({ tool: 'points' });
+  expect(await editorState(page)).toMatchObject({ tool: 'points' });
   expect((await currentImage(page))?.fileName).toBe('astronaut.png');
   await page.keyboard.press('Escape');
   await expect(help).toBeHidden();
   await page.keyboard.press('d');
-  expect((await editorState(page)) as unknown as { tool: string }).toMatchObject({ tool: 'brush' });
+  expect(await editorState(page)).toMatchObject({ tool: 'brush' });
 
   await page.getByRole('button', { name: 'Export…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Export' });
   await expect(dialog).toBeVisible();
   await page.keyboard.press('e');
-  expect((await editorState(page)) as unknown as { tool: string }).toMatchObject({ tool: 'brush' });
+  expect(await editorState(page)).toMatchObject({ tool: 'brush' });
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 });
@@ -139,7 +138,7 @@ test('a dialog takes the keyboard: keys do not reach the canvas behind it, Escap
 async function photoPixel(page: import('@playwright/test').Page, x: number, y: number) {
   return page.evaluate(
     async ([x, y]) => {
-      const a = (window as unknown as { annotator: { imageToClient(x: number, y: number): { x: number; y: number } } }).annotator;
+      const a = window.annotator;
       const p = a.imageToClient(x! + 0.5, y! + 0.5);
       const canvas = document.querySelector('[data-testid=stage] canvas') as HTMLCanvasElement;
       const r = canvas.getBoundingClientRect();
@@ -180,11 +179,11 @@ test('"New" and a file opened at once while the app is still starting: the file 
   await page.locator('input[type=file][accept*="image/"]').setInputFiles([resolve(SAMPLES, 'coffee.png')]);
   await ready(page);
   expect((await currentImage(page))?.fileName).toBe('coffee.png');
-  const p = await project<Project>(page);
+  const p = await project(page);
   expect(p.images.map((i) => i.fileName)).toEqual(['coffee.png']);
   // the start-up's own project got the samples (or nothing), never the new one
   await page.waitForTimeout(1500);
-  expect((await project<Project>(page)).images.map((i) => i.fileName)).toEqual(['coffee.png']);
+  expect((await project(page)).images.map((i) => i.fileName)).toEqual(['coffee.png']);
 });
 
 test('Enter then "New" at once: the accepted mask is saved in the project it was made in', async ({ page }) => {
@@ -194,7 +193,7 @@ test('Enter then "New" at once: the accepted mask is saved in the project it was
   await liveMask(page);
   await page.keyboard.press('Enter');
   await page.getByRole('button', { name: 'New', exact: true }).click();
-  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(0);
+  await expect.poll(async () => (await project(page)).images.length).toBe(0);
   // the stored annotation records of every project (the new one has none)
   const stored = async () =>
     page.evaluate(

@@ -108,11 +108,7 @@ test('three workers pre-annotate the COCO boxes; one is killed mid-image; every 
   await expect(page.getByTestId('server-workers')).toHaveAttribute('data-count', '3', { timeout: 30_000 });
 
   // queued from the app, as an admin would (a short visibility timeout: the killed worker's image comes back soon)
-  const queued = await page.evaluate(() =>
-    (
-      window as unknown as { annotator: { server: { preannotate(s: unknown): Promise<{ runId: number; images: number }> } } }
-    ).annotator.server.preannotate({ mode: 'box', expireSeconds: 20 }),
-  );
+  const queued = await page.evaluate(() => window.annotator.server.preannotate({ mode: 'box', expireSeconds: 20 }));
   const images = new Set(boxes.map((b) => b.imageId)).size;
   expect(queued.images).toBe(images);
   const run = page.locator(`[data-testid="server-run"][data-run="${queued.runId}"]`);
@@ -178,14 +174,7 @@ test('three workers pre-annotate the COCO boxes; one is killed mid-image; every 
   // the proposals reach the app like anyone's changes
   await server(page).sync();
   await expect
-    .poll(() =>
-      page.evaluate(
-        () =>
-          (window as unknown as { annotator: { getProject(): { annotations: { review?: string }[] } } }).annotator
-            .getProject()
-            .annotations.filter((a) => a.review === 'pending').length,
-      ),
-    )
+    .poll(() => page.evaluate(() => window.annotator.getProject().annotations.filter((a) => a.review === 'pending').length))
     .toBe(proposals.length);
 
   // the others stop when asked, finishing what they hold

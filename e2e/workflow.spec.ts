@@ -1,5 +1,4 @@
 import { expect, test } from '@playwright/test';
-import type { Project } from '../src/core/project/types.ts';
 import { clientOf, currentImage, gotoApp, liveMask, project, ready } from './helpers.ts';
 
 test('samples load at first start; keys drive images, categories, accept and delete', async ({ page }) => {
@@ -7,12 +6,7 @@ test('samples load at first start; keys drive images, categories, accept and del
   await ready(page);
   const first = await currentImage(page);
   expect(first?.fileName).toBe('astronaut.png');
-  expect((await project<Project>(page)).images.map((i) => i.fileName)).toEqual([
-    'astronaut.png',
-    'chelsea.png',
-    'coffee.png',
-    'rocket.jpg',
-  ]);
+  expect((await project(page)).images.map((i) => i.fileName)).toEqual(['astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg']);
   await expect(page.getByTestId('backend')).toContainText(/WASM|WebGPU/);
 
   // the next image is encoded ahead of time while the user is idle
@@ -31,7 +25,7 @@ test('samples load at first start; keys drive images, categories, accept and del
   await name.press('Enter');
   await page.keyboard.press('1');
   await page.keyboard.press('2');
-  let proj = await project<Project>(page);
+  let proj = await project(page);
   expect(proj.categories.map((c) => c.name)).toEqual(['object', 'helmet']);
 
   // the helmet at the bottom right of the astronaut photo
@@ -39,20 +33,20 @@ test('samples load at first start; keys drive images, categories, accept and del
   await page.mouse.click(p.x, p.y);
   expect((await liveMask(page))?.area).toBeGreaterThan(1000);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
-  proj = await project<Project>(page);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
+  proj = await project(page);
   expect(proj.annotations[0]).toMatchObject({ categoryId: 2, imageId: first!.id, source: 'points' });
   expect(await liveMask(page)).toBeNull();
 
   // Enter with nothing to accept makes nothing
   await page.keyboard.press('Enter');
-  expect((await project<Project>(page)).annotations).toHaveLength(1);
+  expect((await project(page)).annotations).toHaveLength(1);
 
   // select in the list, delete with the Delete key
   await page.locator('ul.annotations li').first().click();
   await expect(page.locator('ul.annotations li.current')).toHaveCount(1);
   await page.keyboard.press('Delete');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(0);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(0);
 });
 
 test('wheel zooms at the cursor and imageToClient follows zoom and pan', async ({ page }) => {
@@ -96,7 +90,7 @@ test('open a folder: its images are added (with their relative paths), other fil
   await ready(page);
   const cur = await currentImage(page);
   expect(cur?.fileName).toBe('shoot1/a_coffee.png');
-  const names = (await project<Project>(page)).images.map((i) => i.fileName);
+  const names = (await project(page)).images.map((i) => i.fileName);
   expect(names).toContain('shoot1/b_rocket.jpg');
   expect(names.some((n) => n.includes('notes'))).toBe(false);
 });

@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { rleFromMask } from '../src/core/mask/rle.ts';
-import type { Project } from '../src/core/project/types.ts';
 import { clientOf, currentImage, editorState, gotoApp, openImages, project, ready, SAMPLES, SHARED } from './helpers.ts';
 
 const CAT = resolve(SAMPLES, 'chelsea.png');
@@ -38,8 +37,8 @@ async function threeMasks(page: Page): Promise<{ big: number; small: number; oth
   await page
     .locator('input[type=file][accept*=".json"]')
     .setInputFiles({ name: 'three.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(coco)) });
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(3);
-  const p = await project<Project>(page);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(3);
+  const p = await project(page);
   const id = (name: string) => p.annotations.find((a) => p.categories.find((c) => c.id === a.categoryId)!.name === name)!.id;
   return { big: id('big'), small: id('small'), other: id('other') };
 }
@@ -57,7 +56,7 @@ async function hoverExpect(page: Page, x: number, y: number, id: number | '') {
 }
 
 async function selected(page: Page): Promise<number | null> {
-  return page.evaluate(() => (window as unknown as { annotator: { review(): { selected: number | null } } }).annotator.review().selected);
+  return page.evaluate(() => window.annotator.review().selected);
 }
 
 test('hovering a mask highlights it, a click selects exactly it, repeated clicks cycle through overlapping masks', async ({ page }) => {
@@ -80,16 +79,16 @@ test('hovering a mask highlights it, a click selects exactly it, repeated clicks
   const q = await clientOf(page, 380, 220);
   await page.mouse.click(q.x, q.y);
   expect(await selected(page)).toBe(ids.other);
-  expect(((await editorState(page)) as unknown as { prompts: { points: unknown[] } }).prompts.points).toHaveLength(0);
+  expect((await editorState(page)).prompts.points).toHaveLength(0);
   // the handles change its category
   await page.getByLabel('Category of the selected annotation').selectOption({ label: 'big' });
-  const a = (await project<Project>(page)).annotations.find((x) => x.id === ids.other)!;
-  expect((await project<Project>(page)).categories.find((c) => c.id === a.categoryId)!.name).toBe('big');
+  const a = (await project(page)).annotations.find((x) => x.id === ids.other)!;
+  expect((await project(page)).categories.find((c) => c.id === a.categoryId)!.name).toBe('big');
   // Alt+click places a point even over a mask
   await page.keyboard.down('Alt');
   await page.mouse.click(p.x, p.y);
   await page.keyboard.up('Alt');
-  await expect.poll(async () => ((await editorState(page)) as unknown as { prompts: { points: unknown[] } }).prompts.points.length).toBe(1);
+  await expect.poll(async () => (await editorState(page)).prompts.points.length).toBe(1);
 });
 
 /** The stage's pixels (a screenshot of the canvas) at image pixel (x, y). */
@@ -149,7 +148,7 @@ test('hiding a category hides its masks on the canvas and nothing else; the phot
 test('the category picker finds the right category among 80 imported ones and relabels the selected annotation', async ({ page }) => {
   const ids = await threeMasks(page);
   await page.locator('input[type=file][accept*=".json"]').setInputFiles(join(SHARED, 'datasets/coco-val2017-tiny/instances_val2017.json'));
-  await expect.poll(async () => (await project<Project>(page)).categories.length).toBeGreaterThanOrEqual(83);
+  await expect.poll(async () => (await project(page)).categories.length).toBeGreaterThanOrEqual(83);
   // the category list scrolls on its own: the annotation list stays on screen
   await expect(page.locator('ul.annotations')).toBeInViewport();
   await page.keyboard.press('c');
@@ -169,7 +168,7 @@ test('the category picker finds the right category among 80 imported ones and re
   await page.keyboard.press('c');
   await page.keyboard.type('hair d');
   await page.keyboard.press('Enter');
-  const p = await project<Project>(page);
+  const p = await project(page);
   const a = p.annotations.find((x) => x.id === ids.other)!;
   expect(p.categories.find((c) => c.id === a.categoryId)!.name).toBe('hair drier');
 });
@@ -186,8 +185,8 @@ test('after Enter the tool is Points again (a setting keeps the tool)', async ({
   await page.mouse.move(b.x, b.y, { steps: 5 });
   await page.mouse.up();
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
-  expect(((await editorState(page)) as unknown as { tool: string }).tool).toBe('points');
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
+  expect((await editorState(page)).tool).toBe('points');
 
   await page.getByTestId('display-panel').locator('summary').click();
   await page.getByLabel('Back to Points after Enter').uncheck();
@@ -202,8 +201,8 @@ test('after Enter the tool is Points again (a setting keeps the tool)', async ({
   await page.mouse.move(a.x, a.y + 30, { steps: 5 });
   await page.mouse.up();
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(2);
-  expect(((await editorState(page)) as unknown as { tool: string }).tool).toBe('brush');
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(2);
+  expect((await editorState(page)).tool).toBe('brush');
 });
 
 test('image list: status filters with counts list only the images in that state; Ctrl+Enter marks done and moves on', async ({ page }) => {
@@ -215,7 +214,7 @@ test('image list: status filters with counts list only the images in that state;
   const p = await clientOf(page, 180, 170);
   await page.mouse.click(p.x, p.y);
   await page.keyboard.press('Enter');
-  await expect.poll(async () => (await project<Project>(page)).annotations.length).toBe(1);
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
   // coffee: marked done; the next image not done (rocket) is shown
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Control+Enter');
@@ -225,7 +224,7 @@ test('image list: status filters with counts list only the images in that state;
   await page
     .locator('input[type=file][accept*=".json"]')
     .setInputFiles({ name: 'a.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(coco)) });
-  await expect.poll(async () => (await project<Project>(page)).images.length).toBe(4);
+  await expect.poll(async () => (await project(page)).images.length).toBe(4);
 
   const list = page.getByTestId('image-list').locator('li');
   const expectFilter = async (id: string, names: string[]) => {
@@ -268,7 +267,7 @@ test('the mask clock does not count the time the shown image is encoding, and sa
   await ready(page);
   await expect(page.getByTestId('busy')).toBeHidden();
   await page.clock.fastForward(5_000);
-  const elapsed = ((await editorState(page)) as unknown as { timer: { elapsedMs: number } }).timer.elapsedMs;
+  const elapsed = (await editorState(page)).timer.elapsedMs;
   // the 5 s after the image was ready (and the real seconds the test itself took), not the 20 s of waiting
   expect(elapsed).toBeGreaterThanOrEqual(5_000);
   expect(elapsed).toBeLessThan(15_000);

@@ -4,6 +4,7 @@
  */
 import type { PolygonFidelity } from '../src/core/coco/export.ts';
 import type { CocoRle } from '../src/core/mask/rle.ts';
+import type { EmbeddingSource } from '../src/core/sam/keys.ts';
 import type { ModelManifest } from '../src/core/sam/manifest.ts';
 import type { Prompts } from '../src/core/sam/prompts.ts';
 
@@ -45,8 +46,8 @@ export interface EncoderApi {
   encode(blob: Blob, name: string, crop?: import('../src/core/sam/roi.ts').PixelRect): Promise<EncodeResult>;
 }
 
-/** Where a batch decode takes its embedding: an image's cached one, or the one scratch embedding. */
-export type EmbeddingSource = { imageId: number } | 'scratch';
+/** Where a batch decode takes its embedding (see src/core/sam/keys.ts, shared with the engine). */
+export type { EmbeddingSource };
 
 /** A mask made by a batch job, as RLE in image px (pixels never leave the worker). */
 export interface BatchMask {
@@ -202,8 +203,11 @@ export interface DecoderApi {
   renderMask(rle: CocoRle, color: string): RenderedMask;
   /** Whether an image's embedding is cached (a batch job can use it instead of encoding again). */
   hasEmbedding(imageId: number): boolean;
-  /** Holds one embedding for batch work (a crop, or an image not kept in the cache); replaces the previous one. */
-  setScratch(embedding: Float32Array, extra: Float32Array[], width: number, height: number): void;
+  /**
+   * Holds one embedding for batch work (a crop, or an image not kept in the cache), as batch job
+   * `jobId`'s; replaces the previous one. Batch decodes name it as `{ kind: 'batch', jobId }`.
+   */
+  setScratch(jobId: number, embedding: Float32Array, extra: Float32Array[], width: number, height: number): void;
   /**
    * A batch job's mask for prompts (in the embedded region's px). With `paste`, the embedded region is
    * the crop `paste.roi` of an image of `paste.width` x `paste.height` and the mask is returned in that

@@ -1,38 +1,24 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { Circle, Group, Image as KImage, Layer, Line, Rect, Stage, Text } from 'react-konva';
-import { fitView, screenToImage, zoomViewAt, clampToImage, type Point, type ViewTransform } from '../core/geometry.ts';
-import { normalizeBox, type BoxPrompt } from '../core/sam/prompts.ts';
-import type { Stroke } from '../core/mask/brush.ts';
-import { overlays } from '../inference/overlays.ts';
-import { imageBitmap, imageBlob, imagePreview } from '../io/images.ts';
-import { useStore } from '../state/store/store.ts';
+import { Group, Image as KImage, Layer, Stage } from 'react-konva';
+import { fitView, zoomViewAt, type Point, type ViewTransform } from '../core/geometry.ts';
+import type { BoxPrompt } from '../core/sam/prompts.ts';
+import { useApp, useAppStore, useStore } from '../state/useApp.tsx';
 import { isEditable } from '../state/store/selectors.ts';
-import { masksAt, nextAt } from '../core/mask/hitTest.ts';
 import { MaskOverlays, useMaskItems } from './MaskOverlays.tsx';
 import { SelectionHandles } from './SelectionHandles.tsx';
 import { Minimap } from './Minimap.tsx';
+import { DraftShapes } from './DraftShapes.tsx';
 import { viewport } from './viewport.ts';
+import { useElementSize } from './useElementSize.ts';
+import { useStageKeys } from './useStageKeys.ts';
+import { browserClock, CanvasTools, cursorFor } from './tools/canvasTools.ts';
+import type { ToolContext, ToolPointer, ViewUpdate } from './tools/types.ts';
 
-const DRAG_THRESHOLD_PX = 4;
-/** the pointer rests this long before the mask under it is previewed */
-export const HOVER_REST_MS = 80;
-/** a click this close (screen px) to the previewed point takes the preview */
-const HOVER_SNAP_PX = 4;
-
-function useElementSize(ref: React.RefObject<HTMLDivElement | null>): { width: number; height: number } {
-  const [size, setSize] = useState({ width: 800, height: 600 });
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setSize({ width: el.clientWidth, height: el.clientHeight }));
-    ro.observe(el);
-    setSize({ width: el.clientWidth, height: el.clientHeight });
-    return () => ro.disconnect();
-  }, [ref]);
-  return size;
-}
+export { HOVER_REST_MS } from './tools/hover.ts';
 
 export function AnnotationStage() {
+  const { images, overlays } = useApp();
+  const store = useAppStore();
   const containerRef = useRef<HTMLDivElement>(null);
   const size = useElementSize(containerRef);
   const imageId = useStore((s) => s.currentImageId);
@@ -41,7 +27,7 @@ export function AnnotationStage() {
   const tool = useStore((s) => s.tool);
   const missing = useStore((s) => s.currentImageId !== null && s.imageStatus[s.currentImageId] === 'missing');
   // the bitmap belongs to the image's file: another project's image can have the same id
-  const file = useStore((s) => (s.currentImageId === null ? undefined : imageBlob(s.currentImageId)?.blob));
+  const file = useStore((s) => (s.currentImageId === null ? undefined : images.blob(s.currentImageId)?.blob));
   const [loaded, setLoaded] = useState<{ file: Blob; full: ImageBitmap | null; preview: ImageBitmap } | null>(null);
   // the view fits the image until the user zooms or pans; a new image or a resize fits again
   const imgW = image?.width ?? 0;
@@ -52,7 +38,7 @@ export function AnnotationStage() {
     () => (userView?.key === fitKey ? userView.view : imgW > 0 ? fitView({ width: imgW, height: imgH }, size) : { scale: 1, x: 0, y: 0 }),
     [userView, fitKey, imgW, imgH, size],
   );
-  const setView = (v: ViewTransform | ((old: ViewTransform) => ViewTransform)) =>
+  const setView = (v: ViewUpdate) =>
     setUserView((old) => {
       const base = old?.key === fitKey ? old.view : view;
       return { key: fitKey, view: typeof v === 'function' ? v(base) : v };
@@ -69,35 +55,12 @@ export function AnnotationStage() {
   const allPending = useStore((s) => s.project.pendingBoxes);
   const categories = useStore((s) => s.project.categories);
   const pendingBoxes = useMemo(() => allPending.filter((b) => b.imageId === imageId), [allPending, imageId]);
-  const stroke = useRef<{ stroke: Stroke; pending: number[]; lastSent: number[]; frame: number } | null>(null);
-  const flushStrokeOf = (st: { stroke: Stroke; pending: number[]; lastSent: number[]; frame: number }) => {
-    if (st.pending.length === 0) return;
-    useStore.getState().strokeProgress({ mode: st.stroke.mode, radius: st.stroke.radius, points: [...st.lastSent, ...st.pending] });
-    st.pending = [];
-  };
-  const [spaceDown, setSpaceDown] = useState(false);
-  const gesture = useRef<{
-    kind: 'pan' | 'press' | 'stroke';
-    start: Point;
-    view: ViewTransform;
-    button: number;
-    shift: boolean;
-    moved: boolean;
-  } | null>(null);
+  const spaceDown = useStageKeys(store);
+  // the pointer's state machines (one per tool), kept for the stage's life
+  const [tools] = useState(() => new CanvasTools());
   useSyncExternalStore(overlays.subscribe, overlays.getVersion);
   const live = overlays.getLive();
   const hover = overlays.getHover();
-  const hoverTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  /** the pointer rested: preview the mask a click there would give */
-  const restAt = (ip: Point | null) => {
-    if (hoverTimer.current) clearTimeout(hoverTimer.current);
-    hoverTimer.current = null;
-    if (!ip) return;
-    hoverTimer.current = setTimeout(() => {
-      hoverTimer.current = null;
-      useStore.getState().hoverAt(ip);
-    }, HOVER_REST_MS);
-  };
   const liveGeneration = live?.generation;
   useEffect(() => {
     if (liveGeneration === undefined) return;
@@ -125,8 +88,6 @@ export function AnnotationStage() {
   );
   const [hoveredId, setHoveredId] = useState<number | null>(null);
   const waitingFor = useStore((s) => s.waitingFor);
-  /** the tool picks masks with this pointer event: select tool, or points with nothing drafted (Alt places a point) */
-  const picks = (e: { altKey: boolean }) => tool === 'select' || (tool === 'points' && !draftUnderWay && !e.altKey);
 
   useEffect(() => {
     viewport.element = containerRef.current;
@@ -146,221 +107,71 @@ export function AnnotationStage() {
   useEffect(() => {
     let alive = true;
     if (imageId === null || !file) return;
-    imagePreview(imageId).then(
+    images.preview(imageId).then(
       (preview) => alive && setLoaded((old) => (old?.file === file ? old : { file, full: null, preview })),
       () => undefined,
     );
     return () => {
       alive = false;
     };
-  }, [imageId, file]);
+  }, [images, imageId, file]);
 
   useEffect(() => {
     if (!needFull || imageId === null || !file || mine?.full) return;
     let alive = true;
-    imageBitmap(imageId).then(
+    images.bitmap(imageId).then(
       (full) => alive && setLoaded((old) => (old && old.file === file ? { ...old, full } : old)),
       () => undefined,
     );
     return () => {
       alive = false;
     };
-  }, [needFull, imageId, file, mine?.full]);
+  }, [images, needFull, imageId, file, mine?.full]);
 
-  useEffect(() => {
-    const down = (e: KeyboardEvent) => {
-      // hold H: every mask hidden, to see the photo under them
-      if (
-        (e.key === 'h' || e.key === 'H') &&
-        !e.ctrlKey &&
-        !e.metaKey &&
-        !(e.target instanceof HTMLInputElement) &&
-        !document.querySelector('[aria-modal="true"]')
-      )
-        useStore.getState().setPeek(true);
-      if (e.code === 'Space' && !(e.target instanceof HTMLInputElement) && !document.querySelector('[aria-modal="true"]')) {
-        setSpaceDown(true);
-        e.preventDefault();
-      }
-    };
-    const up = (e: KeyboardEvent) => {
-      if (e.code === 'Space') setSpaceDown(false);
-      if (e.key === 'h' || e.key === 'H') useStore.getState().setPeek(false);
-    };
-    const blur = () => useStore.getState().setPeek(false);
-    window.addEventListener('blur', blur);
-    window.addEventListener('keydown', down);
-    window.addEventListener('keyup', up);
-    return () => {
-      window.removeEventListener('keydown', down);
-      window.removeEventListener('keyup', up);
-      window.removeEventListener('blur', blur);
-    };
-  }, []);
-
-  const local = (e: React.PointerEvent | React.WheelEvent | PointerEvent): Point => {
+  // what the tools see of this render, and act on
+  const toolCtx: ToolContext = {
+    store,
+    tool,
+    image,
+    view,
+    spaceDown,
+    draftUnderWay,
+    selectable,
+    setView,
+    setDraftBox: setDraft,
+    setDraftStroke,
+    setCursor,
+    setHovered: setHoveredId,
+    capture: (pointerId) => containerRef.current?.setPointerCapture(pointerId),
+    clock: browserClock,
+  };
+  const local = (e: { clientX: number; clientY: number }): Point => {
     const r = containerRef.current!.getBoundingClientRect();
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   };
+  const pointer = (e: React.PointerEvent): ToolPointer => ({
+    point: local(e),
+    button: e.button,
+    shiftKey: e.shiftKey,
+    altKey: e.altKey,
+    pointerId: e.pointerId,
+    preventDefault: () => e.preventDefault(),
+  });
 
-  /** Sends the points gathered since the last frame to the worker as one piece of the stroke. */
-  const flushStroke = () => {
-    const st = stroke.current;
-    if (!st) return;
-    st.frame = 0;
-    if (st.pending.length === 0) return;
-    const piece: Stroke = { mode: st.stroke.mode, radius: st.stroke.radius, points: [...st.lastSent, ...st.pending] };
-    st.lastSent = st.pending.slice(-2);
-    st.pending = [];
-    useStore.getState().strokeProgress(piece);
-  };
-
-  const onPointerDown = (e: React.PointerEvent) => {
-    if (!image) return;
-    restAt(null);
-    containerRef.current?.setPointerCapture(e.pointerId);
-    const p = local(e);
-    const pan = e.button === 1 || (e.button === 0 && spaceDown);
-    if (!pan && e.button === 0 && (tool === 'brush' || tool === 'eraser')) {
-      const ip = screenToImage(p, view);
-      const st = useStore.getState();
-      st.beginStroke();
-      const s: Stroke = { mode: tool === 'brush' ? 'add' : 'remove', radius: st.brushRadius, points: [ip.x, ip.y] };
-      stroke.current = { stroke: s, pending: [], lastSent: [ip.x, ip.y], frame: 0 };
-      st.strokeProgress({ ...s, points: [ip.x, ip.y] });
-      setDraftStroke(s.points);
-      gesture.current = { kind: 'stroke', start: p, view, button: 0, shift: false, moved: false };
-      return;
-    }
-    gesture.current = { kind: pan ? 'pan' : 'press', start: p, view, button: e.button, shift: e.shiftKey, moved: false };
-    if (pan) e.preventDefault();
-  };
-
-  const onPointerMove = (e: React.PointerEvent) => {
-    const g = gesture.current;
-    if (image && (tool === 'brush' || tool === 'eraser')) setCursor(screenToImage(local(e), view));
-    if (image && !g) {
-      const ip = screenToImage(local(e), view);
-      const hit = picks(e) ? (masksAt(selectable, ip.x, ip.y)[0]?.id ?? null) : null;
-      if (hit !== hoveredId) setHoveredId(hit);
-      // hover preview: points tool, nothing drafted, on the photo and not on a mask a click would select
-      const inside = ip.x >= 0 && ip.y >= 0 && ip.x < image.width && ip.y < image.height;
-      const previewable = tool === 'points' && !draftUnderWay && inside && hit === null && !spaceDown;
-      const shown = useStore.getState().hoverPoint;
-      if (shown && Math.hypot(shown.x - ip.x, shown.y - ip.y) * view.scale > HOVER_SNAP_PX) useStore.getState().hoverAt(null);
-      restAt(previewable ? { x: ip.x, y: ip.y } : null);
-      if (!previewable && shown) useStore.getState().hoverAt(null);
-    }
-    if (!g || !image) return;
-    const p = local(e);
-    if (g.kind === 'stroke' && stroke.current) {
-      const ip = screenToImage(p, view);
-      const st = stroke.current;
-      st.stroke.points.push(ip.x, ip.y);
-      st.pending.push(ip.x, ip.y);
-      // one worker update per frame, however many pointer events arrive
-      st.frame ||= requestAnimationFrame(flushStroke);
-      setDraftStroke([...st.stroke.points]);
-      return;
-    }
-    if (Math.hypot(p.x - g.start.x, p.y - g.start.y) > DRAG_THRESHOLD_PX) g.moved = true;
-    if (g.kind === 'pan') {
-      setView({ ...g.view, x: g.view.x + p.x - g.start.x, y: g.view.y + p.y - g.start.y });
-    } else if (tool === 'box' && g.button === 0 && g.moved) {
-      const a = clampToImage(screenToImage(g.start, view), image);
-      const b = clampToImage(screenToImage(p, view), image);
-      setDraft({ x0: a.x, y0: a.y, x1: b.x, y1: b.y });
-    }
-  };
-
-  const onPointerUp = (e: React.PointerEvent) => {
-    const g = gesture.current;
-    gesture.current = null;
-    if (!g || !image) return;
-    if (g.kind === 'stroke') {
-      const st = stroke.current;
-      stroke.current = null;
-      if (st) {
-        if (st.frame) cancelAnimationFrame(st.frame);
-        flushStrokeOf(st);
-        useStore.getState().endStroke(st.stroke);
-      }
-      setDraftStroke(null);
-      return;
-    }
-    if (g.kind === 'pan') {
-      const p = local(e);
-      setView({ ...g.view, x: g.view.x + p.x - g.start.x, y: g.view.y + p.y - g.start.y });
-      return;
-    }
-    const st = useStore.getState();
-    if (tool === 'box' && g.button === 0 && g.moved && draft) {
-      const b = normalizeBox(draft);
-      setDraft(null);
-      if (b.x1 - b.x0 >= 1 && b.y1 - b.y0 >= 1) {
-        // "boxes first": the box waits for the batch (pre-annotation) instead of prompting SAM now
-        if (st.boxesFirst) st.addPendingBox(b);
-        else st.setBox(b);
-      }
-      return;
-    }
-    setDraft(null);
-    if (g.moved) return;
-    const ip = screenToImage(local(e), view);
-    if (ip.x < 0 || ip.y < 0 || ip.x >= image.width || ip.y >= image.height) return;
-    if (g.button === 0 && picks(e)) {
-      // a click on a mask selects it; clicking again where masks overlap goes through them in turn
-      const hit = nextAt(selectable, ip.x, ip.y, st.selectedAnnotationId);
-      if (hit || tool === 'select') {
-        st.selectAnnotation(hit?.id ?? null);
-        return;
-      }
-    }
-    if (tool === 'select') return;
-    // a click where the hover preview was decoded (within a few screen px) is that point: its mask is shown at once
-    const h = st.hoverPoint;
-    if (g.button === 0 && !g.shift && h && Math.hypot(h.x - ip.x, h.y - ip.y) * view.scale <= HOVER_SNAP_PX) st.addPoint(h.x, h.y, true);
-    else if (g.button === 0) st.addPoint(ip.x, ip.y, !g.shift);
-    else if (g.button === 2) st.addPoint(ip.x, ip.y, false);
-  };
-
-  const onWheel = (e: React.WheelEvent) => {
-    if (!image) return;
-    const factor = Math.exp(-e.deltaY * 0.0015);
-    setView((v) => zoomViewAt(v, local(e), factor));
-  };
-
-  const r = 6 / view.scale;
-  const box = draft ?? prompts.box;
-  const nb = box ? normalizeBox(box) : null;
   return (
     <div
       ref={containerRef}
       className="stage"
       data-testid="stage"
       data-hovered={hoveredId ?? ''}
-      style={{
-        cursor: spaceDown
-          ? 'grab'
-          : tool === 'brush' || tool === 'eraser'
-            ? 'none'
-            : hoveredId !== null
-              ? 'pointer'
-              : tool === 'select'
-                ? 'default'
-                : 'crosshair',
-      }}
+      style={{ cursor: cursorFor(tool, spaceDown, hoveredId !== null) }}
       data-hover-preview={hover && image && hover.imageId === image.id ? 'shown' : ''}
-      onPointerLeave={() => {
-        setCursor(null);
-        setHoveredId(null);
-        restAt(null);
-        if (useStore.getState().hoverPoint) useStore.getState().hoverAt(null);
-      }}
-      onPointerDown={onPointerDown}
-      onPointerMove={onPointerMove}
-      onPointerUp={onPointerUp}
-      onWheel={onWheel}
+      onPointerLeave={() => tools.pointerLeave(toolCtx)}
+      onPointerDown={(e) => tools.pointerDown(toolCtx, pointer(e))}
+      onPointerMove={(e) => tools.pointerMove(toolCtx, pointer(e))}
+      onPointerUp={(e) => tools.pointerUp(toolCtx, pointer(e))}
+      onPointerCancel={() => tools.pointerCancel(toolCtx)}
+      onWheel={(e) => tools.wheel(toolCtx, { point: local(e), deltaY: e.deltaY })}
       onContextMenu={(e) => e.preventDefault()}
     >
       <Stage width={size.width} height={size.height} listening={false}>
@@ -396,72 +207,18 @@ export function AnnotationStage() {
         </Layer>
         <Layer listening={false}>
           {image && (
-            <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
-              {nb && (
-                <Rect
-                  x={nb.x0}
-                  y={nb.y0}
-                  width={nb.x1 - nb.x0}
-                  height={nb.y1 - nb.y0}
-                  stroke="#ffd400"
-                  strokeWidth={2 / view.scale}
-                  dash={draft ? [6 / view.scale, 4 / view.scale] : []}
-                />
-              )}
-              {pendingBoxes.map((b) => {
-                const c = categories.find((x) => x.id === b.categoryId);
-                const color = c?.color ?? '#ffffff';
-                return (
-                  <Group key={`pending-${b.id}`}>
-                    <Rect
-                      x={b.bbox[0]}
-                      y={b.bbox[1]}
-                      width={b.bbox[2]}
-                      height={b.bbox[3]}
-                      stroke={color}
-                      strokeWidth={1.5 / view.scale}
-                      dash={[5 / view.scale, 4 / view.scale]}
-                    />
-                    <Text
-                      x={b.bbox[0]}
-                      y={b.bbox[1] - 14 / view.scale}
-                      text={`${c?.name ?? '?'} (box)`}
-                      fontSize={11 / view.scale}
-                      fill={color}
-                      shadowColor="#000"
-                      shadowBlur={2}
-                      shadowOpacity={0.9}
-                    />
-                  </Group>
-                );
-              })}
-              {draftStroke && (
-                <Line
-                  points={draftStroke.length === 2 ? [...draftStroke, draftStroke[0]! + 0.01, draftStroke[1]!] : draftStroke}
-                  stroke={tool === 'eraser' ? 'rgba(229,57,53,0.45)' : 'rgba(29,185,84,0.45)'}
-                  strokeWidth={2 * brushRadius}
-                  lineCap="round"
-                  lineJoin="round"
-                />
-              )}
-              {cursor && (tool === 'brush' || tool === 'eraser') && (
-                <Circle
-                  x={cursor.x}
-                  y={cursor.y}
-                  radius={brushRadius}
-                  stroke={tool === 'eraser' ? '#e53935' : '#ffffff'}
-                  strokeWidth={1.5 / view.scale}
-                  dash={tool === 'eraser' ? [4 / view.scale, 3 / view.scale] : []}
-                />
-              )}
-              {prompts.points.map((p, i) => (
-                <Group key={i} x={p.x} y={p.y}>
-                  <Circle radius={r} fill={p.positive ? '#1db954' : '#e53935'} stroke="#fff" strokeWidth={1.5 / view.scale} />
-                  <Line points={[-r * 0.55, 0, r * 0.55, 0]} stroke="#fff" strokeWidth={1.5 / view.scale} />
-                  {p.positive && <Line points={[0, -r * 0.55, 0, r * 0.55]} stroke="#fff" strokeWidth={1.5 / view.scale} />}
-                </Group>
-              ))}
-            </Group>
+            <DraftShapes
+              view={view}
+              tool={tool}
+              draft={draft}
+              box={prompts.box}
+              points={prompts.points}
+              pendingBoxes={pendingBoxes}
+              categories={categories}
+              draftStroke={draftStroke}
+              cursor={cursor}
+              brushRadius={brushRadius}
+            />
           )}
         </Layer>
       </Stage>

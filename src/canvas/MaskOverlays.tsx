@@ -13,7 +13,7 @@ import type { ViewTransform } from '../core/geometry.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { RenderedMask } from '../../workers/protocol.ts';
 import { annotationsOf } from '../core/project/annotationIndex.ts';
-import { appStore, useStore } from '../state/store/store.ts';
+import { useAppStore, useStore } from '../state/useApp.tsx';
 import { coveredProposals, isShown } from '../state/store/selectors.ts';
 
 export interface MaskItem {
@@ -24,6 +24,7 @@ export interface MaskItem {
 
 /** The shown image's masks as drawn: not covered proposals, not hidden; with their colour and label. */
 export function useMaskItems(imageId: number | null): MaskItem[] {
+  const store = useAppStore();
   // this image's annotations only: an accept on another image (or 300,000 elsewhere) does not redo this
   const annotations = useStore((s) => annotationsOf(s.project.annotations, imageId));
   const categories = useStore((s) => s.project.categories);
@@ -31,7 +32,7 @@ export function useMaskItems(imageId: number | null): MaskItem[] {
   const visibility = useStore((s) => s.visibility);
   const peek = useStore((s) => s.peek);
   return useMemo(() => {
-    const covered = coveredProposals(appStore().getState().project.annotations);
+    const covered = coveredProposals(store.getState().project.annotations);
     const cats = new Map<number, Category>(categories.map((c) => [c.id, c]));
     return annotations
       .filter((a) => !covered.has(a.id) && isShown({ visibility, peek }, a))
@@ -43,7 +44,7 @@ export function useMaskItems(imageId: number | null): MaskItem[] {
           label: `${c?.name ?? '?'} #${a.id}${a.review === 'pending' ? ` ${(a.score ?? 0).toFixed(2)}` : ''}`,
         };
       });
-  }, [annotations, categories, colorBy, visibility, peek]);
+  }, [store, annotations, categories, colorBy, visibility, peek]);
 }
 
 interface Rendered {
@@ -54,6 +55,7 @@ interface Rendered {
 
 /** Fills and outlines of masks, rendered in the decoder worker once per mask and colour, kept while shown. */
 function useRendered(items: MaskItem[]): Map<number, RenderedMask> {
+  const engine = useAppStore().deps.engine;
   const [cache] = useState(() => new Map<number, Rendered>());
   const [version, setVersion] = useState(0);
   useEffect(() => {
@@ -68,22 +70,20 @@ function useRendered(items: MaskItem[]): Map<number, RenderedMask> {
     for (const it of items) {
       const have = cache.get(it.a.id);
       if (have && have.rle === it.a.segmentation && have.color === it.color) continue;
-      appStore()
-        .deps.engine.renderMask(it.a.segmentation, it.color)
-        .then(
-          (r) => {
-            if (!alive) return r.bitmap?.close();
-            cache.get(it.a.id)?.r.bitmap?.close();
-            cache.set(it.a.id, { rle: it.a.segmentation, color: it.color, r });
-            setVersion((v) => v + 1);
-          },
-          () => undefined,
-        );
+      engine.renderMask(it.a.segmentation, it.color).then(
+        (r) => {
+          if (!alive) return r.bitmap?.close();
+          cache.get(it.a.id)?.r.bitmap?.close();
+          cache.set(it.a.id, { rle: it.a.segmentation, color: it.color, r });
+          setVersion((v) => v + 1);
+        },
+        () => undefined,
+      );
     }
     return () => {
       alive = false;
     };
-  }, [items, cache]);
+  }, [items, cache, engine]);
   useEffect(
     () => () => {
       for (const r of cache.values()) r.r.bitmap?.close();

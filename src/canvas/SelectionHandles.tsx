@@ -4,9 +4,10 @@
  */
 import type { ViewTransform } from '../core/geometry.ts';
 import { annotationIndex } from '../core/project/annotationIndex.ts';
-import { useStore } from '../state/store/store.ts';
+import { useAppStore, useStore } from '../state/useApp.tsx';
 
 export function SelectionHandles({ view }: { view: ViewTransform }) {
+  const store = useAppStore();
   const selected = useStore((s) =>
     s.selectedAnnotationId === null ? null : (annotationIndex(s.project.annotations).byId.get(s.selectedAnnotationId) ?? null),
   );
@@ -14,7 +15,7 @@ export function SelectionHandles({ view }: { view: ViewTransform }) {
   const tool = useStore((s) => s.tool);
   const drafting = useStore((s) => s.prompts.points.length > 0 || s.prompts.box !== null || s.strokes.length > 0);
   if (!selected || drafting) return null;
-  const s = useStore.getState();
+  const s = store.getState();
   const [x, y, w] = selected.bbox;
   const left = Math.max(4, view.x + (x + w) * view.scale + 6);
   const top = Math.max(4, view.y + y * view.scale);
@@ -30,7 +31,7 @@ export function SelectionHandles({ view }: { view: ViewTransform }) {
       <select
         aria-label="Category of the selected annotation"
         value={selected.categoryId}
-        onChange={(e) => useStore.getState().setCurrentCategory(Number(e.target.value))}
+        onChange={(e) => store.getState().setCurrentCategory(Number(e.target.value))}
       >
         {categories.map((c) => (
           <option key={c.id} value={c.id}>

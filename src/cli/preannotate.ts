@@ -27,6 +27,7 @@ import { DEFAULT_BOX_PLAN, type BoxMode } from '../core/sam/roi.ts';
 import { parseClassMap } from '../core/sam/classMap.ts';
 import { readRgbaImage, type RgbaImage } from '../node/image.ts';
 import { NodeSam, nodePreannotateBackend } from '../node/sam-node.ts';
+import { ProgressBar } from './progress.ts';
 import type { ModelFamily } from '../core/sam/families.ts';
 
 type Mode = BoxMode | 'coarse' | 'everything';
@@ -126,6 +127,9 @@ function writeAtomically(path: string, data: OutFile): void {
   writeFileSync(`${path}.tmp`, JSON.stringify(data));
   renameSync(`${path}.tmp`, path);
 }
+
+/** The run's progress bar on stderr, once the images are being done. */
+let progress: ProgressBar | null = null;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -296,13 +300,9 @@ async function main(): Promise<void> {
     });
     masks++;
   };
-  const bar = (k: number, extra = '') => {
-    const el = (performance.now() - t0) / 1000;
-    const eta = k > 0 ? (el / k) * (todo.length - k) : NaN;
-    process.stderr.write(
-      `\r[${'#'.repeat(Math.round((k / Math.max(todo.length, 1)) * 30)).padEnd(30)}] ${k}/${todo.length} images, ${masks} masks, ${el.toFixed(0)} s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : '?'} s ${extra}   `,
-    );
-  };
+  const run = new ProgressBar(todo.length, 'images');
+  progress = run;
+  const bar = (k: number, extra = '') => run.update(k, `${masks} masks`, extra);
 
   for (const im of todo) {
     bar(imagesDone);
@@ -311,13 +311,11 @@ async function main(): Promise<void> {
     try {
       image = readRgbaImage(existsSync(path) ? path : join(values.images, fileMatchKey(im.file_name)));
     } catch (e) {
-      process.stderr.write(`\nskipping ${im.file_name}: ${(e as Error).message}\n`);
+      run.line(`skipping ${im.file_name}: ${(e as Error).message}`);
       continue;
     }
     if (im.width && (image.width !== im.width || image.height !== im.height)) {
-      process.stderr.write(
-        `\nskipping ${im.file_name}: it is ${image.width}x${image.height}, the COCO file says ${im.width}x${im.height}\n`,
-      );
+      run.line(`skipping ${im.file_name}: it is ${image.width}x${image.height}, the COCO file says ${im.width}x${im.height}`);
       continue;
     }
     im.width = image.width;
@@ -334,18 +332,18 @@ async function main(): Promise<void> {
         .map((k) => maskFiles!.get(k))
         .find((f) => f);
       if (!file) {
-        process.stderr.write(`\nno label PNG for ${im.file_name} in ${values.masks}: skipped\n`);
+        run.line(`no label PNG for ${im.file_name} in ${values.masks}: skipped`);
         continue;
       }
       let map;
       try {
         map = labelMapFromPng(readFileSync(file));
       } catch (e) {
-        process.stderr.write(`\n${file}: ${(e as Error).message}; skipped\n`);
+        run.line(`${file}: ${(e as Error).message}; skipped`);
         continue;
       }
       if (map.width !== image.width || map.height !== image.height) {
-        process.stderr.write(`\n${file} is ${map.width}x${map.height}, the image ${image.width}x${image.height}: skipped\n`);
+        run.line(`${file} is ${map.width}x${map.height}, the image ${image.width}x${image.height}: skipped`);
         continue;
       }
       work.coarse = coarsePrompts(map.labels, map.width, map.height, coarse).map((c) => ({ ...c, categoryId: categoryForValue(c.value) }));
@@ -363,7 +361,7 @@ async function main(): Promise<void> {
     bar(imagesDone);
   }
   const seconds = (performance.now() - t0) / 1000;
-  process.stderr.write('\n');
+  run.stop();
   process.stdout.write(
     `mode ${mode}: ${imagesDone} images, ${masks} masks in ${seconds.toFixed(1)} s (${(imagesDone / Math.max(seconds, 1e-9)).toFixed(3)} images/s, ${(masks / Math.max(seconds, 1e-9)).toFixed(2)} masks/s)\n`,
   );
@@ -421,6 +419,8 @@ function report(input: CocoImport, out: OutFile, paired: boolean): void {
 
 main().catch((e: unknown) => {
   // on a line of its own, never after the progress bar
-  process.stderr.write(`\n${e instanceof Error ? e.message : String(e)}\n`);
+  if (progress) progress.stop();
+  else process.stderr.write('\n');
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });

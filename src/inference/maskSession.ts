@@ -13,7 +13,7 @@ import { EMPTY_PROMPTS, hasPrompt, type BoxPrompt, type PointPrompt, type Prompt
 import type { CandidateInfo, DecodeResult, EditResult, HoverResult, LiveMaskData } from '../../workers/protocol.ts';
 import type { PixelRect } from '../core/sam/roi.ts';
 import { cropCoversPrompts, zoomInCrop, type ZoomInOptions } from '../core/sam/zoomIn.ts';
-import { overlays } from './overlays.ts';
+import type { OverlayRegistry } from './overlays.ts';
 
 /** What undo/redo restores of a mask being drafted. Plain data. */
 export interface SessionSnapshot {
@@ -171,6 +171,8 @@ export class MaskSession {
 
   constructor(
     private readonly engine: SessionEngine,
+    /** where the live mask, the hover preview and the candidates' previews are drawn */
+    private readonly overlays: OverlayRegistry,
     private readonly ctx: SessionContext,
     private readonly onChange: (v: SessionView) => void,
   ) {}
@@ -288,9 +290,9 @@ export class MaskSession {
     this.candidates = [];
     this.token = null;
     this.hoverShown = null;
-    overlays.setLive(null);
-    overlays.setCandidates(null);
-    overlays.setHover(null);
+    this.overlays.setLive(null);
+    this.overlays.setCandidates(null);
+    this.overlays.setHover(null);
   }
 
   addPoint(p: PointPrompt): void {
@@ -319,7 +321,7 @@ export class MaskSession {
         // a newer request, a prompt, or another image came meanwhile
         if (ask !== this.hoverAsked || this.underWay() || r.imageId !== this.state.imageId) return r.overlay?.close();
         this.hoverShown = { imageId: r.imageId, point: r.point };
-        overlays.setHover({ imageId: r.imageId, point: r.point, bitmap: r.overlay });
+        this.overlays.setHover({ imageId: r.imageId, point: r.point, bitmap: r.overlay });
         this.emit();
       },
       () => undefined,
@@ -329,7 +331,7 @@ export class MaskSession {
   private clearHover(): void {
     if (!this.hoverShown) return;
     this.hoverShown = null;
-    overlays.setHover(null);
+    this.overlays.setHover(null);
     this.emit();
   }
 
@@ -338,7 +340,7 @@ export class MaskSession {
     this.hoverAsked++;
     this.engine.cancelHover();
     this.hoverShown = null;
-    overlays.setHover(null);
+    this.overlays.setHover(null);
     this.engine.noteActivity(this.state.imageId);
     // the mask on screen refines the next decode (its low-res logits as mask_input)
     const feedbackFrom = this.ctx.feedback() && this.sam ? this.sam.generation : null;
@@ -448,7 +450,7 @@ export class MaskSession {
           if ((this.state.strokes.length > 0 || this.state.editingAnnotationId !== null) && !(await this.ensureEdit())) return;
           const r = await this.engine.recolorLive(imageId, this.ctx.color(), withSam);
           if (generation !== this.generation) return r.overlay?.close();
-          if (r.overlay) overlays.setLive({ imageId, generation: this.live?.generation ?? generation, bitmap: r.overlay });
+          if (r.overlay) this.overlays.setLive({ imageId, generation: this.live?.generation ?? generation, bitmap: r.overlay });
         } catch (e) {
           this.failed(e);
         }
@@ -484,8 +486,8 @@ export class MaskSession {
     }
     if (r.patch) {
       // a stroke piece: only the pixels it touched; over another overlay than its view's, the whole one is asked for
-      if (!overlays.patchLive(imageId, generation, r.patch)) this.recolor();
-    } else overlays.setLive(r.overlay ? { imageId, generation, bitmap: r.overlay, view: r.view } : null);
+      if (!this.overlays.patchLive(imageId, generation, r.patch)) this.recolor();
+    } else this.overlays.setLive(r.overlay ? { imageId, generation, bitmap: r.overlay, view: r.view } : null);
     const shown = r.overlay || r.patch;
     // strokes on a SAM mask keep its predicted IoU on display; a purely manual mask has none
     const sam = hasPrompt(this.state.prompts) ? this.sam : null;
@@ -549,8 +551,8 @@ export class MaskSession {
             for (const p of r.previews) p.close();
             return;
           }
-          overlays.setLive({ imageId: r.imageId, generation: r.generation, bitmap: r.overlay });
-          overlays.setCandidates(r.previews.length ? { imageId: r.imageId, bitmaps: r.previews, box: r.previewBox! } : null);
+          this.overlays.setLive({ imageId: r.imageId, generation: r.generation, bitmap: r.overlay });
+          this.overlays.setCandidates(r.previews.length ? { imageId: r.imageId, bitmaps: r.previews, box: r.previewBox! } : null);
           this.candidates = r.candidates;
           this.token = r.token;
           // the first mask(s) of an object: encode a crop around it for the next clicks (zoom-in)

@@ -33,7 +33,8 @@ function release(b: ImageBitmap | OffscreenCanvas): void {
   if ('close' in b && typeof b.close === 'function') b.close();
 }
 
-class OverlayRegistry {
+/** One per app (the composition root makes it; the mask session draws into it, the views read it). */
+export class OverlayRegistry {
   private live: LiveOverlay | null = null;
   private readonly listeners = new Set<Listener>();
   private version = 0;
@@ -114,4 +115,3 @@ class OverlayRegistry {
   }
 }
 
-export const overlays = new OverlayRegistry();

@@ -4,7 +4,6 @@ import type { Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { CoarsePromptsResult, ExportApi, ExportKind, ExportResult, MaskPngObjects, ParsedCoco } from '../../workers/protocol.ts';
 import type { CoarseOptions } from '../core/sam/coarse.ts';
-import { imageBlob } from './images.ts';
 
 /** An export running in its own worker: the page stays responsive, and cancel stops it at once. */
 export interface ExportJob {
@@ -16,6 +15,8 @@ export function startExport(
   kind: ExportKind,
   project: Project,
   opts: { tolerance: number; minIou: number },
+  /** an image's file, if open (YOLO zips hold the images) */
+  imageBlob: (id: number) => { blob: Blob } | undefined,
   onProgress?: (done: number, total: number) => void,
 ): ExportJob {
   const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'export' });

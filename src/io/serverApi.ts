@@ -4,6 +4,7 @@
  * {@link ServerError} (the server's message and hint) or {@link OfflineError} (no answer at all).
  */
 import type { Collection } from '../core/project/changes.ts';
+import type { TeamStats } from '../core/team/stats.ts';
 import type {
   ChangesResponse,
   PushRequest,
@@ -179,8 +180,8 @@ export class ServerApi {
       .reviews;
   }
 
-  async stats(projectId: number, jobId?: number): Promise<unknown> {
-    return this.json('GET', `/api/projects/${projectId}/stats${jobId ? `?job=${jobId}` : ''}`);
+  async stats(projectId: number, jobId?: number): Promise<TeamStats> {
+    return this.json<TeamStats>('GET', `/api/projects/${projectId}/stats${jobId ? `?job=${jobId}` : ''}`);
   }
 
   async preannotate(

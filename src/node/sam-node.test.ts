@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maskIou } from '../core/mask/iou.ts';
 import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
-import { readRgbaImage } from '../node/image.ts';
+import { readRgbaImage } from './image.ts';
 import { NodeSam } from './sam-node.ts';
 
 const SAMPLES = resolve(import.meta.dirname, '../../public/samples');

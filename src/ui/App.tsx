@@ -5,7 +5,8 @@ import { MaskTimerPanel } from './Timer.tsx';
 import { StatsPanel } from './Stats.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
 import { viewport } from '../canvas/viewport.ts';
-import { useStore } from '../state/store/store.ts';
+import { useApp, useAppStore, useStore } from '../state/useApp.tsx';
+import type { AppContext } from '../state/appContext.ts';
 import { Categories, CategoryPicker } from './panels/Categories.tsx';
 import { Annotations } from './panels/Annotations.tsx';
 import { DisplayPanel } from './panels/Display.tsx';
@@ -13,11 +14,10 @@ import { ImageList } from './panels/ImageList.tsx';
 import { ExportDialog } from './ExportDialog.tsx';
 import { memoryText, ModelsDialog } from './ModelsDialog.tsx';
 import { loadExportSettings, runExport } from '../state/services/exporting.ts';
-import { fileDisplayName } from '../io/images.ts';
+import { fileDisplayName } from '../core/project/imageFiles.ts';
 import { useKeyboard, useModal } from './keyboard.ts';
 import { ACTIONS, GESTURES, actionLabel, type ActionUi } from '../state/store/actions.ts';
 import { PreannotatePanel, ReviewBar } from './Preannotate.tsx';
-import { startPreannotate } from '../state/services/batch.ts';
 
 function formatMb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
@@ -25,6 +25,7 @@ function formatMb(bytes: number): string {
 
 /** A COCO import under way: how far the check of its annotations is, and a way to stop it. */
 function ImportProgress() {
+  const store = useAppStore();
   const importing = useStore((s) => s.importing);
   if (!importing) return null;
   return (
@@ -34,7 +35,7 @@ function ImportProgress() {
         ? `: ${importing.done.toLocaleString('en')} of ${importing.total.toLocaleString('en')} annotations checked`
         : '…'}
       <progress max={importing.total || 1} value={importing.done} />
-      <button onClick={() => useStore.getState().cancelImport()}>Cancel import</button>
+      <button onClick={() => store.getState().cancelImport()}>Cancel import</button>
     </span>
   );
 }
@@ -73,22 +74,23 @@ function ModelStatus() {
 }
 
 /** One click, always COCO with compressed RLE (lossless; the automation contract); polygons are in the dialog. */
-async function exportCocoNow(): Promise<void> {
+async function exportCocoNow({ store, images }: AppContext): Promise<void> {
   try {
-    useStore.getState().notify('info', await runExport({ kind: 'coco-rle', tolerance: loadExportSettings().tolerance }));
+    store.getState().notify('info', await runExport(store, images, { kind: 'coco-rle', tolerance: loadExportSettings().tolerance }));
   } catch (e) {
     const err = appErrorFromUnknown(e);
-    useStore.getState().notify('error', err.message, err.hint);
+    store.getState().notify('error', err.message, err.hint);
   }
 }
 
 /** The toolbar's action buttons, from the action table. */
 function ActionButtons({ ui }: { ui: ActionUi }) {
+  const store = useAppStore();
   // re-render on the state the buttons show (active tool, undo/redo labels, enabled)
   useStore(
     (s) => `${s.tool}|${s.past.length}:${s.past[s.past.length - 1]?.label}|${s.future.length}:${s.future[0]?.label}|${s.currentImageId}`,
   );
-  const s = useStore.getState();
+  const s = store.getState();
   return (
     <>
       {ACTIONS.filter((a) => a.toolbar).map((a) => (
@@ -96,7 +98,7 @@ function ActionButtons({ ui }: { ui: ActionUi }) {
           key={a.id}
           className={`${a.active?.(s) ? 'active' : ''}${a.id === 'undo' || a.id === 'redo' ? ' step-label' : ''}`.trim()}
           disabled={!a.enabled(s)}
-          onClick={() => a.perform(useStore.getState(), ui, '')}
+          onClick={() => a.perform(store.getState(), ui, '')}
           title={`${actionLabel(a, s)}${a.keysLabel ? ` (${a.keysLabel})` : ''}`}
         >
           {actionLabel(a, s)} {a.keysLabel && <kbd>{a.keysLabel.split(',')[0]}</kbd>}
@@ -107,6 +109,8 @@ function ActionButtons({ ui }: { ui: ActionUi }) {
 }
 
 function Toolbar({ ui }: { ui: ActionUi }) {
+  const store = useAppStore();
+  const app = useApp();
   const addFiles = useStore((s) => s.addFiles);
   const folderRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
@@ -158,7 +162,7 @@ function Toolbar({ ui }: { ui: ActionUi }) {
           onChange={(e) => {
             const f = e.currentTarget.files?.[0];
             e.currentTarget.value = '';
-            if (f) void useStore.getState().importCoco(f, f.name);
+            if (f) void store.getState().importCoco(f, f.name);
           }}
         />
       </label>
@@ -172,14 +176,14 @@ function Toolbar({ ui }: { ui: ActionUi }) {
           onChange={(e) => {
             const files = [...(e.currentTarget.files ?? [])];
             e.currentTarget.value = '';
-            void useStore.getState().importMaskPngs(files.map((f) => ({ blob: f, name: fileDisplayName(f) })));
+            void store.getState().importMaskPngs(files.map((f) => ({ blob: f, name: fileDisplayName(f) })));
           }}
         />
       </label>
       <span className="sep" />
       <ActionButtons ui={ui} />
       <span className="sep" />
-      <button onClick={() => void exportCocoNow()}>Export COCO</button>
+      <button onClick={() => void exportCocoNow(app)}>Export COCO</button>
       <button onClick={() => setDialog(true)}>Export…</button>
       {dialog && <ExportDialog onClose={closeDialog} />}
       <button onClick={() => setModels(true)}>Models…</button>
@@ -203,6 +207,8 @@ function ZoomStatus() {
 }
 
 function LiveInfo() {
+  const store = useAppStore();
+  const { batch } = useApp();
   const live = useStore((s) => s.live);
   const prompts = useStore((s) => s.prompts);
   const strokes = useStore((s) => s.strokes.length);
@@ -240,7 +246,7 @@ function LiveInfo() {
       </p>
       {pending > 0 && (
         <button
-          onClick={() => void startPreannotate({ mode: 'auto-box', scope: 'current' })}
+          onClick={() => void batch.start({ mode: 'auto-box', scope: 'current' })}
           title="SAM masks from this image's boxes, as proposals to review"
         >
           Masks from boxes ({pending})
@@ -249,7 +255,7 @@ function LiveInfo() {
       <Candidates />
       <ZoomStatus />
       <label className="row muted">
-        <input type="checkbox" checked={feedback} onChange={(e) => useStore.getState().setFeedback(e.target.checked)} />
+        <input type="checkbox" checked={feedback} onChange={(e) => store.getState().setFeedback(e.target.checked)} />
         Refine with the previous mask (mask feedback)
       </label>
       <label className="row muted" title="After the first mask, a crop around the object is encoded and the next clicks are decoded on it">
@@ -257,7 +263,7 @@ function LiveInfo() {
           type="checkbox"
           data-testid="zoom-in-toggle"
           checked={zoomIn}
-          onChange={(e) => useStore.getState().setZoomIn(e.target.checked)}
+          onChange={(e) => store.getState().setZoomIn(e.target.checked)}
         />
         Zoom in on the object after the first mask (zoom-in refinement)
       </label>
@@ -269,7 +275,7 @@ function LiveInfo() {
           type="checkbox"
           data-testid="hover-preview-toggle"
           checked={hoverPreview}
-          onChange={(e) => useStore.getState().setHoverPreview(e.target.checked)}
+          onChange={(e) => store.getState().setHoverPreview(e.target.checked)}
         />
         Preview the mask under the pointer
       </label>
@@ -371,17 +377,18 @@ function Help({ open, setOpen }: { open: boolean; setOpen: (f: (o: boolean) => b
 }
 
 export function App() {
+  const ctx = useApp();
   const [help, setHelp] = useState(false);
   const [picker, setPicker] = useState(false);
   const closePicker = useCallback(() => setPicker(false), []);
   const ui = useMemo<ActionUi>(
     () => ({
       toggleHelp: () => setHelp((h) => !h),
-      exportCoco: () => void exportCocoNow(),
+      exportCoco: () => void exportCocoNow(ctx),
       openCategoryPicker: () => setPicker(true),
       zoom: (k) => viewport.zoom(k),
     }),
-    [],
+    [ctx],
   );
   useKeyboard(ui);
   const addFiles = useStore((s) => s.addFiles);

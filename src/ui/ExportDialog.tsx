@@ -1,7 +1,7 @@
 import { appErrorFromUnknown } from '../core/errors.ts';
 import { useEffect, useRef, useState } from 'react';
 import { DEFAULT_POLYGON_MIN_IOU } from '../core/coco/export.ts';
-import { useStore } from '../state/store/store.ts';
+import { useApp, useStore } from '../state/useApp.tsx';
 import {
   KINDS,
   loadExportSettings,
@@ -65,6 +65,7 @@ function PolygonPreview({ tolerance }: { tolerance: number }) {
 }
 
 export function ExportDialog({ onClose }: { onClose: () => void }) {
+  const { store, images } = useApp();
   const [settings, setSettings] = useState<ExportSettings>(loadExportSettings);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [preview, setPreview] = useState<string>('');
@@ -103,6 +104,8 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     setProgress({ done: 0, total: 1 });
     try {
       const msg = await runExport(
+        store,
+        images,
         settings,
         (done, total) => setProgress({ done, total }),
         (j) => (job.current = j),

@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ServerJob, ServerReview } from '../io/serverApi.ts';
-import { useStore } from '../state/store/store.ts';
-import { createJobs, jobReviews, moveJob, myQueue, projectJobs, reviewMask } from '../state/services/sync.ts';
+import { useApp, useStore } from '../state/useApp.tsx';
 
 const STATE_LABEL: Record<ServerJob['state'], string> = {
   new: 'new',
@@ -17,6 +16,7 @@ const STATE_LABEL: Record<ServerJob['state'], string> = {
  * or send it back), and the reviewers' comments on the shown image's masks.
  */
 export function JobsPanel() {
+  const app = useApp();
   const sync = useStore((s) => s.sync);
   const currentImageId = useStore((s) => s.currentImageId);
   const selected = useStore((s) => s.selectedAnnotationId);
@@ -41,7 +41,7 @@ export function JobsPanel() {
     if (linked === null || !sync.user) return;
     let live = true;
     const load = () => {
-      myQueue().then(
+      app.team.myQueue().then(
         (q) => {
           if (!live) return;
           // a job of mine sent back, or one given to me to review: said at once
@@ -50,22 +50,22 @@ export function JobsPanel() {
           loaded.current = true;
           for (const j of q.annotate)
             if (!first && j.state === 'rejected' && before.get(j.id) !== 'rejected')
-              useStore
+              app.store
                 .getState()
                 .notify('warning', `“${j.name}” was sent back for fixes.`, 'The reviewer’s comments are by the masks they concern.');
           for (const j of q.review)
-            if (!first && !before.has(j.id)) useStore.getState().notify('info', `“${j.name}” waits for your review.`);
+            if (!first && !before.has(j.id)) app.store.getState().notify('info', `“${j.name}” waits for your review.`);
           seen.current = new Map([...q.annotate, ...q.review].map((j) => [j.id, j.state]));
           setQueue(q);
         },
         () => undefined,
       );
-      jobReviews().then(
+      app.team.jobReviews().then(
         (r) => live && setReviews(r),
         () => undefined,
       );
       if (sync.project?.role === 'admin')
-        projectJobs().then(
+        app.team.projectJobs().then(
           (j) => live && setAll(j),
           () => undefined,
         );
@@ -77,7 +77,7 @@ export function JobsPanel() {
       clearInterval(t);
     };
     // the server says when jobs move or reviews land (a slow poll stays, for a missed notice)
-  }, [linked, sync.user, sync.project?.role, tick, sync.jobsChanged]);
+  }, [linked, sync.user, sync.project?.role, tick, sync.jobsChanged, app]);
 
   // the job of the shown image, for its keys (J; reviewing: Enter accepts, Delete rejects the selected mask)
   const reviewJob = queue.review.find((j) => currentImageId !== null && j.imageIds.includes(currentImageId)) ?? null;
@@ -87,7 +87,7 @@ export function JobsPanel() {
     null;
   // the focus follows the job objects (new ones only when the server's lists are loaded again), not every render
   useEffect(() => {
-    const s = useStore.getState();
+    const s = app.store.getState();
     if (!workJob) return s.setJobFocus(null);
     const prev = s.jobFocus?.jobId === workJob.id && s.jobFocus.reviewing === !!reviewJob ? s.jobFocus.decided : [];
     // each mask's latest decision on the server (a later rejection undoes an acceptance)
@@ -101,22 +101,22 @@ export function JobsPanel() {
       reviewing: !!reviewJob,
       decided: [...new Set([...prev, ...fromServer])].sort((a, b) => a - b),
     });
-  }, [workJob, reviewJob, reviews]);
-  useEffect(() => () => useStore.getState().setJobFocus(null), []);
+  }, [workJob, reviewJob, reviews, app]);
+  useEffect(() => () => app.store.getState().setJobFocus(null), [app]);
 
   if (linked === null || !sync.user) return null;
   const refresh = () => setTick((t) => t + 1);
   const act = (what: string, fn: () => Promise<unknown>) =>
     void fn().then(refresh, (e: unknown) => notify('error', `${what} failed: ${e instanceof Error ? e.message : String(e)}`));
   const show = (job: ServerJob) => {
-    const first = job.imageIds.find((id) => useStore.getState().project.images.some((im) => im.id === id));
-    if (first !== undefined) useStore.getState().showImage(first);
+    const first = job.imageIds.find((id) => app.store.getState().project.images.some((im) => im.id === id));
+    if (first !== undefined) app.store.getState().showImage(first);
   };
   /** The job's image after the shown one (the first after the last). */
   const next = (job: ServerJob) => {
     const here = job.imageIds.indexOf(currentImageId ?? -1);
     const id = job.imageIds[(here + 1) % job.imageIds.length];
-    if (id !== undefined) useStore.getState().showImage(id);
+    if (id !== undefined) app.store.getState().showImage(id);
   };
   const split = (form: HTMLFormElement) => {
     const f = new FormData(form);
@@ -128,7 +128,7 @@ export function JobsPanel() {
     const nameFilter = String(f.get('filterName') ?? '').trim();
     const has = String(f.get('filterHas') ?? '');
     act('Making jobs', async () => {
-      const made = await createJobs({
+      const made = await app.team.createJobs({
         split: f.get('by') === 'folder' ? { by: 'folder' } : { by: 'count', size: Number(f.get('size') ?? 50) },
         ...(nameFilter || has
           ? {
@@ -207,15 +207,17 @@ export function JobsPanel() {
           <span className="muted">
             {STATE_LABEL[j.state]}, {j.imageIds.length} image(s)
           </span>
-          {j.state === 'new' && <button onClick={() => act('Starting the job', () => moveJob(j.id, 'annotating'))}>Start</button>}
-          {j.state === 'rejected' && <button onClick={() => act('Resuming the job', () => moveJob(j.id, 'annotating'))}>Resume</button>}
+          {j.state === 'new' && <button onClick={() => act('Starting the job', () => app.team.moveJob(j.id, 'annotating'))}>Start</button>}
+          {j.state === 'rejected' && (
+            <button onClick={() => act('Resuming the job', () => app.team.moveJob(j.id, 'annotating'))}>Resume</button>
+          )}
           {j.state === 'annotating' && (
             <button title="The job's next image" onClick={() => next(j)}>
               Next image
             </button>
           )}
           {j.state === 'annotating' && (
-            <button onClick={() => act('Submitting the job', () => moveJob(j.id, 'in_review'))}>Submit for review</button>
+            <button onClick={() => act('Submitting the job', () => app.team.moveJob(j.id, 'in_review'))}>Submit for review</button>
           )}
         </div>
       ))}
@@ -225,11 +227,11 @@ export function JobsPanel() {
             {j.name}
           </button>
           <span className="muted">to review ({j.annotator ?? 'nobody'})</span>
-          <button onClick={() => act('Accepting the job', () => moveJob(j.id, 'done'))}>Accept job</button>
+          <button onClick={() => act('Accepting the job', () => app.team.moveJob(j.id, 'done'))}>Accept job</button>
           <button
             onClick={() => {
               if (!comment.trim()) return notify('warning', 'Write why the job goes back in the comment field first.');
-              act('Sending the job back', () => moveJob(j.id, 'rejected', comment.trim()));
+              act('Sending the job back', () => app.team.moveJob(j.id, 'rejected', comment.trim()));
               setComment('');
             }}
           >
@@ -246,11 +248,11 @@ export function JobsPanel() {
             onKeyDown={(e) => {
               if (e.key === 'Enter') {
                 e.preventDefault();
-                useStore.getState().decideSelected('reject', e.currentTarget.value);
+                app.store.getState().decideSelected('reject', e.currentTarget.value);
                 refresh();
               } else if (e.key === 'Escape') {
                 e.preventDefault();
-                useStore.getState().cancelReject();
+                app.store.getState().cancelReject();
               }
             }}
           />
@@ -266,7 +268,7 @@ export function JobsPanel() {
           />
           <button
             disabled={selected === null}
-            onClick={() => selected !== null && act('Accepting the mask', () => reviewMask(selected, 'accept'))}
+            onClick={() => selected !== null && act('Accepting the mask', () => app.team.reviewMask(selected, 'accept'))}
           >
             Accept mask
           </button>
@@ -274,7 +276,7 @@ export function JobsPanel() {
             disabled={selected === null}
             onClick={() => {
               if (selected === null) return;
-              act('Rejecting the mask', () => reviewMask(selected, 'reject', comment.trim() || undefined));
+              act('Rejecting the mask', () => app.team.reviewMask(selected, 'reject', comment.trim() || undefined));
               setComment('');
             }}
           >
@@ -290,7 +292,7 @@ export function JobsPanel() {
             className="link review-comment"
             data-testid="review-comment"
             data-annotation={r.annotationId}
-            onClick={() => useStore.getState().selectAnnotation(r.annotationId)}
+            onClick={() => app.store.getState().selectAnnotation(r.annotationId)}
           >
             #{r.annotationId} rejected by {r.reviewer}
             {r.comment ? `: ${r.comment}` : ''}

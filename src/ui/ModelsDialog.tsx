@@ -1,19 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { FAMILIES, type ModelFamily } from '../core/sam/families.ts';
 import { BUNDLED_MODEL_ID, formatMb } from '../core/sam/localModels.ts';
-import {
-  addModel,
-  bundledManifest,
-  chooseModel,
-  inspectModelFiles,
-  inspectModelFolder,
-  refreshModels,
-  removeModel,
-  renameModel,
-  useModels,
-  type Inspection,
-} from '../state/services/models.ts';
-import { useStore } from '../state/store/store.ts';
+import { bundledManifest, inspectModelFiles, inspectModelFolder, type Inspection } from '../state/services/models.ts';
+import { useApp, useStore } from '../state/useApp.tsx';
 import { useModal } from './keyboard.ts';
 
 /** The embeddings' memory, e.g. "3 images, 50 MB of 64 MB". */
@@ -33,13 +22,14 @@ function OnnxFileInput({ label, testId, onFile }: { label: string; testId: strin
 }
 
 function AddModel() {
+  const { models } = useApp();
   const [encoder, setEncoder] = useState<File | null>(null);
   const [decoder, setDecoder] = useState<File | null>(null);
   const [family, setFamily] = useState<ModelFamily | 'auto'>('auto');
   const [inspection, setInspection] = useState<Inspection | null>(null);
   const [name, setName] = useState('');
   const [folder, setFolder] = useState<File[] | null>(null);
-  const adding = useModels((s) => s.adding);
+  const adding = useStore((s) => s.models.adding);
   const folderRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     folderRef.current?.setAttribute('webkitdirectory', '');
@@ -63,7 +53,7 @@ function AddModel() {
   const add = async () => {
     if (!inspection?.ok) return;
     setAddError(null);
-    const r = await addModel(inspection, name);
+    const r = await models.addModel(inspection, name);
     if (!r.ok) setAddError({ error: r.error, hint: r.hint });
     if (r.ok) {
       setEncoder(null);
@@ -169,14 +159,15 @@ function AddModel() {
 }
 
 export function ModelsDialog({ onClose }: { onClose: () => void }) {
+  const { models } = useApp();
   useModal(true, onClose);
-  const stored = useModels((s) => s.stored);
-  const urlModel = useModels((s) => s.urlModel);
-  const storage = useModels((s) => s.storage);
+  const stored = useStore((s) => s.models.stored);
+  const urlModel = useStore((s) => s.models.urlModel);
+  const storage = useStore((s) => s.models.storage);
   const model = useStore((s) => s.model);
   useEffect(() => {
-    void refreshModels();
-  }, []);
+    void models.refreshModels();
+  }, [models]);
   const bundled = bundledManifest();
   const rows = [
     { id: BUNDLED_MODEL_ID, name: bundled.name, family: 'sam' as ModelFamily, detail: 'bundled with the app', removable: false, sha: '' },
@@ -190,7 +181,7 @@ export function ModelsDialog({ onClose }: { onClose: () => void }) {
     })),
   ];
   const current = model.id === bundled.id ? BUNDLED_MODEL_ID : model.id;
-  const rename = useCallback((id: string, name: string) => void renameModel(id, name), []);
+  const rename = useCallback((id: string, name: string) => void models.renameModel(id, name), [models]);
   return (
     <div className="modal" role="dialog" aria-modal="true" aria-label="Models">
       <div className="modal-body models-dialog">
@@ -214,7 +205,7 @@ export function ModelsDialog({ onClose }: { onClose: () => void }) {
                       name="model"
                       aria-label={`Use ${r.name}`}
                       checked={r.id === current}
-                      onChange={() => void chooseModel(r.id)}
+                      onChange={() => void models.chooseModel(r.id)}
                     />
                   </td>
                   <td>
@@ -235,7 +226,7 @@ export function ModelsDialog({ onClose }: { onClose: () => void }) {
                   </td>
                   <td>
                     {r.removable && (
-                      <button aria-label={`Remove ${r.name}`} onClick={() => void removeModel(r.id)}>
+                      <button aria-label={`Remove ${r.name}`} onClick={() => void models.removeModel(r.id)}>
                         Remove
                       </button>
                     )}

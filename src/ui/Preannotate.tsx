@@ -2,27 +2,11 @@ import { useMemo, useState } from 'react';
 import { DEFAULT_AMG_PARAMS } from '../core/sam/amg.ts';
 import { DEFAULT_MIN_CROP_SIDE, DEFAULT_ROI_MARGIN } from '../core/sam/roi.ts';
 import type { PreannotateMode } from '../inference/preannotate.ts';
-import { fileDisplayName } from '../io/images.ts';
-import {
-  cancelPreannotate,
-  pausePreannotate,
-  resumePreannotate,
-  startPreannotate,
-  useBatch,
-  type PreannotateRequest,
-} from '../state/services/batch.ts';
+import { fileDisplayName } from '../core/project/imageFiles.ts';
+import type { PreannotateRequest } from '../state/services/batch.ts';
 import { proposalsToReview } from '../core/project/review.ts';
 import { annotationIndex, annotationsOf } from '../core/project/annotationIndex.ts';
-import { useStore } from '../state/store/store.ts';
-
-/** Label PNGs chosen for coarse mode (kept here, not in the store: they are files). */
-let coarseFiles: { blob: Blob; name: string }[] = [];
-export function setCoarseFiles(files: { blob: Blob; name: string }[]): void {
-  coarseFiles = files;
-}
-export function getCoarseFiles(): { blob: Blob; name: string }[] {
-  return coarseFiles;
-}
+import { useApp, useStore } from '../state/useApp.tsx';
 
 function seconds(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '…';
@@ -40,6 +24,7 @@ const MODE_LABEL: Record<PreannotateMode, string> = {
 
 /** Pre-annotation: choose a mode and its settings, start, and follow the batch. */
 export function PreannotatePanel() {
+  const { store, batch } = useApp();
   const pendingBoxes = useStore((s) => s.project.pendingBoxes.length);
   const boxesHere = useStore((s) => s.project.pendingBoxes.filter((b) => b.imageId === s.currentImageId).length);
   const boxesFirst = useStore((s) => s.boxesFirst);
@@ -58,7 +43,7 @@ export function PreannotatePanel() {
   const [classMap, setClassMap] = useState('');
   const [files, setFiles] = useState(0);
   const [redo, setRedo] = useState(false);
-  const running = useBatch((b) => b.progress !== null && ['running', 'waiting', 'paused'].includes(b.progress.state));
+  const running = useStore(({ batch: b }) => b.progress !== null && ['running', 'waiting', 'paused'].includes(b.progress.state));
   // advanced settings fold away (folded by default); mode, Start and what each mode needs stay
   const [open, setOpen] = useState(() => globalThis.localStorage?.getItem('sam-annotator.open.preannotate') === '1');
   const toggle = (o: boolean) => {
@@ -82,11 +67,11 @@ export function PreannotatePanel() {
       };
     }
     if (mode === 'coarse') {
-      req.coarseFiles = getCoarseFiles();
+      req.coarseFiles = batch.coarseFiles();
       req.coarse = { kind, prompt, minArea };
       req.classMap = classMap;
     }
-    void startPreannotate(req);
+    void batch.start(req);
   };
   return (
     <section data-testid="preannotate" data-open={open}>
@@ -131,14 +116,14 @@ export function PreannotatePanel() {
               type="checkbox"
               data-testid="boxes-first"
               checked={boxesFirst}
-              onChange={(e) => useStore.getState().setBoxesFirst(e.target.checked)}
+              onChange={(e) => store.getState().setBoxesFirst(e.target.checked)}
             />
             Boxes first: box drags (B) wait here for the batch
           </label>
           {boxesHere > 0 && (
             <div className="row">
-              <button onClick={() => useStore.getState().removePendingBoxes(false)}>Remove last box</button>
-              <button onClick={() => useStore.getState().removePendingBoxes(true)}>Remove this image’s boxes ({boxesHere})</button>
+              <button onClick={() => store.getState().removePendingBoxes(false)}>Remove last box</button>
+              <button onClick={() => store.getState().removePendingBoxes(true)}>Remove this image’s boxes ({boxesHere})</button>
             </div>
           )}
           {open && mode !== 'box' && (
@@ -222,12 +207,12 @@ export function PreannotatePanel() {
               data-testid="coarse-input"
               onChange={(e) => {
                 const list = [...(e.target.files ?? [])].map((f) => ({ blob: f as Blob, name: fileDisplayName(f) }));
-                setCoarseFiles(list);
+                batch.setCoarseFiles(list);
                 setFiles(list.length);
               }}
             />
           </label>
-          <p>{files || getCoarseFiles().length} file(s) chosen</p>
+          <p>{files || batch.coarseFiles().length} file(s) chosen</p>
           {open && (
             <>
               <label className="row">
@@ -280,8 +265,9 @@ export function PreannotatePanel() {
 
 /** Progress of the batch under way (or the last one), with pause, resume and cancel. */
 export function BatchProgress() {
-  const progress = useBatch((b) => b.progress);
-  const mode = useBatch((b) => b.mode);
+  const { batch } = useApp();
+  const progress = useStore(({ batch: b }) => b.progress);
+  const mode = useStore(({ batch: b }) => b.mode);
   if (!progress) return null;
   const p = progress;
   const frac = (p.imagesDone + (p.step && p.step.total ? p.step.done / p.step.total : 0)) / Math.max(1, p.imagesTotal);
@@ -302,8 +288,12 @@ export function BatchProgress() {
       {p.state === 'error' && <p className="error">{p.error}</p>}
       {active && (
         <div className="row">
-          {p.state === 'paused' ? <button onClick={resumePreannotate}>Resume</button> : <button onClick={pausePreannotate}>Pause</button>}
-          <button onClick={cancelPreannotate}>Cancel</button>
+          {p.state === 'paused' ? (
+            <button onClick={() => batch.resume()}>Resume</button>
+          ) : (
+            <button onClick={() => batch.pause()}>Pause</button>
+          )}
+          <button onClick={() => batch.cancel()}>Cancel</button>
         </div>
       )}
     </div>
@@ -312,6 +302,7 @@ export function BatchProgress() {
 
 /** The shown image's proposals: where the review stands and its keys. */
 export function ReviewBar() {
+  const { store } = useApp();
   const annotations = useStore((s) => s.project.annotations);
   const imageId = useStore((s) => s.currentImageId);
   const selected = useStore((s) => s.selectedAnnotationId);
@@ -327,7 +318,7 @@ export function ReviewBar() {
   const categories = useStore((s) => s.project.categories);
   if (info.queue.length === 0 && info.total === 0) return null;
   const i = info.queue.findIndex((a) => a.id === selected);
-  const s = useStore.getState();
+  const s = store.getState();
   const cur = i >= 0 ? info.queue[i]! : null;
   return (
     <section className="review" data-testid="review" data-pending={info.queue.length} data-hidden={info.hidden}>

@@ -1,26 +1,29 @@
-import { useEffect, useState } from 'react';
-import { listProjects, newProject, removeProject, renameCurrentProject, switchProject, currentProject } from '../state/services/persistence.ts';
-import { useStore } from '../state/store/store.ts';
+import { useCallback, useEffect, useState } from 'react';
+import { useApp, useStore } from '../state/useApp.tsx';
 
 /** Projects kept in the browser: the current one's name and save state, switch, new, delete. */
 export function Projects() {
+  const { projects } = useApp();
   const name = useStore((s) => s.project.name);
   const saveState = useStore((s) => s.saveState);
   const otherTabs = useStore((s) => s.otherTabs);
   // the open project's count from the store: the stored counts are read only when the list is looked at
   const annotations = useStore((s) => s.project.annotations.length);
   const [list, setList] = useState<{ id: string; name: string; annotations: number }[]>([]);
-  const refresh = () =>
-    listProjects().then(
-      (l) => setList(l),
-      () => setList([]),
-    );
-  const id = currentProject();
+  const refresh = useCallback(
+    () =>
+      projects.list().then(
+        (l) => setList(l),
+        () => setList([]),
+      ),
+    [projects],
+  );
+  const id = useStore((s) => s.projectId);
   // read when the project or its name changes and when the list is opened; not on every autosave
   // (counting a large project's stored records took the page ~20 ms each time)
   useEffect(() => {
     void refresh();
-  }, [name, id]);
+  }, [name, id, refresh]);
   return (
     <section className="projects">
       <h2>
@@ -43,7 +46,7 @@ export function Projects() {
         className="cat-name"
         defaultValue={name}
         aria-label="Project name"
-        onBlur={(e) => void renameCurrentProject(e.target.value).then(refresh)}
+        onBlur={(e) => void projects.rename(e.target.value).then(refresh)}
         onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
       />
       <div className="row">
@@ -52,7 +55,7 @@ export function Projects() {
           aria-label="Open project"
           title={name}
           value={id}
-          onChange={(e) => void switchProject(e.target.value).then(refresh)}
+          onChange={(e) => void projects.switchTo(e.target.value).then(refresh)}
           onFocus={() => void refresh()}
           onPointerDown={() => void refresh()}
         >
@@ -63,10 +66,10 @@ export function Projects() {
             </option>
           ))}
         </select>
-        <button onClick={() => void newProject().then(refresh)}>New</button>
+        <button onClick={() => void projects.newProject().then(refresh)}>New</button>
         <button
           onClick={() => {
-            if (confirm(`Delete the project “${name}” and its saved images from this browser?`)) void removeProject(id).then(refresh);
+            if (confirm(`Delete the project “${name}” and its saved images from this browser?`)) void projects.remove(id).then(refresh);
           }}
         >
           Delete

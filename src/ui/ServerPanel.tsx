@@ -1,19 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ServerProject } from '../core/sync/protocol.ts';
-import { useStore } from '../state/store/store.ts';
+import { useApp, useStore } from '../state/useApp.tsx';
 import { JobsPanel } from './JobsPanel.tsx';
 import { ServerRuns } from './ServerRuns.tsx';
 import { TeamStatsDialog } from './TeamStats.tsx';
-import {
-  addServerMember,
-  createServerUser,
-  openServerProject,
-  serverLogin,
-  serverLogout,
-  serverProjects,
-  syncNow,
-  uploadProject,
-} from '../state/services/sync.ts';
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -24,6 +14,7 @@ function message(e: unknown): string {
  * server or open one from it, and the open project's sync state.
  */
 export function ServerPanel() {
+  const app = useApp();
   const sync = useStore((s) => s.sync);
   const notify = useStore((s) => s.notify);
   const [list, setList] = useState<ServerProject[]>([]);
@@ -34,8 +25,8 @@ export function ServerPanel() {
 
   useEffect(() => {
     if (!user) return;
-    serverProjects().then(setList, () => setList([]));
-  }, [user, sync.project?.id]);
+    app.sync.serverProjects().then(setList, () => setList([]));
+  }, [user, sync.project?.id, app]);
 
   if (!sync.available) return null;
 
@@ -49,7 +40,7 @@ export function ServerPanel() {
   const login = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    run('Log in', () => serverLogin(String(f.get('username') ?? ''), String(f.get('password') ?? '')));
+    run('Log in', () => app.sync.serverLogin(String(f.get('username') ?? ''), String(f.get('password') ?? '')));
   };
 
   const addMember = (e: FormEvent<HTMLFormElement>) => {
@@ -57,7 +48,7 @@ export function ServerPanel() {
     const form = e.currentTarget;
     const f = new FormData(form);
     run('Adding the member', async () => {
-      await addServerMember(String(f.get('member') ?? ''), String(f.get('role') ?? 'annotator') as ServerProject['role']);
+      await app.team.addServerMember(String(f.get('member') ?? ''), String(f.get('role') ?? 'annotator') as ServerProject['role']);
       notify('info', `${String(f.get('member'))} can now work on this project.`);
       form.reset();
     });
@@ -68,7 +59,7 @@ export function ServerPanel() {
     const form = e.currentTarget;
     const f = new FormData(form);
     run('Making the account', async () => {
-      await createServerUser(String(f.get('newUser') ?? ''), String(f.get('newPassword') ?? ''));
+      await app.team.createServerUser(String(f.get('newUser') ?? ''), String(f.get('newPassword') ?? ''));
       notify('info', `Account ${String(f.get('newUser'))} made; add it to a project as a member.`);
       form.reset();
     });
@@ -107,7 +98,7 @@ export function ServerPanel() {
         <>
           <p className="muted">
             Logged in as {user}{' '}
-            <button className="link" onClick={() => run('Log out', serverLogout)}>
+            <button className="link" onClick={() => run('Log out', () => app.sync.serverLogout())}>
               log out
             </button>
           </p>
@@ -116,7 +107,7 @@ export function ServerPanel() {
               <p data-testid="sync-status" data-status={sync.status} data-pending={sync.pending}>
                 “{sync.project.name}” ({sync.project.role}): {statusText}
               </p>
-              <button disabled={busy} onClick={() => run('Sync', syncNow)}>
+              <button disabled={busy} onClick={() => run('Sync', () => app.sync.syncNow())}>
                 Sync now
               </button>
               <button onClick={() => setStatsOpen(true)}>Team statistics</button>
@@ -141,7 +132,7 @@ export function ServerPanel() {
               )}
             </>
           ) : (
-            <button disabled={busy} onClick={() => run('Putting the project on the server', () => uploadProject())}>
+            <button disabled={busy} onClick={() => run('Putting the project on the server', () => app.sync.uploadProject())}>
               Put this project on the server
             </button>
           )}
@@ -155,7 +146,10 @@ export function ServerPanel() {
                 </option>
               ))}
             </select>
-            <button disabled={busy || !choice} onClick={() => run('Opening the server project', () => openServerProject(Number(choice)))}>
+            <button
+              disabled={busy || !choice}
+              onClick={() => run('Opening the server project', () => app.sync.openServerProject(Number(choice)))}
+            >
               Open
             </button>
           </div>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ServerJob, ServerRun, ServerWorker } from '../io/serverApi.ts';
-import { useStore } from '../state/store/store.ts';
-import { cancelServerRun, projectJobs, queueServerPreannotation, serverRuns, type ServerPreannotateRequest } from '../state/services/sync.ts';
+import { useApp, useStore } from '../state/useApp.tsx';
+import { type ServerPreannotateRequest } from '../state/services/teamClient.ts';
 
 const MODES: { value: ServerPreannotateRequest['mode']; label: string }[] = [
   { value: 'auto-box', label: 'Boxes → masks (auto crop)' },
@@ -24,6 +24,7 @@ export function formatSeconds(s: number | null): string {
  * The proposals arrive as changes, like anyone's.
  */
 export function ServerRuns() {
+  const app = useApp();
   const sync = useStore((s) => s.sync);
   const notify = useStore((s) => s.notify);
   const [runs, setRuns] = useState<ServerRun[]>([]);
@@ -43,7 +44,7 @@ export function ServerRuns() {
     if (linked === null || !sync.user) return;
     let live = true;
     const load = () => {
-      serverRuns().then(
+      app.team.serverRuns().then(
         (r) => {
           if (!live) return;
           setRuns(r.runs);
@@ -53,7 +54,7 @@ export function ServerRuns() {
         () => undefined,
       );
       if (admin)
-        projectJobs().then(
+        app.team.projectJobs().then(
           (j) => live && setJobs(j),
           () => undefined,
         );
@@ -65,7 +66,7 @@ export function ServerRuns() {
       live = false;
       clearInterval(t);
     };
-  }, [linked, sync.user, admin, going, tick]);
+  }, [linked, sync.user, admin, going, tick, app]);
 
   if (linked === null || !sync.user) return null;
   const refresh = () => setTick((t) => t + 1);
@@ -79,7 +80,7 @@ export function ServerRuns() {
       req.coarseFiles = files.map((f) => ({ blob: f, name: f.name }));
     }
     try {
-      const r = await queueServerPreannotation(req);
+      const r = await app.team.queueServerPreannotation(req);
       notify('info', `Pre-annotation queued: ${r.images} image(s) for the workers.`, 'Their proposals arrive here as they are done.');
       refresh();
     } catch (e) {
@@ -162,7 +163,9 @@ export function ServerRuns() {
               {admin && r.state === 'running' && (
                 <button
                   onClick={() =>
-                    void cancelServerRun(r.id).then(refresh, (e: unknown) => notify('error', e instanceof Error ? e.message : String(e)))
+                    void app.team
+                      .cancelServerRun(r.id)
+                      .then(refresh, (e: unknown) => notify('error', e instanceof Error ? e.message : String(e)))
                   }
                 >
                   Cancel

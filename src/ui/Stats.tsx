@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { annotationStats, HISTOGRAM_BIN_S, HISTOGRAM_BINS } from '../core/project/stats.ts';
-import { useStore } from '../state/store/store.ts';
+import { useStore } from '../state/useApp.tsx';
 
 /** Pace statistics (per image or project) with a histogram of seconds per mask. */
 export function StatsPanel() {

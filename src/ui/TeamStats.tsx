@@ -4,7 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import { HISTOGRAM_BIN_S, HISTOGRAM_BINS } from '../core/project/stats.ts';
 import type { TeamStats } from '../core/team/stats.ts';
 import type { ServerJob } from '../io/serverApi.ts';
-import { projectJobs, teamStatistics } from '../state/services/sync.ts';
+import { useApp } from '../state/useApp.tsx';
 import { useModal } from './keyboard.ts';
 
 const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
@@ -27,22 +27,23 @@ const pct = (x: number) => `${Math.round(x * 100)} %`;
  * two plots (seconds per mask, masks per day), from the server's `/stats`.
  */
 export function TeamStatsDialog({ onClose }: { onClose: () => void }) {
+  const { team } = useApp();
   const [jobs, setJobs] = useState<ServerJob[]>([]);
   const [job, setJob] = useState<number | null>(null);
   const [result, setResult] = useState<{ job: number | null; stats?: TeamStats; error?: string } | null>(null);
   useEffect(() => {
-    projectJobs().then(setJobs, () => setJobs([]));
-  }, []);
+    team.projectJobs().then(setJobs, () => setJobs([]));
+  }, [team]);
   useEffect(() => {
     let live = true;
-    teamStatistics(job ?? undefined).then(
-      (s) => live && setResult({ job, stats: s as TeamStats }),
+    team.teamStatistics(job ?? undefined).then(
+      (s: unknown) => live && setResult({ job, stats: s as TeamStats }),
       (e: unknown) => live && setResult({ job, error: e instanceof Error ? e.message : String(e) }),
     );
     return () => {
       live = false;
     };
-  }, [job]);
+  }, [job, team]);
   useModal(true, onClose);
   const current = result && result.job === job ? result : null;
   const stats = current?.stats ?? null;

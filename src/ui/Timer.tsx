@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { MASK_BUDGET_MS, timerElapsed, timerPausedReason } from '../core/project/timer.ts';
-import { useStore } from '../state/store/store.ts';
+import { useAppStore, useStore } from '../state/useApp.tsx';
 
 function fmt(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -9,6 +9,7 @@ function fmt(ms: number): string {
 
 /** The per-mask clock: a countdown to the 30-second budget, a warning past it with skip or continue. */
 export function MaskTimerPanel() {
+  const store = useAppStore();
   const timer = useStore((s) => s.timer);
   const acknowledged = useStore((s) => s.budgetAcknowledged);
   const [now, setNow] = useState(() => Date.now());
@@ -18,10 +19,10 @@ export function MaskTimerPanel() {
     return () => clearInterval(id);
   }, [timer.status]);
   useEffect(() => {
-    const onVis = () => useStore.getState().visibilityChanged(document.hidden);
+    const onVis = () => store.getState().visibilityChanged(document.hidden);
     document.addEventListener('visibilitychange', onVis);
     return () => document.removeEventListener('visibilitychange', onVis);
-  }, []);
+  }, [store]);
   if (timer.status === 'idle') {
     return (
       <section className="timer" data-testid="timer">
@@ -51,8 +52,8 @@ export function MaskTimerPanel() {
         <div className="budget-warning" role="alert">
           Over 30 s on this mask. Move on?
           <div className="row">
-            <button onClick={() => useStore.getState().skipObject()}>Skip object</button>
-            <button onClick={() => useStore.getState().acknowledgeBudget()}>Continue</button>
+            <button onClick={() => store.getState().skipObject()}>Skip object</button>
+            <button onClick={() => store.getState().acknowledgeBudget()}>Continue</button>
           </div>
         </div>
       )}

@@ -2,50 +2,20 @@ import { projectToCoco, type CocoDataset, type CocoExportOptions } from '../core
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import { imageToClient } from '../canvas/viewport.ts';
-import type { AppStore } from '../state/store/store.ts';
+import type { AppContext } from '../state/appContext.ts';
 import { coveredProposals, reviewQueue } from '../state/store/selectors.ts';
-import type { InferenceEngine } from '../inference/engine.ts';
-import { overlays } from '../inference/overlays.ts';
-import {
-  cancelPreannotate,
-  pausePreannotate,
-  resumePreannotate,
-  startPreannotate,
-  useBatch,
-  whenBatchFinished,
-  type PreannotateRequest,
-} from '../state/services/batch.ts';
+import type { PreannotateRequest } from '../state/services/batch.ts';
 import type { PreannotateProgress } from '../inference/preannotate.ts';
 import { BUNDLED_MODEL_ID, type ModelInUse, type ModelListEntry } from '../core/sam/localModels.ts';
-import { bundledManifest, chooseModel, refreshModels, removeModel, useModels } from '../state/services/models.ts';
-import { getCoarseFiles } from './Preannotate.tsx';
+import { bundledManifest } from '../state/services/models.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { timerElapsed } from '../core/project/timer.ts';
-import type { ServerProject } from '../core/sync/protocol.ts';
+import type { ServerProject, ServerRun, ServerWorker } from '../core/sync/protocol.ts';
+import type { TeamStats } from '../core/team/stats.ts';
+import type { ServerJob, ServerReview } from '../io/serverApi.ts';
 import type { SyncView } from '../state/store/slices/view.ts';
-import {
-  addServerMember,
-  createServerUser,
-  openServerProject,
-  serverLogin,
-  serverLogout,
-  serverProjects,
-  syncNow,
-  uploadProject,
-  createJobs,
-  jobReviews,
-  moveJob,
-  myQueue,
-  projectJobs,
-  reviewMask,
-  teamStatistics,
-  queueServerPreannotation,
-  serverRuns,
-  cancelServerRun,
-  type ServerPreannotateRequest,
-  type NewJobsSpec,
-} from '../state/services/sync.ts';
+import type { NewJobsSpec, ServerPreannotateRequest } from '../state/services/teamClient.ts';
 
 export interface EditorState {
   tool: string;
@@ -174,20 +144,20 @@ export interface AnnotatorApi {
     /** sends every pending change and pulls until up to date; rejects when the server cannot be reached */
     sync(): Promise<void>;
     /** jobs (issue 14): the project's jobs, the user's queue, making jobs (admins), moving one, review decisions, statistics */
-    jobs(): Promise<unknown[]>;
-    queue(): Promise<{ annotate: unknown[]; review: unknown[] }>;
-    createJobs(spec: NewJobsSpec): Promise<unknown[]>;
-    moveJob(jobId: number, to: 'new' | 'annotating' | 'in_review' | 'done' | 'rejected', comment?: string): Promise<unknown>;
+    jobs(): Promise<ServerJob[]>;
+    queue(): Promise<{ annotate: ServerJob[]; review: ServerJob[] }>;
+    createJobs(spec: NewJobsSpec): Promise<ServerJob[]>;
+    moveJob(jobId: number, to: 'new' | 'annotating' | 'in_review' | 'done' | 'rejected', comment?: string): Promise<ServerJob>;
     review(annotationId: number, decision: 'accept' | 'reject', comment?: string): Promise<void>;
-    reviews(jobId?: number): Promise<unknown[]>;
-    stats(jobId?: number): Promise<unknown>;
+    reviews(jobId?: number): Promise<ServerReview[]>;
+    stats(jobId?: number): Promise<TeamStats>;
     /**
      * Pre-annotation on the server's workers (project admins): queues a run (mode and options as the
      * in-app batch takes them, `jobId` for one job's images); resolves to the run's id and image count.
      */
     preannotate(spec: ServerPreannotateRequest): Promise<{ runId: number; images: number; skipped: Record<string, number> }>;
     /** the project's runs (newest first) with progress and ETA, and the workers heard from in the last minute */
-    runs(): Promise<{ runs: unknown[]; workers: unknown[] }>;
+    runs(): Promise<{ runs: ServerRun[]; workers: ServerWorker[]; workerMode: 'external' | number }>;
     cancelRun(runId: number): Promise<boolean>;
     /** makes an account on the server (server admins) */
     createUser(username: string, password: string, isAdmin?: boolean): Promise<void>;
@@ -197,17 +167,17 @@ export interface AnnotatorApi {
   };
 }
 
-export function installAutomation(store: AppStore, engine: InferenceEngine): void {
-  const useStore = store;
+export function installAutomation(ctx: AppContext): void {
+  const { store, engine, overlays, batch, models, sync, team } = ctx;
   const api: AnnotatorApi = {
     ready() {
-      const s = useStore.getState();
+      const s = store.getState();
       if (s.model.status === 'error' && s.model.error) return Promise.reject(new Error(s.model.error.message));
       const wait = (): Promise<number> =>
         new Promise((resolve) => {
-          const id = useStore.getState().currentImageId;
+          const id = store.getState().currentImageId;
           if (id !== null) return resolve(id);
-          const unsub = useStore.subscribe((st) => {
+          const unsub = store.subscribe((st) => {
             if (st.currentImageId !== null) {
               unsub();
               resolve(st.currentImageId);
@@ -222,9 +192,9 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
         .then((id) => engine.whenReady(id));
     },
     imageToClient: (x, y) => imageToClient({ x, y }),
-    getProject: () => JSON.parse(JSON.stringify(useStore.getState().project)) as Project,
+    getProject: () => JSON.parse(JSON.stringify(store.getState().project)) as Project,
     counts: () => {
-      const p = useStore.getState().project;
+      const p = store.getState().project;
       return { images: p.images.length, annotations: p.annotations.length, categories: p.categories.length };
     },
     async getLiveMask() {
@@ -244,7 +214,7 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       return { width: c.width, height: c.height, alpha: btoa(bin) };
     },
     editorState: () => {
-      const s = useStore.getState();
+      const s = store.getState();
       return JSON.parse(
         JSON.stringify({
           tool: s.tool,
@@ -269,13 +239,13 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       ) as EditorState;
     },
     currentImage: () => {
-      const s = useStore.getState();
+      const s = store.getState();
       const im = s.project.images.find((i) => i.id === s.currentImageId);
       return im ? { ...im } : null;
     },
     exportCoco: (options = {}) => {
       // exactly what the export writes: the polygon fidelity summary is for the dialog, not the file
-      const { fidelity: _fidelity, ...coco } = projectToCoco(useStore.getState().project, options);
+      const { fidelity: _fidelity, ...coco } = projectToCoco(store.getState().project, options);
       return coco;
     },
     perf: () => ({
@@ -290,15 +260,15 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       }),
     }),
     benchDecoderRaw: (n) => {
-      const id = useStore.getState().currentImageId;
+      const id = store.getState().currentImageId;
       return id === null ? Promise.reject(new Error('no image shown')) : engine.benchDecoderRaw(id, n);
     },
-    backend: () => ({ backend: useStore.getState().model.backend, reason: useStore.getState().model.reason }),
-    hasCandidates: () => useStore.getState().model.candidates,
+    backend: () => ({ backend: store.getState().model.backend, reason: store.getState().model.reason }),
+    hasCandidates: () => store.getState().model.candidates,
     decoderRuns: () => engine.decoderRuns(),
     async chooseCandidate(token) {
       await store.session.settled();
-      const s = useStore.getState();
+      const s = store.getState();
       if (!s.candidates.some((c) => c.token === token))
         throw new Error(`no candidate ${token}: the live mask has ${s.candidates.map((c) => c.token).join(', ') || 'none'}`);
       s.chooseCandidate(token);
@@ -308,7 +278,7 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
       await store.session.settled();
       const until = performance.now() + timeoutMs;
       for (;;) {
-        const z = useStore.getState().zoom;
+        const z = store.getState().zoom;
         if (!z) return false;
         if (z.ready) return true;
         if (performance.now() > until) throw new Error('the zoom-in crop was not encoded in time');
@@ -318,21 +288,21 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
     async preannotate(req) {
       const r = await api.startPreannotate(req);
       if (!r.ok) throw new Error(r.error);
-      return (await whenBatchFinished())!;
+      return (await batch.whenFinished())!;
     },
     async startPreannotate(req) {
       await store.getState().whenImagesAdded();
-      const full = req.mode === 'coarse' && !req.coarseFiles ? { ...req, coarseFiles: getCoarseFiles() } : req;
-      return startPreannotate(full);
+      const full = req.mode === 'coarse' && !req.coarseFiles ? { ...req, coarseFiles: batch.coarseFiles() } : req;
+      return batch.start(full);
     },
     models: {
       async list() {
-        await refreshModels();
-        const cur = useStore.getState().model.id;
+        await models.refreshModels();
+        const cur = store.getState().model.id;
         const b = bundledManifest();
         return [
           { id: BUNDLED_MODEL_ID, name: b.name, family: 'sam' as const, current: cur === b.id, bytes: 0, sha256: null },
-          ...useModels.getState().stored.map((m) => ({
+          ...store.getState().models.stored.map((m) => ({
             id: m.id,
             name: m.name,
             family: m.family,
@@ -343,33 +313,33 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
         ];
       },
       current() {
-        const m = useStore.getState().model;
+        const m = store.getState().model;
         return { id: m.id, name: m.name, family: m.family, status: m.status, candidates: m.candidates, memory: m.memory };
       },
       async use(id) {
-        const r = await chooseModel(id);
+        const r = await models.chooseModel(id);
         if (!r.ok) throw new Error(r.error);
         for (;;) {
-          const m = useStore.getState().model;
+          const m = store.getState().model;
           if (m.status === 'ready') return;
           if (m.status === 'error') throw new Error(`${m.error?.message ?? 'the model failed to load'} ${m.error?.hint ?? ''}`.trim());
           await new Promise((r) => setTimeout(r, 50));
         }
       },
       async remove(id) {
-        const r = await removeModel(id);
+        const r = await models.removeModel(id);
         if (!r.ok) throw new Error(r.error);
       },
     },
     batch: {
-      progress: () => useBatch.getState().progress,
-      pause: pausePreannotate,
-      resume: resumePreannotate,
-      cancel: cancelPreannotate,
-      finished: whenBatchFinished,
+      progress: () => store.getState().batch.progress,
+      pause: () => batch.pause(),
+      resume: () => batch.resume(),
+      cancel: () => batch.cancel(),
+      finished: () => batch.whenFinished(),
     },
     review: () => {
-      const s = useStore.getState();
+      const s = store.getState();
       const covered = coveredProposals(s.project.annotations);
       return {
         queue: reviewQueue(s).map((a) => a.id),
@@ -379,28 +349,28 @@ export function installAutomation(store: AppStore, engine: InferenceEngine): voi
         rejecting: s.rejecting,
       };
     },
-    importProgress: () => useStore.getState().importing,
-    cancelImport: () => useStore.getState().cancelImport(),
+    importProgress: () => store.getState().importing,
+    cancelImport: () => store.getState().cancelImport(),
     server: {
-      login: serverLogin,
-      logout: serverLogout,
-      projects: serverProjects,
-      upload: uploadProject,
-      open: openServerProject,
-      sync: syncNow,
-      addMember: addServerMember,
-      createUser: createServerUser,
-      jobs: projectJobs,
-      queue: myQueue,
-      createJobs,
-      moveJob,
-      review: reviewMask,
-      reviews: jobReviews,
-      stats: teamStatistics,
-      preannotate: queueServerPreannotation,
-      runs: serverRuns,
-      cancelRun: cancelServerRun,
-      status: () => JSON.parse(JSON.stringify(useStore.getState().sync)) as SyncView,
+      login: (username, password) => sync.serverLogin(username, password),
+      logout: () => sync.serverLogout(),
+      projects: () => sync.serverProjects(),
+      upload: (name) => sync.uploadProject(name),
+      open: (id) => sync.openServerProject(id),
+      sync: () => sync.syncNow(),
+      addMember: (username, role) => team.addServerMember(username, role),
+      createUser: (username, password, isAdmin) => team.createServerUser(username, password, isAdmin),
+      jobs: () => team.projectJobs(),
+      queue: () => team.myQueue(),
+      createJobs: (spec) => team.createJobs(spec),
+      moveJob: (jobId, to, comment) => team.moveJob(jobId, to, comment),
+      review: (id, decision, comment) => team.reviewMask(id, decision, comment),
+      reviews: (jobId) => team.jobReviews(jobId),
+      stats: (jobId) => team.teamStatistics(jobId),
+      preannotate: (spec) => team.queueServerPreannotation(spec),
+      runs: () => team.serverRuns(),
+      cancelRun: (runId) => team.cancelServerRun(runId),
+      status: () => JSON.parse(JSON.stringify(store.getState().sync)) as SyncView,
     },
   };
   (window as unknown as { annotator: AnnotatorApi }).annotator = api;

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { actionForKey, type ActionUi } from '../state/store/actions.ts';
-import { useStore } from '../state/store/store.ts';
+import { useAppStore } from '../state/useApp.tsx';
 
 function typingInto(t: EventTarget | null): boolean {
   return (
@@ -28,6 +28,7 @@ export function useModal(open: boolean, close: () => void): void {
 
 /** The app's keys, from the action table (ignored while typing in a field; a dialog takes them first). */
 export function useKeyboard(ui: ActionUi): void {
+  const store = useAppStore();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const top = modals[modals.length - 1];
@@ -41,7 +42,7 @@ export function useKeyboard(ui: ActionUi): void {
       if (typingInto(e.target)) return;
       const action = actionForKey(e);
       if (!action) return;
-      const s = useStore.getState();
+      const s = store.getState();
       const enabled = action.enabled(s);
       if (!enabled && action.passThrough) return;
       e.preventDefault();
@@ -49,5 +50,5 @@ export function useKeyboard(ui: ActionUi): void {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [ui]);
+  }, [ui, store]);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PNG } from 'pngjs';
+import { zlibSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { decodePng, encodePng, labelMapFromPng } from './png.ts';
 
@@ -85,5 +86,60 @@ describe('labelMapFromPng', () => {
     expect(() => labelMapFromPng(encodePng({ width: 2, height: 1, channels: 3, bitDepth: 8, data: rgb }))).toThrow(
       /pixel \(1, 0\) is a colour.*grayscale or palette/,
     );
+  });
+});
+
+function chunk(type: string, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + body.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, body.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(body, 8);
+  dv.setUint32(8 + body.length, crc(out.subarray(4, 8 + body.length)));
+  return out;
+}
+
+/** A PNG of already packed rows (filter 0), with optional PLTE and tRNS chunks. */
+function rawPng(w: number, h: number, depth: number, colorType: number, rows: number[][], extra: [string, number[]][] = []): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, w);
+  new DataView(ihdr.buffer).setUint32(4, h);
+  ihdr.set([depth, colorType], 8);
+  const raw = Uint8Array.from(rows.flatMap((r) => [0, ...r]));
+  const parts = [
+    Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    ...extra.map(([t, b]) => chunk(t, Uint8Array.from(b))),
+    chunk('IDAT', zlibSync(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of parts) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+describe('PNG bit depths below 8 and palettes', () => {
+  it('unpacks 2-bit gray rows (each starting on a byte), scaled to 8 bits or kept as labels', () => {
+    // 5 px a row: 0 1 2 3 | 3, then 3 2 1 0 | 1
+    const png = rawPng(5, 2, 2, 0, [
+      [0b00011011, 0b11000000],
+      [0b11100100, 0b01000000],
+    ]);
+    expect([...decodePng(png).data]).toEqual([0, 85, 170, 255, 255, 255, 170, 85, 0, 85]);
+    expect([...decodePng(png, true).data]).toEqual([0, 1, 2, 3, 3, 3, 2, 1, 0, 1]);
+  });
+  it('expands a 4-bit palette with tRNS to RGBA (255 past the tRNS entries), or gives the indices', () => {
+    const plte = ['PLTE', [10, 20, 30, 40, 50, 60, 70, 80, 90]] as [string, number[]];
+    const png = rawPng(3, 1, 4, 3, [[0x01, 0x20]], [plte, ['tRNS', [128]]]);
+    expect(decodePng(png)).toMatchObject({ channels: 4, bitDepth: 8 });
+    expect([...decodePng(png).data]).toEqual([10, 20, 30, 128, 40, 50, 60, 255, 70, 80, 90, 255]);
+    expect([...labelMapFromPng(png).labels]).toEqual([0, 1, 2]);
+  });
+  it('says when rows are missing from the image data', () => {
+    expect(() => decodePng(rawPng(2, 3, 8, 0, [[1, 2]]))).toThrow(/image data is truncated/);
   });
 });

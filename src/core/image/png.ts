@@ -1,4 +1,4 @@
-import { unzlibSync, zlibSync } from 'fflate';
+import { decode, encode } from 'fast-png';
 
 /** Grayscale (1 channel), gray+alpha (2), RGB (3) or RGBA (4); 8 or 16 bits per sample. */
 export interface RawImage {
@@ -10,63 +10,101 @@ export interface RawImage {
   data: Uint8Array | Uint16Array;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-const COLOR_TYPE: Record<RawImage['channels'], number> = { 1: 0, 2: 4, 3: 2, 4: 6 };
 const CHANNELS_OF: Record<number, RawImage['channels']> = { 0: 1, 4: 2, 2: 3, 6: 4 };
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const IEND = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
 
 /** Encodes a PNG (no interlace, filter 0 "none" per row, zlib level 6). */
 export function encodePng(img: RawImage): Uint8Array {
   const { width, height, channels, bitDepth, data } = img;
-  const bpp = channels * (bitDepth / 8);
-  const stride = width * bpp + 1;
-  const raw = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * stride;
-    if (bitDepth === 8) raw.set((data as Uint8Array).subarray(y * width * channels, (y + 1) * width * channels), row + 1);
-    else {
-      for (let i = 0; i < width * channels; i++) {
-        const v = data[y * width * channels + i]!;
-        raw[row + 1 + 2 * i] = v >> 8;
-        raw[row + 2 + 2 * i] = v & 0xff;
-      }
-    }
-  }
-  const idat = zlibSync(raw, { level: 6 });
-  const chunks: [string, Uint8Array][] = [];
-  const ihdr = new Uint8Array(13);
-  const dv = new DataView(ihdr.buffer);
-  dv.setUint32(0, width);
-  dv.setUint32(4, height);
-  ihdr[8] = bitDepth;
-  ihdr[9] = COLOR_TYPE[channels];
-  chunks.push(['IHDR', ihdr], ['IDAT', idat], ['IEND', new Uint8Array(0)]);
-  const total = 8 + chunks.reduce((n, [, d]) => n + 12 + d.length, 0);
-  const out = new Uint8Array(total);
-  out.set(SIGNATURE, 0);
-  const ov = new DataView(out.buffer);
+  return encode({ width, height, channels, depth: bitDepth, data }, { zlib: { level: 6 } });
+}
+
+interface PngLayout {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  palette: Uint8Array | null;
+  trns: Uint8Array | null;
+  /** [start, end) of the IHDR and IDAT chunks, whole (length, type, data, CRC) */
+  pixelChunks: [number, number][];
+}
+
+/** Walks the chunks, checking what this module reads, with the errors it gives; decodes nothing. */
+function readLayout(bytes: Uint8Array): PngLayout {
+  for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new Error('not a PNG file');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let p = 8;
-  for (const [type, d] of chunks) {
-    ov.setUint32(p, d.length);
-    for (let i = 0; i < 4; i++) out[p + 4 + i] = type.charCodeAt(i);
-    out.set(d, p + 8);
-    ov.setUint32(p + 8 + d.length, crc32(out, p + 4, p + 8 + d.length));
-    p += 12 + d.length;
+  let width = 0;
+  let height = 0;
+  let depth = 0;
+  let colorType = 0;
+  let interlace = 0;
+  let palette: Uint8Array | null = null;
+  let trns: Uint8Array | null = null;
+  const pixelChunks: [number, number][] = [];
+  while (p + 8 <= bytes.length) {
+    const len = dv.getUint32(p);
+    const type = String.fromCharCode(bytes[p + 4]!, bytes[p + 5]!, bytes[p + 6]!, bytes[p + 7]!);
+    if (p + 12 + len > bytes.length) throw new Error(`PNG chunk ${type} is truncated`);
+    const body = bytes.subarray(p + 8, p + 8 + len);
+    if (type === 'IHDR') {
+      width = dv.getUint32(p + 8);
+      height = dv.getUint32(p + 12);
+      depth = body[8]!;
+      colorType = body[9]!;
+      interlace = body[12]!;
+      pixelChunks.push([p, p + 12 + len]);
+    } else if (type === 'PLTE') palette = body;
+    else if (type === 'tRNS') trns = body;
+    else if (type === 'IDAT') pixelChunks.push([p, p + 12 + len]);
+    else if (type === 'IEND') break;
+    p += 12 + len;
+  }
+  if (!width || !height) throw new Error('PNG has no IHDR chunk');
+  if (interlace) throw new Error('interlaced PNGs are not supported; save it without interlacing');
+  if (width * height > 100_000_000) throw new Error(`PNG of ${width}x${height} is too large`);
+  if (colorType !== 3 && !CHANNELS_OF[colorType]) throw new Error(`PNG colour type ${colorType} is not supported`);
+  if (![1, 2, 4, 8, 16].includes(depth)) throw new Error(`PNG bit depth ${depth} is not supported`);
+  return { width, height, depth, colorType, palette, trns, pixelChunks };
+}
+
+/**
+ * The samples (one per channel, row-major) of the image data, as stored: fast-png inflates and
+ * unfilters it. It is given the header and the image data only, so that the ancillary chunks (the
+ * palette and transparency are read here) neither fail nor change the decode.
+ */
+function storedSamples(bytes: Uint8Array, layout: PngLayout, channels: number): ArrayLike<number> {
+  const size = layout.pixelChunks.reduce((n, [a, b]) => n + b - a, SIGNATURE.length + IEND.length);
+  const png = new Uint8Array(size);
+  png.set(SIGNATURE);
+  let off = SIGNATURE.length;
+  for (const [a, b] of layout.pixelChunks) {
+    png.set(bytes.subarray(a, b), off);
+    off += b - a;
+  }
+  png.set(IEND, off);
+  let data: ArrayLike<number>;
+  try {
+    data = decode(png).data;
+  } catch (e) {
+    // rows missing from the image data: fast-png finds no filter byte where the next row starts
+    if (e instanceof Error && e.message === 'Unsupported filter: undefined') throw new Error('PNG image data is truncated', { cause: e });
+    throw e;
+  }
+  const { width, height, depth } = layout;
+  if (depth >= 8) return data;
+  // bit depths below 8 stay packed in bytes, each row starting on a byte
+  const stride = Math.ceil((width * channels * depth) / 8);
+  const perRow = width * channels;
+  const out = new Uint8Array(perRow * height);
+  for (let y = 0; y < height; y++) {
+    for (let k = 0; k < perRow; k++) {
+      const bit = k * depth;
+      const byte = data[y * stride + (bit >> 3)]!;
+      out[y * perRow + k] = (byte >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+    }
   }
   return out;
 }
@@ -79,94 +117,14 @@ export function encodePng(img: RawImage): Uint8Array {
  * channel) and low bit depths are not scaled (label maps of a segmentation model).
  */
 export function decodePng(bytes: Uint8Array, labels = false): RawImage {
-  for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new Error('not a PNG file');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let p = 8;
-  let width = 0;
-  let height = 0;
-  let depth = 0;
-  let colorType = 0;
-  let interlace = 0;
-  let palette: Uint8Array | null = null;
-  let trns: Uint8Array | null = null;
-  const idat: Uint8Array[] = [];
-  while (p + 8 <= bytes.length) {
-    const len = dv.getUint32(p);
-    const type = String.fromCharCode(bytes[p + 4]!, bytes[p + 5]!, bytes[p + 6]!, bytes[p + 7]!);
-    if (p + 12 + len > bytes.length) throw new Error(`PNG chunk ${type} is truncated`);
-    const body = bytes.subarray(p + 8, p + 8 + len);
-    if (type === 'IHDR') {
-      width = dv.getUint32(p + 8);
-      height = dv.getUint32(p + 12);
-      depth = body[8]!;
-      colorType = body[9]!;
-      interlace = body[12]!;
-    } else if (type === 'PLTE') palette = body;
-    else if (type === 'tRNS') trns = body;
-    else if (type === 'IDAT') idat.push(body);
-    else if (type === 'IEND') break;
-    p += 12 + len;
-  }
-  if (!width || !height) throw new Error('PNG has no IHDR chunk');
-  if (interlace) throw new Error('interlaced PNGs are not supported; save it without interlacing');
-  if (width * height > 100_000_000) throw new Error(`PNG of ${width}x${height} is too large`);
-  const srcChannels = colorType === 3 ? 1 : CHANNELS_OF[colorType];
-  if (!srcChannels) throw new Error(`PNG colour type ${colorType} is not supported`);
-  if (![1, 2, 4, 8, 16].includes(depth)) throw new Error(`PNG bit depth ${depth} is not supported`);
-  const joined = new Uint8Array(idat.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of idat) {
-    joined.set(c, off);
-    off += c.length;
-  }
-  const raw = unzlibSync(joined);
-  const bitsPerPixel = srcChannels * depth;
-  const stride = Math.ceil((width * bitsPerPixel) / 8);
-  const bpp = Math.max(1, bitsPerPixel / 8);
-  if (raw.length < (stride + 1) * height) throw new Error('PNG image data is truncated');
-  const rows = new Uint8Array(stride * height);
-  let prev = new Uint8Array(stride);
-  for (let y = 0; y < height; y++) {
-    const f = raw[y * (stride + 1)]!;
-    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    const cur = rows.subarray(y * stride, (y + 1) * stride);
-    for (let i = 0; i < stride; i++) {
-      const a = i >= bpp ? cur[i - bpp]! : 0;
-      const b = prev[i]!;
-      const c = i >= bpp ? prev[i - bpp]! : 0;
-      let v = line[i]!;
-      if (f === 1) v += a;
-      else if (f === 2) v += b;
-      else if (f === 3) v += (a + b) >> 1;
-      else if (f === 4) {
-        const pp = a + b - c;
-        const pa = Math.abs(pp - a);
-        const pb = Math.abs(pp - b);
-        const pc = Math.abs(pp - c);
-        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      } else if (f !== 0) throw new Error(`PNG row ${y} has an unknown filter ${f}`);
-      cur[i] = v & 0xff;
-    }
-    prev = cur;
-  }
+  const layout = readLayout(bytes);
+  const { width, height, depth, colorType, palette, trns } = layout;
+  const srcChannels = colorType === 3 ? 1 : CHANNELS_OF[colorType]!;
+  const samples = storedSamples(bytes, layout, srcChannels);
   const n = width * height;
-  // samples
-  const sample = (i: number): number => {
-    if (depth === 16)
-      return (
-        (rows[Math.floor(i / (width * srcChannels)) * stride + (i % (width * srcChannels)) * 2]! << 8) |
-        rows[Math.floor(i / (width * srcChannels)) * stride + (i % (width * srcChannels)) * 2 + 1]!
-      );
-    if (depth === 8) return rows[Math.floor(i / (width * srcChannels)) * stride + (i % (width * srcChannels))]!;
-    const y = Math.floor(i / (width * srcChannels));
-    const k = i % (width * srcChannels);
-    const bit = k * depth;
-    const byte = rows[y * stride + (bit >> 3)]!;
-    return (byte >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
-  };
   if (colorType === 3 && labels) {
     const data = new Uint8Array(n);
-    for (let i = 0; i < n; i++) data[i] = sample(i);
+    for (let i = 0; i < n; i++) data[i] = samples[i]!;
     return { width, height, channels: 1, bitDepth: 8, data };
   }
   if (colorType === 3) {
@@ -174,7 +132,7 @@ export function decodePng(bytes: Uint8Array, labels = false): RawImage {
     const channels = trns ? 4 : 3;
     const data = new Uint8Array(n * channels);
     for (let i = 0; i < n; i++) {
-      const idx = sample(i);
+      const idx = samples[i]!;
       data[i * channels] = palette[idx * 3] ?? 0;
       data[i * channels + 1] = palette[idx * 3 + 1] ?? 0;
       data[i * channels + 2] = palette[idx * 3 + 2] ?? 0;
@@ -183,14 +141,14 @@ export function decodePng(bytes: Uint8Array, labels = false): RawImage {
     return { width, height, channels, bitDepth: 8, data };
   }
   const count = n * srcChannels;
-  if (depth === 16) {
-    const data = new Uint16Array(count);
-    for (let i = 0; i < count; i++) data[i] = sample(i);
-    return { width, height, channels: srcChannels, bitDepth: 16, data };
+  if (depth === 16) return { width, height, channels: srcChannels, bitDepth: 16, data: samples as Uint16Array };
+  if (depth === 8 || labels) {
+    const data = samples instanceof Uint8Array ? samples : Uint8Array.from(samples);
+    return { width, height, channels: srcChannels, bitDepth: 8, data };
   }
   const data = new Uint8Array(count);
-  const scale = depth === 8 || labels ? 1 : 255 / ((1 << depth) - 1);
-  for (let i = 0; i < count; i++) data[i] = Math.round(sample(i) * scale);
+  const scale = 255 / ((1 << depth) - 1);
+  for (let i = 0; i < count; i++) data[i] = Math.round(samples[i]! * scale);
   return { width, height, channels: srcChannels, bitDepth: 8, data };
 }
 

@@ -64,3 +64,8 @@ export function imageSizeFromHeader(bytes: Uint8Array): { width: number; height:
   }
   return null;
 }
+
+/** Display name of a file: its path inside an opened folder, else its name. */
+export function fileDisplayName(f: { name: string; webkitRelativePath?: string }): string {
+  return f.webkitRelativePath || f.name;
+}

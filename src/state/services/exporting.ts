@@ -3,7 +3,7 @@ import { DEFAULT_POLYGON_MIN_IOU } from '../../core/coco/export.ts';
 import { downloadBytes, startExport, type ExportJob } from '../../io/exporter.ts';
 export { polygonFidelity, polygonPreview, type ExportJob } from '../../io/exporter.ts';
 import type { ExportKind } from '../../../workers/protocol.ts';
-import { appStore } from '../store/store.ts';
+import type { AppStore } from '../store/store.ts';
 
 export interface ExportSettings {
   kind: ExportKind;
@@ -39,14 +39,22 @@ export function saveExportSettings(s: ExportSettings): void {
 
 /** Runs an export and downloads the result; resolves to a message for the user. */
 export async function runExport(
+  store: AppStore,
+  images: { blob(id: number): { blob: Blob } | undefined },
   settings: ExportSettings,
   onProgress?: (d: number, t: number) => void,
   onJob?: (j: ExportJob) => void,
 ): Promise<string> {
   // an accept under way is part of what the user asked to export
-  await appStore().session.acceptsDone();
-  const project = appStore().getState().project;
-  const job = startExport(settings.kind, project, { tolerance: settings.tolerance, minIou: DEFAULT_POLYGON_MIN_IOU }, onProgress);
+  await store.session.acceptsDone();
+  const project = store.getState().project;
+  const job = startExport(
+    settings.kind,
+    project,
+    { tolerance: settings.tolerance, minIou: DEFAULT_POLYGON_MIN_IOU },
+    (id) => images.blob(id),
+    onProgress,
+  );
   onJob?.(job);
   const r = await job.result;
   downloadBytes(r.bytes, r.fileName, r.mime);

@@ -5,7 +5,6 @@
  * it. Switching models drops every embedding of the model before (the engine keys nothing across
  * models) and records the new one on the masks made with it (`Annotation.model`).
  */
-import { create } from 'zustand';
 import { appErrorFromUnknown } from '../../core/errors.ts';
 import { FAMILIES, familyOf, type ModelFamily } from '../../core/sam/families.ts';
 import {
@@ -21,6 +20,7 @@ import {
 import { defaultManifest, type ModelManifest } from '../../core/sam/manifest.ts';
 import type { OnnxScan } from '../../core/sam/onnxScan.ts';
 import type { InferenceEngine } from '../../inference/engine.ts';
+import type {} from '../store/slices/services.ts';
 import {
   addStoredModel,
   listStoredModels,
@@ -29,25 +29,8 @@ import {
   scanModelFile,
   storageEstimate,
 } from '../../io/modelStore.ts';
-import { currentProject, onProjectOpened } from './persistence.ts';
-import { batchRunning } from './batch.ts';
 import type { AppStore } from '../store/store.ts';
 
-export interface ModelsState {
-  /** models added from disk, oldest first */
-  stored: StoredModel[];
-  /** a copy into storage under way */
-  adding: { name: string; done: number; total: number } | null;
-  /** the page's URL names the model files: the choice is the URL's */
-  urlModel: ModelManifest | null;
-  /** what the browser says the app may store and has stored */
-  storage: { quota?: number; usage?: number };
-}
-
-export const useModels = create<ModelsState>()(() => ({ stored: [], adding: null, urlModel: null, storage: {} }));
-
-let engine: InferenceEngine | null = null;
-let store: AppStore | null = null;
 const choiceKey = (projectId: string) => `sam-annotator:model:${projectId}`;
 const LAST_KEY = 'sam-annotator:last-model';
 
@@ -74,94 +57,8 @@ function remember(projectId: string, id: string): void {
   }
 }
 
-/** The manifest of a model id (null: a stored model that is gone). */
-function manifestOf(id: string): ModelManifest | null {
-  if (id === BUNDLED_MODEL_ID) return bundledManifest();
-  const m = useModels.getState().stored.find((x) => x.id === id);
-  return m ? storedModelManifest(m) : null;
-}
-
-export async function refreshModels(): Promise<void> {
-  const [stored, storage] = await Promise.all([listStoredModels().catch(() => []), storageEstimate()]);
-  useModels.setState({ stored, storage });
-}
-
-/**
- * Start-up: the model of the page's URL, or the one the last project used (the project's own choice
- * is applied when it opens); each project opened afterwards gets its model.
- */
-export async function startModels(s: AppStore, e: InferenceEngine, urlModel: ModelManifest | null): Promise<ModelManifest> {
-  store = s;
-  engine = e;
-  useModels.setState({ urlModel });
-  onProjectOpened((id) => void applyProjectChoice(id));
-  if (urlModel) return urlModel;
-  await refreshModels();
-  let last = BUNDLED_MODEL_ID;
-  try {
-    last = localStorage.getItem(LAST_KEY) ?? BUNDLED_MODEL_ID;
-  } catch {
-    // no storage: the bundled model
-  }
-  return manifestOf(last) ?? bundledManifest();
-}
-
-async function applyProjectChoice(projectId: string): Promise<void> {
-  if (!engine || useModels.getState().urlModel) return;
-  const id = projectModelId(projectId);
-  let m = manifestOf(id);
-  // not listed here yet: at start-up, or added in another tab since
-  if (!m) {
-    await refreshModels();
-    m = manifestOf(id);
-  }
-  if (!m) {
-    store
-      ?.getState()
-      .notify(
-        'warning',
-        'The model this project used is no longer in this browser; it uses the bundled model now.',
-        'Add the model again in Models to use it.',
-      );
-    m = bundledManifest();
-  }
-  if (engine.model?.id !== m.id) await switchTo(m);
-}
-
-async function switchTo(m: ModelManifest): Promise<void> {
-  if (!engine || !store) return;
-  const s = store.getState();
-  // a mask being drafted is put aside as an undoable step (undo brings its prompts back, decoded by the new model)
-  s.discardPrompts();
-  s.setModel({ status: 'loading', loaded: 0, total: 0, error: null, candidates: null, ...modelFacts(m), memory: null });
-  await engine.switchModel(m).catch(() => undefined);
-}
-
 export function modelFacts(m: ModelManifest): { id: string; name: string; family: ModelFamily } {
   return { id: m.id, name: m.name, family: m.family ?? 'sam' };
-}
-
-/**
- * Makes `id` the open project's model (the bundled model: 'bundled'). Refused while a pre-annotation
- * runs or while the URL names the model.
- */
-export async function chooseModel(id: string): Promise<{ ok: true } | { ok: false; error: string }> {
-  const fail = (error: string, hint: string) => {
-    store?.getState().notify('error', error, hint);
-    return { ok: false as const, error };
-  };
-  if (useModels.getState().urlModel)
-    return fail(
-      'The page was opened with ?encoder= and ?decoder=, which choose the model.',
-      'Open the app without them to choose a model here.',
-    );
-  if (batchRunning())
-    return fail('A pre-annotation is running on the current model.', 'Wait for it to finish, or cancel it, then switch models.');
-  const m = manifestOf(id);
-  if (!m) return fail(`There is no model ${id} in this browser.`, 'Add it in Models first.');
-  remember(currentProject(), id);
-  if (engine?.model?.id !== m.id) await switchTo(m);
-  return { ok: true };
 }
 
 /** What a pair of files is, read from their headers (nothing is loaded or stored yet). */
@@ -217,69 +114,176 @@ export async function inspectModelFolder(files: readonly File[]): Promise<Inspec
   return inspectModelFiles(enc, dec);
 }
 
-/** Copies an inspected pair into the browser's storage; resolves to the stored model. */
-export async function addModel(
-  pair: InspectedPair,
-  name = pair.name,
-): Promise<{ ok: true; model: StoredModel } | { ok: false; error: string; hint: string }> {
-  const label = name.trim() || pair.name;
-  useModels.setState({ adding: { name: label, done: 0, total: 1 } });
-  try {
-    const model = await addStoredModel(
-      {
-        name: label,
-        family: pair.family,
-        encoder: pair.encoder,
-        decoder: pair.decoder,
-        encoderInput: pair.encoderInput,
-        encoderOutput: pair.encoderOutput,
-      },
-      (done, total) => useModels.setState({ adding: { name: label, done, total } }),
-    );
-    await refreshModels();
-    store
-      ?.getState()
-      .notify(
-        'info',
-        `Added the model "${model.name}" (${FAMILIES[model.family].label}).`,
-        'Choose it in Models to use it in this project.',
-      );
-    return { ok: true, model };
-  } catch (e) {
-    const err = appErrorFromUnknown(e);
-    store?.getState().notify('error', err.message, err.hint);
-    await refreshModels();
-    return { ok: false, error: err.message, hint: err.hint };
-  } finally {
-    useModels.setState({ adding: null });
+export interface ModelsDeps {
+  store: AppStore;
+  engine: InferenceEngine;
+  /** a pre-annotation run holds the model: no switch meanwhile */
+  batch: { running(): boolean };
+}
+
+/**
+ * The model of the open project: the list of stored models (the store's `models`), the choice per
+ * project (applied when a project opens: the store's `projectId`), adding, renaming, removing.
+ */
+export class ModelsService {
+  private readonly store: AppStore;
+  private readonly engine: InferenceEngine;
+
+  constructor(private readonly deps: ModelsDeps) {
+    this.store = deps.store;
+    this.engine = deps.engine;
   }
-}
 
-export async function renameModel(id: string, name: string): Promise<void> {
-  if (!name.trim()) return;
-  await renameStoredModel(id, name.trim());
-  await refreshModels();
-  if (engine?.model?.id === id) store?.getState().setModel({ name: name.trim() });
-}
+  /** The manifest of a model id (null: a stored model that is gone). */
+  private manifestOf(id: string): ModelManifest | null {
+    if (id === BUNDLED_MODEL_ID) return bundledManifest();
+    const m = this.store.getState().models.stored.find((x) => x.id === id);
+    return m ? storedModelManifest(m) : null;
+  }
 
-/** Deletes a stored model; the open project goes back to the bundled model if it used it. */
-export async function removeModel(id: string): Promise<{ ok: true } | { ok: false; error: string }> {
-  if (engine?.model?.id === id) {
-    if (batchRunning()) {
-      const error = 'A pre-annotation is running on this model.';
-      store?.getState().notify('error', error, 'Wait for it to finish, or cancel it, then remove the model.');
+  async refreshModels(): Promise<void> {
+    const [stored, storage] = await Promise.all([listStoredModels().catch(() => []), storageEstimate()]);
+    this.store.getState().setModels({ stored, storage });
+  }
+
+  /**
+   * Start-up: the model of the page's URL, or the one the last project used (the project's own choice
+   * is applied when it opens); each project opened afterwards gets its model.
+   */
+  async start(urlModel: ModelManifest | null): Promise<ModelManifest> {
+    this.store.getState().setModels({ urlModel });
+    // each project opened gets its model (persistence sets the id first, before the project loads)
+    this.store.subscribe((st, prev) => {
+      if (st.projectId && st.projectId !== prev.projectId) void this.applyProjectChoice(st.projectId);
+    });
+    if (urlModel) return urlModel;
+    await this.refreshModels();
+    let last = BUNDLED_MODEL_ID;
+    try {
+      last = localStorage.getItem(LAST_KEY) ?? BUNDLED_MODEL_ID;
+    } catch {
+      // no storage: the bundled model
+    }
+    return this.manifestOf(last) ?? bundledManifest();
+  }
+
+  private async applyProjectChoice(projectId: string): Promise<void> {
+    if (this.store.getState().models.urlModel) return;
+    const id = projectModelId(projectId);
+    let m = this.manifestOf(id);
+    // not listed here yet: at start-up, or added in another tab since
+    if (!m) {
+      await this.refreshModels();
+      m = this.manifestOf(id);
+    }
+    if (!m) {
+      this.store
+        .getState()
+        .notify(
+          'warning',
+          'The model this project used is no longer in this browser; it uses the bundled model now.',
+          'Add the model again in Models to use it.',
+        );
+      m = bundledManifest();
+    }
+    if (this.engine.model?.id !== m.id) await this.switchTo(m);
+  }
+
+  private async switchTo(m: ModelManifest): Promise<void> {
+    const s = this.store.getState();
+    // a mask being drafted is put aside as an undoable step (undo brings its prompts back, decoded by the new model)
+    s.discardPrompts();
+    s.setModel({ status: 'loading', loaded: 0, total: 0, error: null, candidates: null, ...modelFacts(m), memory: null });
+    await this.engine.switchModel(m).catch(() => undefined);
+  }
+
+  /**
+   * Makes `id` the open project's model (the bundled model: 'bundled'). Refused while a pre-annotation
+   * runs or while the URL names the model.
+   */
+  async chooseModel(id: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    const fail = (error: string, hint: string) => {
+      this.store.getState().notify('error', error, hint);
+      return { ok: false as const, error };
+    };
+    if (this.store.getState().models.urlModel)
+      return fail(
+        'The page was opened with ?encoder= and ?decoder=, which choose the model.',
+        'Open the app without them to choose a model here.',
+      );
+    if (this.deps.batch.running())
+      return fail('A pre-annotation is running on the current model.', 'Wait for it to finish, or cancel it, then switch models.');
+    const m = this.manifestOf(id);
+    if (!m) return fail(`There is no model ${id} in this browser.`, 'Add it in Models first.');
+    remember(this.store.getState().projectId, id);
+    if (this.engine.model?.id !== m.id) await this.switchTo(m);
+    return { ok: true };
+  }
+
+  /** Copies an inspected pair into the browser's storage; resolves to the stored model. */
+  async addModel(
+    pair: InspectedPair,
+    name = pair.name,
+  ): Promise<{ ok: true; model: StoredModel } | { ok: false; error: string; hint: string }> {
+    const label = name.trim() || pair.name;
+    this.store.getState().setModels({ adding: { name: label, done: 0, total: 1 } });
+    try {
+      const model = await addStoredModel(
+        {
+          name: label,
+          family: pair.family,
+          encoder: pair.encoder,
+          decoder: pair.decoder,
+          encoderInput: pair.encoderInput,
+          encoderOutput: pair.encoderOutput,
+        },
+        (done, total) => this.store.getState().setModels({ adding: { name: label, done, total } }),
+      );
+      await this.refreshModels();
+      this.store
+        .getState()
+        .notify(
+          'info',
+          `Added the model "${model.name}" (${FAMILIES[model.family].label}).`,
+          'Choose it in Models to use it in this project.',
+        );
+      return { ok: true, model };
+    } catch (e) {
+      const err = appErrorFromUnknown(e);
+      this.store.getState().notify('error', err.message, err.hint);
+      await this.refreshModels();
+      return { ok: false, error: err.message, hint: err.hint };
+    } finally {
+      this.store.getState().setModels({ adding: null });
+    }
+  }
+
+  async renameModel(id: string, name: string): Promise<void> {
+    if (!name.trim()) return;
+    await renameStoredModel(id, name.trim());
+    await this.refreshModels();
+    if (this.engine.model?.id === id) this.store.getState().setModel({ name: name.trim() });
+  }
+
+  /** Deletes a stored model; the open project goes back to the bundled model if it used it. */
+  async removeModel(id: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    if (this.engine.model?.id === id) {
+      if (this.deps.batch.running()) {
+        const error = 'A pre-annotation is running on this model.';
+        this.store.getState().notify('error', error, 'Wait for it to finish, or cancel it, then remove the model.');
+        return { ok: false, error };
+      }
+      remember(this.store.getState().projectId, BUNDLED_MODEL_ID);
+      await this.switchTo(bundledManifest());
+    }
+    try {
+      await removeStoredModel(id);
+    } catch (e) {
+      const error = `The model could not be removed: ${appErrorFromUnknown(e).message}`;
+      this.store.getState().notify('error', error, 'Reload the page and try again.');
       return { ok: false, error };
     }
-    remember(currentProject(), BUNDLED_MODEL_ID);
-    await switchTo(bundledManifest());
+    await this.refreshModels();
+    return { ok: true };
   }
-  try {
-    await removeStoredModel(id);
-  } catch (e) {
-    const error = `The model could not be removed: ${appErrorFromUnknown(e).message}`;
-    store?.getState().notify('error', error, 'Reload the page and try again.');
-    return { ok: false, error };
-  }
-  await refreshModels();
-  return { ok: true };
 }

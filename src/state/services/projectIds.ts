@@ -4,7 +4,6 @@
  */
 import { COLLECTIONS, type Collection } from '../../core/project/changes.ts';
 import { nextId, type Project } from '../../core/project/types.ts';
-import { releaseIds, reserveIds } from '../../io/persist.ts';
 import type { IdSource } from '../store/deps.ts';
 
 const ID_BLOCK = 16;
@@ -18,7 +17,15 @@ export type RemoteIds = (coll: Collection, n: number) => Promise<[number, number
  * Ids for the open project, from blocks this tab reserved in IndexedDB (so two tabs on one project
  * never hand out the same id). Before a project is open (and in tests) it counts above the project.
  */
+/** Where this browser's id counters are kept (io/persist.ts's ProjectDb). */
+export interface LocalIdCounters {
+  reserveIds(projectId: string, coll: Collection, n: number, floor: number): Promise<[number, number]>;
+  releaseIds(projectId: string, coll: Collection, reservedEnd: number, lastUsed: number): Promise<void>;
+}
+
 export class ProjectIds implements IdSource {
+  constructor(private readonly counters: LocalIdCounters) {}
+
   private projectId = '';
   private ranges = new Map<Collection, [number, number][]>();
   private high = new Map<Collection, number>();
@@ -65,7 +72,7 @@ export class ProjectIds implements IdSource {
     const projectId = this.projectId;
     const floor = Math.max(nextId(project[coll] as { id: number }[]) - 1, this.high.get(coll) ?? 0);
     const remote = this.remote;
-    const p = (remote ? remote(coll, Math.max(n, REMOTE_BLOCK)) : reserveIds(projectId, coll, n, floor))
+    const p = (remote ? remote(coll, Math.max(n, REMOTE_BLOCK)) : this.counters.reserveIds(projectId, coll, n, floor))
       .then((r) => {
         if (this.projectId === projectId) this.ranges.set(coll, [...(this.ranges.get(coll) ?? []), r]);
       })
@@ -105,7 +112,10 @@ export class ProjectIds implements IdSource {
     if (this.remote) return;
     for (const [coll, ranges] of this.ranges) {
       const last = ranges[ranges.length - 1];
-      if (last) void releaseIds(this.projectId, coll, last[1], Math.max(this.high.get(coll) ?? 0, last[0] - 1)).catch(() => undefined);
+      if (last)
+        void this.counters
+          .releaseIds(this.projectId, coll, last[1], Math.max(this.high.get(coll) ?? 0, last[0] - 1))
+          .catch(() => undefined);
     }
   }
 }

@@ -3,20 +3,23 @@
  * and worker-backed parsers) and the model's start from the page's URL.
  */
 import { sam2Manifest, type ModelManifest } from '../../core/sam/manifest.ts';
-import { bundledManifest, modelFacts, startModels } from './models.ts';
+import { bundledManifest, modelFacts, type ModelsService } from './models.ts';
 import type { EngineEvents, InferenceEngine } from '../../inference/engine.ts';
 import { decodeMaskPngs, parseCocoFile } from '../../io/exporter.ts';
-import { imageBlob, probeImageFile, registerImageBlob } from '../../io/images.ts';
+import { probeImageFile, type ImageRegistry } from '../../io/images.ts';
 import type { StoreIo } from '../store/deps.ts';
 import type { AppStore } from '../store/store.ts';
 
-export const browserIo: StoreIo = {
-  probeImage: probeImageFile,
-  registerImage: (id, blob, name) => registerImageBlob(id, blob, name),
-  hasImageFile: (id) => imageBlob(id) !== undefined,
-  parseCoco: parseCocoFile,
-  decodeMaskPngs,
-};
+/** The store's file access in the browser: `addImage` registers a new file and writes it (persistence). */
+export function browserIo(images: ImageRegistry, addImage: (id: number, blob: Blob, name: string) => void): StoreIo {
+  return {
+    probeImage: probeImageFile,
+    registerImage: addImage,
+    hasImageFile: (id) => images.has(id),
+    parseCoco: parseCocoFile,
+    decodeMaskPngs,
+  };
+}
 
 /** The engine's events, delivered to the store once it exists. */
 export function engineEvents(store: () => AppStore): EngineEvents {
@@ -56,7 +59,7 @@ export function engineEvents(store: () => AppStore): EngineEvents {
  * the embedding cache. Otherwise the model is the one the last project used (a project's own choice
  * is loaded when it opens).
  */
-export function startModel(store: AppStore, engine: InferenceEngine, search = location.search): void {
+export function startModel(store: AppStore, engine: InferenceEngine, models: ModelsService, search = location.search): void {
   store.getState().setModel({ status: 'loading' });
   const q = new URLSearchParams(search);
   const encoder = q.get('encoder');
@@ -79,7 +82,7 @@ export function startModel(store: AppStore, engine: InferenceEngine, search = lo
   const cacheMb = Number(q.get('cacheMb'));
   if (cacheMb > 0) engine.cacheBytes = cacheMb * 1024 * 1024;
   engine.preferred = { backend: b === 'wasm' || b === 'webgpu' ? b : 'auto', threads };
-  void startModels(store, engine, urlModel).then((manifest) => {
+  void models.start(urlModel).then((manifest) => {
     // the project restored meanwhile may already have switched the engine to its own model
     if (engine.model) return;
     store.getState().setModel(modelFacts(manifest));

@@ -4,7 +4,7 @@
  * hello and bye, so each knows whether the project is open elsewhere and says so.
  */
 import { COLLECTIONS, DiffBuilder, diffProjects, type Collection } from '../../core/project/changes.ts';
-import { loadProject, readRecords } from '../../io/persist.ts';
+import type { ProjectStorage } from './storagePorts.ts';
 import type { AppStore } from '../store/store.ts';
 
 /** More records than this in one write (an import): the other tabs read the whole project instead of a list of keys. */
@@ -14,16 +14,23 @@ type Message =
   | { type: 'changed'; projectId: string; from: string; keys: { coll: Collection; id: number }[]; all?: boolean; name?: string }
   | { type: 'hello' | 'here' | 'bye'; projectId: string; from: string };
 
+/** The part of a BroadcastChannel the tabs use (tests give a channel of their own name). */
+export interface TabChannel {
+  postMessage(m: unknown): void;
+  onmessage: ((e: MessageEvent) => void) | null;
+}
+
 export class Tabs {
   private readonly id = Math.random().toString(36).slice(2);
-  private readonly channel = new BroadcastChannel('sam-annotator');
   private readonly others = new Set<string>();
 
   constructor(
     private readonly store: AppStore,
     private readonly projectId: () => string,
+    private readonly storage: Pick<ProjectStorage, 'read' | 'load'>,
+    private readonly channel: TabChannel = new BroadcastChannel('sam-annotator'),
   ) {
-    this.channel.onmessage = (e: MessageEvent<Message>) => this.receive(e.data);
+    this.channel.onmessage = (e: MessageEvent) => this.receive(e.data as Message);
   }
 
   private post(m: Message): void {
@@ -83,7 +90,7 @@ export class Tabs {
   /** Another tab wrote records of this project: read them and show them. */
   private async follow(keys: { coll: Collection; id: number }[], name: string | undefined): Promise<void> {
     const id = this.projectId();
-    const stored = await readRecords(id, keys);
+    const stored = await this.storage.read(id, keys);
     if (this.projectId() !== id) return;
     const s = this.store.getState();
     const b = new DiffBuilder(s.project);
@@ -105,7 +112,7 @@ export class Tabs {
   /** Another tab wrote many records (an import): take the whole stored project. */
   private async followAll(): Promise<void> {
     const id = this.projectId();
-    const loaded = await loadProject(id);
+    const loaded = await this.storage.load(id);
     if (loaded && this.projectId() === id)
       this.store.getState().change(diffProjects(this.store.getState().project, loaded.project), 'ignore', { origin: 'remote' });
   }

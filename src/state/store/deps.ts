@@ -7,6 +7,7 @@ import type { CocoRle } from '../../core/mask/rle.ts';
 import { nextId, type Project } from '../../core/project/types.ts';
 import type { EmbeddingStatus } from '../../inference/engine.ts';
 import type { SessionEngine } from '../../inference/maskSession.ts';
+import type { OverlayRegistry } from '../../inference/overlays.ts';
 import type { MaskPngObjects, ParsedCoco, RenderedMask } from '../../../workers/protocol.ts';
 
 export interface StoreEngine extends SessionEngine {
@@ -54,8 +55,18 @@ export function localIds(): IdSource {
   };
 }
 
+/** The project server's side of a job's review (services/teamClient.ts). */
+export interface StoreTeam {
+  /** stores a decision on one mask; rejects when the project is not on a server or the server refuses */
+  reviewMask(annotationId: number, decision: 'accept' | 'reject', comment?: string): Promise<void>;
+}
+
 export interface StoreDeps {
   engine: StoreEngine;
   io: StoreIo;
   ids?: IdSource;
+  /** where the mask session draws the live mask and previews (default: one of the store's own) */
+  overlays?: OverlayRegistry;
+  /** review decisions (default: none; Enter/Delete in a review then say the server is needed) */
+  team?: StoreTeam;
 }

@@ -21,6 +21,8 @@ export interface HistoryEntry {
   session: { before: SessionSnapshot; after: SessionSnapshot } | null;
   /** a `squash` change with the same key joins this step */
   squashKey?: string;
+  /** the step is written to disk at once (an accept), and so are its undo and redo */
+  saveNow?: true;
 }
 
 export interface History {

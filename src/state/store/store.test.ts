@@ -7,7 +7,6 @@ import { imageFile, testStore } from '../test/fakeDeps.ts';
 import type { AppStore } from './store.ts';
 import { reviewQueue } from './selectors.ts';
 import type { ProposalInput } from './slices/review.ts';
-import { registerReviewDecider } from './slices/team.ts';
 import { actionForKey } from './actions.ts';
 
 const W = 40;
@@ -464,7 +463,18 @@ describe('store: a job on the project server, by its keys (issue 14)', () => {
       a.perform(store.getState(), { toggleHelp() {}, exportCoco() {}, openCategoryPicker() {}, zoom() {} }, key);
   };
   async function reviewed() {
-    const t = await withImages(3);
+    const decisions: [number, string, string | undefined][] = [];
+    // the server's side of the review: stores decisions until told to fail
+    const server = { offline: false };
+    const t = testStore({
+      team: {
+        reviewMask: async (id, d, c) => {
+          if (server.offline) throw new Error('offline');
+          decisions.push([id, d, c]);
+        },
+      },
+    });
+    await t.store.getState().addImageBlobs(Array.from({ length: 3 }, (_, i) => ({ blob: imageFile(W, H), name: `img${i + 1}.png` })));
     const s = () => t.store.getState();
     // two masks of a person on image 1
     s().addPoint(5, 5, true);
@@ -472,9 +482,7 @@ describe('store: a job on the project server, by its keys (issue 14)', () => {
     s().addPoint(30, 5, true);
     await s().accept();
     expect(s().project.annotations).toHaveLength(2);
-    const decisions: [number, string, string | undefined][] = [];
-    registerReviewDecider(async (id, d, c) => void decisions.push([id, d, c]));
-    return { ...t, s, decisions };
+    return { ...t, s, decisions, server };
   }
 
   it('J steps through the job’s images, round to the first; Shift+J back', async () => {
@@ -494,7 +502,7 @@ describe('store: a job on the project server, by its keys (issue 14)', () => {
   });
 
   it('reviewing: the first mask is selected; Enter accepts it and selects the next; Delete asks why, then rejects with that comment', async () => {
-    const { store, s, decisions } = await reviewed();
+    const { store, s, decisions, server } = await reviewed();
     const [a1, a2] = s().project.annotations.map((a) => a.id) as [number, number];
     s().setJobFocus({ jobId: 7, name: 'Job 1', imageIds: [1, 2], reviewing: true, decided: [] });
     expect(s().selectedAnnotationId).toBe(a1);
@@ -511,7 +519,7 @@ describe('store: a job on the project server, by its keys (issue 14)', () => {
     expect(s().selectedAnnotationId).toBeNull();
     expect(s().jobFocus!.decided).toEqual([a1, a2]);
     // a decision the server did not store is to make again
-    registerReviewDecider(() => Promise.reject(new Error('offline')));
+    server.offline = true;
     s().selectAnnotation(a1);
     press(store, 'Enter');
     await new Promise((r) => setTimeout(r, 0));
@@ -525,7 +533,6 @@ describe('store: a job on the project server, by its keys (issue 14)', () => {
     s().showImage(1);
     expect(s().selectedAnnotationId).toBe(a1);
     expect(s().notifications.at(-1)!.message).toMatch(/not stored: offline/);
-    registerReviewDecider(null);
   });
 });
 

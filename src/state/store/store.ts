@@ -1,14 +1,15 @@
 /**
  * The app's state: one zustand store made of slices (document, editor, categories, review, view,
- * notifications), each in its own file. The store holds plain data only (masks as RLE; pixels stay
- * in the workers). It is created at start-up with its dependencies (`createAppStore`), so tests make
- * their own with a fake engine; the views use the installed one through `useStore`.
+ * notifications, team, models, batch), each in its own file. The store holds plain data only (masks
+ * as RLE; pixels stay in the workers). It is made by the composition root with its dependencies
+ * (`createAppStore`), so tests make their own with a fake engine; the views reach it through the
+ * app's context (`ui/appContext.tsx`: `useStore`, `useApp`).
  */
-import { useStore as useZustand } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { DocDiff } from '../../core/project/changes.ts';
-import type { Annotation } from '../../core/project/types.ts';
+import type {} from '../../core/project/types.ts';
 import { MaskSession } from '../../inference/maskSession.ts';
+import { OverlayRegistry } from '../../inference/overlays.ts';
 import { DEFAULT_ZOOM_IN } from '../../core/sam/zoomIn.ts';
 import { localIds, type IdSource, type StoreDeps } from './deps.ts';
 import { createDocumentSlice, type DocumentSlice } from './slices/document.ts';
@@ -19,6 +20,7 @@ import { createViewSlice, type ViewSlice } from './slices/view.ts';
 import { createNotificationsSlice, type NotificationsSlice } from './slices/notifications.ts';
 import { createTeamSlice, type TeamSlice } from './slices/team.ts';
 import { createImportSlice, type ImportSlice } from './slices/importers.ts';
+import { createServicesSlice, type ServicesSlice } from './slices/services.ts';
 import { watchWaiting } from './waiting.ts';
 
 export type StoreState = DocumentSlice &
@@ -28,13 +30,21 @@ export type StoreState = DocumentSlice &
   ViewSlice &
   NotificationsSlice &
   ImportSlice &
-  TeamSlice;
+  TeamSlice &
+  ServicesSlice;
 
 /** Where a document change came from: this tab's user or code, or another tab / the server. */
 /** 'local': this tab's user; 'remote': another tab of this browser (already saved); 'server': another user, through the project server */
 export type ChangeOrigin = 'local' | 'remote' | 'server';
-/** `label`: the step's name ('accept', 'stroke', ...) */
-export type DocListener = (diff: DocDiff, origin: ChangeOrigin, label: string) => void;
+/** What a listener hears with each document change. */
+export interface ChangeInfo {
+  origin: ChangeOrigin;
+  /** the step's name ('accept', 'stroke', ...), as the Undo button shows it */
+  label: string;
+  /** the change is to be on disk at once (an accepted mask), not gathered with the next ones */
+  saveNow: boolean;
+}
+export type DocListener = (diff: DocDiff, info: ChangeInfo) => void;
 
 /** What every slice is made with. */
 export interface SliceContext {
@@ -48,6 +58,8 @@ export interface SliceContext {
 
 export type AppStore = StoreApi<StoreState> & {
   deps: StoreDeps;
+  /** the live mask, hover preview and candidates' bitmaps the session draws (outside the state: pixels) */
+  overlays: OverlayRegistry;
   session: MaskSession;
   ids: IdSource;
   /** every document change, after it is applied (autosave, sync) */
@@ -57,10 +69,12 @@ export type AppStore = StoreApi<StoreState> & {
 export function createAppStore(deps: StoreDeps): AppStore {
   const docListeners = new Set<DocListener>();
   const ids = deps.ids ?? localIds();
+  const overlays = deps.overlays ?? new OverlayRegistry();
   let ctx!: SliceContext;
   const api = createStore<StoreState>()((set, get) => {
     const session = new MaskSession(
       deps.engine,
+      overlays,
       {
         feedback: () => get().feedback,
         zoomIn: () => (get().zoomIn ? DEFAULT_ZOOM_IN : null),
@@ -98,11 +112,13 @@ export function createAppStore(deps: StoreDeps): AppStore {
       ...createNotificationsSlice(ctx),
       ...createImportSlice(ctx),
       ...createTeamSlice(ctx),
+      ...createServicesSlice(ctx),
     };
   });
   watchWaiting(api);
   return Object.assign(api, {
     deps,
+    overlays,
     session: ctx.session,
     ids,
     onDocChange(l: DocListener) {
@@ -111,29 +127,3 @@ export function createAppStore(deps: StoreDeps): AppStore {
     },
   });
 }
-
-let installed: AppStore | null = null;
-
-/** Makes `store` the app's store (start-up). */
-export function installStore(store: AppStore): void {
-  installed = store;
-}
-
-export function appStore(): AppStore {
-  if (!installed) throw new Error('the store is not installed yet (see main.tsx)');
-  return installed;
-}
-
-type BoundStore = {
-  <T>(selector: (s: StoreState) => T): T;
-  getState(): StoreState;
-  setState: StoreApi<StoreState>['setState'];
-  subscribe: StoreApi<StoreState>['subscribe'];
-};
-
-/** The installed store as a React hook (`useStore(selector)`) and as a store (`useStore.getState()`). */
-export const useStore: BoundStore = Object.assign(<T>(selector: (s: StoreState) => T): T => useZustand(appStore(), selector), {
-  getState: () => appStore().getState(),
-  setState: ((partial, replace) => appStore().setState(partial as never, replace as never)) as StoreApi<StoreState>['setState'],
-  subscribe: ((l) => appStore().subscribe(l)) as StoreApi<StoreState>['subscribe'],
-});

@@ -1,14 +1,15 @@
 import { memo, useMemo } from 'react';
 import type { Annotation, Category } from '../../core/project/types.ts';
 import { annotationsOf } from '../../core/project/annotationIndex.ts';
-import { useStore } from '../../state/store/store.ts';
+import { useAppStore, useStore } from '../../state/useApp.tsx';
 import { coveredProposals } from '../../state/store/selectors.ts';
 import { HideLockToggles } from './icons.tsx';
 
 /** The shown image's annotations: select, hide, lock, delete; the list scrolls on its own. */
 /** One row; memoized, so selecting re-renders two rows, not hundreds. */
 const Row = memo(function Row({ a, category, selected }: { a: Annotation; category: Category | undefined; selected: boolean }) {
-  const s = useStore.getState();
+  const store = useAppStore();
+  const s = store.getState();
   return (
     <li className={selected ? 'current' : ''} onClick={() => s.selectAnnotation(selected ? null : a.id)}>
       <span className="swatch" style={{ background: category?.color }} />
@@ -33,14 +34,15 @@ const Row = memo(function Row({ a, category, selected }: { a: Annotation; catego
 
 /** The shown image's annotations: select, hide, lock, delete; the list scrolls on its own. */
 export function Annotations() {
+  const store = useAppStore();
   const current = useStore((s) => s.currentImageId);
   const mine = useStore((s) => annotationsOf(s.project.annotations, current));
   const categories = useStore((s) => s.project.categories);
   const selected = useStore((s) => s.selectedAnnotationId);
   const list = useMemo(() => {
-    const covered = coveredProposals(useStore.getState().project.annotations);
+    const covered = coveredProposals(store.getState().project.annotations);
     return mine.filter((a) => !covered.has(a.id));
-  }, [mine]);
+  }, [mine, store]);
   const byId = useMemo(() => new Map(categories.map((c) => [c.id, c])), [categories]);
   return (
     <section className="annotations-panel">

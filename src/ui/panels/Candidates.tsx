@@ -1,12 +1,12 @@
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { overlays, type CandidatePreviews } from '../../inference/overlays.ts';
-import { imagePreview } from '../../io/images.ts';
-import { useStore } from '../../state/store/store.ts';
+import type { CandidatePreviews } from '../../inference/overlays.ts';
+import { useApp, useStore } from '../../state/useApp.tsx';
 
 const SIDE = 72;
 
 /** One candidate: the image's pixels around the click with the candidate's mask over them. */
 function Preview({ previews, index, imageWidth }: { previews: CandidatePreviews; index: number; imageWidth: number }) {
+  const { images } = useApp();
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     let alive = true;
@@ -17,7 +17,7 @@ function Preview({ previews, index, imageWidth }: { previews: CandidatePreviews;
     const k = SIDE / Math.max(w, h);
     canvas.width = Math.max(1, Math.round(w * k));
     canvas.height = Math.max(1, Math.round(h * k));
-    imagePreview(previews.imageId).then(
+    images.preview(previews.imageId).then(
       (img) => {
         const ctx = canvas.getContext('2d');
         if (!alive || !ctx) return;
@@ -31,7 +31,7 @@ function Preview({ previews, index, imageWidth }: { previews: CandidatePreviews;
     return () => {
       alive = false;
     };
-  }, [previews, index, imageWidth]);
+  }, [previews, index, imageWidth, images]);
   return <canvas ref={ref} className="candidate-preview" />;
 }
 
@@ -40,6 +40,7 @@ function Preview({ previews, index, imageWidth }: { previews: CandidatePreviews;
  * with their predicted IoU. Tab / Shift+Tab or a click shows another; the next click refines it.
  */
 export function Candidates() {
+  const { store, overlays } = useApp();
   const candidates = useStore((s) => s.candidates);
   const shown = useStore((s) => s.candidateShown);
   const imageWidth = useStore((s) => s.project.images.find((i) => i.id === s.currentImageId)?.width ?? 0);
@@ -64,7 +65,7 @@ export function Candidates() {
           data-testid={`candidate-${c.token}`}
           data-token={c.token}
           title={`Candidate ${i + 1}: predicted IoU ${c.predictedIou.toFixed(3)} (Tab / Shift+Tab)`}
-          onClick={() => useStore.getState().chooseCandidate(c.token)}
+          onClick={() => store.getState().chooseCandidate(c.token)}
         >
           {previews && previews.bitmaps.length === candidates.length && imageWidth > 0 && (
             <Preview previews={previews} index={i} imageWidth={imageWidth} />

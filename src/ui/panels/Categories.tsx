@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { useStore } from '../../state/store/store.ts';
+import { useAppStore, useStore } from '../../state/useApp.tsx';
 import { HideLockToggles } from './icons.tsx';
 import { useModal } from '../keyboard.ts';
 
@@ -8,6 +8,7 @@ import { useModal } from '../keyboard.ts';
  * once); typing renames as you go, one undo step per spell of typing.
  */
 function CategoryName({ id, name }: { id: number; name: string }) {
+  const store = useAppStore();
   const [draft, setDraft] = useState<string | null>(null);
   const burst = useRef('');
   return (
@@ -20,7 +21,7 @@ function CategoryName({ id, name }: { id: number; name: string }) {
         const v = e.target.value;
         setDraft(v);
         // the stored name this field last showed: a rename made elsewhere meanwhile is not overwritten
-        if (v.trim()) useStore.getState().renameCategory(id, v, name, burst.current);
+        if (v.trim()) store.getState().renameCategory(id, v, name, burst.current);
       }}
       onBlur={() => setDraft(null)}
       onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
@@ -37,11 +38,12 @@ export function filterCategories<T extends { name: string }>(list: readonly T[],
 }
 
 export function Categories() {
+  const store = useAppStore();
   const categories = useStore((s) => s.project.categories);
   const current = useStore((s) => s.currentCategoryId);
   const [filter, setFilter] = useState('');
   const shown = useMemo(() => filterCategories(categories, filter), [categories, filter]);
-  const s = useStore.getState();
+  const s = store.getState();
   return (
     <section className="categories-panel">
       <h2>
@@ -81,6 +83,7 @@ export function Categories() {
 
 /** The category picker (key C): type to filter, ↑/↓ to move, Enter to choose, Esc to close. */
 export function CategoryPicker({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const store = useAppStore();
   const categories = useStore((s) => s.project.categories);
   const [q, setQ] = useState('');
   const [at, setAt] = useState(0);
@@ -93,7 +96,7 @@ export function CategoryPicker({ open, onClose }: { open: boolean; onClose: () =
   const hits = useMemo(() => filterCategories(categories, q), [categories, q]);
   if (!open) return null;
   const choose = (id: number | undefined) => {
-    if (id !== undefined) useStore.getState().setCurrentCategory(id);
+    if (id !== undefined) store.getState().setCurrentCategory(id);
     close();
   };
   return (

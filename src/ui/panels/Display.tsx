@@ -1,4 +1,4 @@
-import { useStore } from '../../state/store/store.ts';
+import { useStore } from '../../state/useApp.tsx';
 
 /** How masks are drawn: colour by instance or category, fill opacity, outlines only, labels. */
 export function DisplayPanel() {

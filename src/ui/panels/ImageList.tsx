@@ -2,8 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { annotationIndex } from '../../core/project/annotationIndex.ts';
 import { IMAGE_STATUS_TEXT, imageWorkStatuses, type ImageWorkStatus } from '../../core/project/imageStatus.ts';
-import { imageBlob, imageRegistryVersion, onImageRegistryChange, thumbnail } from '../../io/images.ts';
-import { useStore } from '../../state/store/store.ts';
+import { useApp, useStore } from '../../state/useApp.tsx';
 import { Projects } from '../Projects.tsx';
 import { ServerPanel } from '../ServerPanel.tsx';
 
@@ -18,6 +17,7 @@ const FILTERS: { id: ImageWorkStatus | 'all'; label: string }[] = [
 
 /** A thumbnail, drawn when its row scrolls into view (decoded off the main thread, cached per file). */
 function Thumb({ id, missing }: { id: number; missing: boolean }) {
+  const { images } = useApp();
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -26,7 +26,7 @@ function Thumb({ id, missing }: { id: number; missing: boolean }) {
     const io = new IntersectionObserver((entries) => {
       if (!entries.some((e) => e.isIntersecting)) return;
       io.disconnect();
-      thumbnail(id).then(
+      images.thumbnail(id).then(
         (bmp) => {
           if (!alive) return;
           el.width = bmp.width;
@@ -41,7 +41,7 @@ function Thumb({ id, missing }: { id: number; missing: boolean }) {
       alive = false;
       io.disconnect();
     };
-  }, [id, missing]);
+  }, [id, missing, images]);
   return <canvas ref={ref} className={`thumb${missing ? ' missing' : ''}`} width={48} height={36} aria-hidden="true" />;
 }
 
@@ -54,6 +54,7 @@ const ROW_HEIGHT = 33;
  * come from the annotation index, so an accept does not walk every annotation.
  */
 export function ImageList() {
+  const { images: registry } = useApp();
   const images = useStore((s) => s.project.images);
   const annotations = useStore((s) => s.project.annotations);
   const current = useStore((s) => s.currentImageId);
@@ -62,11 +63,11 @@ export function ImageList() {
   const [filter, setFilter] = useState<ImageWorkStatus | 'all'>('all');
   const [query, setQuery] = useState('');
   // the file registry is outside the store: a number that changes whenever a file is opened or forgotten
-  const files = useSyncExternalStore(onImageRegistryChange, imageRegistryVersion);
+  const files = useSyncExternalStore(registry.onChange, registry.version);
   const status = useMemo(
-    () => imageWorkStatuses({ images, annotations }, (id) => imageBlob(id) !== undefined),
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- `files` stands for the registry imageBlob reads
-    [images, annotations, files],
+    () => imageWorkStatuses({ images, annotations }, (id) => registry.has(id)),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `files` stands for the registry `has` reads
+    [images, annotations, files, registry],
   );
   const counts = useMemo(() => {
     const c: Record<string, number> = { all: images.length };

@@ -1,4 +1,4 @@
-import { useStore } from '../../state/store/store.ts';
+import { useAppStore, useStore } from '../../state/useApp.tsx';
 
 /** Small inline icons (no icon font: they must render everywhere, headless browsers included). */
 export function EyeIcon({ off }: { off: boolean }) {
@@ -21,6 +21,7 @@ export function LockIcon({ locked }: { locked: boolean }) {
 
 /** The hide and lock toggles of an annotation or a category (in the lists). */
 export function HideLockToggles({ kind, id, name }: { kind: 'annotation' | 'category'; id: number; name: string }) {
+  const store = useAppStore();
   const hiddenKey = kind === 'annotation' ? 'hiddenAnnotations' : 'hiddenCategories';
   const lockedKey = kind === 'annotation' ? 'lockedAnnotations' : 'lockedCategories';
   const hidden = useStore((s) => s.visibility[hiddenKey].includes(id));
@@ -28,7 +29,7 @@ export function HideLockToggles({ kind, id, name }: { kind: 'annotation' | 'cate
   const what = kind === 'annotation' ? 'the mask' : 'its masks';
   const toggle = (key: typeof hiddenKey | typeof lockedKey) => (e: React.MouseEvent) => {
     e.stopPropagation();
-    useStore.getState().toggleVisibility(key, id);
+    store.getState().toggleVisibility(key, id);
   };
   return (
     <>

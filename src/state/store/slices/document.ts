@@ -9,7 +9,7 @@ import { applyDiff, applyDiffChecked, integrityProblems, invertDiff, isEmptyDiff
 import { emptyProject, type Project } from '../../../core/project/types.ts';
 import type { SessionSnapshot } from '../../../inference/maskSession.ts';
 import { EMPTY_HISTORY, pushStep, type HistoryEntry, type HistoryPolicy } from '../history.ts';
-import type { ChangeOrigin, SliceContext, StoreState } from '../store.ts';
+import type { ChangeInfo, ChangeOrigin, SliceContext, StoreState } from '../store.ts';
 
 export interface ChangeOptions {
   /** what the step does ("accept", "add category"), for the Undo/Redo buttons */
@@ -21,6 +21,8 @@ export interface ChangeOptions {
   /** `squash`: joins the previous step when it has the same key */
   squashKey?: string;
   origin?: ChangeOrigin;
+  /** written to disk at once rather than with the next changes (an accepted mask: never lost to a closed tab) */
+  saveNow?: boolean;
 }
 
 export interface DocumentSlice {
@@ -54,9 +56,9 @@ function repairs(s: StoreState, project: Project): Partial<StoreState> {
 export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
   const { set, get, session, docListeners } = ctx;
 
-  const emit = (diff: DocDiff, origin: ChangeOrigin, label: string) => {
+  const emit = (diff: DocDiff, info: ChangeInfo) => {
     if (isEmptyDiff(diff)) return;
-    for (const l of docListeners) l(diff, origin, label);
+    for (const l of docListeners) l(diff, info);
   };
 
   /** After the document changed under the session: an edited annotation that is gone ends the edit. */
@@ -100,7 +102,7 @@ export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
         ...(direction === 'undo' ? { future: [filed, ...st.future] } : { past: [...st.past, filed] }),
         ...repairs(st, r.project),
       }));
-      emit(r.applied, 'local', entry.label);
+      emit(r.applied, { origin: 'local', label: entry.label, saveNow: entry.saveNow === true });
       if (entry.session) session.restore(direction === 'undo' ? entry.session.before : entry.session.after);
       else checkSession();
       if (r.skipped.length && !nothing) get().notify('info', `Part of “${entry.label}” was left as it is: it was changed again since.`);
@@ -127,10 +129,11 @@ export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
         doc: diff,
         session: options.session ?? null,
         ...(options.squashKey !== undefined ? { squashKey: options.squashKey } : {}),
+        ...(options.saveNow ? { saveNow: true as const } : {}),
       };
       const history = policy === 'ignore' ? {} : pushStep({ past: s.past, future: s.future }, entry, policy);
       set((st) => ({ project, ...history, ...repairs(st, project) }));
-      emit(diff, options.origin ?? 'local', entry.label);
+      emit(diff, { origin: options.origin ?? 'local', label: entry.label, saveNow: options.saveNow === true });
       if (policy === 'ignore') checkSession();
       return true;
     },

@@ -143,7 +143,7 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
     if (edited) b.update('annotations', edited.id, () => ann);
     else b.add('annotations', ann);
     const after = emptyOn(imageId);
-    if (!s.change(b.diff, 'record', { label: 'accept', imageId, session: { before: m.snapshot, after } })) return null;
+    if (!s.change(b.diff, 'record', { label: 'accept', imageId, session: { before: m.snapshot, after }, saveNow: true })) return null;
     session.restore(after);
     set({ ...endOfMask, selectedAnnotationId: null, ...(s.display.pointsAfterAccept && !s.boxesFirst ? { tool: 'points' as const } : {}) });
     // a proposal fixed (or replaced by a new mask, which then covers it): on to the next proposal

@@ -87,7 +87,7 @@ export function createReviewSlice(ctx: SliceContext): ReviewSlice {
         review: 'accepted',
         timeMs: (a.timeMs ?? 0) + ms,
       })).diff;
-      if (!s.change(diff, 'record', { label: 'accept proposal', imageId: p.imageId })) return;
+      if (!s.change(diff, 'record', { label: 'accept proposal', imageId: p.imageId, saveNow: true })) return;
       set({
         selectedAnnotationId: null,
         timer: IDLE_TIMER,

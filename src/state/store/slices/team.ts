@@ -2,10 +2,10 @@
  * The job the shown image belongs to, on a project server (issue 14), and its keys: J goes to the
  * job's next image; while the user reviews the job, Enter accepts the selected mask and Delete
  * rejects it (with an optional comment, asked for by the jobs panel), each then selecting the next
- * mask still to decide. Decisions go to the server through the decider `sync.ts` registers; the
- * store keeps only ids.
+ * mask still to decide. Decisions go to the server through the store's `team` dependency (the team
+ * client, services/teamClient.ts); the store keeps only ids.
  */
-import type { SliceContext, StoreState } from '../store.ts';
+import type { SliceContext } from '../store.ts';
 import { undecided } from '../selectors.ts';
 import { selectFirstToDecide } from '../steps.ts';
 
@@ -18,14 +18,6 @@ export interface JobFocus {
   reviewing: boolean;
   /** masks with a decision in this review round (latest decisions, from the server and made here) */
   decided: number[];
-}
-
-export type ReviewDecider = (annotationId: number, decision: 'accept' | 'reject', comment?: string) => Promise<void>;
-
-let decider: ReviewDecider | null = null;
-/** How decisions reach the server (sync.ts, once a server project is open). */
-export function registerReviewDecider(d: ReviewDecider | null): void {
-  decider = d;
 }
 
 export interface TeamSlice {
@@ -87,13 +79,14 @@ export function createTeamSlice(ctx: SliceContext): TeamSlice {
       const s = get();
       const id = decision === 'reject' ? (s.rejecting ?? s.selectedAnnotationId) : s.selectedAnnotationId;
       if (id === null || !s.jobFocus) return;
-      if (!decider) {
+      const team = ctx.deps.team;
+      if (!team) {
         s.notify('error', 'Review decisions need the project server.', 'Open the project from the server and log in.');
         return;
       }
       const focus = s.jobFocus;
       set({ rejecting: null, jobFocus: { ...focus, decided: [...focus.decided.filter((x) => x !== id), id] } });
-      decider(id, decision, comment?.trim() || undefined).catch((e: unknown) => {
+      team.reviewMask(id, decision, comment?.trim() || undefined).catch((e: unknown) => {
         // not stored: the mask is to decide again
         const f = get().jobFocus;
         if (f) set({ jobFocus: { ...f, decided: f.decided.filter((x) => x !== id) } });

@@ -10,7 +10,7 @@ import { imageWorkStatuses } from '../../../core/project/imageStatus.ts';
 import type { ImageRecord } from '../../../core/project/types.ts';
 import { EMPTY_SNAPSHOT } from '../../../inference/maskSession.ts';
 import type { EmbeddingStatus } from '../../../inference/engine.ts';
-import type { SliceContext, StoreState } from '../store.ts';
+import type { SliceContext } from '../store.ts';
 import { startReviewOf } from '../steps.ts';
 import { nextImageId } from '../selectors.ts';
 import type { WaitingFor } from '../waiting.ts';
@@ -101,6 +101,8 @@ export interface ViewSlice {
   currentImageId: number | null;
   model: ModelState;
   imageStatus: Record<number, EmbeddingStatus>;
+  /** the open project's id in this browser ('' before start-up opened one); set first when a project opens */
+  projectId: string;
   /** autosave: 'saved' once written to IndexedDB */
   saveState: 'saved' | 'saving' | 'error';
   /** "Boxes first": box drags add boxes waiting for pre-annotation instead of prompting SAM. */
@@ -164,6 +166,7 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
       memory: null,
     },
     imageStatus: {},
+    projectId: '',
     saveState: 'saved',
     boxesFirst: false,
     otherTabs: 0,

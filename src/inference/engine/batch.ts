@@ -1,0 +1,121 @@
+import type { AmgMask, AmgParams, BoxXyxy } from '../../core/sam/amg.ts';
+import { batchSource, type EmbeddingSource } from '../../core/sam/keys.ts';
+import type { Prompts } from '../../core/sam/prompts.ts';
+import type { PixelRect } from '../../core/sam/roi.ts';
+import type { BatchMask } from '../../../workers/protocol.ts';
+import type { ModelHost } from './host.ts';
+import type { ImageStates } from './images.ts';
+import type { InteractiveDecodes } from './interactive.ts';
+import { PREFETCH_IDLE_MS, type EncodeScheduler } from './scheduler.ts';
+import type { BlobOf } from './types.ts';
+import { errorOf, sleep, transferred } from './util.ts';
+
+/** How long after the user's last click or stroke batch decodes wait before going on. */
+export const BATCH_DECODE_IDLE_MS = 500;
+
+/**
+ * Batch work (pre-annotation, segment everything) on the shared workers, always giving way to the
+ * annotator: its encodes are background jobs, its decodes wait for the user to pause.
+ */
+export class BatchRunner {
+  /** batch embeddings made so far: each is its job's, named by this id in the decoder */
+  private jobs = 0;
+
+  constructor(
+    private readonly host: ModelHost,
+    private readonly images: ImageStates,
+    private readonly scheduler: EncodeScheduler,
+    private readonly decodes: InteractiveDecodes,
+    private readonly blobOf: BlobOf,
+    private readonly encoderTimes: number[],
+  ) {}
+
+  /**
+   * An embedding of an image or of a crop of it (image px), held in the decoder for this job alone,
+   * so the interactive cache is left alone. The encode starts only when the shown image is encoded
+   * and the user has been idle for {@link PREFETCH_IDLE_MS}, it is stopped the moment the user clicks
+   * or paints (as prefetching is), and it is retried when they pause. `shouldStop` ends the wait.
+   */
+  async embedding(
+    imageId: number,
+    crop: PixelRect | null,
+    shouldStop: () => boolean,
+  ): Promise<{ source: EmbeddingSource; width: number; height: number } | null> {
+    const { host, scheduler } = this;
+    // a batch started while the model is still being set up waits for it
+    while (!host.decoderReady && !host.modelError && !shouldStop()) await sleep(100);
+    if (host.modelError) throw errorOf(host.modelError);
+    if (shouldStop()) return null;
+    await host.encoderLoaded.promise;
+    await host.decoderReady;
+    const src = this.blobOf(imageId);
+    if (!src) throw new Error(`The file of image ${imageId} is not open: open it with the image input.`);
+    const jobId = ++this.jobs;
+    for (;;) {
+      while (
+        !shouldStop() &&
+        (host.modelError ||
+          scheduler.job ||
+          this.decodes.busy ||
+          this.images.needsEncoding(scheduler.current) ||
+          performance.now() - scheduler.lastInteraction < PREFETCH_IDLE_MS)
+      ) {
+        if (host.modelError) throw errorOf(host.modelError);
+        await sleep(100);
+      }
+      if (shouldStop()) return null;
+      const job = scheduler.begin({ kind: 'batch', jobId });
+      try {
+        const r = await scheduler.encode(job, src, crop ?? undefined);
+        if (!r) continue;
+        await host.decoder!.setScratch(jobId, ...transferred(r), r.width, r.height);
+        this.encoderTimes.push(r.ms);
+        return { source: batchSource(jobId), width: r.width, height: r.height };
+      } catch (e) {
+        // a worker ended by a click rejects the call under way: try again when the user pauses
+        if (job.cancelled) continue;
+        throw e;
+      } finally {
+        scheduler.end(job);
+        scheduler.pump();
+      }
+    }
+  }
+
+  /**
+   * Batch decodes give way to the user: while they click or paint (and for {@link BATCH_DECODE_IDLE_MS}
+   * after), none is started, so their decodes and strokes never queue behind one.
+   */
+  private async turn(shouldStop: () => boolean): Promise<void> {
+    while (!shouldStop() && (this.decodes.busy || performance.now() - this.scheduler.lastInteraction < BATCH_DECODE_IDLE_MS)) {
+      await sleep(50);
+    }
+  }
+
+  /** A batch job's mask for prompts on a batch embedding (see the decoder worker's `batchMask`). */
+  async mask(
+    source: EmbeddingSource,
+    prompts: Prompts,
+    paste: { roi: PixelRect; width: number; height: number } | null,
+    shouldStop: () => boolean,
+  ): Promise<BatchMask> {
+    await this.turn(shouldStop);
+    return this.host.decoder!.batchMask(source, prompts, paste);
+  }
+
+  async amgMask(
+    source: EmbeddingSource,
+    point: { x: number; y: number },
+    crop: BoxXyxy,
+    image: { width: number; height: number },
+    params: AmgParams,
+    shouldStop: () => boolean,
+  ): Promise<AmgMask | null> {
+    await this.turn(shouldStop);
+    return this.host.decoder!.amgMask(source, point, crop, image, params);
+  }
+
+  async smallRegions(masks: AmgMask[], minArea: number, nmsThresh: number): Promise<AmgMask[]> {
+    return this.host.decoder!.amgSmallRegions(masks, minArea, nmsThresh);
+  }
+}

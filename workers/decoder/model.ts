@@ -1,0 +1,153 @@
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import { AppError } from '../../src/core/errors.ts';
+import { resizeLongestSideShape } from '../../src/core/geometry.ts';
+import { candidatePlane, decoderPick } from '../../src/core/sam/candidates.ts';
+import { CANDIDATE_OUTPUT_NAMES, checkModelSignature, SAM2_HIGH_RES, type ModelManifest } from '../../src/core/sam/manifest.ts';
+import { samDecoderFeeds, type FeedArray, type Prompts } from '../../src/core/sam/prompts.ts';
+import { checkSam2LowRes, sam2LowResOutput, sam2PromptFeeds } from '../../src/core/sam/sam2.ts';
+import { createSession, fetchModel, loadOrt, type Ort } from '../ort-runtime.ts';
+import type { ProgressCallback, RuntimeOptions } from '../protocol.ts';
+
+/** An embedding as the decoder takes it. */
+export interface Entry {
+  tensor: Tensor;
+  /** SAM 2's high-resolution features (empty for SAM 1 style models) */
+  extra: Tensor[];
+  width: number;
+  height: number;
+}
+
+export const disposeEntry = (e: Entry): void => {
+  e.tensor.dispose();
+  for (const t of e.extra) t.dispose();
+};
+
+export interface DecoderRun {
+  logits: Float32Array;
+  modelSize: { width: number; height: number };
+  score: number;
+  lowRes: Float32Array | null;
+  /** every mask's predicted IoU and low-res logits [4, 256, 256] (decoders with candidate outputs) */
+  iousAll: Float32Array | null;
+  lowResAll: Float32Array | null;
+}
+
+const SAM2_LOGITS_SIZE = { width: 256, height: 256 };
+
+/**
+ * The decoder model of this worker: onnxruntime, the session and the manifest once loaded. Every
+ * decoder run goes through it (it counts them).
+ */
+export class DecoderModel {
+  private ort: Ort | null = null;
+  private session: InferenceSession | null = null;
+  manifest: ModelManifest | null = null;
+  /** decoder runs so far (clicks, hover previews, warm-ups, batch work) */
+  runs = 0;
+
+  /** Loads the decoder; resolves to whether it has the candidate outputs (all masks and IoUs). */
+  async load(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<{ candidates: boolean }> {
+    this.manifest = m;
+    this.ort = await loadOrt(opts);
+    const bytes = await fetchModel(m.decoderUrl, onProgress);
+    const session = await createSession(this.ort, m.decoderUrl, bytes, opts.backend);
+    this.session = session;
+    checkModelSignature('decoder', m.decoderUrl, session.inputNames, session.outputNames, m);
+    // SAM 2's decoder always gives its three candidates
+    return { candidates: m.family === 'sam2' || CANDIDATE_OUTPUT_NAMES.every((n) => session.outputNames.includes(n)) };
+  }
+
+  get isLoaded(): boolean {
+    return !!(this.ort && this.session && this.manifest);
+  }
+
+  get isSam2(): boolean {
+    return this.manifest?.family === 'sam2';
+  }
+
+  /** The loaded model's parts; throws when it is not loaded. */
+  loaded(): { ort: Ort; session: InferenceSession; manifest: ModelManifest } {
+    const { ort, session, manifest } = this;
+    if (!ort || !session || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
+    return { ort, session, manifest };
+  }
+
+  /** An embedding from the encoder as tensors (SAM 2's extra outputs with their shapes). */
+  entry(embedding: Float32Array, extra: Float32Array[], width: number, height: number): Entry {
+    const { ort, manifest } = this;
+    if (!ort || !manifest) throw new AppError('MODEL_LOAD', 'The decoder is not loaded.');
+    const want = this.isSam2 ? SAM2_HIGH_RES : [];
+    if (extra.length !== want.length)
+      throw new AppError('INFERENCE', `The embedding came with ${extra.length} extra tensors, expected ${want.length}.`);
+    return {
+      tensor: new ort.Tensor('float32', embedding, manifest.embeddingShape),
+      extra: want.map((w, i) => new ort.Tensor('float32', extra[i]!, [...w.dims])),
+      width,
+      height,
+    };
+  }
+
+  /**
+   * Model-space mask logits, predicted IoU and low-res logits for prompts on an embedding (prompts in
+   * the embedded region's px), with `maskInput` (previous low-res logits) fed back when given.
+   */
+  async run(e: Entry, prompts: Prompts, maskInput: Float32Array | null = null): Promise<DecoderRun> {
+    const { session, manifest } = this.loaded();
+    if (this.isSam2) return this.runSam2(e, prompts, maskInput);
+    // the model upsamples to orig_im_size; asking for the model-space size (the default) keeps that
+    // cheap, and the last resize to the image size is done in core without full-size logits
+    const ms = resizeLongestSideShape(e, manifest.normalization.inputSize);
+    this.runs++;
+    const out = await session.run(this.feeds(e, prompts, maskInput));
+    const logits = (await out['masks']!.getData()) as Float32Array;
+    const score = ((await out['iou_predictions']!.getData()) as Float32Array)[0] ?? 0;
+    const lowRes = out['low_res_masks'] ? ((await out['low_res_masks'].getData()) as Float32Array) : null;
+    const [iouName, lowResName] = CANDIDATE_OUTPUT_NAMES;
+    const iousAll = out[iouName] ? ((await out[iouName].getData()) as Float32Array) : null;
+    const lowResAll = out[lowResName] ? ((await out[lowResName].getData()) as Float32Array) : null;
+    for (const t of Object.values(out)) t.dispose();
+    if (logits.length !== ms.width * ms.height) {
+      throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
+    }
+    return { logits, modelSize: ms, score, lowRes, iousAll, lowResAll };
+  }
+
+  /**
+   * SAM 2: the three candidates of its multi-mask output; the mask is the one of highest predicted IoU.
+   * Its logits are the 256x256 low-res ones, resized straight to the image (SAM 2's own post-processing):
+   * `modelSize` is then 256x256, and every later step treats them as it treats SAM 1's model-space logits.
+   */
+  private async runSam2(e: Entry, prompts: Prompts, maskInput: Float32Array | null): Promise<DecoderRun> {
+    const { session, manifest } = this.loaded();
+    this.runs++;
+    const out = await session.run(this.feeds(e, prompts, maskInput));
+    const lowName = sam2LowResOutput(session.outputNames);
+    const low = out[lowName]!;
+    const iousAll = Float32Array.from((await out['iou_predictions']!.getData()) as Float32Array);
+    const dims = [...low.dims];
+    const lowResAll = Float32Array.from((await low.getData()) as Float32Array);
+    for (const t of Object.values(out)) t.dispose();
+    checkSam2LowRes(dims, lowName, iousAll.length, manifest.decoderUrl);
+    const best = decoderPick(iousAll, prompts, 'sam2');
+    const lowRes = Float32Array.from(candidatePlane(lowResAll, best, 256 * 256));
+    return { logits: lowRes, modelSize: SAM2_LOGITS_SIZE, score: iousAll[best]!, lowRes, iousAll, lowResAll };
+  }
+
+  /** The decoder's feeds for prompts on an embedding, as the loaded export takes them. */
+  feeds(e: Entry, prompts: Prompts, maskInput: Float32Array | null): Record<string, Tensor> {
+    const { ort, session, manifest } = this.loaded();
+    const inputSize = manifest.normalization.inputSize;
+    if (!this.isSam2) return { image_embeddings: e.tensor, ...tensors(ort, samDecoderFeeds(prompts, e, { inputSize, maskInput })) };
+    // SAM 2: the embedding's three tensors and the prompts
+    const feeds: Record<string, Tensor> = { image_embed: e.tensor };
+    SAM2_HIGH_RES.forEach((h, i) => (feeds[h.name] = e.extra[i]!));
+    return Object.assign(feeds, tensors(ort, sam2PromptFeeds(session.inputNames, prompts, e, { inputSize, maskInput })));
+  }
+}
+
+/** Feeds as onnxruntime tensors. */
+function tensors(ort: Ort, f: Record<string, FeedArray>): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [name, a] of Object.entries(f)) out[name] = new ort.Tensor('float32', a.data, a.dims);
+  return out;
+}
