@@ -114,4 +114,3 @@ export class OverlayRegistry {
     this.emit();
   }
 }
-

@@ -29,6 +29,8 @@ export interface PendingSync {
   seen: number;
   /** sent with the change: a push repeated after a lost answer is applied once */
   opId: string;
+  /** the page (its client id) that holds it: each tab of one project keeps its own list in the meta record */
+  tab?: string;
 }
 
 /** A project linked to a project server (absent: a local project). */
@@ -101,6 +103,11 @@ export interface RecordWrite {
   put: { coll: Collection; rec: Collections[Collection] }[];
   remove: { coll: Collection; id: number }[];
   meta: ProjectMeta;
+  /**
+   * Joins the meta record to write with the one stored now, in the write's transaction (another tab
+   * of the project wrote its own pending changes there: they are kept).
+   */
+  mergeMeta?: (stored: ProjectMeta | undefined, next: ProjectMeta) => ProjectMeta;
 }
 
 /**
@@ -183,7 +190,12 @@ export class ProjectDb {
     for (let i = 0; i < w.put.length; i += WRITE_CHUNK) pieces.push({ put: w.put.slice(i, i + WRITE_CHUNK), remove: [] });
     for (let i = 0; i < pieces.length; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 0));
-      await this.writeRecordsOnce(projectId, { ...pieces[i]!, meta: i === pieces.length - 1 ? w.meta : null });
+      const last = i === pieces.length - 1;
+      await this.writeRecordsOnce(projectId, {
+        ...pieces[i]!,
+        meta: last ? w.meta : null,
+        ...(last && w.mergeMeta ? { mergeMeta: w.mergeMeta } : {}),
+      });
     }
   }
 
@@ -194,7 +206,14 @@ export class ProjectDb {
     const pending: Promise<unknown>[] = [];
     for (const { coll, rec } of w.put) pending.push(records.put({ projectId, coll, id: rec.id, rec }));
     for (const { coll, id } of w.remove) pending.push(records.delete([projectId, coll, id]));
-    if (w.meta) pending.push(tx.objectStore('projects').put(w.meta), tx.objectStore('meta').put(projectId, 'current'));
+    const meta = w.meta;
+    const merge = w.mergeMeta;
+    if (meta && merge) {
+      // read and written in this transaction: no other tab's write lands in between
+      const projects = tx.objectStore('projects');
+      pending.push(projects.get(projectId).then((stored) => projects.put(merge(stored, meta))));
+      pending.push(tx.objectStore('meta').put(projectId, 'current'));
+    } else if (meta) pending.push(tx.objectStore('projects').put(meta), tx.objectStore('meta').put(projectId, 'current'));
     pending.push(tx.done);
     await Promise.all(pending);
   }

@@ -52,3 +52,29 @@ export function diffFromServerChanges(
   const parked = [...latest.values()].filter((c) => skippedKeys.has(recordKey(c.coll, c.id)));
   return { diff: checked.applied, parked, touchedMine };
 }
+
+/** A pending change as kept in the project's meta record (io/persist.ts's PendingSync). */
+export interface TabPending {
+  coll: string;
+  id: number;
+  opId: string;
+  /** the page that holds it (absent: written before pending lists were kept per tab) */
+  tab?: string;
+}
+
+/**
+ * The pending list to store for a project several tabs of one browser have open: this tab's own
+ * list, and every other tab's entries as stored now, except those this tab took over when it opened
+ * the project (`adopted`: it sends them itself). Two tabs writing in turn no longer drop each other's
+ * unsent changes, and a tab that crashed leaves its entries for the next page that opens the project.
+ */
+export function mergeTabPending<T extends TabPending>(
+  stored: readonly T[],
+  mine: readonly T[],
+  tab: string,
+  adopted: ReadonlySet<string>,
+): T[] {
+  const own = new Set(mine.map((p) => `${p.coll}:${p.id}`));
+  const others = stored.filter((p) => p.tab !== undefined && p.tab !== tab && !adopted.has(p.opId) && !own.has(`${p.coll}:${p.id}`));
+  return [...others, ...mine];
+}

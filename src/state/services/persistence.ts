@@ -22,6 +22,8 @@ import type { Tabs } from './tabs.ts';
 export interface ProjectSync {
   /** the open project's link to the server, saved with every write */
   meta(): SyncMeta | undefined;
+  /** the link to store, joined with the one stored now (other tabs' pending changes), in the write's transaction */
+  mergeMeta(stored: SyncMeta | undefined, next: SyncMeta): SyncMeta;
   /** a project was opened (its link, or undefined), with the records recovered from the journal; before its ids are reserved */
   opened(localId: string, meta: SyncMeta | undefined, recovered: RecordKey[]): void;
   /** the user changed these records (before they are marked dirty and journaled) */
@@ -115,6 +117,10 @@ export class Persistence {
     return { id: this.projectId, name: s.project.name, updatedAt: Date.now(), ui: uiOf(s), ...(sync ? { sync } : {}) };
   }
 
+  private withStoredSync(stored: ProjectMeta | undefined, next: ProjectMeta): ProjectMeta {
+    return next.sync ? { ...next, sync: this.deps.sync.mergeMeta(stored?.sync, next.sync) } : next;
+  }
+
   /** The project's meta record (its server link) changed: write it with the next save. */
   requestMetaSave(): void {
     if (!this.projectId) return;
@@ -162,7 +168,7 @@ export class Persistence {
     const { put, remove } = recordsOf(this.store.getState().project, taken.keys);
     const meta = this.metaOf(this.store.getState());
     this.saving = this.saving
-      .then(() => this.deps.projects.write(id, { put, remove, meta }))
+      .then(() => this.deps.projects.write(id, { put, remove, meta, mergeMeta: (stored, next) => this.withStoredSync(stored, next) }))
       .then(
         () => {
           this.lastError = '';

@@ -9,7 +9,7 @@
  */
 import { COLLECTIONS, indexOfId, touchedKeys, type Collection, type DocDiff } from '../../core/project/changes.ts';
 import { emptyProject, type Project } from '../../core/project/types.ts';
-import { diffFromServerChanges } from '../../core/sync/apply.ts';
+import { diffFromServerChanges, mergeTabPending } from '../../core/sync/apply.ts';
 import { MAX_PUSH_OPS, recordKey, type ServerChange, type ServerProject, type SyncOp } from '../../core/sync/protocol.ts';
 import type { PendingSync, SyncMeta } from '../../io/persist.ts';
 import { OfflineError, ServerError, sha256Hex, type ServerApi } from '../../io/serverApi.ts';
@@ -49,6 +49,8 @@ export class SyncService implements ProjectSync {
   private readonly pending = new Map<string, PendingSync>();
   /** keys this browser pushed (for the notice when someone else changes one) */
   private readonly mine = new Set<string>();
+  /** op ids of the pending changes this page took over when it opened the project (other tabs' included) */
+  private adopted: ReadonlySet<string> = new Set();
   private parked: ServerChange[] = [];
   private events: EventSource | null = null;
   private pushing: Promise<void> | null = null;
@@ -65,7 +67,8 @@ export class SyncService implements ProjectSync {
   }
 
   private metaOut(): SyncMeta | undefined {
-    return this.link ? { ...this.link, pending: [...this.pending.values()] } : undefined;
+    const l = this.link;
+    return l ? { ...l, pending: [...this.pending.values()].map((p) => ({ ...p, tab: l.clientId })) } : undefined;
   }
 
   private nextOpId(): string {
@@ -116,6 +119,15 @@ export class SyncService implements ProjectSync {
     return this.metaOut();
   }
 
+  /**
+   * The meta record to store, joined with the one stored now: other tabs' pending changes are kept
+   * (each tab keeps its own list; those this page took over when it opened the project are its own).
+   */
+  mergeMeta(stored: SyncMeta | undefined, next: SyncMeta): SyncMeta {
+    if (!stored || stored.serverProjectId !== next.serverProjectId) return next;
+    return { ...next, pending: mergeTabPending(stored.pending, next.pending, next.clientId, this.adopted) };
+  }
+
   opened(_id: string, meta: SyncMeta | undefined, recovered: { coll: Collection; id: number }[]): void {
     this.stopLive();
     // a client id of this page's own: two tabs on one project (or a reload) never make two operations with one id;
@@ -125,6 +137,8 @@ export class SyncService implements ProjectSync {
     this.mine.clear();
     this.parked = [];
     this.role = null;
+    // every tab's pending changes (a tab that crashed left its own): this page sends them
+    this.adopted = new Set((meta?.pending ?? []).map((p) => p.opId));
     for (const p of meta?.pending ?? []) this.pending.set(recordKey(p.coll, p.id), p);
     // records a closed page had journaled but not saved: they were never pushed either
     if (this.link) for (const k of recovered) this.markPending(k.coll, k.id);

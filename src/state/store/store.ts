@@ -10,6 +10,7 @@ import type { DocDiff } from '../../core/project/changes.ts';
 import type {} from '../../core/project/types.ts';
 import { MaskSession } from '../../inference/maskSession.ts';
 import { OverlayRegistry } from '../../inference/overlays.ts';
+import type { DraftPort, SessionView } from '../../inference/sessionTypes.ts';
 import { DEFAULT_ZOOM_IN } from '../../core/sam/zoomIn.ts';
 import { localIds, type IdSource, type StoreDeps } from './deps.ts';
 import { createDocumentSlice, type DocumentSlice } from './slices/document.ts';
@@ -66,6 +67,36 @@ export type AppStore = StoreApi<StoreState> & {
   onDocChange(l: DocListener): () => void;
 };
 
+/** Where each part of the draft (the mask being made) is held in the state. */
+const DRAFT_FIELDS = {
+  imageId: 'draftImageId',
+  prompts: 'prompts',
+  strokes: 'strokes',
+  editingAnnotationId: 'editingAnnotationId',
+  feedbackFrom: 'feedbackFrom',
+  candidate: 'candidateChosen',
+  crop: 'decodeCrop',
+  generation: 'generation',
+  live: 'live',
+  decoding: 'decoding',
+  candidates: 'candidates',
+  token: 'candidateShown',
+  zoom: 'zoom',
+  hover: 'hoverPoint',
+} as const satisfies { [K in keyof SessionView]: keyof StoreState };
+
+/** The store as the draft's owner: the mask session reads and writes the draft here. */
+function draftPort(get: () => StoreState, set: StoreApi<StoreState>['setState']): DraftPort {
+  return {
+    read: (key) => get()[DRAFT_FIELDS[key]] as never,
+    write(patch) {
+      const out: Partial<Record<keyof StoreState, unknown>> = {};
+      for (const k of Object.keys(patch) as (keyof SessionView)[]) out[DRAFT_FIELDS[k]] = patch[k];
+      set(out as Partial<StoreState>);
+    },
+  };
+}
+
 export function createAppStore(deps: StoreDeps): AppStore {
   const docListeners = new Set<DocListener>();
   const ids = deps.ids ?? localIds();
@@ -88,19 +119,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
             err.hint || 'Try again; if it persists, reload the page (accepted annotations are saved).',
           ),
       },
-      (v) =>
-        set({
-          prompts: v.prompts,
-          strokes: v.strokes,
-          editingAnnotationId: v.editingAnnotationId,
-          generation: v.generation,
-          live: v.live,
-          decoding: v.decoding,
-          candidates: v.candidates,
-          candidateShown: v.token,
-          zoom: v.zoom,
-          hoverPoint: v.hover,
-        }),
+      draftPort(get, set),
     );
     ctx = { set, get, deps, ids, session, docListeners };
     return {

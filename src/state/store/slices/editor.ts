@@ -5,6 +5,7 @@
  */
 import { annotationIndex } from '../../../core/project/annotationIndex.ts';
 import { DiffBuilder, EMPTY_DIFF } from '../../../core/project/changes.ts';
+import type { PixelRect } from '../../../core/sam/roi.ts';
 import type { Stroke } from '../../../core/mask/brush.ts';
 import type { Annotation } from '../../../core/project/types.ts';
 import { IDLE_TIMER, timerInput, timerStop, timerVisibility, type MaskTimer } from '../../../core/project/timer.ts';
@@ -36,10 +37,18 @@ export interface EditorSlice {
   hoverPoint: { x: number; y: number } | null;
   currentCategoryId: number;
   selectedAnnotationId: number | null;
-  // the mask session's visible state (see MaskSession)
+  // the mask being drafted (this store is its owner; the mask session reads and writes it, see store.ts's DRAFT_FIELDS)
+  /** the image the draft is on */
+  draftImageId: number | null;
   prompts: Prompts;
   strokes: Stroke[];
   editingAnnotationId: number | null;
+  /** generation whose low-res logits went in as `mask_input` for these prompts (null: none) */
+  feedbackFrom: number | null;
+  /** the candidate the annotator chose for an ambiguous prompt (null: SAM's pick) */
+  candidateChosen: number | null;
+  /** the zoom-in crop the prompts were decoded on (null: the whole image) */
+  decodeCrop: PixelRect | null;
   generation: number;
   live: LiveMask | null;
   decoding: boolean;
@@ -168,9 +177,13 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
     hoverPoint: null,
     currentCategoryId: 1,
     selectedAnnotationId: null,
+    draftImageId: null,
     prompts: EMPTY_PROMPTS,
     strokes: [],
     editingAnnotationId: null,
+    feedbackFrom: null,
+    candidateChosen: null,
+    decodeCrop: null,
     generation: 0,
     live: null,
     decoding: false,
