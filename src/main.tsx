@@ -5,11 +5,17 @@ import { createAppContext, startApp, type AppContext } from './state/appContext.
 import { App } from './ui/App.tsx';
 import { AppProvider } from './state/useApp.tsx';
 import { installAutomation } from './ui/automation.ts';
+import { Modals, ModalsContext } from './ui/keyboard.ts';
+import { Viewport, ViewportContext } from './canvas/viewport.ts';
 import './ui/styles.css';
 
 // the composition root: every part of the app, made once (state/appContext.ts)
 const ctx = createAppContext();
-installAutomation(ctx);
+// the stage's view, readable outside React (the toolbar's zoom, automation)
+const viewport = new Viewport();
+// open dialogs, newest last (they take the keyboard)
+const modals = new Modals();
+installAutomation(ctx, viewport);
 
 // a failure nobody caught still gets a readable message (never a raw error object), and is logged
 addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
@@ -52,7 +58,11 @@ void ctx.projects.task(async () => {
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <AppProvider value={ctx}>
-      <App />
+      <ViewportContext.Provider value={viewport}>
+        <ModalsContext.Provider value={modals}>
+          <App />
+        </ModalsContext.Provider>
+      </ViewportContext.Provider>
     </AppProvider>
   </StrictMode>,
 );

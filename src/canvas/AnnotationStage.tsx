@@ -8,7 +8,7 @@ import { MaskOverlays, useMaskItems } from './MaskOverlays.tsx';
 import { SelectionHandles } from './SelectionHandles.tsx';
 import { Minimap } from './Minimap.tsx';
 import { DraftShapes } from './DraftShapes.tsx';
-import { viewport } from './viewport.ts';
+import { useViewport } from './viewport.ts';
 import { useElementSize } from './useElementSize.ts';
 import { useStageKeys } from './useStageKeys.ts';
 import { browserClock, CanvasTools, cursorFor } from './tools/canvasTools.ts';
@@ -89,20 +89,21 @@ export function AnnotationStage() {
   const [hoveredId, setHoveredId] = useState<number | null>(null);
   const waitingFor = useStore((s) => s.waitingFor);
 
+  const viewport = useViewport();
   useEffect(() => {
-    viewport.element = containerRef.current;
-  }, []);
+    viewport.attach(containerRef.current);
+  }, [viewport]);
   // fit (F) and 100 % (0), for the action table and the zoom bar
   const zoomTo = (kind: 'fit' | 'actual') => {
     if (kind === 'fit') setUserView(null);
     else setView((v) => zoomViewAt(v, { x: size.width / 2, y: size.height / 2 }, 1 / v.scale));
   };
   useEffect(() => {
-    viewport.zoom = zoomTo;
+    viewport.setZoom(zoomTo);
   });
   useEffect(() => {
-    viewport.view = view;
-  }, [view]);
+    viewport.setView(view);
+  }, [view, viewport]);
 
   useEffect(() => {
     let alive = true;

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MaskTimerPanel } from './Timer.tsx';
 import { StatsPanel } from './Stats.tsx';
 import { AnnotationStage } from '../canvas/AnnotationStage.tsx';
-import { viewport } from '../canvas/viewport.ts';
+import { useViewport } from '../canvas/viewport.ts';
 import { useApp, useAppStore, useStore } from '../state/useApp.tsx';
 import type { AppContext } from '../state/appContext.ts';
 import { Categories, CategoryPicker } from './panels/Categories.tsx';
@@ -378,6 +378,7 @@ function Help({ open, setOpen }: { open: boolean; setOpen: (f: (o: boolean) => b
 
 export function App() {
   const ctx = useApp();
+  const viewport = useViewport();
   const [help, setHelp] = useState(false);
   const [picker, setPicker] = useState(false);
   const closePicker = useCallback(() => setPicker(false), []);
@@ -388,7 +389,7 @@ export function App() {
       openCategoryPicker: () => setPicker(true),
       zoom: (k) => viewport.zoom(k),
     }),
-    [ctx],
+    [ctx, viewport],
   );
   useKeyboard(ui);
   const addFiles = useStore((s) => s.addFiles);

@@ -1,7 +1,7 @@
 import { projectToCoco, type CocoDataset, type CocoExportOptions } from '../core/coco/export.ts';
 import type { ImageRecord, Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
-import { imageToClient } from '../canvas/viewport.ts';
+import type { Viewport } from '../canvas/viewport.ts';
 import type { AppContext } from '../state/appContext.ts';
 import { coveredProposals, reviewQueue } from '../state/store/selectors.ts';
 import type { PreannotateRequest } from '../state/services/batch.ts';
@@ -167,7 +167,7 @@ export interface AnnotatorApi {
   };
 }
 
-export function installAutomation(ctx: AppContext): void {
+export function installAutomation(ctx: AppContext, viewport: Viewport): void {
   const { store, engine, overlays, batch, models, sync, team } = ctx;
   const api: AnnotatorApi = {
     ready() {
@@ -191,7 +191,7 @@ export function installAutomation(ctx: AppContext): void {
         .then(wait)
         .then((id) => engine.whenReady(id));
     },
-    imageToClient: (x, y) => imageToClient({ x, y }),
+    imageToClient: (x, y) => viewport.imageToClient({ x, y }),
     getProject: () => JSON.parse(JSON.stringify(store.getState().project)) as Project,
     counts: () => {
       const p = store.getState().project;

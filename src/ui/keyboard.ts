@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { createContext, useContext, useEffect } from 'react';
 import { actionForKey, type ActionUi } from '../state/store/actions.ts';
 import { useAppStore } from '../state/useApp.tsx';
 
@@ -11,27 +11,48 @@ function typingInto(t: EventTarget | null): boolean {
   );
 }
 
-/** Open dialogs, newest last: while one is open it has the keyboard (Esc closes it). */
-const modals: (() => void)[] = [];
+/** Open dialogs, newest last: while one is open it has the keyboard (Esc closes it). One per app (main.tsx). */
+export class Modals {
+  private readonly open: (() => void)[] = [];
+
+  push(close: () => void): () => void {
+    this.open.push(close);
+    return () => {
+      const i = this.open.lastIndexOf(close);
+      if (i >= 0) this.open.splice(i, 1);
+    };
+  }
+
+  /** How the newest open dialog closes (undefined: none is open). */
+  top(): (() => void) | undefined {
+    return this.open[this.open.length - 1];
+  }
+}
+
+export const ModalsContext = createContext<Modals | null>(null);
+
+function useModals(): Modals {
+  const m = useContext(ModalsContext);
+  if (!m) throw new Error('useModal() outside <ModalsContext.Provider> (see main.tsx)');
+  return m;
+}
 
 /** Registers an open dialog (while `open`): Esc closes it and no key reaches the canvas behind it. */
 export function useModal(open: boolean, close: () => void): void {
+  const modals = useModals();
   useEffect(() => {
     if (!open) return;
-    modals.push(close);
-    return () => {
-      const i = modals.lastIndexOf(close);
-      if (i >= 0) modals.splice(i, 1);
-    };
-  }, [open, close]);
+    return modals.push(close);
+  }, [open, close, modals]);
 }
 
 /** The app's keys, from the action table (ignored while typing in a field; a dialog takes them first). */
 export function useKeyboard(ui: ActionUi): void {
   const store = useAppStore();
+  const modals = useModals();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const top = modals[modals.length - 1];
+      const top = modals.top();
       if (top) {
         if (e.key === 'Escape') {
           e.preventDefault();
@@ -50,5 +71,5 @@ export function useKeyboard(ui: ActionUi): void {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [ui, store]);
+  }, [ui, store, modals]);
 }

@@ -8,16 +8,17 @@
  * later write of one record wins; both sides are told, and the server keeps the replaced version.
  */
 import { COLLECTIONS, indexOfId, touchedKeys, type Collection, type DocDiff } from '../../core/project/changes.ts';
-import { emptyProject, type Project } from '../../core/project/types.ts';
+import { type Project } from '../../core/project/types.ts';
 import { diffFromServerChanges, mergeTabPending } from '../../core/sync/apply.ts';
 import { MAX_PUSH_OPS, recordKey, type ServerChange, type ServerProject, type SyncOp } from '../../core/sync/protocol.ts';
 import type { PendingSync, SyncMeta } from '../../io/persist.ts';
-import { OfflineError, ServerError, sha256Hex, type ServerApi } from '../../io/serverApi.ts';
+import { OfflineError, ServerError, type ServerApi } from '../../io/serverApi.ts';
 import type { ProjectSync } from './persistence.ts';
 import type { ProjectIds } from './projectIds.ts';
 import type { AppStore } from '../store/store.ts';
-import { nextImageId } from '../store/selectors.ts';
 import type { SyncView } from '../store/slices/view.ts';
+import { readServerProject, reserveIdsOf, ServerFiles, serverVersions } from './serverFiles.ts';
+import { changedByOthersNotice, overwroteNotice } from './syncNotices.ts';
 
 function newClientId(): string {
   const b = crypto.getRandomValues(new Uint8Array(9));
@@ -59,8 +60,7 @@ export class SyncService implements ProjectSync {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay = 1000;
   private role: ServerProject['role'] | null = null;
-  /** files being fetched from the server, by image id */
-  private readonly fetching = new Set<number>();
+  private readonly files: ServerFiles;
 
   private view(patch: Partial<SyncView>): void {
     this.store.setState((s) => ({ sync: { ...s.sync, ...patch } }));
@@ -83,6 +83,14 @@ export class SyncService implements ProjectSync {
   constructor(private readonly deps: SyncDeps) {
     this.store = deps.store;
     this.api = deps.api;
+    this.files = new ServerFiles({
+      store: deps.store,
+      api: deps.api,
+      images: deps.images,
+      addImageFile: (id, blob, name) => deps.projects().addImageFile(id, blob, name),
+      // the link object itself: a link replaced meanwhile (another project) is not the one the work began on
+      linked: () => this.link?.serverProjectId ?? null,
+    });
   }
 
   /** The linked server project's id (null: the open project is a local one). */
@@ -100,10 +108,10 @@ export class SyncService implements ProjectSync {
     net.onOffline(() => this.link && this.view({ status: 'offline' }));
     // images registered here (opened files) of a linked project go to the server
     this.deps.images.onChange(() => {
-      if (this.link && this.role === 'admin') this.uploadMissingFiles().catch((e: unknown) => this.failed(e));
+      if (this.link && this.role === 'admin') this.files.uploadMissing().catch((e: unknown) => this.failed(e));
     });
     this.store.subscribe((st, prev) => {
-      if (this.link && st.currentImageId !== prev.currentImageId) void this.fetchFilesAround(st.currentImageId);
+      if (this.link && st.currentImageId !== prev.currentImageId) void this.files.fetchAround(st.currentImageId);
     });
     void this.api.available().then(async (available) => {
       if (!available) return;
@@ -190,12 +198,12 @@ export class SyncService implements ProjectSync {
   private failed(e: unknown): void {
     if (e instanceof OfflineError) return this.offline();
     if (e instanceof ServerError && e.status === 401) {
-      this.view({ status: 'error', user: null, message: 'Logged out of the server: log in this.again to send and receive changes.' });
+      this.view({ status: 'error', user: null, message: 'Logged out of the server: log in again to send and receive changes.' });
       this.store
         .getState()
         .notify(
           'error',
-          'The project server asks you to log in this.again.',
+          'The project server asks you to log in again.',
           'Your changes are kept here and sent once you are logged in (Server panel).',
         );
       return;
@@ -205,7 +213,7 @@ export class SyncService implements ProjectSync {
     this.store.getState().notify('error', `Sync with the server failed: ${msg}`, e instanceof ServerError ? e.hint : undefined);
   }
 
-  /** (Re)connects: the this.role, live this.events, then a this.pull and a this.push. */
+  /** (Re)connects: the role, live events, then a pull and a push. */
   private async connect(): Promise<void> {
     const l = this.link;
     if (!l || !this.store.getState().sync.available) return;
@@ -229,8 +237,8 @@ export class SyncService implements ProjectSync {
       }
       await this.pull();
       await this.push();
-      if (this.role === 'admin') this.uploadMissingFiles().catch((e: unknown) => this.failed(e));
-      void this.fetchFilesAround(this.store.getState().currentImageId);
+      if (this.role === 'admin') this.files.uploadMissing().catch((e: unknown) => this.failed(e));
+      void this.files.fetchAround(this.store.getState().currentImageId);
     } catch (e) {
       this.failed(e);
     }
@@ -250,7 +258,7 @@ export class SyncService implements ProjectSync {
     return (list[indexOfId(list, id)] as SyncOp['data'] | undefined) ?? null;
   }
 
-  /** Sends what is this.pending, in batches, until nothing is (one this.push at a time). */
+  /** Sends what is pending, in batches, until nothing is (one push at a time). */
   private push(): Promise<void> {
     if (this.pushing) {
       this.again = true;
@@ -267,7 +275,7 @@ export class SyncService implements ProjectSync {
         this.failed(e);
       }
     };
-    // cleared after it is set, even when the run ends at once (nothing this.pending)
+    // cleared after it is set, even when the run ends at once (nothing pending)
     const p: Promise<void> = run().finally(() => {
       if (this.pushing === p) this.pushing = null;
     });
@@ -286,7 +294,7 @@ export class SyncService implements ProjectSync {
       res = await this.api.push(l.serverProjectId, { clientId: l.clientId, ops });
     } catch (e) {
       if (e instanceof ServerError && e.status === 403 && Array.isArray(e.body.refused)) {
-        // changes this this.role may not make: taken back here (the server's version is pulled this.again), the rest is sent
+        // changes this role may not make: taken back here (the server's version is pulled again), the rest is sent
         const refused = e.body.refused as { opId: string; coll: Collection; id: number }[];
         for (const r of refused) {
           const p = this.pending.get(recordKey(r.coll, r.id));
@@ -309,14 +317,7 @@ export class SyncService implements ProjectSync {
       if (p && p.opId === r.opId) this.pending.delete(k);
       if (r.overwrote) overwrote.push(`${r.coll === 'annotations' ? 'annotation' : r.coll} ${r.id} (${r.overwrote.username}'s version)`);
     }
-    if (overwrote.length)
-      this.store
-        .getState()
-        .notify(
-          'info',
-          `Your change replaced a newer one by someone else: ${overwrote.slice(0, 3).join(', ')}${overwrote.length > 3 ? ` and ${overwrote.length - 3} more` : ''}.`,
-          'The later write wins; the replaced version is kept in the server’s history.',
-        );
+    if (overwrote.length) this.store.getState().notify('info', ...overwroteNotice(overwrote));
     this.setPendingCount();
     this.deps.projects().requestMetaSave();
   }
@@ -325,19 +326,7 @@ export class SyncService implements ProjectSync {
   private async restoreFromServer(keys: { coll: Collection; id: number }[]): Promise<void> {
     const l = this.link;
     if (!l) return;
-    const want = new Set(keys.map((k) => recordKey(k.coll, k.id)));
-    const found: ServerChange[] = [];
-    let after: string | null = null;
-    do {
-      const page = await this.api.records(l.serverProjectId, after);
-      for (const r of page.records)
-        if (want.has(recordKey(r.coll, r.id)))
-          found.push({ seq: r.rev, coll: r.coll, id: r.id, data: r.data, username: '', clientId: '', opId: '' });
-      after = page.next;
-    } while (after);
-    for (const k of keys)
-      if (!found.some((f) => f.coll === k.coll && f.id === k.id))
-        found.push({ seq: 0, coll: k.coll, id: k.id, data: null, username: '', clientId: '', opId: '' });
+    const found = await serverVersions(this.api, l.serverProjectId, keys);
     this.applyChanges(found);
   }
 
@@ -349,92 +338,33 @@ export class SyncService implements ProjectSync {
     if (r.diff.ops.length) s.change(r.diff, 'ignore', { origin: 'server', label: 'from the server' });
     const others = r.touchedMine.filter((c) => c.username);
     if (others.length) {
-      const c = others[0]!;
-      s.notify(
-        'info',
-        `${c.username} changed ${c.coll === 'annotations' ? 'annotation' : c.coll} ${c.id}, which you had ${c.data === null ? 'made (it was removed)' : 'made or edited'}${others.length > 1 ? ` (and ${others.length - 1} more)` : ''}.`,
-        'Their later change is shown; your version is kept in the server’s history.',
-      );
+      s.notify('info', ...changedByOthersNotice(others));
       for (const o of others) this.mine.delete(recordKey(o.coll, o.id));
     }
   }
 
-  /** Pulls every change after the cursor (one this.pull at a time). */
+  /** Pulls every change after the cursor (one pull at a time). */
   private pull(): Promise<void> {
     if (this.pulling) return this.pulling.then(() => this.pull());
     const run = async () => {
-      {
-        for (;;) {
-          const l = this.link;
-          if (!l) return;
-          const res = await this.api.changes(l.serverProjectId, l.cursor);
-          if (this.link !== l) return;
-          this.applyChanges(res.changes);
-          l.cursor = res.seq;
-          this.deps.projects().requestMetaSave();
-          if (!res.more) break;
-        }
-        if (!this.pending.size && this.link) this.view({ status: 'online', message: '' });
-        void this.fetchFilesAround(this.store.getState().currentImageId);
+      for (;;) {
+        const l = this.link;
+        if (!l) return;
+        const res = await this.api.changes(l.serverProjectId, l.cursor);
+        if (this.link !== l) return;
+        this.applyChanges(res.changes);
+        l.cursor = res.seq;
+        this.deps.projects().requestMetaSave();
+        if (!res.more) break;
       }
+      if (!this.pending.size && this.link) this.view({ status: 'online', message: '' });
+      void this.files.fetchAround(this.store.getState().currentImageId);
     };
     const p: Promise<void> = run().finally(() => {
       if (this.pulling === p) this.pulling = null;
     });
     this.pulling = p;
     return p;
-  }
-
-  // ---- image files ------------------------------------------------------------------------------------
-
-  /** Uploads the files of images that have none on the server yet (admins), and notes their hash. */
-  private async uploadMissingFiles(): Promise<void> {
-    const l = this.link;
-    if (!l) return;
-    for (const im of this.store.getState().project.images) {
-      if (im.sha256) continue;
-      const file = this.deps.images.blob(im.id);
-      if (!file) continue;
-      const sha = await sha256Hex(file.blob);
-      await this.api.putFile(l.serverProjectId, sha, file.blob);
-      if (this.link !== l) return;
-      const s = this.store.getState();
-      const cur = s.project.images.find((x) => x.id === im.id);
-      if (cur && !cur.sha256)
-        s.change({ ops: [{ coll: 'images', id: im.id, before: cur, after: { ...cur, sha256: sha } }] }, 'ignore', {
-          label: 'image file on the server',
-        });
-    }
-  }
-
-  /** Fetches the files of the shown image and the next few from the server (then kept in the browser). */
-  private async fetchFilesAround(imageId: number | null): Promise<void> {
-    const l = this.link;
-    if (!l) return;
-    const images = this.store.getState().project.images;
-    const at = Math.max(
-      0,
-      images.findIndex((im) => im.id === imageId),
-    );
-    for (const im of images.slice(at, at + 4)) {
-      if (!im.sha256 || this.deps.images.blob(im.id) || this.fetching.has(im.id)) continue;
-      this.fetching.add(im.id);
-      try {
-        const blob = await this.api.file(l.serverProjectId, im.sha256);
-        if (this.link !== l) return;
-        this.deps.projects().addImageFile(im.id, blob, im.fileName);
-        // the image was shown (or listed) without its file: encode it now
-        this.store.deps.engine.fileAttached(im.id);
-        const st = this.store.getState();
-        st.setImageStatus(im.id, 'pending');
-        if (st.currentImageId !== null) this.store.deps.engine.show(st.currentImageId, nextImageId(st, st.currentImageId));
-      } catch (e) {
-        if (e instanceof OfflineError) return;
-        // not uploaded yet: asked this.again on the next this.pull
-      } finally {
-        this.fetching.delete(im.id);
-      }
-    }
   }
 
   // ---- what the user does -------------------------------------------------------------------------------
@@ -451,7 +381,7 @@ export class SyncService implements ProjectSync {
     this.view({
       user: null,
       status: this.link ? 'error' : 'off',
-      message: this.link ? 'Logged out: changes wait here until you log in this.again.' : '',
+      message: this.link ? 'Logged out: changes wait here until you log in again.' : '',
     });
   }
 
@@ -460,7 +390,7 @@ export class SyncService implements ProjectSync {
   }
 
   /**
-   * Puts the open (local) project on the server as a new server project: its records keep their this.ids,
+   * Puts the open (local) project on the server as a new server project: its records keep their ids,
    * image files are uploaded, and from then on it syncs. Resolves to the server project's id.
    */
   async uploadProject(name?: string): Promise<number> {
@@ -470,11 +400,7 @@ export class SyncService implements ProjectSync {
     const s = this.store.getState();
     const project = s.project;
     const created = await this.api.createProject(name?.trim() || project.name);
-    // the server's id counters start past every id this project has
-    for (const coll of COLLECTIONS) {
-      const max = (project[coll] as { id: number }[]).reduce((m, r) => Math.max(m, r.id), 0);
-      if (max > 0) await this.api.reserveIds(created.id, coll, max);
-    }
+    await reserveIdsOf(this.api, created.id, project);
     this.link = {
       serverProjectId: created.id,
       serverProjectName: created.name,
@@ -489,29 +415,17 @@ export class SyncService implements ProjectSync {
     this.view({ project: { id: created.id, name: created.name, role: created.role }, status: 'syncing', pending: this.pending.size });
     this.deps.projects().requestMetaSave();
     await this.deps.projects().saveNow();
-    await this.uploadMissingFiles();
+    await this.files.uploadMissing();
     await this.connect();
     return created.id;
   }
 
   /** Opens a server project in this browser (a new local copy, linked). */
   async openServerProject(serverProjectId: number): Promise<void> {
-    const info = await this.api.project(serverProjectId);
-    const project: Project = { ...emptyProject(info.name), categories: [] };
-    let after: string | null = null;
-    let seq = 0;
-    let first = true;
-    do {
-      const page = await this.api.records(serverProjectId, after);
-      // changes made while the pages are read are pulled afterwards, from the first page's number
-      if (first) seq = page.seq;
-      first = false;
-      for (const r of page.records) (project[r.coll] as unknown[]).push(r.data);
-      after = page.next;
-    } while (after);
+    const { name, project, seq } = await readServerProject(this.api, serverProjectId);
     const meta: SyncMeta = {
       serverProjectId,
-      serverProjectName: info.name,
+      serverProjectName: name,
       clientId: newClientId(),
       cursor: seq,
       opCounter: 0,
@@ -520,7 +434,7 @@ export class SyncService implements ProjectSync {
     await this.deps.projects().openLinked(project, meta);
   }
 
-  /** Sends every this.pending change and pulls until up to date; rejects when the server cannot be reached. */
+  /** Sends every pending change and pulls until up to date; rejects when the server cannot be reached. */
   async syncNow(): Promise<void> {
     if (!this.link) throw new Error('This project is not on a server.');
     await this.store.session.acceptsDone();
