@@ -43,6 +43,8 @@ export interface BatchDeps {
 /** Runs one pre-annotation batch at a time on the engine; its progress is the store's `batch`. */
 export class BatchRunner {
   private current: PreannotateRun | null = null;
+  /** the run under way until it has finished (cancelled, failed or done) */
+  private unfinished: PreannotateRun | null = null;
   private readonly store: AppStore;
   /** the coarse label PNGs picked in the panel (kept for the next run; files stay out of the store) */
   private coarse: { blob: Blob; name: string }[] = [];
@@ -60,9 +62,9 @@ export class BatchRunner {
     this.coarse = files;
   }
 
+  /** Whether a run is under way (running, waiting or paused): from its start, not from its first progress report. */
   running(): boolean {
-    const st = this.store.getState().batch.progress?.state;
-    return st === 'running' || st === 'waiting' || st === 'paused';
+    return this.unfinished !== null;
   }
 
   /**
@@ -217,6 +219,10 @@ export class BatchRunner {
       },
     );
     this.current = run;
+    this.unfinished = run;
+    void run.finished.finally(() => {
+      if (this.unfinished === run) this.unfinished = null;
+    });
     void run.finished.then((p) => {
       if (this.current !== run) return;
       const s = this.store.getState();
@@ -258,6 +264,7 @@ export class BatchRunner {
   abandon(): void {
     this.current?.cancel();
     this.current = null;
+    this.unfinished = null;
     this.store.getState().setBatch({ mode: null, progress: null });
   }
 

@@ -229,6 +229,8 @@ export class Persistence {
     const journaled = deps.journal.read(id);
     const recovered = applyJournal(loaded.project, journaled.entries);
     this.projectId = id;
+    // nothing of the project before is written into this one (what a failed write left stays in its journal)
+    this.book.clearDirty();
     deps.sync.opened(id, loaded.meta.sync, recovered);
     // services that follow the open project (the model it uses) hear of it here, before it loads
     store.setState({ projectId: id });
@@ -269,6 +271,7 @@ export class Persistence {
   private async startNew(name: string): Promise<void> {
     const { store, deps } = this;
     this.projectId = deps.projects.newId();
+    this.book.clearDirty();
     deps.sync.opened(this.projectId, undefined, []);
     store.setState({ projectId: this.projectId });
     const project = emptyProject(name);
@@ -395,6 +398,8 @@ export class Persistence {
       this.deps.journal.drop(id);
       this.deps.journal.dropPlace(id);
       if (id !== this.projectId) return;
+      // the other tabs on it hear that this one left before the project goes
+      this.tabs?.bye(id);
       this.projectId = '';
       const rest = await this.deps.projects.list();
       if (rest[0]) await this.switchNow(rest[0].id);

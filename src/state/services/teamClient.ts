@@ -66,16 +66,16 @@ export class TeamClient implements StoreTeam {
   }
 
   /** The user's jobs in the open server project: to annotate, and to review. */
-  myQueue(): Promise<{ annotate: ServerJob[]; review: ServerJob[] }> {
+  async myQueue(): Promise<{ annotate: ServerJob[]; review: ServerJob[] }> {
     return this.deps.api.queue(this.linked());
   }
 
-  projectJobs(): Promise<ServerJob[]> {
+  async projectJobs(): Promise<ServerJob[]> {
     return this.deps.api.jobs(this.linked());
   }
 
   /** Splits the project's images into jobs (admins). */
-  createJobs(spec: NewJobsSpec): Promise<ServerJob[]> {
+  async createJobs(spec: NewJobsSpec): Promise<ServerJob[]> {
     return this.deps.api.createJobs(this.linked(), spec);
   }
 
@@ -90,11 +90,11 @@ export class TeamClient implements StoreTeam {
     await this.deps.api.review(this.linked(), annotationId, decision, comment);
   }
 
-  jobReviews(jobId?: number): Promise<ServerReview[]> {
+  async jobReviews(jobId?: number): Promise<ServerReview[]> {
     return this.deps.api.reviews(this.linked(), jobId);
   }
 
-  teamStatistics(jobId?: number): Promise<TeamStats> {
+  async teamStatistics(jobId?: number): Promise<TeamStats> {
     return this.deps.api.stats(this.linked(), jobId);
   }
 
@@ -136,7 +136,7 @@ export class TeamClient implements StoreTeam {
     return { runId: r.runId, images: r.images, skipped: r.skipped };
   }
 
-  serverRuns(): Promise<{ runs: ServerRun[]; workers: ServerWorker[]; workerMode: 'external' | number }> {
+  async serverRuns(): Promise<{ runs: ServerRun[]; workers: ServerWorker[]; workerMode: 'external' | number }> {
     return this.deps.api.runs(this.linked());
   }
 
