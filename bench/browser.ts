@@ -63,64 +63,39 @@ function rendererRssMb(): number {
   return kb / 1024;
 }
 
-type Api = {
-  annotator: {
-    ready(): Promise<void>;
-    imageToClient(x: number, y: number): { x: number; y: number };
-    getLiveMask(): Promise<unknown>;
-    currentImage(): { width: number; height: number } | null;
-    perf(): {
-      encoderMs: number[];
-      clickToMaskMs: number[];
-      brushFrameMs: number[];
-      cropEncodeMs: number[];
-      clicks: { totalMs: number; decodeMs: number | null; workerMs: number | null }[];
-    };
-    benchDecoderRaw(n: number): Promise<number[]>;
-    zoomReady(timeoutMs?: number): Promise<boolean>;
-  };
-  __longtasks: number[];
-};
-
-const ready = (page: Page) => page.evaluate(() => (window as unknown as Api).annotator.ready());
+const ready = (page: Page) => page.evaluate(() => window.annotator.ready());
 
 async function clickAt(page: Page, fx: number, fy: number): Promise<void> {
-  const im = (await page.evaluate(() => (window as unknown as Api).annotator.currentImage()))!;
-  const p = await page.evaluate(([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!), [fx * im.width, fy * im.height]);
+  const im = (await page.evaluate(() => window.annotator.currentImage()))!;
+  const p = await page.evaluate(([x, y]) => window.annotator.imageToClient(x!, y!), [fx * im.width, fy * im.height]);
   await page.mouse.click(p.x, p.y);
-  await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
+  await page.evaluate(() => window.annotator.getLiveMask());
 }
 
 /** Five brush strokes across the shown image (on its live mask, if any): pointer move -> painted (ms), long tasks. */
 async function brushStrokes(page: Page): Promise<{ frames: number[]; longtasks: number[] }> {
   await page.keyboard.press('d');
   await longtasks(page, true);
-  const before = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).brushFrameMs.length;
-  const im = (await page.evaluate(() => (window as unknown as Api).annotator.currentImage()))!;
+  const before = (await page.evaluate(() => window.annotator.perf())).brushFrameMs.length;
+  const im = (await page.evaluate(() => window.annotator.currentImage()))!;
   for (let k = 0; k < 5; k++) {
-    const a = await page.evaluate(
-      ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
-      [0.2 * im.width, (0.2 + 0.12 * k) * im.height],
-    );
-    const b = await page.evaluate(
-      ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
-      [0.8 * im.width, (0.25 + 0.12 * k) * im.height],
-    );
+    const a = await page.evaluate(([x, y]) => window.annotator.imageToClient(x!, y!), [0.2 * im.width, (0.2 + 0.12 * k) * im.height]);
+    const b = await page.evaluate(([x, y]) => window.annotator.imageToClient(x!, y!), [0.8 * im.width, (0.25 + 0.12 * k) * im.height]);
     await page.mouse.move(a.x, a.y);
     await page.mouse.down();
     await page.mouse.move(b.x, b.y, { steps: 40 });
     await page.mouse.up();
   }
-  await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
+  await page.evaluate(() => window.annotator.getLiveMask());
   const lt = await longtasks(page, true);
-  const frames = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).brushFrameMs.slice(before);
+  const frames = (await page.evaluate(() => window.annotator.perf())).brushFrameMs.slice(before);
   if (process.env['BENCH_DEBUG']) process.stderr.write(`brush: ${frames.map((x) => x.toFixed(0)).join(' ')}\n`);
   return { frames, longtasks: lt };
 }
 
 async function longtasks(page: Page, reset = false): Promise<number[]> {
   return page.evaluate((r) => {
-    const w = window as unknown as Api;
+    const w = window;
     const v = [...w.__longtasks];
     if (r) w.__longtasks.length = 0;
     return v;
@@ -177,9 +152,9 @@ async function freshPageClicks(browser: Browser): Promise<void> {
         await clickAt(page, fx, fy);
         await page.keyboard.press('Escape');
       }
-      const ms = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs;
+      const ms = (await page.evaluate(() => window.annotator.perf())).clickToMaskMs;
       if (process.env['BENCH_DEBUG']) {
-        const c = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clicks;
+        const c = (await page.evaluate(() => window.annotator.perf())).clicks;
         process.stderr.write(`fresh page clicks: ${ms.map((x) => x.toFixed(0)).join(' ')}\n`);
         process.stderr.write(
           `  decode/worker/total: ${c.map((x) => `${x.decodeMs?.toFixed(0)}/${x.workerMs?.toFixed(0)}/${x.totalMs.toFixed(0)}`).join(' ')}\n`,
@@ -201,7 +176,7 @@ async function freshPageClicks(browser: Browser): Promise<void> {
  * 1.5 s idle and takes ~3.5 s here), so that no encode competes with a measured decoder run.
  */
 async function encodesSettled(page: Page): Promise<void> {
-  const count = () => page.evaluate(() => (window as unknown as Api).annotator.perf().encoderMs.length);
+  const count = () => page.evaluate(() => window.annotator.perf().encoderMs.length);
   let last = await count();
   let since = Date.now();
   const start = Date.now();
@@ -226,7 +201,7 @@ async function decoderVariants(browser: Browser): Promise<void> {
         await page.goto(`http://127.0.0.1:${PORT}/?decoder=${encodeURIComponent(v.url)}`);
         await ready(page);
         await encodesSettled(page);
-        const raw = await page.evaluate(() => (window as unknown as Api).annotator.benchDecoderRaw(30));
+        const raw = await page.evaluate(() => window.annotator.benchDecoderRaw(30));
         times.get(v.name)!.push(...raw.slice(RAW_WARMUP_RUNS));
         if (process.env['BENCH_DEBUG']) process.stderr.write(`${v.name}: ${raw.map((x) => x.toFixed(0)).join(' ')}\n`);
       } finally {
@@ -247,13 +222,13 @@ async function largePhotoSection(page: Page): Promise<void> {
   // a 6000 x 4000 photo (`--large`: only this)
   await page.locator('input[type=file][accept*="image/"]').setInputFiles(largePhoto());
   await ready(page);
-  const before = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.length;
+  const before = (await page.evaluate(() => window.annotator.perf())).clickToMaskMs.length;
   await longtasks(page, true);
   for (const [fx, fy] of POSITIONS) {
     await clickAt(page, fx, fy);
     await page.keyboard.press('Escape');
   }
-  const bigPerf = (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.slice(before);
+  const bigPerf = (await page.evaluate(() => window.annotator.perf())).clickToMaskMs.slice(before);
   record(summarize('click_to_mask_6000x4000_ms', 'ms', bigPerf));
   record(summarize('longtask_max_6000x4000_ms', 'ms', [Math.max(0, ...(await longtasks(page, true)))]));
   // brush strokes on it, over a SAM mask
@@ -277,9 +252,7 @@ async function main(): Promise<void> {
     await page.addInitScript(collectLongTasks);
     await page.goto(`http://127.0.0.1:${PORT}/`);
     await ready(page);
-    const backend = await page.evaluate(
-      () => (window as unknown as { annotator: { backend(): { reason: string } } }).annotator.backend().reason,
-    );
+    const backend = await page.evaluate(() => window.annotator.backend().reason);
     if (SMOKE) {
       // the start-up only (the test suite runs this): server, browser, app, model and one image ready
       process.stdout.write(`${JSON.stringify({ smoke: 'ok', backend })}\n`);
@@ -303,7 +276,7 @@ async function main(): Promise<void> {
     }
     // the reference: the decoder's session.run alone, same worker, backend and threads, nothing encoding
     await encodesSettled(page);
-    const raw = await page.evaluate(() => (window as unknown as Api).annotator.benchDecoderRaw(36));
+    const raw = await page.evaluate(() => window.annotator.benchDecoderRaw(36));
     const rawM = summarize('decoder_raw_ms', 'ms', raw.slice(RAW_WARMUP_RUNS));
     record(rawM);
 
@@ -319,7 +292,7 @@ async function main(): Promise<void> {
       await page.keyboard.press('ArrowRight');
     }
     const lt = await longtasks(page, true);
-    const perf = await page.evaluate(() => (window as unknown as Api).annotator.perf());
+    const perf = await page.evaluate(() => window.annotator.perf());
     const c2m = summarize('click_to_mask_ms', 'ms', perf.clickToMaskMs);
     record(c2m);
     record({ ...summarize('click_to_mask_ratio', 'x', [c2m.median / rawM.median]), n: c2m.n });
@@ -359,37 +332,31 @@ async function main(): Promise<void> {
     await page.keyboard.press('Escape');
     await page.keyboard.press('p');
 
-    const lastClick = async () => (await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.at(-1)!;
+    const lastClick = async () => (await page.evaluate(() => window.annotator.perf())).clickToMaskMs.at(-1)!;
     // hover preview: the pointer rests 300 ms on the target, then clicks (click -> mask on screen), and
     // long tasks while the pointer sweeps the photo for 5 s
     await page.getByTestId('hover-preview-toggle').check();
     const hoverClicks: number[] = [];
     for (const [fx, fy] of POSITIONS) {
-      const im2 = (await page.evaluate(() => (window as unknown as Api).annotator.currentImage()))!;
-      const c = await page.evaluate(
-        ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
-        [fx * im2.width, fy * im2.height],
-      );
+      const im2 = (await page.evaluate(() => window.annotator.currentImage()))!;
+      const c = await page.evaluate(([x, y]) => window.annotator.imageToClient(x!, y!), [fx * im2.width, fy * im2.height]);
       await page.mouse.move(c.x - 20, c.y - 10);
       await page.mouse.move(c.x, c.y, { steps: 4 });
       await page.waitForTimeout(300);
       await page.mouse.click(c.x, c.y);
-      await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
+      await page.evaluate(() => window.annotator.getLiveMask());
       hoverClicks.push(await lastClick());
       await page.keyboard.press('Escape');
     }
     record(summarize('hover_click_to_mask_ms', 'ms', hoverClicks));
     await longtasks(page, true);
     {
-      const im2 = (await page.evaluate(() => (window as unknown as Api).annotator.currentImage()))!;
+      const im2 = (await page.evaluate(() => window.annotator.currentImage()))!;
       const t0 = Date.now();
       for (let k = 0; Date.now() - t0 < 5000; k++) {
         const fx = 0.1 + 0.8 * Math.abs(Math.sin(k * 0.37));
         const fy = 0.1 + 0.8 * Math.abs(Math.cos(k * 0.23));
-        const c = await page.evaluate(
-          ([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!),
-          [fx * im2.width, fy * im2.height],
-        );
+        const c = await page.evaluate(([x, y]) => window.annotator.imageToClient(x!, y!), [fx * im2.width, fy * im2.height]);
         await page.mouse.move(c.x, c.y, { steps: 3 });
         // now and then a rest long enough for a preview
         await page.waitForTimeout(k % 4 === 0 ? 150 : 16);
@@ -404,9 +371,9 @@ async function main(): Promise<void> {
     const during: number[] = [];
     const onCrop: number[] = [];
     const clickPx = async (x: number, y: number) => {
-      const c = await page.evaluate(([x, y]) => (window as unknown as Api).annotator.imageToClient(x!, y!), [x, y]);
+      const c = await page.evaluate(([x, y]) => window.annotator.imageToClient(x!, y!), [x, y]);
       await page.mouse.click(c.x, c.y);
-      await page.evaluate(() => (window as unknown as Api).annotator.getLiveMask());
+      await page.evaluate(() => window.annotator.getLiveMask());
     };
     for (let i = 0; i < 4; i++) {
       // the photo again as a new image: its crop is not encoded yet
@@ -415,16 +382,15 @@ async function main(): Promise<void> {
       await clickPx(380, 400);
       await clickPx(400, 440);
       during.push(await lastClick());
-      if (!(await page.evaluate(() => (window as unknown as Api).annotator.zoomReady())))
-        throw new Error('no zoom-in crop on the astronaut’s glove');
+      if (!(await page.evaluate(() => window.annotator.zoomReady()))) throw new Error('no zoom-in crop on the astronaut’s glove');
       await page.keyboard.press('Escape');
       await clickPx(380, 400);
-      await page.evaluate(() => (window as unknown as Api).annotator.zoomReady());
+      await page.evaluate(() => window.annotator.zoomReady());
       await clickPx(400, 440);
       onCrop.push(await lastClick());
       await page.keyboard.press('Escape');
     }
-    record(summarize('zoom_crop_encode_ms', 'ms', (await page.evaluate(() => (window as unknown as Api).annotator.perf())).cropEncodeMs));
+    record(summarize('zoom_crop_encode_ms', 'ms', (await page.evaluate(() => window.annotator.perf())).cropEncodeMs));
     record(summarize('click_to_mask_while_crop_encodes_ms', 'ms', during));
     record(summarize('click_to_mask_on_crop_ms', 'ms', onCrop));
     await page.getByTestId('zoom-in-toggle').uncheck();
@@ -441,7 +407,7 @@ async function main(): Promise<void> {
       // the first click on the freshly ready image, after the half second an annotator takes to aim
       await page.waitForTimeout(500);
       await clickAt(page, 0.5, 0.5);
-      first.push((await page.evaluate(() => (window as unknown as Api).annotator.perf())).clickToMaskMs.at(-1)!);
+      first.push((await page.evaluate(() => window.annotator.perf())).clickToMaskMs.at(-1)!);
       await page.keyboard.press('Escape');
     }
     record(summarize('image_ready_cold_ms', 'ms', cold));

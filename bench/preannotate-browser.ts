@@ -25,29 +25,13 @@ function record(m: Metric): void {
   print(m);
 }
 
-interface Progress {
-  state: string;
-  imagesDone: number;
-  masks: number;
-  elapsedMs: number;
-  imageMs: number[];
-}
-type Api = {
-  annotator: {
-    ready(): Promise<void>;
-    preannotate(req: unknown): Promise<Progress>;
-    getProject(): { annotations: unknown[]; images: unknown[] };
-  };
-  __longtasks: number[];
-};
-
 async function freshPage(browser: import('playwright-core').Browser): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.addInitScript(collectLongTasks);
   await page.goto(`http://127.0.0.1:${PORT}/`);
-  await page.evaluate(() => (window as unknown as Api).annotator.ready());
+  await page.evaluate(() => window.annotator.ready());
   await page.getByRole('button', { name: 'New', exact: true }).click();
-  await page.waitForFunction(() => (window as unknown as Api).annotator.getProject().images.length === 0);
+  await page.waitForFunction(() => window.annotator.getProject().images.length === 0);
   return page;
 }
 
@@ -76,25 +60,25 @@ async function main(): Promise<void> {
       const page = await freshPage(browser);
       await page.locator('input[type=file][accept*=".json"]').setInputFiles(boxesFile);
       await page.locator('input[type=file][accept*="image/"][multiple]').setInputFiles(files);
-      await page.evaluate(() => (window as unknown as Api).annotator.ready());
+      await page.evaluate(() => window.annotator.ready());
       // the long tasks counted are the batch's, not the tail of opening the images (thumbnails, previews)
       await page.waitForTimeout(3000);
-      await page.evaluate(() => ((window as unknown as Api).__longtasks.length = 0));
-      const p = await page.evaluate((m) => (window as unknown as Api).annotator.preannotate({ mode: m }), mode);
+      await page.evaluate(() => (window.__longtasks.length = 0));
+      const p = await page.evaluate((m) => window.annotator.preannotate({ mode: m }), mode);
       const s = p.elapsedMs / 1000;
       record(summarize(`batch_${mode}_images_per_s`, 'images/s', [p.imagesDone / s]));
       record(summarize(`batch_${mode}_masks_per_s`, 'masks/s', [p.masks / s]));
       record(summarize(`batch_${mode}_seconds`, 's', [s]));
-      const lt = await page.evaluate(() => (window as unknown as Api).__longtasks);
+      const lt = await page.evaluate(() => window.__longtasks);
       record(summarize(`batch_${mode}_longtask_max_ms`, 'ms', [Math.max(0, ...lt)]));
       await page.close();
     }
     for (const pps of [16, 32].filter((k) => parts.has(`everything${k}`))) {
       const page = await freshPage(browser);
       await page.locator('input[type=file][accept*="image/"][multiple]').setInputFiles(files.slice(0, 1));
-      await page.evaluate(() => (window as unknown as Api).annotator.ready());
+      await page.evaluate(() => window.annotator.ready());
       const p = await page.evaluate(
-        (k) => (window as unknown as Api).annotator.preannotate({ mode: 'everything', scope: 'current', amg: { pointsPerSide: k } }),
+        (k) => window.annotator.preannotate({ mode: 'everything', scope: 'current', amg: { pointsPerSide: k } }),
         pps,
       );
       record(
@@ -107,9 +91,9 @@ async function main(): Promise<void> {
       record(summarize(`everything_${pps}pps_masks`, 'count', [p.masks]));
       if (pps === 16) {
         // review at keyboard speed: key press -> the next proposal selected and the frame drawn
-        await page.evaluate(() => ((window as unknown as Api).__longtasks.length = 0));
+        await page.evaluate(() => (window.__longtasks.length = 0));
         const steps = await page.evaluate(async () => {
-          const w = window as unknown as { annotator: { review(): { selected: number | null; queue: number[] } } };
+          const w = window;
           const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
           const out: number[] = [];
           for (let k = 0; k < 20 && w.annotator.review().queue.length > 1; k++) {
@@ -123,7 +107,7 @@ async function main(): Promise<void> {
           return out;
         });
         record(summarize('review_step_ms', 'ms', steps));
-        const lt = await page.evaluate(() => (window as unknown as Api).__longtasks);
+        const lt = await page.evaluate(() => window.__longtasks);
         record(summarize('review_longtask_max_ms', 'ms', [Math.max(0, ...lt)]));
       }
       await page.close();

@@ -27,21 +27,9 @@ const sizesArg = process.argv.indexOf('--sizes');
 const SIZES = sizesArg > 0 ? process.argv[sizesArg + 1]!.split(',').map(Number) : [10, 1000, 2000, 10000];
 const PER_IMAGE = 30;
 
-interface Win {
-  annotator: {
-    ready(): Promise<void>;
-    imageToClient(x: number, y: number): { x: number; y: number };
-    getLiveMask(): Promise<unknown>;
-    currentImage(): { id: number } | null;
-  };
-  __longtasks: number[];
-  __key: number;
-  __store?: unknown;
-}
-
 const longest = async (page: Page) =>
   page.evaluate(() => {
-    const w = window as unknown as Win;
+    const w = window;
     const v = w.__longtasks.splice(0);
     return v.length ? Math.max(...v) : 0;
   });
@@ -49,10 +37,7 @@ const longest = async (page: Page) =>
 /** Time from the last key press to the second frame after it (the change drawn). */
 const keyToFrame = (page: Page) =>
   page.evaluate(
-    () =>
-      new Promise<number>((r) =>
-        requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - (window as unknown as Win).__key))),
-      ),
+    () => new Promise<number>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - window.__key)))),
   );
 
 async function heapMb(page: Page): Promise<number> {
@@ -68,13 +53,13 @@ async function runSize(images: number, dir: string): Promise<{ accept: number; s
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.addInitScript(collectLongTasks);
-    await page.addInitScript(() => addEventListener('keydown', () => ((window as unknown as Win).__key = performance.now()), true));
+    await page.addInitScript(() => addEventListener('keydown', () => (window.__key = performance.now()), true));
     const fx = writeScaleCoco(join(dir, `scale-${images}.json`), images, PER_IMAGE, { fileName: 'coffee.png', width: 600, height: 400 });
     await page.goto(`http://127.0.0.1:${PORT}/`);
-    await page.evaluate(() => (window as unknown as Win).annotator.ready());
+    await page.evaluate(() => window.annotator.ready());
     await page.getByRole('button', { name: 'New', exact: true }).click();
     await page.locator('input[type=file][accept*="image/"]').setInputFiles([resolve(ROOT, 'public/samples/coffee.png')]);
-    await page.evaluate(() => (window as unknown as Win).annotator.ready());
+    await page.evaluate(() => window.annotator.ready());
     await longest(page);
     const label = `${images}img`;
 
@@ -109,11 +94,11 @@ async function runSize(images: number, dir: string): Promise<{ accept: number; s
     const acceptMs: number[] = [];
     const acceptLong: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const p = await page.evaluate(([x, y]) => (window as unknown as Win).annotator.imageToClient(x!, y!), [150 + 60 * i, 200]);
+      const p = await page.evaluate(([x, y]) => window.annotator.imageToClient(x!, y!), [150 + 60 * i, 200]);
       await page.keyboard.down('Alt');
       await page.mouse.click(p.x, p.y);
       await page.keyboard.up('Alt');
-      await page.evaluate(() => (window as unknown as Win).annotator.getLiveMask());
+      await page.evaluate(() => window.annotator.getLiveMask());
       await page.waitForTimeout(300);
       await longest(page);
       await page.keyboard.press('Enter');
@@ -149,7 +134,7 @@ async function runSize(images: number, dir: string): Promise<{ accept: number; s
     await page.waitForFunction(() => document.querySelector('[data-testid=save-state]')?.textContent === 'saved');
     const t2 = Date.now();
     await page.reload();
-    await page.evaluate(() => (window as unknown as Win).annotator.ready());
+    await page.evaluate(() => window.annotator.ready());
     print(summarize(`${label}_reopen_to_ready_ms`, 'ms', [Date.now() - t2]));
     print(summarize(`${label}_reopen_longest_task_ms`, 'ms', [await longest(page)]));
     return { accept: accept.median, step: step.median };

@@ -65,7 +65,7 @@ function killGroup(server: ChildProcess, signal: NodeJS.Signals): void {
 
 /** Page init script: collects the durations of long tasks in `window.__longtasks`. */
 export function collectLongTasks(): void {
-  const w = window as unknown as { __longtasks: number[] };
+  const w = window;
   w.__longtasks = [];
   new PerformanceObserver((l) => {
     for (const e of l.getEntries()) w.__longtasks.push(e.duration);

@@ -63,7 +63,7 @@ function heavyCoco(
 
 async function longTasks(page: Page, reset: boolean): Promise<number[]> {
   return page.evaluate((reset) => {
-    const w = window as unknown as { __longtasks: number[] };
+    const w = window;
     const out = [...w.__longtasks];
     if (reset) w.__longtasks = [];
     return out;
@@ -71,14 +71,7 @@ async function longTasks(page: Page, reset: boolean): Promise<number[]> {
 }
 
 async function clientOf(page: Page, x: number, y: number) {
-  return page.evaluate(
-    ([x, y]) =>
-      (window as unknown as { annotator: { imageToClient(x: number, y: number): { x: number; y: number } } }).annotator.imageToClient(
-        x!,
-        y!,
-      ),
-    [x, y],
-  );
+  return page.evaluate(([x, y]) => window.annotator.imageToClient(x!, y!), [x, y]);
 }
 
 async function main(): Promise<void> {
@@ -104,7 +97,7 @@ async function main(): Promise<void> {
       const page = await browser.newPage({ viewport });
       await page.addInitScript(collectLongTasks);
       await page.goto(`http://127.0.0.1:${PORT}/`);
-      const ready = () => page.evaluate(() => (window as unknown as { annotator: { ready(): Promise<void> } }).annotator.ready());
+      const ready = () => page.evaluate(() => window.annotator.ready());
       await ready();
       await page.getByRole('button', { name: 'New', exact: true }).click();
       await page.locator('input[type=file][accept*="image/"]').setInputFiles(files);
@@ -117,11 +110,7 @@ async function main(): Promise<void> {
       await page
         .waitForFunction(
           () => {
-            const a = (
-              window as unknown as {
-                annotator: { getProject(): { annotations: { imageId: number }[] }; currentImage(): { id: number } | null };
-              }
-            ).annotator;
+            const a = window.annotator;
             const id = a.currentImage()?.id;
             return a.getProject().annotations.filter((x) => x.imageId === id).length >= 500;
           },
@@ -131,11 +120,7 @@ async function main(): Promise<void> {
         .catch(async (e: unknown) => {
           const toasts = await page.evaluate(() => document.querySelector('.notifications')?.textContent ?? '');
           const state = await page.evaluate(() => {
-            const a = (
-              window as unknown as {
-                annotator: { getProject(): { images: unknown[]; annotations: { imageId: number }[] }; currentImage(): unknown };
-              }
-            ).annotator;
+            const a = window.annotator;
             const p = a.getProject();
             return { current: a.currentImage(), images: p.images.length, annotations: p.annotations.length };
           });
@@ -197,15 +182,8 @@ async function main(): Promise<void> {
         // one mask selected in the list, another hovered on the canvas
         await page.locator('ul.annotations li').nth(2).click();
         const other = await page.evaluate(() => {
-          const a = (
-            window as unknown as {
-              annotator: {
-                getProject(): { annotations: { imageId: number; bbox: number[]; area: number }[] };
-                currentImage(): { id: number };
-              };
-            }
-          ).annotator;
-          const id = a.currentImage().id;
+          const a = window.annotator;
+          const id = a.currentImage()!.id;
           const list = a
             .getProject()
             .annotations.filter((x) => x.imageId === id)

@@ -4,7 +4,6 @@ import { readRgbaImage, type RgbaImage } from '../src/node/image.ts';
 import { NodeSam } from '../src/node/sam-node.ts';
 import type { Prompts } from '../src/core/sam/prompts.ts';
 import type { ImageRecord, Project } from '../src/core/project/types.ts';
-import type { AnnotatorApi } from '../src/ui/automation.ts';
 
 export const SAMPLES = resolve(import.meta.dirname, '../public/samples');
 export const SHARED = resolve(import.meta.dirname, '../../shared');
@@ -53,8 +52,6 @@ export async function referenceMask(
 
 declare global {
   interface Window {
-    /** The app's automation contract (src/ui/automation.ts), installed at startup. */
-    annotator: AnnotatorApi;
     /** Long tasks' durations (ms), where a page collects them (bench/server.ts's `collectLongTasks`). */
     __longtasks: number[];
   }

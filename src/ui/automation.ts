@@ -44,6 +44,13 @@ export interface EditorState {
   timer: { status: string; elapsedMs: number };
 }
 
+declare global {
+  interface Window {
+    /** The app's automation contract, installed at start-up (every e2e spec and bench script uses this type). */
+    annotator: AnnotatorApi;
+  }
+}
+
 /** The automation contract (see README): stable entry points for tests and scripts. */
 export interface AnnotatorApi {
   /**
@@ -373,5 +380,5 @@ export function installAutomation(ctx: AppContext, viewport: Viewport): void {
       status: () => JSON.parse(JSON.stringify(store.getState().sync)) as SyncView,
     },
   };
-  (window as unknown as { annotator: AnnotatorApi }).annotator = api;
+  window.annotator = api;
 }
