@@ -124,8 +124,10 @@ export class ServerApi {
     return (await this.json<{ project: ServerProject }>('POST', '/api/projects', { name })).project;
   }
 
-  async setMember(projectId: number, username: string, role: Role): Promise<void> {
-    await this.json('PUT', `/api/projects/${projectId}/members`, { username, role });
+  /** `invited`: the name was invited (it joins at its next sign-in; whether it exists is not told). */
+  async setMember(projectId: number, username: string, role: Role): Promise<{ invited: boolean }> {
+    const r = await this.json<{ invited?: boolean }>('PUT', `/api/projects/${projectId}/members`, { username, role });
+    return { invited: r.invited === true };
   }
 
   async reserveIds(projectId: number, coll: Collection, count: number): Promise<[number, number]> {

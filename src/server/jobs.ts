@@ -15,6 +15,7 @@ import {
   type JobState,
 } from '../core/team/jobs.ts';
 import { HttpError } from './errors.ts';
+import { usernameKey } from './accountRules.ts';
 import type { Database } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -53,10 +54,11 @@ async function userId(db: Db, projectId: number, username: string | null | undef
     .selectFrom('users')
     .leftJoin('members', (j) => j.onRef('members.user_id', '=', 'users.id').on('members.project_id', '=', projectId))
     .select(['users.id', 'users.is_admin', 'members.role'])
-    .where('users.username', '=', username)
+    .where((eb) => eb.or([eb('users.username', '=', username), eb('users.username_key', '=', usernameKey(username))]))
+    .orderBy(sql`users.username = ${username}`, 'desc')
     .executeTakeFirst();
-  if (!u) throw new HttpError(404, `There is no user named "${username}".`);
-  if (!u.role && !u.is_admin)
+  // no such account and an account that is not a member read the same: a name's existence is not told
+  if (!u || (!u.role && !u.is_admin))
     throw new HttpError(400, `${username} is not a member of this project: add them first, then make them the ${what}.`);
   if (what === 'annotator' && u.role === 'reviewer')
     throw new HttpError(400, `${username} is a reviewer in this project and cannot annotate.`);

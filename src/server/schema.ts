@@ -3,12 +3,24 @@
  * (`kysely_migration` records which ran). The same migrations run on PGlite and on PostgreSQL.
  */
 import { sql, type Generated, type Kysely, type Migration } from 'kysely';
+import { usernameKey } from './accountRules.ts';
 
 export interface UsersTable {
   id: Generated<number>;
   username: string;
+  /** the name as people read it (accountRules.ts `usernameKey`): unique, so no two names look alike */
+  username_key: string;
   password_hash: string;
   is_admin: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+export interface InvitationsTable {
+  project_id: number;
+  username_key: string;
+  /** the name as the inviter typed it */
+  username: string;
+  role: 'admin' | 'annotator' | 'reviewer';
+  invited_by: number | null;
   created_at: Generated<Date>;
 }
 export interface SessionsTable {
@@ -154,6 +166,7 @@ export interface PreannotateWorkersTable {
 
 export interface Database {
   users: UsersTable;
+  invitations: InvitationsTable;
   sessions: SessionsTable;
   projects: ProjectsTable;
   members: MembersTable;
@@ -336,5 +349,38 @@ export const MIGRATIONS: Record<string, Migration> = {
   },
   '0005_session_last_seen': {
     up: (db) => run(db, [`alter table sessions add column last_seen timestamptz not null default now()`]),
+  },
+  '0006_username_key': {
+    async up(db) {
+      await run(db, [`alter table users add column username_key text`]);
+      // accounts made before: the first of names that read alike keeps the key, the others are found by their exact name
+      const users = await sql<{ id: number; username: string }>`select id, username from users order by id`.execute(db);
+      const taken = new Set<string>();
+      for (const u of users.rows) {
+        const key = usernameKey(u.username);
+        const stored = taken.has(key) ? `${key}#${u.id}` : key;
+        taken.add(key);
+        await sql`update users set username_key = ${stored} where id = ${u.id}`.execute(db);
+      }
+      await run(db, [
+        `alter table users alter column username_key set not null`,
+        `create unique index users_by_name_key on users(username_key)`,
+      ]);
+    },
+  },
+  '0007_invitations': {
+    up: (db) =>
+      run(db, [
+        // a project admin who is not a server admin invites by name: whether the name exists is not told;
+        // the account with that name joins at its next sign-in or request
+        `create table invitations (
+          project_id integer not null references projects(id) on delete cascade,
+          username_key text not null,
+          username text not null,
+          role text not null check (role in ('admin', 'annotator', 'reviewer')),
+          invited_by integer references users(id) on delete set null,
+          created_at timestamptz not null default now(),
+          primary key (project_id, username_key))`,
+      ]),
   },
 };

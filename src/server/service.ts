@@ -111,8 +111,21 @@ export class Service {
     return projects.members(this.db, projectId);
   }
 
-  setMember(projectId: number, username: string, role: Role): Promise<void> {
-    return projects.setMember(this.db, projectId, username, role);
+  /** A server admin adds at once (404 for no such account); anyone else invites, without being told whether the name exists. */
+  setMember(projectId: number, username: string, role: Role, by: ServerUser): Promise<{ invited: boolean }> {
+    return projects.setMember(this.db, projectId, username, role, by);
+  }
+
+  invitations(projectId: number): Promise<{ username: string; role: Role }[]> {
+    return projects.invitations(this.db, projectId);
+  }
+
+  withdrawInvitation(projectId: number, username: string): Promise<boolean> {
+    return projects.withdrawInvitation(this.db, projectId, username);
+  }
+
+  acceptInvitations(user: ServerUser): Promise<void> {
+    return projects.acceptInvitations(this.db, user);
   }
 
   removeMember(projectId: number, userId: number): Promise<void> {

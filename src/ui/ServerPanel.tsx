@@ -48,8 +48,15 @@ export function ServerPanel() {
     const form = e.currentTarget;
     const f = new FormData(form);
     run('Adding the member', async () => {
-      await app.team.addServerMember(String(f.get('member') ?? ''), String(f.get('role') ?? 'annotator') as ServerProject['role']);
-      notify('info', `${String(f.get('member'))} can now work on this project.`);
+      const name = String(f.get('member') ?? '');
+      const memberRole = String(f.get('role') ?? 'annotator') as ServerProject['role'];
+      const { invited } = await app.team.addServerMember(name, memberRole);
+      notify(
+        'info',
+        invited
+          ? `${name} is invited as ${memberRole}: an account of that name joins the project at its next sign-in.`
+          : `${name} can now work on this project.`,
+      );
       form.reset();
     });
   };

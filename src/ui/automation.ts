@@ -365,7 +365,7 @@ export function installAutomation(ctx: AppContext, viewport: Viewport): void {
       upload: (name) => sync.uploadProject(name),
       open: (id) => sync.openServerProject(id),
       sync: () => sync.syncNow(),
-      addMember: (username, role) => team.addServerMember(username, role),
+      addMember: async (username, role) => void (await team.addServerMember(username, role)),
       createUser: (username, password, isAdmin) => team.createServerUser(username, password, isAdmin),
       jobs: () => team.projectJobs(),
       queue: () => team.myQueue(),

@@ -1,4 +1,9 @@
-/** The login limit: failed logins counted per user name and per client address. */
+/**
+ * The login limit: failed logins counted per user name and address, per address, and per user name.
+ * A name tried too often from one address is locked there; an address that tries too many names is
+ * locked; a name tried too often from many addresses is locked everywhere except where its account
+ * signed in before (`known`): the right password from the user's usual address still gets through.
+ */
 import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 
@@ -21,6 +26,29 @@ export class LoginLimiter {
   }
   clear(key: string): void {
     this.fails.delete(key);
+  }
+}
+
+/** Addresses each account signed in from lately (in memory: a restart forgets them, and the counts). */
+export class KnownAddresses {
+  private readonly seen = new Map<string, Map<string, number>>();
+  constructor(
+    private readonly keepMs = 30 * 86_400_000,
+    private readonly perUser = 20,
+  ) {}
+
+  add(user: string, address: string, now = Date.now()): void {
+    const m = this.seen.get(user) ?? new Map<string, number>();
+    m.delete(address);
+    m.set(address, now);
+    // the newest few only
+    while (m.size > this.perUser) m.delete(m.keys().next().value as string);
+    this.seen.set(user, m);
+  }
+
+  has(user: string, address: string, now = Date.now()): boolean {
+    const t = this.seen.get(user)?.get(address);
+    return t !== undefined && now - t < this.keepMs;
   }
 }
 

@@ -2,7 +2,8 @@
 import type { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { HttpError } from '../errors.ts';
-import { LoginLimiter, socketAddress } from '../http/loginLimiter.ts';
+import { KnownAddresses, LoginLimiter, socketAddress } from '../http/loginLimiter.ts';
+import { usernameKey } from '../accountRules.ts';
 import { limit, readJson } from '../http/request.ts';
 import { SESSION_DAYS } from '../service.ts';
 import { BODY_LIMITS, loginBody, passwordChangeBody } from '../validate.ts';
@@ -11,6 +12,7 @@ import { SESSION_COOKIE, type Env, type RouteContext } from './context.ts';
 export function authRoutes(app: Hono<Env>, { opts, service, authed }: RouteContext): void {
   const lim = opts.loginLimit ?? { perUser: 10, perAddress: 100, windowMs: 15 * 60_000 };
   const limiter = new LoginLimiter(lim.windowMs);
+  const known = new KnownAddresses();
   const address = opts.clientAddress ?? socketAddress(opts.trustProxy);
 
   /** Tells the app it was opened from a project server (no login needed). */
@@ -18,19 +20,33 @@ export function authRoutes(app: Hono<Env>, { opts, service, authed }: RouteConte
 
   app.post('/api/login', limit(BODY_LIMITS.small), async (c) => {
     const body = await readJson(c, loginBody);
-    const keys = [`user:${body.username.toLowerCase()}`, `addr:${address(c)}`];
-    const wait = Math.max(limiter.blockedFor(keys[0]!, lim.perUser), limiter.blockedFor(keys[1]!, lim.perAddress));
+    const name = usernameKey(body.username);
+    const addr = address(c);
+    const pair = `pair:${name}@${addr}`;
+    const user = `user:${name}`;
+    const here = `addr:${addr}`;
+    // this name from this address, or this address, tried too often: locked here; the name tried too
+    // often from elsewhere: locked except where the account signed in before (the right password gets through)
+    const wait = Math.max(
+      limiter.blockedFor(pair, lim.perUser),
+      limiter.blockedFor(here, lim.perAddress),
+      known.has(name, addr) ? 0 : limiter.blockedFor(user, lim.perUser),
+    );
     if (wait > 0) {
       const s = Math.ceil(wait / 1000);
       throw new HttpError(429, `Too many failed logins; try again in ${Math.ceil(s / 60)} minute(s).`, undefined, { retryAfterS: s });
     }
-    const user = await service.checkPassword(body.username, body.password);
-    if (!user) {
-      for (const k of keys) limiter.fail(k);
+    const account = await service.checkPassword(body.username, body.password);
+    if (!account) {
+      for (const k of [pair, here, user]) limiter.fail(k);
       throw new HttpError(401, 'Wrong user name or password.');
     }
-    limiter.clear(keys[0]!);
-    const { token, csrf } = await service.createSession(user.id);
+    limiter.clear(pair);
+    known.add(name, addr);
+    const signedIn = account;
+    // invitations to projects made since are taken at sign-in
+    await service.acceptInvitations(signedIn);
+    const { token, csrf } = await service.createSession(signedIn.id);
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'Strict',
@@ -38,7 +54,7 @@ export function authRoutes(app: Hono<Env>, { opts, service, authed }: RouteConte
       secure: new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https',
       maxAge: SESSION_DAYS * 86400,
     });
-    return c.json({ user, csrfToken: csrf });
+    return c.json({ user: signedIn, csrfToken: csrf });
   });
 
   app.post('/api/logout', authed, async (c) => {

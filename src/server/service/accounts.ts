@@ -5,6 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ServerUser } from '../../core/sync/protocol.ts';
 import { HttpError } from '../errors.ts';
 import type { Database } from '../schema.ts';
+import { passwordProblem, usernameKey } from '../accountRules.ts';
 
 export const SESSION_DAYS = 30;
 /** A session unused this long ends (a computer left logged in). */
@@ -36,23 +37,51 @@ const dummyHash = (() => {
   return (): Promise<string> => (dummy ??= argonHash(randomBytes(16).toString('hex')));
 })();
 
+/** A new password's problem for `username`, as a 400 (the strength estimate of accountRules.ts). */
+export function checkNewPassword(password: string, username: string): void {
+  const p = passwordProblem(password, username);
+  if (p) throw new HttpError(400, p.message, p.hint);
+}
+
 export async function createUser(db: Kysely<Database>, username: string, password: string, isAdmin: boolean): Promise<ServerUser> {
+  checkNewPassword(password, username);
+  const key = usernameKey(username);
   const password_hash = await argonHash(password);
   const row = await db
     .insertInto('users')
-    .values({ username, password_hash, is_admin: isAdmin })
-    .onConflict((oc) => oc.column('username').doNothing())
+    .values({ username, username_key: key, password_hash, is_admin: isAdmin })
+    .onConflict((oc) => oc.doNothing())
     .returning(['id', 'username', 'is_admin'])
     .executeTakeFirst();
-  if (!row) throw new HttpError(409, `A user named "${username}" exists already.`, 'Pick another name.');
+  if (!row) {
+    const other = await db.selectFrom('users').select('username').where('username_key', '=', key).executeTakeFirst();
+    const same = !other || other.username === username;
+    throw new HttpError(
+      409,
+      same ? `A user named "${username}" exists already.` : `The name "${username}" reads the same as the user "${other.username}".`,
+      'Pick another name.',
+    );
+  }
   return { id: row.id, username: row.username, isAdmin: row.is_admin };
+}
+
+/**
+ * The account a typed name means: its exact name, else the one that reads the same (case, width,
+ * look-alike letters). Null: none.
+ */
+export async function userByName(db: Kysely<Database>, username: string) {
+  const exact = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  return exact ?? (await db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst()) ?? null;
 }
 
 /** A new password for an account; its sessions end (all of them, or all but `keep`). False: no such account. */
 export async function setPassword(db: Kysely<Database>, username: string, password: string, keep?: string): Promise<boolean> {
+  const user = await userByName(db, username);
+  if (!user) return false;
+  checkNewPassword(password, user.username);
   const password_hash = await argonHash(password);
   return db.transaction().execute(async (trx) => {
-    const row = await trx.updateTable('users').set({ password_hash }).where('username', '=', username).returning('id').executeTakeFirst();
+    const row = await trx.updateTable('users').set({ password_hash }).where('id', '=', user.id).returning('id').executeTakeFirst();
     if (!row) return false;
     let q = trx.deleteFrom('sessions').where('user_id', '=', row.id);
     if (keep) q = q.where('token_hash', '!=', sha256(keep));
@@ -97,7 +126,7 @@ export async function listUsers(db: Kysely<Database>): Promise<ServerUser[]> {
 
 /** The user when the password is right, else null (the same time either way, near enough). */
 export async function checkPassword(db: Kysely<Database>, username: string, password: string): Promise<ServerUser | null> {
-  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  const row = await userByName(db, username);
   // a hash is verified even for an unknown name, so the answer's timing does not tell names apart
   const hash = row?.password_hash ?? (await dummyHash());
   const ok = await argonVerify(hash, password).catch(() => false);

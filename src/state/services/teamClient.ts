@@ -48,8 +48,8 @@ export class TeamClient implements StoreTeam {
   constructor(private readonly deps: TeamDeps) {}
 
   /** Gives a user a role in the open server project (project admins). */
-  async addServerMember(username: string, memberRole: ServerProject['role']): Promise<void> {
-    await this.deps.api.setMember(this.linked(), username.trim(), memberRole);
+  async addServerMember(username: string, memberRole: ServerProject['role']): Promise<{ invited: boolean }> {
+    return this.deps.api.setMember(this.linked(), username.trim(), memberRole);
   }
 
   /** Makes an account on the server (server admins). */
