@@ -73,7 +73,8 @@ describe.each(testDatabases(() => cluster, !!pgBin.dir))('accounts and membershi
     if (!skip) await server?.close();
   });
 
-  const newUser = (username: string, password: string) => admin.json<{ error?: string; hint?: string }>('POST', '/api/users', { username, password });
+  const newUser = (username: string, password: string) =>
+    admin.json<{ error?: string; hint?: string }>('POST', '/api/users', { username, password });
 
   it('refuses a weak password when making an account or changing one, saying why', async () => {
     for (const pw of ['12345678', 'password', 'anna1234', 'ANNA', '        ']) {

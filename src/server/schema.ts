@@ -50,6 +50,14 @@ export interface IdCountersTable {
   last: number;
 }
 /** Ids each member has reserved in a project, per collection (a member's share of the 32-bit id space is bounded). */
+/** A block of ids handed to one member (their new records use it; no one else may). */
+export interface IdBlocksTable {
+  project_id: number;
+  coll: string;
+  first: number;
+  last: number;
+  user_id: number;
+}
 export interface IdGrantsTable {
   project_id: number;
   user_id: number;
@@ -172,6 +180,7 @@ export interface Database {
   members: MembersTable;
   id_counters: IdCountersTable;
   id_grants: IdGrantsTable;
+  id_blocks: IdBlocksTable;
   records: RecordsTable;
   changes: ChangesTable;
   files: FilesTable;
@@ -381,6 +390,19 @@ export const MIGRATIONS: Record<string, Migration> = {
           invited_by integer references users(id) on delete set null,
           created_at timestamptz not null default now(),
           primary key (project_id, username_key))`,
+      ]),
+  },
+  '0008_id_blocks': {
+    up: (db) =>
+      run(db, [
+        // who was handed which ids: a push may not make a record with an id handed to someone else
+        `create table id_blocks (
+          project_id integer not null references projects(id) on delete cascade,
+          coll text not null,
+          first integer not null,
+          last integer not null,
+          user_id integer not null references users(id) on delete cascade)`,
+        `create index id_blocks_range on id_blocks(project_id, coll, first)`,
       ]),
   },
 };

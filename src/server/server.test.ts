@@ -819,9 +819,11 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
     });
 
     it('never gives an import’s new records the id of a record already there (pushed with an id nobody reserved), and says so', async () => {
-      // anna's mask with an id she did not reserve; the seed's images too were pushed with their own ids
+      // a mask with an id nobody reserved, stored the way records written before id blocks were recorded are
+      // (a client's push now moves the counter past such ids; this one goes in without that)
       const theirs = annotation(1, 2, 1);
-      expect((await anna.json('POST', `/api/projects/${pid}/push`, { clientId: 'a', ops: [op('annotations', theirs)] })).status).toBe(200);
+      const annaUser = (await server.service.checkPassword('anna', 'anna-password'))!;
+      await server.service.push(pid, annaUser, 'annotator', { clientId: 'a', ops: [op('annotations', theirs)] });
       const before = await admin.json<RecordsResponse>('GET', `/api/projects/${pid}/records`);
       const r = await admin.json<{ idsPassedOver: number; masks: number; newImages: number }>('POST', `/api/projects/${pid}/import/coco`, {
         images: [{ id: 7, file_name: 'new.jpg', width: 8, height: 6 }],
@@ -832,12 +834,42 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ masks: 1, newImages: 1 });
-      expect(r.body.idsPassedOver).toBeGreaterThanOrEqual(2);
+      expect(r.body.idsPassedOver).toBeGreaterThanOrEqual(1);
       const after = await admin.json<RecordsResponse>('GET', `/api/projects/${pid}/records`);
       const find = (res: typeof after, coll: string, id: number) => res.body.records.find((x) => x.coll === coll && x.id === id)?.data;
       // what was there is as it was; the import added one image and one mask beside it
       for (const rec of before.body.records) expect(find(after, rec.coll, rec.id), `${rec.coll} ${rec.id}`).toEqual(rec.data);
       expect(after.body.records.length).toBe(before.body.records.length + 2);
+    });
+
+    it('a new record may not take an id another client reserved; an id nobody reserved moves the counter past it', async () => {
+      // rita's session reserves a block of annotation ids (as the app does before making masks)
+      const block = await anna.json<{ first: number; last: number }>('POST', `/api/projects/${pid}/ids`, {
+        coll: 'annotations',
+        count: 10,
+      });
+      expect(block.status).toBe(200);
+      const { first, last } = block.body;
+      // olaf is an admin elsewhere; here the admin adds him as an annotator, and he pushes a mask with one of anna's ids
+      expect((await admin.json('PUT', `/api/projects/${pid}/members`, { username: 'olaf', role: 'annotator' })).status).toBe(200);
+      const taken = await olaf.json<{ error: string; refused: { id: number }[] }>('POST', `/api/projects/${pid}/push`, {
+        clientId: 'o',
+        ops: [op('annotations', annotation(first + 3, 2, 1))],
+      });
+      expect(taken.status).toBe(403);
+      expect(taken.body.error).toMatch(/reserved by another/);
+      expect(taken.body.refused).toEqual([expect.objectContaining({ id: first + 3 })]);
+      // anna herself uses her ids
+      expect(
+        (await anna.json('POST', `/api/projects/${pid}/push`, { clientId: 'a', ops: [op('annotations', annotation(first, 2, 1))] })).status,
+      ).toBe(200);
+      // an id past every reservation is taken, and later blocks start after it: no one is ever handed that id again
+      const far = last + 1000;
+      expect(
+        (await olaf.json('POST', `/api/projects/${pid}/push`, { clientId: 'o', ops: [op('annotations', annotation(far, 2, 1))] })).status,
+      ).toBe(200);
+      const next = await anna.json<{ first: number; last: number }>('POST', `/api/projects/${pid}/ids`, { coll: 'annotations', count: 5 });
+      expect(next.body.first).toBeGreaterThan(far);
     });
 
     it('holds an import to what a push may store: 5,000-character names are refused, nothing imported', async () => {

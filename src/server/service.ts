@@ -156,8 +156,8 @@ export class Service {
    * version the client had not seen wins (later write wins) and says whose version it replaced;
    * that version stays in the log.
    */
-  async push(projectId: number, user: ServerUser, role: Role, body: PushRequest): Promise<PushResponse> {
-    const { results, seq } = await this.db.transaction().execute((trx) => pushIn(trx, projectId, user, role, body));
+  async push(projectId: number, user: ServerUser, role: Role, body: PushRequest, fromClient = false): Promise<PushResponse> {
+    const { results, seq } = await this.db.transaction().execute((trx) => pushIn(trx, projectId, user, role, body, fromClient));
     this.onCommit(projectId, seq);
     return { results, seq };
   }

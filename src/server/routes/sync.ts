@@ -20,7 +20,7 @@ export function syncRoutes(app: Hono<Env>, { service, authed, role }: RouteConte
     const frame = await readJson(c, pushFrame);
     // operations that are not what the route takes: an OpsError, answered 400 (http/errorHandler.ts)
     const ops = await parseOpsInSlices(frame.ops);
-    return c.json(await service.push(pid, c.get('session').user, r, { clientId: frame.clientId, ops } as never));
+    return c.json(await service.push(pid, c.get('session').user, r, { clientId: frame.clientId, ops } as never, true));
   });
 
   app.get('/api/projects/:pid/changes', authed, async (c) => {

@@ -45,7 +45,12 @@ export async function reserveIdsFor(
   coll: Collection,
   count: number,
 ): Promise<[number, number]> {
-  if (role === 'admin') return reserveIds(db, projectId, coll, count);
+  const handed = async (trx: Kysely<Database>, block: Promise<[number, number]>): Promise<[number, number]> => {
+    const [first, last] = await block;
+    await trx.insertInto('id_blocks').values({ project_id: projectId, coll, first, last, user_id: user.id }).execute();
+    return [first, last];
+  };
+  if (role === 'admin') return db.transaction().execute((trx) => handed(trx, reserveIds(trx, projectId, coll, count)));
   return db.transaction().execute(async (trx) => {
     const grant = await trx
       .insertInto('id_grants')
@@ -64,6 +69,44 @@ export async function reserveIdsFor(
         `You have reserved ${MEMBER_ID_QUOTA.toLocaleString('en')} ${coll} ids in this project, the most a member may.`,
         'A project admin can reserve more, or raise your role; ids already reserved stay yours.',
       );
-    return reserveIds(trx, projectId, coll, count);
+    return handed(trx, reserveIds(trx, projectId, coll, count));
   });
+}
+
+/**
+ * New records of a client's push: their ids must not lie in a block handed to another member (a later
+ * push of theirs would silently replace the record); an id past every block moves the counter past it,
+ * so no block handed out later holds it. Returns the ops refused.
+ */
+export async function checkNewIds<T extends { opId: string; coll: Collection; id: number }>(
+  db: Kysely<Database>,
+  projectId: number,
+  user: ServerUser,
+  created: readonly T[],
+): Promise<T[]> {
+  if (!created.length) return [];
+  const refused: T[] = [];
+  const byColl = new Map<Collection, T[]>();
+  for (const o of created) byColl.set(o.coll, [...(byColl.get(o.coll) ?? []), o]);
+  for (const [coll, ops] of byColl) {
+    const ids = ops.map((o) => o.id);
+    const lo = Math.min(...ids);
+    const hi = Math.max(...ids);
+    const blocks = await db
+      .selectFrom('id_blocks')
+      .select(['first', 'last', 'user_id'])
+      .where('project_id', '=', projectId)
+      .where('coll', '=', coll)
+      .where('user_id', '!=', user.id)
+      .where('first', '<=', hi)
+      .where('last', '>=', lo)
+      .execute();
+    for (const o of ops) if (blocks.some((b) => b.first <= o.id && o.id <= b.last)) refused.push(o);
+    await db
+      .insertInto('id_counters')
+      .values({ project_id: projectId, coll, last: hi })
+      .onConflict((oc) => oc.columns(['project_id', 'coll']).doUpdateSet({ last: sql<number>`greatest(id_counters.last, ${hi})` }))
+      .execute();
+  }
+  return refused;
 }

@@ -11,6 +11,7 @@ import { HttpError } from '../errors.ts';
 import { jobsOfImages } from '../jobs.ts';
 import type { Database } from '../schema.ts';
 import { recordImageProblem } from '../validate.ts';
+import { checkNewIds } from './ids.ts';
 
 /** The PostgreSQL notification channel of committed changes: payload "projectId:seq". */
 export const CHANGES_CHANNEL = 'sam_changes';
@@ -94,6 +95,8 @@ export async function pushIn(
   user: ServerUser,
   role: Role,
   body: PushRequest,
+  /** a client's push: its new records' ids are checked against the blocks handed to others (the server's own pushes use ids it reserved) */
+  fromClient = false,
 ): Promise<PushResponse> {
   // the project row is the lock: pushes to one project commit one after another, in number order
   const project = await trx.selectFrom('projects').select('seq').where('id', '=', projectId).forUpdate().executeTakeFirst();
@@ -188,6 +191,17 @@ export async function pushIn(
       'Ask a project admin for another role; these changes were not applied.',
       { refused },
     );
+  if (fromClient) {
+    const created = fresh.filter((o) => o.data !== null && !current.has(`${o.coll}:${o.id}`));
+    const taken = await checkNewIds(trx, projectId, user, created);
+    if (taken.length)
+      throw new HttpError(
+        403,
+        `${taken.length === 1 ? 'This new record has an id' : `${taken.length} new records have ids`} reserved by another client (${describeRefused(taken)}).`,
+        'Reserve ids first (POST /api/projects/:id/ids) and use those; nothing of this push was applied.',
+        { refused: taken.map((o) => ({ opId: o.opId, coll: o.coll, id: o.id })) },
+      );
+  }
   await checkAgainstImages(trx, projectId, fresh, current);
   let seq = project.seq;
   const results: PushResult[] = [];
