@@ -89,6 +89,15 @@ function packageAssets(): Plugin {
           res.end('Bad request: the path is not valid.');
           return;
         }
+        // the app asks whether a project server served it: this one is not (an answer, not a 404 in the console)
+        if (path === '/api/health') {
+          res.statusCode = 200;
+          res.setHeader('Content-Type', 'application/json');
+          res.setHeader('Cache-Control', 'no-store');
+          for (const [k, v] of Object.entries({ ...ISOLATION_HEADERS, ...SECURITY_HEADERS })) res.setHeader(k, v);
+          res.end(JSON.stringify({ server: null }));
+          return;
+        }
         const file = resolve(root, `.${path}`);
         const inside = file === root || file.startsWith(`${root}/`);
         const last = path.slice(path.lastIndexOf('/') + 1);

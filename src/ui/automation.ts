@@ -10,7 +10,7 @@ import { BUNDLED_MODEL_ID, type ModelInUse, type ModelListEntry } from '../core/
 import { bundledManifest } from '../state/services/models.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
-import { timerElapsed } from '../core/project/timer.ts';
+import { timerElapsed, timerPausedReason } from '../core/project/timer.ts';
 import type { ServerProject, ServerRun, ServerWorker } from '../core/sync/protocol.ts';
 import type { TeamStats } from '../core/team/stats.ts';
 import type { ServerJob, ServerReview } from '../io/serverApi.ts';
@@ -36,11 +36,17 @@ export interface EditorState {
   /** hover preview on (setting), and the point (image px) of the preview shown, or null */
   hoverPreview: boolean;
   hoverPoint: { x: number; y: number } | null;
+  /** the category new masks get */
+  currentCategoryId: number;
   canUndo: boolean;
   canRedo: boolean;
   /** what undo / redo would do ("accept", "point", ...), or null */
   undoLabel: string | null;
   redoLabel: string | null;
+  /**
+   * The mask clock: 'idle' (no mask under way), 'running', 'paused' (no input for a minute: the pause is
+   * backdated to the last input), 'hidden' (tab hidden) or 'waiting' (for the model); active ms so far.
+   */
   timer: { status: string; elapsedMs: number };
 }
 
@@ -237,11 +243,15 @@ export function installAutomation(ctx: AppContext, viewport: Viewport): void {
           decodedOnCrop: store.session.snapshot().crop,
           hoverPreview: s.hoverPreview,
           hoverPoint: s.hoverPoint,
+          currentCategoryId: s.currentCategoryId,
           canUndo: s.past.length > 0,
           canRedo: s.future.length > 0,
           undoLabel: s.past[s.past.length - 1]?.label ?? null,
           redoLabel: s.future[0]?.label ?? null,
-          timer: { status: s.timer.status, elapsedMs: timerElapsed(s.timer, Date.now()) },
+          timer: {
+            status: timerPausedReason(s.timer, Date.now()) === 'idle' ? 'paused' : s.timer.status,
+            elapsedMs: timerElapsed(s.timer, Date.now()),
+          },
         }),
       ) as EditorState;
     },

@@ -16,14 +16,23 @@ describe('mask timer (fake clock)', () => {
     t = timerVisibility(t, false, 100_000);
     expect(timerElapsed(t, 103_000)).toBe(13_000);
   });
-  it('stops counting a minute after the last input, and drops the gap when input resumes', () => {
+  it('a minute with no input is not counted: the pause is backdated to the last input, and the gap dropped when input resumes', () => {
     let t = timerInput(IDLE_TIMER, 0);
+    t = timerInput(t, 4_000);
+    // within the minute the clock runs on (the annotator may be looking)
     expect(timerElapsed(t, 59_000)).toBe(59_000);
-    expect(timerPausedReason(t, 61_000)).toBe('idle');
-    expect(timerElapsed(t, 300_000)).toBe(60_000);
+    expect(timerPausedReason(t, 63_000)).toBeNull();
+    expect(timerPausedReason(t, 65_000)).toBe('idle');
+    // past it, none of the time since the last input counts
+    expect(timerElapsed(t, 65_000)).toBe(4_000);
+    expect(timerElapsed(t, 300_000)).toBe(4_000);
     t = timerInput(t, 300_000);
     expect(timerPausedReason(t, 301_000)).toBeNull();
-    expect(timerElapsed(t, 305_000)).toBe(65_000);
+    expect(timerElapsed(t, 305_000)).toBe(9_000);
+    // hidden while idle: nothing of the idle time either
+    let u = timerInput(IDLE_TIMER, 0);
+    u = timerVisibility(u, true, 90_000);
+    expect(timerElapsed(u, 90_000)).toBe(0);
   });
   it('visibility changes while idle change nothing', () => {
     expect(timerVisibility(IDLE_TIMER, true, 5)).toBe(IDLE_TIMER);

@@ -1,7 +1,8 @@
 /**
  * The per-mask clock of the SAM data engine's rule (past 30 s on one mask, move on). It counts
- * active time only: it pauses while the page is hidden, and after a minute with no input the time
- * beyond that minute is not counted. Pure: every function takes the current time (ms).
+ * active time only: it pauses while the page is hidden, and once a minute passes with no input the
+ * pause is backdated to the last input (none of that idle time counts; within the minute the clock
+ * runs on, since the annotator may be looking). Pure: every function takes the current time (ms).
  */
 export const MASK_BUDGET_MS = 30_000;
 export const IDLE_PAUSE_MS = 60_000;
@@ -20,7 +21,7 @@ export const IDLE_TIMER: MaskTimer = { status: 'idle', accumulated: 0, since: 0,
 
 function counted(t: MaskTimer, now: number): number {
   if (t.status !== 'running') return t.accumulated;
-  const end = Math.min(now, t.lastInput + IDLE_PAUSE_MS);
+  const end = now - t.lastInput > IDLE_PAUSE_MS ? t.lastInput : now;
   return t.accumulated + Math.max(0, end - t.since);
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { rleFromMask } from '../../core/mask/rle.ts';
 import { projectToCoco } from '../../core/coco/export.ts';
 import { integrityProblems, type DocDiff } from '../../core/project/changes.ts';
@@ -290,6 +290,38 @@ describe('store: proposals and their review (actions called directly)', () => {
     store.getState().undo();
     st = store.getState();
     expect(st.project.annotations.map((a) => [a.id, a.review, a.categoryId])).toEqual([...ids].sort().map((id) => [id, 'pending', 1]));
+  });
+
+  it('a proposal accepted while its image is still being encoded records the time spent reviewing it (the model is not needed to review)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(1_000_000);
+      const { store } = await reviewStore();
+      store.getState().setModel({ status: 'ready' });
+      // the image is (again) being encoded: a click would wait for it, a verdict on a proposal does not
+      store.getState().setImageStatus(1, 'encoding');
+      store.getState().addProposals(1, [rect(0, 10, 0.9)], []);
+      const id = store.getState().selectedAnnotationId!;
+      expect(store.getState().waitingFor).toBe('encoding');
+      vi.setSystemTime(1_004_000);
+      store.getState().acceptProposal();
+      expect(store.getState().project.annotations.find((a) => a.id === id)!.timeMs).toBe(4_000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('"every proposal of this image is reviewed" goes when another image is shown (it is about that image)', async () => {
+    const t = await withImages(2);
+    const s = () => t.store.getState();
+    s().addProposals(1, [rect(0, 10, 0.9)], []);
+    s().acceptProposal();
+    expect(s().notifications.map((n) => n.message)).toContain('Every proposal of this image is reviewed.');
+    s().notify('info', 'Something about the project.');
+    s().showImage(2);
+    const left = s().notifications.map((n) => n.message);
+    expect(left).not.toContain('Every proposal of this image is reviewed.');
+    expect(left).toContain('Something about the project.');
   });
 
   it('hides a proposal once an accepted annotation covers it', async () => {

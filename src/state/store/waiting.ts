@@ -1,9 +1,12 @@
 /**
  * When the annotator waits for the model: the model loading, the shown image being encoded, or a
  * decode that takes longer than {@link SLOW_DECODE_MS}. That time is not theirs: the mask clock
- * pauses (backdated to the start of a slow decode), and the canvas says what it waits for.
+ * pauses (backdated to the start of a slow decode), and the canvas says what it waits for. Reviewing
+ * a proposal (nothing drafted) needs no model: its clock runs on.
  */
 import { timerWaiting } from '../../core/project/timer.ts';
+import { annotationIndex } from '../../core/project/annotationIndex.ts';
+import { sessionUnderWay } from '../../inference/sessionTypes.ts';
 import type { StoreApi } from 'zustand/vanilla';
 import type { StoreState } from './store.ts';
 
@@ -29,7 +32,12 @@ export function watchWaiting(store: StoreApi<StoreState>): void {
               ? 'decoding'
               : null;
     const now = Date.now();
-    const timerNext = timerWaiting(s.timer, waitingFor !== null, now, waitingFor === 'decoding' ? decodeStart : now);
+    // a verdict on a proposal needs no model: its clock runs while the image encodes
+    const reviewing =
+      s.selectedAnnotationId !== null &&
+      !sessionUnderWay(s) &&
+      annotationIndex(s.project.annotations).byId.get(s.selectedAnnotationId)?.review === 'pending';
+    const timerNext = timerWaiting(s.timer, waitingFor !== null && !reviewing, now, waitingFor === 'decoding' ? decodeStart : now);
     if (waitingFor !== s.waitingFor || timerNext !== s.timer) store.setState({ waitingFor, timer: timerNext });
   };
   let wasDecoding = false;

@@ -94,9 +94,18 @@ export function CategoryPicker({ open, onClose }: { open: boolean; onClose: () =
   }, [onClose]);
   useModal(open, close);
   const hits = useMemo(() => filterCategories(categories, q), [categories, q]);
+  // what was typed, when no category matches it: offered instead, made on Enter
+  const typed = q.trim();
+  const creatable = typed !== '' && hits.length === 0;
+  const options = hits.length + (creatable ? 1 : 0);
   if (!open) return null;
   const choose = (id: number | undefined) => {
     if (id !== undefined) store.getState().setCurrentCategory(id);
+    close();
+  };
+  const create = () => {
+    const s = store.getState();
+    s.setCurrentCategory(s.addCategory(typed));
     close();
   };
   return (
@@ -112,10 +121,12 @@ export function CategoryPicker({ open, onClose }: { open: boolean; onClose: () =
             setAt(0);
           }}
           onKeyDown={(e) => {
-            if (e.key === 'ArrowDown') setAt((a) => Math.min(hits.length - 1, a + 1));
+            if (e.key === 'ArrowDown') setAt((a) => Math.min(options - 1, a + 1));
             else if (e.key === 'ArrowUp') setAt((a) => Math.max(0, a - 1));
-            else if (e.key === 'Enter') choose(hits[at]?.id);
-            else return;
+            else if (e.key === 'Enter') {
+              if (at < hits.length) choose(hits[at]?.id);
+              else if (creatable) create();
+            } else return;
             e.preventDefault();
           }}
         />
@@ -126,7 +137,12 @@ export function CategoryPicker({ open, onClose }: { open: boolean; onClose: () =
               {c.name}
             </li>
           ))}
-          {hits.length === 0 && <li className="muted">No category matches “{q}”.</li>}
+          {creatable && (
+            <li role="option" aria-selected={at === hits.length} className={at === hits.length ? 'current' : ''} onClick={create}>
+              <span className="swatch" /> Create “{typed}”
+            </li>
+          )}
+          {hits.length === 0 && !creatable && <li className="muted">Type a name to find or create a category.</li>}
         </ul>
       </div>
     </div>

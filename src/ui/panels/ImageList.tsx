@@ -15,6 +15,20 @@ const FILTERS: { id: ImageWorkStatus | 'all'; label: string }[] = [
   { id: 'missing', label: 'Missing' },
 ];
 
+/** Characters of a file name kept at its end when the row is too narrow (the part where names differ: `…0580.jpg`). */
+const NAME_TAIL = 12;
+
+/** A file name cut in the middle, not at the end: the start shrinks with an ellipsis, the end stays visible. */
+function MiddleName({ name }: { name: string }) {
+  const cut = Math.max(0, name.length - NAME_TAIL);
+  return (
+    <span className="name mid">
+      <span className="head">{name.slice(0, cut)}</span>
+      <span className="tail">{name.slice(cut)}</span>
+    </span>
+  );
+}
+
 /** A thumbnail, drawn when its row scrolls into view (decoded off the main thread, cached per file). */
 function Thumb({ id, missing }: { id: number; missing: boolean }) {
   const { images } = useApp();
@@ -147,7 +161,7 @@ export function ImageList() {
               >
                 <Thumb id={im.id} missing={st === 'missing'} />
                 <span className={`dot st-${st}${enc === 'encoding' ? ' pulsing' : ''}`} />
-                <span className="name">{im.fileName}</span>
+                <MiddleName name={im.fileName} />
                 <span className="count">{st === 'missing' ? 'file missing' : (byImage.get(im.id)?.length ?? 0)}</span>
               </li>
             );

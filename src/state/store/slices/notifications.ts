@@ -6,11 +6,13 @@ export interface Notification {
   level: 'error' | 'warning' | 'info';
   message: string;
   hint: string;
+  /** about this image only: it goes when another image is shown */
+  imageId?: number;
 }
 
 export interface NotificationsSlice {
   notifications: Notification[];
-  notify(level: Notification['level'], message: string, hint?: string): void;
+  notify(level: Notification['level'], message: string, hint?: string, about?: { imageId: number }): void;
   dismiss(id: number): void;
 }
 
@@ -18,9 +20,10 @@ export function createNotificationsSlice({ set, get }: SliceContext): Notificati
   let lastId = 0;
   return {
     notifications: [],
-    notify(level, message, hint = '') {
+    notify(level, message, hint = '', about) {
       const id = ++lastId;
-      set((s) => ({ notifications: [...s.notifications.slice(-5), { id, level, message, hint }] }));
+      const n: Notification = { id, level, message, hint, ...(about ? { imageId: about.imageId } : {}) };
+      set((s) => ({ notifications: [...s.notifications.slice(-5), n] }));
       if (level !== 'error') setTimeout(() => get().dismiss(id), 6000);
     },
     dismiss(id) {

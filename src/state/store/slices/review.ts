@@ -96,7 +96,14 @@ export function createReviewSlice(ctx: SliceContext): ReviewSlice {
       });
       if (next) get().selectAnnotation(next.id);
       else
-        get().notify('info', 'Every proposal of this image is reviewed.', 'Annotate what is still missing, or press → for the next image.');
+        get().notify(
+          'info',
+          'Every proposal of this image is reviewed.',
+          'Annotate what is still missing, or press → for the next image.',
+          {
+            imageId: p.imageId,
+          },
+        );
     },
 
     stepProposal(delta) {

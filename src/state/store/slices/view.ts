@@ -137,6 +137,9 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
   const showNow = (id: number, fromHistory: boolean) => {
     const s = get();
     if (!s.project.images.some((im) => im.id === id)) return;
+    // messages about another image go with it
+    if (s.notifications.some((n) => n.imageId !== undefined && n.imageId !== id))
+      set((st) => ({ notifications: st.notifications.filter((n) => n.imageId === undefined || n.imageId === id) }));
     const snap = session.snapshot();
     if (!fromHistory && session.underWay()) {
       // leaving a draft: one undo step, so Ctrl+Z brings it back on its image

@@ -1,0 +1,100 @@
+/** Friction a team found in a day of use (issue 28), each reproduced first and then fixed. */
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { clientOf, editorState, gotoApp, liveMask, openImages, project, ready, SAMPLES } from './helpers.ts';
+
+test('a minute with no input is not counted: the clock stops at the last input, says it is paused, and the mask records active time only', async ({
+  page,
+}) => {
+  await page.clock.install();
+  await gotoApp(page);
+  await openImages(page, [resolve(SAMPLES, 'chelsea.png')]);
+  await ready(page);
+  const p = await clientOf(page, 180, 170);
+  await page.mouse.click(p.x, p.y);
+  await liveMask(page);
+  // the annotator leaves the mouse for 70 s
+  await page.clock.fastForward(70_000);
+  const idle = await editorState(page);
+  expect(idle.timer.status).toBe('paused');
+  expect(idle.timer.elapsedMs).toBeLessThan(2_000);
+  await expect(page.getByTestId('timer-paused')).toContainText('no input for a minute');
+  await expect(page.getByTestId('timer-elapsed')).toHaveText('0:00');
+  // nothing is over budget
+  await expect(page.getByTestId('timer')).not.toHaveClass(/over/);
+  // back at work: a second click and 5 s more, then Enter
+  const q = await clientOf(page, 200, 180);
+  await page.mouse.click(q.x, q.y);
+  await liveMask(page);
+  await page.clock.fastForward(5_000);
+  const back = await editorState(page);
+  expect(back.timer.status).toBe('running');
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(1);
+  const timeMs = (await project(page)).annotations[0]!.timeMs!;
+  expect(timeMs).toBeGreaterThanOrEqual(5_000);
+  expect(timeMs).toBeLessThan(8_000);
+});
+
+test('the category picker creates the category typed when none matches, and chooses it', async ({ page }) => {
+  await gotoApp(page);
+  await openImages(page, [resolve(SAMPLES, 'chelsea.png')]);
+  await ready(page);
+  await page.keyboard.press('c');
+  const search = page.getByRole('textbox', { name: 'Category search' });
+  await search.fill('person');
+  await expect(page.getByRole('option', { name: /Create “person”/ })).toBeVisible();
+  await search.press('Enter');
+  await expect(page.getByRole('dialog', { name: 'Choose a category' })).toBeHidden();
+  const proj = await project(page);
+  const person = proj.categories.find((c) => c.name === 'person');
+  expect(person).toBeTruthy();
+  expect((await editorState(page)).currentCategoryId).toBe(person!.id);
+  // a name that matches is chosen, not made again
+  await page.keyboard.press('c');
+  await page.getByRole('textbox', { name: 'Category search' }).fill('pers');
+  await page.getByRole('textbox', { name: 'Category search' }).press('Enter');
+  expect((await project(page)).categories.filter((c) => c.name === 'person')).toHaveLength(1);
+});
+
+test('a page of `npm start` (no project server) logs no error: the server probe is answered, not a 404', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await gotoApp(page);
+  await ready(page);
+  await page.waitForTimeout(500);
+  expect(errors.filter((e) => /404|api\/health/.test(e))).toEqual([]);
+  // the app knows it has no server
+  expect((await page.evaluate(() => window.annotator.server.status())).available).toBe(false);
+});
+
+test('long file names are cut in the middle: the end, where dataset names differ, stays visible in the image list', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'names-'));
+  const prefix = 'an-annotation-team-dataset-with-long-names-000000';
+  const files = ['005802.png', '005803.png'].map((end) => {
+    const f = join(dir, prefix + end);
+    copyFileSync(resolve(SAMPLES, 'chelsea.png'), f);
+    return f;
+  });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await gotoApp(page);
+  await openImages(page, files);
+  await ready(page);
+  for (const end of ['005802.png', '005803.png']) {
+    const row = page.locator('nav li', { hasText: end });
+    await expect(row).toHaveCount(1);
+    const tail = row.locator('.tail');
+    await expect(tail).toBeVisible();
+    expect(await tail.textContent()).toMatch(new RegExp(`${end.replace('.', '\\.')}$`));
+    // the tail is inside the row's name box, not clipped away
+    const box = (await row.locator('.name').boundingBox())!;
+    const t = (await tail.boundingBox())!;
+    expect(t.x + t.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+    expect(t.width).toBeGreaterThan(40);
+  }
+  await page.screenshot({ path: test.info().outputPath('long-names.png') });
+});
