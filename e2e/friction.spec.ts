@@ -98,3 +98,32 @@ test('long file names are cut in the middle: the end, where dataset names differ
   }
   await page.screenshot({ path: test.info().outputPath('long-names.png') });
 });
+
+test('files dragged over the window are shown where they will land (a drop highlight), and it goes when they leave or drop', async ({
+  page,
+}) => {
+  await gotoApp(page);
+  await ready(page);
+  const hint = page.getByTestId('drop-hint');
+  await expect(hint).toBeHidden();
+  const files = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['x'], 'photo.png', { type: 'image/png' }));
+    return dt;
+  });
+  const stage = page.locator('main');
+  await stage.dispatchEvent('dragenter', { dataTransfer: files });
+  await stage.dispatchEvent('dragover', { dataTransfer: files });
+  await expect(hint).toBeVisible();
+  await expect(hint).toContainText('Drop');
+  await stage.dispatchEvent('dragleave', { dataTransfer: files });
+  await expect(hint).toBeHidden();
+  // dragging text (not files) shows nothing
+  const text = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', 'hello');
+    return dt;
+  });
+  await stage.dispatchEvent('dragenter', { dataTransfer: text });
+  await expect(hint).toBeHidden();
+});

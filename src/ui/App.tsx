@@ -393,15 +393,35 @@ export function App() {
   );
   useKeyboard(ui);
   const addFiles = useStore((s) => s.addFiles);
+  const [dragging, setDragging] = useState(false);
+  const dragDepth = useRef(0);
   return (
     <div
-      className="app"
+      className={`app${dragging ? ' drop-target' : ''}`}
+      onDragEnter={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        // enter and leave fire for each element crossed: counted, so the highlight stays while inside the window
+        dragDepth.current++;
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        dragDepth.current = Math.max(0, dragDepth.current - 1);
+        if (dragDepth.current === 0) setDragging(false);
+      }}
       onDragOver={(e) => e.preventDefault()}
       onDrop={(e) => {
         e.preventDefault();
+        dragDepth.current = 0;
+        setDragging(false);
         void addFiles([...e.dataTransfer.files]);
       }}
     >
+      {dragging && (
+        <div className="drop-hint" data-testid="drop-hint" aria-live="polite">
+          Drop to add these images to the project
+        </div>
+      )}
       <Toolbar ui={ui} />
       <main>
         <ImageList />
