@@ -66,7 +66,9 @@ function rssOf(pid: number): number {
 }
 
 async function startServer(dataDir: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist-cli/server.mjs', '--port', String(PORT), '--data', dataDir], {
+  // BENCH_SERVER_NODE_ARGS: options for the server's node, such as --cpu-prof to see where its time goes
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'dist-cli/server.mjs', '--port', String(PORT), '--data', dataDir], {
     cwd: repoRoot(),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -149,7 +151,7 @@ async function healthDuring(base: string, work: () => Promise<unknown>): Promise
  * nested millions of levels deep (29 MB) is refused, and while a legitimate push of 2,000 detailed masks
  * (~20 MB) is taken.
  */
-async function hostile(admin: TestClient, base: string, pid: number, db: string): Promise<void> {
+async function hostile(admin: TestClient, base: string, pid: number, db: string): Promise<number> {
   const n = Number(process.env.DEEP_LEVELS ?? 14_500_000);
   const deep = `{"clientId":"h","ops":[${'['.repeat(n)}${']'.repeat(n)}]}`;
   const last: { status: number; took: number } = { status: 0, took: 0 };
@@ -198,6 +200,7 @@ async function hostile(admin: TestClient, base: string, pid: number, db: string)
   print(summarize(`large_push_mb_${db}`, 'MB', [body.length / 1048576]));
   print(summarize(`large_push_ms_${db}`, 'ms', [last.took]));
   print(summarize(`health_ms_during_large_push_${db}`, 'ms', big));
+  return ops.length;
 }
 
 async function run(db: string): Promise<void> {
@@ -244,7 +247,7 @@ async function run(db: string): Promise<void> {
         })),
       ],
     });
-    await hostile(admin, base, pid, db);
+    const before = await hostile(admin, base, pid, db);
     const clients: TestClient[] = [];
     for (let i = 0; i < ANNOTATORS; i++) {
       const name = `annotator${i + 1}`;
@@ -260,62 +263,66 @@ async function run(db: string): Promise<void> {
     let peakRss = rssOf(server.pid!);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid!))), 200);
     const t0 = performance.now();
-    await Promise.all(
-      clients.map(async (c, i) => {
-        const first = (await c.json<{ first: number }>('POST', `/api/projects/${pid}/ids`, { coll: 'annotations', count: EACH })).body
-          .first;
-        let cursor = 0;
-        let made = 0;
-        let op = 0;
-        for (let b = 0; made < EACH; b++) {
-          const n = Math.min(BATCHES[(b + i) % BATCHES.length]!, EACH - made);
-          const ops: SyncOp[] = [];
-          for (let k = 0; k < n; k++, made++) {
-            const id = first + made;
-            const seg = rles[(id + k) % rles.length]!;
-            ops.push({
-              opId: `a${i}:${++op}`,
-              coll: 'annotations',
-              id,
-              baseRev: cursor,
-              data: {
+    let seconds = 0;
+    const underLoad = await healthDuring(base, () => load().then(() => (seconds = (performance.now() - t0) / 1000)));
+    async function load() {
+      await Promise.all(
+        clients.map(async (c, i) => {
+          const first = (await c.json<{ first: number }>('POST', `/api/projects/${pid}/ids`, { coll: 'annotations', count: EACH })).body
+            .first;
+          let cursor = 0;
+          let made = 0;
+          let op = 0;
+          for (let b = 0; made < EACH; b++) {
+            const n = Math.min(BATCHES[(b + i) % BATCHES.length]!, EACH - made);
+            const ops: SyncOp[] = [];
+            for (let k = 0; k < n; k++, made++) {
+              const id = first + made;
+              const seg = rles[(id + k) % rles.length]!;
+              ops.push({
+                opId: `a${i}:${++op}`,
+                coll: 'annotations',
                 id,
-                imageId: i + 1,
-                categoryId: 1,
-                segmentation: seg,
-                area: 1000,
-                bbox: [0, 0, 10, 10],
-                score: 0.9,
-                prompts: { points: [{ x: 5, y: 5, positive: true }], box: null },
-                source: 'sam',
-                timeMs: 4000,
-                clicks: 2,
-                createdAt: Date.now(),
-              },
-            });
+                baseRev: cursor,
+                data: {
+                  id,
+                  imageId: i + 1,
+                  categoryId: 1,
+                  segmentation: seg,
+                  area: 1000,
+                  bbox: [0, 0, 10, 10],
+                  score: 0.9,
+                  prompts: { points: [{ x: 5, y: 5, positive: true }], box: null },
+                  source: 'sam',
+                  timeMs: 4000,
+                  clicks: 2,
+                  createdAt: Date.now(),
+                },
+              });
+            }
+            const s = performance.now();
+            const r = await c.json<PushResponse>('POST', `/api/projects/${pid}/push`, { clientId: `client${i}`, ops });
+            pushMs.push(performance.now() - s);
+            if (r.status !== 200) throw new Error(`push ${r.status}: ${JSON.stringify(r.body)}`);
+            for (;;) {
+              const s2 = performance.now();
+              const p = await c.json<ChangesResponse>('GET', `/api/projects/${pid}/changes?since=${cursor}`);
+              pullMs.push(performance.now() - s2);
+              cursor = p.body.seq;
+              if (!p.body.more) break;
+            }
           }
-          const s = performance.now();
-          const r = await c.json<PushResponse>('POST', `/api/projects/${pid}/push`, { clientId: `client${i}`, ops });
-          pushMs.push(performance.now() - s);
-          if (r.status !== 200) throw new Error(`push ${r.status}: ${JSON.stringify(r.body)}`);
-          for (;;) {
-            const s2 = performance.now();
-            const p = await c.json<ChangesResponse>('GET', `/api/projects/${pid}/changes?since=${cursor}`);
-            pullMs.push(performance.now() - s2);
-            cursor = p.body.seq;
-            if (!p.body.more) break;
-          }
-        }
-      }),
-    );
-    const seconds = (performance.now() - t0) / 1000;
+        }),
+      );
+    }
     clearInterval(sampler);
-    const total = ANNOTATORS * EACH;
+    const total = ANNOTATORS * EACH + before;
     const ex = await admin.raw('GET', `/api/projects/${pid}/export/coco`);
     const coco = (await ex.json()) as { annotations: { id: number }[] };
     const unique = new Set(coco.annotations.map((a) => a.id)).size;
     print(summarize(`push_ms_${db}`, 'ms', pushMs));
     print(summarize(`pull_ms_${db}`, 'ms', pullMs));
+    print(summarize(`health_ms_under_load_${db}`, 'ms', underLoad));
     print(summarize(`throughput_annotations_per_s_${db}`, '1/s', [total / seconds]));
     print(summarize(`pushes_per_s_${db}`, '1/s', [pushMs.length / seconds]));
     print(summarize(`server_peak_rss_mb_${db}`, 'MB', [peakRss]));

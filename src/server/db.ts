@@ -4,10 +4,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import { PGliteThread } from './pgliteThread.ts';
 import { MIGRATIONS, type Database } from './schema.ts';
 
 export interface OpenedDb {
@@ -45,9 +46,9 @@ export async function openDatabase(url: string | null, dataDir: string | null): 
       mkdirSync(dir, { recursive: true });
       unlock = lockDataDir(dataDir);
     }
-    const pglite = new PGlite(dir);
-    await pglite.waitReady;
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    // on its own thread: a long statement does not hold the server's other requests
+    const pglite = await PGliteThread.open(dir);
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite as unknown as PGlite) });
     // the queue's statements run on the connection Kysely hands out (so never inside a transaction of
     // the server's); a statement list without parameters (pg-boss's locked maintenance) as a script
     const executeSql = (text: string, values?: unknown[]) =>

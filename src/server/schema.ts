@@ -2,7 +2,7 @@
  * The server's database: tables as Kysely types, and the versioned migrations that make them
  * (`kysely_migration` records which ran). The same migrations run on PGlite and on PostgreSQL.
  */
-import { sql, type Generated, type Kysely, type Migration } from 'kysely';
+import { sql, type Generated, type GeneratedAlways, type Kysely, type Migration } from 'kysely';
 import { usernameKey } from './accountRules.ts';
 
 export interface UsersTable {
@@ -72,6 +72,8 @@ export interface RecordsTable {
   rev: number;
   /** the record (JSON); null once removed */
   data: unknown;
+  /** the size of `data` as JSON text (the database keeps it): pages of records are cut by size */
+  data_bytes: GeneratedAlways<number>;
   updated_by: number;
   client_id: string;
   updated_at: Generated<Date>;
@@ -82,6 +84,8 @@ export interface ChangesTable {
   coll: string;
   id: number;
   data: unknown;
+  /** the size of `data` as JSON text (the database keeps it): a pull's pages are cut by size */
+  data_bytes: GeneratedAlways<number>;
   /** the version the writer had seen (null: it had none) */
   base_rev: number | null;
   user_id: number;
@@ -403,6 +407,15 @@ export const MIGRATIONS: Record<string, Migration> = {
           last integer not null,
           user_id integer not null references users(id) on delete cascade)`,
         `create index id_blocks_range on id_blocks(project_id, coll, first)`,
+      ]),
+  },
+  '0009_data_bytes': {
+    up: (db) =>
+      run(db, [
+        // how large each stored record is as JSON, so that a pull's page is cut at a few megabytes
+        // without reading the records past it
+        `alter table changes add column data_bytes integer not null generated always as (coalesce(octet_length(data::text), 0)) stored`,
+        `alter table records add column data_bytes integer not null generated always as (coalesce(octet_length(data::text), 0)) stored`,
       ]),
   },
 };

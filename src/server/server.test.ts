@@ -227,6 +227,89 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect(none.body).toEqual({ changes: [], seq: 4, more: false });
     });
 
+    it('pulls a large history in pages of a few megabytes: every change once, in order, as pushed', async () => {
+      // detailed masks (speckle on a 1000x1000 image: ~0.5 MB of RLE each, hardly compressible), 24 of them
+      const W = 1000;
+      const H = 1000;
+      await admin.json('POST', `/api/projects/${pid}/push`, {
+        clientId: 'admin-browser',
+        ops: [op('images', image(3, { width: W, height: H }))],
+      });
+      let seed = 12345;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 16777216;
+      const pushed = new Map<number, Annotation>();
+      for (let batch = 0; batch < 4; batch++) {
+        const ops = [];
+        for (let k = 0; k < 6; k++) {
+          const id = 100 + batch * 6 + k;
+          const m = new Uint8Array(W * H);
+          for (let i = 0; i < m.length;) {
+            const run = 1 + Math.floor(rand() * 4);
+            const on = rand() < 0.5 ? 1 : 0;
+            m.fill(on, i, Math.min(m.length, i + run));
+            i += run;
+          }
+          const a: Annotation = {
+            ...annotation(id, 3, 1),
+            segmentation: rleFromMask(m, W, H),
+            bbox: [0, 0, W, H],
+            area: m.reduce((s, v) => s + v, 0),
+          };
+          pushed.set(id, a);
+          ops.push(op('annotations', a));
+        }
+        expect((await anna.json('POST', `/api/projects/${pid}/push`, { clientId: 'anna-1', ops })).status).toBe(200);
+      }
+      const total = [...pushed.values()].reduce((s, a) => s + (a.segmentation as { counts: string }).counts.length, 0);
+      expect(total).toBeGreaterThan(10 * 1048576);
+      const seqs: number[] = [];
+      const got = new Map<number, unknown>();
+      let since = 0;
+      let pages = 0;
+      for (;;) {
+        const res = await rita.raw('GET', `/api/projects/${pid}/changes?since=${since}`);
+        const text = await res.text();
+        expect(res.status).toBe(200);
+        // a page small enough to send without holding the server, whatever the changes hold
+        expect(text.length).toBeLessThan(6 * 1048576);
+        const page = JSON.parse(text) as ChangesResponse;
+        pages++;
+        for (const c of page.changes) {
+          seqs.push(c.seq);
+          if (c.coll === 'annotations') got.set(c.id, c.data);
+        }
+        expect(page.seq).toBeGreaterThan(since);
+        since = page.seq;
+        if (!page.more) break;
+      }
+      expect(pages).toBeGreaterThan(2);
+      expect(seqs).toEqual([...Array(seqs.length).keys()].map((i) => i + 1));
+      expect(got.size).toBe(24);
+      for (const [id, a] of pushed) expect(got.get(id)).toEqual(a);
+      // the current records (what a new client loads) come in pages cut the same way
+      const records = new Map<string, unknown>();
+      let after = '';
+      let recordPages = 0;
+      for (;;) {
+        const res = await rita.raw('GET', `/api/projects/${pid}/records${after ? `?after=${after}` : ''}`);
+        const text = await res.text();
+        expect(text.length).toBeLessThan(6 * 1048576);
+        const page = JSON.parse(text) as RecordsResponse;
+        recordPages++;
+        for (const r of page.records) {
+          expect(records.has(`${r.coll}:${r.id}`)).toBe(false);
+          records.set(`${r.coll}:${r.id}`, r.data);
+        }
+        if (!page.next) break;
+        after = page.next;
+      }
+      expect(recordPages).toBeGreaterThan(2);
+      expect([...records.keys()].sort()).toEqual(
+        ['categories:1', 'images:1', 'images:2', 'images:3', ...[...pushed.keys()].map((id) => `annotations:${id}`)].sort(),
+      );
+      for (const [id, a] of pushed) expect(records.get(`annotations:${id}`)).toEqual(a);
+    });
+
     it('applies a push sent twice once (same operation ids)', async () => {
       const body = { clientId: 'anna-1', ops: [op('annotations', annotation(10, 1, 1)), op('annotations', annotation(11, 2, 1))] };
       const first = await anna.json<PushResponse>('POST', `/api/projects/${pid}/push`, body);

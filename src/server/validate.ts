@@ -134,8 +134,8 @@ export const pushFrame = z.strictObject({
   ops: z.array(z.unknown()).min(1).max(MAX_PUSH_OPS),
 });
 
-/** Operations checked per slice before the event loop is given back (other requests are answered in between). */
-const OPS_PER_SLICE = 200;
+/** How long operations are checked before the event loop is given back (other requests are answered in between). */
+const SLICE_MS = 15;
 
 /**
  * A push's operations checked as {@link pushBody} checks them, a slice at a time, yielding to the event
@@ -145,14 +145,16 @@ const OPS_PER_SLICE = 200;
 export async function parseOpsInSlices(ops: readonly unknown[]): Promise<z.infer<typeof op>[]> {
   const out: z.infer<typeof op>[] = [];
   const issues: string[] = [];
-  for (let i = 0; i < ops.length; i += OPS_PER_SLICE) {
-    if (i > 0) await new Promise<void>((r) => setImmediate(r));
-    for (let k = i; k < Math.min(ops.length, i + OPS_PER_SLICE); k++) {
-      const r = op.safeParse(ops[k]);
-      if (r.success) out.push(r.data);
-      else for (const issue of r.error.issues) issues.push(`ops.${[k, ...issue.path].join('.')}: ${issue.message}`);
+  let slice = performance.now();
+  for (let k = 0; k < ops.length && issues.length <= 5; k++) {
+    // by time, not by count: one detailed mask takes milliseconds to check, a category microseconds
+    if (performance.now() - slice > SLICE_MS) {
+      await new Promise<void>((r) => setImmediate(r));
+      slice = performance.now();
     }
-    if (issues.length >= 5) break;
+    const r = op.safeParse(ops[k]);
+    if (r.success) out.push(r.data);
+    else for (const issue of r.error.issues) issues.push(`ops.${[k, ...issue.path].join('.')}: ${issue.message}`);
   }
   if (issues.length) throw new OpsError(issues);
   return out;
