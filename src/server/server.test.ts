@@ -549,7 +549,12 @@ describe.each(DATABASES)('project server on $name', ({ url, skip }) => {
       expect(await rs.ended()).toBe(true);
       // anna, still a member, keeps hearing changes until she logs out
       const pushed = await admin.json<PushResponse>('POST', `/api/projects/${pid}/push`, { clientId: 'x', ops: [op('images', image(3))] });
-      await as.until(new RegExp(`event: seq\ndata: ${pushed.body.seq}\n`));
+      // at once, not at the next keep-alive (25 s): a change that lands while the stream writes is not missed
+      const heard = await Promise.race([
+        as.until(new RegExp(`event: seq\ndata: ${pushed.body.seq}\n`)).then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
+      ]);
+      expect(heard).toBe(true);
       expect((await anna.json('POST', '/api/logout', {})).status).toBe(200);
       expect((await move(admin, job, 'annotating')).status).toBe(200);
       await as.until(/event: closed/);

@@ -28,11 +28,17 @@ export function eventRoutes(app: Hono<Env>, { service, hub, authed, role }: Rout
       const project = await service.project(pid, 'admin');
       await stream.writeSSE({ event: 'seq', data: String(project.seq) });
       while (!stream.aborted && !stream.closed) {
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 25_000);
-        });
-        wake = null;
+        // wait only when nothing came in meanwhile: a notice that arrived while the last event was written
+        // (or the membership looked up) found no one waiting, and is sent now, not at the next keep-alive
+        if (latest < 0 && !jobs) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await new Promise<void>((r) => {
+            wake = r;
+            timer = setTimeout(r, 25_000);
+          });
+          clearTimeout(timer);
+          wake = null;
+        }
         if (stream.aborted || stream.closed) break;
         // on a jobs or members notice and at each keep-alive: a member removed, or a session ended, hears no more
         // (an open stream is not activity: it does not keep an idle session alive)
