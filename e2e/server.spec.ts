@@ -344,6 +344,18 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   await expect(row.locator('[data-stat=medianSeconds]')).toHaveText(secs[1]!.toFixed(1));
   await expect(admin.locator('[data-testid=chart-seconds] canvas')).toBeVisible();
   await expect(admin.locator('[data-testid=chart-per-day] canvas')).toBeVisible();
+  // three masks of a few seconds are too few for a rate per hour: none is made up from them, the count is said
+  await expect(row.locator('[data-stat=masksPerHour]')).toHaveText('—');
+  await expect(row.locator('[data-stat=masksPerHour]')).toHaveAttribute('title', /3 timed masks/);
+  // one day of data: the day axis spans that day (give or take one), not years
+  const chart = admin.locator('[data-testid=chart-per-day]');
+  const day = Date.parse(new Date(final[0]!.createdAt).toISOString().slice(0, 10)) / 1000;
+  const xMin = Number(await chart.getAttribute('data-x-min'));
+  const xMax = Number(await chart.getAttribute('data-x-max'));
+  expect(xMin).toBeLessThanOrEqual(day);
+  expect(xMax).toBeGreaterThanOrEqual(day);
+  expect(xMax - xMin).toBeLessThanOrEqual(3 * 86400);
+  await admin.screenshot({ path: test.info().outputPath('team-statistics.png') });
   await admin.keyboard.press('Escape');
   await expect(admin.getByRole('dialog', { name: 'Team statistics' })).toHaveCount(0);
   for (const c of [ca, cb, cc]) await c.close();

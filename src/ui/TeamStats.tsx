@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { HISTOGRAM_BIN_S, HISTOGRAM_BINS } from '../core/project/stats.ts';
-import type { TeamStats } from '../core/team/stats.ts';
+import { RATE_MIN_ACTIVE_MS, RATE_MIN_MASKS, type AnnotatorStats, type TeamStats } from '../core/team/stats.ts';
 import type { ServerJob } from '../io/serverApi.ts';
 import { useApp } from '../state/useApp.tsx';
 import { useModal } from './keyboard.ts';
@@ -14,7 +14,14 @@ function Chart({ options, data, testId }: { options: Omit<uPlot.Options, 'width'
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
-    const plot = new uPlot({ ...options, width: 520, height: 220 }, data, box.current);
+    const el = box.current;
+    // the x range drawn, for a person reading the page's source and for tests (the axes are drawn on a canvas)
+    const noteRange = (u: uPlot, key: string) => {
+      if (key !== 'x') return;
+      el.dataset.xMin = String(u.scales.x?.min ?? '');
+      el.dataset.xMax = String(u.scales.x?.max ?? '');
+    };
+    const plot = new uPlot({ ...options, width: 520, height: 220, hooks: { ...options.hooks, setScale: [noteRange] } }, data, el);
     return () => plot.destroy();
   }, [options, data]);
   return <div ref={box} data-testid={testId} />;
@@ -22,6 +29,26 @@ function Chart({ options, data, testId }: { options: Omit<uPlot.Options, 'width'
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
 
+const DAY_S = 86_400;
+const isoDay = (s: number) => new Date(s * 1000).toISOString().slice(0, 10);
+
+/** Masks per hour, or a dash with why when there are too few masks or minutes for a rate to mean anything. */
+function Rate({ p }: { p: AnnotatorStats }) {
+  const basis = `${p.timedMasks} timed masks over ${(p.activeMs / 60_000).toFixed(1)} min of active time`;
+  return p.masksPerHourShown ? (
+    <td data-stat="masksPerHour" title={`From ${basis}.`}>
+      {p.masksPerHour.toFixed(0)}
+    </td>
+  ) : (
+    <td
+      data-stat="masksPerHour"
+      className="muted"
+      title={`Too little to give a rate: ${basis} (a rate needs ${RATE_MIN_MASKS} masks and ${RATE_MIN_ACTIVE_MS / 60_000} minutes).`}
+    >
+      —
+    </td>
+  );
+}
 /**
  * The team's numbers (issue 14) for the open server project or one job: a table per annotator and
  * two plots (seconds per mask, masks per day), from the server's `/stats`.
@@ -98,7 +125,7 @@ export function TeamStatsDialog({ onClose }: { onClose: () => void }) {
                   <tr key={p.username} data-annotator={p.username}>
                     <td>{p.username}</td>
                     <td data-stat="masks">{p.masks}</td>
-                    <td data-stat="masksPerHour">{p.masksPerHour.toFixed(0)}</td>
+                    <Rate p={p} />
                     <td data-stat="medianSeconds">{p.medianSeconds.toFixed(1)}</td>
                     <td data-stat="clicksPerMask">{p.clicksPerMask.toFixed(1)}</td>
                     <td data-stat="overBudgetShare">{pct(p.overBudgetShare)}</td>
@@ -128,8 +155,22 @@ export function TeamStatsDialog({ onClose }: { onClose: () => void }) {
                   testId="chart-per-day"
                   data={perDay}
                   options={{
-                    axes: [{}, { label: 'masks' }],
-                    series: [{ label: 'day' }, ...series.map((s) => ({ ...s, points: { show: true } }))],
+                    // the days the data have, half a day either side, one tick per day (or per week, month)
+                    scales: {
+                      x: {
+                        time: true,
+                        // from the data, not the range uPlot offers: for one day it offers a thousand days
+                        range: () => [perDay[0][0]! - DAY_S * 0.6, perDay[0][perDay[0].length - 1]! + DAY_S * 0.6],
+                      },
+                    },
+                    axes: [
+                      { space: 70, incrs: [DAY_S, 2 * DAY_S, 7 * DAY_S, 30 * DAY_S], values: (_u, ticks) => ticks.map(isoDay) },
+                      { label: 'masks' },
+                    ],
+                    series: [
+                      { label: 'day', value: (_u, v) => (v == null ? '' : isoDay(v)) },
+                      ...series.map((s) => ({ ...s, paths: bars, fill: `${s.stroke}80` })),
+                    ],
                   }}
                 />
               </>

@@ -6,10 +6,19 @@
 import { annotationStats, type AnnotationStats } from '../project/stats.ts';
 import type { Project } from '../project/types.ts';
 
+/** A rate per hour is shown only from this many timed masks and this much active time: less would be made up. */
+export const RATE_MIN_MASKS = 10;
+export const RATE_MIN_ACTIVE_MS = 5 * 60_000;
+
 export interface AnnotatorStats extends AnnotationStats {
   username: string;
   /** masks per hour of active mask time (the clock's time, not the wall clock) */
   masksPerHour: number;
+  /** what the rate is made from: masks with the clock's time, and that time (ms) */
+  timedMasks: number;
+  activeMs: number;
+  /** whether there is enough of it for the rate to mean something ({@link RATE_MIN_MASKS}, {@link RATE_MIN_ACTIVE_MS}) */
+  masksPerHourShown: boolean;
   /** masks with a review decision, and of those rejected (the latest decision per mask) */
   reviewed: number;
   rejected: number;
@@ -48,7 +57,8 @@ export function teamStats(
     };
     const base = annotationStats(mine);
     const timed = mine.annotations.filter((a) => a.timeMs !== undefined && a.review !== 'pending');
-    const hours = timed.reduce((t, a) => t + (a.timeMs ?? 0), 0) / 3_600_000;
+    const activeMs = timed.reduce((t, a) => t + (a.timeMs ?? 0), 0);
+    const hours = activeMs / 3_600_000;
     let reviewed = 0;
     let rejected = 0;
     const perDay: Record<string, number> = {};
@@ -67,6 +77,9 @@ export function teamStats(
       ...base,
       username,
       masksPerHour: hours > 0 ? timed.length / hours : 0,
+      timedMasks: timed.length,
+      activeMs,
+      masksPerHourShown: timed.length >= RATE_MIN_MASKS && activeMs >= RATE_MIN_ACTIVE_MS,
       reviewed,
       rejected,
       rejectionRate: reviewed ? rejected / reviewed : 0,
