@@ -223,7 +223,7 @@ export function AnnotationStage() {
           )}
         </Layer>
       </Stage>
-      {image && <SelectionHandles view={view} />}
+      {image && <SelectionHandles view={view} stage={size} />}
       {image &&
         mine &&
         (view.x < -1 ||

@@ -2,11 +2,35 @@
  * The selected mask's handles, next to it on the canvas: fix it with the brush or eraser, change its
  * category, hide or lock it, delete it.
  */
+import { useLayoutEffect, useRef, useState } from 'react';
 import type { ViewTransform } from '../core/geometry.ts';
 import { annotationIndex } from '../core/project/annotationIndex.ts';
 import { useAppStore, useStore } from '../state/useApp.tsx';
 
-export function SelectionHandles({ view }: { view: ViewTransform }) {
+/**
+ * Where the handles go: right of the mask; left of it where the right side has no room; else against the
+ * canvas's right edge. Always inside the canvas (`stage`), never under the side panel.
+ */
+export function handlesPosition(
+  bbox: readonly [number, number, number, number],
+  view: ViewTransform,
+  stage: { width: number; height: number },
+  own: { width: number; height: number },
+): { left: number; top: number } {
+  const [x, y, w] = bbox;
+  const M = 4;
+  let left = view.x + (x + w) * view.scale + 6;
+  if (left + own.width > stage.width - M) {
+    const before = view.x + x * view.scale - 6 - own.width;
+    left = before >= M ? before : stage.width - M - own.width;
+  }
+  const top = Math.min(view.y + y * view.scale, stage.height - M - own.height);
+  return { left: Math.max(M, left), top: Math.max(M, top) };
+}
+
+export function SelectionHandles({ view, stage }: { view: ViewTransform; stage: { width: number; height: number } }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [own, setOwn] = useState({ width: 0, height: 0 });
   const store = useAppStore();
   const selected = useStore((s) =>
     s.selectedAnnotationId === null ? null : (annotationIndex(s.project.annotations).byId.get(s.selectedAnnotationId) ?? null),
@@ -14,13 +38,20 @@ export function SelectionHandles({ view }: { view: ViewTransform }) {
   const categories = useStore((s) => s.project.categories);
   const tool = useStore((s) => s.tool);
   const drafting = useStore((s) => s.prompts.points.length > 0 || s.prompts.box !== null || s.strokes.length > 0);
-  if (!selected || drafting) return null;
+  const shown = !!selected && !drafting;
+  // its own size, measured before the browser paints, places it (the category names change its width)
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const width = el.offsetWidth;
+    const height = el.offsetHeight;
+    setOwn((o) => (o.width === width && o.height === height ? o : { width, height }));
+  }, [shown, selected, categories]);
+  if (!shown) return null;
   const s = store.getState();
-  const [x, y, w] = selected.bbox;
-  const left = Math.max(4, view.x + (x + w) * view.scale + 6);
-  const top = Math.max(4, view.y + y * view.scale);
+  const { left, top } = handlesPosition(selected.bbox, view, stage, own);
   return (
-    <div className="handles" data-testid="selection-handles" style={{ left, top }} onPointerDown={(e) => e.stopPropagation()}>
+    <div ref={box} className="handles" data-testid="selection-handles" style={{ left, top }} onPointerDown={(e) => e.stopPropagation()}>
       <span className="handles-title">#{selected.id}</span>
       <button className={tool === 'brush' ? 'active' : ''} title="Fix with the brush (D), then Enter" onClick={() => s.setTool('brush')}>
         Brush

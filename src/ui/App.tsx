@@ -54,7 +54,13 @@ function ModelStatus() {
   else if (decoding) text = 'Segmenting…';
   else text = 'Ready';
   return (
-    <div className="status" data-testid="status" data-model={model.status} data-image={imageStatus ?? 'none'}>
+    <div
+      className="status"
+      data-testid="status"
+      data-model={model.status}
+      data-image={imageStatus ?? 'none'}
+      title={[text, model.name, model.reason].filter(Boolean).join(' · ')}
+    >
       <span className={`dot dot-${model.status === 'error' || imageStatus === 'error' ? 'error' : text === 'Ready' ? 'ready' : 'busy'}`} />
       <span>{text}</span>
       {model.status === 'loading' && model.total > 0 && <progress max={model.total} value={model.loaded} />}

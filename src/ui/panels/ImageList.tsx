@@ -116,8 +116,10 @@ export function ImageList() {
   }, [currentIndex, rows]);
   return (
     <nav className="panel images" aria-label="Images">
-      <Projects />
-      <ServerPanel />
+      <div className="images-top" data-testid="images-top">
+        <Projects />
+        <ServerPanel />
+      </div>
       <h2>
         Images ({images.length}) <kbd title="Next / previous image not done">Shift+→</kbd>
       </h2>
