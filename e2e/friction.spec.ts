@@ -127,3 +127,28 @@ test('files dragged over the window are shown where they will land (a drop highl
   await stage.dispatchEvent('dragenter', { dataTransfer: text });
   await expect(hint).toBeHidden();
 });
+
+test('colours agree: with masks coloured by instance, the list shows each mask in the colour the canvas draws it', async ({ page }) => {
+  const { instanceColor } = await import('../src/core/project/palette.ts');
+  const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+  await gotoApp(page);
+  await openImages(page, [resolve(SAMPLES, 'chelsea.png')]);
+  await ready(page);
+  for (const [x, y] of [
+    [180, 170],
+    [420, 40],
+  ] as const) {
+    const p = await clientOf(page, x, y);
+    // Alt: a point even where an accepted mask is
+    await page.keyboard.down('Alt');
+    await page.mouse.click(p.x, p.y);
+    await page.keyboard.up('Alt');
+    await liveMask(page);
+    await page.keyboard.press('Enter');
+  }
+  await expect.poll(async () => (await project(page)).annotations.length).toBe(2);
+  for (const a of (await project(page)).annotations) {
+    const swatch = page.locator('.annotations-panel li', { hasText: `#${a.id} ` }).locator('.swatch');
+    await expect(swatch).toHaveCSS('background-color', rgb(instanceColor(a.id)));
+  }
+});

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Group, Image as KImage, Layer, Shape } from 'react-konva';
 import type { Context } from 'konva/lib/Context';
 import type { Annotation, Category } from '../core/project/types.ts';
-import { contrastingInk, instanceColor } from '../core/project/palette.ts';
+import { annotationColor, contrastingInk } from '../core/project/palette.ts';
 import type { ViewTransform } from '../core/geometry.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { RenderedMask } from '../../workers/protocol.ts';
@@ -40,7 +40,7 @@ export function useMaskItems(imageId: number | null): MaskItem[] {
         const c = cats.get(a.categoryId);
         return {
           a,
-          color: colorBy === 'instance' ? instanceColor(a.id) : (c?.color ?? '#ffffff'),
+          color: annotationColor(colorBy, a.id, c?.color),
           label: `${c?.name ?? '?'} #${a.id}${a.review === 'pending' ? ` ${(a.score ?? 0).toFixed(2)}` : ''}`,
         };
       });

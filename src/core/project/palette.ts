@@ -132,6 +132,14 @@ export function instanceColor(annotationId: number): string {
   return paletteColor(((((annotationId - 1) % INSTANCE_COLORS) + INSTANCE_COLORS) % INSTANCE_COLORS) + 1);
 }
 
+/**
+ * The one rule for an annotation's colour, wherever it is drawn (the canvas, the lists, the draft before
+ * it is accepted): its instance colour, or its category's.
+ */
+export function annotationColor(colorBy: 'instance' | 'category', annotationId: number, categoryColor: string | undefined): string {
+  return colorBy === 'instance' ? instanceColor(annotationId) : (categoryColor ?? '#ffffff');
+}
+
 const inks = new Map<string, '#000000' | '#ffffff'>();
 
 /** Black or white, whichever reads better on `hex` (labels, outline halos). */

@@ -100,6 +100,11 @@ export class ProjectIds implements IdSource {
     return id;
   }
 
+  peek(coll: Collection, project: Project): number {
+    const first = this.ranges.get(coll)?.[0];
+    return first ? first[0] : Math.max(nextId(project[coll] as { id: number }[]), (this.high.get(coll) ?? 0) + 1);
+  }
+
   async reserve(coll: Collection, n: number, project: Project): Promise<void> {
     if (!this.projectId) return;
     await this.refills.get(coll);

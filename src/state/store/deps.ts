@@ -39,6 +39,8 @@ export interface StoreIo {
  */
 export interface IdSource {
   next(coll: Collection, project: Project): number;
+  /** the id `next` would hand out now, without taking it (the draft's colour is its future id's) */
+  peek(coll: Collection, project: Project): number;
   reserve(coll: Collection, n: number, project: Project): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export function localIds(): IdSource {
       high.set(coll, id);
       return id;
     },
+    peek: (coll, project) => Math.max(nextId(project[coll] as { id: number }[]), (high.get(coll) ?? 0) + 1),
     reserve: () => Promise.resolve(),
   };
 }

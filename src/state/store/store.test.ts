@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { rleFromMask } from '../../core/mask/rle.ts';
+import { instanceColor } from '../../core/project/palette.ts';
 import { projectToCoco } from '../../core/coco/export.ts';
 import { integrityProblems, type DocDiff } from '../../core/project/changes.ts';
 import type { Project } from '../../core/project/types.ts';
@@ -154,6 +155,32 @@ describe('store: defects found by trying the app (each failed before the state r
     expect(engine.decodes.length).toBe(decodes);
     expect(engine.recolors).toBeGreaterThan(0);
     expect(await store.session.liveMask()).toEqual(before);
+  });
+
+  it('draws the draft in the colour its mask will have once accepted: its instance colour, or its category colour', async () => {
+    const { store, engine } = await withImages(1);
+    const s = () => store.getState();
+    expect(s().display.colorBy).toBe('instance');
+    s().addPoint(10, 10, true);
+    await settle(store);
+    const drawn = engine.colors.at(-1)!;
+    await s().accept();
+    const accepted = s().project.annotations.at(-1)!;
+    // the canvas draws an accepted mask in its instance colour: the draft had it already
+    expect(drawn).toBe(instanceColor(accepted.id));
+    // the next draft: the next id's colour
+    s().addPoint(20, 20, true);
+    await settle(store);
+    const next = engine.colors.at(-1)!;
+    await s().accept();
+    expect(next).toBe(instanceColor(s().project.annotations.at(-1)!.id));
+    expect(next).not.toBe(s().project.categories[0]!.color);
+    // coloured by category: the category's colour, and a draft under way is drawn again when the setting changes
+    s().addPoint(30, 30, true);
+    await settle(store);
+    s().setDisplay({ colorBy: 'category' });
+    await settle(store);
+    expect(engine.colors.at(-1)).toBe(s().project.categories[0]!.color);
   });
 
   it('undo then redo gives back exactly the mask that was shown (same prompts, same mask_input)', async () => {

@@ -12,6 +12,7 @@ import { MaskSession } from '../../inference/maskSession.ts';
 import { OverlayRegistry } from '../../inference/overlays.ts';
 import type { DraftPort, SessionView } from '../../inference/sessionTypes.ts';
 import { DEFAULT_ZOOM_IN } from '../../core/sam/zoomIn.ts';
+import { annotationColor } from '../../core/project/palette.ts';
 import { localIds, type IdSource, type StoreDeps } from './deps.ts';
 import { createDocumentSlice, type DocumentSlice } from './slices/document.ts';
 import { createEditorSlice, type EditorSlice } from './slices/editor.ts';
@@ -109,7 +110,13 @@ export function createAppStore(deps: StoreDeps): AppStore {
       {
         feedback: () => get().feedback,
         zoomIn: () => (get().zoomIn ? DEFAULT_ZOOM_IN : null),
-        color: () => get().project.categories.find((c) => c.id === get().currentCategoryId)?.color ?? '#ffffff',
+        // the colour the mask will have once accepted: its instance colour (the id it will get, or the one it
+        // has when an accepted mask is edited), or its category's
+        color: () => {
+          const s = get();
+          const id = s.display.colorBy === 'instance' ? (s.editingAnnotationId ?? ids.peek('annotations', s.project)) : 0;
+          return annotationColor(s.display.colorBy, id, s.project.categories.find((c) => c.id === s.currentCategoryId)?.color);
+        },
         image: (id) => get().project.images.find((im) => im.id === id) ?? null,
         annotationMask: (id) => get().project.annotations.find((a) => a.id === id)?.segmentation ?? null,
         onError: (err) =>

@@ -42,6 +42,8 @@ export class FakeEngine implements StoreEngine {
   holdCrops = false;
   private heldCrops: (() => void)[] = [];
   recolors = 0;
+  /** the colour each decode and recolour drew the live mask in, in order */
+  colors: string[] = [];
   shown: { current: number | null; next: number | null }[] = [];
   private lowRes = new Map<number, number>();
   private live: { generation: number; imageId: number; value: number; mask: Uint8Array; w: number; h: number } | null = null;
@@ -77,11 +79,12 @@ export class FakeEngine implements StoreEngine {
     imageId: number,
     generation: number,
     prompts: Prompts,
-    _color: string,
+    color: string,
     feedbackFrom: number | null,
     candidate: number | null = null,
     crop: PixelRect | null = null,
   ): Promise<DecodeResult | null> {
+    this.colors.push(color);
     this.decodes.push({ imageId, generation, prompts, feedbackFrom, candidate, crop });
     const fed = feedbackFrom === null ? 0 : (this.lowRes.get(feedbackFrom) ?? -1);
     return this.later(() => {
@@ -166,8 +169,9 @@ export class FakeEngine implements StoreEngine {
     return this.later(() => this.editResult(withSam));
   }
 
-  recolorLive(): Promise<EditResult> {
+  recolorLive(_imageId: number, color: string): Promise<EditResult> {
     this.recolors++;
+    this.colors.push(color);
     return Promise.resolve({ overlay: bitmap(), area: 0, bbox: [0, 0, 0, 0] });
   }
 

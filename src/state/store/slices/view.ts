@@ -180,8 +180,11 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
     waitingFor: null,
 
     setDisplay(patch) {
-      const display = { ...get().display, ...patch, fillOpacity: Math.min(1, Math.max(0, patch.fillOpacity ?? get().display.fillOpacity)) };
+      const before = get().display;
+      const display = { ...before, ...patch, fillOpacity: Math.min(1, Math.max(0, patch.fillOpacity ?? before.fillOpacity)) };
       set({ display });
+      // a draft is drawn in the colour its mask will have: again when that rule changes
+      if (display.colorBy !== before.colorBy && session.underWay()) session.recolor();
       try {
         globalThis.localStorage?.setItem(DISPLAY_KEY, JSON.stringify(display));
       } catch {
