@@ -23,7 +23,7 @@ import { ModelHost, type PreferredBackend } from './engine/host.ts';
 import { ImageStates } from './engine/images.ts';
 import { InteractiveDecodes } from './engine/interactive.ts';
 import { EncodeScheduler } from './engine/scheduler.ts';
-import type { BlobOf, EmbeddingStatus, EngineEvents } from './engine/types.ts';
+import type { BatchHoldup, BlobOf, EmbeddingStatus, EngineEvents } from './engine/types.ts';
 import { errorOf } from './engine/util.ts';
 
 export type { EmbeddingStatus, EngineEvents } from './engine/types.ts';
@@ -290,8 +290,9 @@ export class InferenceEngine {
     imageId: number,
     crop: PixelRect | null,
     shouldStop: () => boolean,
+    onHold: (holdup: BatchHoldup | null) => void = () => undefined,
   ): Promise<{ source: EmbeddingSource; width: number; height: number } | null> {
-    return this.batch.embedding(imageId, crop, shouldStop);
+    return this.batch.embedding(imageId, crop, shouldStop, onHold);
   }
 
   /** A batch job's mask for prompts on a batch embedding (see the decoder worker's `batchMask`). */

@@ -80,6 +80,43 @@ describe('PreannotateRun', () => {
     expect(small).toMatchObject({ categoryId: 2, source: 'auto', prompts: { points: [], box: { x0: 10, y0: 10, x1: 60, y1: 60 } } });
   });
 
+  it('says "waiting" only while held back for the user or another encode, and "encoding" while its own image encodes', async () => {
+    const { engine } = fakeEngine();
+    // the engine: held for the annotator's clicks, then for the shown image's encode, then its own encode
+    const holds: ('user' | 'encoder' | null)[] = ['user', 'encoder', null];
+    const seen: string[] = [];
+    const e = engine as unknown as { batchEmbedding: (...a: unknown[]) => Promise<unknown> };
+    const plain = e.batchEmbedding.bind(engine);
+    e.batchEmbedding = async (imageId, crop, stop, onHold) => {
+      for (const h of holds) {
+        (onHold as (h: 'user' | 'encoder' | null) => void)(h);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      return plain(imageId, crop, stop);
+    };
+    const run = new PreannotateRun(
+      engine,
+      [{ imageId: 1, width: 100, height: 100, boxes: [{ id: 1, bbox: [1, 1, 90, 90], categoryId: 1 }] }],
+      opts,
+      {
+        onProgress: (p) => {
+          const said = `${p.state}${p.holdup ? `:${p.holdup}` : ''}${p.phase ? `/${p.phase}` : ''}`;
+          if (seen.at(-1) !== said) seen.push(said);
+        },
+        onImageDone: () => undefined,
+      },
+    );
+    await run.finished;
+    expect(seen).toEqual([
+      'running/encoding',
+      'waiting:user/encoding',
+      'waiting:encoder/encoding',
+      'running/encoding',
+      'running/masks',
+      'done',
+    ]);
+  });
+
   it('pauses between prompts, resumes, and cancels without handing over a half-done image', async () => {
     const { engine } = fakeEngine(5);
     const boxes = Array.from({ length: 20 }, (_, k) => ({

@@ -17,6 +17,7 @@ import {
 } from '../core/sam/preannotateImage.ts';
 import type { EmbeddingSource } from '../../workers/protocol.ts';
 import type { InferenceEngine } from './engine.ts';
+import type { BatchHoldup } from './engine/types.ts';
 
 export type { PreannotateMode, PreannotateOptions, ProducedMask };
 
@@ -38,6 +39,10 @@ export interface PreannotateProgress {
   error: string | null;
   /** segment everything: ms per image */
   imageMs: number[];
+  /** what the image under way is at: its embedding being made, or its masks */
+  phase: 'encoding' | 'masks' | null;
+  /** why it waits (state 'waiting'): the annotator is at work (their clicks come first), or another encode runs */
+  holdup: BatchHoldup | null;
 }
 
 export interface PreannotateCallbacks {
@@ -71,6 +76,8 @@ export class PreannotateRun {
       elapsedMs: 0,
       etaMs: null,
       error: null,
+      phase: null,
+      holdup: null,
       imageMs: [],
     };
     this.finished = this.run();
@@ -127,9 +134,18 @@ export class PreannotateRun {
     item: PreannotateItem,
     crop: { x0: number; y0: number; x1: number; y1: number } | null,
   ): Promise<EmbeddingSource | null> {
-    this.emit({ state: 'waiting' });
-    const r = await this.engine.batchEmbedding(item.imageId, crop, () => this.cancelled);
-    if (!this.cancelled) this.emit({ state: this.paused ? 'paused' : 'running' });
+    this.emit({ phase: 'encoding' });
+    const r = await this.engine.batchEmbedding(
+      item.imageId,
+      crop,
+      () => this.cancelled,
+      (holdup) => {
+        // the engine says when it holds the encode back, and why; a paused run stays paused
+        if (this.cancelled || this.isOver()) return;
+        this.emit({ state: this.paused ? 'paused' : holdup ? 'waiting' : 'running', holdup });
+      },
+    );
+    if (!this.cancelled) this.emit({ state: this.paused ? 'paused' : 'running', holdup: null, phase: 'masks' });
     return r ? r.source : null;
   }
 
@@ -148,12 +164,12 @@ export class PreannotateRun {
       }
       this.activeMs = this.elapsed();
       this.paused = true; // freezes the clock
-      this.emit({ state: this.cancelled ? 'cancelled' : 'done', step: null });
+      this.emit({ state: this.cancelled ? 'cancelled' : 'done', step: null, phase: null, holdup: null });
     } catch (e) {
       this.activeMs = this.elapsed();
       this.paused = true;
       const err = appErrorFromUnknown(e);
-      this.emit({ state: 'error', error: `${err.message}${err.hint ? ` ${err.hint}` : ''}` });
+      this.emit({ state: 'error', error: `${err.message}${err.hint ? ` ${err.hint}` : ''}`, phase: null, holdup: null });
     }
     return { ...this.progress };
   }

@@ -284,7 +284,18 @@ export function BatchProgress() {
           this image: {p.step.done}/{p.step.total} {mode === 'everything' ? 'points' : 'prompts'}
         </p>
       )}
-      {p.state === 'waiting' && <p className="muted">waiting for you to pause (the shown image comes first)…</p>}
+      {p.state === 'waiting' && (
+        <p className="muted" data-testid="batch-holdup" data-holdup={p.holdup ?? ''}>
+          {p.holdup === 'encoder'
+            ? 'waiting while an image you will annotate is encoded (yours come first)…'
+            : 'waiting for you to pause (your clicks come first)…'}
+        </p>
+      )}
+      {p.state === 'running' && p.phase === 'encoding' && (
+        <p className="muted" data-testid="batch-phase">
+          encoding image {Math.min(p.imagesDone + 1, p.imagesTotal)} of {p.imagesTotal}…
+        </p>
+      )}
       {p.state === 'error' && <p className="error">{p.error}</p>}
       {active && (
         <div className="row">

@@ -7,7 +7,7 @@ import type { ModelHost } from './host.ts';
 import type { ImageStates } from './images.ts';
 import type { InteractiveDecodes } from './interactive.ts';
 import { PREFETCH_IDLE_MS, type EncodeScheduler } from './scheduler.ts';
-import type { BlobOf } from './types.ts';
+import type { BatchHoldup, BlobOf } from './types.ts';
 import { errorOf, sleep, transferred } from './util.ts';
 
 /** How long after the user's last click or stroke batch decodes wait before going on. */
@@ -40,8 +40,14 @@ export class BatchRunner {
     imageId: number,
     crop: PixelRect | null,
     shouldStop: () => boolean,
+    onHold: (holdup: BatchHoldup | null) => void = () => undefined,
   ): Promise<{ source: EmbeddingSource; width: number; height: number } | null> {
     const { host, scheduler } = this;
+    // says why the encode waits, when that changes: the annotator at work, an encode for them, or nothing
+    let said: BatchHoldup | null | undefined;
+    const hold = (h: BatchHoldup | null) => {
+      if (h !== said) onHold((said = h));
+    };
     // a batch started while the model is still being set up waits for it
     while (!host.decoderReady && !host.modelError && !shouldStop()) await sleep(100);
     if (host.modelError) throw errorOf(host.modelError);
@@ -52,18 +58,17 @@ export class BatchRunner {
     if (!src) throw new Error(`The file of image ${imageId} is not open: open it with the image input.`);
     const jobId = ++this.jobs;
     for (;;) {
-      while (
-        !shouldStop() &&
-        (host.modelError ||
-          scheduler.job ||
-          this.decodes.busy ||
-          this.images.needsEncoding(scheduler.current) ||
-          performance.now() - scheduler.lastInteraction < PREFETCH_IDLE_MS)
-      ) {
+      for (;;) {
+        if (shouldStop()) break;
         if (host.modelError) throw errorOf(host.modelError);
+        const user = this.decodes.busy || performance.now() - scheduler.lastInteraction < PREFETCH_IDLE_MS;
+        const encoder = !!scheduler.job || this.images.needsEncoding(scheduler.current);
+        if (!user && !encoder) break;
+        hold(user ? 'user' : 'encoder');
         await sleep(100);
       }
       if (shouldStop()) return null;
+      hold(null);
       const job = scheduler.begin({ kind: 'batch', jobId });
       try {
         const r = await scheduler.encode(job, src, crop ?? undefined);

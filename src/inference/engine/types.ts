@@ -18,3 +18,6 @@ export interface EngineEvents {
 
 /** An image's file, as the project has it open (undefined: not open). */
 export type BlobOf = (imageId: number) => { blob: Blob; name: string } | undefined;
+
+/** Why batch work is held back: the annotator's clicks and strokes, or an encode for the annotator (the shown or next image). */
+export type BatchHoldup = 'user' | 'encoder';
