@@ -152,3 +152,26 @@ test('colours agree: with masks coloured by instance, the list shows each mask i
     await expect(swatch).toHaveCSS('background-color', rgb(instanceColor(a.id)));
   }
 });
+
+test('"Add category" puts the cursor in the new name, selected: typing names it, Enter goes back to the keys', async ({ page }) => {
+  await gotoApp(page);
+  await openImages(page, [resolve(SAMPLES, 'chelsea.png')]);
+  await ready(page);
+  await page.getByRole('button', { name: 'Add category' }).click();
+  const field = page.getByRole('textbox', { name: 'Category name' }).nth(1);
+  await expect(field).toBeFocused();
+  await page.keyboard.type('helmet');
+  await page.keyboard.press('Enter');
+  await expect(field).not.toBeFocused();
+  expect((await project(page)).categories.map((c) => c.name)).toEqual(['object', 'helmet']);
+  // the keys work again: 1 chooses the first category
+  await page.keyboard.press('1');
+  expect((await editorState(page)).currentCategoryId).toBe((await project(page)).categories[0]!.id);
+  // Escape leaves the name as it is
+  await page.getByRole('button', { name: 'Add category' }).click();
+  const third = page.getByRole('textbox', { name: 'Category name' }).nth(2);
+  await expect(third).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(third).not.toBeFocused();
+  expect((await project(page)).categories.map((c) => c.name)).toEqual(['object', 'helmet', 'category 3']);
+});

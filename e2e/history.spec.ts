@@ -93,6 +93,8 @@ test('keys 1–9 and "Add category" while drafting recolour the mask and never c
   await openImages(page, [CAT]);
   await ready(page);
   await page.getByRole('button', { name: 'Add category' }).click();
+  // the new name has the cursor: Enter gives the keys back
+  await page.keyboard.press('Enter');
   await page.keyboard.press('1');
   await clickImage(page, 180, 170);
   await liveMask(page);
@@ -100,6 +102,7 @@ test('keys 1–9 and "Add category" while drafting recolour the mask and never c
   const before = (await liveMask(page))!;
   await page.keyboard.press('2');
   await page.getByRole('button', { name: 'Add category' }).click();
+  await page.keyboard.press('Enter');
   await page.keyboard.press('1');
   const after = (await liveMask(page))!;
   expect(after.rle).toEqual(before.rle);

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useAppStore, useStore } from '../../state/useApp.tsx';
 import { HideLockToggles } from './icons.tsx';
 import { useModal } from '../keyboard.ts';
@@ -7,12 +7,21 @@ import { useModal } from '../keyboard.ts';
  * A category's name field: shows the stored name (an undo, another tab or another project shows at
  * once); typing renames as you go, one undo step per spell of typing.
  */
-function CategoryName({ id, name }: { id: number; name: string }) {
+function CategoryName({ id, name, focus = false, onFocused }: { id: number; name: string; focus?: boolean; onFocused?: () => void }) {
   const store = useAppStore();
   const [draft, setDraft] = useState<string | null>(null);
   const burst = useRef('');
+  const field = useRef<HTMLInputElement>(null);
+  // a category just added: its name is ready to be typed over
+  useEffect(() => {
+    if (!focus || !field.current) return;
+    field.current.focus();
+    field.current.select();
+    onFocused?.();
+  }, [focus, onFocused]);
   return (
     <input
+      ref={field}
       className="cat-name"
       value={draft ?? name}
       aria-label="Category name"
@@ -24,7 +33,13 @@ function CategoryName({ id, name }: { id: number; name: string }) {
         if (v.trim()) store.getState().renameCategory(id, v, name, burst.current);
       }}
       onBlur={() => setDraft(null)}
-      onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+      onKeyDown={(e) => {
+        // Enter keeps what was typed, Escape the name as it is; both give the keys back to the canvas
+        if (e.key === 'Enter' || e.key === 'Escape') {
+          e.stopPropagation();
+          e.currentTarget.blur();
+        }
+      }}
     />
   );
 }
@@ -42,6 +57,8 @@ export function Categories() {
   const categories = useStore((s) => s.project.categories);
   const current = useStore((s) => s.currentCategoryId);
   const [filter, setFilter] = useState('');
+  const [added, setAdded] = useState<number | null>(null);
+  const focused = useCallback(() => setAdded(null), []);
   const shown = useMemo(() => filterCategories(categories, filter), [categories, filter]);
   const s = store.getState();
   return (
@@ -70,13 +87,20 @@ export function Categories() {
                 aria-label={`Colour of ${c.name}`}
                 onChange={(e) => s.recolorCategory(c.id, e.target.value)}
               />
-              <CategoryName id={c.id} name={c.name} />
+              <CategoryName id={c.id} name={c.name} focus={c.id === added} onFocused={focused} />
               <HideLockToggles kind="category" id={c.id} name={c.name} />
             </li>
           );
         })}
       </ul>
-      <button onClick={() => s.addCategory()}>Add category</button>
+      <button
+        onClick={() => {
+          setFilter('');
+          setAdded(s.addCategory());
+        }}
+      >
+        Add category
+      </button>
     </section>
   );
 }
