@@ -175,3 +175,28 @@ test('"Add category" puts the cursor in the new name, selected: typing names it,
   await expect(third).not.toBeFocused();
   expect((await project(page)).categories.map((c) => c.name)).toEqual(['object', 'helmet', 'category 3']);
 });
+
+test('"New" asks for the project’s name (the name field, selected) and never repeats a name in the switcher', async ({ page }) => {
+  await gotoApp(page);
+  await ready(page);
+  const nameField = page.getByRole('textbox', { name: 'Project name' });
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect(nameField).toBeFocused();
+  await page.keyboard.type('Street scenes');
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await project(page)).name).toBe('Street scenes');
+  // a new project left unnamed, twice: each gets a name of its own
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect(nameField).toBeFocused();
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await page.keyboard.press('Enter');
+  const switcher = page.getByRole('combobox', { name: 'Open project' });
+  await switcher.focus();
+  await expect
+    .poll(async () => {
+      const names = (await switcher.locator('option').allTextContents()).map((t) => t.replace(/ \(\d+\)$/, ''));
+      return names.length === new Set(names).size && names.includes('Street scenes') && names.length >= 4;
+    })
+    .toBe(true);
+});

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApp, useStore } from '../state/useApp.tsx';
 
 /** Projects kept in the browser: the current one's name and save state, switch, new, delete. */
@@ -19,6 +19,20 @@ export function Projects() {
     [projects],
   );
   const id = useStore((s) => s.projectId);
+  // after "New": the name field has the cursor, its text selected, so the project is named by typing
+  const nameField = useRef<HTMLInputElement>(null);
+  const [askName, setAskName] = useState<string | null>(null);
+  useEffect(() => {
+    if (askName === null || askName !== id || !nameField.current) return;
+    nameField.current.focus();
+    nameField.current.select();
+    setAskName(null);
+  }, [askName, id, name]);
+  // files opened or imported meanwhile: the user has moved on, and the keys are theirs again (the name stays)
+  const contents = useStore((s) => s.project.images.length + s.project.categories.length);
+  useEffect(() => {
+    if (nameField.current && document.activeElement === nameField.current) nameField.current.blur();
+  }, [contents]);
   // read when the project or its name changes and when the list is opened; not on every autosave
   // (counting a large project's stored records took the page ~20 ms each time)
   useEffect(() => {
@@ -43,11 +57,18 @@ export function Projects() {
       )}
       <input
         key={name}
+        ref={nameField}
         className="cat-name"
         defaultValue={name}
         aria-label="Project name"
         onBlur={(e) => void projects.rename(e.target.value).then(refresh)}
-        onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') e.currentTarget.value = name;
+          if (e.key === 'Enter' || e.key === 'Escape') {
+            e.stopPropagation();
+            e.currentTarget.blur();
+          }
+        }}
       />
       <div className="row">
         <select
@@ -66,7 +87,17 @@ export function Projects() {
             </option>
           ))}
         </select>
-        <button onClick={() => void projects.newProject().then(refresh)}>New</button>
+        <button
+          title="A new project in this browser: type its name"
+          onClick={() =>
+            void projects.newProject().then(() => {
+              setAskName(projects.current());
+              return refresh();
+            })
+          }
+        >
+          New
+        </button>
         <button
           onClick={() => {
             if (confirm(`Delete the project “${name}” and its saved images from this browser?`)) void projects.remove(id).then(refresh);

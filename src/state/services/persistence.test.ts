@@ -497,6 +497,17 @@ describe('Persistence: project operations', () => {
     expect(t.images.clears).toBe(2);
   });
 
+  it('a new project without a name gets one no stored project has', async () => {
+    const t = setup();
+    await t.p.start();
+    const first = t.store.getState().project.name;
+    await t.p.newProject();
+    await t.p.newProject();
+    const names = (await t.p.list()).map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(expect.arrayContaining([first, `${first} 2`, `${first} 3`]));
+  });
+
   it('what the project left had not written yet is written to it, not to the next one', async () => {
     const t = setup();
     await t.p.start();

@@ -10,6 +10,7 @@
  */
 import { DiffBuilder, touchedKeys, type DocDiff } from '../../core/project/changes.ts';
 import { emptyProject, type Project } from '../../core/project/types.ts';
+import { uniqueName } from '../../core/project/names.ts';
 import { describeSaveError, type ProjectMeta, type SavedUi, type SyncMeta } from '../../io/persist.ts';
 import { JOURNAL_MAX_RECORDS } from '../../io/journal.ts';
 import type { AppStore, ChangeInfo, StoreState } from '../store/store.ts';
@@ -346,10 +347,12 @@ export class Persistence {
     store.session.reset(null);
   }
 
-  newProject(name = 'Untitled project'): Promise<void> {
+  /** Makes and opens a new project; without a name, one no stored project has ("Untitled project 2"...). */
+  newProject(name?: string): Promise<void> {
     return this.serialized(async () => {
+      const taken = name ? [] : [this.store.getState().project.name, ...(await this.list().catch(() => [])).map((p) => p.name)];
       await this.leave();
-      await this.startNew(name);
+      await this.startNew(name ?? uniqueName('Untitled project', taken));
     });
   }
 
