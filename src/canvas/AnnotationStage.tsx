@@ -11,6 +11,7 @@ import { DraftShapes } from './DraftShapes.tsx';
 import { useViewport } from './viewport.ts';
 import { useElementSize } from './useElementSize.ts';
 import { useStageKeys } from './useStageKeys.ts';
+import { JobBanner } from './JobBanner.tsx';
 import { browserClock, CanvasTools, cursorFor } from './tools/canvasTools.ts';
 import type { ToolContext, ToolPointer, ViewUpdate } from './tools/types.ts';
 
@@ -256,6 +257,7 @@ export function AnnotationStage() {
           <span className="muted"> the mask clock is paused</span>
         </div>
       )}
+      {image && <JobBanner />}
       {!image && <div className="stage-empty">Open images to start (or drop them here).</div>}
       {image && missing && <div className="stage-empty">Open {image.fileName} with “Open images” to see it; its annotations are kept.</div>}
     </div>

@@ -38,6 +38,8 @@ export function JobsPanel() {
     seen.current = new Map();
   }, [linked]);
   useEffect(() => {
+    // another project, or none: the jobs known are not its
+    app.store.getState().setProjectJobs([]);
     if (linked === null || !sync.user) return;
     let live = true;
     const load = () => {
@@ -64,11 +66,15 @@ export function JobsPanel() {
         (r) => live && setReviews(r),
         () => undefined,
       );
-      if (sync.project?.role === 'admin')
-        app.team.projectJobs().then(
-          (j) => live && setAll(j),
-          () => undefined,
-        );
+      // every member: whose job each image is in (the list and the canvas say so, the tools follow it)
+      app.team.projectJobs().then(
+        (j) => {
+          if (!live) return;
+          app.store.getState().setProjectJobs(j);
+          if (sync.project?.role === 'admin') setAll(j);
+        },
+        () => undefined,
+      );
     };
     load();
     const t = setInterval(load, 15_000);
@@ -102,7 +108,13 @@ export function JobsPanel() {
       decided: [...new Set([...prev, ...fromServer])].sort((a, b) => a - b),
     });
   }, [workJob, reviewJob, reviews, app]);
-  useEffect(() => () => app.store.getState().setJobFocus(null), [app]);
+  useEffect(
+    () => () => {
+      app.store.getState().setJobFocus(null);
+      app.store.getState().setProjectJobs([]);
+    },
+    [app],
+  );
 
   if (linked === null || !sync.user) return null;
   const refresh = () => setTick((t) => t + 1);

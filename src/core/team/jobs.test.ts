@@ -7,6 +7,7 @@ import {
   splitByFolder,
   transitionRefusal,
   writeRefusal,
+  imageAssignment,
   type ImageFilter,
   type JobInfo,
   type JobState,
@@ -137,5 +138,30 @@ describe('jobs by a filter', () => {
     expect(names({ has: 'annotations' })).toEqual(['park/b1.jpg', 'c1.png']);
     expect(names({ name: 'street', has: 'proposals' })).toEqual(['street/a2.JPG']);
     expect(names({})).toHaveLength(4);
+  });
+});
+
+describe('imageAssignment: what a user is told about an image in a job', () => {
+  const assigned = (state: JobState) => ({ ...job(state), annotator: 'anna', reviewer: 'rita' });
+  it('says whose job it is and refuses masks by the server’s rule', () => {
+    expect(imageAssignment(null, { username: 'anna', role: 'annotator' })).toBeNull();
+    // the job's annotator while it is hers to work on
+    expect(imageAssignment(assigned('annotating'), { username: 'anna', role: 'annotator' })).toMatchObject({ mine: true, refusal: null });
+    expect(imageAssignment(assigned('in_review'), { username: 'anna', role: 'annotator' })?.refusal).toMatch(/wait until it comes back/);
+    // another annotator: refused, told whose it is
+    const other = imageAssignment(assigned('annotating'), { username: 'olaf', role: 'annotator' })!;
+    expect(other.mine).toBe(false);
+    expect(other.refusal).not.toBeNull();
+    expect(other.text).toMatch(/assigned to anna/);
+    // the reviewer: refused until it is in review, then may
+    expect(imageAssignment(assigned('annotating'), { username: 'rita', role: 'reviewer' })).toMatchObject({ mine: false });
+    expect(imageAssignment(assigned('annotating'), { username: 'rita', role: 'reviewer' })!.refusal).not.toBeNull();
+    expect(imageAssignment(assigned('in_review'), { username: 'rita', role: 'reviewer' })).toMatchObject({ refusal: null });
+    // an admin may, and is told it is someone else's job
+    const admin = imageAssignment(assigned('annotating'), { username: 'boss', role: 'admin' })!;
+    expect(admin.refusal).toBeNull();
+    expect(admin.text).toMatch(/anna.*project admin/);
+    // done: nobody but an admin
+    expect(imageAssignment(assigned('done'), { username: 'anna', role: 'annotator' })!.refusal).toMatch(/done/);
   });
 });

@@ -75,6 +75,45 @@ export function writeRefusal(job: JobInfo | null, actor: Actor): string | null {
   return `its image is in job “${job.name}”, assigned to someone else`;
 }
 
+/** A job as the app knows it: with its people's names. */
+export interface AssignedJob extends JobInfo {
+  annotator: string | null;
+  reviewer: string | null;
+}
+
+export interface ImageAssignment {
+  /** the user is the job's annotator: it is their own work */
+  mine: boolean;
+  /** why the user may not change the image's masks (null: they may) */
+  refusal: string | null;
+  /** what the user is told about it */
+  text: string;
+}
+
+/**
+ * What `me` is told about an image in `job` (null: it is in no job): whose job it is, and whether
+ * they may make masks there, by the same rule the server applies ({@link writeRefusal}).
+ */
+export function imageAssignment(job: AssignedJob | null, me: { username: string; role: Role }): ImageAssignment | null {
+  if (!job) return null;
+  const userId = job.annotator === me.username ? job.annotatorId : job.reviewer === me.username ? job.reviewerId : null;
+  const mine = userId !== null && userId === job.annotatorId;
+  const reviews = userId !== null && userId === job.reviewerId;
+  const refusal = writeRefusal(job, { userId: userId ?? -1, role: me.role });
+  const state = job.state.replace('_', ' ');
+  const owner = job.annotator ?? 'nobody yet';
+  let text: string;
+  if (mine) text = refusal ? `Your job “${job.name}”: ${refusal}.` : `Your job “${job.name}” (${state}).`;
+  else if (me.role === 'admin')
+    text = `In ${owner}’s job “${job.name}” (${state})${reviews ? ', which you review' : ''}: you edit it as a project admin.`;
+  else if (reviews)
+    text = refusal
+      ? `In ${owner}’s job “${job.name}”, which you review once it is submitted (${state}).`
+      : `In ${owner}’s job “${job.name}”, which you review (${state}).`;
+  else text = `In job “${job.name}”, assigned to ${owner} (${state}): only they or a project admin can change its masks.`;
+  return { mine, refusal, text };
+}
+
 /**
  * Whether `actor` may write a record that is on an image of job `now` and is to be on an image of job
  * `next` (null: that image is in no job, or there is no such image: a new record, a removal). Both

@@ -5,6 +5,7 @@
 import type { Annotation } from '../../core/project/types.ts';
 import { annotationIndex, annotationsOf } from '../../core/project/annotationIndex.ts';
 import { proposalsToReview } from '../../core/project/review.ts';
+import { imageAssignment, type ImageAssignment } from '../../core/team/jobs.ts';
 import type { StoreState } from './store.ts';
 
 /** Proposals hidden because an accepted annotation covers them (from the incremental annotation index). */
@@ -43,4 +44,18 @@ export function isEditable(s: Pick<StoreState, 'visibility' | 'peek'>, a: { id: 
 export function undecided(s: StoreState) {
   const done = new Set(s.jobFocus?.decided ?? []);
   return s.project.annotations.filter((a) => a.imageId === s.currentImageId && a.review !== 'pending' && !done.has(a.id));
+}
+
+/**
+ * What the user is told about an image of the open server project that is in a job (null: not on a
+ * server, or in no job): whose job it is and whether they may make masks there (the server's rule).
+ */
+export function assignmentOf(s: Pick<StoreState, 'imageJobs' | 'sync'>, imageId: number | null): ImageAssignment | null {
+  if (imageId === null || !s.sync.user || !s.sync.project) return null;
+  return imageAssignment(s.imageJobs[imageId] ?? null, { username: s.sync.user.username, role: s.sync.project.role });
+}
+
+/** Whether the user may change the project's categories: anyone off a server, a project admin on one. */
+export function mayEditCategories(s: Pick<StoreState, 'sync'>): boolean {
+  return !s.sync.project || s.sync.project.role === 'admin';
 }

@@ -183,6 +183,58 @@ describe('store: defects found by trying the app (each failed before the state r
     expect(engine.colors.at(-1)).toBe(s().project.categories[0]!.color);
   });
 
+  it('starts no mask, point, box or stroke on an image of another person’s job, and says whose it is; an admin may', async () => {
+    const { store, engine } = await withImages(2);
+    const s = () => store.getState();
+    const [a, b] = s().project.images.map((im) => im.id) as [number, number];
+    store.setState({
+      sync: { ...s().sync, available: true, user: { username: 'olaf', isAdmin: false }, project: { id: 1, name: 'p', role: 'annotator' } },
+    });
+    s().setProjectJobs([
+      { id: 7, name: 'Street', state: 'annotating', annotatorId: 3, annotator: 'anna', reviewerId: null, reviewer: null, imageIds: [a] },
+    ]);
+    s().showImage(a);
+    await settle(store);
+    const decodes = engine.decodes.length;
+    s().addPoint(10, 10, true);
+    s().setBox({ x0: 1, y0: 1, x1: 20, y1: 20 });
+    s().beginStroke();
+    s().strokeProgress({
+      points: [
+        { x: 1, y: 1 },
+        { x: 5, y: 5 },
+      ],
+      radius: 3,
+      erase: false,
+    } as never);
+    s().endStroke({
+      points: [
+        { x: 1, y: 1 },
+        { x: 5, y: 5 },
+      ],
+      radius: 3,
+      erase: false,
+    } as never);
+    await settle(store);
+    expect(engine.decodes.length).toBe(decodes);
+    expect(store.session.underWay()).toBe(false);
+    expect(s().timer.status).toBe('idle');
+    // one notice (repeats replace it), naming the job's annotator
+    expect(s().notifications.filter((n) => /anna/.test(n.message))).toHaveLength(1);
+    // an image in no job: as usual
+    s().showImage(b);
+    s().addPoint(10, 10, true);
+    await settle(store);
+    expect(engine.decodes.length).toBe(decodes + 1);
+    // a project admin may work on anna's image
+    s().discardPrompts();
+    store.setState({ sync: { ...s().sync, project: { id: 1, name: 'p', role: 'admin' } } });
+    s().showImage(a);
+    s().addPoint(10, 10, true);
+    await settle(store);
+    expect(engine.decodes.length).toBe(decodes + 2);
+  });
+
   it('undo then redo gives back exactly the mask that was shown (same prompts, same mask_input)', async () => {
     const { store, engine } = await withImages(1);
     const s = () => store.getState();

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { mayEditCategories } from '../../state/store/selectors.ts';
 import { useAppStore, useStore } from '../../state/useApp.tsx';
 import { HideLockToggles } from './icons.tsx';
 import { useModal } from '../keyboard.ts';
@@ -7,7 +8,19 @@ import { useModal } from '../keyboard.ts';
  * A category's name field: shows the stored name (an undo, another tab or another project shows at
  * once); typing renames as you go, one undo step per spell of typing.
  */
-function CategoryName({ id, name, focus = false, onFocused }: { id: number; name: string; focus?: boolean; onFocused?: () => void }) {
+function CategoryName({
+  id,
+  name,
+  focus = false,
+  onFocused,
+  readOnly = false,
+}: {
+  id: number;
+  name: string;
+  focus?: boolean;
+  onFocused?: () => void;
+  readOnly?: boolean;
+}) {
   const store = useAppStore();
   const [draft, setDraft] = useState<string | null>(null);
   const burst = useRef('');
@@ -22,6 +35,8 @@ function CategoryName({ id, name, focus = false, onFocused }: { id: number; name
   return (
     <input
       ref={field}
+      readOnly={readOnly}
+      title={readOnly ? ONLY_ADMINS : undefined}
       className="cat-name"
       value={draft ?? name}
       aria-label="Category name"
@@ -52,9 +67,12 @@ export function filterCategories<T extends { name: string }>(list: readonly T[],
   return [...hits.filter((c) => c.name.toLowerCase().startsWith(t)), ...hits.filter((c) => !c.name.toLowerCase().startsWith(t))];
 }
 
+const ONLY_ADMINS = 'Only a project admin can add, rename or recolour the categories of a server project.';
+
 export function Categories() {
   const store = useAppStore();
   const categories = useStore((s) => s.project.categories);
+  const editable = useStore(mayEditCategories);
   const current = useStore((s) => s.currentCategoryId);
   const [filter, setFilter] = useState('');
   const [added, setAdded] = useState<number | null>(null);
@@ -83,17 +101,21 @@ export function Categories() {
               <kbd>{i < 9 ? i + 1 : ''}</kbd>
               <input
                 type="color"
+                disabled={!editable}
+                title={editable ? undefined : ONLY_ADMINS}
                 value={c.color}
                 aria-label={`Colour of ${c.name}`}
                 onChange={(e) => s.recolorCategory(c.id, e.target.value)}
               />
-              <CategoryName id={c.id} name={c.name} focus={c.id === added} onFocused={focused} />
+              <CategoryName id={c.id} name={c.name} focus={c.id === added} onFocused={focused} readOnly={!editable} />
               <HideLockToggles kind="category" id={c.id} name={c.name} />
             </li>
           );
         })}
       </ul>
       <button
+        disabled={!editable}
+        title={editable ? 'A new category: type its name' : ONLY_ADMINS}
         onClick={() => {
           setFilter('');
           setAdded(s.addCategory());
@@ -120,7 +142,8 @@ export function CategoryPicker({ open, onClose }: { open: boolean; onClose: () =
   const hits = useMemo(() => filterCategories(categories, q), [categories, q]);
   // what was typed, when no category matches it: offered instead, made on Enter
   const typed = q.trim();
-  const creatable = typed !== '' && hits.length === 0;
+  const editable = useStore(mayEditCategories);
+  const creatable = editable && typed !== '' && hits.length === 0;
   const options = hits.length + (creatable ? 1 : 0);
   if (!open) return null;
   const choose = (id: number | undefined) => {
@@ -166,7 +189,9 @@ export function CategoryPicker({ open, onClose }: { open: boolean; onClose: () =
               <span className="swatch" /> Create “{typed}”
             </li>
           )}
-          {hits.length === 0 && !creatable && <li className="muted">Type a name to find or create a category.</li>}
+          {hits.length === 0 && !creatable && (
+            <li className="muted">{editable ? 'Type a name to find or create a category.' : `No category matches. ${ONLY_ADMINS}`}</li>
+          )}
         </ul>
       </div>
     </div>

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { annotationIndex } from '../../core/project/annotationIndex.ts';
 import { IMAGE_STATUS_TEXT, imageWorkStatuses, type ImageWorkStatus } from '../../core/project/imageStatus.ts';
+import { assignmentOf } from '../../state/store/selectors.ts';
 import { useApp, useStore } from '../../state/useApp.tsx';
 import { Projects } from '../Projects.tsx';
 import { ServerPanel } from '../ServerPanel.tsx';
@@ -73,6 +74,9 @@ export function ImageList() {
   const annotations = useStore((s) => s.project.annotations);
   const current = useStore((s) => s.currentImageId);
   const embedding = useStore((s) => s.imageStatus);
+  const imageJobs = useStore((s) => s.imageJobs);
+  const syncView = useStore((s) => s.sync);
+  const assigned = (id: number) => assignmentOf({ imageJobs, sync: syncView }, id);
   const showImage = useStore((s) => s.showImage);
   const [filter, setFilter] = useState<ImageWorkStatus | 'all'>('all');
   const [query, setQuery] = useState('');
@@ -151,6 +155,7 @@ export function ImageList() {
             const im = shown[row.index]!;
             const st = status.get(im.id)!;
             const enc = embedding[im.id];
+            const job = assigned(im.id);
             return (
               <li
                 key={im.id}
@@ -158,12 +163,18 @@ export function ImageList() {
                 className={im.id === current ? 'current' : ''}
                 data-status={st}
                 data-embedding={enc ?? 'pending'}
+                data-assigned={job ? (job.mine ? 'mine' : 'other') : ''}
                 onClick={() => showImage(im.id)}
-                title={`${im.fileName} — ${im.width}×${im.height} — ${IMAGE_STATUS_TEXT[st]}${enc === 'encoding' ? ' (encoding…)' : ''}`}
+                title={`${im.fileName} — ${im.width}×${im.height} — ${IMAGE_STATUS_TEXT[st]}${enc === 'encoding' ? ' (encoding…)' : ''}${job ? ` — ${job.text}` : ''}`}
               >
                 <Thumb id={im.id} missing={st === 'missing'} />
                 <span className={`dot st-${st}${enc === 'encoding' ? ' pulsing' : ''}`} />
                 <MiddleName name={im.fileName} />
+                {job && !job.mine && (
+                  <span className={`assigned${job.refusal ? ' locked' : ''}`} aria-label={job.text}>
+                    {imageJobs[im.id]?.annotator ?? 'job'}
+                  </span>
+                )}
                 <span className="count">{st === 'missing' ? 'file missing' : (byImage.get(im.id)?.length ?? 0)}</span>
               </li>
             );

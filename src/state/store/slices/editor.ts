@@ -13,7 +13,7 @@ import { EMPTY_PROMPTS, promptSource, type BoxPrompt, type Prompts } from '../..
 import { EMPTY_SNAPSHOT, type AcceptedMask, type LiveMask, type SessionSnapshot, type ZoomState } from '../../../inference/maskSession.ts';
 import type { CandidateInfo } from '../../../../workers/protocol.ts';
 import type { SliceContext } from '../store.ts';
-import { reviewQueue } from '../selectors.ts';
+import { assignmentOf, reviewQueue } from '../selectors.ts';
 
 export type Tool = 'points' | 'box' | 'brush' | 'eraser' | 'select';
 
@@ -97,6 +97,16 @@ function mergeSource(a: string, b: string): string {
 export function createEditorSlice(ctx: SliceContext): EditorSlice {
   const { set, get, session, ids } = ctx;
   let strokeStart: SessionSnapshot | null = null;
+  /** the stroke under way was refused at its start (another person's job): its pieces are ignored */
+  let strokeRefused = false;
+  /** Another person's job holds the shown image: nothing is started there, and the user is told whose it is. */
+  const refused = (): boolean => {
+    const s = get();
+    const a = assignmentOf(s, s.currentImageId);
+    if (!a?.refusal) return false;
+    s.notify('warning', `No mask can be made on this image. ${a.text}`, 'Choose an image of your own job, or one in no job.');
+    return true;
+  };
 
   const tick = () => set((s) => ({ timer: timerInput(s.timer, Date.now()) }));
   const endOfMask = { timer: IDLE_TIMER, budgetAcknowledged: false };
@@ -214,7 +224,9 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
 
     hoverAt(point) {
       const s = get();
-      session.hover(point && s.hoverPreview && s.tool === 'points' && s.currentImageId !== null ? point : null);
+      // no preview where no mask can be made (another person's job)
+      const may = s.currentImageId !== null && !assignmentOf(s, s.currentImageId)?.refusal;
+      session.hover(point && s.hoverPreview && s.tool === 'points' && may ? point : null);
     },
 
     chooseCandidate(token) {
@@ -235,7 +247,7 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
 
     addPoint(x, y, positive) {
       session.input(() => {
-        if (get().currentImageId === null) return;
+        if (get().currentImageId === null || refused()) return;
         tick();
         set({ lastClickAt: performance.now() });
         sessionStep('point', () => session.addPoint({ x, y, positive }));
@@ -244,7 +256,7 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
 
     setBox(b) {
       session.input(() => {
-        if (get().currentImageId === null) return;
+        if (get().currentImageId === null || refused()) return;
         tick();
         set({ lastClickAt: performance.now() });
         sessionStep('box', () => session.setBox(b));
@@ -261,14 +273,15 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
 
     beginStroke() {
       const s = get();
-      if (s.currentImageId === null) return;
+      strokeRefused = s.currentImageId === null || refused();
+      if (strokeRefused) return;
       strokeStart = session.snapshot();
       tick();
       session.beginStroke(s.selectedAnnotationId);
     },
 
     strokeProgress(piece) {
-      if (get().currentImageId === null) return;
+      if (get().currentImageId === null || strokeRefused) return;
       tick();
       session.strokePiece(piece);
     },
@@ -276,7 +289,7 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
     endStroke(stroke) {
       const before = strokeStart ?? session.snapshot();
       strokeStart = null;
-      if (stroke.points.length < 2) return;
+      if (stroke.points.length < 2 || strokeRefused) return;
       session.endStroke(stroke);
       get().change(EMPTY_DIFF, 'record', { label: 'stroke', imageId: before.imageId, session: { before, after: session.snapshot() } });
     },

@@ -23,7 +23,8 @@ export function createNotificationsSlice({ set, get }: SliceContext): Notificati
     notify(level, message, hint = '', about) {
       const id = ++lastId;
       const n: Notification = { id, level, message, hint, ...(about ? { imageId: about.imageId } : {}) };
-      set((s) => ({ notifications: [...s.notifications.slice(-5), n] }));
+      // the same message again (a refused click repeated) replaces the one shown, not stacks on it
+      set((s) => ({ notifications: [...s.notifications.filter((x) => x.message !== message || x.level !== level).slice(-5), n] }));
       if (level !== 'error') setTimeout(() => get().dismiss(id), 6000);
     },
     dismiss(id) {

@@ -5,6 +5,7 @@
  * mask still to decide. Decisions go to the server through the store's `team` dependency (the team
  * client, services/teamClient.ts); the store keeps only ids.
  */
+import type { AssignedJob } from '../../../core/team/jobs.ts';
 import type { SliceContext } from '../store.ts';
 import { undecided } from '../selectors.ts';
 import { selectFirstToDecide } from '../steps.ts';
@@ -22,6 +23,10 @@ export interface JobFocus {
 
 export interface TeamSlice {
   jobFocus: JobFocus | null;
+  /** the open server project's jobs by image (only images in a job): whose each image is */
+  imageJobs: Record<number, AssignedJob>;
+  /** The project's jobs (as the server lists them; none when not on a server). */
+  setProjectJobs(jobs: readonly (AssignedJob & { imageIds: readonly number[] })[]): void;
   /** the mask whose rejection waits for its comment (the jobs panel asks for it) */
   rejecting: number | null;
   /** The jobs panel says which job the shown image is in (null: none of the user's). */
@@ -51,6 +56,25 @@ export function createTeamSlice(ctx: SliceContext): TeamSlice {
   return {
     jobFocus: null,
     rejecting: null,
+    imageJobs: {},
+
+    setProjectJobs(jobs) {
+      const imageJobs: Record<number, AssignedJob> = {};
+      for (const j of jobs) {
+        const { imageIds, ...job } = j;
+        const info: AssignedJob = {
+          id: job.id,
+          name: job.name,
+          state: job.state,
+          annotatorId: job.annotatorId,
+          reviewerId: job.reviewerId,
+          annotator: job.annotator,
+          reviewer: job.reviewer,
+        };
+        for (const id of imageIds) imageJobs[id] = info;
+      }
+      if (JSON.stringify(imageJobs) !== JSON.stringify(get().imageJobs)) set({ imageJobs });
+    },
 
     setJobFocus(f) {
       const prev = get().jobFocus;
