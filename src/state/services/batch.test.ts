@@ -20,9 +20,14 @@ class FakeBatchEngine {
   ignoreStop = false;
   private readonly held: (() => void)[] = [];
 
-  async batchEmbedding(imageId: number, _crop: unknown, shouldStop: () => boolean) {
+  async batchEmbedding(imageId: number, _crop: unknown, shouldStop: () => boolean, onHold: (h: 'user' | 'encoder' | null) => void) {
     this.embedded.push(imageId);
-    if (this.hold) await new Promise<void>((r) => this.held.push(r));
+    // held as the engine holds a batch while the annotator works, and says so
+    if (this.hold) {
+      onHold('user');
+      await new Promise<void>((r) => this.held.push(r));
+    }
+    onHold(null);
     if (shouldStop() && !this.ignoreStop) return null;
     return { source: { imageId } as never, width: W, height: H };
   }
