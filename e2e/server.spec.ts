@@ -315,6 +315,9 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
 
   // bob sees the comment on that very mask, fixes it and resubmits
   await expect(mine).toHaveAttribute('data-state', 'rejected', { timeout: 30_000 });
+  // the job's own comment, with who sent it back, is shown with the job
+  await expect(mine.getByTestId('job-comment')).toContainText('one mask to redo');
+  await expect(mine.getByTestId('job-comment')).toContainText('carol');
   const note = bob.locator(`[data-testid=review-comment][data-annotation="${made[1]!.id}"]`);
   await expect(note).toContainText('the spoon is cut off', { timeout: 30_000 });
   await mine.getByRole('button', { name: 'Resume' }).click();
@@ -323,6 +326,14 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   await bob.keyboard.press('Delete');
   await annotate(bob, 90, 360);
   await mine.getByRole('button', { name: 'Submit for review' }).click();
+  // resubmitted, the job stays in bob's panel, in review, with its history: sent back, why, by whom
+  const sent = bob.locator(`[data-testid=job-mine][data-job="${job!.id}"]`);
+  await expect(sent).toHaveAttribute('data-state', 'in_review', { timeout: 30_000 });
+  await sent.locator('summary').click();
+  const history = sent.getByTestId('job-history');
+  await expect(history).toContainText('sent back by carol');
+  await expect(history).toContainText('one mask to redo');
+  await expect(history).toContainText('submitted by bob');
 
   // carol accepts the job
   await expect(toReview).toBeVisible({ timeout: 30_000 });

@@ -163,6 +163,11 @@ export class ServerApi {
     return (await this.json<{ jobs: ServerJob[] }>('POST', `/api/projects/${projectId}/jobs`, spec)).jobs;
   }
 
+  /** A job's moves, oldest first: from which state to which, by whom, when, and the comment given. */
+  async jobHistory(projectId: number, jobId: number): Promise<ServerJobEvent[]> {
+    return (await this.json<{ events: ServerJobEvent[] }>('GET', `/api/projects/${projectId}/jobs/${jobId}/events`)).events;
+  }
+
   async queue(projectId: number): Promise<{ annotate: ServerJob[]; review: ServerJob[] }> {
     return this.json('GET', `/api/projects/${projectId}/queue`);
   }
@@ -215,6 +220,15 @@ export interface ServerJob {
   annotator: string | null;
   reviewer: string | null;
   imageIds: number[];
+}
+
+export interface ServerJobEvent {
+  from: ServerJob['state'] | null;
+  to: ServerJob['state'];
+  by: string;
+  comment: string | null;
+  /** ISO time */
+  at: string;
 }
 
 export interface ServerReview {

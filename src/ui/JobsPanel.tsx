@@ -1,6 +1,24 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ServerJob, ServerReview } from '../io/serverApi.ts';
 import { useApp, useStore } from '../state/useApp.tsx';
+import { JobHistoryList, SentBack, useJobHistory } from './JobHistory.tsx';
+
+/** One of the user's jobs to work on: its buttons, why it was last sent back, and its history. */
+function JobWithHistory({ job, children, testId }: { job: ServerJob; children: React.ReactNode; testId: string }) {
+  const events = useJobHistory(job.id, job.state);
+  return (
+    <div className="job" data-testid={testId} data-job={job.id} data-state={job.state}>
+      <div className="row">{children}</div>
+      {job.state !== 'done' && <SentBack events={events} />}
+      {events.length > 0 && (
+        <details className="fold">
+          <summary className="sub">History ({events.length})</summary>
+          <JobHistoryList events={events} />
+        </details>
+      )}
+    </div>
+  );
+}
 
 const STATE_LABEL: Record<ServerJob['state'], string> = {
   new: 'new',
@@ -25,6 +43,8 @@ export function JobsPanel() {
   const [queue, setQueue] = useState<{ annotate: ServerJob[]; review: ServerJob[] }>({ annotate: [], review: [] });
   const [reviews, setReviews] = useState<ServerReview[]>([]);
   const [all, setAll] = useState<ServerJob[]>([]);
+  /** the user's own jobs that are out of their hands (in review, done): kept in view with their history */
+  const [handedIn, setHandedIn] = useState<ServerJob[]>([]);
   const [comment, setComment] = useState('');
   const [tick, setTick] = useState(0);
   /** the states of my jobs at the last load */
@@ -72,6 +92,8 @@ export function JobsPanel() {
           if (!live) return;
           app.store.getState().setProjectJobs(j);
           if (sync.project?.role === 'admin') setAll(j);
+          const me = app.store.getState().sync.user?.username;
+          setHandedIn(j.filter((x) => x.annotator === me && (x.state === 'in_review' || x.state === 'done')));
         },
         () => undefined,
       );
@@ -166,7 +188,7 @@ export function JobsPanel() {
   return (
     <div className="jobs" data-testid="jobs-panel">
       <p className="sub">Your jobs</p>
-      {queue.annotate.length + queue.review.length === 0 && <p className="muted">No job for you in this project.</p>}
+      {queue.annotate.length + queue.review.length + handedIn.length === 0 && <p className="muted">No job for you in this project.</p>}
       {sync.project?.role === 'admin' && all.length > 0 && (
         <>
           <p className="sub">All jobs</p>
@@ -212,7 +234,7 @@ export function JobsPanel() {
         </form>
       )}
       {queue.annotate.map((j) => (
-        <div key={j.id} className="row job" data-testid="job-annotate" data-job={j.id} data-state={j.state}>
+        <JobWithHistory key={j.id} job={j} testId="job-annotate">
           <button className="link" onClick={() => show(j)} title="Show its first image">
             {j.name}
           </button>
@@ -231,7 +253,10 @@ export function JobsPanel() {
           {j.state === 'annotating' && (
             <button onClick={() => act('Submitting the job', () => app.team.moveJob(j.id, 'in_review'))}>Submit for review</button>
           )}
-        </div>
+        </JobWithHistory>
+      ))}
+      {handedIn.map((j) => (
+        <HandedIn key={j.id} job={j} onShow={() => show(j)} />
       ))}
       {queue.review.map((j) => (
         <div key={j.id} className="row job" data-testid="job-review" data-job={j.id} data-state={j.state}>
@@ -311,5 +336,24 @@ export function JobsPanel() {
           </button>
         ))}
     </div>
+  );
+}
+
+/** A job of the user's that is with its reviewer or done: its state and its history, folded. */
+function HandedIn({ job, onShow }: { job: ServerJob; onShow: () => void }) {
+  const events = useJobHistory(job.id, job.state);
+  return (
+    <details className="job fold" data-testid="job-mine" data-job={job.id} data-state={job.state}>
+      <summary>
+        {job.name}{' '}
+        <span className="muted">
+          {job.state === 'done' ? 'done' : `in review${job.reviewer ? ` with ${job.reviewer}` : ''}`}, {job.imageIds.length} image(s)
+        </span>
+      </summary>
+      <button className="link" onClick={onShow} title="Show its first image">
+        show its images
+      </button>
+      <JobHistoryList events={events} />
+    </details>
   );
 }

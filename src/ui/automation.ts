@@ -13,7 +13,7 @@ import type { Stroke } from '../core/mask/brush.ts';
 import { timerElapsed, timerPausedReason } from '../core/project/timer.ts';
 import type { ServerProject, ServerRun, ServerWorker } from '../core/sync/protocol.ts';
 import type { TeamStats } from '../core/team/stats.ts';
-import type { ServerJob, ServerReview } from '../io/serverApi.ts';
+import type { ServerJob, ServerJobEvent, ServerReview } from '../io/serverApi.ts';
 import type { SyncView } from '../state/store/slices/view.ts';
 import type { NewJobsSpec, ServerPreannotateRequest } from '../state/services/teamClient.ts';
 
@@ -158,6 +158,8 @@ export interface AnnotatorApi {
     sync(): Promise<void>;
     /** jobs (issue 14): the project's jobs, the user's queue, making jobs (admins), moving one, review decisions, statistics */
     jobs(): Promise<ServerJob[]>;
+    /** A job's moves, oldest first: `{from, to, by, comment, at}`. */
+    jobHistory(jobId: number): Promise<ServerJobEvent[]>;
     queue(): Promise<{ annotate: ServerJob[]; review: ServerJob[] }>;
     createJobs(spec: NewJobsSpec): Promise<ServerJob[]>;
     moveJob(jobId: number, to: 'new' | 'annotating' | 'in_review' | 'done' | 'rejected', comment?: string): Promise<ServerJob>;
@@ -378,6 +380,7 @@ export function installAutomation(ctx: AppContext, viewport: Viewport): void {
       addMember: async (username, role) => void (await team.addServerMember(username, role)),
       createUser: (username, password, isAdmin) => team.createServerUser(username, password, isAdmin),
       jobs: () => team.projectJobs(),
+      jobHistory: (jobId) => team.jobHistory(jobId),
       queue: () => team.myQueue(),
       createJobs: (spec) => team.createJobs(spec),
       moveJob: (jobId, to, comment) => team.moveJob(jobId, to, comment),

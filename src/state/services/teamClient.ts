@@ -6,7 +6,7 @@
 import { maskPngImageKeys } from '../../core/coco/maskPng.ts';
 import { fileStem } from '../../core/export/files.ts';
 import type { ServerProject, ServerRun, ServerWorker } from '../../core/sync/protocol.ts';
-import { sha256Hex, type ServerApi, type ServerJob, type ServerReview } from '../../io/serverApi.ts';
+import { sha256Hex, type ServerApi, type ServerJob, type ServerJobEvent, type ServerReview } from '../../io/serverApi.ts';
 import type { TeamStats } from '../../core/team/stats.ts';
 import type { AppStore } from '../store/store.ts';
 import type { StoreTeam } from '../store/deps.ts';
@@ -80,6 +80,11 @@ export class TeamClient implements StoreTeam {
   }
 
   /** Moves a job (start, submit for review, accept, send back with a comment, resume, reopen); pending changes go first. */
+  /** A job's history: its moves with who, when and why. */
+  async jobHistory(jobId: number): Promise<ServerJobEvent[]> {
+    return this.deps.api.jobHistory(this.linked(), jobId);
+  }
+
   async moveJob(jobId: number, to: ServerJob['state'], comment?: string): Promise<ServerJob> {
     if (to === 'in_review') await this.deps.sync.syncNow();
     return this.deps.api.moveJob(this.linked(), jobId, to, comment);
