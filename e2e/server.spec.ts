@@ -309,6 +309,15 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
     ]);
   // the masks stay for bob to fix: a rejection is a decision, not a deletion
   expect((await project(carol)).annotations).toHaveLength(3);
+  // each mask's decision shows in the list (the rejection with its comment), and the list filters by it
+  const rowOf = (page: Page, id: number) => page.locator(`.annotations-panel li[data-annotation="${id}"]`);
+  await expect(rowOf(carol, made[0]!.id)).toHaveAttribute('data-review', 'accepted');
+  await expect(rowOf(carol, made[1]!.id)).toHaveAttribute('data-review', 'rejected');
+  await expect(rowOf(carol, made[1]!.id)).toHaveAttribute('title', /the spoon is cut off/);
+  await carol.getByLabel('Show annotations').selectOption('rejected');
+  await expect(carol.locator('.annotations-panel li[data-annotation]')).toHaveCount(1);
+  await carol.getByLabel('Show annotations').selectOption('all');
+  await expect(carol.locator('.annotations-panel li[data-annotation]')).toHaveCount(3);
   await carol.getByLabel('Review comment').fill('one mask to redo');
   await toReview.getByRole('button', { name: 'Send back' }).click();
   await expect(toReview).toHaveCount(0);
@@ -320,6 +329,8 @@ test('a job: the annotator makes three masks, the reviewer rejects one with a co
   await expect(mine.getByTestId('job-comment')).toContainText('carol');
   const note = bob.locator(`[data-testid=review-comment][data-annotation="${made[1]!.id}"]`);
   await expect(note).toContainText('the spoon is cut off', { timeout: 30_000 });
+  // bob's list marks it too
+  await expect(rowOf(bob, made[1]!.id)).toHaveAttribute('data-review', 'rejected');
   await mine.getByRole('button', { name: 'Resume' }).click();
   await note.click();
   expect(await bob.evaluate(() => window.annotator.review().selected)).toBe(made[1]!.id);

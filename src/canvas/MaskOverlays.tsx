@@ -22,6 +22,14 @@ export interface MaskItem {
   label: string;
 }
 
+/** A reviewer's decision in a mask's label: accepted, or rejected with the start of the comment. */
+export function reviewLabel(mark: { decision: 'accept' | 'reject'; comment: string | null } | undefined): string {
+  if (!mark) return '';
+  if (mark.decision === 'accept') return ' ✓ accepted';
+  const c = mark.comment ?? '';
+  return ` ✗ rejected${c ? `: ${c.length > 40 ? `${c.slice(0, 39)}…` : c}` : ''}`;
+}
+
 /** The shown image's masks as drawn: not covered proposals, not hidden; with their colour and label. */
 export function useMaskItems(imageId: number | null): MaskItem[] {
   const store = useAppStore();
@@ -31,6 +39,7 @@ export function useMaskItems(imageId: number | null): MaskItem[] {
   const colorBy = useStore((s) => s.display.colorBy);
   const visibility = useStore((s) => s.visibility);
   const peek = useStore((s) => s.peek);
+  const marks = useStore((s) => s.reviewMarks);
   return useMemo(() => {
     const covered = coveredProposals(store.getState().project.annotations);
     const cats = new Map<number, Category>(categories.map((c) => [c.id, c]));
@@ -41,10 +50,10 @@ export function useMaskItems(imageId: number | null): MaskItem[] {
         return {
           a,
           color: annotationColor(colorBy, a.id, c?.color),
-          label: `${c?.name ?? '?'} #${a.id}${a.review === 'pending' ? ` ${(a.score ?? 0).toFixed(2)}` : ''}`,
+          label: `${c?.name ?? '?'} #${a.id}${a.review === 'pending' ? ` ${(a.score ?? 0).toFixed(2)}` : ''}${reviewLabel(marks[a.id])}`,
         };
       });
-  }, [store, annotations, categories, colorBy, visibility, peek]);
+  }, [store, annotations, categories, colorBy, visibility, peek, marks]);
 }
 
 interface Rendered {

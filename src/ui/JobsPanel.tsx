@@ -39,7 +39,6 @@ export function JobsPanel() {
   const currentImageId = useStore((s) => s.currentImageId);
   const selected = useStore((s) => s.selectedAnnotationId);
   const notify = useStore((s) => s.notify);
-  const rejecting = useStore((s) => s.rejecting);
   const [queue, setQueue] = useState<{ annotate: ServerJob[]; review: ServerJob[] }>({ annotate: [], review: [] });
   const [reviews, setReviews] = useState<ServerReview[]>([]);
   const [all, setAll] = useState<ServerJob[]>([]);
@@ -60,6 +59,7 @@ export function JobsPanel() {
   useEffect(() => {
     // another project, or none: the jobs known are not its
     app.store.getState().setProjectJobs([]);
+    app.store.getState().setReviews([]);
     if (linked === null || !sync.user) return;
     let live = true;
     const load = () => {
@@ -83,7 +83,11 @@ export function JobsPanel() {
         () => undefined,
       );
       app.team.jobReviews().then(
-        (r) => live && setReviews(r),
+        (r) => {
+          if (!live) return;
+          setReviews(r);
+          app.store.getState().setReviews(r);
+        },
         () => undefined,
       );
       // every member: whose job each image is in (the list and the canvas say so, the tools follow it)
@@ -276,25 +280,6 @@ export function JobsPanel() {
           </button>
         </div>
       ))}
-      {rejecting !== null && (
-        <div className="row" data-testid="reject-comment">
-          <input
-            autoFocus
-            aria-label="Why is the mask rejected"
-            placeholder="why rejected (optional): Enter rejects, Esc cancels"
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') {
-                e.preventDefault();
-                app.store.getState().decideSelected('reject', e.currentTarget.value);
-                refresh();
-              } else if (e.key === 'Escape') {
-                e.preventDefault();
-                app.store.getState().cancelReject();
-              }
-            }}
-          />
-        </div>
-      )}
       {reviewing && (
         <div className="row" data-testid="review-mask">
           <input

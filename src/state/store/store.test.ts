@@ -235,6 +235,22 @@ describe('store: defects found by trying the app (each failed before the state r
     expect(engine.decodes.length).toBe(decodes + 2);
   });
 
+  it('keeps the latest review decision per mask, for the list and the canvas', async () => {
+    const { store } = await withImages(1);
+    const s = () => store.getState();
+    s().setReviews([
+      { annotationId: 5, decision: 'reject', comment: 'cut off', reviewer: 'rita' },
+      { annotationId: 6, decision: 'accept', comment: null, reviewer: 'rita' },
+      { annotationId: 5, decision: 'accept', comment: null, reviewer: 'boss' },
+    ]);
+    expect(s().reviewMarks).toEqual({
+      5: { decision: 'accept', comment: null, reviewer: 'boss' },
+      6: { decision: 'accept', comment: null, reviewer: 'rita' },
+    });
+    s().setReviews([]);
+    expect(s().reviewMarks).toEqual({});
+  });
+
   it('undo then redo gives back exactly the mask that was shown (same prompts, same mask_input)', async () => {
     const { store, engine } = await withImages(1);
     const s = () => store.getState();

@@ -21,10 +21,20 @@ export interface JobFocus {
   decided: number[];
 }
 
+export interface ReviewMark {
+  decision: 'accept' | 'reject';
+  comment: string | null;
+  reviewer: string;
+}
+
 export interface TeamSlice {
   jobFocus: JobFocus | null;
   /** the open server project's jobs by image (only images in a job): whose each image is */
   imageJobs: Record<number, AssignedJob>;
+  /** the latest review decision on each mask (server projects), for the list and the canvas */
+  reviewMarks: Record<number, ReviewMark>;
+  /** The reviews the server holds, in the order made (the latest per mask counts). */
+  setReviews(reviews: readonly (ReviewMark & { annotationId: number })[]): void;
   /** The project's jobs (as the server lists them; none when not on a server). */
   setProjectJobs(jobs: readonly (AssignedJob & { imageIds: readonly number[] })[]): void;
   /** the mask whose rejection waits for its comment (the jobs panel asks for it) */
@@ -57,6 +67,13 @@ export function createTeamSlice(ctx: SliceContext): TeamSlice {
     jobFocus: null,
     rejecting: null,
     imageJobs: {},
+    reviewMarks: {},
+
+    setReviews(reviews) {
+      const reviewMarks: Record<number, ReviewMark> = {};
+      for (const r of reviews) reviewMarks[r.annotationId] = { decision: r.decision, comment: r.comment, reviewer: r.reviewer };
+      if (JSON.stringify(reviewMarks) !== JSON.stringify(get().reviewMarks)) set({ reviewMarks });
+    },
 
     setProjectJobs(jobs) {
       const imageJobs: Record<number, AssignedJob> = {};
@@ -109,11 +126,21 @@ export function createTeamSlice(ctx: SliceContext): TeamSlice {
         return;
       }
       const focus = s.jobFocus;
-      set({ rejecting: null, jobFocus: { ...focus, decided: [...focus.decided.filter((x) => x !== id), id] } });
+      const before = s.reviewMarks[id];
+      set({
+        rejecting: null,
+        jobFocus: { ...focus, decided: [...focus.decided.filter((x) => x !== id), id] },
+        // shown at once; the server's list confirms it
+        reviewMarks: { ...s.reviewMarks, [id]: { decision, comment: comment?.trim() || null, reviewer: s.sync.user?.username ?? 'you' } },
+      });
       team.reviewMask(id, decision, comment?.trim() || undefined).catch((e: unknown) => {
         // not stored: the mask is to decide again
         const f = get().jobFocus;
         if (f) set({ jobFocus: { ...f, decided: f.decided.filter((x) => x !== id) } });
+        const marks = { ...get().reviewMarks };
+        if (before) marks[id] = before;
+        else delete marks[id];
+        set({ reviewMarks: marks });
         get().notify(
           'error',
           `The ${decision === 'accept' ? 'acceptance' : 'rejection'} was not stored: ${e instanceof Error ? e.message : String(e)}`,
