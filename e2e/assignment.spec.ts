@@ -108,3 +108,32 @@ test('an image in another person’s job is marked in the list and on the canvas
   await admin.mouse.click(r.x, r.y);
   await expect.poll(async () => (await liveMask(admin))?.area ?? 0).toBeGreaterThan(0);
 });
+
+test('an image whose file comes from the server says it is downloading (with its progress), not that its file is missing', async ({
+  browser,
+}) => {
+  const admin = await (await browser.newContext({ baseURL: srv.url })).newPage();
+  await openLoggedIn(admin, 'alice');
+  const spid = await server(admin).upload();
+  await server(admin).addMember('bob', 'annotator');
+  const images = (await project(admin)).images;
+
+  const bob = await (await browser.newContext({ baseURL: srv.url })).newPage();
+  await openLoggedIn(bob, 'bob');
+  // a slow link: each image file arrives 3 s after it is asked for
+  await bob.route('**/api/projects/*/files/*', async (route) => {
+    const response = await route.fetch();
+    await new Promise((r) => setTimeout(r, 3000));
+    await route.fulfill({ response });
+  });
+  await server(bob).open(spid);
+  const row = bob.locator('[data-testid=image-list] li').first();
+  await expect(row).toHaveAttribute('data-download', /\d+/);
+  await expect(row.locator('.count')).toContainText('downloading');
+  await expect(row.locator('.count')).not.toContainText('missing');
+  await expect(bob.getByTestId('image-download')).toContainText(`Downloading ${images[0]!.fileName}`);
+  // then it is there, and ready for clicks
+  await expect(row).toHaveAttribute('data-download', '', { timeout: 60_000 });
+  await expect(row).not.toHaveAttribute('data-status', 'missing');
+  await expect(bob.getByTestId('image-download')).toHaveCount(0);
+});

@@ -12,6 +12,9 @@ import { useViewport } from './viewport.ts';
 import { useElementSize } from './useElementSize.ts';
 import { useStageKeys } from './useStageKeys.ts';
 import { JobBanner } from './JobBanner.tsx';
+import { downloadPercent } from '../state/store/selectors.ts';
+
+const formatBytes = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
 import { browserClock, CanvasTools, cursorFor } from './tools/canvasTools.ts';
 import type { ToolContext, ToolPointer, ViewUpdate } from './tools/types.ts';
 
@@ -27,6 +30,8 @@ export function AnnotationStage() {
   const prompts = useStore((s) => s.prompts);
   const tool = useStore((s) => s.tool);
   const missing = useStore((s) => s.currentImageId !== null && s.imageStatus[s.currentImageId] === 'missing');
+  const download = useStore((s) => (s.currentImageId === null ? undefined : s.downloads[s.currentImageId]));
+  const linked = useStore((s) => s.sync.project !== null);
   // the bitmap belongs to the image's file: another project's image can have the same id
   const file = useStore((s) => (s.currentImageId === null ? undefined : images.blob(s.currentImageId)?.blob));
   const [loaded, setLoaded] = useState<{ file: Blob; full: ImageBitmap | null; preview: ImageBitmap } | null>(null);
@@ -259,7 +264,23 @@ export function AnnotationStage() {
       )}
       {image && <JobBanner />}
       {!image && <div className="stage-empty">Open images to start (or drop them here).</div>}
-      {image && missing && <div className="stage-empty">Open {image.fileName} with “Open images” to see it; its annotations are kept.</div>}
+      {image && missing && download && (
+        <div className="stage-empty" data-testid="image-download">
+          <div>
+            Downloading {image.fileName} from the server…{' '}
+            {downloadPercent(download) !== null ? `${downloadPercent(download)} %` : formatBytes(download.loaded)}
+            <br />
+            <progress max={download.total || 1} value={download.total ? download.loaded : 0} />
+          </div>
+        </div>
+      )}
+      {image && missing && !download && (
+        <div className="stage-empty">
+          {image.sha256 && linked
+            ? `${image.fileName} is on the server: it is downloaded when it is shown.`
+            : `Open ${image.fileName} with “Open images” to see it; its annotations are kept.`}
+        </div>
+      )}
     </div>
   );
 }

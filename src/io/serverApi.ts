@@ -39,12 +39,18 @@ export class OfflineError extends Error {
 export class ServerApi {
   csrf = '';
 
-  private async request(method: string, path: string, body?: BodyInit | null, headers: Record<string, string> = {}): Promise<Response> {
+  private async request(
+    method: string,
+    path: string,
+    body?: BodyInit | null,
+    headers: Record<string, string> = {},
+    cache: RequestCache = 'no-store',
+  ): Promise<Response> {
     const h: Record<string, string> = { ...headers };
     if (method !== 'GET' && this.csrf) h['x-csrf-token'] = this.csrf;
     let res: Response;
     try {
-      res = await fetch(path, { method, headers: h, body: body ?? null, credentials: 'same-origin', cache: 'no-store' });
+      res = await fetch(path, { method, headers: h, body: body ?? null, credentials: 'same-origin', cache });
     } catch {
       throw new OfflineError();
     }
@@ -151,8 +157,26 @@ export class ServerApi {
     await this.request('PUT', `/api/projects/${projectId}/files/${sha}`, blob, { 'content-type': 'application/octet-stream' });
   }
 
-  async file(projectId: number, sha: string): Promise<Blob> {
-    return (await this.request('GET', `/api/projects/${projectId}/files/${sha}`)).blob();
+  /**
+   * An image file, named by its hash (the browser's cache may answer: the server marks it immutable);
+   * `onProgress` hears the bytes received and the total (0 when the server does not say).
+   */
+  async file(projectId: number, sha: string, onProgress?: (loaded: number, total: number) => void): Promise<Blob> {
+    const res = await this.request('GET', `/api/projects/${projectId}/files/${sha}`, null, {}, 'default');
+    if (!onProgress || !res.body) return res.blob();
+    const total = Number(res.headers.get('content-length') ?? 0) || 0;
+    const reader = res.body.getReader();
+    const parts: Uint8Array[] = [];
+    let loaded = 0;
+    onProgress(0, total);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      loaded += value.byteLength;
+      onProgress(loaded, total);
+    }
+    return new Blob(parts as BlobPart[], { type: res.headers.get('content-type') ?? '' });
   }
 
   async jobs(projectId: number): Promise<ServerJob[]> {

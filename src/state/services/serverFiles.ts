@@ -60,8 +60,17 @@ export class ServerFiles {
     for (const im of list.slice(at, at + 4)) {
       if (!im.sha256 || images.blob(im.id) || this.fetching.has(im.id)) continue;
       this.fetching.add(im.id);
+      // the list and the canvas say it is on its way, and how far (at most ten updates a second)
+      let said = 0;
+      const progress = (loaded: number, total: number) => {
+        const now = performance.now();
+        if (loaded > 0 && loaded < total && now - said < 100) return;
+        said = now;
+        store.getState().setDownload(im.id, { loaded, total });
+      };
       try {
-        const blob = await api.file(pid, im.sha256);
+        progress(0, 0);
+        const blob = await api.file(pid, im.sha256, progress);
         if (this.deps.linked() !== pid) return;
         this.deps.addImageFile(im.id, blob, im.fileName);
         // the image was shown (or listed) without its file: encode it now
@@ -74,6 +83,7 @@ export class ServerFiles {
         // not uploaded yet: asked again on the next pull
       } finally {
         this.fetching.delete(im.id);
+        store.getState().setDownload(im.id, null);
       }
     }
   }

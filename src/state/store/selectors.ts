@@ -59,3 +59,8 @@ export function assignmentOf(s: Pick<StoreState, 'imageJobs' | 'sync'>, imageId:
 export function mayEditCategories(s: Pick<StoreState, 'sync'>): boolean {
   return !s.sync.project || s.sync.project.role === 'admin';
 }
+
+/** How far a download is, in whole percent (null while its size is not known). */
+export function downloadPercent(p: { loaded: number; total: number }): number | null {
+  return p.total > 0 ? Math.min(100, Math.floor((p.loaded / p.total) * 100)) : null;
+}

@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { annotationIndex } from '../../core/project/annotationIndex.ts';
 import { IMAGE_STATUS_TEXT, imageWorkStatuses, type ImageWorkStatus } from '../../core/project/imageStatus.ts';
-import { assignmentOf } from '../../state/store/selectors.ts';
+import { assignmentOf, downloadPercent } from '../../state/store/selectors.ts';
 import { useApp, useStore } from '../../state/useApp.tsx';
 import { Projects } from '../Projects.tsx';
 import { ServerPanel } from '../ServerPanel.tsx';
@@ -75,6 +75,8 @@ export function ImageList() {
   const current = useStore((s) => s.currentImageId);
   const embedding = useStore((s) => s.imageStatus);
   const imageJobs = useStore((s) => s.imageJobs);
+  const downloads = useStore((s) => s.downloads);
+  const linked = useStore((s) => s.sync.project !== null);
   const syncView = useStore((s) => s.sync);
   const assigned = (id: number) => assignmentOf({ imageJobs, sync: syncView }, id);
   const showImage = useStore((s) => s.showImage);
@@ -156,6 +158,14 @@ export function ImageList() {
             const st = status.get(im.id)!;
             const enc = embedding[im.id];
             const job = assigned(im.id);
+            const dl = downloads[im.id];
+            const pct = dl ? downloadPercent(dl) : null;
+            // a server image not here yet is on its way or will be fetched when near the shown one: not "missing"
+            const missingText = dl
+              ? `downloading${pct !== null ? ` ${pct}%` : '…'}`
+              : linked && im.sha256
+                ? 'on the server'
+                : 'file missing';
             return (
               <li
                 key={im.id}
@@ -164,8 +174,9 @@ export function ImageList() {
                 data-status={st}
                 data-embedding={enc ?? 'pending'}
                 data-assigned={job ? (job.mine ? 'mine' : 'other') : ''}
+                data-download={dl ? String(pct ?? 0) : ''}
                 onClick={() => showImage(im.id)}
-                title={`${im.fileName} — ${im.width}×${im.height} — ${IMAGE_STATUS_TEXT[st]}${enc === 'encoding' ? ' (encoding…)' : ''}${job ? ` — ${job.text}` : ''}`}
+                title={`${im.fileName} — ${im.width}×${im.height} — ${st === 'missing' && (dl || (linked && im.sha256)) ? `its file is ${missingText}` : IMAGE_STATUS_TEXT[st]}${enc === 'encoding' ? ' (encoding…)' : ''}${job ? ` — ${job.text}` : ''}`}
               >
                 <Thumb id={im.id} missing={st === 'missing'} />
                 <span className={`dot st-${st}${enc === 'encoding' ? ' pulsing' : ''}`} />
@@ -175,7 +186,7 @@ export function ImageList() {
                     {imageJobs[im.id]?.annotator ?? 'job'}
                   </span>
                 )}
-                <span className="count">{st === 'missing' ? 'file missing' : (byImage.get(im.id)?.length ?? 0)}</span>
+                <span className="count">{st === 'missing' ? missingText : (byImage.get(im.id)?.length ?? 0)}</span>
               </li>
             );
           })}

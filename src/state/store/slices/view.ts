@@ -101,6 +101,8 @@ export interface ViewSlice {
   currentImageId: number | null;
   model: ModelState;
   imageStatus: Record<number, EmbeddingStatus>;
+  /** image files on their way from the project server: bytes received and the total (0: not said) */
+  downloads: Record<number, { loaded: number; total: number }>;
   /** the open project's id in this browser ('' before start-up opened one); set first when a project opens */
   projectId: string;
   /** autosave: 'saved' once written to IndexedDB */
@@ -124,6 +126,8 @@ export interface ViewSlice {
   setBoxesFirst(on: boolean): void;
   setModel(patch: Partial<ModelState>): void;
   setImageStatus(imageId: number, status: EmbeddingStatus): void;
+  /** An image file's download from the server: how far, or null once it is over. */
+  setDownload(imageId: number, progress: { loaded: number; total: number } | null): void;
 }
 
 function withoutDone(im: ImageRecord): ImageRecord {
@@ -169,6 +173,7 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
       memory: null,
     },
     imageStatus: {},
+    downloads: {},
     projectId: '',
     saveState: 'saved',
     boxesFirst: false,
@@ -257,6 +262,15 @@ export function createViewSlice(ctx: SliceContext): ViewSlice {
 
     setImageStatus(imageId, status) {
       set((s) => ({ imageStatus: { ...s.imageStatus, [imageId]: status } }));
+    },
+
+    setDownload(imageId, progress) {
+      set((s) => {
+        const downloads = { ...s.downloads };
+        if (progress) downloads[imageId] = progress;
+        else delete downloads[imageId];
+        return { downloads };
+      });
     },
   };
 }
