@@ -73,9 +73,22 @@ test('masks from boxes over all images in the batch, then reviewed at keyboard s
 
   // whole-image mode from the panel, over all images
   await page.getByTestId('preannotate-mode').selectOption('box');
+  // what the progress says through the run, nobody touching the app
+  await page.evaluate(() => {
+    const said = new Set<string>();
+    (window as unknown as { __batchSaid: Set<string> }).__batchSaid = said;
+    new MutationObserver(() => {
+      const el = document.querySelector('[data-testid=batch-progress]');
+      if (el) said.add(`${el.getAttribute('data-state')}|${(el as HTMLElement).innerText}`);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   await page.getByTestId('preannotate-start').click();
   await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
   await expect(page.getByTestId('batch-progress')).toContainText(`2/2 images · ${boxes.length} proposals`);
+  const said = await page.evaluate(() => [...(window as unknown as { __batchSaid: Set<string> }).__batchSaid]);
+  // it said it was encoding its images, and never that it waited for the annotator, who did nothing
+  expect(said.some((t) => /encoding image \d of 2/.test(t))).toBe(true);
+  expect(said.filter((t) => /waiting for you/.test(t))).toEqual([]);
   let proj = await project(page);
   expect(proj.pendingBoxes).toHaveLength(0);
   expect(proj.annotations).toHaveLength(boxes.length);
