@@ -10,6 +10,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         eval: 'src/cli/eval.ts',
+        'eval-video': 'src/cli/eval-video.ts',
         preannotate: 'src/cli/preannotate.ts',
         'family-models': 'src/cli/family-models.ts',
         'decoder-candidates': 'src/cli/decoder-candidates.ts',
