@@ -14,11 +14,12 @@ describe('npm run eval:video (src/cli/eval-video.ts)', () => {
     const frames = 4;
     const sam = await NodeSam.load(undefined, { candidates: true });
     const lines: string[] = [];
-    const { results, perFrameMs } = await evaluateVideo([seq], ['copy', 'propagate', 'interpolate'], {
+    const { results, perFrameMs, robots } = await evaluateVideo([seq], ['copy', 'propagate', 'interpolate'], {
       every: 3,
       maxFrames: frames,
       feedback: false,
       sam,
+      interactive: true,
       log: (l) => lines.push(l),
     });
     // copy: J is the mean IoU of the first mask with frames 1..3, computed here from the files
@@ -36,5 +37,9 @@ describe('npm run eval:video (src/cli/eval-video.ts)', () => {
     // interpolation between ground-truth keyframes 0 and 3 gives frame 3 exactly
     expect(results.get('interpolate')![0]!.J).toBeGreaterThan(copy.J);
     expect(lines.some((l) => l.startsWith('propagate') && l.includes('car-shadow'))).toBe(true);
+    // the correction robot ran on the propagation: one result, measures within range
+    expect(robots).toHaveLength(1);
+    for (const k of [1, 2, 5] as const) expect(robots[0]!.JFAfterCorrections[k]).toBeGreaterThan(copy.J);
+    expect(robots[0]!.clicksPer100Frames85 ?? 0).toBeGreaterThanOrEqual(0);
   }, 120_000);
 });
