@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handlesPosition } from './SelectionHandles.tsx';
+import { handlesPosition } from './handlesPosition.ts';
 
 const stage = { width: 800, height: 600 };
 const own = { width: 300, height: 30 };
