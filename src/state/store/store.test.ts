@@ -233,6 +233,11 @@ describe('store: defects found by trying the app (each failed before the state r
     s().addPoint(10, 10, true);
     await settle(store);
     expect(engine.decodes.length).toBe(decodes + 2);
+    // a mask there (the admin's) cannot be deleted by an annotator of another job either
+    const made = (await s().accept())!;
+    store.setState({ sync: { ...s().sync, project: { id: 1, name: 'p', role: 'annotator' } } });
+    s().deleteAnnotation(made.id);
+    expect(s().project.annotations.map((x) => x.id)).toContain(made.id);
   });
 
   it('keeps the latest review decision per mask, for the list and the canvas', async () => {

@@ -14,6 +14,7 @@ import { EMPTY_SNAPSHOT, type AcceptedMask, type LiveMask, type SessionSnapshot,
 import type { CandidateInfo } from '../../../../workers/protocol.ts';
 import type { SliceContext } from '../store.ts';
 import { assignmentOf, reviewQueue } from '../selectors.ts';
+import { refusedOn } from '../steps.ts';
 
 export type Tool = 'points' | 'box' | 'brush' | 'eraser' | 'select';
 
@@ -100,13 +101,7 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
   /** the stroke under way was refused at its start (another person's job): its pieces are ignored */
   let strokeRefused = false;
   /** Another person's job holds the shown image: nothing is started there, and the user is told whose it is. */
-  const refused = (): boolean => {
-    const s = get();
-    const a = assignmentOf(s, s.currentImageId);
-    if (!a?.refusal) return false;
-    s.notify('warning', `No mask can be made on this image. ${a.text}`, 'Choose an image of your own job, or one in no job.');
-    return true;
-  };
+  const refused = (): boolean => refusedOn(ctx, get().currentImageId);
 
   const tick = () => set((s) => ({ timer: timerInput(s.timer, Date.now()) }));
   const endOfMask = { timer: IDLE_TIMER, budgetAcknowledged: false };

@@ -10,7 +10,7 @@ import { proposalAnnotation } from '../../../core/sam/preannotateImage.ts';
 import type { BoxPrompt } from '../../../core/sam/prompts.ts';
 import type { SliceContext } from '../store.ts';
 import { reviewQueue } from '../selectors.ts';
-import { startReviewOf } from '../steps.ts';
+import { refusedOn, startReviewOf } from '../steps.ts';
 
 /** A machine-made mask to add as a proposal (RLE in image px): what a pre-annotation batch produces. */
 export type ProposalInput = ProducedMask;
@@ -45,7 +45,7 @@ export function createReviewSlice(ctx: SliceContext): ReviewSlice {
     deleteAnnotation(id) {
       const s = get();
       const target = s.project.annotations.find((a) => a.id === id);
-      if (!target) return;
+      if (!target || refusedOn(ctx, target.imageId)) return;
       // rejecting a proposal moves on to the next one
       const next = target.review === 'pending' ? after(id) : null;
       if (
@@ -79,7 +79,7 @@ export function createReviewSlice(ctx: SliceContext): ReviewSlice {
     acceptProposal() {
       const s = get();
       const p = s.project.annotations.find((a) => a.id === s.selectedAnnotationId);
-      if (!p || p.review !== 'pending') return;
+      if (!p || p.review !== 'pending' || refusedOn(ctx, p.imageId)) return;
       const { ms } = timerStop(s.timer, Date.now());
       const next = after(p.id);
       const diff = new DiffBuilder(s.project).update('annotations', p.id, (a) => ({
