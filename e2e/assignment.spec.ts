@@ -4,8 +4,8 @@
  * (an admin may, and is told so), and what a role cannot do is not offered.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { clientOf, gotoApp, liveMask, project } from './helpers.ts';
-import { server, startServer, type RunningServer } from './serverHelpers.ts';
+import { clientOf, liveMask, project } from './helpers.ts';
+import { openLoggedIn, readyFromServer, server, startServer, type RunningServer } from './serverHelpers.ts';
 
 const PORT = 4199;
 let srv: RunningServer;
@@ -21,41 +21,13 @@ test.afterEach(async () => {
   await srv.stop();
 });
 
-async function openLoggedIn(page: Page, user: string): Promise<void> {
-  await gotoApp(page);
-  await expect
-    .poll(
-      () =>
-        page.evaluate(() =>
-          window.annotator.ready().then(
-            () => true,
-            () => false,
-          ),
-        ),
-      { timeout: 120_000 },
-    )
-    .toBe(true);
-  await server(page).login(user, `${user}-password`);
-}
-
 async function show(page: Page, imageId: number): Promise<void> {
   await page
     .locator('[data-testid=image-list] li')
     .nth((await project(page)).images.findIndex((im) => im.id === imageId))
     .click();
   await expect.poll(() => page.evaluate(() => window.annotator.currentImage()?.id)).toBe(imageId);
-  await expect
-    .poll(
-      () =>
-        page.evaluate(() =>
-          window.annotator.ready().then(
-            () => true,
-            () => false,
-          ),
-        ),
-      { timeout: 120_000 },
-    )
-    .toBe(true);
+  await readyFromServer(page);
 }
 
 test('an image in another person’s job is marked in the list and on the canvas, and no mask can be started there; an admin is told whose job it is and may edit', async ({

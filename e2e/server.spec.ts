@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { Annotation } from '../src/core/project/types.ts';
 import { clientOf, gotoApp, liveMask, project } from './helpers.ts';
-import { server, startServer, type RunningServer } from './serverHelpers.ts';
+import { openLoggedIn, readyFromServer, server, startServer, type RunningServer } from './serverHelpers.ts';
 
 const PORT = 4195;
 let srv: RunningServer;
@@ -15,29 +15,6 @@ test.beforeEach(async () => {
 test.afterEach(async () => {
   await srv.stop();
 });
-
-/** Waits until the shown image is ready (its file may still be coming from the server). */
-async function readyFromServer(page: Page): Promise<void> {
-  await expect
-    .poll(
-      () =>
-        page.evaluate(() =>
-          window.annotator.ready().then(
-            () => true,
-            () => false,
-          ),
-        ),
-      { timeout: 120_000 },
-    )
-    .toBe(true);
-}
-
-/** Opens the app from the server, waits for its first image and logs in as `user` (password `<user>-password`). */
-async function openLoggedIn(page: Page, user: string): Promise<void> {
-  await gotoApp(page);
-  await readyFromServer(page);
-  await server(page).login(user, `${user}-password`);
-}
 
 /** Clicks a point of the shown image, waits for the mask and accepts it; answers the mask's area. */
 async function annotate(page: Page, x: number, y: number): Promise<number> {

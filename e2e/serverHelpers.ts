@@ -3,8 +3,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import type { TeamStats } from '../src/core/team/stats.ts';
+import { gotoApp } from './helpers.ts';
 import type { ServerJob, ServerReview } from '../src/io/serverApi.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -100,4 +101,27 @@ export function server(page: Page) {
     addMember: (u: string, role: 'admin' | 'annotator' | 'reviewer') =>
       page.evaluate(([u, r]) => window.annotator.server.addMember(u!, r as 'annotator'), [u, role]),
   };
+}
+
+/** Waits until the shown image is ready (its file may still be coming from the server). */
+export async function readyFromServer(page: Page): Promise<void> {
+  await expect
+    .poll(
+      () =>
+        page.evaluate(() =>
+          window.annotator.ready().then(
+            () => true,
+            () => false,
+          ),
+        ),
+      { timeout: 120_000 },
+    )
+    .toBe(true);
+}
+
+/** Opens the app from the server, waits for its first image and logs in as `user` (password `<user>-password`). */
+export async function openLoggedIn(page: Page, user: string): Promise<void> {
+  await gotoApp(page);
+  await readyFromServer(page);
+  await server(page).login(user, `${user}-password`);
 }
