@@ -287,7 +287,7 @@ export function BatchProgress() {
       {p.state === 'waiting' && (
         <p className="muted" data-testid="batch-holdup" data-holdup={p.holdup ?? ''}>
           {p.holdup === 'encoder'
-            ? 'waiting while an image you will annotate is encoded (yours come first)…'
+            ? 'waiting: the image you are shown comes first (its encoding, your first click)…'
             : 'waiting for you to pause (your clicks come first)…'}
         </p>
       )}

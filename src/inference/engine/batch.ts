@@ -61,8 +61,12 @@ export class BatchRunner {
       for (;;) {
         if (shouldStop()) break;
         if (host.modelError) throw errorOf(host.modelError);
-        const user = this.decodes.busy || performance.now() - scheduler.lastInteraction < PREFETCH_IDLE_MS;
-        const encoder = !!scheduler.job || this.images.needsEncoding(scheduler.current);
+        const now = performance.now();
+        // the annotator's own clicks and strokes; the shown image (its encode, and a moment after it is shown
+        // or ready, for the first click) is an image for them, not their input
+        const user = this.decodes.busy || now - scheduler.lastInput < PREFETCH_IDLE_MS;
+        const encoder =
+          !!scheduler.job || this.images.needsEncoding(scheduler.current) || now - scheduler.lastInteraction < PREFETCH_IDLE_MS;
         if (!user && !encoder) break;
         hold(user ? 'user' : 'encoder');
         await sleep(100);

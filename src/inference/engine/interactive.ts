@@ -63,7 +63,7 @@ export class InteractiveDecodes {
         if (epoch !== this.host.epoch) return;
         this.inFlightResolve = null;
         this.inFlight = null;
-        this.scheduler.lastInteraction = performance.now();
+        this.scheduler.lastInteraction = this.scheduler.lastInput = performance.now();
         if (this.pending) this.runPending();
         else this.scheduler.pump();
       });

@@ -34,6 +34,8 @@ export class EncodeScheduler {
   private next: number | null = null;
   /** when the user last clicked, painted or was shown another image */
   lastInteraction = 0;
+  /** when the user last clicked or painted (their own input, not an image shown to them) */
+  lastInput = 0;
   /** While set, nothing is encoded ahead of time (benchmarks of the decoder alone). */
   holdBackground = false;
   private prefetchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -65,7 +67,7 @@ export class EncodeScheduler {
 
   /** User input on an image: a background encode for anything else gives way at once. */
   noteActivity(imageId: number): void {
-    this.lastInteraction = performance.now();
+    this.lastInteraction = this.lastInput = performance.now();
     if (this.job && !this.worksFor(imageId)) this.cancelJob();
   }
 

@@ -19,5 +19,8 @@ export interface EngineEvents {
 /** An image's file, as the project has it open (undefined: not open). */
 export type BlobOf = (imageId: number) => { blob: Blob; name: string } | undefined;
 
-/** Why batch work is held back: the annotator's clicks and strokes, or an encode for the annotator (the shown or next image). */
+/**
+ * Why batch work is held back: the annotator's clicks and strokes, or the image shown to them (its
+ * encode, the next image's, and a moment after it is shown or ready, for their first click).
+ */
 export type BatchHoldup = 'user' | 'encoder';
