@@ -11,6 +11,7 @@ export default defineConfig({
       input: {
         eval: 'src/cli/eval.ts',
         'eval-video': 'src/cli/eval-video.ts',
+        track: 'src/cli/track.ts',
         preannotate: 'src/cli/preannotate.ts',
         'family-models': 'src/cli/family-models.ts',
         'decoder-candidates': 'src/cli/decoder-candidates.ts',
@@ -32,6 +33,7 @@ export default defineConfig({
       'onnxruntime-node',
       'pngjs',
       'jpeg-js',
+      '@jsquash/jpeg',
       'fflate',
       'playwright-core',
       'hono',

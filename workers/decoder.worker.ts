@@ -62,6 +62,8 @@ function decoderApi(): DecoderApi {
     hasEmbedding: (imageId) => store.image(imageId) !== undefined,
     setScratch: (jobId, embedding, extra, width, height) => store.setBatch(jobId, embedding, extra, width, height),
     batchMask: (source, prompts, paste) => batch.mask(source, prompts, paste),
+    trackMask: (source, previous) => batch.track(source, previous),
+    interpolateMasks: (a, b, between) => batch.interpolate(a, b, between),
     amgMask: (source, point, crop, image, params) => batch.amgMask(source, point, crop, image, params),
     amgSmallRegions: (masks, minArea, nmsThresh) => batch.smallRegions(masks, minArea, nmsThresh),
     benchRaw: (imageId, n) => benchRaw(model, store, exclusive, imageId, n),

@@ -57,6 +57,14 @@ export interface BatchMask {
   score: number;
 }
 
+/** Video propagation's mask on one frame (see the decoder worker's `trackMask`). */
+export interface TrackMask extends BatchMask {
+  /** the frame's warning: the object lost, changed abruptly, or the model unsure (null: none) */
+  flag: 'lost' | 'abrupt' | 'uncertain' | null;
+  /** the prompts the previous mask gave */
+  prompts: Prompts;
+}
+
 export interface DecodeRequest {
   imageId: number;
   generation: number;
@@ -218,6 +226,13 @@ export interface DecoderApi {
     prompts: Prompts,
     paste: { roi: import('../src/core/sam/roi.ts').PixelRect; width: number; height: number } | null,
   ): Promise<BatchMask>;
+  /**
+   * Video propagation: the mask on a frame (a batch embedding of the whole frame) that follows the
+   * previous frame's mask (see src/core/video/propagate.ts), with the frame's flag.
+   */
+  trackMask(source: EmbeddingSource, previous: CocoRle): Promise<TrackMask>;
+  /** Video: the masks of the `between` frames between two keyframes' masks, by interpolating their signed distance fields. */
+  interpolateMasks(a: CocoRle, b: CocoRle, between: number): BatchMask[];
   /** Segment everything: one grid point of a crop (crop px) -> a kept mask in image px, or null (filtered). */
   amgMask(
     source: EmbeddingSource,

@@ -49,7 +49,7 @@ export function useMaskItems(imageId: number | null): MaskItem[] {
         const c = cats.get(a.categoryId);
         return {
           a,
-          color: annotationColor(colorBy, a.id, c?.color),
+          color: annotationColor(colorBy, a.trackId ?? a.id, c?.color),
           label: `${c?.name ?? '?'} #${a.id}${a.review === 'pending' ? ` ${(a.score ?? 0).toFixed(2)}` : ''}${reviewLabel(marks[a.id])}`,
         };
       });

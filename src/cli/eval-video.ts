@@ -27,7 +27,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { boundaryF, regionJ } from '../core/video/metrics.ts';
 import { interpolateBetween } from '../core/video/interpolate.ts';
-import { frameFlag, maskBox, mostConsistent, promptsFromMask } from '../core/video/propagate.ts';
+import { maskBox } from '../core/video/propagate.ts';
+import { nodeTrackStep } from '../node/track-node.ts';
 import { readMaskPng, readRgbaImage } from '../node/image.ts';
 import { NodeSam } from '../node/sam-node.ts';
 import { correctionRobot, type RobotResult } from './videoRobot.ts';
@@ -97,25 +98,8 @@ export async function evaluateVideo(
       return { name: seq.name, frames: names.length, J: j, F: f, JF: (j + f) / 2, flagged };
     };
     /** One propagation step: frame t's mask (on its embedding) from the previous frame's, and whether it is flagged. */
-    const step = async (prev: Uint8Array, emb: Float32Array, maskInput: Float32Array | null) => {
-      const prompts = promptsFromMask(prev, width, height);
-      if (!prompts) return { mask: new Uint8Array(width * height), lowRes: null, flag: 'lost' as const };
-      const r = await options.sam!.decode(emb, size, prompts, 'core', maskInput);
-      let mask = r.mask;
-      let lowRes = r.lowRes;
-      let s = r.score;
-      if (r.candidates) {
-        const cands = [0, 1, 2, 3].map((token) => ({
-          ...options.sam!.candidateMask(r.candidates!, token, size),
-          score: r.candidates!.ious[token] ?? 0,
-        }));
-        const i = mostConsistent(cands, prev);
-        mask = cands[i]!.mask;
-        lowRes = cands[i]!.lowRes;
-        s = cands[i]!.score;
-      }
-      return { mask, lowRes, flag: frameFlag(prev, mask, s) };
-    };
+    const step = async (prev: Uint8Array, emb: Float32Array, maskInput: Float32Array | null) =>
+      nodeTrackStep(options.sam!, emb, size, prev, maskInput);
     // each frame encoded once, for every model method
     const embeddings: Float32Array[] = [];
     const embedding = async (t: number) => {

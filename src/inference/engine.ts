@@ -15,7 +15,7 @@ import type { ModelManifest } from '../core/sam/manifest.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
 import type { PixelRect } from '../core/sam/roi.ts';
 import { DEFAULT_ZOOM_IN, type ZoomInOptions } from '../core/sam/zoomIn.ts';
-import type { BatchMask, DecodeResult, EditResult, EmbeddingMemory, HoverResult, RenderedMask } from '../../workers/protocol.ts';
+import type { BatchMask, TrackMask, DecodeResult, EditResult, EmbeddingMemory, HoverResult, RenderedMask } from '../../workers/protocol.ts';
 import type { BackendChoice } from './backend.ts';
 import { BatchRunner } from './engine/batch.ts';
 import { CropEncodes } from './engine/crops.ts';
@@ -303,6 +303,19 @@ export class InferenceEngine {
     shouldStop: () => boolean = () => false,
   ): Promise<BatchMask> {
     return this.batch.mask(source, prompts, paste, shouldStop);
+  }
+
+  /** Video propagation: the mask on a frame (its batch embedding) that follows the previous frame's mask. */
+  trackMask(source: EmbeddingSource, previous: CocoRle, shouldStop: () => boolean = () => false): Promise<TrackMask> {
+    return this.batch.track(source, previous, shouldStop);
+  }
+
+  /** Video: the masks between two keyframes' masks by interpolation (in the decoder worker: no long task here). */
+  async interpolateMasks(a: CocoRle, b: CocoRle, between: number): Promise<BatchMask[]> {
+    const decoder = this.host.decoder;
+    if (!decoder) throw new Error('decoder not started');
+    await this.host.decoderReady;
+    return decoder.interpolateMasks(a, b, between);
   }
 
   amgMask(

@@ -65,6 +65,14 @@ export const RECORD_SCHEMAS = {
       .string()
       .regex(/^[0-9a-f]{64}$/)
       .optional(),
+    video: z
+      .strictObject({
+        id,
+        name: z.string().min(1).max(1024),
+        frame: z.number().int().min(0).max(10_000_000),
+        fps: finite.positive().nullable(),
+      })
+      .optional(),
   }),
   categories: z.strictObject({
     id,
@@ -97,6 +105,9 @@ export const RECORD_SCHEMAS = {
         extra: z.record(z.string(), z.unknown()).optional(),
       })
       .optional(),
+    trackId: id.optional(),
+    track: z.enum(['key', 'propagated', 'interpolated']).optional(),
+    flag: z.enum(['lost', 'abrupt', 'uncertain']).optional(),
   }),
   pendingBoxes: z.strictObject({ id, imageId: id, categoryId: id, bbox }),
   skipped: z.strictObject({ id, imageId: id, timeMs: count, clicks: count, strokes: count, at: finite }),

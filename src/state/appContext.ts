@@ -7,6 +7,7 @@
  *   engine                       the SAM model in workers (inference/engine.ts)
  *   store                        the state and its actions (store/), given the engine and io
  *   batch                        pre-annotation runs (services/batch.ts)
+ *   tracking                     video propagation and interpolation (services/tracking.ts)
  *   sync, team                   the project server: sync loop, team calls (services/sync.ts, teamClient.ts)
  *   projects                     autosave and project operations (services/persistence.ts)
  *   models                       the model of each project (services/models.ts)
@@ -17,6 +18,7 @@ import { ImageRegistry } from '../io/images.ts';
 import { ProjectDb } from '../io/persist.ts';
 import { ServerApi } from '../io/serverApi.ts';
 import { BatchRunner } from './services/batch.ts';
+import { TrackingService } from './services/tracking.ts';
 import { ModelsService } from './services/models.ts';
 import { Persistence } from './services/persistence.ts';
 import { ProjectIds } from './services/projectIds.ts';
@@ -38,6 +40,7 @@ export interface AppContext {
   team: TeamClient;
   models: ModelsService;
   batch: BatchRunner;
+  tracking: TrackingService;
 }
 
 /** Makes the app's parts and wires them; nothing runs until `startApp`. */
@@ -59,6 +62,7 @@ export function createAppContext(): AppContext {
     team: { reviewMask: (id, decision, comment) => team.reviewMask(id, decision, comment) },
   });
   const batch = new BatchRunner({ store, engine, images });
+  const tracking = new TrackingService({ store, engine });
   const sync: SyncService = new SyncService({ store, ids, api, images, projects: () => projects });
   const team = new TeamClient({ api, store, sync });
   const projects: Persistence = new Persistence({
@@ -72,7 +76,7 @@ export function createAppContext(): AppContext {
     tabs: typeof BroadcastChannel === 'undefined' ? null : (projectId) => new Tabs(store, projectId, stored),
   });
   const models = new ModelsService({ store, engine, batch });
-  return { store, engine, images, overlays, ids, projects, sync, team, models, batch };
+  return { store, engine, images, overlays, ids, projects, sync, team, models, batch, tracking };
 }
 
 /**

@@ -19,6 +19,9 @@ import { fileDisplayName } from '../core/project/imageFiles.ts';
 import { useKeyboard, useModal } from './keyboard.ts';
 import { ACTIONS, GESTURES, actionLabel, type ActionUi } from '../state/store/actions.ts';
 import { PreannotatePanel, ReviewBar } from './Preannotate.tsx';
+import { Collapsible } from './panels/Collapsible.tsx';
+import { VideoPanel } from './video/VideoPanel.tsx';
+import { Timeline } from './video/Timeline.tsx';
 
 /** One click, always COCO with compressed RLE (lossless; the automation contract); polygons are in the dialog. */
 async function exportCocoNow({ store, images }: AppContext): Promise<void> {
@@ -230,44 +233,6 @@ function LiveInfo() {
   );
 }
 
-/** A side-panel section that folds away (its title is its summary); open or shut is kept in this browser. */
-function Collapsible({
-  title,
-  testId,
-  children,
-  open = false,
-}: {
-  title: string;
-  testId: string;
-  children: React.ReactNode;
-  open?: boolean;
-}) {
-  const key = `sam-annotator.open.${testId}`;
-  const [isOpen, setOpen] = useState(() => {
-    const v = localStorage.getItem(key);
-    return v === null ? open : v === '1';
-  });
-  return (
-    <details
-      className="panel-section"
-      data-testid={testId}
-      open={isOpen}
-      onToggle={(e) => {
-        const o = e.currentTarget.open;
-        setOpen(o);
-        try {
-          localStorage.setItem(key, o ? '1' : '0');
-        } catch {
-          // a preference
-        }
-      }}
-    >
-      <summary>{title}</summary>
-      {children}
-    </details>
-  );
-}
-
 function Notifications() {
   const list = useStore((s) => s.notifications);
   const dismiss = useStore((s) => s.dismiss);
@@ -335,6 +300,7 @@ export function App() {
       exportCoco: () => void exportCocoNow(ctx),
       openCategoryPicker: () => setPicker(true),
       zoom: (k) => viewport.zoom(k),
+      propagate: (direction) => void ctx.tracking.propagate({ direction }),
     }),
     [ctx, viewport],
   );
@@ -372,7 +338,10 @@ export function App() {
       <Toolbar ui={ui} />
       <main>
         <ImageList />
-        <AnnotationStage />
+        <div className="stage-column">
+          <AnnotationStage />
+          <Timeline />
+        </div>
         <aside className="panel side">
           <MaskTimerPanel />
           <ReviewBar />
@@ -381,6 +350,7 @@ export function App() {
           <Annotations />
           <DisplayPanel />
           <PreannotatePanel />
+          <VideoPanel />
           <Collapsible title="Statistics" testId="stats-section">
             <StatsPanel />
           </Collapsible>

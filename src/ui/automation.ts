@@ -16,6 +16,7 @@ import type { TeamStats } from '../core/team/stats.ts';
 import type { ServerJob, ServerJobEvent, ServerReview } from '../io/serverApi.ts';
 import type { SyncView } from '../state/store/slices/view.ts';
 import type { NewJobsSpec, ServerPreannotateRequest } from '../state/services/teamClient.ts';
+import { videoAutomation, type VideoApi } from './automationVideo.ts';
 
 export interface EditorState {
   tool: string;
@@ -59,6 +60,8 @@ declare global {
 
 /** The automation contract (see README): stable entry points for tests and scripts. */
 export interface AnnotatorApi {
+  /** videos: clips, tracks, propagation (automationVideo.ts) */
+  video: VideoApi;
   /**
    * Resolves when the shown image's embedding and the decoder are ready; rejects with the error if not.
    * Images being added (e.g. just given to the file input) are waited for first.
@@ -185,6 +188,7 @@ export interface AnnotatorApi {
 export function installAutomation(ctx: AppContext, viewport: Viewport): void {
   const { store, engine, overlays, batch, models, sync, team } = ctx;
   const api: AnnotatorApi = {
+    video: videoAutomation(ctx),
     ready() {
       const s = store.getState();
       if (s.model.status === 'error' && s.model.error) return Promise.reject(new Error(s.model.error.message));

@@ -1,10 +1,14 @@
-import { rleFromMask } from '../../src/core/mask/rle.ts';
+import { maskFromRle, rleFromMask, type CocoRle } from '../../src/core/mask/rle.ts';
+import { candidatePlane } from '../../src/core/sam/candidates.ts';
+import { sam2MaskFromLowRes } from '../../src/core/sam/sam2.ts';
+import { frameFlag, mostConsistent, promptsFromMask } from '../../src/core/video/propagate.ts';
+import { interpolateBetween } from '../../src/core/video/interpolate.ts';
 import { amgMaskFromLogits, postprocessSmallRegions, type AmgMask, type AmgParams, type BoxXyxy } from '../../src/core/sam/amg.ts';
 import type { EmbeddingSource } from '../../src/core/sam/keys.ts';
-import { maskAreaAndBbox, maskFromLowResLogits } from '../../src/core/sam/postprocess.ts';
+import { maskAreaAndBbox, maskFromLowResLogits, modelLogitsFromLowRes } from '../../src/core/sam/postprocess.ts';
 import type { Prompts } from '../../src/core/sam/prompts.ts';
 import { pasteMask, type PixelRect } from '../../src/core/sam/roi.ts';
-import type { BatchMask } from '../protocol.ts';
+import type { BatchMask, TrackMask } from '../protocol.ts';
 import type { EmbeddingStore } from './embeddings.ts';
 import type { DecoderModel } from './model.ts';
 import type { Exclusive } from './scheduler.ts';
@@ -30,6 +34,70 @@ export class BatchDecoder {
       const full = pasteMask(m.mask, paste.roi, paste);
       const { area, bbox } = maskAreaAndBbox(full, paste.width, paste.height);
       return { rle: rleFromMask(full, paste.width, paste.height), area, bbox, score: r.score };
+    });
+  }
+
+  /**
+   * Video propagation's step on one frame (its batch embedding, the whole frame): the previous frame's
+   * mask gives the prompts (src/core/video/propagate.ts), of SAM's candidates the one most consistent
+   * with the previous mask is taken, and the frame is flagged where the object is lost or changes
+   * abruptly. Each candidate's mask comes from its low-res logits, as the CLI computes it (the same
+   * frames and first mask give the same masks in both).
+   */
+  track(source: EmbeddingSource, previous: CocoRle): Promise<TrackMask> {
+    return this.exclusive.run(1, async () => {
+      const e = this.store.source(source);
+      const image = { width: e.width, height: e.height };
+      const prev = maskFromRle(previous);
+      if (prev.length !== e.width * e.height)
+        throw new Error(`the previous mask is ${previous.size[1]}x${previous.size[0]}, the frame ${e.width}x${e.height}`);
+      const prompts = promptsFromMask(prev, e.width, e.height);
+      if (!prompts)
+        return {
+          rle: rleFromMask(prev.fill(0), e.width, e.height),
+          area: 0,
+          bbox: [0, 0, 0, 0],
+          score: 0,
+          flag: 'lost',
+          prompts: { points: [], box: null },
+        };
+      const r = await this.model.run(e, prompts);
+      const sam2 = this.model.isSam2;
+      const inputSize = this.model.loaded().manifest.normalization.inputSize;
+      const candidates: { mask: Uint8Array; score: number }[] = [];
+      if (r.iousAll && r.lowResAll) {
+        for (let token = 0; token < r.iousAll.length; token++) {
+          const mask = sam2
+            ? sam2MaskFromLowRes(r.lowResAll, token, image).mask
+            : maskFromLowResLogits(
+                modelLogitsFromLowRes(candidatePlane(r.lowResAll, token, 256 * 256), r.modelSize, inputSize),
+                r.modelSize,
+                image,
+              ).mask;
+          candidates.push({ mask, score: r.iousAll[token]! });
+        }
+      } else candidates.push({ mask: maskFromLowResLogits(r.logits, r.modelSize, e).mask, score: r.score });
+      const best = candidates[mostConsistent(candidates, prev)]!;
+      const { area, bbox } = maskAreaAndBbox(best.mask, e.width, e.height);
+      return {
+        rle: rleFromMask(best.mask, e.width, e.height),
+        area,
+        bbox,
+        score: best.score,
+        flag: frameFlag(prev, best.mask, best.score),
+        prompts,
+      };
+    });
+  }
+
+  /** The masks of the `between` frames between two keyframes' masks, by interpolation (no model). */
+  interpolate(a: CocoRle, b: CocoRle, between: number): BatchMask[] {
+    const [h, w] = a.size;
+    if (b.size[0] !== h || b.size[1] !== w)
+      throw new Error(`the keyframes' masks differ in size (${w}x${h} and ${b.size[1]}x${b.size[0]})`);
+    return interpolateBetween(maskFromRle(a), maskFromRle(b), w, h, between + 1).map((m) => {
+      const { area, bbox } = maskAreaAndBbox(m, w, h);
+      return { rle: rleFromMask(m, w, h), area, bbox, score: 0 };
     });
   }
 

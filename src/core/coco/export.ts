@@ -3,12 +3,18 @@ import { polygonsFromMask, rleCountsFromPolygon, transposeBack, type Polygon } f
 import { maskCropTransposedFromRle, rleCountsFromString, rleCountsIou, rleCountsUnion, type CocoRle } from '../mask/rle.ts';
 import type { Annotation, Project } from '../project/types.ts';
 import { MASK_BUDGET_MS } from '../project/timer.ts';
+import { cocoVideosOf, trackAttributes, type CocoVideo } from './video.ts';
+
+export type { CocoVideo } from './video.ts';
 
 export interface CocoImage {
   id: number;
   file_name: string;
   width: number;
   height: number;
+  /** a frame of a video: the video's id and the frame's index in it */
+  video_id?: number;
+  frame_index?: number;
 }
 
 export interface CocoAnnotation {
@@ -20,6 +26,8 @@ export interface CocoAnnotation {
   bbox: [number, number, number, number];
   iscrowd: 0 | 1;
   score?: number;
+  /** on a frame of a video: the track (one object across the video's frames) */
+  track_id?: number;
   attributes: Record<string, unknown>;
 }
 
@@ -31,6 +39,8 @@ export interface CocoCategory {
 
 export interface CocoDataset {
   info: { description: string; version: string; date_created: string };
+  /** only when the project has clips: one per clip */
+  videos?: CocoVideo[];
   images: CocoImage[];
   annotations: CocoAnnotation[];
   categories: CocoCategory[];
@@ -150,8 +160,11 @@ function cocoAnnotation(
   ids: ExportIds,
   added?: (a: Annotation) => Record<string, unknown>,
   auditKeys: readonly string[] = [],
+  frames?: ReadonlySet<number>,
 ): CocoAnnotation {
   const audit = added?.(a);
+  // on a track (of a frame): its id and role are ours, whatever an imported file said
+  const tracked = a.trackId !== undefined && !!frames?.has(a.imageId);
   const ours = {
     ...audit,
     time_ms: a.timeMs ?? 0,
@@ -162,10 +175,15 @@ function cocoAnnotation(
     ...(a.model ? { model: a.model } : {}),
     over_budget: (a.timeMs ?? 0) > MASK_BUDGET_MS,
     prompts: a.prompts,
+    ...(tracked ? trackAttributes(a) : {}),
   };
   const { attributes: given, ...extra } = a.coco?.extra ?? {};
   // what a client says under the audit names is the client's claim, not the record
   let theirs = given;
+  if (tracked && isRecord(theirs)) {
+    const { track: _role, flag: _flag, ...rest } = theirs;
+    theirs = rest;
+  }
   let claimed: Record<string, unknown> | null = null;
   if (auditKeys.length && isRecord(given)) {
     const rest: Record<string, unknown> = {};
@@ -186,6 +204,7 @@ function cocoAnnotation(
     bbox: [...(a.coco?.bbox ?? a.bbox)],
     iscrowd: a.iscrowd ? 1 : 0,
     ...(a.score !== null ? { score: a.score } : {}),
+    ...(tracked ? { track_id: a.trackId } : {}),
     // the file's own attributes are kept; ours are added where it has none of that name
     attributes: {
       ...(isRecord(theirs) ? { ...ours, ...theirs } : ours),
@@ -223,6 +242,8 @@ export function projectToCoco(
     categories: exportIdsOf(project.categories, (c) => c.cocoId),
     annotations: exportIdsOf(exported, (a) => a.coco?.id),
   };
+  const videos = cocoVideosOf(project.images);
+  const frames = videos.length ? new Set(project.images.filter((im) => im.video).map((im) => im.id)) : undefined;
   const annotations = exported.map((a) => {
     if (!polygon || a.iscrowd)
       return cocoAnnotation(
@@ -231,6 +252,7 @@ export function projectToCoco(
         ids,
         options.attributes,
         options.auditKeys,
+        frames,
       );
     const f = fittedPolygons(a.segmentation, tolerance, minIou);
     iouMin = Math.min(iouMin, f.iou);
@@ -238,11 +260,18 @@ export function projectToCoco(
     n++;
     if (f.tolerance < tolerance) tightened++;
     finest = Math.min(finest, f.tolerance);
-    return cocoAnnotation(a, f.polygons, ids, options.attributes, options.auditKeys);
+    return cocoAnnotation(a, f.polygons, ids, options.attributes, options.auditKeys, frames);
   });
   const coco: CocoDataset = {
     info: { description: project.name, version: '1.0', date_created: now.toISOString() },
-    images: project.images.map((im) => ({ id: ids.images.get(im.id)!, file_name: im.fileName, width: im.width, height: im.height })),
+    ...(videos.length ? { videos } : {}),
+    images: project.images.map((im) => ({
+      id: ids.images.get(im.id)!,
+      file_name: im.fileName,
+      width: im.width,
+      height: im.height,
+      ...(im.video ? { video_id: im.video.id, frame_index: im.video.frame } : {}),
+    })),
     annotations,
     categories: project.categories.map((c) => ({ id: ids.categories.get(c.id)!, name: c.name, supercategory: '' })),
   };

@@ -1,23 +1,18 @@
 import { maskFromPolygons, rleCountsFromPolygon } from '../mask/polygon.ts';
-import type { CocoOriginal } from '../project/types.ts';
-import { rleArea, rleBbox, rleCountsFromString, rleFromMask, rleStringFromCounts, type CocoRle } from '../mask/rle.ts';
+import type { Annotation, CocoOriginal, TrackRole } from '../project/types.ts';
+import { rleArea, rleBbox, rleFromMask, rleStringFromCounts, type CocoRle } from '../mask/rle.ts';
+import { array, CocoFormatError, describe, field, integer, isObject, readRle, type Json } from './read.ts';
+import { readVideos, VideoReader, type ImportedFrameOf, type ImportedVideo } from './video.ts';
 
-/** A COCO file that cannot be imported; `path` names the field, e.g. `annotations[3].segmentation`. */
-export class CocoFormatError extends Error {
-  constructor(
-    readonly path: string,
-    readonly problem: string,
-  ) {
-    super(`${path}: ${problem}`);
-    this.name = 'CocoFormatError';
-  }
-}
+export { CocoFormatError } from './read.ts';
 
 export interface ImportedImage {
   cocoId: number;
   fileName: string;
   width: number;
   height: number;
+  /** a frame of a video: its `video_id` and `frame_index` */
+  video?: ImportedFrameOf;
 }
 
 export interface ImportedCategory {
@@ -51,6 +46,10 @@ export interface ImportedAnnotation {
    * its `area` and `bbox` (only if they are finite and sane) and every field this app does not read.
    */
   original: CocoOriginal;
+  /** on a frame of a video: its `track_id`, and this app's `attributes.track` and `attributes.flag` */
+  trackId?: number;
+  track?: TrackRole;
+  flag?: Annotation['flag'];
 }
 
 export interface CocoImport {
@@ -59,6 +58,8 @@ export interface CocoImport {
   annotations: ImportedAnnotation[];
   /** annotations left out because their mask covers no pixel of the image (their COCO ids) */
   emptyMasks: number[];
+  /** the file's `videos` (present only when it has them, or frames) */
+  videos?: ImportedVideo[];
 }
 
 /**
@@ -68,42 +69,8 @@ export interface CocoImport {
  */
 export const COCO_LIMITS = { maxImages: 100_000, maxAnnotations: 1_000_000, maxPolygonPoints: 1_000_000, maxImageSide: 100_000 };
 
-type Json = unknown;
-
-function isObject(v: Json): v is Record<string, Json> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function field(o: Record<string, Json>, key: string): Json {
-  // own properties only: '__proto__' and friends in a file are plain data, never prototypes
-  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
-}
-
-function describe(v: Json): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
-}
-
-function integer(o: Record<string, Json>, key: string, path: string, min = 0): number {
-  const v = field(o, key);
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new CocoFormatError(`${path}.${key}`, `expected an integer ≥ ${min}, found ${describe(v)}`);
-  }
-  return v;
-}
-
 function finiteNumber(v: Json, path: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new CocoFormatError(path, `expected a number, found ${describe(v)}`);
-  return v;
-}
-
-function array(o: Record<string, Json>, key: string, path: string): Json[] {
-  const v = field(o, key);
-  if (!Array.isArray(v)) throw new CocoFormatError(`${path}${path ? '.' : ''}${key}`, `expected an array, found ${describe(v)}`);
   return v;
 }
 
@@ -146,7 +113,7 @@ function boxInImage(b: [number, number, number, number], width: number, height: 
 /** The fields of an annotation this app reads; every other field is kept as it is for the export. */
 const READ_FIELDS = new Set(['id', 'image_id', 'category_id', 'segmentation', 'area', 'bbox', 'iscrowd', 'score']);
 
-function originalOf(a: Record<string, Json>, cocoId: number): CocoOriginal {
+function originalOf(a: Record<string, Json>, cocoId: number, tracked: boolean): CocoOriginal {
   const o: CocoOriginal = { id: cocoId };
   const area = field(a, 'area');
   if (typeof area === 'number' && Number.isFinite(area) && area >= 0) o.area = area;
@@ -160,7 +127,7 @@ function originalOf(a: Record<string, Json>, cocoId: number): CocoOriginal {
   )
     o.bbox = bbox as [number, number, number, number];
   const extra: Record<string, unknown> = {};
-  for (const k of Object.keys(a)) if (!READ_FIELDS.has(k) && k !== '__proto__') extra[k] = a[k];
+  for (const k of Object.keys(a)) if (!READ_FIELDS.has(k) && k !== '__proto__' && !(tracked && k === 'track_id')) extra[k] = a[k];
   if (Object.keys(extra).length) o.extra = extra;
   return o;
 }
@@ -188,6 +155,9 @@ export function parseCoco(data: Json, onProgress?: (done: number, total: number)
       `${n(rawAnns.length)} annotations, more than the ${n(COCO_LIMITS.maxAnnotations)} one project can hold; split the file (by image) into several projects`,
     );
 
+  const rawVideos = field(data, 'videos');
+  const videos = rawVideos === undefined || rawVideos === null ? null : readVideos(array(data, 'videos', ''));
+  const video = new VideoReader(videos);
   const images = new Map<number, ImportedImage>();
   rawImages.forEach((im, i) => {
     const path = `images[${i}]`;
@@ -201,7 +171,8 @@ export function parseCoco(data: Json, onProgress?: (done: number, total: number)
     if (width > COCO_LIMITS.maxImageSide || height > COCO_LIMITS.maxImageSide)
       throw new CocoFormatError(path, `image size ${width}x${height} is not plausible`);
     if (images.has(cocoId)) throw new CocoFormatError(`${path}.id`, `id ${cocoId} is used by another image too`);
-    images.set(cocoId, { cocoId, fileName, width, height });
+    const frame = video.image(im, path);
+    images.set(cocoId, { cocoId, fileName, width, height, ...(frame ? { video: frame } : {}) });
   });
 
   const categories = new Map<number, ImportedCategory>();
@@ -263,45 +234,7 @@ export function parseCoco(data: Json, onProgress?: (done: number, total: number)
           : rleFromMask(maskFromPolygons(polys, width, height), width, height);
     } else if (isObject(seg)) {
       format = 'rle';
-      const size = field(seg, 'size');
-      if (!Array.isArray(size) || size.length !== 2 || size[0] !== height || size[1] !== width) {
-        throw new CocoFormatError(
-          `${path}.segmentation.size`,
-          `expected [${height}, ${width}] (the image's [height, width]), found ${describe(size)}${Array.isArray(size) ? ` [${size.join(', ')}]` : ''}`,
-        );
-      }
-      const counts = field(seg, 'counts');
-      let numbers: number[];
-      if (typeof counts === 'string') {
-        try {
-          numbers = rleCountsFromString(counts);
-        } catch (e) {
-          throw new CocoFormatError(`${path}.segmentation.counts`, (e as Error).message);
-        }
-      } else if (Array.isArray(counts)) {
-        numbers = counts.map((c, k) => {
-          if (typeof c !== 'number' || !Number.isInteger(c) || c < 0)
-            throw new CocoFormatError(`${path}.segmentation.counts[${k}]`, `expected a non-negative integer, found ${describe(c)}`);
-          return c;
-        });
-      } else {
-        throw new CocoFormatError(
-          `${path}.segmentation.counts`,
-          `expected an RLE string or an array of run lengths, found ${describe(counts)}`,
-        );
-      }
-      let total = 0;
-      for (const c of numbers) {
-        if (c < 0) throw new CocoFormatError(`${path}.segmentation.counts`, 'a run length is negative');
-        total += c;
-      }
-      if (total !== width * height) {
-        throw new CocoFormatError(
-          `${path}.segmentation.counts`,
-          `the runs cover ${total} pixels, the ${width}x${height} image has ${width * height}`,
-        );
-      }
-      segmentation = { size: [height, width], counts: rleStringFromCounts(numbers) };
+      segmentation = readRle(seg, width, height, `${path}.segmentation`);
     } else {
       throw new CocoFormatError(`${path}.segmentation`, `expected polygons, an RLE object or nothing, found ${describe(seg)}`);
     }
@@ -319,6 +252,7 @@ export function parseCoco(data: Json, onProgress?: (done: number, total: number)
       bbox = boxInImage(readBbox(field(a, 'bbox'), `${path}.bbox`), width, height, `${path}.bbox`);
       area = bbox[2] * bbox[3];
     }
+    const track = video.annotation(a, path, imageCocoId, image.video);
     const ann: ImportedAnnotation = {
       cocoId,
       imageCocoId,
@@ -328,7 +262,8 @@ export function parseCoco(data: Json, onProgress?: (done: number, total: number)
       bbox,
       area,
       format,
-      original: originalOf(a, cocoId),
+      original: originalOf(a, cocoId, !!track),
+      ...track,
     };
     // extras other tools ignore; read leniently (a foreign `attributes` object is not an error)
     const attrs = field(a, 'attributes');
@@ -344,7 +279,9 @@ export function parseCoco(data: Json, onProgress?: (done: number, total: number)
     if (typeof score === 'number' && Number.isFinite(score)) ann.score = score;
     annotations.push(ann);
   });
-  return { images: [...images.values()], categories: [...categories.values()], annotations, emptyMasks };
+  const out: CocoImport = { images: [...images.values()], categories: [...categories.values()], annotations, emptyMasks };
+  if (videos || out.images.some((im) => im.video)) out.videos = [...(videos?.values() ?? [])];
+  return out;
 }
 
 /** The key a file name is matched by: its last path part, lower-cased (case and folder differences tolerated). */

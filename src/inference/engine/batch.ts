@@ -2,7 +2,8 @@ import type { AmgMask, AmgParams, BoxXyxy } from '../../core/sam/amg.ts';
 import { batchSource, type EmbeddingSource } from '../../core/sam/keys.ts';
 import type { Prompts } from '../../core/sam/prompts.ts';
 import type { PixelRect } from '../../core/sam/roi.ts';
-import type { BatchMask } from '../../../workers/protocol.ts';
+import type { BatchMask, TrackMask } from '../../../workers/protocol.ts';
+import type { CocoRle } from '../../core/mask/rle.ts';
 import type { ModelHost } from './host.ts';
 import type { ImageStates } from './images.ts';
 import type { InteractiveDecodes } from './interactive.ts';
@@ -110,6 +111,12 @@ export class BatchRunner {
   ): Promise<BatchMask> {
     await this.turn(shouldStop);
     return this.host.decoder!.batchMask(source, prompts, paste);
+  }
+
+  /** Video propagation's mask on a frame's batch embedding, following the previous frame's mask. */
+  async track(source: EmbeddingSource, previous: CocoRle, shouldStop: () => boolean): Promise<TrackMask> {
+    await this.turn(shouldStop);
+    return this.host.decoder!.trackMask(source, previous);
   }
 
   async amgMask(

@@ -20,6 +20,8 @@ export interface ActionUi {
   openCategoryPicker(): void;
   /** fit the image to the window, or 100 % */
   zoom(kind: 'fit' | 'actual'): void;
+  /** video: propagate the selected track from the shown frame (services/tracking.ts) */
+  propagate(direction: 1 | -1): void;
 }
 
 export interface Action {
@@ -42,6 +44,9 @@ export interface Action {
 }
 
 const always = () => true;
+/** the shown image is a frame of a video */
+const onFrame = (s: StoreState) =>
+  s.currentImageId !== null && s.project.images.find((im) => im.id === s.currentImageId)?.video !== undefined;
 
 function tool(id: Tool, label: string, key: string, help: string): Action {
   return {
@@ -293,6 +298,51 @@ export const ACTIONS: readonly Action[] = [
     keysLabel: '',
     enabled: always,
     perform: (_s, ui) => ui.exportCoco(),
+  },
+  {
+    id: 'next-frame',
+    label: 'Next frame',
+    help: 'Video: the next frame of the clip',
+    keys: [{ key: '.' }],
+    keysLabel: '.',
+    enabled: onFrame,
+    perform: (s) => s.stepFrame(1),
+  },
+  {
+    id: 'previous-frame',
+    label: 'Previous frame',
+    help: 'Video: the previous frame of the clip',
+    keys: [{ key: ',' }],
+    keysLabel: ',',
+    enabled: onFrame,
+    perform: (s) => s.stepFrame(-1),
+  },
+  {
+    id: 'play',
+    label: 'Play',
+    help: 'Video: play or pause the clip',
+    keys: [{ key: 'k' }, { key: 'K' }],
+    keysLabel: 'K',
+    enabled: onFrame,
+    perform: (s) => s.setPlaying(!s.playing),
+  },
+  {
+    id: 'propagate-forward',
+    label: 'Propagate ▶',
+    help: 'Video: propagate the selected track forward from the shown frame, up to its next keyframe',
+    keys: [{ key: 't', shift: false }],
+    keysLabel: 'T',
+    enabled: (s) => onFrame(s) && s.selectedTrackId !== null,
+    perform: (_s, ui) => ui.propagate(1),
+  },
+  {
+    id: 'propagate-backward',
+    label: '◀ Propagate',
+    help: 'Video: propagate the selected track backward from the shown frame, up to its previous keyframe',
+    keys: [{ key: 'T', shift: true }],
+    keysLabel: 'Shift+T',
+    enabled: (s) => onFrame(s) && s.selectedTrackId !== null,
+    perform: (_s, ui) => ui.propagate(-1),
   },
   {
     id: 'help',

@@ -592,7 +592,7 @@ describe('store: a job on the project server, by its keys (issue 14)', () => {
     const a = actionForKey({ key, shiftKey, ctrlKey: false, metaKey: false, altKey: false })!;
     expect(a).not.toBeNull();
     if (a.enabled(store.getState()))
-      a.perform(store.getState(), { toggleHelp() {}, exportCoco() {}, openCategoryPicker() {}, zoom() {} }, key);
+      a.perform(store.getState(), { toggleHelp() {}, exportCoco() {}, openCategoryPicker() {}, zoom() {}, propagate() {} }, key);
   };
   async function reviewed() {
     const decisions: [number, string, string | undefined][] = [];

@@ -23,6 +23,7 @@ import { createNotificationsSlice, type NotificationsSlice } from './slices/noti
 import { createTeamSlice, type TeamSlice } from './slices/team.ts';
 import { createImportSlice, type ImportSlice } from './slices/importers.ts';
 import { createServicesSlice, type ServicesSlice } from './slices/services.ts';
+import { createVideoSlice, type VideoSlice } from './slices/video.ts';
 import { watchWaiting } from './waiting.ts';
 
 export type StoreState = DocumentSlice &
@@ -33,7 +34,8 @@ export type StoreState = DocumentSlice &
   NotificationsSlice &
   ImportSlice &
   TeamSlice &
-  ServicesSlice;
+  ServicesSlice &
+  VideoSlice;
 
 /** Where a document change came from: this tab's user or code, or another tab / the server. */
 /** 'local': this tab's user; 'remote': another tab of this browser (already saved); 'server': another user, through the project server */
@@ -114,7 +116,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
         // has when an accepted mask is edited), or its category's
         color: () => {
           const s = get();
-          const id = s.display.colorBy === 'instance' ? (s.editingAnnotationId ?? ids.peek('annotations', s.project)) : 0;
+          // on a video frame, a track's colour: the edited mask's track, or the selected track the mask will join
+          const edited = s.editingAnnotationId === null ? undefined : s.project.annotations.find((a) => a.id === s.editingAnnotationId);
+          const onFrame = s.selectedTrackId !== null && s.project.images.find((im) => im.id === s.currentImageId)?.video !== undefined;
+          const mine = edited ? (edited.trackId ?? edited.id) : onFrame ? s.selectedTrackId! : ids.peek('annotations', s.project);
+          const id = s.display.colorBy === 'instance' ? mine : 0;
           return annotationColor(s.display.colorBy, id, s.project.categories.find((c) => c.id === s.currentCategoryId)?.color);
         },
         image: (id) => get().project.images.find((im) => im.id === id) ?? null,
@@ -139,6 +145,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       ...createImportSlice(ctx),
       ...createTeamSlice(ctx),
       ...createServicesSlice(ctx),
+      ...createVideoSlice(ctx),
     };
   });
   watchWaiting(api);

@@ -123,7 +123,7 @@ export function Annotations() {
             key={a.id}
             a={a}
             category={byId.get(a.categoryId)}
-            color={annotationColor(colorBy, a.id, byId.get(a.categoryId)?.color)}
+            color={annotationColor(colorBy, a.trackId ?? a.id, byId.get(a.categoryId)?.color)}
             selected={a.id === selected}
             mark={marks[a.id]}
           />

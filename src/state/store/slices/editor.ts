@@ -15,6 +15,7 @@ import type { CandidateInfo } from '../../../../workers/protocol.ts';
 import type { SliceContext } from '../store.ts';
 import { assignmentOf, reviewQueue } from '../selectors.ts';
 import { refusedOn } from '../steps.ts';
+import { trackForAccept } from './video.ts';
 
 export type Tool = 'points' | 'box' | 'brush' | 'eraser' | 'select';
 
@@ -153,12 +154,20 @@ export function createEditorSlice(ctx: SliceContext): EditorSlice {
     const wasReviewing =
       edited?.review === 'pending' ||
       (s.selectedAnnotationId !== null && annotationIndex(s.project.annotations).byId.get(s.selectedAnnotationId)?.review === 'pending');
+    // on a video frame the mask is a person's keyframe of a track: the edited mask's, the selected track's, or a new one
+    const track = trackForAccept(s, imageId, edited, ann.id);
+    if (track) {
+      ann.trackId = track.trackId;
+      ann.track = 'key';
+    }
     const b = new DiffBuilder(s.project);
+    if (track?.replaces) b.remove('annotations', track.replaces.id);
     if (edited) b.update('annotations', edited.id, () => ann);
     else b.add('annotations', ann);
     const after = emptyOn(imageId);
     if (!s.change(b.diff, 'record', { label: 'accept', imageId, session: { before: m.snapshot, after }, saveNow: true })) return null;
     session.restore(after);
+    if (track) set({ selectedTrackId: track.trackId });
     set({ ...endOfMask, selectedAnnotationId: null, ...(s.display.pointsAfterAccept && !s.boxesFirst ? { tool: 'points' as const } : {}) });
     // a proposal fixed (or replaced by a new mask, which then covers it): on to the next proposal
     if (wasReviewing) {

@@ -10,6 +10,7 @@ import { DiffBuilder, diffProjects } from '../../../core/project/changes.ts';
 import { categoryColor } from '../../../core/project/palette.ts';
 import { fileStem } from '../../../core/export/files.ts';
 import { EMPTY_PROMPTS } from '../../../core/sam/prompts.ts';
+import type { VideoFrame } from '../../../core/project/types.ts';
 import type { SliceContext } from '../store.ts';
 import { nextImageId } from '../selectors.ts';
 import { startReviewOf } from '../steps.ts';
@@ -18,7 +19,11 @@ export interface ImportSlice {
   addFiles(files: readonly File[]): Promise<number[]>;
   /** Validates and adds images (bad files are reported and skipped); shows the first added, or only if none is shown. */
   /** `ungated`: called from within a project operation (which the gate would wait for). */
-  addImageBlobs(items: readonly { blob: Blob; name: string }[], show?: 'first' | 'if-none', ungated?: boolean): Promise<number[]>;
+  addImageBlobs(
+    items: readonly { blob: Blob; name: string; video?: VideoFrame }[],
+    show?: 'first' | 'if-none',
+    ungated?: boolean,
+  ): Promise<number[]>;
   /** Imports mask PNGs (binary or instance-id) matched to images by name; any bad file: nothing is imported. */
   importMaskPngs(files: readonly { blob: Blob; name: string }[]): Promise<number>;
   /** Imports a COCO instances file; a bad file is reported precisely and changes nothing. */
@@ -45,13 +50,13 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
   let initGate: () => Promise<unknown> = () => Promise.resolve();
 
   const addImagesNow = async (
-    items: readonly { blob: Blob; name: string }[],
+    items: readonly { blob: Blob; name: string; video?: VideoFrame }[],
     show: 'first' | 'if-none',
     ungated: boolean,
   ): Promise<number[]> => {
     if (!ungated) await initGate().catch(() => undefined);
     const added: number[] = [];
-    for (const { blob, name } of items) {
+    for (const { blob, name, video } of items) {
       try {
         const { width, height } = await deps.io.probeImage(blob, name);
         const s = get();
@@ -73,7 +78,8 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
         }
         const id = ids.next('images', s.project);
         deps.io.registerImage(id, blob, name);
-        s.change(new DiffBuilder(s.project).add('images', { id, fileName: name, width, height }).diff, 'ignore', { label: 'open image' });
+        const record = video ? { id, fileName: name, width, height, video } : { id, fileName: name, width, height };
+        s.change(new DiffBuilder(s.project).add('images', record).diff, 'ignore', { label: video ? 'open frames' : 'open image' });
         added.push(id);
       } catch (e) {
         const err = appErrorFromUnknown(e);

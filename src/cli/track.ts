@@ -1,0 +1,224 @@
+/**
+ * `npm run track -- --frames DIR (--masks FIRST.png | --click X,Y) --out out.json [options]`
+ *
+ * Video propagation in Node (onnxruntime-node), the app's method (src/core/video/propagate.ts through
+ * src/node/track-node.ts, the same math as the browser's decoder worker): the objects on the start
+ * frame, from a mask PNG (0/255: one object; grayscale or palette ids, as DAVIS and YouTube-VOS write
+ * them: one object per id) or from a click, followed frame after frame to the end of the clip (or to
+ * its start with `--direction backward`). Writes the app's exports: COCO with `videos`, `video_id`,
+ * `frame_index` and `track_id` (`--out`), and where asked YouTube-VIS JSON (`--ytvis`) and palette PNGs
+ * per frame (`--palette DIR`).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { projectToCoco } from '../core/coco/export.ts';
+import { labelMapFromPng } from '../core/image/png.ts';
+import { rleFromMask } from '../core/mask/rle.ts';
+import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
+import { EMPTY_PROMPTS, type Prompts } from '../core/sam/prompts.ts';
+import { categoryColor } from '../core/project/palette.ts';
+import type { Annotation, ImageRecord, Project } from '../core/project/types.ts';
+import { sortFrameNames } from '../core/video/clips.ts';
+import { readRgbaImage } from '../node/image.ts';
+import { NodeSam } from '../node/sam-node.ts';
+import { nodeTrackStep } from '../node/track-node.ts';
+import { ProgressBar } from './progress.ts';
+
+const USAGE = `usage: npm run track -- --frames DIR (--masks FIRST.png | --click X,Y[;X,Y...]) --out out.json
+  [--start N (the start frame's index, default 0)] [--direction forward|backward] [--frames-limit N]
+  [--category NAME] [--stop-on-flag] [--ytvis out.json] [--palette DIR] [--encoder E.onnx --decoder D.onnx] [--threads N]
+DIR holds the clip's numbered frames (PNG or JPEG; in number order). --masks: the start frame's objects
+(0/255: one object; grayscale or palette ids: one object per id). --click: a foreground click (image px) on the start frame.`;
+
+function usage(msg: string): never {
+  process.stderr.write(`${msg}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+export interface TrackOptions {
+  frames: string;
+  /** the start frame's objects: one mask per object (row-major 0/1), or clicks */
+  start: { masks: Uint8Array[] } | { clicks: { x: number; y: number }[] };
+  startFrame: number;
+  direction: 1 | -1;
+  limit: number;
+  category: string;
+  stopOnFlag: boolean;
+  sam: NodeSam;
+  onFrame?: (done: number, total: number) => void;
+}
+
+/** Follows the start frame's objects through the clip; resolves to the project (one clip, a track per object). */
+export async function trackFrames(o: TrackOptions): Promise<{ project: Project; flagged: number }> {
+  const names = sortFrameNames(
+    readdirSync(o.frames)
+      .filter((f) => /\.(png|jpe?g|bmp)$/i.test(f))
+      .map((name) => ({ name })),
+  ).map((f) => f.name);
+  if (names.length === 0) throw new Error(`${o.frames} holds no frames (PNG or JPEG files).`);
+  const last = Math.min(names.length, o.limit) - 1;
+  if (o.startFrame < 0 || o.startFrame > last) throw new Error(`--start ${o.startFrame} is outside the clip's frames 0..${last}.`);
+  const clipName = basename(resolve(o.frames));
+  const first = readRgbaImage(join(o.frames, names[0]!));
+  const size = { width: first.width, height: first.height };
+  const images: ImageRecord[] = names.slice(0, last + 1).map((n, frame) => ({
+    id: frame + 1,
+    fileName: `${clipName}/${n}`,
+    width: size.width,
+    height: size.height,
+    video: { id: 1, name: clipName, frame, fps: null },
+  }));
+  const annotations: Annotation[] = [];
+  const put = (
+    frame: number,
+    track: number,
+    mask: Uint8Array,
+    role: 'key' | 'propagated',
+    score: number | null,
+    prompts: Prompts,
+    flag: string | null,
+  ) => {
+    const { area, bbox } = maskAreaAndBbox(mask, size.width, size.height);
+    const a: Annotation = {
+      id: annotations.length + 1,
+      imageId: frame + 1,
+      categoryId: 1,
+      segmentation: rleFromMask(mask, size.width, size.height),
+      area,
+      bbox,
+      score,
+      prompts,
+      source: role === 'key' ? 'import' : 'propagate',
+      createdAt: 0,
+      trackId: track,
+      track: role,
+    };
+    if (flag) a.flag = flag as NonNullable<Annotation['flag']>;
+    annotations.push(a);
+  };
+  const embed = async (frame: number) => o.sam.embed(frame === 0 ? first : readRgbaImage(join(o.frames, names[frame]!)));
+  // the start frame's objects
+  let masks: Uint8Array[];
+  if ('masks' in o.start) {
+    masks = o.start.masks;
+    for (const m of masks)
+      if (m.length !== size.width * size.height) throw new Error(`The start masks are not ${size.width}x${size.height} like the frames.`);
+  } else {
+    const emb = await embed(o.startFrame);
+    const prompts: Prompts = { points: o.start.clicks.map((c) => ({ ...c, positive: true })), box: null };
+    masks = [(await o.sam.decode(emb, size, prompts, 'core')).mask];
+  }
+  masks.forEach((m, i) => put(o.startFrame, i + 1, m, 'key', null, EMPTY_PROMPTS, null));
+  let flagged = 0;
+  const stopped = new Set<number>();
+  const total = o.direction === 1 ? last - o.startFrame : o.startFrame;
+  let done = 0;
+  for (let f = o.startFrame + o.direction; f >= 0 && f <= last; f += o.direction) {
+    if (stopped.size === masks.length) break;
+    const emb = await embed(f);
+    for (let t = 0; t < masks.length; t++) {
+      if (stopped.has(t)) continue;
+      const r = await nodeTrackStep(o.sam, emb, size, masks[t]!);
+      put(f, t + 1, r.mask, 'propagated', r.score, r.prompts, r.flag);
+      if (r.flag) flagged++;
+      if (r.flag === 'lost' || (r.flag && o.stopOnFlag)) stopped.add(t);
+      masks[t] = r.mask;
+    }
+    o.onFrame?.(++done, total);
+  }
+  const project: Project = {
+    name: clipName,
+    images,
+    categories: [{ id: 1, name: o.category, color: categoryColor(1) }],
+    annotations: annotations
+      .sort((a, b) => a.imageId - b.imageId || (a.trackId ?? 0) - (b.trackId ?? 0))
+      .map((a, i) => ({ ...a, id: i + 1 })),
+    pendingBoxes: [],
+    skipped: [],
+  };
+  return { project, flagged };
+}
+
+/** The objects of a start mask PNG: 0/255 (or 0/1) one object, else one per distinct non-zero id. */
+export function objectsOfMaskPng(bytes: Uint8Array): { width: number; height: number; masks: Uint8Array[] } {
+  const { width, height, labels } = labelMapFromPng(bytes);
+  const ids = [...new Set(labels)].filter((v) => v !== 0).sort((a, b) => a - b);
+  if (ids.length === 0) throw new Error('The start mask PNG is empty: it holds no object (every pixel is 0).');
+  return { width, height, masks: ids.map((id) => Uint8Array.from(labels, (v) => (v === id ? 1 : 0))) };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      frames: { type: 'string' },
+      masks: { type: 'string' },
+      click: { type: 'string' },
+      start: { type: 'string', default: '0' },
+      direction: { type: 'string', default: 'forward' },
+      'frames-limit': { type: 'string' },
+      category: { type: 'string', default: 'object' },
+      'stop-on-flag': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      ytvis: { type: 'string' },
+      palette: { type: 'string' },
+      encoder: { type: 'string' },
+      decoder: { type: 'string' },
+      threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!values.frames) usage("Give the clip's frames folder with --frames.");
+  if (!existsSync(values.frames)) usage(`There is no folder ${values.frames}.`);
+  if (!values.out) usage('Give the COCO file to write with --out.');
+  if (!values.masks === !values.click) usage("Give the start frame's objects: --masks FILE.png or --click X,Y (one of them).");
+  if (values.direction !== 'forward' && values.direction !== 'backward') usage('--direction is forward or backward.');
+  const startFrame = Number(values.start);
+  if (!Number.isInteger(startFrame) || startFrame < 0) usage('--start is a frame index, 0 or more.');
+  let start: TrackOptions['start'];
+  if (values.masks) {
+    if (!existsSync(values.masks)) usage(`There is no file ${values.masks}.`);
+    start = { masks: objectsOfMaskPng(readFileSync(values.masks)).masks };
+  } else {
+    const clicks = values.click!.split(';').map((p) => p.split(',').map(Number));
+    if (clicks.some((c) => c.length !== 2 || c.some((v) => !Number.isFinite(v)))) usage('--click is X,Y in image px (several: X,Y;X,Y).');
+    start = { clicks: clicks.map(([x, y]) => ({ x: x!, y: y! })) };
+  }
+  const threads = values.threads ? { threads: Number(values.threads) } : {};
+  const sam =
+    values.encoder && values.decoder
+      ? await NodeSam.fromFiles(values.encoder, values.decoder, { family: 'auto', ...threads })
+      : await NodeSam.load(undefined, { candidates: true, ...threads });
+  const progress: { bar: ProgressBar | null } = { bar: null };
+  const { project, flagged } = await trackFrames({
+    frames: values.frames,
+    start,
+    startFrame,
+    direction: values.direction === 'forward' ? 1 : -1,
+    limit: values['frames-limit'] ? Number(values['frames-limit']) : Infinity,
+    category: values.category,
+    stopOnFlag: values['stop-on-flag'],
+    sam,
+    onFrame: (done, total) => (progress.bar ??= new ProgressBar(total, 'frames')).update(done, 'propagating'),
+  });
+  progress.bar?.stop();
+  mkdirSync(dirname(resolve(values.out)), { recursive: true });
+  writeFileSync(values.out, JSON.stringify(projectToCoco(project)));
+  const tracks = new Set(project.annotations.map((a) => a.trackId)).size;
+  process.stdout.write(
+    `${project.annotations.length} masks of ${tracks} track(s) on ${project.images.length} frames (${flagged} flagged) -> ${values.out}\n`,
+  );
+  void values.ytvis;
+  void values.palette;
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url)
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,141 @@
+/**
+ * The timeline under the canvas, while a frame of a clip is shown: frame stepping, play/pause, a
+ * scrubber with the frame number and time, propagation and interpolation of the selected track with
+ * their progress, and one lane per track showing where it has a mask (keyframe, propagated,
+ * interpolated, flagged). Clicking a lane selects its track and shows that frame.
+ */
+import { useEffect, useMemo } from 'react';
+import { clipOf, frameTime, tracksOf } from '../../core/video/clips.ts';
+import { annotationColor } from '../../core/project/palette.ts';
+import { useApp, useStore } from '../../state/useApp.tsx';
+
+export function Timeline() {
+  const { store, tracking } = useApp();
+  const project = useStore((s) => s.project);
+  const currentImageId = useStore((s) => s.currentImageId);
+  const selected = useStore((s) => s.selectedTrackId);
+  const playing = useStore((s) => s.playing);
+  const progress = useStore((s) => s.tracking);
+  const colorBy = useStore((s) => s.display.colorBy);
+  const clip = useMemo(() => clipOf(project.images, currentImageId), [project.images, currentImageId]);
+  const tracks = useMemo(() => (clip ? tracksOf(project, clip.id) : []), [project, clip]);
+  const index = clip ? clip.frames.findIndex((f) => f.id === currentImageId) : -1;
+  const frame = clip?.frames[index]?.video?.frame ?? 0;
+
+  // playing: one frame after another at the clip's rate (10 a second for a sequence without one), stopping at the end
+  useEffect(() => {
+    if (!playing || !clip) return;
+    const ms = 1000 / (clip.fps ?? 10);
+    const t = setInterval(() => {
+      const s = store.getState();
+      const i = clip.frames.findIndex((f) => f.id === s.currentImageId);
+      if (i < 0 || i >= clip.frames.length - 1) s.setPlaying(false);
+      else s.stepFrame(1);
+    }, ms);
+    return () => clearInterval(t);
+  }, [playing, clip, store]);
+  useEffect(() => {
+    if (!clip && playing) store.getState().setPlaying(false);
+  }, [clip, playing, store]);
+
+  if (!clip) return null;
+  const last = clip.frames[clip.frames.length - 1]!.video!.frame;
+  const s = store.getState();
+  const running = tracking.isRunning();
+  const category = (id: number) => project.categories.find((c) => c.id === id);
+  return (
+    <section className="timeline" data-testid="timeline" data-video-id={clip.id} data-frame={frame}>
+      <div className="timeline-bar">
+        <button title="Previous frame (,)" data-testid="timeline-previous" onClick={() => s.stepFrame(-1)} disabled={index <= 0}>
+          ◀
+        </button>
+        <button title="Play or pause (K)" data-testid="timeline-play" onClick={() => s.setPlaying(!playing)}>
+          {playing ? '❚❚' : '▶'}
+        </button>
+        <button title="Next frame (.)" data-testid="timeline-next" onClick={() => s.stepFrame(1)} disabled={index >= clip.frames.length - 1}>
+          ▶
+        </button>
+        <input
+          type="range"
+          className="timeline-scrubber"
+          data-testid="timeline-scrubber"
+          min={0}
+          max={clip.frames.length - 1}
+          value={Math.max(0, index)}
+          onChange={(e) => s.showImage(clip.frames[Number(e.currentTarget.value)]!.id)}
+          aria-label="Frame"
+        />
+        <span className="timeline-frame" data-testid="timeline-frame">
+          {clip.name} · frame {frame} / {last} · {frameTime(frame, clip.fps)}
+        </span>
+        <span className="sep" />
+        <button data-testid="propagate-backward" title="Propagate the selected track backward (Shift+T)" disabled={selected === null || running} onClick={() => void tracking.propagate({ direction: -1 })}>
+          ◀ Propagate
+        </button>
+        <button data-testid="propagate-forward" title="Propagate the selected track forward, to its next keyframe (T)" disabled={selected === null || running} onClick={() => void tracking.propagate({ direction: 1 })}>
+          Propagate ▶
+        </button>
+        <button data-testid="propagate-end" title="Propagate the selected track to the clip's end, following each keyframe on the way" disabled={selected === null || running} onClick={() => void tracking.propagate({ direction: 1, until: 'end' })}>
+          To the end ▶▶
+        </button>
+        <button data-testid="interpolate" title="Fill the frames between the selected track's keyframes by interpolation (no model)" disabled={selected === null || running} onClick={() => void tracking.interpolate()}>
+          Interpolate
+        </button>
+        {progress && (
+          <span className="tracking-status" data-testid="tracking-status" data-status={progress.status} role="status">
+            {progress.kind === 'propagate' ? 'Propagation' : 'Interpolation'} {progress.status}: {progress.done}/{progress.total}
+            {progress.flagged > 0 && ` · ${progress.flagged} flagged`}
+            {progress.message && ` · ${progress.message}`}
+            {running && progress.status !== 'paused' && <button onClick={() => tracking.pause()}>Pause</button>}
+            {running && progress.status === 'paused' && <button onClick={() => tracking.resume()}>Resume</button>}
+            {running && (
+              <button data-testid="tracking-cancel" onClick={() => tracking.cancel()}>
+                Cancel
+              </button>
+            )}
+          </span>
+        )}
+      </div>
+      <div className="timeline-lanes">
+        {tracks.length === 0 && <div className="muted">Click an object and accept its mask (Enter) to start a track.</div>}
+        {tracks.map((t) => {
+          const color = annotationColor(colorBy, t.id, category(t.categoryId)?.color);
+          return (
+            <div
+              key={t.id}
+              className={`track-lane${t.id === selected ? ' selected' : ''}`}
+              data-testid="track-lane"
+              data-track-id={t.id}
+              onClick={() => s.selectTrack(t.id)}
+            >
+              <span className="track-name" style={{ borderColor: color }}>
+                #{t.id} {category(t.categoryId)?.name ?? ''}
+              </span>
+              <span className="track-cells">
+                {clip.frames.map((f) => {
+                  const a = t.byFrame.get(f.video!.frame);
+                  const role = a ? (a.flag ? 'flagged' : (a.track ?? 'key')) : 'none';
+                  return (
+                    <span
+                      key={f.id}
+                      className={`cell ${role}${f.id === currentImageId ? ' shown' : ''}`}
+                      data-frame={f.video!.frame}
+                      data-role={role}
+                      title={`frame ${f.video!.frame}: ${role === 'none' ? 'no mask' : role}${a?.flag ? ` (${a.flag})` : ''}`}
+                      style={a && role !== 'flagged' ? { background: color, opacity: role === 'key' ? 1 : 0.5 } : undefined}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        s.selectTrack(t.id);
+                        s.showImage(f.id);
+                      }}
+                    />
+                  );
+                })}
+              </span>
+            </div>
+          );
+        })}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * The side panel's video section: open a folder of numbered frames as a clip (every frame or every
+ * k-th), whether a flagged frame stops propagation, and the shown clip's tracks (select, category,
+ * delete).
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { clipOf, tracksOf } from '../../core/video/clips.ts';
+import { fileDisplayName } from '../../core/project/imageFiles.ts';
+import { useAppStore, useStore } from '../../state/useApp.tsx';
+import { Collapsible } from '../panels/Collapsible.tsx';
+
+export function VideoPanel() {
+  const store = useAppStore();
+  const project = useStore((s) => s.project);
+  const currentImageId = useStore((s) => s.currentImageId);
+  const selected = useStore((s) => s.selectedTrackId);
+  const stopOnFlag = useStore((s) => s.stopOnFlag);
+  const [every, setEvery] = useState(1);
+  const [fps, setFps] = useState('');
+  const folderRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    folderRef.current?.setAttribute('webkitdirectory', '');
+  }, []);
+  const clip = useMemo(() => clipOf(project.images, currentImageId), [project.images, currentImageId]);
+  const tracks = useMemo(() => (clip ? tracksOf(project, clip.id) : []), [project, clip]);
+  const s = store.getState();
+  return (
+    <Collapsible title="Video" testId="video-section" open={clip !== null}>
+      <label className="button">
+        Open frames folder
+        <input
+          ref={folderRef}
+          type="file"
+          multiple
+          data-testid="frames-input"
+          onChange={(e) => {
+            const files = [...(e.currentTarget.files ?? [])];
+            e.currentTarget.value = '';
+            const rate = Number(fps);
+            void store.getState().addFrames(
+              files.map((f) => ({ blob: f, name: fileDisplayName(f) })),
+              { every, fps: rate > 0 ? rate : null },
+            );
+          }}
+        />
+      </label>
+      <label className="row">
+        Annotate every
+        <input type="number" min={1} max={1000} value={every} data-testid="frames-every" onChange={(e) => setEvery(Math.max(1, Number(e.currentTarget.value) || 1))} />
+        frame(s)
+      </label>
+      <label className="row">
+        Frames per second
+        <input type="number" min={0} step="any" placeholder="unknown" value={fps} data-testid="frames-fps" onChange={(e) => setFps(e.currentTarget.value)} />
+      </label>
+      <label className="row">
+        <input type="checkbox" checked={stopOnFlag} data-testid="stop-on-flag" onChange={(e) => s.setStopOnFlag(e.currentTarget.checked)} />
+        Stop propagation on a flagged frame
+      </label>
+      {clip && (
+        <ul className="track-list" data-testid="track-list">
+          {tracks.map((t) => (
+            <li key={t.id} data-testid="track-row" data-track-id={t.id} className={t.id === selected ? 'selected' : ''} onClick={() => s.selectTrack(t.id)}>
+              <span>
+                Track #{t.id} · {t.byFrame.size} frame(s)
+              </span>
+              <select value={t.categoryId} aria-label="Track category" onChange={(e) => s.setTrackCategory(t.id, Number(e.currentTarget.value))}>
+                {project.categories.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+              <button
+                title="Delete the track (every frame's mask)"
+                onClick={(e) => {
+                  e.stopPropagation();
+                  s.deleteTrack(t.id);
+                }}
+              >
+                Delete
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Collapsible>
+  );
+}
