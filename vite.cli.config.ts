@@ -21,6 +21,7 @@ export default defineConfig({
         'bench-preannotate': 'bench/preannotate-browser.ts',
         'bench-workspace': 'bench/workspace-browser.ts',
         'bench-scale': 'bench/scale-browser.ts',
+        'bench-video': 'bench/video-browser.ts',
         server: 'src/server/main.ts',
         'bench-server': 'bench/server-load.ts',
         'bench-workers': 'bench/workers.ts',

@@ -2,12 +2,14 @@
  * Video (issue 29), in the built app on the real model: a folder of DAVIS 2016 frames opened as a
  * clip, the dog clicked on frame 0 and accepted (a track), propagated to the end; the masks equal
  * those `npm run track` computes for the same frames and click; a correction on a later frame made
- * a keyframe and propagation run again recomputes only the frames after it; a reload keeps it all.
+ * a keyframe and propagation run again recomputes only the frames after it; a reload keeps it all;
+ * COCO, YouTube-VIS and palette PNG exports imported back give identical tracks.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { unzipSync } from 'fflate';
 import { expect, test } from '@playwright/test';
 import { maskFromRle, rleIou, type CocoRle } from '../src/core/mask/rle.ts';
 import { regionJ } from '../src/core/video/metrics.ts';
@@ -117,6 +119,18 @@ test('a frames folder: click the dog on frame 0, propagate to the end (= the CLI
       expect(rleIou(again[f]!.segmentation, again[5]!.segmentation)).toBeGreaterThan(0.5);
     }
     expect(await page.evaluate(() => window.annotator.video.progress()!.done)).toBe(2);
+    // statistics per clip and track: two keyframes made by a person (their clock time), six propagated frames
+    const stats = await page.evaluate(() => window.annotator.video.stats());
+    expect(stats.clips[0]).toMatchObject({
+      clipFrames: FRAMES,
+      tracks: 1,
+      frames: FRAMES,
+      keyframes: 2,
+      propagated: FRAMES - 2,
+      interpolated: 0,
+    });
+    expect(stats.tracks[0]!.activeMs).toBeGreaterThan(0);
+    expect(stats.tracks[0]!.clicks).toBe(2);
 
     // a reload: the clip and the track are all there
     await expect(page.getByTestId('save-state')).toHaveText('saved');
@@ -124,6 +138,73 @@ test('a frames folder: click the dog on frame 0, propagate to the end (= the CLI
     await ready(page);
     const reloaded = await page.evaluate(() => window.annotator.video.tracks());
     expect(reloaded[0]!.masks.map((m) => [m.frame, m.role, m.segmentation])).toEqual(again.map((m) => [m.frame, m.role, m.segmentation]));
+    expect((await page.evaluate(() => window.annotator.video.clips()))[0]!.frames).toHaveLength(FRAMES);
+
+    // exports: COCO (videos, frame_index, track_id), YouTube-VIS and palette PNGs, through the export dialog
+    const exported = async (label: RegExp) => {
+      await page.getByRole('button', { name: 'Export…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Export' });
+      await dialog.getByLabel(label).check();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        dialog.getByRole('button', { name: 'Export', exact: true }).click(),
+      ]);
+      const path = join(tmp, download.suggestedFilename());
+      await download.saveAs(path);
+      return path;
+    };
+    const cocoFile = await exported(/COCO JSON, RLE/);
+    // the project's images: the demo photos a first start opens, and the clip's frames
+    const { images: imagesBefore } = await page.evaluate(() => window.annotator.counts());
+    const coco = JSON.parse(readFileSync(cocoFile, 'utf8')) as {
+      videos: { length: number }[];
+      images: { frame_index: number }[];
+      annotations: { track_id: number }[];
+    };
+    expect(coco.videos).toHaveLength(1);
+    expect(coco.videos[0]!.length).toBe(FRAMES);
+    expect(coco.images.map((im) => im.frame_index).sort((a, b) => a - b)).toEqual([...Array(FRAMES).keys()]);
+    expect(new Set(coco.annotations.map((a) => a.track_id)).size).toBe(1);
+    const ytvisFile = await exported(/YouTube-VIS/);
+    const ytvis = JSON.parse(readFileSync(ytvisFile, 'utf8')) as {
+      videos: { length: number }[];
+      annotations: { segmentations: unknown[] }[];
+    };
+    expect(ytvis.videos[0]!.length).toBe(FRAMES);
+    expect(ytvis.annotations[0]!.segmentations).toHaveLength(FRAMES);
+    const paletteDir = join(tmp, 'palette');
+    const zip = unzipSync(readFileSync(await exported(/Palette PNGs/)));
+    for (const [name, bytes] of Object.entries(zip)) {
+      mkdirSync(dirname(join(paletteDir, name)), { recursive: true });
+      writeFileSync(join(paletteDir, name), bytes);
+    }
+    expect(Object.keys(zip).filter((n) => n.endsWith('.png'))).toHaveLength(FRAMES);
+    const expected = again.map((m) => [m.frame, m.segmentation]);
+    const tracksNow = async () =>
+      (await page.evaluate(() => window.annotator.video.tracks())).map((t) => t.masks.map((m) => [m.frame, m.segmentation]));
+
+    // each imported into a new project with the same frames: identical tracks
+    for (const [what, input, files] of [
+      ['YouTube-VIS', 'tracks-input', [ytvisFile]],
+      ['palette PNGs', 'palette-input', [paletteDir]],
+    ] as const) {
+      await page.getByRole('button', { name: 'New', exact: true }).click();
+      await expect.poll(async () => (await page.evaluate(() => window.annotator.counts())).images).toBe(0);
+      await page.getByTestId('frames-input').setInputFiles(dir);
+      await ready(page);
+      await page.getByTestId(input).setInputFiles([...files]);
+      await expect.poll(tracksNow, { message: what }).toEqual([expected]);
+    }
+    // COCO into an empty project: the clip and its track come back (the frames' files then opened by name)
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await expect.poll(async () => (await page.evaluate(() => window.annotator.counts())).images).toBe(0);
+    await page.getByTestId('coco-input').setInputFiles(cocoFile);
+    await expect.poll(tracksNow).toEqual([expected]);
+    expect((await page.evaluate(() => window.annotator.video.clips()))[0]!.frames).toHaveLength(FRAMES);
+    await page.getByTestId('frames-input').setInputFiles(dir);
+    await ready(page);
+    // the frames found their records: none added twice
+    expect(await page.evaluate(() => window.annotator.counts())).toMatchObject({ images: imagesBefore });
     expect((await page.evaluate(() => window.annotator.video.clips()))[0]!.frames).toHaveLength(FRAMES);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

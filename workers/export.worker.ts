@@ -11,7 +11,9 @@ import { decodePng, labelMapFromPng } from '../src/core/image/png.ts';
 import { coarsePrompts } from '../src/core/sam/coarse.ts';
 import { masksFromPng } from '../src/core/coco/maskPng.ts';
 import { maskFromRle, rleBbox, rleStringFromCounts } from '../src/core/mask/rle.ts';
-import type { ExportApi, ExportRequest, ExportResult, ProgressCallback } from './protocol.ts';
+import { palettePngFiles, tracksFromPalettePngs } from '../src/core/video/palettePng.ts';
+import { parseYtvis, projectToYtvis, ytvisTrackImport } from '../src/core/video/ytvis.ts';
+import type { ExportApi, ExportRequest, ExportResult, ParsedTracks, ProgressCallback } from './protocol.ts';
 
 function safeName(name: string): string {
   return name.replace(/[^\w.-]+/g, '_') || 'project';
@@ -36,6 +38,20 @@ async function run(req: ExportRequest, onProgress?: ProgressCallback): Promise<E
       ...(fidelity ? { fidelity } : {}),
       missingImages: [],
     };
+  }
+  if (req.kind === 'ytvis') {
+    onProgress?.(1, 1);
+    return {
+      bytes: strToU8(JSON.stringify(projectToYtvis(p))),
+      fileName: `${base}-ytvis.json`,
+      mime: 'application/json',
+      missingImages: [],
+    };
+  }
+  if (req.kind === 'palette') {
+    const files = palettePngFiles(p);
+    onProgress?.(1, 1);
+    return { bytes: zipSync(files, { level: 0 }), fileName: `${base}.palette.zip`, mime: 'application/zip', missingImages: [] };
   }
   if (req.kind === 'masks') {
     const files = maskPngFiles(p, (done, total) => onProgress?.(done, total));
@@ -90,6 +106,47 @@ const api: ExportApi = {
       return { ok: true, width: raw.width, height: raw.height, objects };
     } catch (e) {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  },
+  async parseTracks(files): Promise<ParsedTracks> {
+    const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+    const json = files.filter((f) => /\.json$/i.test(f.name));
+    const pngs = files.filter((f) => /\.png$/i.test(f.name));
+    if (pngs.length === 0) {
+      if (json.length !== 1) return { ok: false, message: 'pick one YouTube-VIS JSON file, or a folder of palette PNGs' };
+      let data: unknown;
+      try {
+        data = JSON.parse(await json[0]!.blob.text());
+      } catch (e) {
+        return { ok: false, message: `${json[0]!.name} is not valid JSON: ${message(e)}` };
+      }
+      try {
+        return { ok: true, format: 'ytvis', tracks: ytvisTrackImport(parseYtvis(data as Parameters<typeof parseYtvis>[0])) };
+      } catch (e) {
+        if (e instanceof CocoFormatError) return { ok: false, message: `${json[0]!.name} is not a valid YouTube-VIS file: ${e.message}` };
+        throw encodeErrorForTransfer(e);
+      }
+    }
+    const meta = json.find((f) => /(^|\/)(instances|meta)\.json$/i.test(f.name));
+    let instances: unknown;
+    try {
+      instances = meta ? JSON.parse(await meta.blob.text()) : undefined;
+    } catch (e) {
+      return { ok: false, message: `${meta!.name} is not valid JSON: ${message(e)}` };
+    }
+    const images = [];
+    for (const f of pngs) {
+      try {
+        const m = labelMapFromPng(new Uint8Array(await f.blob.arrayBuffer()));
+        images.push({ path: f.name, width: m.width, height: m.height, data: m.labels });
+      } catch (e) {
+        return { ok: false, message: `${f.name}: ${message(e)}` };
+      }
+    }
+    try {
+      return { ok: true, format: 'palette', tracks: tracksFromPalettePngs(images, instances) };
+    } catch (e) {
+      return { ok: false, message: message(e) };
     }
   },
   async coarsePrompts(blob, options) {

@@ -7,6 +7,7 @@ import type { CocoRle } from '../src/core/mask/rle.ts';
 import type { EmbeddingSource } from '../src/core/sam/keys.ts';
 import type { ModelManifest } from '../src/core/sam/manifest.ts';
 import type { Prompts } from '../src/core/sam/prompts.ts';
+import type { VideoReadResult, VideoSink } from '../src/core/video/videoFile.ts';
 
 export type BackendName = 'webgpu' | 'wasm';
 
@@ -64,6 +65,11 @@ export interface TrackMask extends BatchMask {
   /** the prompts the previous mask gave */
   prompts: Prompts;
 }
+
+/** Video tracks read from files (see ExportApi.parseTracks). */
+export type ParsedTracks =
+  | { ok: true; format: 'ytvis' | 'palette'; tracks: import('../src/core/video/trackImport.ts').TrackImport }
+  | { ok: false; message: string };
 
 export interface DecodeRequest {
   imageId: number;
@@ -251,7 +257,7 @@ export interface DecoderApi {
   benchRaw(imageId: number, n: number): Promise<number[]>;
 }
 
-export type ExportKind = 'coco-rle' | 'coco-polygon' | 'masks' | 'yolo';
+export type ExportKind = 'coco-rle' | 'coco-polygon' | 'masks' | 'yolo' | 'ytvis' | 'palette';
 
 export interface ExportRequest {
   kind: ExportKind;
@@ -296,6 +302,11 @@ export interface ExportApi {
   takeParsedAnnotations(start: number, n: number): import('../src/core/coco/import.ts').ImportedAnnotation[];
   /** Decodes a mask PNG (binary or instance ids) into one RLE per object. */
   maskPngObjects(blob: Blob): Promise<MaskPngObjects>;
+  /**
+   * Video tracks from files: one YouTube-VIS JSON, or DAVIS / YouTube-VOS palette PNGs (a folder per
+   * clip, one per frame, with `instances.json` where there is one); checked and parsed here.
+   */
+  parseTracks(files: { blob: Blob; name: string }[]): Promise<ParsedTracks>;
   /** Reads a coarse model's label PNG and derives SAM prompts from its objects. */
   coarsePrompts(blob: Blob, options: Partial<import('../src/core/sam/coarse.ts').CoarseOptions>): Promise<CoarsePromptsResult>;
   run(req: ExportRequest, onProgress?: ProgressCallback): Promise<ExportResult>;
@@ -312,4 +323,9 @@ export interface ExportApi {
   ): { bitmap: ImageBitmap; iou: number; tolerance: number; vertices: number; polygons: number };
   /** IoU of the polygons with the masks at a tolerance, on up to `sample` annotations */
   fidelity(project: ExportRequest['project'], tolerance: number, minIou: number, sample: number): PolygonFidelity;
+}
+
+/** workers/video.worker.ts: a video file decoded frame by frame, every `every`-th frame handed to `sink` as a PNG. */
+export interface VideoWorkerApi {
+  read(blob: Blob, name: string, every: number, sink: VideoSink): Promise<VideoReadResult>;
 }

@@ -171,6 +171,7 @@ export function AnnotationStage() {
       className="stage"
       data-testid="stage"
       data-hovered={hoveredId ?? ''}
+      data-drawn-image={image && bitmap ? image.id : ''}
       style={{ cursor: cursorFor(tool, spaceDown, hoveredId !== null) }}
       data-hover-preview={hover && image && hover.imageId === image.id ? 'shown' : ''}
       onPointerLeave={() => tools.pointerLeave(toolCtx)}

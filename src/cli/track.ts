@@ -7,7 +7,8 @@
  * them: one object per id) or from a click, followed frame after frame to the end of the clip (or to
  * its start with `--direction backward`). Writes the app's exports: COCO with `videos`, `video_id`,
  * `frame_index` and `track_id` (`--out`), and where asked YouTube-VIS JSON (`--ytvis`) and palette PNGs
- * per frame (`--palette DIR`).
+ * per frame (`--palette DIR`). With `--sam2-video DIR` the objects are followed by SAM 2's memory instead
+ * (src/node/sam2-video-node.ts: the start frame a conditioning frame, every later frame from the memory bank).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -21,16 +22,21 @@ import { EMPTY_PROMPTS, type Prompts } from '../core/sam/prompts.ts';
 import { categoryColor } from '../core/project/palette.ts';
 import type { Annotation, ImageRecord, Project } from '../core/project/types.ts';
 import { sortFrameNames } from '../core/video/clips.ts';
+import { palettePngFiles } from '../core/video/palettePng.ts';
+import { projectToYtvis } from '../core/video/ytvis.ts';
 import { readRgbaImage } from '../node/image.ts';
 import { NodeSam } from '../node/sam-node.ts';
+import { NodeSam2Video, type Sam2VideoTrack } from '../node/sam2-video-node.ts';
 import { nodeTrackStep } from '../node/track-node.ts';
 import { ProgressBar } from './progress.ts';
 
 const USAGE = `usage: npm run track -- --frames DIR (--masks FIRST.png | --click X,Y[;X,Y...]) --out out.json
   [--start N (the start frame's index, default 0)] [--direction forward|backward] [--frames-limit N]
-  [--category NAME] [--stop-on-flag] [--ytvis out.json] [--palette DIR] [--encoder E.onnx --decoder D.onnx] [--threads N]
+  [--category NAME] [--name CLIP] [--stop-on-flag] [--ytvis out.json] [--palette DIR] [--encoder E.onnx --decoder D.onnx] [--sam2-video DIR] [--threads N]
 DIR holds the clip's numbered frames (PNG or JPEG; in number order). --masks: the start frame's objects
-(0/255: one object; grayscale or palette ids: one object per id). --click: a foreground click (image px) on the start frame.`;
+(0/255: one object; grayscale or palette ids: one object per id). --click: a foreground click (image px) on the start frame.
+--sam2-video DIR: follow the objects with SAM 2's memory, DIR holding SAM 2's video graphs as pagarcia/sam2-onnx-cpp
+exports them (image_encoder, image_decoder, memory_attention, memory_encoder .onnx; told apart by their names).`;
 
 function usage(msg: string): never {
   process.stderr.write(`${msg}\n${USAGE}\n`);
@@ -46,7 +52,12 @@ export interface TrackOptions {
   limit: number;
   category: string;
   stopOnFlag: boolean;
-  sam: NodeSam;
+  /** the clip's name (default: the folder's, or its parent's for a DAVIS-style "frames" / "JPEGImages" folder) */
+  name?: string;
+  /** single-image propagation's model (src/core/video/propagate.ts) */
+  sam?: NodeSam;
+  /** SAM 2's video graphs: when given, the objects are followed by SAM 2's memory instead (src/node/sam2-video-node.ts) */
+  sam2Video?: NodeSam2Video;
   onFrame?: (done: number, total: number) => void;
 }
 
@@ -60,7 +71,7 @@ export async function trackFrames(o: TrackOptions): Promise<{ project: Project; 
   if (names.length === 0) throw new Error(`${o.frames} holds no frames (PNG or JPEG files).`);
   const last = Math.min(names.length, o.limit) - 1;
   if (o.startFrame < 0 || o.startFrame > last) throw new Error(`--start ${o.startFrame} is outside the clip's frames 0..${last}.`);
-  const clipName = basename(resolve(o.frames));
+  const clipName = o.name ?? clipNameOf(o.frames);
   const first = readRgbaImage(join(o.frames, names[0]!));
   const size = { width: first.width, height: first.height };
   const images: ImageRecord[] = names.slice(0, last + 1).map((n, frame) => ({
@@ -98,18 +109,33 @@ export async function trackFrames(o: TrackOptions): Promise<{ project: Project; 
     if (flag) a.flag = flag as NonNullable<Annotation['flag']>;
     annotations.push(a);
   };
-  const embed = async (frame: number) => o.sam.embed(frame === 0 ? first : readRgbaImage(join(o.frames, names[frame]!)));
+  const read = (frame: number) => (frame === 0 ? first : readRgbaImage(join(o.frames, names[frame]!)));
+  const sam = (): NodeSam => {
+    if (!o.sam) throw new Error('trackFrames needs a model: sam (single-image propagation) or sam2Video (the memory path).');
+    return o.sam;
+  };
+  const embed = async (frame: number) => sam().embed(read(frame));
   // the start frame's objects
-  let masks: Uint8Array[];
+  let masks: Uint8Array[] = [];
+  const clicks: Prompts | null = 'clicks' in o.start ? { points: o.start.clicks.map((c) => ({ ...c, positive: true })), box: null } : null;
   if ('masks' in o.start) {
     masks = o.start.masks;
     for (const m of masks)
       if (m.length !== size.width * size.height) throw new Error(`The start masks are not ${size.width}x${size.height} like the frames.`);
-  } else {
-    const emb = await embed(o.startFrame);
-    const prompts: Prompts = { points: o.start.clicks.map((c) => ({ ...c, positive: true })), box: null };
-    masks = [(await o.sam.decode(emb, size, prompts, 'core')).mask];
   }
+  // SAM 2's memory path: one memory bank per object, the start frame a conditioning frame
+  const video = o.sam2Video ?? null;
+  const videoTracks: Sam2VideoTrack[] = [];
+  if (video) {
+    const enc = await video.encodeFrame(read(o.startFrame));
+    const starts: (Uint8Array | null)[] = clicks ? [null] : masks;
+    masks = [];
+    for (const m of starts) {
+      const t = NodeSam2Video.track(last + 1, o.direction);
+      videoTracks.push(t);
+      masks.push((m ? await video.addMask(t, o.startFrame, enc, m) : await video.addPrompts(t, o.startFrame, enc, clicks!)).mask);
+    }
+  } else if (clicks) masks = [(await sam().decode(await embed(o.startFrame), size, clicks, 'core')).mask];
   masks.forEach((m, i) => put(o.startFrame, i + 1, m, 'key', null, EMPTY_PROMPTS, null));
   let flagged = 0;
   const stopped = new Set<number>();
@@ -117,10 +143,21 @@ export async function trackFrames(o: TrackOptions): Promise<{ project: Project; 
   let done = 0;
   for (let f = o.startFrame + o.direction; f >= 0 && f <= last; f += o.direction) {
     if (stopped.size === masks.length) break;
-    const emb = await embed(f);
+    const frame = video ? await video.encodeFrame(read(f)) : null;
+    const emb = video ? null : await embed(f);
     for (let t = 0; t < masks.length; t++) {
       if (stopped.has(t)) continue;
-      const r = await nodeTrackStep(o.sam, emb, size, masks[t]!);
+      if (video) {
+        // the memory can find an object again: a lost frame stops the track only with --stop-on-flag
+        const r = await video.propagate(videoTracks[t]!, f, frame!);
+        const score = r.objectScore === null ? null : 1 / (1 + Math.exp(-r.objectScore));
+        put(f, t + 1, r.mask, 'propagated', score, EMPTY_PROMPTS, r.flag);
+        if (r.flag) flagged++;
+        if (r.flag && o.stopOnFlag) stopped.add(t);
+        masks[t] = r.mask;
+        continue;
+      }
+      const r = await nodeTrackStep(sam(), emb!, size, masks[t]!);
       put(f, t + 1, r.mask, 'propagated', r.score, r.prompts, r.flag);
       if (r.flag) flagged++;
       if (r.flag === 'lost' || (r.flag && o.stopOnFlag)) stopped.add(t);
@@ -141,6 +178,13 @@ export async function trackFrames(o: TrackOptions): Promise<{ project: Project; 
   return { project, flagged };
 }
 
+/** A clip's name from its frames folder: the folder's, or its parent's where the folder has a generic name. */
+export function clipNameOf(dir: string): string {
+  const full = resolve(dir);
+  const name = basename(full);
+  return /^(frames|jpegimages|images|rgb|img|imgs)$/i.test(name) ? basename(dirname(full)) : name;
+}
+
 /** The objects of a start mask PNG: 0/255 (or 0/1) one object, else one per distinct non-zero id. */
 export function objectsOfMaskPng(bytes: Uint8Array): { width: number; height: number; masks: Uint8Array[] } {
   const { width, height, labels } = labelMapFromPng(bytes);
@@ -159,6 +203,7 @@ async function main(): Promise<void> {
       direction: { type: 'string', default: 'forward' },
       'frames-limit': { type: 'string' },
       category: { type: 'string', default: 'object' },
+      name: { type: 'string' },
       'stop-on-flag': { type: 'boolean', default: false },
       out: { type: 'string' },
       ytvis: { type: 'string' },
@@ -166,6 +211,7 @@ async function main(): Promise<void> {
       encoder: { type: 'string' },
       decoder: { type: 'string' },
       threads: { type: 'string' },
+      'sam2-video': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -190,8 +236,10 @@ async function main(): Promise<void> {
     start = { clicks: clicks.map(([x, y]) => ({ x: x!, y: y! })) };
   }
   const threads = values.threads ? { threads: Number(values.threads) } : {};
-  const sam =
-    values.encoder && values.decoder
+  const sam2Video = values['sam2-video'] ? await NodeSam2Video.fromDir(values['sam2-video'], threads) : undefined;
+  const sam = sam2Video
+    ? undefined
+    : values.encoder && values.decoder
       ? await NodeSam.fromFiles(values.encoder, values.decoder, { family: 'auto', ...threads })
       : await NodeSam.load(undefined, { candidates: true, ...threads });
   const progress: { bar: ProgressBar | null } = { bar: null };
@@ -202,8 +250,10 @@ async function main(): Promise<void> {
     direction: values.direction === 'forward' ? 1 : -1,
     limit: values['frames-limit'] ? Number(values['frames-limit']) : Infinity,
     category: values.category,
+    ...(values.name ? { name: values.name } : {}),
     stopOnFlag: values['stop-on-flag'],
-    sam,
+    ...(sam ? { sam } : {}),
+    ...(sam2Video ? { sam2Video } : {}),
     onFrame: (done, total) => (progress.bar ??= new ProgressBar(total, 'frames')).update(done, 'propagating'),
   });
   progress.bar?.stop();
@@ -213,8 +263,17 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${project.annotations.length} masks of ${tracks} track(s) on ${project.images.length} frames (${flagged} flagged) -> ${values.out}\n`,
   );
-  void values.ytvis;
-  void values.palette;
+  if (values.ytvis) {
+    writeFileSync(values.ytvis, JSON.stringify(projectToYtvis(project)));
+    process.stdout.write(`YouTube-VIS -> ${values.ytvis}\n`);
+  }
+  if (values.palette) {
+    for (const [path, bytes] of Object.entries(palettePngFiles(project))) {
+      mkdirSync(dirname(join(values.palette, path)), { recursive: true });
+      writeFileSync(join(values.palette, path), bytes);
+    }
+    process.stdout.write(`palette PNGs -> ${values.palette}\n`);
+  }
 }
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url)

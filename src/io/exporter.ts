@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import { appErrorFromUnknown } from '../core/errors.ts';
 import type { Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
-import type { CoarsePromptsResult, ExportApi, ExportKind, ExportResult, MaskPngObjects, ParsedCoco } from '../../workers/protocol.ts';
+import type { CoarsePromptsResult, ExportApi, ExportKind, ExportResult, MaskPngObjects, ParsedCoco, ParsedTracks } from '../../workers/protocol.ts';
 import type { CoarseOptions } from '../core/sam/coarse.ts';
 
 /** An export running in its own worker: the page stays responsive, and cancel stops it at once. */
@@ -91,6 +91,16 @@ export async function decodeMaskPngs(blobs: readonly Blob[]): Promise<MaskPngObj
     const out: MaskPngObjects[] = [];
     for (const b of blobs) out.push(await api.maskPngObjects(b));
     return out;
+  } finally {
+    worker.terminate();
+  }
+}
+
+/** Reads video tracks (a YouTube-VIS JSON, or palette PNGs) in a worker. */
+export async function parseTrackFiles(files: readonly { blob: Blob; name: string }[]): Promise<ParsedTracks> {
+  const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'tracks-import' });
+  try {
+    return await Comlink.wrap<ExportApi>(worker).parseTracks([...files]);
   } finally {
     worker.terminate();
   }

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { annotationStats, HISTOGRAM_BIN_S, HISTOGRAM_BINS } from '../core/project/stats.ts';
+import { videoStats } from '../core/video/stats.ts';
 import { useStore } from '../state/useApp.tsx';
 
 /** Pace statistics (per image or project) with a histogram of seconds per mask. */
@@ -14,6 +15,7 @@ export function StatsPanel() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the figures depend on these two lists only
     [project.annotations, project.skipped, forImage],
   );
+  const video = useMemo(() => videoStats(project), [project]);
   const max = Math.max(1, ...st.histogram);
   const w = 240;
   const h = 60;
@@ -91,6 +93,44 @@ export function StatsPanel() {
           60+
         </text>
       </svg>
+      {video.clips.length > 0 && (
+        <table className="video-stats" data-testid="video-stats">
+          <thead>
+            <tr>
+              <th>clip / track</th>
+              <th title="frames with a mask: keyframes + propagated + interpolated">frames</th>
+              <th title="a person's active seconds per frame with a mask">s / frame</th>
+              <th>flagged</th>
+            </tr>
+          </thead>
+          <tbody>
+            {video.clips.map((c) => [
+              <tr key={`c${c.id}`} data-testid="clip-stats" data-video-id={c.id}>
+                <td>
+                  {c.name} ({c.tracks} tracks)
+                </td>
+                <td>
+                  {c.frames} = {c.keyframes} + {c.propagated} + {c.interpolated}
+                </td>
+                <td>{c.secondsPerFrame.toFixed(1)}</td>
+                <td>{c.flagged}</td>
+              </tr>,
+              ...video.tracks
+                .filter((t) => t.videoId === c.id)
+                .map((t) => (
+                  <tr key={`t${t.id}`} data-testid="track-stats" data-track-id={t.id}>
+                    <td>· track #{t.id}</td>
+                    <td>
+                      {t.frames} = {t.keyframes} + {t.propagated} + {t.interpolated}
+                    </td>
+                    <td>{t.secondsPerFrame.toFixed(1)}</td>
+                    <td>{t.flagged}</td>
+                  </tr>
+                )),
+            ])}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

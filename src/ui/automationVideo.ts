@@ -5,6 +5,8 @@
 import type { CocoRle } from '../core/mask/rle.ts';
 import type { TrackRole } from '../core/project/types.ts';
 import { clipsOf, tracksOf } from '../core/video/clips.ts';
+import { projectToYtvis } from '../core/video/ytvis.ts';
+import { videoStats } from '../core/video/stats.ts';
 import type { AppContext } from '../state/appContext.ts';
 import type { PropagateRequest } from '../state/services/tracking.ts';
 import type { OpenFramesOptions, TrackingState } from '../state/store/slices/video.ts';
@@ -57,8 +59,22 @@ export interface VideoApi {
   finished(): Promise<TrackingState | null>;
   /** Whether a flagged frame stops propagation (default true). */
   setStopOnFlag(on: boolean): void;
+  /** Imports tracks (YouTube-VIS JSON, or palette PNGs with `instances.json`) as the tracks input does; resolves to the tracks added. */
+  importTracks(files: { name: string; bytes: Uint8Array | number[] }[]): Promise<number>;
+  /** The project's clips and tracks as YouTube-VIS JSON (what the export writes). */
+  exportYtvis(): unknown;
+  /** Per clip and per track: frames by how they came (keyframes, propagated, interpolated, flagged) and a person's active time (see README). */
+  stats(): ReturnType<typeof videoStats>;
+  /** The last propagation's cost per frame (ms): its encode (0: the embedding was cached) and the decoder step. */
+  runTimings(): { frame: number; encodeMs: number; stepMs: number }[];
   deleteTrack(id: number): void;
   setTrackCategory(id: number, categoryId: number): void;
+  /** Opens a video file as one clip (like the "Open video" input); resolves to the frames' image ids (none: not opened, see the notifications). */
+  openVideo(bytes: number[] | Uint8Array, name: string, options?: { every?: number }): Promise<number[]>;
+  /** The video file being decoded: name, frames decoded and all (null: none). */
+  videoProgress(): { name: string; done: number; total: number } | null;
+  /** An image's file as base64 (a video frame's PNG), or null when the project does not have it. */
+  imageFileBase64(imageId: number): Promise<string | null>;
 }
 
 export function videoAutomation(ctx: AppContext): VideoApi {
@@ -125,7 +141,22 @@ export function videoAutomation(ctx: AppContext): VideoApi {
     cancel: () => tracking.cancel(),
     finished: () => tracking.whenFinished(),
     setStopOnFlag: (on) => store.getState().setStopOnFlag(on),
+    importTracks: (files) =>
+      store.getState().importTracks(files.map((f) => ({ name: f.name, blob: new Blob([Uint8Array.from(f.bytes)]) }))),
+    exportYtvis: () => projectToYtvis(store.getState().project),
+    stats: () => videoStats(store.getState().project),
+    runTimings: () => [...tracking.timings],
     deleteTrack: (id) => store.getState().deleteTrack(id),
     setTrackCategory: (id, categoryId) => store.getState().setTrackCategory(id, categoryId),
+    openVideo: (bytes, name, options) => store.getState().addVideoFile(new Blob([Uint8Array.from(bytes)]), name, options),
+    videoProgress: () => store.getState().videoDecoding,
+    async imageFileBase64(imageId) {
+      const file = ctx.images.blob(imageId);
+      if (!file) return null;
+      const bytes = new Uint8Array(await file.blob.arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(bin);
+    },
   };
 }

@@ -12,7 +12,7 @@ import { maskFromPolygons } from '../mask/polygon.ts';
 import { rleArea, rleFromMask, type CocoRle } from '../mask/rle.ts';
 import type { Annotation, Project, TrackRole } from '../project/types.ts';
 import { clipsOf, tracksOf } from './clips.ts';
-import { mergeTracksIntoProject, type TrackMergeReport } from './trackImport.ts';
+import { mergeTracksIntoProject, type TrackImport, type TrackMergeReport } from './trackImport.ts';
 
 export interface YtvisVideo {
   id: number;
@@ -257,20 +257,21 @@ export function parseYtvis(data: Json): YtvisImport {
  * matched by name or created; every track becomes a new track of the project.
  */
 export function mergeYtvisIntoProject(project: Project, imp: YtvisImport, now = Date.now()): TrackMergeReport {
+  return mergeTracksIntoProject(project, ytvisTrackImport(imp), now);
+}
+
+/** A parsed YouTube-VIS file as tracks to add (see `mergeTracksIntoProject`). */
+export function ytvisTrackImport(imp: YtvisImport): TrackImport {
   const index = new Map(imp.videos.map((v, i) => [v.id, i]));
   const catName = new Map(imp.categories.map((c) => [c.id, c.name]));
-  return mergeTracksIntoProject(
-    project,
-    {
-      clips: imp.videos.map((v) => ({ name: v.name, frames: v.fileNames })),
-      tracks: imp.tracks.map((t) => ({
-        clip: index.get(t.videoId)!,
-        category: catName.get(t.categoryId) ?? null,
-        masks: t.masks,
-        ...(t.roles ? { roles: t.roles } : {}),
-        ...(t.flags ? { flags: t.flags } : {}),
-      })),
-    },
-    now,
-  );
+  return {
+    clips: imp.videos.map((v) => ({ name: v.name, frames: v.fileNames })),
+    tracks: imp.tracks.map((t) => ({
+      clip: index.get(t.videoId)!,
+      category: catName.get(t.categoryId) ?? null,
+      masks: t.masks,
+      ...(t.roles ? { roles: t.roles } : {}),
+      ...(t.flags ? { flags: t.flags } : {}),
+    })),
+  };
 }

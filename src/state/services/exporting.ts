@@ -15,6 +15,12 @@ export const KINDS: { kind: ExportKind; label: string; note: string }[] = [
   { kind: 'coco-polygon', label: 'COCO JSON, polygons', note: 'every part and hole kept; simplified by the tolerance' },
   { kind: 'masks', label: 'Mask PNGs (zip)', note: 'one binary PNG per annotation, plus instance-id and semantic PNGs per image' },
   { kind: 'yolo', label: 'YOLO segmentation (zip)', note: 'images/, labels/*.txt with normalized polygons, data.yaml' },
+  { kind: 'ytvis', label: 'YouTube-VIS JSON (video tracks)', note: 'one record per track, its RLE mask on each frame (null where unseen)' },
+  {
+    kind: 'palette',
+    label: 'Palette PNGs (zip, DAVIS / YouTube-VOS)',
+    note: 'a folder per clip, one indexed PNG per frame (colour index = object), instances.json',
+  },
 ];
 
 const SETTINGS_KEY = 'sam-annotator.export';

@@ -5,8 +5,9 @@
 import { sam2Manifest, type ModelManifest } from '../../core/sam/manifest.ts';
 import { bundledManifest, modelFacts, type ModelsService } from './models.ts';
 import type { EngineEvents, InferenceEngine } from '../../inference/engine.ts';
-import { decodeMaskPngs, parseCocoFile } from '../../io/exporter.ts';
+import { decodeMaskPngs, parseCocoFile, parseTrackFiles } from '../../io/exporter.ts';
 import { probeImageFile, type ImageRegistry } from '../../io/images.ts';
+import { readVideoFile, storageEstimate } from '../../io/video.ts';
 import type { StoreIo } from '../store/deps.ts';
 import type { AppStore } from '../store/store.ts';
 
@@ -18,6 +19,9 @@ export function browserIo(images: ImageRegistry, addImage: (id: number, blob: Bl
     hasImageFile: (id) => images.has(id),
     parseCoco: parseCocoFile,
     decodeMaskPngs,
+    parseTracks: parseTrackFiles,
+    readVideo: readVideoFile,
+    storageEstimate,
   };
 }
 

@@ -40,6 +40,8 @@ export interface PropagateRequest {
 type Result = { ok: true; frames: number } | { ok: false; error: string };
 
 export class TrackingService {
+  /** the last propagation's cost per frame (ms): the frame's encode (0 when its embedding was cached) and the decoder step */
+  readonly timings: { frame: number; encodeMs: number; stepMs: number }[] = [];
   private runs = 0;
   private stopWanted = false;
   private paused = false;
@@ -132,6 +134,7 @@ export class TrackingService {
     }
     this.stopWanted = false;
     this.paused = false;
+    this.timings.length = 0;
     const total = indices.filter((i) => (track.byFrame.get(clip.frames[i]!.video!.frame)?.track ?? 'none') !== 'key').length;
     this.state.setTracking({ trackId: track.id, kind: 'propagate', direction, done: 0, total, frame: null, flagged: 0, status: 'running' });
     this.state.selectTrack(track.id);
@@ -151,7 +154,7 @@ export class TrackingService {
         while (this.paused && !this.stopWanted) await new Promise((r) => setTimeout(r, 100));
         if (this.stopWanted) break;
         this.patch({ frame: frame.video!.frame, status: 'running' });
-        const r = await this.maskOn(frame.id, previous, stop);
+        const r = await this.maskOn(frame.id, frame.video!.frame, previous, stop);
         if (!r) break;
         if (!this.state.project.images.some((im) => im.id === frame.id)) break;
         this.state.putTrackMasks(
@@ -195,18 +198,26 @@ export class TrackingService {
   }
 
   /** A frame's mask following `previous`: on its cached embedding when the decoder holds one, else on a batch encode. */
-  private async maskOn(imageId: number, previous: CocoRle, stop: () => boolean): Promise<TrackMask | null> {
+  private async maskOn(imageId: number, frame: number, previous: CocoRle, stop: () => boolean): Promise<TrackMask | null> {
     const { engine } = this.deps;
+    let t = performance.now();
     if (engine.embeddingStatus(imageId) === 'ready') {
       try {
-        return await engine.trackMask(imageSource(imageId), previous, stop);
+        const r = await engine.trackMask(imageSource(imageId), previous, stop);
+        this.timings.push({ frame, encodeMs: 0, stepMs: performance.now() - t });
+        return r;
       } catch {
         // dropped from the cache meanwhile: encode it for the run
       }
     }
+    t = performance.now();
     const e = await engine.batchEmbedding(imageId, null, stop, (h) => this.patch({ status: h ? 'waiting' : 'running' }));
     if (!e) return null;
-    return engine.trackMask(e.source, previous, stop);
+    const encodeMs = performance.now() - t;
+    t = performance.now();
+    const r = await engine.trackMask(e.source, previous, stop);
+    this.timings.push({ frame, encodeMs, stepMs: performance.now() - t });
+    return r;
   }
 
   /**

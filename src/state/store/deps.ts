@@ -8,7 +8,8 @@ import { nextId, type Project } from '../../core/project/types.ts';
 import type { EmbeddingStatus } from '../../inference/engine.ts';
 import type { SessionEngine } from '../../inference/maskSession.ts';
 import type { OverlayRegistry } from '../../inference/overlays.ts';
-import type { MaskPngObjects, ParsedCoco, RenderedMask } from '../../../workers/protocol.ts';
+import type { MaskPngObjects, ParsedCoco, ParsedTracks, RenderedMask } from '../../../workers/protocol.ts';
+import type { VideoReadResult, VideoSink } from '../../core/video/videoFile.ts';
 
 export interface StoreEngine extends SessionEngine {
   /** the shown image and the one to encode ahead of time */
@@ -31,6 +32,12 @@ export interface StoreIo {
   /** parses a COCO file off the main thread; progress in annotations checked, `signal` cancels */
   parseCoco(blob: Blob, options?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<ParsedCoco>;
   decodeMaskPngs(blobs: readonly Blob[]): Promise<MaskPngObjects[]>;
+  /** reads video tracks (a YouTube-VIS JSON, or palette PNGs with `instances.json`) off the main thread */
+  parseTracks(files: readonly { blob: Blob; name: string }[]): Promise<ParsedTracks>;
+  /** decodes a video file off the main thread, frame by frame, every `every`-th frame to `sink` as a PNG; never throws */
+  readVideo(blob: Blob, name: string, every: number, sink: VideoSink): Promise<VideoReadResult>;
+  /** the storage quota and usage of the app's origin (null: unknown) */
+  storageEstimate(): Promise<{ quota: number; usage: number } | null>;
 }
 
 /**

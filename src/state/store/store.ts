@@ -24,6 +24,7 @@ import { createTeamSlice, type TeamSlice } from './slices/team.ts';
 import { createImportSlice, type ImportSlice } from './slices/importers.ts';
 import { createServicesSlice, type ServicesSlice } from './slices/services.ts';
 import { createVideoSlice, type VideoSlice } from './slices/video.ts';
+import { createVideoImportSlice, type VideoImportSlice } from './slices/videoImport.ts';
 import { watchWaiting } from './waiting.ts';
 
 export type StoreState = DocumentSlice &
@@ -35,7 +36,8 @@ export type StoreState = DocumentSlice &
   ImportSlice &
   TeamSlice &
   ServicesSlice &
-  VideoSlice;
+  VideoSlice &
+  VideoImportSlice;
 
 /** Where a document change came from: this tab's user or code, or another tab / the server. */
 /** 'local': this tab's user; 'remote': another tab of this browser (already saved); 'server': another user, through the project server */
@@ -146,6 +148,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       ...createTeamSlice(ctx),
       ...createServicesSlice(ctx),
       ...createVideoSlice(ctx),
+      ...createVideoImportSlice(ctx),
     };
   });
   watchWaiting(api);

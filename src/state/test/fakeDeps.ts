@@ -4,9 +4,11 @@
  * generation, as the decoder worker keeps them), composed with brush strokes by the real core code;
  * and in-memory image files. It counts decodes, so tests can see work that should not happen.
  */
+import { parseYtvis, ytvisTrackImport } from '../../core/video/ytvis.ts';
 import { composeLiveMask, paintStroke, type Stroke } from '../../core/mask/brush.ts';
 import { maskFromRle, rleFromMask, type CocoRle } from '../../core/mask/rle.ts';
 import { parseCoco } from '../../core/coco/import.ts';
+import { fakeVideoIo } from './fakeVideo.ts';
 import { maskAreaAndBbox } from '../../core/sam/postprocess.ts';
 import type { Prompts } from '../../core/sam/prompts.ts';
 import { promptsAreAmbiguous } from '../../core/sam/candidates.ts';
@@ -237,6 +239,15 @@ export function fakeIo(): StoreIo & { files: Map<number, string> } {
       }
     },
     decodeMaskPngs: () => Promise.resolve([]),
+    ...fakeVideoIo(),
+    // a YouTube-VIS JSON read as the worker reads it (the same core parser)
+    async parseTracks(files) {
+      try {
+        return { ok: true, format: 'ytvis', tracks: ytvisTrackImport(parseYtvis(JSON.parse(await files[0]!.blob.text()))) };
+      } catch (e) {
+        return { ok: false, message: (e as Error).message };
+      }
+    },
   };
 }
 

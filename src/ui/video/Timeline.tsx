@@ -4,7 +4,7 @@
  * their progress, and one lane per track showing where it has a mask (keyframe, propagated,
  * interpolated, flagged). Clicking a lane selects its track and shows that frame.
  */
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { clipOf, frameTime, tracksOf } from '../../core/video/clips.ts';
 import { annotationColor } from '../../core/project/palette.ts';
 import { useApp, useStore } from '../../state/useApp.tsx';
@@ -21,6 +21,10 @@ export function Timeline() {
   const tracks = useMemo(() => (clip ? tracksOf(project, clip.id) : []), [project, clip]);
   const index = clip ? clip.frames.findIndex((f) => f.id === currentImageId) : -1;
   const frame = clip?.frames[index]?.video?.frame ?? 0;
+  const paletteRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    paletteRef.current?.setAttribute('webkitdirectory', '');
+  });
 
   // playing: one frame after another at the clip's rate (10 a second for a sequence without one), stopping at the end
   useEffect(() => {
@@ -52,7 +56,12 @@ export function Timeline() {
         <button title="Play or pause (K)" data-testid="timeline-play" onClick={() => s.setPlaying(!playing)}>
           {playing ? '❚❚' : '▶'}
         </button>
-        <button title="Next frame (.)" data-testid="timeline-next" onClick={() => s.stepFrame(1)} disabled={index >= clip.frames.length - 1}>
+        <button
+          title="Next frame (.)"
+          data-testid="timeline-next"
+          onClick={() => s.stepFrame(1)}
+          disabled={index >= clip.frames.length - 1}
+        >
           ▶
         </button>
         <input
@@ -69,18 +78,72 @@ export function Timeline() {
           {clip.name} · frame {frame} / {last} · {frameTime(frame, clip.fps)}
         </span>
         <span className="sep" />
-        <button data-testid="propagate-backward" title="Propagate the selected track backward (Shift+T)" disabled={selected === null || running} onClick={() => void tracking.propagate({ direction: -1 })}>
+        <button
+          data-testid="propagate-backward"
+          title="Propagate the selected track backward (Shift+T)"
+          disabled={selected === null || running}
+          onClick={() => void tracking.propagate({ direction: -1 })}
+        >
           ◀ Propagate
         </button>
-        <button data-testid="propagate-forward" title="Propagate the selected track forward, to its next keyframe (T)" disabled={selected === null || running} onClick={() => void tracking.propagate({ direction: 1 })}>
+        <button
+          data-testid="propagate-forward"
+          title="Propagate the selected track forward, to its next keyframe (T)"
+          disabled={selected === null || running}
+          onClick={() => void tracking.propagate({ direction: 1 })}
+        >
           Propagate ▶
         </button>
-        <button data-testid="propagate-end" title="Propagate the selected track to the clip's end, following each keyframe on the way" disabled={selected === null || running} onClick={() => void tracking.propagate({ direction: 1, until: 'end' })}>
+        <button
+          data-testid="propagate-end"
+          title="Propagate the selected track to the clip's end, following each keyframe on the way"
+          disabled={selected === null || running}
+          onClick={() => void tracking.propagate({ direction: 1, until: 'end' })}
+        >
           To the end ▶▶
         </button>
-        <button data-testid="interpolate" title="Fill the frames between the selected track's keyframes by interpolation (no model)" disabled={selected === null || running} onClick={() => void tracking.interpolate()}>
+        <button
+          data-testid="interpolate"
+          title="Fill the frames between the selected track's keyframes by interpolation (no model)"
+          disabled={selected === null || running}
+          onClick={() => void tracking.interpolate()}
+        >
           Interpolate
         </button>
+        <label
+          className="button"
+          title="Tracks from a YouTube-VIS JSON, or a folder of DAVIS / YouTube-VOS palette PNGs (with instances.json)"
+        >
+          Import tracks
+          <input
+            type="file"
+            multiple
+            accept=".json,.png,application/json,image/png"
+            data-testid="tracks-input"
+            onChange={(e) => {
+              const files = [...(e.currentTarget.files ?? [])].map((f) => ({ blob: f as Blob, name: f.webkitRelativePath || f.name }));
+              e.currentTarget.value = '';
+              void s.importTracks(files);
+            }}
+          />
+        </label>
+        <label
+          className="button"
+          title="Tracks from a folder of DAVIS / YouTube-VOS palette PNGs (a folder per clip, one PNG per frame, instances.json)"
+        >
+          Import palette folder
+          <input
+            ref={paletteRef}
+            type="file"
+            multiple
+            data-testid="palette-input"
+            onChange={(e) => {
+              const files = [...(e.currentTarget.files ?? [])].map((f) => ({ blob: f as Blob, name: f.webkitRelativePath || f.name }));
+              e.currentTarget.value = '';
+              void s.importTracks(files);
+            }}
+          />
+        </label>
         {progress && (
           <span className="tracking-status" data-testid="tracking-status" data-status={progress.status} role="status">
             {progress.kind === 'propagate' ? 'Propagation' : 'Interpolation'} {progress.status}: {progress.done}/{progress.total}

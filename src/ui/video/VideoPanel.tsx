@@ -1,7 +1,7 @@
 /**
- * The side panel's video section: open a folder of numbered frames as a clip (every frame or every
- * k-th), whether a flagged frame stops propagation, and the shown clip's tracks (select, category,
- * delete).
+ * The side panel's video section: open a folder of numbered frames or a video file as a clip (every
+ * frame or every k-th; a video file's decoding progress), whether a flagged frame stops propagation,
+ * and the shown clip's tracks (select, category, delete).
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { clipOf, tracksOf } from '../../core/video/clips.ts';
@@ -15,6 +15,7 @@ export function VideoPanel() {
   const currentImageId = useStore((s) => s.currentImageId);
   const selected = useStore((s) => s.selectedTrackId);
   const stopOnFlag = useStore((s) => s.stopOnFlag);
+  const decoding = useStore((s) => s.videoDecoding);
   const [every, setEvery] = useState(1);
   const [fps, setFps] = useState('');
   const folderRef = useRef<HTMLInputElement>(null);
@@ -44,14 +45,47 @@ export function VideoPanel() {
           }}
         />
       </label>
+      <label className="button">
+        Open video
+        <input
+          type="file"
+          accept="video/*"
+          data-testid="video-input"
+          onChange={(e) => {
+            const file = e.currentTarget.files?.[0];
+            e.currentTarget.value = '';
+            if (file) void store.getState().addVideoFile(file, file.name, { every });
+          }}
+        />
+      </label>
+      {decoding && (
+        <div className="row" data-testid="video-progress" role="status">
+          {decoding.total ? `Decoding ${decoding.name}: ${decoding.done}/${decoding.total} frames` : `Reading ${decoding.name}…`}
+        </div>
+      )}
       <label className="row">
         Annotate every
-        <input type="number" min={1} max={1000} value={every} data-testid="frames-every" onChange={(e) => setEvery(Math.max(1, Number(e.currentTarget.value) || 1))} />
+        <input
+          type="number"
+          min={1}
+          max={1000}
+          value={every}
+          data-testid="frames-every"
+          onChange={(e) => setEvery(Math.max(1, Number(e.currentTarget.value) || 1))}
+        />
         frame(s)
       </label>
       <label className="row">
         Frames per second
-        <input type="number" min={0} step="any" placeholder="unknown" value={fps} data-testid="frames-fps" onChange={(e) => setFps(e.currentTarget.value)} />
+        <input
+          type="number"
+          min={0}
+          step="any"
+          placeholder="unknown"
+          value={fps}
+          data-testid="frames-fps"
+          onChange={(e) => setFps(e.currentTarget.value)}
+        />
       </label>
       <label className="row">
         <input type="checkbox" checked={stopOnFlag} data-testid="stop-on-flag" onChange={(e) => s.setStopOnFlag(e.currentTarget.checked)} />
@@ -60,11 +94,21 @@ export function VideoPanel() {
       {clip && (
         <ul className="track-list" data-testid="track-list">
           {tracks.map((t) => (
-            <li key={t.id} data-testid="track-row" data-track-id={t.id} className={t.id === selected ? 'selected' : ''} onClick={() => s.selectTrack(t.id)}>
+            <li
+              key={t.id}
+              data-testid="track-row"
+              data-track-id={t.id}
+              className={t.id === selected ? 'selected' : ''}
+              onClick={() => s.selectTrack(t.id)}
+            >
               <span>
                 Track #{t.id} · {t.byFrame.size} frame(s)
               </span>
-              <select value={t.categoryId} aria-label="Track category" onChange={(e) => s.setTrackCategory(t.id, Number(e.currentTarget.value))}>
+              <select
+                value={t.categoryId}
+                aria-label="Track category"
+                onChange={(e) => s.setTrackCategory(t.id, Number(e.currentTarget.value))}
+              >
                 {project.categories.map((c) => (
                   <option key={c.id} value={c.id}>
                     {c.name}

@@ -10,6 +10,7 @@ import type { CocoRle } from '../../../core/mask/rle.ts';
 import type { Prompts } from '../../../core/sam/prompts.ts';
 import { clipOf, nextVideoId, sortFrameNames, tracksOf } from '../../../core/video/clips.ts';
 import type { SliceContext } from '../store.ts';
+import { videoFileOpener, type OpenVideoOptions, type VideoDecoding } from './videoFile.ts';
 
 export interface TrackingState {
   trackId: number;
@@ -76,6 +77,14 @@ export interface VideoSlice {
   showFrame(frame: number): void;
   /** Steps through the shown clip's frames (no-op outside a clip). */
   stepFrame(delta: number): void;
+  /** the video file being decoded by `addVideoFile` (null: none) */
+  videoDecoding: VideoDecoding | null;
+  /**
+   * Opens a video file as one clip (decoded in a worker; every frame or every k-th, the frame index its
+   * place by timestamp), its frames added as PNG images named `<stem>/<frame 00000>.png` as they come.
+   * Resolves to the frames' image ids (none when the file could not be opened: see the notifications).
+   */
+  addVideoFile(file: Blob, name: string, options?: OpenVideoOptions): Promise<number[]>;
 }
 
 const IMAGE_NAME = /\.(png|jpe?g|webp|bmp|gif|avif)$/i;
@@ -208,6 +217,9 @@ export function createVideoSlice(ctx: SliceContext): VideoSlice {
       const target = clip.frames[Math.min(clip.frames.length - 1, Math.max(0, i + delta))];
       if (target && target.id !== s.currentImageId) s.showImage(target.id);
     },
+
+    videoDecoding: null,
+    addVideoFile: videoFileOpener(ctx),
   };
 }
 

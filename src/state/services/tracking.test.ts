@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { maskFromRle, rleFromMask, type CocoRle } from '../../core/mask/rle.ts';
+import { batchSource, type EmbeddingSource } from '../../core/sam/keys.ts';
+import { tracksOf } from '../../core/video/clips.ts';
+import type { BatchMask, TrackMask } from '../../../workers/protocol.ts';
+import { imageFile, testStore } from '../test/fakeDeps.ts';
+import { TrackingService, type TrackingEngine } from './tracking.ts';
+
+const W = 40;
+const H = 20;
+
+/** A mask of the columns [x0, x1). */
+function cols(x0: number, x1: number): CocoRle {
+  const m = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = x0; x < x1; x++) m[y * W + x] = 1;
+  return rleFromMask(m, W, H);
+}
+
+/** The columns a mask covers, as [first, end). */
+function span(rle: CocoRle): [number, number] {
+  const m = maskFromRle(rle);
+  let a = W;
+  let b = 0;
+  for (let i = 0; i < m.length; i++)
+    if (m[i]) {
+      a = Math.min(a, i % W);
+      b = Math.max(b, (i % W) + 1);
+    }
+  return [a, b];
+}
+
+/**
+ * An engine whose "model" moves the object one column right per frame (forward, from the previous
+ * mask), flags what `flagOn` says, and records which frames it encoded.
+ */
+class MovingObject implements TrackingEngine {
+  encoded: number[] = [];
+  flagOn = new Map<number, TrackMask['flag']>();
+  private jobs = 0;
+  private frameOfJob = new Map<number, number>();
+  constructor(private readonly frameOf: (imageId: number) => number) {}
+  embeddingStatus() {
+    return 'pending' as const;
+  }
+  async batchEmbedding(imageId: number) {
+    this.encoded.push(imageId);
+    const jobId = ++this.jobs;
+    this.frameOfJob.set(jobId, this.frameOf(imageId));
+    return { source: batchSource(jobId), width: W, height: H };
+  }
+  async trackMask(source: EmbeddingSource, previous: CocoRle): Promise<TrackMask> {
+    const frame = this.frameOfJob.get((source as { jobId: number }).jobId)!;
+    const [a, b] = span(previous);
+    const rle = this.flagOn.get(frame) === 'lost' ? rleFromMask(new Uint8Array(W * H), W, H) : cols(a + 1, b + 1);
+    return {
+      rle,
+      area: (b - a) * H,
+      bbox: [a + 1, 0, b - a, H],
+      score: 0.9,
+      flag: this.flagOn.get(frame) ?? null,
+      prompts: { points: [], box: null },
+    };
+  }
+  interpolations: [number, number, number][] = [];
+  async interpolateMasks(a: CocoRle, b: CocoRle, between: number): Promise<BatchMask[]> {
+    this.interpolations.push([span(a)[0], span(b)[0], between]);
+    const [x0, x1] = span(a);
+    const shift = (span(b)[0] - x0) / (between + 1);
+    return Array.from({ length: between }, (_, k) => {
+      const d = Math.round(shift * (k + 1));
+      return {
+        rle: cols(x0 + d, x1 + d),
+        area: (x1 - x0) * H,
+        bbox: [x0 + d, 0, x1 - x0, H] as [number, number, number, number],
+        score: 0,
+      };
+    });
+  }
+}
+
+async function setup(frames = 6) {
+  const t = testStore();
+  const s = () => t.store.getState();
+  const ids = await s().addFrames(Array.from({ length: frames }, (_, i) => ({ blob: imageFile(W, H), name: `clip/${i}.png` })));
+  const engine = new MovingObject((id) => s().project.images.find((im) => im.id === id)!.video!.frame);
+  const tracking = new TrackingService({ store: t.store, engine });
+  // frame 0: a person's mask of columns 2..6
+  s().addPoint(4, 10, true);
+  await t.store.session.settled();
+  const a = (await s().accept())!;
+  // the fake decoder's mask is what it is: make the keyframe a known shape
+  s().change(
+    {
+      ops: [
+        {
+          coll: 'annotations',
+          id: a.id,
+          before: s().project.annotations[0]!,
+          after: { ...s().project.annotations[0]!, segmentation: cols(2, 6) },
+        },
+      ],
+    },
+    'ignore',
+  );
+  return { ...t, s, ids, engine, tracking, track: a.id };
+}
+
+const spans = (s: () => import('../store/store.ts').StoreState, track: number) =>
+  [
+    ...tracksOf(s().project)
+      .find((t) => t.id === track)!
+      .byFrame.entries(),
+  ]
+    .sort((a, b) => a[0] - b[0])
+    .map(([f, a]) => [f, span(a.segmentation)[0], a.track]);
+
+describe('TrackingService', () => {
+  it('propagates forward frame after frame from the shown keyframe, each frame from the one before, as one undo step', async () => {
+    const { s, tracking, track, engine, ids } = await setup(4);
+    expect(await tracking.propagate()).toEqual({ ok: true, frames: 3 });
+    expect(spans(s, track)).toEqual([
+      [0, 2, 'key'],
+      [1, 3, 'propagated'],
+      [2, 4, 'propagated'],
+      [3, 5, 'propagated'],
+    ]);
+    expect(engine.encoded).toEqual(ids.slice(1));
+    expect(s().tracking).toMatchObject({ status: 'done', done: 3, total: 3, trackId: track });
+    s().undo();
+    expect(spans(s, track)).toEqual([[0, 2, 'key']]);
+  });
+
+  it('stops at the next keyframe, never changing it; "to the end" follows the keyframe on', async () => {
+    const { s, tracking, track, ids } = await setup(6);
+    // a person's keyframe on frame 3 (columns 20..24)
+    s().putTrackMasks(
+      track,
+      [
+        {
+          imageId: ids[3]!,
+          rle: cols(20, 24),
+          area: 80,
+          bbox: [20, 0, 4, H],
+          score: null,
+          prompts: { points: [], box: null },
+          flag: null,
+          role: 'propagated',
+        },
+      ],
+      'x',
+    );
+    const k = s().project.annotations.find((a) => a.imageId === ids[3])!;
+    s().change({ ops: [{ coll: 'annotations', id: k.id, before: k, after: { ...k, track: 'key' } }] }, 'ignore');
+    await tracking.propagate();
+    expect(spans(s, track).map((x) => x[0])).toEqual([0, 1, 2, 3]);
+    expect(spans(s, track)[3]).toEqual([3, 20, 'key']);
+    await tracking.propagate({ until: 'end' });
+    expect(spans(s, track)).toEqual([
+      [0, 2, 'key'],
+      [1, 3, 'propagated'],
+      [2, 4, 'propagated'],
+      [3, 20, 'key'],
+      [4, 21, 'propagated'],
+      [5, 22, 'propagated'],
+    ]);
+  });
+
+  it('backward from a later keyframe', async () => {
+    const { s, tracking, track, ids } = await setup(4);
+    s().showImage(ids[0]!);
+    await tracking.propagate({ until: 'end' });
+    // frame 3 made a keyframe by a person; back from there fills nothing before frame 0's key... only frames between
+    const k = s().project.annotations.find((a) => a.imageId === ids[3])!;
+    s().change({ ops: [{ coll: 'annotations', id: k.id, before: k, after: { ...k, track: 'key' } }] }, 'ignore');
+    const r = await tracking.propagate({ from: ids[3]!, direction: -1 });
+    expect(r).toEqual({ ok: true, frames: 2 });
+    expect(spans(s, track).map((x) => x[2])).toEqual(['key', 'propagated', 'propagated', 'key']);
+  });
+
+  it('a flagged frame stops it when the user chose so (the frame kept, flagged); a lost object always stops it', async () => {
+    const { s, tracking, track, engine } = await setup(6);
+    engine.flagOn.set(2, 'abrupt');
+    await tracking.propagate();
+    expect(spans(s, track).map((x) => x[0])).toEqual([0, 1, 2]);
+    expect(s().tracking).toMatchObject({ status: 'stopped', flagged: 1, frame: 2 });
+    expect(s().tracking!.message).toMatch(/frame 2: the object changed abruptly/);
+    s().setStopOnFlag(false);
+    engine.flagOn.set(4, 'lost');
+    await tracking.propagate({ until: 'end' });
+    expect(spans(s, track).map((x) => x[0])).toEqual([0, 1, 2, 3, 4]);
+    expect(s().tracking!.status).toBe('stopped');
+  });
+
+  it('cancel stops after the frame under way; what was made stays', async () => {
+    const { s, tracking, track } = await setup(8);
+    const run = tracking.propagate();
+    tracking.cancel();
+    await run;
+    expect(s().tracking!.status).toBe('cancelled');
+    expect(spans(s, track).length).toBeLessThan(8);
+  });
+
+  it('refuses without a track or off a clip, with a message', async () => {
+    const { s, tracking } = await setup(3);
+    s().selectTrack(null);
+    expect(await tracking.propagate()).toMatchObject({ ok: false });
+    expect(s().notifications.at(-1)!.message).toMatch(/No track is selected/);
+  });
+
+  it('interpolates every gap between keyframes and leaves the keyframes alone', async () => {
+    const { s, tracking, track, ids, engine } = await setup(5);
+    s().putTrackMasks(
+      track,
+      [
+        {
+          imageId: ids[4]!,
+          rle: cols(10, 14),
+          area: 80,
+          bbox: [10, 0, 4, H],
+          score: null,
+          prompts: { points: [], box: null },
+          flag: null,
+          role: 'propagated',
+        },
+      ],
+      'x',
+    );
+    const k = s().project.annotations.find((a) => a.imageId === ids[4])!;
+    s().change({ ops: [{ coll: 'annotations', id: k.id, before: k, after: { ...k, track: 'key' } }] }, 'ignore');
+    expect(await tracking.interpolate()).toEqual({ ok: true, frames: 3 });
+    expect(engine.interpolations).toEqual([[2, 10, 3]]);
+    expect(spans(s, track)).toEqual([
+      [0, 2, 'key'],
+      [1, 4, 'interpolated'],
+      [2, 6, 'interpolated'],
+      [3, 8, 'interpolated'],
+      [4, 10, 'key'],
+    ]);
+  });
+});

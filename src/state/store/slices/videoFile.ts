@@ -1,0 +1,84 @@
+/**
+ * A video file opened as a clip (the video slice's `addVideoFile`): decoded in a worker (io
+ * `readVideo`), its annotated frames added as PNG frame images in batches as they come (the first
+ * shown at once), the same way as a frames folder's. A file that cannot be opened is reported and
+ * adds nothing; damaged frames are named in a warning and the others kept; a clip the storage left
+ * cannot hold is refused before anything is copied.
+ */
+import { nextVideoId } from '../../../core/video/clips.ts';
+import { damagedWarning, endsEarlyWarning, frameImageName, storageRefusal } from '../../../core/video/videoFile.ts';
+import type { SliceContext } from '../store.ts';
+
+/** The video file being decoded: its name, frames decoded of all (0 of 0: reading the file). */
+export interface VideoDecoding {
+  name: string;
+  done: number;
+  total: number;
+}
+
+export interface OpenVideoOptions {
+  /** annotate every k-th frame (1: every frame; the last frame always) */
+  every?: number;
+}
+
+/** The `addVideoFile` action: resolves to the image ids of the frames added (none when the file could not be opened). */
+export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, options?: OpenVideoOptions) => Promise<number[]> {
+  const { get, set, deps } = ctx;
+  // clip ids taken by files still being decoded (their frames are not all in the project yet)
+  const taken = new Set<number>();
+  const progress = (name: string, done: number, total: number) => set({ videoDecoding: { name, done, total } });
+
+  return async (file, name, options = {}) => {
+    const every = Math.max(1, Math.floor(options.every ?? 1));
+    const added: number[] = [];
+    let clip: { id: number; fps: number | null } | null = null;
+    progress(name, 0, 0);
+    try {
+      const result = await deps.io.readVideo(file, name, every, {
+        async onInfo(info) {
+          const refusal = storageRefusal(name, info, every, await deps.io.storageEstimate());
+          if (refusal) {
+            get().notify('error', refusal.message, refusal.hint);
+            return false;
+          }
+          let id = nextVideoId(get().project.images);
+          while (taken.has(id)) id++;
+          taken.add(id);
+          clip = { id, fps: info.fps };
+          progress(name, 0, info.frames);
+          return true;
+        },
+        async onFrames(frames, done, total) {
+          const c = clip!;
+          const items = frames.map((f) => ({
+            blob: f.blob,
+            name: frameImageName(name, f.frame),
+            video: { id: c.id, name, frame: f.frame, fps: c.fps },
+          }));
+          added.push(...(await get().addImageBlobs(items, added.length === 0 ? 'first' : 'if-none')));
+          progress(name, done, total);
+        },
+        onProgress: (done, total) => progress(name, done, total),
+      });
+      if (!result.ok) {
+        if (result.kind !== 'stopped')
+          get().notify(
+            'error',
+            result.message,
+            added.length ? `${added.length} frame(s) read before that were opened. ${result.hint}` : result.hint,
+          );
+      } else {
+        const warning = damagedWarning(name, result.damaged, added.length, result.truncated);
+        if (warning) get().notify('warning', warning.message, warning.hint);
+        if (result.endsEarly) {
+          const w = endsEarlyWarning(name, result.endsEarly.at, result.endsEarly.of, added.length);
+          get().notify('warning', w.message, w.hint);
+        }
+      }
+      return added;
+    } finally {
+      if (clip) taken.delete((clip as { id: number }).id);
+      if (get().videoDecoding?.name === name) set({ videoDecoding: null });
+    }
+  };
+}

@@ -1,0 +1,232 @@
+/// <reference lib="webworker" />
+/**
+ * Opens a video file as a clip's frames: mediabunny demuxes it (MP4/MOV, WebM/MKV, ...), WebCodecs
+ * decodes it (mediabunny's VideoSampleSink), streamed: each annotated frame is drawn on an
+ * OffscreenCanvas and handed to the store as a lossless PNG, in small batches, the next batch
+ * decoded while the store stores the last. A decoding error loses the frames up to the next key
+ * frame only (they are reported as damaged); the rest is kept.
+ */
+import * as Comlink from 'comlink';
+import {
+  ALL_FORMATS,
+  BlobSource,
+  EncodedPacketSink,
+  Input,
+  UnsupportedInputFormatError,
+  VideoSampleSink,
+  type EncodedPacket,
+  type InputVideoTrack,
+} from 'mediabunny';
+import {
+  clipDuration,
+  clipFps,
+  codecName,
+  endsEarly,
+  COMMON_CODECS,
+  frameIndexByTimestamp,
+  isAnnotatedFrame,
+  unsupportedCodecMessage,
+  type DecodedFrame,
+  type VideoInfo,
+  type VideoReadResult,
+  type VideoSink,
+} from '../src/core/video/videoFile.ts';
+import type { VideoWorkerApi } from './protocol.ts';
+
+/** Frames handed to the store per call (the first frame alone, so that it shows at once). */
+const BATCH = 6;
+const us = (seconds: number) => Math.round(seconds * 1e6);
+
+async function decodableCodecs(): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of COMMON_CODECS) {
+    const ok = await VideoDecoder.isConfigSupported({ codec: c.codec, codedWidth: 640, codedHeight: 480 }).then(
+      (r) => r.supported === true,
+      () => false,
+    );
+    if (ok) out.push(c.name);
+  }
+  return out;
+}
+
+const fail = (kind: Extract<VideoReadResult, { ok: false }>['kind'], message: string, hint: string): VideoReadResult => ({
+  ok: false,
+  kind,
+  message,
+  hint,
+});
+
+/** Every packet's timestamp (µs) in the file (metadata only, nothing decoded); `truncated`: reading stopped at damaged data. */
+async function packetTimestamps(track: InputVideoTrack): Promise<{ timestamps: number[]; end: number; truncated: boolean }> {
+  const timestamps: number[] = [];
+  let end = 0;
+  try {
+    for await (const p of new EncodedPacketSink(track).packets(undefined, undefined, { metadataOnly: true })) {
+      timestamps.push(us(p.timestamp));
+      end = Math.max(end, us(p.timestamp + p.duration));
+    }
+    return { timestamps, end, truncated: false };
+  } catch {
+    return { timestamps, end, truncated: true };
+  }
+}
+
+async function read(blob: Blob, name: string, every: number, sink: VideoSink): Promise<VideoReadResult> {
+  const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
+  try {
+    let format: string;
+    try {
+      format = (await input.getFormat()).name;
+    } catch (e) {
+      if (e instanceof UnsupportedInputFormatError)
+        return fail(
+          'not-video',
+          `${name} was not opened: it is not a video file this app can read.`,
+          'Open an MP4/MOV, WebM/MKV, OGG or MPEG-TS video (H.264, VP8, VP9 or AV1), or a folder of its frames with "Open frames folder".',
+        );
+      throw e;
+    }
+    const track = await input.getPrimaryVideoTrack();
+    if (!track && (await input.getTracks()).length === 0)
+      return fail(
+        'damaged',
+        `${name} was not opened: no tracks could be read from it (${format}); the file is incomplete or damaged.`,
+        'Open the complete file (a download, copy or recording that did not finish cannot be read: an MP4 keeps its index at the end).',
+      );
+    if (!track)
+      return fail(
+        'no-video',
+        `${name} was not opened: it holds no video track (${format}, audio only?).`,
+        'Open a file with video in it, or a folder of frames.',
+      );
+    const codec = await track.getCodec();
+    const internal = await track.getInternalCodecId().catch(() => null);
+    const label = codecName(codec, typeof internal === 'string' ? internal : null);
+    const config = await track.getDecoderConfig().catch(() => null);
+    const supported = config
+      ? await VideoDecoder.isConfigSupported(config).then(
+          (r) => r.supported === true,
+          () => false,
+        )
+      : false;
+    if (!config || !supported) {
+      const m = unsupportedCodecMessage(name, label, config?.codec ?? null, await decodableCodecs());
+      return fail('unsupported', m.message, m.hint);
+    }
+
+    const { timestamps, end, truncated: headTruncated } = await packetTimestamps(track);
+    if (timestamps.length === 0)
+      return fail(
+        'damaged',
+        `${name} was not opened: its video track has no frames that can be read (the file is damaged or incomplete).`,
+        'Open the complete file, or re-encode it.',
+      );
+    const index = frameIndexByTimestamp(timestamps);
+    const sorted = [...index.keys()];
+    const total = sorted.length;
+    const metaEnd = await track.getDurationFromMetadata().catch(() => null);
+    const duration = total > 1 ? clipDuration(sorted, metaEnd) : (end - sorted[0]!) / 1e6;
+    const width = await track.getDisplayWidth();
+    const height = await track.getDisplayHeight();
+    const info: VideoInfo = {
+      format,
+      codec: label,
+      codecString: config.codec,
+      width,
+      height,
+      frames: total,
+      duration,
+      fps: clipFps(total, duration),
+    };
+    if (!(await sink.onInfo(info))) return fail('stopped', `${name} was not opened.`, '');
+
+    // the frame index of a decoded frame: its timestamp's place (the nearest, against rounding)
+    const frameOf = (t: number): number => {
+      const exact = index.get(t);
+      if (exact !== undefined) return exact;
+      let lo = 0;
+      let hi = total - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid]! < t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo > 0 && t - sorted[lo - 1]! < sorted[lo]! - t ? lo - 1 : lo;
+    };
+
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d', { alpha: false })!;
+    const decoded = new Set<number>();
+    let batch: DecodedFrame[] = [];
+    let sending: Promise<void> = Promise.resolve();
+    let sent = 0;
+    const send = async () => {
+      await sending;
+      const frames = batch;
+      batch = [];
+      sent += frames.length;
+      sending = frames.length ? sink.onFrames(frames, decoded.size, total) : Promise.resolve();
+    };
+
+    const samples = new VideoSampleSink(track);
+    const packets = new EncodedPacketSink(track);
+    let start: number | undefined = undefined;
+    let truncated = headTruncated;
+    let lastProgress = 0;
+    for (;;) {
+      let lastTs: number = start ?? -Infinity;
+      try {
+        for await (const sample of samples.samples(start)) {
+          const t = us(sample.timestamp);
+          lastTs = Math.max(lastTs, sample.timestamp);
+          const frame = frameOf(t);
+          if (decoded.has(frame)) {
+            sample.close();
+            continue;
+          }
+          decoded.add(frame);
+          if (isAnnotatedFrame(frame, total, every)) {
+            ctx.clearRect(0, 0, width, height);
+            sample.drawWithFit(ctx, { fit: 'fill' });
+            sample.close();
+            batch.push({ frame, blob: await canvas.convertToBlob({ type: 'image/png' }) });
+            if (batch.length >= BATCH || sent === 0) await send();
+          } else sample.close();
+          if (decoded.size - lastProgress >= 5) {
+            lastProgress = decoded.size;
+            sink.onProgress(decoded.size, total);
+          }
+        }
+        break;
+      } catch {
+        // damaged data: go on from the next key frame after the last good frame (what lies between is lost)
+        const key: EncodedPacket | null = await (
+          Number.isFinite(lastTs) ? packets.getKeyPacket(lastTs) : packets.getFirstKeyPacket()
+        ).catch(() => null);
+        const next: EncodedPacket | null = key ? await packets.getNextKeyPacket(key, { verifyKeyPackets: true }).catch(() => null) : null;
+        if (!next || (start !== undefined && next.timestamp <= start)) {
+          truncated = truncated || decoded.size < total;
+          break;
+        }
+        start = next.timestamp;
+      }
+    }
+    await send();
+    await sending;
+    const damaged: number[] = [];
+    for (let f = 0; f < total; f++) if (!decoded.has(f) && isAnnotatedFrame(f, total, every)) damaged.push(f);
+    return { ok: true, info, decoded: decoded.size, damaged, truncated, endsEarly: endsEarly(end / 1e6, metaEnd, info.fps) };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return fail(
+      'damaged',
+      `${name} could not be read: ${why}.`,
+      'The file may be damaged or incomplete: open the complete file, or re-encode it.',
+    );
+  } finally {
+    input.dispose();
+  }
+}
+
+const api: VideoWorkerApi = { read };
+Comlink.expose(api);
