@@ -13,11 +13,13 @@ import type {
   Role,
   ServerProject,
   ServerRun,
+  ServerTrackRun,
   ServerUser,
   ServerWorker,
+  TrackPropagateSpec,
 } from '../core/sync/protocol.ts';
 
-export type { ServerRun, ServerWorker };
+export type { ServerRun, ServerTrackRun, ServerWorker, TrackPropagateSpec };
 
 export class ServerError extends Error {
   constructor(
@@ -228,6 +230,22 @@ export class ServerApi {
 
   async cancelRun(projectId: number, runId: number): Promise<{ cancelled: boolean; run: ServerRun }> {
     return this.json('POST', `/api/projects/${projectId}/preannotate/${runId}/cancel`);
+  }
+
+  /** Queues a propagation run of one track on the server's workers (`POST .../tracks/propagate`). */
+  async queueTrackPropagation(
+    projectId: number,
+    spec: TrackPropagateSpec,
+  ): Promise<{ runId: number; frames: number; run: ServerTrackRun }> {
+    return this.json('POST', `/api/projects/${projectId}/tracks/propagate`, spec);
+  }
+
+  async trackRuns(projectId: number): Promise<{ runs: ServerTrackRun[]; workers: ServerWorker[]; workerMode: 'external' | number }> {
+    return this.json('GET', `/api/projects/${projectId}/tracks/runs`);
+  }
+
+  async cancelTrackRun(projectId: number, runId: number): Promise<{ cancelled: boolean; run: ServerTrackRun }> {
+    return this.json('POST', `/api/projects/${projectId}/tracks/runs/${runId}/cancel`);
   }
 
   events(projectId: number): EventSource {

@@ -20,6 +20,7 @@ import { preannotateRoutes } from './routes/preannotate.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { reviewRoutes, statsRoutes } from './routes/review.ts';
 import { syncRoutes } from './routes/sync.ts';
+import { trackRoutes } from './routes/tracks.ts';
 import { userRoutes } from './routes/users.ts';
 import { HttpError } from './errors.ts';
 
@@ -38,6 +39,7 @@ const ROUTES = [
   jobRoutes,
   reviewRoutes,
   preannotateRoutes,
+  trackRoutes,
   statsRoutes,
   importRoutes,
 ];

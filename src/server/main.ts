@@ -5,14 +5,14 @@
  *   create-admin          make a server admin (the first account)
  *   create-user           make an ordinary account
  *   set-password          give an account a new password
- *   worker                a pre-annotation worker (`npm run worker`): needs DATABASE_URL and the
- *                         server's data directory (its image files), --threads N (onnxruntime threads)
+ *   worker                a pre-annotation and propagation worker (`npm run worker`): needs DATABASE_URL and
+ *                         the server's data directory (its image files), --threads N (onnxruntime threads)
  *
  * `--encoder E.onnx --decoder D.onnx [--family auto|sam|sam2]` (worker, serve --workers): the workers
  * run that model instead of the bundled one (a SAM 2 / 2.1 pair, SAM ViT-H, ...).
  *
- * `--workers N` (serve): N pre-annotation workers inside the server process (the embedded database
- * allows no others).
+ * `--workers N` (serve): N pre-annotation (and propagation) workers inside the server process (the
+ * embedded database allows no others).
  *
  * Flags: --port (PORT, 8787), --host (HOST, 127.0.0.1), --data (DATA_DIR, ./server-data),
  * --app (the built app, ./dist), --trust-proxy (TRUST_PROXY=1: behind a reverse proxy, the login limit counts
@@ -153,7 +153,9 @@ async function main(): Promise<void> {
       (line) => process.stdout.write(`${line}\n`),
       workerModel,
     ).catch((e: unknown) => fail(modelFailure(e)));
-    process.stdout.write(`Pre-annotation worker ${workers.map((w) => w.name).join(', ')} waiting for work (images from ${images.label})\n`);
+    process.stdout.write(
+      `Pre-annotation worker ${workers.map((w) => w.name).join(', ')} waiting for work (pre-annotation and propagation runs; images from ${images.label})\n`,
+    );
     const stop = () => {
       // the image under way is finished (or, on a second signal, left to the queue: another worker redoes it)
       process.once('SIGINT', () => process.exit(1));

@@ -4,6 +4,7 @@
  */
 import { sql, type Generated, type GeneratedAlways, type Kysely, type Migration } from 'kysely';
 import { usernameKey } from './accountRules.ts';
+import { TRACK_MIGRATIONS, type TrackRunsTable } from './tracks/schema.ts';
 
 export interface UsersTable {
   id: Generated<number>;
@@ -196,6 +197,7 @@ export interface Database {
   preannotate_runs: PreannotateRunsTable;
   preannotate_items: PreannotateItemsTable;
   preannotate_workers: PreannotateWorkersTable;
+  track_runs: TrackRunsTable;
 }
 
 async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
@@ -418,4 +420,6 @@ export const MIGRATIONS: Record<string, Migration> = {
         `alter table records add column data_bytes integer not null generated always as (coalesce(octet_length(data::text), 0)) stored`,
       ]),
   },
+  // video propagation runs (tracks/schema.ts)
+  ...TRACK_MIGRATIONS,
 };

@@ -366,3 +366,14 @@ export function recordImageProblem(
   if (far) return `${what} has a prompt at (${far.x}, ${far.y}), far outside its ${w}x${h} image`;
   return null;
 }
+
+/** A propagation run to queue on the workers (`POST /api/projects/:id/tracks/propagate`). */
+export const trackPropagateBody = z.strictObject({
+  trackId: id,
+  fromImageId: id,
+  direction: z.union([z.literal(1), z.literal(-1)]),
+  until: z.enum(['next-key', 'end']),
+  stopOnFlag: z.boolean().optional(),
+  /** seconds a worker may go without a heartbeat before its run is given to another (default 120) */
+  stallSeconds: z.number().int().min(5).max(3600).optional(),
+});

@@ -2,7 +2,8 @@
  * A pre-annotation worker: takes one image at a time from the work queue, runs SAM on it with
  * onnxruntime-node on the same core as the CLI (`preannotateImage`), and lands the masks as
  * proposals (`landItem`). Any number of them, in `npm run worker` processes on any machine that
- * reaches the database and the image store, or inside the server (`--workers N`).
+ * reaches the database and the image store, or inside the server (`--workers N`). Each also takes
+ * propagation runs, one track at a time (`workerTrack.ts`), taking turns with its images.
  */
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
@@ -33,6 +34,7 @@ import {
   type StartedItem,
 } from './preannotate.ts';
 import type { Service } from './service.ts';
+import { TrackWorker, Turns } from './workerTrack.ts';
 
 /** Where a worker reads image files: the server's data directory (shared or mounted), or the server over HTTP. */
 export interface ImageSource {
@@ -98,6 +100,8 @@ export class PreannotateWorker {
   private workId: string | null = null;
   private beat: ReturnType<typeof setInterval> | null = null;
   readonly done = { images: 0, masks: 0 };
+  /** the slot's propagation worker (startWorkers gives one), taking turns with this one */
+  track: TrackWorker | null = null;
 
   constructor(
     private readonly service: Service,
@@ -106,6 +110,7 @@ export class PreannotateWorker {
     private readonly sam: NodeSam,
     readonly name: string,
     private readonly log: WorkerLog = () => undefined,
+    readonly turns: Turns = new Turns(),
   ) {}
 
   async start(): Promise<void> {
@@ -119,6 +124,7 @@ export class PreannotateWorker {
     this.workId = await this.boss.work<PreannotateJobData>(PREANNOTATE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async (jobs) => {
       for (const job of jobs) await this.handle(job.data);
     });
+    await this.track?.start();
   }
 
   /** Stops taking work (the image under way is finished first). */
@@ -127,6 +133,7 @@ export class PreannotateWorker {
     this.beat = null;
     if (this.workId) await this.boss.offWork({ id: this.workId });
     this.workId = null;
+    await this.track?.stop();
     await workerGone(this.service.db, this.name).catch(() => undefined);
   }
 
@@ -136,7 +143,7 @@ export class PreannotateWorker {
     if (!item) return; // done already, or its run cancelled
     const t0 = performance.now();
     try {
-      const result = await this.run(item);
+      const result = await this.turns.run(() => this.run(item));
       const r = await landItem(this.service, item, this.name, result);
       if (r.landed) {
         this.done.images++;
@@ -234,7 +241,8 @@ export interface WorkerModel {
 
 /**
  * Loads SAM once (the bundled model, or `model`'s files of any supported family) and starts `count`
- * workers on it (one image each at a time).
+ * workers on it (one image each at a time), each with a propagation worker (one track at a time; the
+ * bundled model is loaded again with its candidates, as `npm run track` runs it, when the first run comes).
  */
 export async function startWorkers(
   service: Service,
@@ -248,9 +256,13 @@ export async function startWorkers(
   const sam = model
     ? await NodeSam.fromFiles(model.encoder, model.decoder, { family: model.family, ...(threads ? { threads } : {}) })
     : await NodeSam.load(nodeManifest(), threads ? { threads } : {});
+  let withCandidates: Promise<NodeSam> | null = null;
+  const trackSam = () =>
+    model ? Promise.resolve(sam) : (withCandidates ??= NodeSam.load(nodeManifest(), { candidates: true, ...(threads ? { threads } : {}) }));
   const workers: PreannotateWorker[] = [];
   for (let i = 0; i < count; i++) {
     const w = new PreannotateWorker(service, boss, images, sam, workerName(count > 1 ? `#${i + 1}` : ''), log);
+    w.track = new TrackWorker(service, boss, images, trackSam, w.name, log, w.turns);
     await w.start();
     workers.push(w);
   }

@@ -11,7 +11,7 @@ import { bundledManifest } from '../state/services/models.ts';
 import type { Prompts } from '../core/sam/prompts.ts';
 import type { Stroke } from '../core/mask/brush.ts';
 import { timerElapsed, timerPausedReason } from '../core/project/timer.ts';
-import type { ServerProject, ServerRun, ServerWorker } from '../core/sync/protocol.ts';
+import type { ServerProject, ServerRun, ServerTrackRun, ServerWorker, TrackPropagateSpec } from '../core/sync/protocol.ts';
 import type { TeamStats } from '../core/team/stats.ts';
 import type { ServerJob, ServerJobEvent, ServerReview } from '../io/serverApi.ts';
 import type { SyncView } from '../state/store/slices/view.ts';
@@ -177,6 +177,15 @@ export interface AnnotatorApi {
     /** the project's runs (newest first) with progress and ETA, and the workers heard from in the last minute */
     runs(): Promise<{ runs: ServerRun[]; workers: ServerWorker[]; workerMode: 'external' | number }>;
     cancelRun(runId: number): Promise<boolean>;
+    /**
+     * Video propagation on the server's workers, one queued job per track (admins; annotators over frames they may
+     * write): `{trackId, fromImageId, direction: 1 | -1, until: 'next-key' | 'end', stopOnFlag?}`; pending changes are
+     * sent first. Resolves to the run's id and how many frames it will make; the masks arrive like anyone's changes.
+     */
+    propagateTrack(spec: TrackPropagateSpec): Promise<{ runId: number; frames: number }>;
+    /** the project's propagation runs, newest first: state, done / total, flagged, message */
+    trackRuns(): Promise<ServerTrackRun[]>;
+    cancelTrackRun(runId: number): Promise<boolean>;
     /** makes an account on the server (server admins) */
     createUser(username: string, password: string, isAdmin?: boolean): Promise<void>;
     /** gives a user a role in the open server project (project admins) */
@@ -394,6 +403,9 @@ export function installAutomation(ctx: AppContext, viewport: Viewport): void {
       preannotate: (spec) => team.queueServerPreannotation(spec),
       runs: () => team.serverRuns(),
       cancelRun: (runId) => team.cancelServerRun(runId),
+      propagateTrack: (spec) => team.queueTrackPropagation(spec),
+      trackRuns: () => team.trackRuns(),
+      cancelTrackRun: (runId) => team.cancelTrackRun(runId),
       status: () => JSON.parse(JSON.stringify(store.getState().sync)) as SyncView,
     },
   };

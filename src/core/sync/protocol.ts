@@ -134,3 +134,36 @@ export interface ServerWorker {
   images: number;
   masks: number;
 }
+
+/** What a propagation run on the server's workers follows (`POST /api/projects/:id/tracks/propagate`). */
+export interface TrackPropagateSpec {
+  trackId: number;
+  /** the frame (an image id) where the track has the mask to follow */
+  fromImageId: number;
+  direction: 1 | -1;
+  /** up to the track's next person's keyframe, or to the clip's end following each keyframe on the way */
+  until: 'next-key' | 'end';
+  /** stop on any flagged frame (a lost object always stops it) */
+  stopOnFlag?: boolean;
+}
+
+/** A propagation run on the server's workers, with its progress (`GET /api/projects/:id/tracks/runs`). */
+export interface ServerTrackRun extends Required<TrackPropagateSpec> {
+  id: number;
+  videoId: number;
+  createdBy: string;
+  createdAt: string;
+  state: 'queued' | 'running' | 'done' | 'stopped' | 'cancelled' | 'failed';
+  /** frames landed, of the frames to make; flagged among them */
+  done: number;
+  total: number;
+  flagged: number;
+  /** the last frame landed (an image id) */
+  lastImageId: number | null;
+  worker: string | null;
+  /** tries started (a worker that stopped answering: the run goes on elsewhere from its last frame) */
+  attempts: number;
+  finishedAt: string | null;
+  /** why it stopped or failed */
+  message: string | null;
+}

@@ -8,6 +8,7 @@ import type { PreannotateMode } from '../../core/sam/preannotateImage.ts';
 import { HttpError } from '../errors.ts';
 import type { OpenedDb } from '../db.ts';
 import type { Service } from '../service.ts';
+import { TRACK_QUEUE } from '../tracks/spec.ts';
 import { cancelRun } from './items.ts';
 import {
   BOX_MODES,
@@ -36,12 +37,16 @@ export async function openQueue(
   } as PgBoss.ConstructorOptions);
   boss.on('error', options.onError ?? ((e: Error) => process.stderr.write(`work queue: ${e.message}\n`)));
   await boss.start();
-  if (!(await boss.getQueue(PREANNOTATE_QUEUE)))
-    await boss
-      .createQueue(PREANNOTATE_QUEUE, { name: PREANNOTATE_QUEUE, retryLimit: PREANNOTATE_TRIES - 1, retryDelay: 0 })
-      .catch(async (e: unknown) => {
+  // pre-annotation: one job per image, retried by the queue; propagation: one job per track, whose tries are the
+  // runs' own (a stalled run is queued again from its last frame: tracks/runs.ts)
+  for (const [name, retryLimit] of [
+    [PREANNOTATE_QUEUE, PREANNOTATE_TRIES - 1],
+    [TRACK_QUEUE, 0],
+  ] as const)
+    if (!(await boss.getQueue(name)))
+      await boss.createQueue(name, { name, retryLimit, retryDelay: 0 }).catch(async (e: unknown) => {
         // another process made it at the same moment
-        if (!(await boss.getQueue(PREANNOTATE_QUEUE))) throw e;
+        if (!(await boss.getQueue(name))) throw e;
       });
   return boss;
 }

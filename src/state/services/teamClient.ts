@@ -5,7 +5,7 @@
  */
 import { maskPngImageKeys } from '../../core/coco/maskPng.ts';
 import { fileStem } from '../../core/export/files.ts';
-import type { ServerProject, ServerRun, ServerWorker } from '../../core/sync/protocol.ts';
+import type { ServerProject, ServerRun, ServerTrackRun, ServerWorker, TrackPropagateSpec } from '../../core/sync/protocol.ts';
 import { sha256Hex, type ServerApi, type ServerJob, type ServerJobEvent, type ServerReview } from '../../io/serverApi.ts';
 import type { TeamStats } from '../../core/team/stats.ts';
 import type { AppStore } from '../store/store.ts';
@@ -147,5 +147,27 @@ export class TeamClient implements StoreTeam {
 
   async cancelServerRun(runId: number): Promise<boolean> {
     return (await this.deps.api.cancelRun(this.linked(), runId)).cancelled;
+  }
+
+  // ---- video propagation on the server's workers ----------------------------------------------------
+
+  /**
+   * Queues a propagation run of one track on the server's workers (project admins; annotators over frames they may
+   * write). Pending changes go first, so the server has the keyframes; the masks arrive like anyone's changes.
+   */
+  async queueTrackPropagation(spec: TrackPropagateSpec): Promise<{ runId: number; frames: number }> {
+    const pid = this.linked();
+    await this.deps.sync.syncNow();
+    const r = await this.deps.api.queueTrackPropagation(pid, spec);
+    return { runId: r.runId, frames: r.frames };
+  }
+
+  /** The project's propagation runs on the server, newest first, with their progress. */
+  async trackRuns(): Promise<ServerTrackRun[]> {
+    return (await this.deps.api.trackRuns(this.linked())).runs;
+  }
+
+  async cancelTrackRun(runId: number): Promise<boolean> {
+    return (await this.deps.api.cancelTrackRun(this.linked(), runId)).cancelled;
   }
 }
