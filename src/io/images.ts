@@ -86,13 +86,11 @@ export class ImageRegistry {
       const longest = Math.max(full.width, full.height);
       if (longest <= PREVIEW_LONGEST_SIDE) return full;
       const k = PREVIEW_LONGEST_SIDE / longest;
-      const small = await createImageBitmap(full, {
-        resizeWidth: Math.round(full.width * k),
-        resizeHeight: Math.round(full.height * k),
-        resizeQuality: 'high',
-      });
+      const [w, h] = [Math.round(full.width * k), Math.round(full.height * k)];
       full.close();
-      return small;
+      // scaled from the file, not from the decoded bitmap: a bitmap's resize runs on the main thread (a long
+      // task on every new frame of a clip), the file's decode and resize on the browser's decoding threads
+      return createImageBitmap(src.blob, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
     });
     this.previews.set(id, p);
     trim(this.previews, PREVIEW_CACHE);
@@ -105,15 +103,13 @@ export class ImageRegistry {
     if (!src) return Promise.reject(new Error(`image ${id} has no file`));
     let p = this.thumbs.get(src.blob);
     if (!p) {
-      p = createImageBitmap(src.blob).then(async (full) => {
+      const blob = src.blob;
+      p = createImageBitmap(blob).then(async (full) => {
         const k = size / Math.max(full.width, full.height);
-        const small = await createImageBitmap(full, {
-          resizeWidth: Math.max(1, Math.round(full.width * k)),
-          resizeHeight: Math.max(1, Math.round(full.height * k)),
-          resizeQuality: 'medium',
-        });
+        const [w, h] = [Math.max(1, Math.round(full.width * k)), Math.max(1, Math.round(full.height * k))];
         full.close();
-        return small;
+        // from the file (the browser's decoding threads), not from the bitmap (the main thread)
+        return createImageBitmap(blob, { resizeWidth: w, resizeHeight: h, resizeQuality: 'medium' });
       });
       this.thumbs.set(src.blob, p);
     }
