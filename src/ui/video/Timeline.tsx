@@ -10,7 +10,8 @@ import { annotationColor } from '../../core/project/palette.ts';
 import { useApp, useStore } from '../../state/useApp.tsx';
 
 export function Timeline() {
-  const { store, tracking } = useApp();
+  const { store, tracking, team } = useApp();
+  const onServer = useStore((s) => s.sync.project !== null && s.sync.project.role !== 'reviewer');
   const project = useStore((s) => s.project);
   const currentImageId = useStore((s) => s.currentImageId);
   const selected = useStore((s) => s.selectedTrackId);
@@ -102,6 +103,35 @@ export function Timeline() {
         >
           To the end ▶▶
         </button>
+        {onServer && (
+          <button
+            data-testid="propagate-server"
+            title="Propagate the selected track forward on the project server's workers (a queued job; the masks arrive as they are made)"
+            disabled={selected === null || currentImageId === null}
+            onClick={() => {
+              const st = store.getState();
+              team
+                .queueTrackPropagation({
+                  trackId: selected!,
+                  fromImageId: currentImageId!,
+                  direction: 1,
+                  until: 'next-key',
+                  stopOnFlag: st.stopOnFlag,
+                })
+                .then(
+                  (r) => st.notify('info', `Propagation queued on the server: ${r.frames} frame(s), run ${r.runId}.`),
+                  (e: unknown) =>
+                    st.notify(
+                      'error',
+                      `The server did not queue the propagation: ${e instanceof Error ? e.message : String(e)}`,
+                      'Check the server panel (workers, your role), then try again.',
+                    ),
+                );
+            }}
+          >
+            On the server ▶
+          </button>
+        )}
         <button
           data-testid="interpolate"
           title="Fill the frames between the selected track's keyframes by interpolation (no model)"
