@@ -12,7 +12,9 @@
  * - `naive`: the previous mask's box alone, the model's own pick (the reference the issue names);
  * - `copy`: the first mask on every frame (the floor);
  * - `interpolate`: keyframes every `--every` frames from the ground truth, the frames between by
- *   interpolation (what "every k-th frame" costs), no model.
+ *   interpolation (what "every k-th frame" costs), no model;
+ * - `sam2-video`: SAM 2's memory (`--sam2-video DIR`: the video graphs, src/node/sam2-video-node.ts), the first
+ *   mask a conditioning frame, every later frame from the memory bank alone.
  *
  * After propagation a correction robot (src/cli/videoRobot.ts) fixes the worst frame with clicks and
  * propagates again, until every frame has J >= 0.9 (`--interactive off` skips it). Every frame is
@@ -31,14 +33,15 @@ import { maskBox } from '../core/video/propagate.ts';
 import { nodeTrackStep } from '../node/track-node.ts';
 import { readMaskPng, readRgbaImage } from '../node/image.ts';
 import { NodeSam } from '../node/sam-node.ts';
+import { NodeSam2Video } from '../node/sam2-video-node.ts';
 import { correctionRobot, type RobotResult } from './videoRobot.ts';
 
-export const METHODS = ['propagate', 'naive', 'copy', 'interpolate'] as const;
+export const METHODS = ['propagate', 'naive', 'copy', 'interpolate', 'sam2-video'] as const;
 export type Method = (typeof METHODS)[number];
 
 const USAGE = `usage: npm run eval:video -- --dataset DIR [--dataset DIR ...] [--methods ${METHODS.join(',')}]
   [--every 5 (interpolate: keyframes every k frames)] [--frames N (at most N frames per sequence)]
-  [--sequences a,b] [--feedback on|off] [--interactive on|off] [--encoder E.onnx --decoder D.onnx] [--threads N] [--json out.json]
+  [--sequences a,b] [--feedback on|off] [--interactive on|off] [--encoder E.onnx --decoder D.onnx] [--sam2-video DIR] [--threads N] [--json out.json]
 A dataset holds sequences: <sequence>/frames/*.jpg and <sequence>/masks/*.png (0 = background, 255 = object).`;
 
 function usage(msg: string): never {
@@ -70,6 +73,8 @@ export async function evaluateVideo(
     maxFrames: number;
     feedback: boolean;
     sam: NodeSam | null;
+    /** SAM 2's video graphs, for the `sam2-video` method */
+    sam2Video?: NodeSam2Video | null;
     log: (line: string) => void;
     /** after propagation, the correction robot (clicks per 100 frames) */
     interactive?: boolean;
@@ -114,7 +119,17 @@ export async function evaluateVideo(
       const pred: Uint8Array[] = [truth[0]!.mask];
       let flagged = 0;
       if (method === 'copy') for (let t = 1; t < names.length; t++) pred.push(truth[0]!.mask);
-      else if (method === 'interpolate') {
+      else if (method === 'sam2-video') {
+        const video = options.sam2Video!;
+        const frame = (t: number) => video.encodeFrame(readRgbaImage(join(seq.dir, 'frames', names[t]!)));
+        const track = NodeSam2Video.track(names.length);
+        await video.addMask(track, 0, await frame(0), truth[0]!.mask);
+        for (let t = 1; t < names.length; t++) {
+          const r = await video.propagate(track, t, await frame(t));
+          if (r.flag) flagged++;
+          pred.push(r.mask);
+        }
+      } else if (method === 'interpolate') {
         for (let k = 0; k < names.length - 1; k += options.every) {
           const end = Math.min(names.length - 1, k + options.every);
           pred.push(...interpolateBetween(truth[k]!.mask, truth[end]!.mask, width, height, end - k), truth[end]!.mask);
@@ -156,7 +171,7 @@ export async function evaluateVideo(
         );
       }
       options.log(
-        `${method.padEnd(12)} ${seq.name.padEnd(14)} frames ${String(r.frames).padStart(4)}  J ${r.J.toFixed(3)}  F ${r.F.toFixed(3)}  J&F ${r.JF.toFixed(3)}${method === 'propagate' ? `  flagged ${r.flagged}` : ''}\n`,
+        `${method.padEnd(12)} ${seq.name.padEnd(14)} frames ${String(r.frames).padStart(4)}  J ${r.J.toFixed(3)}  F ${r.F.toFixed(3)}  J&F ${r.JF.toFixed(3)}${method === 'propagate' || method === 'sam2-video' ? `  flagged ${r.flagged}` : ''}\n`,
       );
     }
   }
@@ -178,6 +193,7 @@ async function main(): Promise<void> {
       encoder: { type: 'string' },
       decoder: { type: 'string' },
       threads: { type: 'string' },
+      'sam2-video': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -213,12 +229,17 @@ async function main(): Promise<void> {
       ? await NodeSam.fromFiles(values.encoder, values.decoder, { family: 'auto', ...threads })
       : await NodeSam.load(undefined, { candidates: true, ...threads });
 
+  if (methods.includes('sam2-video') && !values['sam2-video'])
+    usage("The sam2-video method needs --sam2-video DIR (SAM 2's video graphs).");
+  const sam2Video =
+    values['sam2-video'] && methods.includes('sam2-video') ? await NodeSam2Video.fromDir(values['sam2-video'], threads) : null;
   const interactive = values.interactive !== 'off' && methods.includes('propagate');
   const { results, perFrameMs, robots } = await evaluateVideo(sequences, methods, {
     every,
     maxFrames,
     feedback,
     sam,
+    sam2Video,
     interactive,
     log: (l) => process.stdout.write(l),
   });

@@ -15,6 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { projectToCoco } from '../core/coco/export.ts';
+import { AppError } from '../core/errors.ts';
 import { labelMapFromPng } from '../core/image/png.ts';
 import { rleFromMask } from '../core/mask/rle.ts';
 import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
@@ -278,6 +279,6 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url)
   main().catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}${e instanceof AppError && e.hint ? `\n${e.hint}` : ''}\n`);
     process.exit(1);
   });

@@ -25,17 +25,17 @@ export function TINY_ENCODER_WEIGHT(o: number, c: number): number {
 const FLOAT = 1;
 const INT64 = 7;
 
-function floatTensor(name: string, dims: number[], values: ArrayLike<number>): TensorProto {
+export function floatTensor(name: string, dims: number[], values: ArrayLike<number>): TensorProto {
   const data = Float32Array.from(values);
   return onnxSchema().TensorProto.create({ name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer) });
 }
 
-function int64Tensor(name: string, values: number[]): TensorProto {
+export function int64Tensor(name: string, values: number[]): TensorProto {
   const data = BigInt64Array.from(values.map((v) => BigInt(v)));
   return onnxSchema().TensorProto.create({ name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(data.buffer) });
 }
 
-function value(name: string, dims: (number | string)[]): ValueInfoProto {
+export function value(name: string, dims: (number | string)[]): ValueInfoProto {
   const onnx = onnxSchema();
   return onnx.ValueInfoProto.create({
     name,
@@ -45,7 +45,7 @@ function value(name: string, dims: (number | string)[]): ValueInfoProto {
   });
 }
 
-function node(opType: string, input: string[], output: string[], attrs: Record<string, number[] | string> = {}): NodeProto {
+export function node(opType: string, input: string[], output: string[], attrs: Record<string, number[] | string> = {}): NodeProto {
   const onnx = onnxSchema();
   const attribute = Object.entries(attrs).map(([name, v]) =>
     typeof v === 'string'
@@ -55,7 +55,7 @@ function node(opType: string, input: string[], output: string[], attrs: Record<s
   return onnx.NodeProto.create({ name: `${opType}_${output[0]}`, opType, input, output, attribute });
 }
 
-function model(
+export function model(
   nodes: NodeProto[],
   inputs: ValueInfoProto[],
   outputs: ValueInfoProto[],

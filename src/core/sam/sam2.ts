@@ -105,6 +105,32 @@ export function sam2EncoderInput(pixels: ArrayLike<number>, image: Size, inputSi
   return out;
 }
 
+/**
+ * One float plane (row-major `src.width` x `src.height`) resized to `out` with the same antialiased
+ * bilinear filtering (torch's `interpolate(..., mode="bilinear", antialias=True)`, align_corners
+ * false): what SAM 2's video predictor does to a mask given on a frame before thresholding it at 0.5.
+ */
+export function sam2ResizePlane(plane: ArrayLike<number>, src: Size, out: Size): Float32Array {
+  if (plane.length < src.width * src.height) throw new RangeError(`plane too small for ${src.width}x${src.height}`);
+  const hx = aaTaps(src.width, out.width);
+  const vy = aaTaps(src.height, out.height);
+  const tmp = new Float64Array(src.height * out.width);
+  for (let y = 0; y < src.height; y++)
+    for (let x = 0; x < out.width; x++) {
+      let acc = 0;
+      for (let k = 0; k < hx.count[x]!; k++) acc += plane[y * src.width + hx.start[x]! + k]! * hx.w[x * hx.taps + k]!;
+      tmp[y * out.width + x] = acc;
+    }
+  const res = new Float32Array(out.width * out.height);
+  for (let y = 0; y < out.height; y++)
+    for (let x = 0; x < out.width; x++) {
+      let acc = 0;
+      for (let k = 0; k < vy.count[y]!; k++) acc += tmp[(vy.start[y]! + k) * out.width + x]! * vy.w[y * vy.taps + k]!;
+      res[y * out.width + x] = acc;
+    }
+  return res;
+}
+
 /** A point in image px -> the SAM 2 model's square input (each axis by its own factor). */
 export function sam2ModelPoint(p: { x: number; y: number }, image: Size, inputSize = SAM2_INPUT_SIZE): { x: number; y: number } {
   return { x: (p.x / image.width) * inputSize, y: (p.y / image.height) * inputSize };
