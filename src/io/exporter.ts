@@ -2,7 +2,15 @@ import * as Comlink from 'comlink';
 import { appErrorFromUnknown } from '../core/errors.ts';
 import type { Project } from '../core/project/types.ts';
 import type { CocoRle } from '../core/mask/rle.ts';
-import type { CoarsePromptsResult, ExportApi, ExportKind, ExportResult, MaskPngObjects, ParsedCoco, ParsedTracks } from '../../workers/protocol.ts';
+import type {
+  CoarsePromptsResult,
+  ExportApi,
+  ExportKind,
+  ExportResult,
+  MaskPngObjects,
+  ParsedCoco,
+  ParsedTracks,
+} from '../../workers/protocol.ts';
 import type { CoarseOptions } from '../core/sam/coarse.ts';
 
 /** An export running in its own worker: the page stays responsive, and cancel stops it at once. */
