@@ -29,7 +29,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { boundaryF, regionJ } from '../core/video/metrics.ts';
 import { interpolateBetween } from '../core/video/interpolate.ts';
-import { maskBox } from '../core/video/propagate.ts';
+import { DEFAULT_PROPAGATION, maskBox } from '../core/video/propagate.ts';
 import { nodeTrackStep } from '../node/track-node.ts';
 import { readMaskPng, readRgbaImage } from '../node/image.ts';
 import { NodeSam } from '../node/sam-node.ts';
@@ -41,7 +41,7 @@ export type Method = (typeof METHODS)[number];
 
 const USAGE = `usage: npm run eval:video -- --dataset DIR [--dataset DIR ...] [--methods ${METHODS.join(',')}]
   [--every 5 (interpolate: keyframes every k frames)] [--frames N (at most N frames per sequence)]
-  [--sequences a,b] [--feedback on|off] [--interactive on|off] [--encoder E.onnx --decoder D.onnx] [--sam2-video DIR] [--threads N] [--json out.json]
+  [--sequences a,b] [--feedback on|off] [--margin 0.1|motion] [--interactive on|off] [--encoder E.onnx --decoder D.onnx] [--sam2-video DIR] [--threads N] [--json out.json]
 A dataset holds sequences: <sequence>/frames/*.jpg and <sequence>/masks/*.png (0 = background, 255 = object).`;
 
 function usage(msg: string): never {
@@ -72,6 +72,8 @@ export async function evaluateVideo(
     every: number;
     maxFrames: number;
     feedback: boolean;
+    /** propagation's box margin: a share of the box's size on each side, or 'motion' (see PropagationOptions; default DEFAULT_PROPAGATION's) */
+    margin?: number | 'motion';
     sam: NodeSam | null;
     /** SAM 2's video graphs, for the `sam2-video` method */
     sam2Video?: NodeSam2Video | null;
@@ -103,8 +105,16 @@ export async function evaluateVideo(
       return { name: seq.name, frames: names.length, J: j, F: f, JF: (j + f) / 2, flagged };
     };
     /** One propagation step: frame t's mask (on its embedding) from the previous frame's, and whether it is flagged. */
-    const step = async (prev: Uint8Array, emb: Float32Array, maskInput: Float32Array | null) =>
-      nodeTrackStep(options.sam!, emb, size, prev, maskInput);
+    const propagation = {
+      ...DEFAULT_PROPAGATION,
+      ...(options.margin === 'motion'
+        ? { marginBy: 'motion' as const }
+        : options.margin !== undefined
+          ? { margin: options.margin, marginBy: 'size' as const }
+          : {}),
+    };
+    const step = async (prev: Uint8Array, emb: Float32Array, maskInput: Float32Array | null, before: Uint8Array | null = null) =>
+      nodeTrackStep(options.sam!, emb, size, prev, maskInput, propagation, before ? maskBox(before, width, height) : null);
     // each frame encoded once, for every model method
     const embeddings: Float32Array[] = [];
     const embedding = async (t: number) => {
@@ -148,7 +158,7 @@ export async function evaluateVideo(
             pred.push((await options.sam!.decode(emb, size, { points: [], box: b }, 'core')).mask);
             continue;
           }
-          const r = await step(prev, emb, options.feedback ? lowRes : null);
+          const r = await step(prev, emb, options.feedback ? lowRes : null, t >= 2 ? pred[t - 2]! : null);
           if (r.flag) flagged++;
           pred.push(r.mask);
           lowRes = r.lowRes;
@@ -189,6 +199,7 @@ async function main(): Promise<void> {
       // off: the previous frame's logits as mask_input mislead the next frame (J&F 0.82 against 0.92 on the
       // dev sequences' first 20 frames); on, to measure it
       feedback: { type: 'string', default: 'off' },
+      margin: { type: 'string' },
       interactive: { type: 'string', default: 'on' },
       encoder: { type: 'string' },
       decoder: { type: 'string' },
@@ -238,6 +249,7 @@ async function main(): Promise<void> {
     every,
     maxFrames,
     feedback,
+    ...(values.margin !== undefined ? { margin: values.margin === 'motion' ? ('motion' as const) : Number(values.margin) } : {}),
     sam,
     sam2Video,
     interactive,

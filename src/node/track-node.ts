@@ -5,7 +5,15 @@
  * the frame's flag.
  */
 import type { Prompts } from '../core/sam/prompts.ts';
-import { frameFlag, mostConsistent, promptsFromMask, type FrameFlag } from '../core/video/propagate.ts';
+import {
+  DEFAULT_PROPAGATION,
+  frameFlag,
+  mostConsistent,
+  promptsFromMask,
+  type FrameFlag,
+  type MaskBox,
+  type PropagationOptions,
+} from '../core/video/propagate.ts';
 import type { NodeSam } from './sam-node.ts';
 
 export interface NodeTrackStep {
@@ -23,8 +31,11 @@ export async function nodeTrackStep(
   size: { width: number; height: number },
   previous: Uint8Array,
   maskInput: Float32Array | null = null,
+  options: PropagationOptions = DEFAULT_PROPAGATION,
+  /** the mask's box on the frame before `previous`'s (for `marginBy: 'motion'`), or null */
+  before: MaskBox | null = null,
 ): Promise<NodeTrackStep> {
-  const prompts = promptsFromMask(previous, size.width, size.height);
+  const prompts = promptsFromMask(previous, size.width, size.height, options, before);
   if (!prompts)
     return { mask: new Uint8Array(size.width * size.height), lowRes: null, score: 0, flag: 'lost', prompts: { points: [], box: null } };
   const r = await sam.decode(embedding, size, prompts, 'core', maskInput);

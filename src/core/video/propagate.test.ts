@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameFlag, maskBox, mostConsistent, promptsFromMask } from './propagate.ts';
+import { DEFAULT_PROPAGATION, frameFlag, maskBox, mostConsistent, promptsFromMask } from './propagate.ts';
 
 const W = 60;
 const H = 40;
@@ -20,6 +20,19 @@ describe('propagation with a single-image SAM', () => {
     // a solid rectangle leaves little background in its box: no negative point
     expect(p.points).toHaveLength(1);
     expect(promptsFromMask(new Uint8Array(W * H), W, H)).toBeNull();
+  });
+
+  it("with marginBy 'motion', pads each axis by 1.5 x the object's last move (at least 4 px); without the box before, by its size", () => {
+    const m = rect(10, 10, 31, 21);
+    const motion = { ...DEFAULT_PROPAGATION, marginBy: 'motion' as const };
+    // still: the minimum, 4 px each side
+    expect(promptsFromMask(m, W, H, motion, { x0: 10, y0: 10, x1: 31, y1: 21 })!.box).toEqual({ x0: 6, y0: 6, x1: 35, y1: 25 });
+    // moved 6 px right (both edges) and its bottom 2 px down: x padded by 9, y by max(4, 3) = 4
+    expect(promptsFromMask(m, W, H, motion, { x0: 4, y0: 10, x1: 25, y1: 19 })!.box).toEqual({ x0: 1, y0: 6, x1: 40, y1: 25 });
+    // clipped at the image's edges
+    expect(promptsFromMask(m, W, H, motion, { x0: 0, y0: 0, x1: 21, y1: 11 })!.box).toEqual({ x0: 0, y0: 0, x1: 46, y1: 36 });
+    // the first step from a keyframe (no box before): the size margin, as 'size' gives
+    expect(promptsFromMask(m, W, H, motion, null)!.box).toEqual(promptsFromMask(m, W, H)!.box);
   });
 
   it('adds the background point farthest from the object when the box holds much background (an L shape)', () => {

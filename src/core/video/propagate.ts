@@ -18,9 +18,19 @@ export interface PropagationOptions {
    * solid shape's margin corners never are: they lie within the margin)
    */
   negativeAt: number;
+  /**
+   * 'motion': where the mask before is known, each axis is padded by `motionScale` times the object's last
+   * motion on it (the larger move of its two edges, at least `minMargin`) instead of a share of its size: a
+   * still object's box stays tight (a size margin lets the mask grow into the box a little each frame, and the
+   * box with it: a ratchet), a fast one's grows with its speed. 'size': the share of its size always.
+   */
+  marginBy: 'size' | 'motion';
+  motionScale: number;
 }
 
-export const DEFAULT_PROPAGATION: PropagationOptions = { margin: 0.1, minMargin: 4, negativeAt: 0.25 };
+export const DEFAULT_PROPAGATION: PropagationOptions = { margin: 0.1, minMargin: 4, negativeAt: 0.25, marginBy: 'size', motionScale: 1.5 };
+
+export type MaskBox = { x0: number; y0: number; x1: number; y1: number };
 
 /** The object's bounding box in px (x0, y0 inclusive; x1, y1 exclusive), or null when the mask is empty. */
 export function maskBox(mask: ArrayLike<number>, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | null {
@@ -45,11 +55,18 @@ export function promptsFromMask(
   width: number,
   height: number,
   options: PropagationOptions = DEFAULT_PROPAGATION,
+  /** the object's box on the frame before this mask's (for `marginBy: 'motion'`), or null */
+  before: MaskBox | null = null,
 ): Prompts | null {
   const b = maskBox(mask, width, height);
   if (!b) return null;
-  const mx = Math.max(options.minMargin, (b.x1 - b.x0) * options.margin);
-  const my = Math.max(options.minMargin, (b.y1 - b.y0) * options.margin);
+  const byMotion = options.marginBy === 'motion' && before !== null;
+  const mx = byMotion
+    ? Math.max(options.minMargin, options.motionScale * Math.max(Math.abs(b.x0 - before.x0), Math.abs(b.x1 - before.x1)))
+    : Math.max(options.minMargin, (b.x1 - b.x0) * options.margin);
+  const my = byMotion
+    ? Math.max(options.minMargin, options.motionScale * Math.max(Math.abs(b.y0 - before.y0), Math.abs(b.y1 - before.y1)))
+    : Math.max(options.minMargin, (b.y1 - b.y0) * options.margin);
   const box = {
     x0: Math.max(0, b.x0 - mx),
     y0: Math.max(0, b.y0 - my),
