@@ -6,33 +6,13 @@ import { checkEmbeddingShape, checkModelSignature, SAM2_HIGH_RES, type ModelMani
 import { encoderInputFromRgba } from '../src/core/sam/preprocess.ts';
 import { sam2EncoderInput } from '../src/core/sam/sam2.ts';
 import { cropRgba, type PixelRect } from '../src/core/sam/roi.ts';
+import { decodeRgba } from './decodeRgba.ts';
 import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
 import type { EncodeResult, EncoderApi, ProgressCallback, RuntimeOptions } from './protocol.ts';
 
 let ort: Ort | null = null;
 let session: InferenceSession | null = null;
 let manifest: ModelManifest | null = null;
-
-/** Decodes an image file to RGBA pixels, off the main thread. */
-async function decodeRgba(blob: Blob, name: string): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
-  let bmp: ImageBitmap;
-  try {
-    bmp = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-  } catch {
-    throw new AppError(
-      'IMAGE_DECODE',
-      `${name} could not be decoded as an image.`,
-      'The file may be corrupt; re-export it as PNG or JPEG.',
-    );
-  }
-  const canvas = new OffscreenCanvas(bmp.width, bmp.height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new AppError('IMAGE_DECODE', `No 2D canvas to read ${name}.`);
-  ctx.drawImage(bmp, 0, 0);
-  const { width, height } = bmp;
-  bmp.close();
-  return { data: ctx.getImageData(0, 0, width, height).data, width, height };
-}
 
 /** The last decoded image: batch jobs encode several crops of one image in a row. */
 let lastDecoded: { key: string; data: Uint8ClampedArray; width: number; height: number } | null = null;

@@ -329,3 +329,45 @@ export interface ExportApi {
 export interface VideoWorkerApi {
   read(blob: Blob, name: string, every: number, sink: VideoSink): Promise<VideoReadResult>;
 }
+
+/** A frame's mask from SAM 2's video memory (see `Sam2VideoApi.track`), as RLE in image px. */
+export interface Sam2VideoMask {
+  rle: CocoRle;
+  area: number;
+  bbox: [number, number, number, number];
+  /** `object_score_logits` where the decoder gives it (null: the export has none) */
+  score: number | null;
+  /** 'lost' (object absent or empty mask) or 'abrupt'; never 'uncertain' (these graphs predict no IoU) */
+  flag: 'lost' | 'abrupt' | 'uncertain' | null;
+}
+
+/** A file of SAM 2's video graphs: picked by the user (a File) or named by the page's URL. */
+export type Sam2VideoSource = { name: string; file: Blob } | { name: string; url: string };
+
+/**
+ * workers/sam2video.worker.ts: SAM 2 / 2.1's video memory (pagarcia/sam2-onnx-cpp's four graphs), one memory
+ * bank per track, frames encoded from their files here (pixels never leave the worker).
+ */
+export interface Sam2VideoApi {
+  /** Loads the four graphs (told apart by their names); resolves to which file is which. */
+  load(
+    sources: Sam2VideoSource[],
+    opts: RuntimeOptions,
+  ): Promise<{
+    encoder: string;
+    decoder: string;
+    memoryAttention: string;
+    memoryEncoder: string;
+    objPtrOffsets: boolean;
+    objectScore: boolean;
+  }>;
+  /** Encodes a frame's file and keeps it (the last two) for `addMask` and `track`; resolves to its size. */
+  encodeFrame(imageId: number, blob: Blob, name: string): Promise<{ width: number; height: number }>;
+  /** A new memory bank for the track: a run over `numFrames` frames in `direction` (an old bank is dropped). */
+  startTrack(trackId: number, numFrames: number, direction: 1 | -1): Promise<void>;
+  /** A person's mask on frame `frame` (frame index; its file encoded as `imageId`): a keyframe in the bank. */
+  addMask(trackId: number, frame: number, imageId: number, rle: CocoRle): Promise<void>;
+  /** The track's mask on frame `frame` from its memory alone; the frame then joins the bank. */
+  track(trackId: number, frame: number, imageId: number): Promise<Sam2VideoMask>;
+  dropTrack(trackId: number): Promise<void>;
+}

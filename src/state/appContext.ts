@@ -7,6 +7,7 @@
  *   engine                       the SAM model in workers (inference/engine.ts)
  *   store                        the state and its actions (store/), given the engine and io
  *   batch                        pre-annotation runs (services/batch.ts)
+ *   videoModel                   SAM 2's video memory model, apart (inference/sam2Video.ts, services/videoModel.ts)
  *   tracking                     video propagation and interpolation (services/tracking.ts)
  *   sync, team                   the project server: sync loop, team calls (services/sync.ts, teamClient.ts)
  *   projects                     autosave and project operations (services/persistence.ts)
@@ -14,11 +15,13 @@
  */
 import { InferenceEngine } from '../inference/engine.ts';
 import { OverlayRegistry } from '../inference/overlays.ts';
+import { Sam2VideoModel } from '../inference/sam2Video.ts';
 import { ImageRegistry } from '../io/images.ts';
 import { ProjectDb } from '../io/persist.ts';
 import { ServerApi } from '../io/serverApi.ts';
 import { BatchRunner } from './services/batch.ts';
 import { TrackingService } from './services/tracking.ts';
+import { VideoModelService } from './services/videoModel.ts';
 import { ModelsService } from './services/models.ts';
 import { Persistence } from './services/persistence.ts';
 import { ProjectIds } from './services/projectIds.ts';
@@ -41,6 +44,7 @@ export interface AppContext {
   models: ModelsService;
   batch: BatchRunner;
   tracking: TrackingService;
+  videoModel: VideoModelService;
 }
 
 /** Makes the app's parts and wires them; nothing runs until `startApp`. */
@@ -62,7 +66,12 @@ export function createAppContext(): AppContext {
     team: { reviewMask: (id, decision, comment) => team.reviewMask(id, decision, comment) },
   });
   const batch = new BatchRunner({ store, engine, images });
-  const tracking = new TrackingService({ store, engine });
+  const memory = new Sam2VideoModel(
+    (id) => images.blob(id),
+    () => engine.preferred,
+  );
+  const videoModel = new VideoModelService({ store, loader: memory });
+  const tracking = new TrackingService({ store, engine, memory });
   const sync: SyncService = new SyncService({ store, ids, api, images, projects: () => projects });
   const team = new TeamClient({ api, store, sync });
   const projects: Persistence = new Persistence({
@@ -76,7 +85,7 @@ export function createAppContext(): AppContext {
     tabs: typeof BroadcastChannel === 'undefined' ? null : (projectId) => new Tabs(store, projectId, stored),
   });
   const models = new ModelsService({ store, engine, batch });
-  return { store, engine, images, overlays, ids, projects, sync, team, models, batch, tracking };
+  return { store, engine, images, overlays, ids, projects, sync, team, models, batch, tracking, videoModel };
 }
 
 /**
@@ -85,6 +94,9 @@ export function createAppContext(): AppContext {
  */
 export function startApp(ctx: AppContext): Promise<boolean> {
   startModel(ctx.store, ctx.engine, ctx.models);
+  // `?sam2video=FOLDER/` (or four file URLs, comma-separated): SAM 2's video memory model for propagation
+  const sam2video = new URLSearchParams(location.search).get('sam2video');
+  if (sam2video) void ctx.videoModel.loadUrl(sam2video);
   // sync with a project server (when the app was opened from one) hears of every project opened
   ctx.sync.start();
   const restoring = ctx.projects.start();

@@ -4,6 +4,7 @@ import { BUNDLED_MODEL_ID, formatMb } from '../core/sam/localModels.ts';
 import { bundledManifest, inspectModelFiles, inspectModelFolder, type Inspection } from '../state/services/models.ts';
 import { useApp, useStore } from '../state/useApp.tsx';
 import { useModal } from './keyboard.ts';
+import { VideoModelSection } from './VideoModelSection.tsx';
 
 /** The embeddings' memory, e.g. "3 images, 50 MB of 64 MB". */
 export function memoryText(m: { images: number; bytes: number; capacity: number; otherBytes: number } | null): string {
@@ -240,6 +241,7 @@ export function ModelsDialog({ onClose }: { onClose: () => void }) {
           {storage.quota !== undefined && `Browser storage: ${formatMb(storage.usage ?? 0)} used of ${formatMb(storage.quota)}.`}
         </p>
         <AddModel />
+        <VideoModelSection />
         <div className="row">
           <button onClick={onClose}>Close</button>
         </div>

@@ -9,7 +9,7 @@ import { projectToYtvis } from '../core/video/ytvis.ts';
 import { videoStats } from '../core/video/stats.ts';
 import type { AppContext } from '../state/appContext.ts';
 import type { PropagateRequest } from '../state/services/tracking.ts';
-import type { OpenFramesOptions, TrackingState } from '../state/store/slices/video.ts';
+import type { OpenFramesOptions, TrackingState, VideoModelState } from '../state/store/slices/video.ts';
 
 export interface ClipInfo {
   id: number;
@@ -57,6 +57,11 @@ export interface VideoApi {
   resume(): void;
   cancel(): void;
   finished(): Promise<TrackingState | null>;
+  /** SAM 2's video memory model (null: none; propagation then prompts each frame with the image model). */
+  memoryModel(): VideoModelState | null;
+  /** Loads SAM 2's video memory model from a folder URL or four comma-separated file URLs (as `?sam2video=`); resolves to whether it loaded. */
+  loadMemoryModel(urls: string): Promise<boolean>;
+  unloadMemoryModel(): void;
   /** Whether a flagged frame stops propagation (default true). */
   setStopOnFlag(on: boolean): void;
   /** Imports tracks (YouTube-VIS JSON, or palette PNGs with `instances.json`) as the tracks input does; resolves to the tracks added. */
@@ -78,7 +83,7 @@ export interface VideoApi {
 }
 
 export function videoAutomation(ctx: AppContext): VideoApi {
-  const { store, tracking } = ctx;
+  const { store, tracking, videoModel } = ctx;
   const clips = () =>
     clipsOf(store.getState().project.images).map((c) => ({
       id: c.id,
@@ -89,6 +94,9 @@ export function videoAutomation(ctx: AppContext): VideoApi {
       frames: c.frames.map((f) => ({ frame: f.video!.frame, imageId: f.id })),
     }));
   return {
+    memoryModel: () => store.getState().videoModel,
+    loadMemoryModel: (urls) => videoModel.loadUrl(urls),
+    unloadMemoryModel: () => videoModel.unload(),
     async openFrames(files, options) {
       const blobs = files.map((f) => ({ name: f.name, blob: new Blob([Uint8Array.from(f.bytes)], { type: f.type ?? '' }) }));
       return store.getState().addFrames(blobs, options);

@@ -4,7 +4,7 @@ import { batchSource, type EmbeddingSource } from '../../core/sam/keys.ts';
 import { tracksOf } from '../../core/video/clips.ts';
 import type { BatchMask, TrackMask } from '../../../workers/protocol.ts';
 import { imageFile, testStore } from '../test/fakeDeps.ts';
-import { TrackingService, type TrackingEngine } from './tracking.ts';
+import { TrackingService, type TrackingEngine, type VideoMemory } from './tracking.ts';
 
 const W = 40;
 const H = 20;
@@ -78,12 +78,44 @@ class MovingObject implements TrackingEngine {
   }
 }
 
-async function setup(frames = 6) {
+/**
+ * SAM 2's video memory as a fake worker API: the bank per track is the list of frames put in it; a step's
+ * mask is the bank's last mask moved two columns right (so it differs from the image model's one column).
+ */
+class FakeMemory implements VideoMemory {
+  loaded = true;
+  calls: string[] = [];
+  private banks = new Map<number, CocoRle[]>();
+  ready() {
+    return this.loaded;
+  }
+  async encodeFrame(imageId: number) {
+    this.calls.push(`encode ${imageId}`);
+  }
+  async startTrack(trackId: number, numFrames: number, direction: 1 | -1) {
+    this.calls.push(`start ${trackId} ${numFrames} ${direction}`);
+    this.banks.set(trackId, []);
+  }
+  async addMask(trackId: number, frame: number, imageId: number, rle: CocoRle) {
+    this.calls.push(`key ${frame} ${imageId} @${span(rle)[0]}`);
+    this.banks.get(trackId)!.push(rle);
+  }
+  async track(trackId: number, frame: number, imageId: number) {
+    this.calls.push(`track ${frame} ${imageId}`);
+    const bank = this.banks.get(trackId)!;
+    const [a, b] = span(bank.at(-1)!);
+    const rle = cols(a + 2, b + 2);
+    bank.push(rle);
+    return { rle, area: (b - a) * H, bbox: [a + 2, 0, b - a, H] as [number, number, number, number], score: 3, flag: null };
+  }
+}
+
+async function setup(frames = 6, memory?: VideoMemory) {
   const t = testStore();
   const s = () => t.store.getState();
   const ids = await s().addFrames(Array.from({ length: frames }, (_, i) => ({ blob: imageFile(W, H), name: `clip/${i}.png` })));
   const engine = new MovingObject((id) => s().project.images.find((im) => im.id === id)!.video!.frame);
-  const tracking = new TrackingService({ store: t.store, engine });
+  const tracking = new TrackingService({ store: t.store, engine, memory });
   // frame 0: a person's mask of columns 2..6
   s().addPoint(4, 10, true);
   await t.store.session.settled();
@@ -236,5 +268,63 @@ describe('TrackingService', () => {
       [3, 8, 'interpolated'],
       [4, 10, 'key'],
     ]);
+  });
+
+  it('with SAM 2’s video memory loaded: a fresh bank, the start mask and a keyframe on the way put in it, every other frame tracked by the memory (method sam2-video)', async () => {
+    const memory = new FakeMemory();
+    const { s, tracking, track, ids, engine } = await setup(5, memory);
+    // a person's keyframe on frame 3 (columns 20..24)
+    s().putTrackMasks(
+      track,
+      [
+        {
+          imageId: ids[3]!,
+          rle: cols(20, 24),
+          area: 80,
+          bbox: [20, 0, 4, H],
+          score: null,
+          prompts: { points: [], box: null },
+          flag: null,
+          role: 'propagated',
+        },
+      ],
+      'x',
+    );
+    const k = s().project.annotations.find((a) => a.imageId === ids[3])!;
+    s().change({ ops: [{ coll: 'annotations', id: k.id, before: k, after: { ...k, track: 'key' } }] }, 'ignore');
+    expect(await tracking.propagate({ until: 'end' })).toEqual({ ok: true, frames: 3 });
+    expect(memory.calls).toEqual([
+      `start ${track} 5 1`,
+      `encode ${ids[0]}`,
+      `key 0 ${ids[0]} @2`,
+      `encode ${ids[1]}`,
+      `track 1 ${ids[1]}`,
+      `encode ${ids[2]}`,
+      `track 2 ${ids[2]}`,
+      `encode ${ids[3]}`,
+      `key 3 ${ids[3]} @20`,
+      `encode ${ids[4]}`,
+      `track 4 ${ids[4]}`,
+    ]);
+    expect(engine.encoded).toEqual([]);
+    expect(spans(s, track)).toEqual([
+      [0, 2, 'key'],
+      [1, 4, 'propagated'],
+      [2, 6, 'propagated'],
+      [3, 20, 'key'],
+      [4, 22, 'propagated'],
+    ]);
+    expect(s().tracking).toMatchObject({ status: 'done', method: 'sam2-video', done: 3 });
+    expect(s().project.annotations.find((a) => a.imageId === ids[1])!.score).toBe(3);
+    expect(tracking.timings.map((t) => t.frame)).toEqual([1, 2, 4]);
+
+    // unloaded: the image model again, frame after frame
+    memory.loaded = false;
+    memory.calls.length = 0;
+    s().showImage(ids[0]!);
+    await tracking.propagate();
+    expect(memory.calls).toEqual([]);
+    expect(engine.encoded).toEqual([ids[1], ids[2]]);
+    expect(s().tracking).toMatchObject({ status: 'done', method: 'sam' });
   });
 });

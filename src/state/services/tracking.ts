@@ -4,13 +4,16 @@
  * keyframe then the mask followed on), each frame's mask put on the track as it comes (one undo step
  * per run). Runs on the engine's batch path, so it always gives way to the annotator; pause, resume and
  * cancel; a flagged frame stops it when the user chose so. Its progress is the store's `tracking`.
+ * With SAM 2's video memory model loaded (`VideoMemory`, inference/sam2Video.ts) a run follows the object
+ * with its memory instead: a fresh bank per run, the start mask and each keyframe on the way put in it as
+ * conditioning frames, every other frame's mask from the memory alone (`tracking.method` says which ran).
  */
 import type { CocoRle } from '../../core/mask/rle.ts';
 import { EMPTY_PROMPTS } from '../../core/sam/prompts.ts';
 import { imageSource, type EmbeddingSource } from '../../core/sam/keys.ts';
 import { clipOf, tracksOf, type Clip, type Track } from '../../core/video/clips.ts';
 import type { BatchHoldup, EmbeddingStatus } from '../../inference/engine/types.ts';
-import type { BatchMask, TrackMask } from '../../../workers/protocol.ts';
+import type { BatchMask, Sam2VideoMask, TrackMask } from '../../../workers/protocol.ts';
 import type { AppStore } from '../store/store.ts';
 import type { TrackingState } from '../store/slices/video.ts';
 
@@ -25,6 +28,28 @@ export interface TrackingEngine {
   ): Promise<{ source: EmbeddingSource; width: number; height: number } | null>;
   trackMask(source: EmbeddingSource, previous: CocoRle, shouldStop?: () => boolean): Promise<TrackMask>;
   interpolateMasks(a: CocoRle, b: CocoRle, between: number): Promise<BatchMask[]>;
+}
+
+/**
+ * SAM 2's video memory (inference/sam2Video.ts; tests give a fake): frames by image id, positions on the
+ * clip as the bank's frame numbers, masks as RLE.
+ */
+export interface VideoMemory {
+  /** whether a video memory model is loaded (asked when a run starts) */
+  ready(): boolean;
+  encodeFrame(imageId: number): Promise<void>;
+  startTrack(trackId: number, numFrames: number, direction: 1 | -1): Promise<void>;
+  addMask(trackId: number, frame: number, imageId: number, rle: CocoRle): Promise<void>;
+  track(trackId: number, frame: number, imageId: number): Promise<Sam2VideoMask>;
+}
+
+/** A frame's mask from either method (SAM 2's memory has no score when the export gives no object score). */
+type StepMask = Omit<TrackMask, 'score'> & { score: number | null };
+
+/** One run's way of making a frame's mask: `key` hears of the person's masks (the start one first), `next` makes one. */
+interface Stepper {
+  key(index: number, imageId: number, rle: CocoRle): Promise<void>;
+  next(index: number, imageId: number, frame: number, previous: CocoRle): Promise<StepMask | null>;
 }
 
 export interface PropagateRequest {
@@ -47,7 +72,7 @@ export class TrackingService {
   private paused = false;
   private running: Promise<unknown> | null = null;
 
-  constructor(private readonly deps: { store: AppStore; engine: TrackingEngine }) {}
+  constructor(private readonly deps: { store: AppStore; engine: TrackingEngine; memory?: VideoMemory | undefined }) {}
 
   private get state() {
     return this.deps.store.getState();
@@ -136,25 +161,40 @@ export class TrackingService {
     this.paused = false;
     this.timings.length = 0;
     const total = indices.filter((i) => (track.byFrame.get(clip.frames[i]!.video!.frame)?.track ?? 'none') !== 'key').length;
-    this.state.setTracking({ trackId: track.id, kind: 'propagate', direction, done: 0, total, frame: null, flagged: 0, status: 'running' });
+    const memory = this.deps.memory?.ready() ? this.deps.memory : null;
+    const method = memory ? 'sam2-video' : 'sam';
+    this.state.setTracking({
+      trackId: track.id,
+      kind: 'propagate',
+      method,
+      direction,
+      done: 0,
+      total,
+      frame: null,
+      flagged: 0,
+      status: 'running',
+    });
     this.state.selectTrack(track.id);
     let previous: CocoRle = track.byFrame.get(clip.frames[at]!.video!.frame)!.segmentation;
     let done = 0;
     let flagged = 0;
     const stop = () => this.stopWanted;
+    const stepper = memory ? this.memoryStepper(memory, track.id, clip.frames.length, direction) : this.samStepper(stop);
     try {
+      await stepper.key(at, clip.frames[at]!.id, previous);
       for (const i of indices) {
         const frame = clip.frames[i]!;
         const here = track.byFrame.get(frame.video!.frame);
         // a keyframe on the way (until the end): the person's mask is what is followed on from there
         if (here && (here.track ?? 'key') === 'key') {
           previous = here.segmentation;
+          await stepper.key(i, frame.id, previous);
           continue;
         }
         while (this.paused && !this.stopWanted) await new Promise((r) => setTimeout(r, 100));
         if (this.stopWanted) break;
         this.patch({ frame: frame.video!.frame, status: 'running' });
-        const r = await this.maskOn(frame.id, frame.video!.frame, previous, stop);
+        const r = await stepper.next(i, frame.id, frame.video!.frame, previous);
         if (!r) break;
         if (!this.state.project.images.some((im) => im.id === frame.id)) break;
         this.state.putTrackMasks(
@@ -195,6 +235,36 @@ export class TrackingService {
       this.patch({ status: 'failed', message });
       return this.fail(`Propagation stopped: ${message}`, 'The frames made so far are kept; propagate again from the last one.');
     }
+  }
+
+  /** The single-image method: each frame prompted from the previous mask (nothing to hear of keyframes). */
+  private samStepper(stop: () => boolean): Stepper {
+    return {
+      key: async () => undefined,
+      next: (_index, imageId, frame, previous) => this.maskOn(imageId, frame, previous, stop),
+    };
+  }
+
+  /** SAM 2's video memory: a fresh bank for the run; each frame encoded in the memory model's worker, then stepped. */
+  private memoryStepper(memory: VideoMemory, trackId: number, numFrames: number, direction: 1 | -1): Stepper {
+    let started = false;
+    return {
+      key: async (index, imageId, rle) => {
+        if (!started) await memory.startTrack(trackId, numFrames, direction);
+        started = true;
+        await memory.encodeFrame(imageId);
+        await memory.addMask(trackId, index, imageId, rle);
+      },
+      next: async (index, imageId, frame) => {
+        let t = performance.now();
+        await memory.encodeFrame(imageId);
+        const encodeMs = performance.now() - t;
+        t = performance.now();
+        const r = await memory.track(trackId, index, imageId);
+        this.timings.push({ frame, encodeMs, stepMs: performance.now() - t });
+        return { ...r, prompts: EMPTY_PROMPTS };
+      },
+    };
   }
 
   /** A frame's mask following `previous`: on its cached embedding when the decoder holds one, else on a batch encode. */

@@ -16,6 +16,8 @@ export interface TrackingState {
   trackId: number;
   /** 'propagate' forward (1) or backward (-1), or 'interpolate' */
   kind: 'propagate' | 'interpolate';
+  /** how a propagation made its masks: 'sam' each frame prompted from the previous mask (the image model), 'sam2-video' SAM 2's video memory */
+  method?: 'sam' | 'sam2-video';
   direction: 1 | -1;
   done: number;
   total: number;
@@ -49,6 +51,17 @@ export interface OpenFramesOptions {
   fps?: number | null;
 }
 
+/** SAM 2's video memory model (apart from the image model): its four files and whether it is loaded. */
+export interface VideoModelState {
+  status: 'loading' | 'ready' | 'error';
+  /** where it came from: the files' names, or the page's URL */
+  source: string;
+  /** which file is which graph (once loaded) */
+  files?: { encoder: string; decoder: string; memoryAttention: string; memoryEncoder: string };
+  error?: string;
+  hint?: string;
+}
+
 export interface VideoSlice {
   selectedTrackId: number | null;
   /** the clip is playing (the timeline steps through its frames) */
@@ -58,6 +71,9 @@ export interface VideoSlice {
   tracking: TrackingState | null;
   /** a flagged frame (object lost, abrupt change) stops propagation (else it goes on and only marks it) */
   stopOnFlag: boolean;
+  /** SAM 2's video memory model (null: none; propagation then uses the image model frame by frame) */
+  videoModel: VideoModelState | null;
+  setVideoModel(m: VideoModelState | null): void;
   /** Opens a folder of numbered frames as one clip (frames in number order); resolves to the frames' image ids. */
   addFrames(files: readonly { blob: Blob; name: string }[], options?: OpenFramesOptions): Promise<number[]>;
   selectTrack(id: number | null): void;
@@ -105,6 +121,10 @@ export function createVideoSlice(ctx: SliceContext): VideoSlice {
     },
     tracking: null,
     stopOnFlag: true,
+    videoModel: null,
+    setVideoModel(m) {
+      set({ videoModel: m });
+    },
 
     async addFrames(files, options = {}) {
       const frames = sortFrameNames(files.filter((f) => IMAGE_NAME.test(f.name)));
