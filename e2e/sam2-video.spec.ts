@@ -92,6 +92,9 @@ test('propagation with SAM 2’s video memory (by URL, then picked in the Models
 
     const state = await page.evaluate(() => window.annotator.video.propagate({ until: 'end' }));
     expect(state).toMatchObject({ status: 'done', method: 'sam2-video', done: FRAMES - 1 });
+    // the timeline says which method ran
+    await expect(page.getByTestId('tracking-status')).toHaveAttribute('data-method', 'sam2-video');
+    await expect(page.getByTestId('tracking-status')).toContainText('SAM 2 memory');
     t = await tracks(page);
     expect(t[0]!.masks.map((m) => [m.frame, m.role])).toEqual([...Array(FRAMES).keys()].map((f) => [f, f === 0 ? 'key' : 'propagated']));
     const want = await reference(models.dir, frames, key);

@@ -175,8 +175,19 @@ export function Timeline() {
           />
         </label>
         {progress && (
-          <span className="tracking-status" data-testid="tracking-status" data-status={progress.status} role="status">
-            {progress.kind === 'propagate' ? 'Propagation' : 'Interpolation'} {progress.status}: {progress.done}/{progress.total}
+          <span
+            className="tracking-status"
+            data-testid="tracking-status"
+            data-status={progress.status}
+            data-method={progress.kind === 'propagate' ? (progress.method ?? 'sam') : 'interpolate'}
+            role="status"
+          >
+            {progress.kind === 'propagate'
+              ? progress.method === 'sam2-video'
+                ? 'Propagation (SAM 2 memory)'
+                : 'Propagation'
+              : 'Interpolation'}{' '}
+            {progress.status}: {progress.done}/{progress.total}
             {progress.flagged > 0 && ` · ${progress.flagged} flagged`}
             {progress.message && ` · ${progress.message}`}
             {running && progress.status !== 'paused' && <button onClick={() => tracking.pause()}>Pause</button>}
