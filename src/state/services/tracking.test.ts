@@ -48,8 +48,11 @@ class MovingObject implements TrackingEngine {
     this.frameOfJob.set(jobId, this.frameOf(imageId));
     return { source: batchSource(jobId), width: W, height: H };
   }
+  /** called as each frame's mask is asked for (a person acting meanwhile) */
+  onTrack: (frame: number) => void = () => undefined;
   async trackMask(source: EmbeddingSource, previous: CocoRle): Promise<TrackMask> {
     const frame = this.frameOfJob.get((source as { jobId: number }).jobId)!;
+    this.onTrack(frame);
     const [a, b] = span(previous);
     const rle = this.flagOn.get(frame) === 'lost' ? rleFromMask(new Uint8Array(W * H), W, H) : cols(a + 1, b + 1);
     return {
@@ -195,6 +198,41 @@ describe('TrackingService', () => {
       [4, 21, 'propagated'],
       [5, 22, 'propagated'],
     ]);
+  });
+
+  it('a keyframe a person makes while the run goes on stops it there (next-key), and is never overwritten', async () => {
+    const { s, tracking, track, ids, engine } = await setup(6);
+    engine.onTrack = (frame) => {
+      if (frame !== 2) return;
+      // while frame 2 is computed, a person makes frame 4 a keyframe (columns 30..34)
+      s().putTrackMasks(
+        track,
+        [
+          {
+            imageId: ids[4]!,
+            rle: cols(30, 34),
+            area: 80,
+            bbox: [30, 0, 4, H],
+            score: null,
+            prompts: { points: [], box: null },
+            flag: null,
+            role: 'propagated',
+          },
+        ],
+        'p',
+      );
+      const k = s().project.annotations.find((a) => a.imageId === ids[4])!;
+      s().change({ ops: [{ coll: 'annotations', id: k.id, before: k, after: { ...k, track: 'key' } }] }, 'ignore');
+    };
+    await tracking.propagate();
+    expect(spans(s, track)).toEqual([
+      [0, 2, 'key'],
+      [1, 3, 'propagated'],
+      [2, 4, 'propagated'],
+      [3, 5, 'propagated'],
+      [4, 30, 'key'],
+    ]);
+    expect(s().tracking).toMatchObject({ status: 'done', done: 3 });
   });
 
   it('backward from a later keyframe', async () => {

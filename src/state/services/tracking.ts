@@ -9,6 +9,7 @@
  * conditioning frames, every other frame's mask from the memory alone (`tracking.method` says which ran).
  */
 import type { CocoRle } from '../../core/mask/rle.ts';
+import type { Annotation } from '../../core/project/types.ts';
 import { EMPTY_PROMPTS } from '../../core/sam/prompts.ts';
 import { imageSource, type EmbeddingSource } from '../../core/sam/keys.ts';
 import { clipOf, tracksOf, type Clip, type Track } from '../../core/video/clips.ts';
@@ -145,6 +146,12 @@ export class TrackingService {
     }
   }
 
+  /** The track's person-made mask on an image as the project holds it now, or null. */
+  private keyOn(trackId: number, imageId: number): Annotation | null {
+    const a = this.state.project.annotations.find((x) => x.trackId === trackId && x.imageId === imageId);
+    return a && (a.track ?? 'key') === 'key' ? a : null;
+  }
+
   private async run(
     { clip, track, at }: { clip: Clip; track: Track; at: number },
     direction: 1 | -1,
@@ -184,9 +191,11 @@ export class TrackingService {
       await stepper.key(at, clip.frames[at]!.id, previous);
       for (const i of indices) {
         const frame = clip.frames[i]!;
-        const here = track.byFrame.get(frame.video!.frame);
+        // the track as it is now: a person may have made a keyframe since the run began
+        const here = this.keyOn(track.id, frame.id);
+        if (here && until === 'next-key') break;
         // a keyframe on the way (until the end): the person's mask is what is followed on from there
-        if (here && (here.track ?? 'key') === 'key') {
+        if (here) {
           previous = here.segmentation;
           await stepper.key(i, frame.id, previous);
           continue;
@@ -213,6 +222,14 @@ export class TrackingService {
           ],
           runKey,
         );
+        // a keyframe made on this frame while it was computed wins: it is what is followed on
+        const made = this.keyOn(track.id, frame.id);
+        if (made) {
+          previous = made.segmentation;
+          if (until === 'next-key') break;
+          await stepper.key(i, frame.id, previous);
+          continue;
+        }
         done++;
         if (r.flag) flagged++;
         this.patch({ done, flagged });
