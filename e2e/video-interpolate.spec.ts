@@ -41,7 +41,10 @@ test('two keyframes and Interpolate: the frames between are the core’s blend o
     await expect.poll(async () => (await page.evaluate(() => window.annotator.counts())).images).toBe(0);
     // every 4th frame: 0, 4, 8 (the last) with their own numbers (the Video section unfolded first)
     await page.evaluate(() => ((document.querySelector('[data-testid=video-section]') as HTMLDetailsElement).open = true));
-    await page.getByTestId('frames-every').fill('4');
+    await expect(async () => {
+      await page.getByTestId('frames-every').fill('4');
+      await expect(page.getByTestId('frames-every')).toHaveValue('4', { timeout: 1000 });
+    }).toPass({ timeout: 20_000 });
     await page.getByTestId('frames-input').setInputFiles(dir);
     await ready(page);
     expect((await page.evaluate(() => window.annotator.video.clips()))[0]!.frames.map((f) => f.frame)).toEqual([0, 4, 8]);
@@ -49,9 +52,15 @@ test('two keyframes and Interpolate: the frames between are the core’s blend o
     // the whole clip in a new project
     await page.getByRole('button', { name: 'New', exact: true }).click();
     await expect.poll(async () => (await page.evaluate(() => window.annotator.counts())).images).toBe(0);
-    await page.getByTestId('frames-every').fill('1');
+    // (a fill right after the new project's re-render is now and then lost: filled until the field holds it)
+    const every = page.getByTestId('frames-every');
+    await expect(async () => {
+      await every.fill('1');
+      await expect(every).toHaveValue('1', { timeout: 1000 });
+    }).toPass({ timeout: 20_000 });
     await page.getByTestId('frames-input').setInputFiles(dir);
     await ready(page);
+    expect((await page.evaluate(() => window.annotator.video.clips()))[0]!.frames).toHaveLength(FRAMES);
     // keyframes on frames 0 and 4: a click on the disc, accepted
     for (const f of [0, 4]) {
       await page.evaluate((f) => window.annotator.video.showFrame(f), f);

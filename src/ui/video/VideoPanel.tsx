@@ -18,6 +18,10 @@ export function VideoPanel() {
   const decoding = useStore((s) => s.videoDecoding);
   const [every, setEvery] = useState(1);
   const [fps, setFps] = useState('');
+  // the settings as the fields hold them when a file is picked (a handler's closure can be a render behind the field)
+  const everyRef = useRef<HTMLInputElement>(null);
+  const fpsRef = useRef<HTMLInputElement>(null);
+  const everyNow = () => Math.max(1, Math.floor(Number(everyRef.current?.value ?? every)) || 1);
   const folderRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     folderRef.current?.setAttribute('webkitdirectory', '');
@@ -37,10 +41,10 @@ export function VideoPanel() {
           onChange={(e) => {
             const files = [...(e.currentTarget.files ?? [])];
             e.currentTarget.value = '';
-            const rate = Number(fps);
+            const rate = Number(fpsRef.current?.value ?? fps);
             void store.getState().addFrames(
               files.map((f) => ({ blob: f, name: fileDisplayName(f) })),
-              { every, fps: rate > 0 ? rate : null },
+              { every: everyNow(), fps: rate > 0 ? rate : null },
             );
           }}
         />
@@ -54,7 +58,7 @@ export function VideoPanel() {
           onChange={(e) => {
             const file = e.currentTarget.files?.[0];
             e.currentTarget.value = '';
-            if (file) void store.getState().addVideoFile(file, file.name, { every });
+            if (file) void store.getState().addVideoFile(file, file.name, { every: everyNow() });
           }}
         />
       </label>
@@ -69,6 +73,7 @@ export function VideoPanel() {
           type="number"
           min={1}
           max={1000}
+          ref={everyRef}
           value={every}
           data-testid="frames-every"
           onChange={(e) => setEvery(Math.max(1, Number(e.currentTarget.value) || 1))}
@@ -82,6 +87,7 @@ export function VideoPanel() {
           min={0}
           step="any"
           placeholder="unknown"
+          ref={fpsRef}
           value={fps}
           data-testid="frames-fps"
           onChange={(e) => setFps(e.currentTarget.value)}
