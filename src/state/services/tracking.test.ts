@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskFromRle, rleFromMask, type CocoRle } from '../../core/mask/rle.ts';
 import { batchSource, type EmbeddingSource } from '../../core/sam/keys.ts';
+import { emptyProject } from '../../core/project/types.ts';
 import { tracksOf } from '../../core/video/clips.ts';
 import type { BatchMask, TrackMask } from '../../../workers/protocol.ts';
 import { imageFile, testStore } from '../test/fakeDeps.ts';
@@ -233,6 +234,28 @@ describe('TrackingService', () => {
       [4, 30, 'key'],
     ]);
     expect(s().tracking).toMatchObject({ status: 'done', done: 3 });
+  });
+
+  it('a track deleted while the run goes on stays deleted (nothing more is put on it)', async () => {
+    const { s, tracking, track, engine } = await setup(6);
+    engine.onTrack = (frame) => {
+      if (frame === 2) s().deleteTrack(track);
+    };
+    await tracking.propagate();
+    expect(s().project.annotations.filter((a) => a.trackId === track)).toEqual([]);
+  });
+
+  it('another project opened while the run goes on gets nothing of it', async () => {
+    const { s, store, tracking, engine } = await setup(6);
+    engine.onTrack = (frame) => {
+      if (frame !== 2) return;
+      // another project opened, with frames of the same image ids (the same clip opened there)
+      store.setState({ projectId: 'other' });
+      s().loadDocument({ ...emptyProject('other'), images: s().project.images.map((im) => ({ ...im })) });
+    };
+    await tracking.propagate();
+    expect(s().project.images.length).toBe(6);
+    expect(s().project.annotations).toEqual([]);
   });
 
   it('backward from a later keyframe', async () => {

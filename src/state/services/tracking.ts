@@ -185,7 +185,10 @@ export class TrackingService {
     let previous: CocoRle = track.byFrame.get(clip.frames[at]!.video!.frame)!.segmentation;
     let done = 0;
     let flagged = 0;
-    const stop = () => this.stopWanted;
+    // another project opened meanwhile ("New", a switch): the run ends and nothing more of it lands anywhere
+    const projectId = this.state.projectId;
+    const left = () => this.state.projectId !== projectId;
+    const stop = () => this.stopWanted || left();
     const stepper = memory ? this.memoryStepper(memory, track.id, clip.frames.length, direction) : this.samStepper(stop);
     try {
       await stepper.key(at, clip.frames[at]!.id, previous);
@@ -200,13 +203,14 @@ export class TrackingService {
           await stepper.key(i, frame.id, previous);
           continue;
         }
-        while (this.paused && !this.stopWanted) await new Promise((r) => setTimeout(r, 100));
-        if (this.stopWanted) break;
+        while (this.paused && !stop()) await new Promise((r) => setTimeout(r, 100));
+        if (stop()) break;
         this.patch({ frame: frame.video!.frame, status: 'running' });
         const r = await stepper.next(i, frame.id, frame.video!.frame, previous);
-        if (!r) break;
+        if (!r || left()) break;
         if (!this.state.project.images.some((im) => im.id === frame.id)) break;
-        this.state.putTrackMasks(
+        // false: the track was deleted meanwhile (it stays deleted)
+        const put = this.state.putTrackMasks(
           track.id,
           [
             {
@@ -222,6 +226,7 @@ export class TrackingService {
           ],
           runKey,
         );
+        if (!put) break;
         // a keyframe made on this frame while it was computed wins: it is what is followed on
         const made = this.keyOn(track.id, frame.id);
         if (made) {
@@ -245,7 +250,7 @@ export class TrackingService {
         }
         previous = r.rle;
       }
-      this.patch({ status: this.stopWanted ? 'cancelled' : 'done', frame: null });
+      this.patch({ status: stop() ? 'cancelled' : 'done', frame: null });
       return { ok: true, frames: done };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -323,6 +328,7 @@ export class TrackingService {
     if (keys.length < 2)
       return this.fail('Nothing was interpolated: the track has fewer than two keyframes.', 'Make a keyframe on another frame first.');
     const runKey = `interpolate-${track.id}-${++this.runs}-${Date.now()}`;
+    const projectId = s.projectId;
     let done = 0;
     const work = (async () => {
       this.state.setTracking({
@@ -345,6 +351,8 @@ export class TrackingService {
           track.byFrame.get(b.video!.frame)!.segmentation,
           between,
         );
+        // another project opened meanwhile: nothing of this one lands there
+        if (this.state.projectId !== projectId) break;
         const put = clip.frames
           .filter((f) => f.video!.frame > a.video!.frame && f.video!.frame < b.video!.frame)
           .map((f) => ({ f, m: masks[f.video!.frame - a.video!.frame - 1]! }))

@@ -13,6 +13,7 @@ import { OverlayRegistry } from '../../inference/overlays.ts';
 import type { DraftPort, SessionView } from '../../inference/sessionTypes.ts';
 import { DEFAULT_ZOOM_IN } from '../../core/sam/zoomIn.ts';
 import { annotationColor } from '../../core/project/palette.ts';
+import { annotationIndex } from '../../core/project/annotationIndex.ts';
 import { localIds, type IdSource, type StoreDeps } from './deps.ts';
 import { createDocumentSlice, type DocumentSlice } from './slices/document.ts';
 import { createEditorSlice, type EditorSlice } from './slices/editor.ts';
@@ -118,12 +119,15 @@ export function createAppStore(deps: StoreDeps): AppStore {
         // has when an accepted mask is edited), or its category's
         color: () => {
           const s = get();
+          const category = s.project.categories.find((c) => c.id === s.currentCategoryId)?.color;
+          if (s.display.colorBy !== 'instance') return annotationColor(s.display.colorBy, 0, category);
           // on a video frame, a track's colour: the edited mask's track, or the selected track the mask will join
-          const edited = s.editingAnnotationId === null ? undefined : s.project.annotations.find((a) => a.id === s.editingAnnotationId);
+          // (called per brush piece: the edited mask from the shared index, not a scan of every annotation)
+          const edited =
+            s.editingAnnotationId === null ? undefined : annotationIndex(s.project.annotations).byId.get(s.editingAnnotationId);
           const onFrame = s.selectedTrackId !== null && s.project.images.find((im) => im.id === s.currentImageId)?.video !== undefined;
-          const mine = edited ? (edited.trackId ?? edited.id) : onFrame ? s.selectedTrackId! : ids.peek('annotations', s.project);
-          const id = s.display.colorBy === 'instance' ? mine : 0;
-          return annotationColor(s.display.colorBy, id, s.project.categories.find((c) => c.id === s.currentCategoryId)?.color);
+          const id = edited ? (edited.trackId ?? edited.id) : onFrame ? s.selectedTrackId! : ids.peek('annotations', s.project);
+          return annotationColor(s.display.colorBy, id, category);
         },
         image: (id) => get().project.images.find((im) => im.id === id) ?? null,
         annotationMask: (id) => get().project.annotations.find((a) => a.id === id)?.segmentation ?? null,

@@ -81,8 +81,8 @@ export interface VideoSlice {
   setStopOnFlag(on: boolean): void;
   /**
    * Puts masks made by propagation or interpolation on frames of a track: a frame's earlier machine-made
-   * mask of the track is replaced, a person's keyframe never is. Every call with the same `runKey` joins
-   * one undo step. Resolves to whether it was applied.
+   * mask of the track is replaced, a person's keyframe never is; a track with no mask left (deleted) gets
+   * none. Every call with the same `runKey` joins one undo step. Resolves to whether it was applied.
    */
   putTrackMasks(trackId: number, masks: readonly TrackFrameMask[], runKey: string, categoryId?: number): boolean;
   /** Removes a track's machine-made masks on the given frames (image ids), keyframes kept. */
@@ -165,6 +165,8 @@ export function createVideoSlice(ctx: SliceContext): VideoSlice {
       const s = get();
       const byImage = new Map<number, Annotation>();
       for (const a of s.project.annotations) if (a.trackId === trackId) byImage.set(a.imageId, a);
+      // a track without masks was deleted (or undone) meanwhile: a run still going never brings it back
+      if (byImage.size === 0) return false;
       const category = categoryId ?? [...byImage.values()].sort((a, b) => b.id - a.id)[0]?.categoryId ?? s.currentCategoryId;
       const b = new DiffBuilder(s.project);
       for (const m of masks) {
