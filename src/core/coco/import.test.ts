@@ -155,6 +155,44 @@ describe('mergeCocoIntoProject', () => {
     expect(r.project.pendingBoxes[0]).toMatchObject({ imageId: 4, categoryId: 1, bbox: [0, 0, 1, 1] });
     expect(fileMatchKey('C:\\data\\X.PNG')).toBe('x.png');
   });
+  it('matches by the name alone only where one image of the file and one of the project have it', () => {
+    const names = (fileNames: string[]) => ({
+      images: fileNames.map((n, i) => ({ id: i + 1, file_name: n, width: 4, height: 3 })),
+      categories: [{ id: 1, name: 'object' }],
+      annotations: fileNames.map((_, i) => ({ id: i + 1, image_id: i + 1, category_id: 1, bbox: [0, 0, 1, 1] })),
+    });
+    const boxesPer = (r: ReturnType<typeof mergeCocoIntoProject>) =>
+      r.project.images.map((im) => [im.fileName, r.project.pendingBoxes.filter((b) => b.imageId === im.id).length]);
+    const img = (id: number, fileName: string) => ({ id, fileName, width: 4, height: 3 });
+    // two images of one name in different folders stay two (they were one image, with both files' boxes)
+    expect(boxesPer(mergeCocoIntoProject(emptyProject(), parseCoco(names(['x/a.jpg', 'y/a.jpg']))))).toEqual([
+      ['x/a.jpg', 1],
+      ['y/a.jpg', 1],
+    ]);
+    // the same paths (case and slashes ignored) find their images, whatever other images share the name
+    const two = { ...emptyProject(), images: [img(1, 'x\\a.jpg'), img(2, 'Y/A.jpg')] };
+    expect(boxesPer(mergeCocoIntoProject(two, parseCoco(names(['y/a.jpg', 'X/a.jpg']))))).toEqual([
+      ['x\\a.jpg', 1],
+      ['Y/A.jpg', 1],
+    ]);
+    // an ambiguous name (two opened, or two in the file) matches none of them: the file's images are added
+    expect(boxesPer(mergeCocoIntoProject(two, parseCoco(names(['a.jpg']))))).toEqual([
+      ['x\\a.jpg', 0],
+      ['Y/A.jpg', 0],
+      ['a.jpg', 1],
+    ]);
+    const one = { ...emptyProject(), images: [img(1, 'a.jpg')] };
+    expect(mergeCocoIntoProject(one, parseCoco(names(['x/a.jpg', 'y/a.jpg']))).newImages).toEqual(['x/a.jpg', 'y/a.jpg']);
+    // importing the same file twice lands on the same images
+    const once = mergeCocoIntoProject(one, parseCoco(names(['x/a.jpg', 'y/a.jpg']))).project;
+    const twice = mergeCocoIntoProject(once, parseCoco(names(['x/a.jpg', 'y/a.jpg'])));
+    expect(twice.newImages).toEqual([]);
+    expect(boxesPer(twice)).toEqual([
+      ['a.jpg', 0],
+      ['x/a.jpg', 2],
+      ['y/a.jpg', 2],
+    ]);
+  });
   it('brings machine-made masks (attributes.source auto) in as proposals to review, with their score', () => {
     const seg = [[0, 0, 2, 0, 2, 2, 0, 2]];
     const imp = parseCoco({
