@@ -374,6 +374,6 @@ export const trackPropagateBody = z.strictObject({
   direction: z.union([z.literal(1), z.literal(-1)]),
   until: z.enum(['next-key', 'end']),
   stopOnFlag: z.boolean().optional(),
-  /** seconds a worker may go without a heartbeat before its run is given to another (default 120) */
-  stallSeconds: z.number().int().min(5).max(3600).optional(),
+  /** seconds a worker may go without a heartbeat before its run is given to another (default 120; workers beat every 5 s) */
+  stallSeconds: z.number().int().min(30).max(3600).optional(),
 });

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { labelMapFromPng } from '../core/image/png.ts';
 import { rleFromMask } from '../core/mask/rle.ts';
 import type { Annotation, ImageRecord } from '../core/project/types.ts';
@@ -20,7 +20,7 @@ import { nodeManifest, NodeSam } from '../node/sam-node.ts';
 import { nodeTrackStep } from '../node/track-node.ts';
 import { FileStore } from './files.ts';
 import { startTestServer, TestClient, testDatabases, type TestServer } from './testkit.ts';
-import { landTrackFrame, startTrackRun, sweepStalledTracks } from './tracks/runs.ts';
+import { landTrackFrame, startTrackRun, sweepStalledTracks, trackHeartbeat } from './tracks/runs.ts';
 import { TRACK_QUEUE, type TrackJobData } from './tracks/spec.ts';
 import { listTrackRuns } from './tracks/status.ts';
 import { storeSource } from './worker.ts';
@@ -282,6 +282,55 @@ describe.each(DATABASES)('propagation runs on the workers, on $name', ({ url, sk
     expect(second.rev).toBeGreaterThan(first.rev);
     expect(masks.find((m) => m.data.imageId === clip.frames[2])).toEqual(before);
   }, 240_000);
+
+  it("refuses a landing of an earlier try while a later one holds the run, and takes heartbeats by the database's clock", async () => {
+    const clip = await seedClip([0]);
+    const spec = { trackId: clip.trackId, fromImageId: clip.frames[0], direction: 1, until: 'end', stallSeconds: 30 };
+    // a stall time shorter than a few of the workers' 5 s heartbeats would take runs from live workers
+    const short = await propagate(admin, { ...spec, stallSeconds: 5 });
+    expect(short.status, JSON.stringify(short.body)).toBe(400);
+    const q = await propagate(admin, spec);
+    expect(q.status, JSON.stringify(q.body)).toBe(201);
+    const [j1] = await server.queue!.fetch<TrackJobData>(TRACK_QUEUE, { batchSize: 1 });
+    const a = (await startTrackRun(server.service.db, q.body.runId, 'a', j1!.id))!;
+    // a worker whose clock is ten minutes behind the database's still beats in time: no sweep takes its run
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() - 600_000);
+      await trackHeartbeat(server.service.db, a);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await sweepStalledTracks(server.service.db, server.queue!)).toBe(0);
+    // it falls silent; the run is queued again and another worker takes it (the second try)
+    await server.opened.db
+      .updateTable('track_runs')
+      .set({ heartbeat_at: new Date(Date.now() - 60_000) })
+      .execute();
+    expect(await sweepStalledTracks(server.service.db, server.queue!)).toBe(1);
+    const [j2] = await server.queue!.fetch<TrackJobData>(TRACK_QUEUE, { batchSize: 1 });
+    const b = (await startTrackRun(server.service.db, q.body.runId, 'b', j2!.id))!;
+    expect([a.attempt, b.attempt]).toEqual([1, 2]);
+    const frame1 = {
+      imageId: clip.frames[1]!,
+      frame: 1,
+      segmentation: rleFromMask(gt(1), size.width, size.height),
+      ...maskAreaAndBbox(gt(1), size.width, size.height),
+      score: 0.9,
+      prompts: EMPTY_PROMPTS,
+      flag: null,
+    };
+    const meta = { categoryId: clip.categoryId, model: 'test' };
+    // the first try's worker comes back while the run is running under the second: nothing lands
+    expect(await landTrackFrame(server.service, a, frame1, meta)).toEqual({ landed: false, why: 'taken' });
+    expect(await trackMasks(clip.trackId)).toHaveLength(1);
+    expect((await listTrackRuns(server.service.db, pid, q.body.runId))[0]).toMatchObject({ state: 'running', done: 0, worker: 'b' });
+    // the second try's lands
+    expect(await landTrackFrame(server.service, b, frame1, meta)).toMatchObject({ landed: true });
+    const masks = await trackMasks(clip.trackId);
+    expect(masks).toHaveLength(2);
+    expect(masks.find((m) => m.data.imageId === clip.frames[1])!.data).toMatchObject({ track: 'propagated', model: 'test' });
+  }, 120_000);
 
   it('answers who may queue and cancel, refuses what cannot run with its reason, and lets a keyframe made meanwhile win', async () => {
     const clip = await seedClip([0]);

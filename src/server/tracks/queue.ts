@@ -95,9 +95,17 @@ export async function queueTrackRun(
       `Nothing to propagate: frame ${video.frame} is the last frame ${spec.direction === 1 ? 'before the end of the clip or the next keyframe' : 'after the start of the clip or the previous keyframe'}.`,
     );
   const byId = new Map(clip.frames.map((f) => [f.id, f]));
-  const files = new Set(
-    (await db.selectFrom('project_files').select('sha256').where('project_id', '=', projectId).execute()).map((r) => r.sha256),
-  );
+  // only the files of the frames to do, looked up in pieces (not every file of a big project on each request)
+  const wanted = [...new Set(todo.map((id) => byId.get(id)!.sha256).filter((s): s is string => !!s))];
+  const files = new Set<string>();
+  for (let i = 0; i < wanted.length; i += 1000)
+    for (const r of await db
+      .selectFrom('project_files')
+      .select('sha256')
+      .where('project_id', '=', projectId)
+      .where('sha256', 'in', wanted.slice(i, i + 1000))
+      .execute())
+      files.add(r.sha256);
   const noFile = todo.filter((id) => !byId.get(id)!.sha256 || !files.has(byId.get(id)!.sha256!));
   if (noFile.length)
     throw new HttpError(

@@ -28,7 +28,7 @@ export async function startTrackRun(db: Kysely<Database>, runId: number, worker:
       worker,
       job_id: jobId,
       attempts: sql<number>`attempts + 1`,
-      heartbeat_at: new Date(),
+      heartbeat_at: sql<Date>`now()`,
       started_at: sql<Date>`coalesce(started_at, now())`,
     })
     .where('id', '=', runId)
@@ -143,7 +143,7 @@ export async function landTrackFrame(
           done: eb('done', '+', 1),
           flagged: eb('flagged', '+', f.flag ? 1 : 0),
           last_image_id: f.imageId,
-          heartbeat_at: new Date(),
+          heartbeat_at: sql<Date>`now()`,
         }))
         .where('id', '=', run.runId)
         .execute();
@@ -169,7 +169,7 @@ export async function endRun(
 ): Promise<boolean> {
   const r = await db
     .updateTable('track_runs')
-    .set({ state, message: message?.slice(0, 2000) ?? null, finished_at: new Date(), heartbeat_at: new Date() })
+    .set({ state, message: message?.slice(0, 2000) ?? null, finished_at: new Date(), heartbeat_at: sql<Date>`now()` })
     .where('id', '=', run.runId)
     .where('state', '=', 'running')
     .where('attempts', '=', run.attempt)
@@ -181,7 +181,7 @@ export async function endRun(
 export async function trackHeartbeat(db: Kysely<Database>, run: Pick<StartedTrackRun, 'runId' | 'attempt'>): Promise<void> {
   await db
     .updateTable('track_runs')
-    .set({ heartbeat_at: new Date() })
+    .set({ heartbeat_at: sql<Date>`now()` })
     .where('id', '=', run.runId)
     .where('state', '=', 'running')
     .where('attempts', '=', run.attempt)
