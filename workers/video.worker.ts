@@ -158,15 +158,18 @@ async function read(blob: Blob, name: string, every: number, sink: VideoSink): P
     const ctx = canvas.getContext('2d', { alpha: false })!;
     const decoded = new Set<number>();
     let batch: DecodedFrame[] = [];
-    let sending: Promise<void> = Promise.resolve();
+    // the store says false when the clip is no longer wanted (another project was opened): decoding stops
+    let sending: Promise<boolean> = Promise.resolve(true);
     let sent = 0;
-    const send = async () => {
-      await sending;
+    const send = async (): Promise<boolean> => {
+      if (!(await sending)) return false;
       const frames = batch;
       batch = [];
       sent += frames.length;
-      sending = frames.length ? sink.onFrames(frames, decoded.size, total) : Promise.resolve();
+      sending = frames.length ? sink.onFrames(frames, decoded.size, total) : Promise.resolve(true);
+      return true;
     };
+    const stopped = () => fail('stopped', `${name} was not opened whole: another project was opened.`, '');
 
     const samples = new VideoSampleSink(track);
     const packets = new EncodedPacketSink(track);
@@ -190,7 +193,7 @@ async function read(blob: Blob, name: string, every: number, sink: VideoSink): P
             sample.drawWithFit(ctx, { fit: 'fill' });
             sample.close();
             batch.push({ frame, blob: await canvas.convertToBlob({ type: 'image/png' }) });
-            if (batch.length >= BATCH || sent === 0) await send();
+            if ((batch.length >= BATCH || sent === 0) && !(await send())) return stopped();
           } else sample.close();
           if (decoded.size - lastProgress >= 5) {
             lastProgress = decoded.size;
@@ -211,8 +214,7 @@ async function read(blob: Blob, name: string, every: number, sink: VideoSink): P
         start = next.timestamp;
       }
     }
-    await send();
-    await sending;
+    if (!(await send()) || !(await sending)) return stopped();
     const damaged: number[] = [];
     for (let f = 0; f < total; f++) if (!decoded.has(f) && isAnnotatedFrame(f, total, every)) damaged.push(f);
     return { ok: true, info, decoded: decoded.size, damaged, truncated, endsEarly: endsEarly(end / 1e6, metaEnd, info.fps) };

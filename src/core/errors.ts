@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'IMAGE_DECODE'
   | 'IMAGE_TOO_LARGE'
   | 'IMAGE_MISMATCH'
+  | 'IMAGE_AMBIGUOUS'
   | 'IMPORT'
   | 'MODEL_FETCH'
   | 'MODEL_LOAD'

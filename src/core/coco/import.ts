@@ -289,3 +289,32 @@ export function fileMatchKey(name: string): string {
   const parts = name.replace(/\\/g, '/').split('/');
   return (parts[parts.length - 1] ?? name).toLowerCase();
 }
+
+/**
+ * Which of the images waiting for their files (named by an imported COCO file) a file opened as `name`
+ * is: the one with the same path (case ignored); else the one whose path ends with the file's, or the
+ * file's with its (a folder above either); else, for a frame, the frame of that index of the clip of
+ * that name; else the only one with that last part. Several that fit equally: `ambiguous` (which one is
+ * left to the user: frames of clips share names like 00000.jpg).
+ */
+export function matchWaitingImage<T extends { fileName: string; video?: { name: string; frame: number } }>(
+  waiting: readonly T[],
+  name: string,
+  video?: { name: string; frame: number },
+): { image: T } | { ambiguous: T[] } | null {
+  const key = (n: string) => n.replace(/\\/g, '/').toLowerCase();
+  const last = fileMatchKey(name);
+  const same = waiting.filter((im) => fileMatchKey(im.fileName) === last);
+  if (same.length === 0) return null;
+  const path = key(name);
+  const exact = same.filter((im) => key(im.fileName) === path);
+  if (exact.length === 1) return { image: exact[0]! };
+  const nested = same.filter((im) => key(im.fileName).endsWith(`/${path}`) || path.endsWith(`/${key(im.fileName)}`));
+  if (nested.length === 1) return { image: nested[0]! };
+  if (video) {
+    const frame = same.filter((im) => im.video?.name.toLowerCase() === video.name.toLowerCase() && im.video.frame === video.frame);
+    if (frame.length === 1) return { image: frame[0]! };
+  }
+  if (same.length === 1) return { image: same[0]! };
+  return { ambiguous: exact.length > 1 ? exact : nested.length > 1 ? nested : same };
+}

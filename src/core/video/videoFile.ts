@@ -54,8 +54,8 @@ export type VideoReadResult =
 export interface VideoSink {
   /** the file's facts, before decoding: false stops (nothing is decoded) */
   onInfo(info: VideoInfo): Promise<boolean>;
-  /** decoded annotated frames, in frame order; `done` of `total` frames decoded so far */
-  onFrames(frames: DecodedFrame[], done: number, total: number): Promise<void>;
+  /** decoded annotated frames, in frame order; `done` of `total` frames decoded so far; false stops the decode (another project was opened) */
+  onFrames(frames: DecodedFrame[], done: number, total: number): Promise<boolean>;
   /** progress between batches (not awaited) */
   onProgress(done: number, total: number): void;
 }

@@ -105,6 +105,23 @@ describe('video slice: tracks', () => {
     ]);
   });
 
+  it('another project opened: no track selected, not playing, no run shown (an accept there starts a track of its own)', async () => {
+    const { store } = await withClip(4);
+    const s = () => store.getState();
+    const a = (await acceptAt(store, 10, 10))!;
+    s().setPlaying(true);
+    s().setTracking({ trackId: a.id, kind: 'propagate', direction: 1, done: 1, total: 3, frame: 1, flagged: 0, status: 'running' });
+    // the other project: the same clip's frames, whose annotation ids start where this one's did
+    const other = structuredClone(s().project);
+    other.annotations = [];
+    store.setState({ projectId: 'other' });
+    s().loadDocument(other);
+    expect([s().selectedTrackId, s().playing, s().tracking]).toEqual([null, false, null]);
+    s().showImage(other.images[1]!.id);
+    const b = (await acceptAt(store, 12, 10))!;
+    expect([b.trackId, b.track]).toEqual([b.id, 'key']);
+  });
+
   it("a correction on a propagated frame replaces the machine's mask with a person's keyframe of the same track", async () => {
     const { store, ids } = await withClip(4);
     const s = () => store.getState();
@@ -196,5 +213,45 @@ describe('video slice: a clip from a COCO file, its frames opened after', () => 
     expect(ims).toHaveLength(4);
     expect(ims.every((im) => t.io.files.has(im.id))).toBe(true);
     expect(tracksOf(t.store.getState().project)).toHaveLength(1);
+  });
+
+  it('two clips whose frames share names: each folder gives its files to its own clip, whichever is opened first', async () => {
+    const t0 = testStore();
+    const folder = (clip: string) => Array.from({ length: 3 }, (_, i) => ({ blob: imageFile(W, H), name: `${clip}/frame_${i}.jpg` }));
+    await t0.store.getState().addFrames(folder('dog'));
+    await t0.store.getState().addFrames(folder('cat'));
+    const coco = projectToCoco(t0.store.getState().project);
+    const t = testStore();
+    expect(await t.store.getState().importCoco(new Blob([JSON.stringify(coco)]), 'clips.json')).toBe(true);
+    // the second clip's folder first: its frames are the cat's, not the first images of that name
+    await t.store.getState().addFrames(folder('cat'));
+    const ims = () => t.store.getState().project.images;
+    expect(ims()).toHaveLength(6);
+    const opened = (clip: string) =>
+      ims()
+        .filter((im) => im.video!.name === clip)
+        .map((im) => t.io.files.get(im.id) ?? null);
+    expect(opened('cat')).toEqual(['cat/frame_0.jpg', 'cat/frame_1.jpg', 'cat/frame_2.jpg']);
+    expect(opened('dog')).toEqual([null, null, null]);
+    await t.store.getState().addFrames(folder('dog'));
+    expect(ims()).toHaveLength(6);
+    expect(opened('dog')).toEqual(['dog/frame_0.jpg', 'dog/frame_1.jpg', 'dog/frame_2.jpg']);
+  });
+
+  it('an image file whose name several waiting images have, with no folder to tell which: said, nothing attached', async () => {
+    const t0 = testStore();
+    await t0.store.getState().addFrames([{ blob: imageFile(W, H), name: 'dog/00000.jpg' }]);
+    await t0.store.getState().addFrames([{ blob: imageFile(W, H), name: 'cat/00000.jpg' }]);
+    const t = testStore();
+    expect(await t.store.getState().importCoco(new Blob([JSON.stringify(projectToCoco(t0.store.getState().project))]), 'c.json')).toBe(
+      true,
+    );
+    expect(await t.store.getState().addImageBlobs([{ blob: imageFile(W, H), name: '00000.jpg' }])).toEqual([]);
+    expect(t.store.getState().project.images).toHaveLength(2);
+    expect(t.io.files.size).toBe(0);
+    const n = t.store.getState().notifications.at(-1)!;
+    expect(n.level).toBe('error');
+    expect(n.message).toBe('00000.jpg was not opened: 2 imported images are named so (dog/00000.jpg, cat/00000.jpg).');
+    expect(n.hint).toBe('Open it inside its folder (or the folder above it), so that its path tells which one it is.');
   });
 });

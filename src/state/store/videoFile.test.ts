@@ -1,5 +1,6 @@
 /** The store's `addVideoFile` on fake video files (test/fakeVideo.ts): frames as they come, bad files, damaged frames, storage. */
 import { describe, expect, it } from 'vitest';
+import { emptyProject } from '../../core/project/types.ts';
 import { clipsOf } from '../../core/video/clips.ts';
 import { fakeIo, testStore } from '../test/fakeDeps.ts';
 import { fakeVideoFile } from '../test/fakeVideo.ts';
@@ -74,5 +75,32 @@ describe('opening a video file', () => {
     );
     expect(s().project.images).toEqual([]);
     expect(io.files.size).toBe(0);
+  });
+});
+
+describe('opening a video file while another project is opened', () => {
+  it('stops decoding and adds none of its later frames to the other project', async () => {
+    const { store } = testStore();
+    const s = store.getState;
+    store.setState({ projectId: 'first' });
+    let switched = false;
+    // two frames of the first batch (4 frames) land, then the user opens another project ("New", a switch)
+    const off = store.subscribe((st) => {
+      if (!switched && st.project.images.length >= 2) {
+        switched = true;
+        queueMicrotask(() => {
+          store.setState({ projectId: 'second' });
+          s().loadDocument(emptyProject('second'));
+        });
+      }
+    });
+    const ids = await s().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 40 }), 'long.webm');
+    off();
+    expect(switched).toBe(true);
+    expect(s().project.images).toEqual([]);
+    // the decode stopped at the switch: no later batch was even asked for
+    expect(ids.length).toBeLessThanOrEqual(4);
+    expect(s().videoDecoding).toBeNull();
+    expect(s().notifications.filter((n) => n.level === 'error')).toEqual([]);
   });
 });

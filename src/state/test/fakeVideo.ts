@@ -66,11 +66,13 @@ async function readFakeVideo(blob: Blob, name: string, every: number, sink: Vide
     done++;
     if (isAnnotatedFrame(f, v.frames, every)) batch.push({ frame: f, blob: new Blob([`${v.width}x${v.height}`]) });
     if (batch.length >= 4) {
-      await sink.onFrames(batch, done, v.frames);
+      if (!(await sink.onFrames(batch, done, v.frames)))
+        return { ok: false, kind: 'stopped', message: `${name} was not opened.`, hint: '' };
       batch = [];
     } else sink.onProgress(done, v.frames);
   }
-  if (batch.length) await sink.onFrames(batch, done, v.frames);
+  if (batch.length && !(await sink.onFrames(batch, done, v.frames)))
+    return { ok: false, kind: 'stopped', message: `${name} was not opened.`, hint: '' };
   const damaged = [...bad].filter((f) => isAnnotatedFrame(f, v.frames, every)).sort((a, b) => a - b);
   return { ok: true, info, decoded: done, damaged, truncated: false, endsEarly: null };
 }

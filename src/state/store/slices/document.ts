@@ -139,7 +139,8 @@ export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
     },
 
     loadDocument(project) {
-      set((st) => ({ project, ...EMPTY_HISTORY, ...repairs(st, project) }));
+      // another project: no track of it is selected, nothing plays, no run of the one before is shown
+      set((st) => ({ project, ...EMPTY_HISTORY, ...repairs(st, project), selectedTrackId: null, playing: false, tracking: null }));
     },
 
     undo() {

@@ -3,7 +3,7 @@
  * change (never undone by Ctrl+Z); a bad file is reported precisely and changes nothing.
  */
 import { AppError, appErrorFromUnknown } from '../../../core/errors.ts';
-import { COCO_LIMITS, fileMatchKey } from '../../../core/coco/import.ts';
+import { COCO_LIMITS, matchWaitingImage } from '../../../core/coco/import.ts';
 import { mergeCocoIntoProject } from '../../../core/coco/merge.ts';
 import { categoryFromMaskFileName, maskPngImageKeys } from '../../../core/coco/maskPng.ts';
 import { DiffBuilder, diffProjects } from '../../../core/project/changes.ts';
@@ -56,12 +56,28 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
   ): Promise<number[]> => {
     if (!ungated) await initGate().catch(() => undefined);
     const added: number[] = [];
+    // another project opened meanwhile ("New", a switch): the files not added yet go to neither
+    const projectId = get().projectId;
     for (const { blob, name, video } of items) {
       try {
         const { width, height } = await deps.io.probeImage(blob, name);
         const s = get();
+        if (s.projectId !== projectId) return added;
         // an image already in the project without its file (named by an imported COCO file) gets it now
-        const waiting = s.project.images.find((im) => !deps.io.hasImageFile(im.id) && fileMatchKey(im.fileName) === fileMatchKey(name));
+        const match = matchWaitingImage(
+          s.project.images.filter((im) => !deps.io.hasImageFile(im.id)),
+          name,
+          video,
+        );
+        if (match && 'ambiguous' in match) {
+          const named = match.ambiguous.map((im) => im.fileName);
+          throw new AppError(
+            'IMAGE_AMBIGUOUS',
+            `${name} was not opened: ${named.length} imported images are named so (${named.slice(0, 5).join(', ')}${named.length > 5 ? ', ...' : ''}).`,
+            'Open it inside its folder (or the folder above it), so that its path tells which one it is.',
+          );
+        }
+        const waiting = match?.image;
         if (waiting) {
           if (waiting.width !== width || waiting.height !== height) {
             throw new AppError(

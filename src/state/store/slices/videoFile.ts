@@ -32,6 +32,9 @@ export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, o
     const every = Math.max(1, Math.floor(options.every ?? 1));
     const added: number[] = [];
     let clip: { id: number; fps: number | null } | null = null;
+    // another project opened meanwhile ("New", a switch): its frames go on to no project, and decoding stops
+    const projectId = get().projectId;
+    const left = () => get().projectId !== projectId;
     progress(name, 0, 0);
     try {
       const result = await deps.io.readVideo(file, name, every, {
@@ -49,18 +52,28 @@ export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, o
           return true;
         },
         async onFrames(frames, done, total) {
+          if (left()) return false;
           const c = clip!;
           const items = frames.map((f) => ({
             blob: f.blob,
             name: frameImageName(name, f.frame),
             video: { id: c.id, name, frame: f.frame, fps: c.fps },
           }));
-          added.push(...(await get().addImageBlobs(items, added.length === 0 ? 'first' : 'if-none')));
+          const ids = await get().addImageBlobs(items, added.length === 0 ? 'first' : 'if-none');
+          if (left()) return false;
+          added.push(...ids);
           progress(name, done, total);
+          return true;
         },
         onProgress: (done, total) => progress(name, done, total),
       });
-      if (!result.ok) {
+      if (left()) {
+        if (added.length)
+          get().notify(
+            'info',
+            `${name}: opening stopped when another project was opened; ${added.length} frame(s) had been added to the project before.`,
+          );
+      } else if (!result.ok) {
         if (result.kind !== 'stopped')
           get().notify(
             'error',
