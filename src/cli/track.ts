@@ -24,17 +24,20 @@ import { categoryColor } from '../core/project/palette.ts';
 import type { Annotation, ImageRecord, Project } from '../core/project/types.ts';
 import { sortFrameNames } from '../core/video/clips.ts';
 import { palettePngFiles } from '../core/video/palettePng.ts';
+import { damagedWarning, frameImageName } from '../core/video/videoFile.ts';
 import { projectToYtvis } from '../core/video/ytvis.ts';
-import { readRgbaImage } from '../node/image.ts';
+import { readRgbaImage, type RgbaImage } from '../node/image.ts';
+import { openVideoFile, type NodeVideo } from '../node/videoFile.ts';
 import { NodeSam } from '../node/sam-node.ts';
 import { NodeSam2Video, type Sam2VideoTrack } from '../node/sam2-video-node.ts';
 import { nodeTrackStep } from '../node/track-node.ts';
 import { ProgressBar } from './progress.ts';
 
-const USAGE = `usage: npm run track -- --frames DIR (--masks FIRST.png | --click X,Y[;X,Y...]) --out out.json
+const USAGE = `usage: npm run track -- (--frames DIR | --video FILE) (--masks FIRST.png | --click X,Y[;X,Y...]) --out out.json
   [--start N (the start frame's index, default 0)] [--direction forward|backward] [--frames-limit N]
   [--category NAME] [--name CLIP] [--stop-on-flag] [--ytvis out.json] [--palette DIR] [--encoder E.onnx --decoder D.onnx] [--sam2-video DIR] [--threads N]
-DIR holds the clip's numbered frames (PNG or JPEG; in number order). --masks: the start frame's objects
+DIR holds the clip's numbered frames (PNG or JPEG; in number order). --video FILE: a video file, decoded by ffmpeg
+(Debian's ffmpeg package; any codec it decodes), frames named as the app names them (dog.mp4's frame 7: dog/00007.png). --masks: the start frame's objects
 (0/255: one object; grayscale or palette ids: one object per id). --click: a foreground click (image px) on the start frame.
 --sam2-video DIR: follow the objects with SAM 2's memory, DIR holding SAM 2's video graphs as pagarcia/sam2-onnx-cpp
 exports them (image_encoder, image_decoder, memory_attention, memory_encoder .onnx; told apart by their names).`;
@@ -44,16 +47,65 @@ function usage(msg: string): never {
   process.exit(2);
 }
 
+/** The clip's frames: a folder of numbered images, or a decoded video file (src/node/videoFile.ts). */
+export interface FrameSource {
+  /** the clip's name */
+  name: string;
+  /** frames there are (decoded ones: a video's damaged frames are missing) */
+  count: number;
+  /** the i-th frame's index in the clip (a folder: i; a video: its place by timestamp) */
+  frameOf(i: number): number;
+  /** the i-th frame's image name in the export */
+  fileName(i: number): string;
+  read(i: number): RgbaImage;
+  fps: number | null;
+}
+
+/** A folder of numbered frames (PNG, JPEG or BMP) as a clip, in number order. */
+export function folderFrames(dir: string, name?: string): FrameSource {
+  const names = sortFrameNames(
+    readdirSync(dir)
+      .filter((f) => /\.(png|jpe?g|bmp)$/i.test(f))
+      .map((n) => ({ name: n })),
+  ).map((f) => f.name);
+  if (names.length === 0) throw new Error(`${dir} holds no frames (PNG or JPEG files).`);
+  const clip = name ?? clipNameOf(dir);
+  return {
+    name: clip,
+    count: names.length,
+    frameOf: (i) => i,
+    fileName: (i) => `${clip}/${names[i]}`,
+    read: (i) => readRgbaImage(join(dir, names[i]!)),
+    fps: null,
+  };
+}
+
+/** A decoded video file as a clip: frame images named as the app names them (`dog/00007.png`), so both exports agree. */
+export function videoFrames(video: NodeVideo, fileName: string, name?: string): FrameSource {
+  const clip = name ?? basename(fileName);
+  return {
+    name: clip,
+    count: video.frames.length,
+    frameOf: (i) => video.frames[i]!,
+    fileName: (i) => frameImageName(basename(fileName), video.frames[i]!),
+    read: (i) => video.read(i),
+    fps: video.fps,
+  };
+}
+
 export interface TrackOptions {
-  frames: string;
+  /** the clip's frames folder (or `source`) */
+  frames?: string;
+  source?: FrameSource;
   /** the start frame's objects: one mask per object (row-major 0/1), or clicks */
   start: { masks: Uint8Array[] } | { clicks: { x: number; y: number }[] };
+  /** the start frame's index in the clip */
   startFrame: number;
   direction: 1 | -1;
   limit: number;
   category: string;
   stopOnFlag: boolean;
-  /** the clip's name (default: the folder's, or its parent's for a DAVIS-style "frames" / "JPEGImages" folder) */
+  /** the clip's name (default: the folder's, or its parent's for a DAVIS-style "frames" / "JPEGImages" folder; a video: the file's name) */
   name?: string;
   /** single-image propagation's model (src/core/video/propagate.ts) */
   sam?: NodeSam;
@@ -64,23 +116,27 @@ export interface TrackOptions {
 
 /** Follows the start frame's objects through the clip; resolves to the project (one clip, a track per object). */
 export async function trackFrames(o: TrackOptions): Promise<{ project: Project; flagged: number }> {
-  const names = sortFrameNames(
-    readdirSync(o.frames)
-      .filter((f) => /\.(png|jpe?g|bmp)$/i.test(f))
-      .map((name) => ({ name })),
-  ).map((f) => f.name);
-  if (names.length === 0) throw new Error(`${o.frames} holds no frames (PNG or JPEG files).`);
-  const last = Math.min(names.length, o.limit) - 1;
-  if (o.startFrame < 0 || o.startFrame > last) throw new Error(`--start ${o.startFrame} is outside the clip's frames 0..${last}.`);
-  const clipName = o.name ?? clipNameOf(o.frames);
-  const first = readRgbaImage(join(o.frames, names[0]!));
+  const src = o.source ?? (o.frames !== undefined ? folderFrames(o.frames, o.name) : null);
+  if (!src) throw new Error('trackFrames needs the frames: a folder (frames) or a source.');
+  const count = Math.min(src.count, o.limit);
+  const last = count - 1;
+  // positions in the source (a video's damaged frames are missing): the start is the frame of that index
+  const startAt = Array.from({ length: count }, (_, i) => src.frameOf(i)).indexOf(o.startFrame);
+  if (startAt < 0)
+    throw new Error(
+      o.startFrame >= 0 && o.startFrame <= src.frameOf(last)
+        ? `--start ${o.startFrame} is a frame that could not be decoded: start on another.`
+        : `--start ${o.startFrame} is outside the clip's frames ${src.frameOf(0)}..${src.frameOf(last)}.`,
+    );
+  const clipName = src.name;
+  const first = src.read(0);
   const size = { width: first.width, height: first.height };
-  const images: ImageRecord[] = names.slice(0, last + 1).map((n, frame) => ({
-    id: frame + 1,
-    fileName: `${clipName}/${n}`,
+  const images: ImageRecord[] = Array.from({ length: count }, (_, i) => ({
+    id: i + 1,
+    fileName: src.fileName(i),
     width: size.width,
     height: size.height,
-    video: { id: 1, name: clipName, frame, fps: null },
+    video: { id: 1, name: clipName, frame: src.frameOf(i), fps: src.fps },
   }));
   const annotations: Annotation[] = [];
   const put = (
@@ -110,7 +166,7 @@ export async function trackFrames(o: TrackOptions): Promise<{ project: Project; 
     if (flag) a.flag = flag as NonNullable<Annotation['flag']>;
     annotations.push(a);
   };
-  const read = (frame: number) => (frame === 0 ? first : readRgbaImage(join(o.frames, names[frame]!)));
+  const read = (i: number) => (i === 0 ? first : src.read(i));
   const sam = (): NodeSam => {
     if (!o.sam) throw new Error('trackFrames needs a model: sam (single-image propagation) or sam2Video (the memory path).');
     return o.sam;
@@ -128,21 +184,21 @@ export async function trackFrames(o: TrackOptions): Promise<{ project: Project; 
   const video = o.sam2Video ?? null;
   const videoTracks: Sam2VideoTrack[] = [];
   if (video) {
-    const enc = await video.encodeFrame(read(o.startFrame));
+    const enc = await video.encodeFrame(read(startAt));
     const starts: (Uint8Array | null)[] = clicks ? [null] : masks;
     masks = [];
     for (const m of starts) {
       const t = NodeSam2Video.track(last + 1, o.direction);
       videoTracks.push(t);
-      masks.push((m ? await video.addMask(t, o.startFrame, enc, m) : await video.addPrompts(t, o.startFrame, enc, clicks!)).mask);
+      masks.push((m ? await video.addMask(t, startAt, enc, m) : await video.addPrompts(t, startAt, enc, clicks!)).mask);
     }
-  } else if (clicks) masks = [(await sam().decode(await embed(o.startFrame), size, clicks, 'core')).mask];
-  masks.forEach((m, i) => put(o.startFrame, i + 1, m, 'key', null, EMPTY_PROMPTS, null));
+  } else if (clicks) masks = [(await sam().decode(await embed(startAt), size, clicks, 'core')).mask];
+  masks.forEach((m, i) => put(startAt, i + 1, m, 'key', null, EMPTY_PROMPTS, null));
   let flagged = 0;
   const stopped = new Set<number>();
-  const total = o.direction === 1 ? last - o.startFrame : o.startFrame;
+  const total = o.direction === 1 ? last - startAt : startAt;
   let done = 0;
-  for (let f = o.startFrame + o.direction; f >= 0 && f <= last; f += o.direction) {
+  for (let f = startAt + o.direction; f >= 0 && f <= last; f += o.direction) {
     if (stopped.size === masks.length) break;
     const frame = video ? await video.encodeFrame(read(f)) : null;
     const emb = video ? null : await embed(f);
@@ -198,6 +254,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       frames: { type: 'string' },
+      video: { type: 'string' },
       masks: { type: 'string' },
       click: { type: 'string' },
       start: { type: 'string', default: '0' },
@@ -220,8 +277,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (!values.frames) usage("Give the clip's frames folder with --frames.");
-  if (!existsSync(values.frames)) usage(`There is no folder ${values.frames}.`);
+  if (!values.frames === !values.video)
+    usage('Give the clip: its frames folder with --frames DIR, or a video file with --video FILE (one of them).');
+  if (values.frames && !existsSync(values.frames)) usage(`There is no folder ${values.frames}.`);
+  if (values.video && !existsSync(values.video)) usage(`There is no file ${values.video}.`);
   if (!values.out) usage('Give the COCO file to write with --out.');
   if (!values.masks === !values.click) usage("Give the start frame's objects: --masks FILE.png or --click X,Y (one of them).");
   if (values.direction !== 'forward' && values.direction !== 'backward') usage('--direction is forward or backward.');
@@ -244,8 +303,21 @@ async function main(): Promise<void> {
       ? await NodeSam.fromFiles(values.encoder, values.decoder, { family: 'auto', ...threads })
       : await NodeSam.load(undefined, { candidates: true, ...threads });
   const progress: { bar: ProgressBar | null } = { bar: null };
-  const { project, flagged } = await trackFrames({
-    frames: values.frames,
+  let video: NodeVideo | null = null;
+  if (values.video) {
+    const bar: { b: ProgressBar | null } = { b: null };
+    video = await openVideoFile(values.video, {
+      onProgress: (done, total) => (bar.b ??= new ProgressBar(total, 'frames')).update(done, 'decoding'),
+    });
+    bar.b?.stop();
+    const warning = damagedWarning(basename(values.video), video.damaged, video.frames.length, false);
+    process.stdout.write(
+      `${basename(values.video)}: ${video.total} frames of ${video.width}x${video.height} px (${video.codec}${video.fps ? `, ${video.fps} fps` : ''})\n`,
+    );
+    if (warning) process.stderr.write(`${warning.message}\n${warning.hint}\n`);
+  }
+  const result = await trackFrames({
+    ...(video ? { source: videoFrames(video, values.video!, values.name) } : { frames: values.frames! }),
     start,
     startFrame,
     direction: values.direction === 'forward' ? 1 : -1,
@@ -256,7 +328,8 @@ async function main(): Promise<void> {
     ...(sam ? { sam } : {}),
     ...(sam2Video ? { sam2Video } : {}),
     onFrame: (done, total) => (progress.bar ??= new ProgressBar(total, 'frames')).update(done, 'propagating'),
-  });
+  }).finally(() => video?.close());
+  const { project, flagged } = result;
   progress.bar?.stop();
   mkdirSync(dirname(resolve(values.out)), { recursive: true });
   writeFileSync(values.out, JSON.stringify(projectToCoco(project)));
