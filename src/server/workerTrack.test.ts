@@ -19,6 +19,7 @@ import { findPgBin, startPgCluster, type PgCluster } from '../node/pgCluster.ts'
 import { nodeManifest, NodeSam } from '../node/sam-node.ts';
 import { nodeTrackStep } from '../node/track-node.ts';
 import { FileStore } from './files.ts';
+import { liveRecords } from './preannotate/spec.ts';
 import { startTestServer, TestClient, testDatabases, type TestServer } from './testkit.ts';
 import { landTrackFrame, startTrackRun, sweepStalledTracks, trackHeartbeat } from './tracks/runs.ts';
 import { TRACK_QUEUE, type TrackJobData } from './tracks/spec.ts';
@@ -330,6 +331,48 @@ describe.each(DATABASES)('propagation runs on the workers, on $name', ({ url, sk
     const masks = await trackMasks(clip.trackId);
     expect(masks).toHaveLength(2);
     expect(masks.find((m) => m.data.imageId === clip.frames[1])!.data).toMatchObject({ track: 'propagated', model: 'test' });
+  }, 120_000);
+
+  it('reads the records of more images than one query may name (65,535 parameters: a clip of that many frames)', async () => {
+    const clip = await seedClip([0, 3]);
+    const many = [...Array.from({ length: 70_000 }, (_, i) => 50_000_000 + i), ...clip.frames];
+    const anns = await liveRecords<Annotation>(server.service.db, pid, 'annotations', many);
+    expect(anns.map((a) => a.data.imageId).sort((a, b) => a - b)).toEqual([clip.frames[0], clip.frames[3]]);
+    expect(await liveRecords<ImageRecord>(server.service.db, pid, 'images', many)).toHaveLength(FRAMES);
+  }, 120_000);
+
+  it('a queued run whose job is not on the queue (the server stopped before queueing it, or the job expired) is queued again by the sweep', async () => {
+    const clip = await seedClip([0]);
+    const spec = { trackId: clip.trackId, fromImageId: clip.frames[0], direction: 1, until: 'end', stallSeconds: 30 };
+    const q = await propagate(admin, spec);
+    expect(q.status, JSON.stringify(q.body)).toBe(201);
+    // a run just queued, its job waiting on the queue: the sweep leaves it
+    expect(await sweepStalledTracks(server.service.db, server.queue!)).toBe(0);
+    // its job is gone from the queue (expired there, or cancelled) a while after the run was written
+    const [row] = await server.opened.db.selectFrom('track_runs').select('job_id').where('id', '=', q.body.runId).execute();
+    await server.queue!.cancel(TRACK_QUEUE, row!.job_id!);
+    await server.opened.db
+      .updateTable('track_runs')
+      .set({ created_at: new Date(Date.now() - 300_000) })
+      .where('id', '=', q.body.runId)
+      .execute();
+    // without the sweep the track could never be propagated again (one open run per track)
+    expect((await propagate(admin, spec)).status).toBe(409);
+    expect(await sweepStalledTracks(server.service.db, server.queue!)).toBe(1);
+    const [job] = await server.queue!.fetch<TrackJobData>(TRACK_QUEUE, { batchSize: 1 });
+    expect(job!.data.runId).toBe(q.body.runId);
+    expect((await listTrackRuns(server.service.db, pid, q.body.runId))[0]).toMatchObject({
+      state: 'queued',
+      message: /job .* queued again/,
+    });
+    // the new job is waiting: nothing more to do
+    expect(await sweepStalledTracks(server.service.db, server.queue!)).toBe(0);
+    // the server stopped between writing a run and queueing it: no job at all
+    await server.opened.db.updateTable('track_runs').set({ job_id: null }).where('id', '=', q.body.runId).execute();
+    expect(await sweepStalledTracks(server.service.db, server.queue!)).toBe(1);
+    const [job2] = await server.queue!.fetch<TrackJobData>(TRACK_QUEUE, { batchSize: 1 });
+    expect(job2!.data.runId).toBe(q.body.runId);
+    expect(await startTrackRun(server.service.db, q.body.runId, 'w', job2!.id)).toMatchObject({ attempt: 1 });
   }, 120_000);
 
   it('answers who may queue and cancel, refuses what cannot run with its reason, and lets a keyframe made meanwhile win', async () => {

@@ -42,14 +42,24 @@ export interface RunSpec extends RunOptions {
 /** The live records of a collection (of some images only, when given). */
 export async function liveRecords<T>(db: Db, projectId: number, coll: string, imageIds?: number[]): Promise<{ data: T; rev: number }[]> {
   if (imageIds && !imageIds.length) return [];
-  let q = db
-    .selectFrom('records')
-    .select(['data', 'rev'])
-    .where('project_id', '=', projectId)
-    .where('coll', '=', coll)
-    .where('data', 'is not', null);
-  // an image record is its own image; the others name theirs
-  if (imageIds) q = coll === 'images' ? q.where('id', 'in', imageIds) : q.where(sql<string>`data->>'imageId'`, 'in', imageIds.map(String));
-  const rows = await q.execute();
-  return rows.map((r) => ({ data: r.data as T, rev: r.rev }));
+  const query = (ids?: number[]) => {
+    let q = db
+      .selectFrom('records')
+      .select(['data', 'rev'])
+      .where('project_id', '=', projectId)
+      .where('coll', '=', coll)
+      .where('data', 'is not', null);
+    // an image record is its own image; the others name theirs
+    if (ids) q = coll === 'images' ? q.where('id', 'in', ids) : q.where(sql<string>`data->>'imageId'`, 'in', ids.map(String));
+    return q.execute();
+  };
+  if (!imageIds) return (await query()).map((r) => ({ data: r.data as T, rev: r.rev }));
+  // in pieces: a query holds at most 65,535 parameters (a clip of more frames, a big job)
+  const out: { data: T; rev: number }[] = [];
+  for (let i = 0; i < imageIds.length; i += LIVE_RECORDS_PIECE)
+    for (const r of await query(imageIds.slice(i, i + LIVE_RECORDS_PIECE))) out.push({ data: r.data as T, rev: r.rev });
+  return out;
 }
+
+/** Image ids per query of `liveRecords`. */
+export const LIVE_RECORDS_PIECE = 10_000;

@@ -227,9 +227,47 @@ export async function requeueTrackRun(
   return 'queued';
 }
 
+/** A queued run's job is looked for on the queue once the run is this old (a job just sent may not be there yet). */
+export const TRACK_QUEUED_GRACE_SECONDS = 60;
+
+/**
+ * Queued runs whose job is not waiting on the queue: the server stopped between writing the run and queueing it (no
+ * job), or the job expired or was cancelled there. Without this the run would stay queued for good, and its track
+ * could never be propagated again (one open run per track). Each is given a new job.
+ */
+async function requeueLostTracks(db: Kysely<Database>, boss: PgBoss): Promise<number> {
+  const queued = await db
+    .selectFrom('track_runs')
+    .select(['id', 'job_id'])
+    .where('state', '=', 'queued')
+    .where(sql<boolean>`created_at < now() - make_interval(secs => ${TRACK_QUEUED_GRACE_SECONDS})`)
+    .execute();
+  let n = 0;
+  for (const r of queued) {
+    if (r.job_id) {
+      const job = await boss.getJobById(TRACK_QUEUE, r.job_id).catch(() => undefined);
+      // undefined: the queue did not answer (not a reason to send another)
+      if (job === undefined || (job && (job.state === 'created' || job.state === 'retry' || job.state === 'active'))) continue;
+    }
+    // still queued with that job (or none): no worker took it meanwhile
+    const cleared = await db
+      .updateTable('track_runs')
+      .set({ job_id: null, message: `its job ${r.job_id ? 'left the queue' : 'was never queued'}; queued again.` })
+      .where('id', '=', r.id)
+      .where('state', '=', 'queued')
+      .where((eb) => (r.job_id ? eb('job_id', '=', r.job_id) : eb('job_id', 'is', null)))
+      .executeTakeFirst();
+    if (Number(cleared.numUpdatedRows) === 0) continue;
+    await sendTrackJob(db, boss, r.id);
+    n++;
+  }
+  return n;
+}
+
 /**
  * Runs whose worker has not been heard from for their stall time (killed, or its machine gone): queued again
- * (or failed after the last try). Every worker runs it now and then; cheap when there is nothing to do.
+ * (or failed after the last try); and queued runs whose job is lost (`requeueLostTracks`). Every worker runs it now
+ * and then; cheap when there is nothing to do.
  */
 export async function sweepStalledTracks(db: Kysely<Database>, boss: PgBoss): Promise<number> {
   const stale = await db
@@ -246,5 +284,5 @@ export async function sweepStalledTracks(db: Kysely<Database>, boss: PgBoss): Pr
       })
     )
       n++;
-  return n;
+  return n + (await requeueLostTracks(db, boss));
 }

@@ -76,4 +76,10 @@ export const TRACK_MIGRATIONS: Record<string, Migration> = {
         await sql.raw(s).execute(db);
     },
   },
+  '0011_records_video': {
+    async up(db) {
+      // a clip's frames by its video id (queueing a run reads them): not a scan of every image of the project
+      await sql.raw(`create index records_video on records(project_id, ((data->'video'->>'id'))) where coll = 'images'`).execute(db);
+    },
+  },
 };
