@@ -327,7 +327,12 @@ export interface ExportApi {
 
 /** workers/video.worker.ts: a video file decoded frame by frame, every `every`-th frame handed to `sink` as a PNG. */
 export interface VideoWorkerApi {
+  /** opens a file as a clip: its facts, then which annotated frames decode (to `sink`) */
   read(blob: Blob, name: string, every: number, sink: VideoSink): Promise<VideoReadResult>;
+  /** decodes frames of a file (`key` names it: the file is parsed once) at `times` (s, ascending), as PNGs (null: not decoded) */
+  frames(key: string, blob: Blob, times: number[]): Promise<(Blob | null)[]>;
+  /** closes a file `frames` opened */
+  forget(key: string): void;
 }
 
 /** A frame's mask from SAM 2's video memory (see `Sam2VideoApi.track`), as RLE in image px. */

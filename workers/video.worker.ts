@@ -1,10 +1,14 @@
 /// <reference lib="webworker" />
 /**
- * Opens a video file as a clip's frames: mediabunny demuxes it (MP4/MOV, WebM/MKV, ...), WebCodecs
- * decodes it (mediabunny's VideoSampleSink), streamed: each annotated frame is drawn on an
- * OffscreenCanvas and handed to the store as a lossless PNG, in small batches, the next batch
- * decoded while the store stores the last. A decoding error loses the frames up to the next key
- * frame only (they are reported as damaged); the rest is kept.
+ * Video files: mediabunny demuxes them (MP4/MOV, WebM/MKV, ...), WebCodecs decodes them (mediabunny's
+ * VideoSampleSink).
+ * - `read` opens a file as a clip: its facts and every frame's timestamp, then one decoding pass that
+ *   checks which frames decode (nothing is kept: the file is stored once and frames are decoded again on
+ *   demand), handing the annotated frames' indices to the store in batches. A decoding error loses the
+ *   frames up to the next key frame only (they are reported as damaged); the rest is kept.
+ * - `frames` decodes frames on demand (the shown one and those around it): each drawn on an
+ *   OffscreenCanvas and returned as a lossless PNG; the files opened are kept (a few) so that each call
+ *   does not parse the file again.
  */
 import * as Comlink from 'comlink';
 import {
@@ -26,7 +30,6 @@ import {
   frameIndexByTimestamp,
   isAnnotatedFrame,
   unsupportedCodecMessage,
-  type DecodedFrame,
   type VideoInfo,
   type VideoReadResult,
   type VideoSink,
@@ -34,7 +37,7 @@ import {
 import type { VideoWorkerApi } from './protocol.ts';
 
 /** Frames handed to the store per call (the first frame alone, so that it shows at once). */
-const BATCH = 6;
+const BATCH = 12;
 const us = (seconds: number) => Math.round(seconds * 1e6);
 
 async function decodableCodecs(): Promise<string[]> {
@@ -137,6 +140,7 @@ async function read(blob: Blob, name: string, every: number, sink: VideoSink): P
       frames: total,
       duration,
       fps: clipFps(total, duration),
+      timestamps: sorted,
     };
     if (!(await sink.onInfo(info))) return fail('stopped', `${name} was not opened.`, '');
 
@@ -154,10 +158,8 @@ async function read(blob: Blob, name: string, every: number, sink: VideoSink): P
       return lo > 0 && t - sorted[lo - 1]! < sorted[lo]! - t ? lo - 1 : lo;
     };
 
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext('2d', { alpha: false })!;
     const decoded = new Set<number>();
-    let batch: DecodedFrame[] = [];
+    let batch: number[] = [];
     // the store says false when the clip is no longer wanted (another project was opened): decoding stops
     let sending: Promise<boolean> = Promise.resolve(true);
     let sent = 0;
@@ -188,13 +190,11 @@ async function read(blob: Blob, name: string, every: number, sink: VideoSink): P
             continue;
           }
           decoded.add(frame);
+          sample.close();
           if (isAnnotatedFrame(frame, total, every)) {
-            ctx.clearRect(0, 0, width, height);
-            sample.drawWithFit(ctx, { fit: 'fill' });
-            sample.close();
-            batch.push({ frame, blob: await canvas.convertToBlob({ type: 'image/png' }) });
+            batch.push(frame);
             if ((batch.length >= BATCH || sent === 0) && !(await send())) return stopped();
-          } else sample.close();
+          }
           if (decoded.size - lastProgress >= 5) {
             lastProgress = decoded.size;
             sink.onProgress(decoded.size, total);
@@ -230,5 +230,61 @@ async function read(blob: Blob, name: string, every: number, sink: VideoSink): P
   }
 }
 
-const api: VideoWorkerApi = { read };
+/** Files opened for `frames`, by key (the few last used). */
+const opened = new Map<string, { input: Input; sink: VideoSampleSink; width: number; height: number }>();
+const OPEN_KEPT = 3;
+
+async function openFor(key: string, blob: Blob) {
+  let o = opened.get(key);
+  if (o) {
+    opened.delete(key);
+    opened.set(key, o);
+    return o;
+  }
+  const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
+  const track = await input.getPrimaryVideoTrack();
+  if (!track) {
+    input.dispose();
+    throw new Error('the stored file has no video track');
+  }
+  o = { input, sink: new VideoSampleSink(track), width: await track.getDisplayWidth(), height: await track.getDisplayHeight() };
+  opened.set(key, o);
+  while (opened.size > OPEN_KEPT) {
+    const [k, old] = opened.entries().next().value as [string, { input: Input }];
+    opened.delete(k);
+    old.input.dispose();
+  }
+  return o;
+}
+
+/** Decodes the frames at `times` (seconds, ascending) of a file as lossless PNGs (null: that frame did not decode). */
+async function frames(key: string, blob: Blob, times: number[]): Promise<(Blob | null)[]> {
+  const o = await openFor(key, blob);
+  const canvas = new OffscreenCanvas(o.width, o.height);
+  const ctx = canvas.getContext('2d', { alpha: false })!;
+  const out: (Blob | null)[] = [];
+  try {
+    for await (const sample of o.sink.samplesAtTimestamps(times)) {
+      if (!sample) {
+        out.push(null);
+        continue;
+      }
+      ctx.clearRect(0, 0, o.width, o.height);
+      sample.drawWithFit(ctx, { fit: 'fill' });
+      sample.close();
+      out.push(await canvas.convertToBlob({ type: 'image/png' }));
+    }
+  } catch {
+    // damaged data: the frames not decoded are null (their images say so when shown)
+  }
+  while (out.length < times.length) out.push(null);
+  return out;
+}
+
+function forget(key: string): void {
+  opened.get(key)?.input.dispose();
+  opened.delete(key);
+}
+
+const api: VideoWorkerApi = { read, frames, forget };
 Comlink.expose(api);

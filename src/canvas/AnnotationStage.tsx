@@ -3,6 +3,7 @@ import { Group, Image as KImage, Layer, Stage } from 'react-konva';
 import { fitView, zoomViewAt, type Point, type ViewTransform } from '../core/geometry.ts';
 import type { BoxPrompt } from '../core/sam/prompts.ts';
 import { useApp, useAppStore, useStore } from '../state/useApp.tsx';
+import type { ImageFile } from '../io/images.ts';
 import { isEditable } from '../state/store/selectors.ts';
 import { MaskOverlays, useMaskItems } from './MaskOverlays.tsx';
 import { SelectionHandles } from './SelectionHandles.tsx';
@@ -33,8 +34,8 @@ export function AnnotationStage() {
   const download = useStore((s) => (s.currentImageId === null ? undefined : s.downloads[s.currentImageId]));
   const linked = useStore((s) => s.sync.project !== null);
   // the bitmap belongs to the image's file: another project's image can have the same id
-  const file = useStore((s) => (s.currentImageId === null ? undefined : images.blob(s.currentImageId)?.blob));
-  const [loaded, setLoaded] = useState<{ file: Blob; full: ImageBitmap | null; preview: ImageBitmap } | null>(null);
+  const file = useStore((s) => (s.currentImageId === null ? undefined : images.file(s.currentImageId)));
+  const [loaded, setLoaded] = useState<{ file: ImageFile; full: ImageBitmap | null; preview: ImageBitmap } | null>(null);
   // the view fits the image until the user zooms or pans; a new image or a resize fits again
   const imgW = image?.width ?? 0;
   const imgH = image?.height ?? 0;

@@ -72,7 +72,7 @@ export class Sam2VideoModel {
   async encodeFrame(imageId: number): Promise<void> {
     const b = this.blobOf(imageId);
     if (!b) throw new AppError('IMAGE_EMPTY', `The file of image ${imageId} is not loaded.`, 'Open the frames again.');
-    await this.remote.encodeFrame(imageId, b.blob, b.name).catch(rethrow);
+    await this.remote.encodeFrame(imageId, await b.read(), b.name).catch(rethrow);
   }
 
   startTrack(trackId: number, numFrames: number, direction: 1 | -1): Promise<void> {

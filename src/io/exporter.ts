@@ -23,8 +23,8 @@ export function startExport(
   kind: ExportKind,
   project: Project,
   opts: { tolerance: number; minIou: number },
-  /** an image's file, if open (YOLO zips hold the images) */
-  imageBlob: (id: number) => { blob: Blob } | undefined,
+  /** an image's file, if open (YOLO zips hold the images; a video frame is decoded when read) */
+  imageFile: (id: number) => { read(): Promise<Blob> } | undefined,
   onProgress?: (done: number, total: number) => void,
 ): ExportJob {
   const worker = new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'export' });
@@ -32,15 +32,24 @@ export function startExport(
   let cancelled = false;
   let rejectCancel: (e: Error) => void = () => undefined;
   const cancelledPromise = new Promise<never>((_, reject) => (rejectCancel = reject));
-  const images =
+  const images: Promise<{ id: number; blob: Blob }[]> =
     kind === 'yolo'
-      ? project.images.flatMap((im) => {
-          const b = imageBlob(im.id);
-          return b ? [{ id: im.id, blob: b.blob }] : [];
-        })
-      : [];
-  const run = api
-    .run({ kind, project, tolerance: opts.tolerance, minIou: opts.minIou, images }, onProgress ? Comlink.proxy(onProgress) : undefined)
+      ? Promise.all(
+          project.images.map(async (im) => {
+            const blob = await imageFile(im.id)
+              ?.read()
+              .catch(() => undefined);
+            return blob ? [{ id: im.id, blob }] : [];
+          }),
+        ).then((xs) => xs.flat())
+      : Promise.resolve([]);
+  const run = images
+    .then((files) =>
+      api.run(
+        { kind, project, tolerance: opts.tolerance, minIou: opts.minIou, images: files },
+        onProgress ? Comlink.proxy(onProgress) : undefined,
+      ),
+    )
     .catch((e: unknown) => {
       const err = appErrorFromUnknown(e);
       throw new Error(`${err.message} ${err.hint}`.trim());

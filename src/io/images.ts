@@ -1,5 +1,6 @@
 import { AppError } from '../core/errors.ts';
 import { checkImageFile, checkImageSize, imageSizeFromHeader } from '../core/project/imageFiles.ts';
+import { FrameCache, type VideoFrameSource } from './videoFrames.ts';
 
 /** Longest side of the downscaled copy drawn while the view is zoomed out. */
 export const PREVIEW_LONGEST_SIDE = 2048;
@@ -19,16 +20,28 @@ function trim(cache: Map<number, Promise<ImageBitmap>>, max: number): void {
   }
 }
 
+/** An image's file: its name and its bytes (a frame of a stored video: decoded when read). */
+export interface ImageFile {
+  name: string;
+  read(): Promise<Blob>;
+  /** the clip and frame a video frame is decoded from (absent: a file of its own) */
+  frame?: { source: VideoFrameSource; frame: number };
+}
+
 /**
  * Source files of the open project's images, by image id, and the bitmaps decoded from them (pixels
- * never go into the store). One per app (made by the composition root); views read it through the
- * app's context.
+ * never go into the store). A frame of a video file stored with the project has no file of its own: it
+ * is decoded from the video when read (io/videoFrames.ts). One per app (made by the composition root);
+ * views read it through the app's context.
  */
 export class ImageRegistry {
-  private readonly blobs = new Map<number, { blob: Blob; name: string }>();
+  private readonly files = new Map<number, ImageFile>();
+  private readonly sources = new Map<number, VideoFrameSource>();
+  /** decoded frames of the stored videos, bounded in bytes (shared by their sources) */
+  readonly frames = new FrameCache();
   private readonly bitmaps = new Map<number, Promise<ImageBitmap>>();
   private readonly previews = new Map<number, Promise<ImageBitmap>>();
-  private readonly thumbs = new WeakMap<Blob, Promise<ImageBitmap>>();
+  private readonly thumbs = new WeakMap<ImageFile, Promise<ImageBitmap>>();
   private readonly listeners = new Set<() => void>();
   private changes = 0;
 
@@ -47,14 +60,43 @@ export class ImageRegistry {
 
   /** Registers an image's file (writing a new one to storage is persistence's: `Persistence.addImageFile`). */
   register(id: number, blob: Blob, name: string): void {
-    this.blobs.set(id, { blob, name });
+    this.set(id, { name, read: () => Promise.resolve(blob) });
+  }
+
+  /** A stored video file of the open project (its frames are registered with `registerFrame`). */
+  registerVideo(videoId: number, source: VideoFrameSource): void {
+    this.sources.get(videoId)?.close();
+    this.sources.set(videoId, source);
+  }
+
+  video(videoId: number): VideoFrameSource | undefined {
+    return this.sources.get(videoId);
+  }
+
+  /** Bytes of decoded frames kept now, and the most kept. */
+  frameCache(): { bytes: number; maxBytes: number } {
+    return { bytes: this.frames.bytes, maxBytes: this.frames.lru.maxSize };
+  }
+
+  /** Registers an image that is frame `frame` of a stored video. */
+  registerFrame(id: number, source: VideoFrameSource, frame: number, name: string): void {
+    source.want(frame);
+    this.set(id, { name, read: () => source.read(frame), frame: { source, frame } });
+  }
+
+  private set(id: number, file: ImageFile): void {
+    this.files.set(id, file);
+    // a new file for the image: what was decoded from the old one is not its picture
+    this.bitmaps.delete(id);
+    this.previews.delete(id);
     this.changed();
   }
 
-  blob = (id: number): { blob: Blob; name: string } | undefined => this.blobs.get(id);
+  /** The image's file (undefined: not open here); the same object until another is registered for it. */
+  file = (id: number): ImageFile | undefined => this.files.get(id);
 
   has(id: number): boolean {
-    return this.blobs.has(id);
+    return this.files.has(id);
   }
 
   /** The display bitmap of an image (decoded off the main thread by the browser), few kept. */
@@ -65,9 +107,9 @@ export class ImageRegistry {
       this.bitmaps.set(id, p);
       return p;
     }
-    const src = this.blobs.get(id);
+    const src = this.files.get(id);
     if (!src) return Promise.reject(new Error(`image ${id} has no file`));
-    p = createImageBitmap(src.blob);
+    p = src.read().then((blob) => createImageBitmap(blob));
     this.bitmaps.set(id, p);
     trim(this.bitmaps, BITMAP_CACHE);
     return p;
@@ -80,9 +122,10 @@ export class ImageRegistry {
   preview(id: number): Promise<ImageBitmap> {
     const cached = this.previews.get(id);
     if (cached) return cached;
-    const src = this.blobs.get(id);
+    const src = this.files.get(id);
     if (!src) return Promise.reject(new Error(`image ${id} has no file`));
-    const p = createImageBitmap(src.blob).then(async (full) => {
+    const p = src.read().then(async (blob) => {
+      const full = await createImageBitmap(blob);
       const longest = Math.max(full.width, full.height);
       if (longest <= PREVIEW_LONGEST_SIDE) return full;
       const k = PREVIEW_LONGEST_SIDE / longest;
@@ -90,7 +133,7 @@ export class ImageRegistry {
       full.close();
       // scaled from the file, not from the decoded bitmap: a bitmap's resize runs on the main thread (a long
       // task on every new frame of a clip), the file's decode and resize on the browser's decoding threads
-      return createImageBitmap(src.blob, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
+      return createImageBitmap(blob, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
     });
     this.previews.set(id, p);
     trim(this.previews, PREVIEW_CACHE);
@@ -99,26 +142,28 @@ export class ImageRegistry {
 
   /** A small copy of an image (longest side `size` px) for the image list, decoded off the main thread, cached per file. */
   thumbnail(id: number, size = 48): Promise<ImageBitmap> {
-    const src = this.blobs.get(id);
+    const src = this.files.get(id);
     if (!src) return Promise.reject(new Error(`image ${id} has no file`));
-    let p = this.thumbs.get(src.blob);
+    let p = this.thumbs.get(src);
     if (!p) {
-      const blob = src.blob;
-      p = createImageBitmap(blob).then(async (full) => {
+      p = src.read().then(async (blob) => {
+        const full = await createImageBitmap(blob);
         const k = size / Math.max(full.width, full.height);
         const [w, h] = [Math.max(1, Math.round(full.width * k)), Math.max(1, Math.round(full.height * k))];
         full.close();
         // from the file (the browser's decoding threads), not from the bitmap (the main thread)
         return createImageBitmap(blob, { resizeWidth: w, resizeHeight: h, resizeQuality: 'medium' });
       });
-      this.thumbs.set(src.blob, p);
+      this.thumbs.set(src, p);
     }
     return p;
   }
 
-  /** Forgets every image file and bitmap (switching projects). */
+  /** Forgets every image file, stored video and bitmap (switching projects). */
   clear(): void {
-    this.blobs.clear();
+    this.files.clear();
+    for (const s of this.sources.values()) s.close();
+    this.sources.clear();
     this.changed();
     // closed a little later: the stage may still draw the shown image once before it learns it is gone
     // (drawing a closed bitmap throws "the image source is detached")

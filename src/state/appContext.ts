@@ -31,6 +31,7 @@ import { SyncService } from './services/sync.ts';
 import { Tabs } from './services/tabs.ts';
 import { TeamClient } from './services/teamClient.ts';
 import { createAppStore, type AppStore } from './store/store.ts';
+import { VideoFrameSource, workerFrameDecoder } from '../io/videoFrames.ts';
 
 export interface AppContext {
   store: AppStore;
@@ -57,27 +58,33 @@ export function createAppContext(): AppContext {
   const api = new ServerApi();
   // the engine's events reach the store, made right after it (the engine reports nothing before it starts)
   const events = engineEvents(() => store);
-  const engine = new InferenceEngine((id) => images.blob(id), events);
+  const engine = new InferenceEngine((id) => images.file(id), events);
   const store: AppStore = createAppStore({
     engine,
-    io: browserIo(images, (id, blob, name) => projects.addImageFile(id, blob, name)),
+    io: browserIo(images, {
+      addImageFile: (id, blob, name) => projects.addImageFile(id, blob, name),
+      addVideoFile: (videoId, file, meta) => projects.addVideoFile(videoId, file, meta),
+      addVideoFrame: (imageId, videoId, frame, name) => projects.addVideoFrame(imageId, videoId, frame, name),
+    }),
     ids,
     overlays,
     team: { reviewMask: (id, decision, comment) => team.reviewMask(id, decision, comment) },
   });
   const batch = new BatchRunner({ store, engine, images });
   const memory = new Sam2VideoModel(
-    (id) => images.blob(id),
+    (id) => images.file(id),
     () => engine.preferred,
   );
   const videoModel = new VideoModelService({ store, loader: memory });
   const tracking = new TrackingService({ store, engine, memory });
   const sync: SyncService = new SyncService({ store, ids, api, images, projects: () => projects });
   const team = new TeamClient({ api, store, sync });
+  const frameDecoder = workerFrameDecoder();
   const projects: Persistence = new Persistence({
     store,
     ids,
     images,
+    openVideo: (key, file, meta) => new VideoFrameSource(key, file, meta, frameDecoder, images.frames),
     sync,
     batch,
     projects: stored,

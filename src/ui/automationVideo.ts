@@ -78,8 +78,12 @@ export interface VideoApi {
   openVideo(bytes: number[] | Uint8Array, name: string, options?: { every?: number }): Promise<number[]>;
   /** The video file being decoded: name, frames decoded and all (null: none). */
   videoProgress(): { name: string; done: number; total: number } | null;
-  /** An image's file as base64 (a video frame's PNG), or null when the project does not have it. */
+  /** An image's file as base64 (a video frame's PNG, decoded from the stored video), or null when the project does not have it. */
   imageFileBase64(imageId: number): Promise<string | null>;
+  /** The video files stored with the open project (once each: frames are decoded from them on demand). */
+  storedVideos(): Promise<{ videoId: number; name: string; bytes: number; frames: number }[]>;
+  /** Bytes of decoded frames kept now (bounded: see README), and which frames of a clip are kept. */
+  frameCache(videoId?: number): { bytes: number; maxBytes: number; frames: number[] };
 }
 
 export function videoAutomation(ctx: AppContext): VideoApi {
@@ -158,10 +162,16 @@ export function videoAutomation(ctx: AppContext): VideoApi {
     setTrackCategory: (id, categoryId) => store.getState().setTrackCategory(id, categoryId),
     openVideo: (bytes, name, options) => store.getState().addVideoFile(new Blob([Uint8Array.from(bytes)]), name, options),
     videoProgress: () => store.getState().videoDecoding,
+    storedVideos: () => ctx.projects.storedVideos(),
+    frameCache(videoId) {
+      const source = videoId === undefined ? undefined : ctx.images.video(videoId);
+      const frames = source ? [...Array(source.meta.timestamps.length).keys()].filter((f) => source.cached(f)) : [];
+      return { ...ctx.images.frameCache(), frames };
+    },
     async imageFileBase64(imageId) {
-      const file = ctx.images.blob(imageId);
+      const file = ctx.images.file(imageId);
       if (!file) return null;
-      const bytes = new Uint8Array(await file.blob.arrayBuffer());
+      const bytes = new Uint8Array(await (await file.read()).arrayBuffer());
       let bin = '';
       for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
       return btoa(bin);

@@ -6,10 +6,10 @@ import {
   damagedWarning,
   endsEarly,
   endsEarlyWarning,
-  estimatePngBytes,
   frameImageName,
   frameIndexByTimestamp,
   frameRanges,
+  frameSeekTime,
   isAnnotatedFrame,
   storageRefusal,
   unsupportedCodecMessage,
@@ -71,20 +71,21 @@ describe('video files as clips', () => {
     ]);
   });
 
-  it('refuses a clip the storage left cannot hold, before copying, and says what fits', () => {
-    const info = { width: 854, height: 480, frames: 60 };
-    expect(estimatePngBytes(854, 480, 60)).toBe(Math.ceil(854 * 480 * 60 * 1.5));
-    expect(storageRefusal('dog.mp4', info, 1, null)).toBeNull();
-    expect(storageRefusal('dog.mp4', info, 1, { quota: 1e9, usage: 0 })).toBeNull();
-    const r = storageRefusal('dog.mp4', info, 1, { quota: 20e6, usage: 5e6 })!;
-    expect(r.message).toContain('dog.mp4 was not opened');
-    expect(r.message).toContain('60 frame(s) of 854x480 px need about 37 MB');
-    expect(r.message).toContain('15 MB left');
-    // 15 MB hold 24 frames of 615 KB: one frame in 3 (20 + the last: 21 frames) fits
-    expect(r.hint).toMatch(/^Annotate one frame in 3 \(or fewer\)/);
-    expect(storageRefusal('dog.mp4', info, 3, { quota: 20e6, usage: 5e6 })).toBeNull();
-    // nothing fits at all
-    expect(storageRefusal('dog.mp4', info, 1, { quota: 1e6, usage: 1e6 })!.hint).toMatch(/^Open a shorter clip/);
+  it('refuses a clip whose file the storage left cannot hold, before copying', () => {
+    expect(storageRefusal('dog.mp4', 2_400_000, null)).toBeNull();
+    expect(storageRefusal('dog.mp4', 2_400_000, { quota: 1e9, usage: 0 })).toBeNull();
+    expect(storageRefusal('dog.mp4', 2_400_000, { quota: 20e6, usage: 17.6e6 })).toBeNull();
+    const r = storageRefusal('dog.mp4', 2_400_000, { quota: 20e6, usage: 18e6 })!;
+    expect(r.message).toBe("dog.mp4 was not opened: the file takes 2.4 MB, and the browser's storage for this app has 2.0 MB left.");
+    expect(r.hint).toMatch(/^Open a shorter clip/);
+    expect(storageRefusal('long.mp4', 3.2e9, { quota: 1e9, usage: 0 })!.message).toContain('the file takes 3.2 GB');
+  });
+
+  it('decodes a frame from halfway to the next frame (a start rounded to µs may fall before the frame)', () => {
+    const ts = [0, 41_667, 83_333, 125_000];
+    expect(frameSeekTime(ts, 0)).toBeCloseTo(0.0208335, 9);
+    expect(frameSeekTime(ts, 2)).toBeCloseTo(0.1041665, 9);
+    expect(frameSeekTime(ts, 3)).toBeCloseTo(0.126, 9);
   });
 
   it('says which codec is not decoded and which are', () => {

@@ -21,12 +21,8 @@ export interface VideoInfo {
   duration: number;
   /** frames / duration, rounded to 3 decimals (null: unknown) */
   fps: number | null;
-}
-
-/** A decoded frame handed to the store: its frame index and its pixels as a lossless PNG. */
-export interface DecodedFrame {
-  frame: number;
-  blob: Blob;
+  /** every frame's start (µs), in frame order (presentation order: a frame's index is its place here) */
+  timestamps: number[];
 }
 
 export type VideoReadResult =
@@ -54,8 +50,11 @@ export type VideoReadResult =
 export interface VideoSink {
   /** the file's facts, before decoding: false stops (nothing is decoded) */
   onInfo(info: VideoInfo): Promise<boolean>;
-  /** decoded annotated frames, in frame order; `done` of `total` frames decoded so far; false stops the decode (another project was opened) */
-  onFrames(frames: DecodedFrame[], done: number, total: number): Promise<boolean>;
+  /**
+   * annotated frames that decode (their indices), in frame order; `done` of `total` frames checked so far; false
+   * stops (another project was opened). Frames are decoded again on demand from the stored file.
+   */
+  onFrames(frames: number[], done: number, total: number): Promise<boolean>;
   /** progress between batches (not awaited) */
   onProgress(done: number, total: number): void;
 }
@@ -110,38 +109,53 @@ export function frameIndexByTimestamp(timestamps: readonly number[]): Map<number
   return new Map(sorted.map((t, i) => [t, i]));
 }
 
-/** Bytes the frames' PNGs will take, roughly (width x height x frames x 1.5: lossless PNG of camera frames). */
-export function estimatePngBytes(width: number, height: number, frames: number): number {
-  return Math.ceil(width * height * frames * 1.5);
-}
-
 const size = (n: number) =>
-  n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${Math.round(n / 1e6)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`;
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(1)} GB`
+    : n >= 1e7
+      ? `${Math.round(n / 1e6)} MB`
+      : n >= 1e6
+        ? `${(n / 1e6).toFixed(1)} MB`
+        : `${Math.max(1, Math.round(n / 1e3))} KB`;
 
-/** Why a clip is refused before its frames are copied (storage left too small for its PNGs), or null when it fits or the space is unknown. */
+/**
+ * Why a clip is refused before the file is copied (the storage left is smaller than the file, which is stored once
+ * and decoded on demand), or null when it fits or the space is unknown.
+ */
 export function storageRefusal(
   name: string,
-  info: Pick<VideoInfo, 'width' | 'height' | 'frames'>,
-  every: number,
+  fileBytes: number,
   storage: { quota: number; usage: number } | null,
 ): { message: string; hint: string } | null {
   if (!storage || !(storage.quota > 0)) return null;
-  const frames = annotatedFrameCount(info.frames, every);
-  const need = estimatePngBytes(info.width, info.height, frames);
   const left = Math.max(0, storage.quota - storage.usage);
-  if (need <= left) return null;
-  // the largest k that fits: frames(total, k) * per-frame bytes <= left
-  const perFrame = estimatePngBytes(info.width, info.height, 1);
-  const fit = Math.floor(left / perFrame);
-  const k = fit >= 2 ? Math.max(every + 1, Math.ceil(info.frames / (fit - 1))) : null;
+  if (fileBytes <= left) return null;
   return {
-    message:
-      `${name} was not opened: its ${frames} frame(s) of ${info.width}x${info.height} px need about ${size(need)}, ` +
-      `and the browser's storage for this app has ${size(left)} left.`,
-    hint:
-      (k !== null && k <= info.frames ? `Annotate one frame in ${k} (or fewer), ` : 'Open a shorter clip, ') +
-      'or free space: delete projects you no longer need, or export and close this one.',
+    message: `${name} was not opened: the file takes ${size(fileBytes)}, and the browser's storage for this app has ${size(left)} left.`,
+    hint: 'Open a shorter clip (cut it, e.g. with ffmpeg), or free space: delete projects you no longer need, or export and close this one.',
   };
+}
+
+/**
+ * Where a frame is decoded from: a time inside it (seconds), halfway to the next frame's start (a decoder asked
+ * for a time gets the frame that starts at or before it; the start itself, rounded to µs, may fall just before).
+ */
+export function frameSeekTime(sortedUs: readonly number[], frame: number): number {
+  const t = sortedUs[frame]!;
+  const next = sortedUs[frame + 1];
+  return (next !== undefined ? (t + next) / 2 : t + 1000) / 1e6;
+}
+
+/** A video file stored with its project (once; frames decoded from it on demand): what is needed to decode a frame. */
+export interface StoredVideoMeta {
+  /** the file's name as opened */
+  name: string;
+  /** every frame's start (µs), in frame order (a frame's index is its place here) */
+  timestamps: number[];
+  width: number;
+  height: number;
+  fps: number | null;
+  bytes: number;
 }
 
 /** WebCodecs codec strings of common codecs, to ask the browser which it decodes. */

@@ -103,12 +103,15 @@ export class EncodeScheduler {
    * if there is none): null when the job is cancelled meanwhile (its worker ended, the call would
    * never settle).
    */
-  async encode(job: EncodeJob, src: { blob: Blob; name: string }, crop?: PixelRect): Promise<EncodeResult | null> {
+  async encode(job: EncodeJob, src: { name: string; read(): Promise<Blob> }, crop?: PixelRect): Promise<EncodeResult | null> {
     const stopped = new Promise<null>((resolve) => (job.onCancel = () => resolve(null)));
     const enc = this.host.ensureEncoder();
     await Promise.race([enc.ready, stopped]);
     if (job.cancelled) return null;
-    const r = await Promise.race([enc.api.encode(src.blob, src.name, crop), stopped]);
+    // (a frame of a stored video is decoded now)
+    const blob = await Promise.race([src.read(), stopped]);
+    if (!blob || job.cancelled) return null;
+    const r = await Promise.race([enc.api.encode(blob, src.name, crop), stopped]);
     return job.cancelled ? null : r;
   }
 

@@ -16,8 +16,8 @@ export interface EngineEvents {
   onMemory?(m: EmbeddingMemory): void;
 }
 
-/** An image's file, as the project has it open (undefined: not open). */
-export type BlobOf = (imageId: number) => { blob: Blob; name: string } | undefined;
+/** An image's file, as the project has it open (undefined: not open); `read` gives its bytes (a video frame: decoded then). */
+export type BlobOf = (imageId: number) => { name: string; read(): Promise<Blob> } | undefined;
 
 /**
  * Why batch work is held back: the annotator's clicks and strokes, or the image shown to them (its

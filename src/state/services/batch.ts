@@ -37,7 +37,7 @@ export interface PreannotateRequest {
 export interface BatchDeps {
   store: AppStore;
   engine: InferenceEngine;
-  images: { blob(id: number): { blob: Blob; name: string } | undefined };
+  images: { has(id: number): boolean };
 }
 
 /** Runs one pre-annotation batch at a time on the engine; its progress is the store's `batch`. */
@@ -83,8 +83,8 @@ export class BatchRunner {
     const project = store.project;
     const scopeIds =
       req.scope === 'current' ? (store.currentImageId === null ? [] : [store.currentImageId]) : project.images.map((im) => im.id);
-    const images = project.images.filter((im) => scopeIds.includes(im.id) && this.deps.images.blob(im.id));
-    const missing = project.images.filter((im) => scopeIds.includes(im.id) && !this.deps.images.blob(im.id)).map((im) => im.fileName);
+    const images = project.images.filter((im) => scopeIds.includes(im.id) && this.deps.images.has(im.id));
+    const missing = project.images.filter((im) => scopeIds.includes(im.id) && !this.deps.images.has(im.id)).map((im) => im.fileName);
     if (missing.length) {
       store.notify(
         'warning',

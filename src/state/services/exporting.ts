@@ -46,7 +46,7 @@ export function saveExportSettings(s: ExportSettings): void {
 /** Runs an export and downloads the result; resolves to a message for the user. */
 export async function runExport(
   store: AppStore,
-  images: { blob(id: number): { blob: Blob } | undefined },
+  images: { file(id: number): { read(): Promise<Blob> } | undefined },
   settings: ExportSettings,
   onProgress?: (d: number, t: number) => void,
   onJob?: (j: ExportJob) => void,
@@ -58,7 +58,7 @@ export async function runExport(
     settings.kind,
     project,
     { tolerance: settings.tolerance, minIou: DEFAULT_POLYGON_MIN_IOU },
-    (id) => images.blob(id),
+    (id) => images.file(id),
     onProgress,
   );
   onJob?.(job);

@@ -5,7 +5,8 @@ import { JOURNAL_MAX_RECORDS } from '../../io/journal.ts';
 import type { SyncMeta } from '../../io/persist.ts';
 import { imageFile, testStore } from '../test/fakeDeps.ts';
 import { FakeServerApi } from '../test/fakeServer.ts';
-import { ChannelHub, FakeBatch, FakeIdBlocks, FakeImages, RecordingSync, fakeLifecycle } from '../test/fakeServices.ts';
+import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
+import { ChannelHub, FakeBatch, FakeIdBlocks, FakeImages, RecordingSync, fakeLifecycle, fakeOpenVideo } from '../test/fakeServices.ts';
 import { DEFAULT_UI, MemoryJournal, MemoryProjects, metaFor } from '../test/fakeStorage.ts';
 import type { AppStore } from '../store/store.ts';
 import { Persistence } from './persistence.ts';
@@ -47,6 +48,7 @@ function setup(options: { tabs?: ChannelHub } = {}) {
     store,
     ids,
     images,
+    openVideo: fakeOpenVideo,
     sync,
     batch,
     projects,
@@ -434,6 +436,7 @@ describe('Persistence: the meta record of a server-linked project', () => {
         store,
         ids: new FakeIdBlocks(),
         images,
+        openVideo: fakeOpenVideo,
         sync,
         batch: new FakeBatch(),
         projects,
@@ -571,5 +574,66 @@ describe('Persistence: project operations', () => {
     expect(t.errors().map((n) => n.message)).toEqual(['That project could not be opened.']);
     expect(t.p.current()).not.toBe('gone');
     expect(t.store.getState().projectId).toBe(t.p.current());
+  });
+});
+
+describe('Persistence: video files stored with the project', () => {
+  const meta = (name: string, frames: number): StoredVideoMeta => ({
+    name,
+    timestamps: Array.from({ length: frames }, (_, f) => f * 40_000),
+    width: 8,
+    height: 6,
+    fps: 25,
+    bytes: 3,
+  });
+
+  it('a video file is stored once and its frames are decoded from it; reopened, the frames come from the stored file', async () => {
+    const t = setup();
+    await t.p.start();
+    const id = t.p.current();
+    const file = new Blob(['vid']);
+    expect(await t.p.addVideoFile(3, file, meta('dog.mp4', 5))).toBeNull();
+    expect(t.projects.storedVideos.get(id)!.map((v) => [v.videoId, v.file, v.meta.name])).toEqual([[3, file, 'dog.mp4']]);
+    // the frame images: records with the clip's id, their files decoded from the video
+    const frames = [0, 2, 4].map((f, i) => ({
+      id: 10 + i,
+      fileName: `dog/${String(f).padStart(5, '0')}.png`,
+      width: 8,
+      height: 6,
+      video: { id: 3, name: 'dog.mp4', frame: f, fps: 25 },
+    }));
+    for (const im of frames) expect(t.p.addVideoFrame(im.id, 3, im.video.frame, im.fileName)).toBe(true);
+    expect(t.p.addVideoFrame(20, 4, 0, 'x.png')).toBe(false);
+    expect(await (await t.images.file(11)!.read()).text()).toBe(`8x6 ${id}:3@0.100000`);
+    const s = t.store.getState();
+    s.change({ ops: frames.map((im) => ({ coll: 'images' as const, id: im.id, before: null, after: im })) }, 'record', {
+      label: 'open video',
+    });
+    await t.p.saveNow();
+    expect(t.projects.project(id)!.images).toHaveLength(3);
+    // no image file was written for a frame
+    expect((await t.projects.load(id))!.images).toEqual([]);
+
+    // (frame 4 is the last: decoded from 1 ms into it)
+    // another project, then this one opened again: each frame's file is the stored video's frame
+    await t.p.newProject('other');
+    expect(t.images.frames.size).toBe(0);
+    await t.p.switchTo(id);
+    expect([...t.images.frames.keys()].sort()).toEqual([10, 11, 12]);
+    expect(await (await t.images.file(12)!.read()).text()).toBe(`8x6 ${id}:3@0.161000`);
+    expect(t.images.video(3)!.file).toBe(file);
+  });
+
+  it('a file that cannot be stored (storage full) is said and nothing opened; a deleted project takes its video files with it', async () => {
+    const t = setup();
+    await t.p.start();
+    const id = t.p.current();
+    t.projects.failVideos = new DOMException('quota', 'QuotaExceededError');
+    expect(await t.p.addVideoFile(1, new Blob(['v']), meta('big.mp4', 3))).toMatch(/^big\.mp4 could not be stored: /);
+    expect(t.images.video(1)).toBeUndefined();
+    t.projects.failVideos = null;
+    expect(await t.p.addVideoFile(1, new Blob(['v']), meta('ok.mp4', 3))).toBeNull();
+    await t.p.remove(id);
+    expect(t.projects.storedVideos.has(id)).toBe(false);
   });
 });

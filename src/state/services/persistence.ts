@@ -13,6 +13,9 @@ import { emptyProject, type Project } from '../../core/project/types.ts';
 import { uniqueName } from '../../core/project/names.ts';
 import { describeSaveError, type ProjectMeta, type SavedUi, type SyncMeta } from '../../io/persist.ts';
 import { JOURNAL_MAX_RECORDS } from '../../io/journal.ts';
+import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
+import type { VideoFrameSource } from '../../io/videoFrames.ts';
+import { restoreVideos, storeVideo } from './storedVideos.ts';
 import type { AppStore, ChangeInfo, StoreState } from '../store/store.ts';
 import { recordsOf, applyJournal } from './journalRecords.ts';
 import { SaveBook, type RecordKey } from './saveBook.ts';
@@ -42,7 +45,15 @@ export interface ProjectIdBlocks {
 export interface PersistenceDeps {
   store: AppStore;
   ids: ProjectIdBlocks;
-  images: { register(id: number, blob: Blob, name: string): void; clear(): void };
+  images: {
+    register(id: number, blob: Blob, name: string): void;
+    registerVideo(videoId: number, source: VideoFrameSource): void;
+    video(videoId: number): VideoFrameSource | undefined;
+    registerFrame(id: number, source: VideoFrameSource, frame: number, name: string): void;
+    clear(): void;
+  };
+  /** opens a stored video file's frames for decoding on demand (`key` names it: project and clip) */
+  openVideo(key: string, file: Blob, meta: StoredVideoMeta): VideoFrameSource;
   sync: ProjectSync;
   /** a pre-annotation of the project being left stops */
   batch: { abandon(): void };
@@ -127,6 +138,24 @@ export class Persistence {
     if (!this.projectId) return;
     this.book.touchMeta();
     this.scheduleSave();
+  }
+
+  /** A video file opened as a clip: stored once and opened for decoding frames (storedVideos.ts); resolves to why not, or null. */
+  addVideoFile(videoId: number, file: Blob, meta: StoredVideoMeta): Promise<string | null> {
+    return storeVideo(this.deps, () => this.projectId, videoId, file, meta);
+  }
+
+  /** The video files stored with the open project. */
+  async storedVideos(): Promise<{ videoId: number; name: string; bytes: number; frames: number }[]> {
+    const list = await this.deps.projects.videos(this.projectId);
+    return list.map((v) => ({ videoId: v.videoId, name: v.meta.name, bytes: v.file.size, frames: v.meta.timestamps.length }));
+  }
+
+  /** An image of the open project is frame `frame` of a stored video (false: no such video is open). */
+  addVideoFrame(imageId: number, videoId: number, frame: number, name: string): boolean {
+    const source = this.deps.images.video(videoId);
+    if (source) this.deps.images.registerFrame(imageId, source, frame, name);
+    return !!source;
   }
 
   /** A new image file of the open project: registered and written to storage. */
@@ -237,6 +266,7 @@ export class Persistence {
     store.setState({ projectId: id });
     await deps.ids.use(id, loaded.project);
     for (const im of loaded.images) deps.images.register(im.imageId, im.blob, im.name);
+    await restoreVideos(deps, id, loaded);
     // where the user was: the place journaled at each change when it is newer than the last landed write
     const place = deps.journal.readPlace<SavedUi>(id);
     const newerPlace = place !== null && place.at > loaded.meta.updatedAt;

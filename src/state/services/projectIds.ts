@@ -74,7 +74,10 @@ export class ProjectIds implements IdSource {
     const remote = this.remote;
     const p = (remote ? remote(coll, Math.max(n, REMOTE_BLOCK)) : this.counters.reserveIds(projectId, coll, n, floor))
       .then((r) => {
-        if (this.projectId === projectId) this.ranges.set(coll, [...(this.ranges.get(coll) ?? []), r]);
+        if (this.projectId !== projectId) return;
+        // ids counted above the project meanwhile (no block was at hand) are not handed out again from this one
+        const from = Math.max(r[0], (this.high.get(coll) ?? 0) + 1);
+        if (from <= r[1]) this.ranges.set(coll, [...(this.ranges.get(coll) ?? []), [from, r[1]]]);
       })
       .catch(() => undefined)
       .finally(() => this.refills.delete(coll));

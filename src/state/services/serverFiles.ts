@@ -13,7 +13,7 @@ import type { AppStore } from '../store/store.ts';
 export interface ServerFilesDeps {
   store: AppStore;
   api: Pick<ServerApi, 'putFile' | 'file'>;
-  images: { blob(id: number): { blob: Blob; name: string } | undefined };
+  images: { file(id: number): { read(): Promise<Blob> } | undefined };
   /** registers a fetched file and writes it (persistence) */
   addImageFile(imageId: number, blob: Blob, name: string): void;
   /** the linked server project now (null: none; a change of link stops the work under way) */
@@ -33,10 +33,14 @@ export class ServerFiles {
     if (pid === null) return;
     for (const im of store.getState().project.images) {
       if (im.sha256) continue;
-      const file = images.blob(im.id);
-      if (!file) continue;
-      const sha = await sha256Hex(file.blob);
-      await api.putFile(pid, sha, file.blob);
+      // (a frame of a stored video is decoded now: the server keeps frames as images)
+      const blob = await images
+        .file(im.id)
+        ?.read()
+        .catch(() => undefined);
+      if (!blob) continue;
+      const sha = await sha256Hex(blob);
+      await api.putFile(pid, sha, blob);
       if (this.deps.linked() !== pid) return;
       const s = store.getState();
       const cur = s.project.images.find((x) => x.id === im.id);
@@ -58,7 +62,7 @@ export class ServerFiles {
       list.findIndex((im) => im.id === imageId),
     );
     for (const im of list.slice(at, at + 4)) {
-      if (!im.sha256 || images.blob(im.id) || this.fetching.has(im.id)) continue;
+      if (!im.sha256 || images.file(im.id) || this.fetching.has(im.id)) continue;
       this.fetching.add(im.id);
       // the list and the canvas say it is on its way, and how far (at most ten updates a second)
       let said = 0;

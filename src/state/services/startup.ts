@@ -9,18 +9,24 @@ import { decodeMaskPngs, parseCocoFile, parseTrackFiles } from '../../io/exporte
 import { probeImageFile, type ImageRegistry } from '../../io/images.ts';
 import { readVideoFile, storageEstimate } from '../../io/video.ts';
 import type { StoreIo } from '../store/deps.ts';
+import type { Persistence } from './persistence.ts';
 import type { AppStore } from '../store/store.ts';
 
-/** The store's file access in the browser: `addImage` registers a new file and writes it (persistence). */
-export function browserIo(images: ImageRegistry, addImage: (id: number, blob: Blob, name: string) => void): StoreIo {
+/**
+ * The store's file access in the browser: `files` registers a new image file and writes it, stores a video file
+ * once and registers images as its frames (persistence).
+ */
+export function browserIo(images: ImageRegistry, files: Pick<Persistence, 'addImageFile' | 'addVideoFile' | 'addVideoFrame'>): StoreIo {
   return {
     probeImage: probeImageFile,
-    registerImage: addImage,
+    registerImage: (id, blob, name) => files.addImageFile(id, blob, name),
     hasImageFile: (id) => images.has(id),
     parseCoco: parseCocoFile,
     decodeMaskPngs,
     parseTracks: parseTrackFiles,
     readVideo: readVideoFile,
+    storeVideo: (videoId, file, meta) => files.addVideoFile(videoId, file, meta),
+    registerVideoFrame: (imageId, videoId, frame, name) => void files.addVideoFrame(imageId, videoId, frame, name),
     storageEstimate,
   };
 }

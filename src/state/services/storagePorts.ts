@@ -8,6 +8,8 @@ import type { Project } from '../../core/project/types.ts';
 import { newProjectId, type ProjectDb, type ProjectMeta, type RecordWrite } from '../../io/persist.ts';
 import { dropJournal, dropPlace, readJournal, readPlace, writeJournal, writePlace, type JournalEntry } from '../../io/journal.ts';
 import type { Collection, Collections } from '../../core/project/changes.ts';
+import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
+import { loadVideos, removeVideos, saveVideo, type StoredVideo } from '../../io/videoStore.ts';
 
 export interface StoredProject {
   meta: ProjectMeta;
@@ -35,6 +37,11 @@ export interface ProjectStorage {
   /** records as stored now (another tab's), by `coll:id` */
   read(id: string, keys: readonly { coll: Collection; id: number }[]): Promise<Map<string, Collections[Collection]>>;
   saveImage(id: string, imageId: number, name: string, blob: Blob): Promise<void>;
+  /** stores a clip's video file with the project, once (its frames are decoded from it on demand) */
+  saveVideo(id: string, videoId: number, file: Blob, meta: StoredVideoMeta): Promise<void>;
+  /** the video files stored with a project */
+  videos(id: string): Promise<StoredVideo[]>;
+  /** removes a project: its records, image files and video files */
   remove(id: string): Promise<void>;
   newId(): string;
 }
@@ -60,7 +67,12 @@ export function browserProjects(db: ProjectDb): ProjectStorage {
     write: (id, w) => db.writeRecords(id, w),
     read: (id, keys) => db.readRecords(id, keys),
     saveImage: (id, imageId, name, blob) => db.saveImage(id, imageId, name, blob),
-    remove: (id) => db.deleteProject(id),
+    saveVideo,
+    videos: loadVideos,
+    remove: async (id) => {
+      await db.deleteProject(id);
+      await removeVideos(id);
+    },
     newId: newProjectId,
   };
 }

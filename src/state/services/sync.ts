@@ -37,7 +37,7 @@ export interface SyncDeps {
   store: AppStore;
   ids: Pick<ProjectIds, 'setRemote' | 'moveToRemote'>;
   api: ServerApi;
-  images: { blob(id: number): { blob: Blob; name: string } | undefined; onChange(l: () => void): () => void };
+  images: { file(id: number): { read(): Promise<Blob> } | undefined; onChange(l: () => void): () => void };
   projects: () => SyncProjects;
   /** the browser's online/offline events (default: the window's) */
   network?: { onOnline(fn: () => void): void; onOffline(fn: () => void): void };

@@ -9,7 +9,7 @@ import type { EmbeddingStatus } from '../../inference/engine.ts';
 import type { SessionEngine } from '../../inference/maskSession.ts';
 import type { OverlayRegistry } from '../../inference/overlays.ts';
 import type { MaskPngObjects, ParsedCoco, ParsedTracks, RenderedMask } from '../../../workers/protocol.ts';
-import type { VideoReadResult, VideoSink } from '../../core/video/videoFile.ts';
+import type { StoredVideoMeta, VideoReadResult, VideoSink } from '../../core/video/videoFile.ts';
 
 export interface StoreEngine extends SessionEngine {
   /** the shown image and the one to encode ahead of time */
@@ -34,8 +34,12 @@ export interface StoreIo {
   decodeMaskPngs(blobs: readonly Blob[]): Promise<MaskPngObjects[]>;
   /** reads video tracks (a YouTube-VIS JSON, or palette PNGs with `instances.json`) off the main thread */
   parseTracks(files: readonly { blob: Blob; name: string }[]): Promise<ParsedTracks>;
-  /** decodes a video file off the main thread, frame by frame, every `every`-th frame to `sink` as a PNG; never throws */
+  /** reads a video file off the main thread: its facts, then which of every `every`-th frame decode (to `sink`); never throws */
   readVideo(blob: Blob, name: string, every: number, sink: VideoSink): Promise<VideoReadResult>;
+  /** stores a video file with the open project, once, and opens it for decoding frames on demand; resolves to why it could not (null: stored) */
+  storeVideo(videoId: number, file: Blob, meta: StoredVideoMeta): Promise<string | null>;
+  /** an image is frame `frame` of a stored video: its file is decoded from the video when read */
+  registerVideoFrame(imageId: number, videoId: number, frame: number, name: string): void;
   /** the storage quota and usage of the app's origin (null: unknown) */
   storageEstimate(): Promise<{ quota: number; usage: number } | null>;
 }

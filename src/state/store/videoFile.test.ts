@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyProject } from '../../core/project/types.ts';
 import { clipsOf } from '../../core/video/clips.ts';
+import { projectToCoco } from '../../core/coco/export.ts';
 import { fakeIo, testStore } from '../test/fakeDeps.ts';
 import { fakeVideoFile } from '../test/fakeVideo.ts';
 
@@ -63,18 +64,60 @@ describe('opening a video file', () => {
     );
   });
 
-  it('a clip too large for the storage left is refused before anything is copied', async () => {
-    const io = { ...fakeIo(), storageEstimate: () => Promise.resolve({ quota: 10_000, usage: 9_000 }) };
+  it('a file larger than the storage left is refused before anything is copied', async () => {
+    const io = { ...fakeIo(), storageEstimate: () => Promise.resolve({ quota: 1000, usage: 990 }) };
     const { store } = testStore({ io });
     const s = store.getState;
-    // 100 frames of 20x10 px: about 30 KB of PNGs, 1 KB left
     expect(await s().addVideoFile(fakeVideoFile({ width: 20, height: 10, frames: 100 }), 'long.mp4')).toEqual([]);
     expect(s().notifications.at(-1)).toMatchObject({ level: 'error' });
     expect(s().notifications.at(-1)!.message).toMatch(
-      /^long\.mp4 was not opened: its 100 frame\(s\) of 20x10 px need about 30 KB, and the browser's storage for this app has 1 KB left\.$/,
+      /^long\.mp4 was not opened: the file takes 1 KB, and the browser's storage for this app has 1 KB left\.$/,
     );
     expect(s().project.images).toEqual([]);
+    expect(io.videos.size).toBe(0);
     expect(io.files.size).toBe(0);
+  });
+
+  it('the file is stored once with what decoding its frames needs; each frame image is a frame of it, no file of its own', async () => {
+    const { store, io } = testStore();
+    const s = store.getState;
+    const file = fakeVideoFile({ width: 8, height: 6, frames: 10, fps: 25 });
+    const ids = await s().addVideoFile(file, 'clip.mp4', { every: 3 });
+    const [clip] = clipsOf(s().project.images);
+    expect([...io.videos.keys()]).toEqual([clip!.id]);
+    const stored = io.videos.get(clip!.id)!;
+    expect(stored.file).toBe(file);
+    expect(stored.meta).toMatchObject({ name: 'clip.mp4', width: 8, height: 6, fps: 25, bytes: file.size });
+    // every frame's time (not only the annotated ones'), in frame order
+    expect(stored.meta.timestamps).toEqual([0, 40_000, 80_000, 120_000, 160_000, 200_000, 240_000, 280_000, 320_000, 360_000]);
+    expect(ids.map((id) => io.files.get(id))).toEqual(
+      [0, 3, 6, 9].map((f) => `clip/${String(f).padStart(5, '0')}.png (frame ${f} of video ${clip!.id})`),
+    );
+  });
+
+  it('a file that cannot be stored (the storage is full): said, nothing added', async () => {
+    const io = { ...fakeIo(), storeVideo: () => Promise.resolve('clip.mp4 could not be stored: the storage is full.') };
+    const { store } = testStore({ io });
+    const s = store.getState;
+    expect(await s().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 4 }), 'clip.mp4')).toEqual([]);
+    expect(s().notifications.at(-1)).toMatchObject({ level: 'error', message: 'clip.mp4 could not be stored: the storage is full.' });
+    expect(s().project.images).toEqual([]);
+  });
+
+  it('a clip imported from a COCO file without its frames gets them from its video file (no second clip)', async () => {
+    const first = testStore();
+    await first.store.getState().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 4 }), 'walk.webm');
+    const coco = projectToCoco(first.store.getState().project);
+    const { store, io } = testStore();
+    const s = store.getState;
+    expect(await s().importCoco(new Blob([JSON.stringify(coco)]), 'walk.json')).toBe(true);
+    const imported = clipsOf(s().project.images);
+    expect(imported).toHaveLength(1);
+    expect(s().project.images.every((im) => !io.files.has(im.id))).toBe(true);
+    await s().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 4 }), 'walk.webm');
+    expect(clipsOf(s().project.images).map((c) => [c.id, c.frames.length])).toEqual([[imported[0]!.id, 4]]);
+    expect(s().project.images.every((im) => io.files.has(im.id))).toBe(true);
+    expect([...io.videos.keys()]).toEqual([imported[0]!.id]);
   });
 });
 

@@ -216,8 +216,9 @@ export class FakeEngine implements StoreEngine {
 }
 
 /** Image "files" are blobs whose text is `WxH`. */
-export function fakeIo(): StoreIo & { files: Map<number, string> } {
+export function fakeIo(): StoreIo & { files: Map<number, string> } & Pick<ReturnType<typeof fakeVideoIo>, 'videos'> {
   const files = new Map<number, string>();
+  const video = fakeVideoIo(files);
   return {
     files,
     async probeImage(blob, name) {
@@ -239,7 +240,7 @@ export function fakeIo(): StoreIo & { files: Map<number, string> } {
       }
     },
     decodeMaskPngs: () => Promise.resolve([]),
-    ...fakeVideoIo(),
+    ...video,
     // a YouTube-VIS JSON read as the worker reads it (the same core parser)
     async parseTracks(files) {
       try {

@@ -9,6 +9,8 @@ import type { SyncMeta } from '../../io/persist.ts';
 import type { RecordKey } from '../services/saveBook.ts';
 import type { ProjectIdBlocks, ProjectSync } from '../services/persistence.ts';
 import type { TabChannel } from '../services/tabs.ts';
+import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
+import { FrameCache, VideoFrameSource, type FrameDecoder } from '../../io/videoFrames.ts';
 
 /** A ProjectSync that records each step (persistence's side of the sync); `link` is what `meta()` answers. */
 export class RecordingSync implements ProjectSync {
@@ -68,13 +70,36 @@ export class FakeImages {
     this.files.set(id, { blob, name });
     for (const l of this.listeners) l();
   }
-  blob(id: number): { blob: Blob; name: string } | undefined {
-    return this.files.get(id);
+  /** frames of stored videos: image id -> the source and frame */
+  readonly frames = new Map<number, { source: VideoFrameSource; frame: number; name: string }>();
+  readonly videos = new Map<number, VideoFrameSource>();
+  registerVideo(videoId: number, source: VideoFrameSource): void {
+    this.videos.set(videoId, source);
+  }
+  video(videoId: number): VideoFrameSource | undefined {
+    return this.videos.get(videoId);
+  }
+  registerFrame(id: number, source: VideoFrameSource, frame: number, name: string): void {
+    source.want(frame);
+    this.frames.set(id, { source, frame, name });
+    for (const l of this.listeners) l();
+  }
+  file(id: number): { name: string; read(): Promise<Blob> } | undefined {
+    const f = this.files.get(id);
+    if (f) return { name: f.name, read: () => Promise.resolve(f.blob) };
+    const v = this.frames.get(id);
+    return v && { name: v.name, read: () => v.source.read(v.frame) };
+  }
+  has(id: number): boolean {
+    return this.files.has(id) || this.frames.has(id);
   }
   clear(): void {
     this.log.push('images.clear');
     this.clears++;
     this.files.clear();
+    this.frames.clear();
+    for (const v of this.videos.values()) v.close();
+    this.videos.clear();
   }
   onChange(l: () => void): () => void {
     this.listeners.add(l);
@@ -130,4 +155,25 @@ export class ChannelHub {
 /** Lets queued deliveries and what they start (reads from the fakes) run: a few turns of the event loop. */
 export async function turns(n = 5): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+/**
+ * A frame decoder without a browser: frame images are `WxH` text (as the store tests' image files are) with the
+ * clip's key and the time asked for after a space, so a test sees which frame it got. Counts its calls.
+ */
+export function fakeFrameDecoder(size: { width: number; height: number } = { width: 8, height: 6 }): FrameDecoder & { calls: number[][] } {
+  const calls: number[][] = [];
+  return {
+    calls,
+    frames: (key, _blob, times) => {
+      calls.push(times);
+      return Promise.resolve(times.map((t) => new Blob([`${size.width}x${size.height} ${key}@${t.toFixed(6)}`])));
+    },
+    forget: () => undefined,
+  };
+}
+
+/** Persistence's `openVideo` for tests: a source on a fake decoder (frames of the stored meta's size). */
+export function fakeOpenVideo(key: string, file: Blob, meta: StoredVideoMeta): VideoFrameSource {
+  return new VideoFrameSource(key, file, meta, fakeFrameDecoder(meta), new FrameCache());
 }

@@ -9,6 +9,8 @@ import { normalizeProject, type Project } from '../../core/project/types.ts';
 import type { JournalEntry } from '../../io/journal.ts';
 import type { ProjectMeta, RecordWrite, SavedUi } from '../../io/persist.ts';
 import type { JournalStore, ProjectStorage, ProjectSummary, StoredProject } from '../services/storagePorts.ts';
+import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
+import type { StoredVideo } from '../../io/videoStore.ts';
 
 type AnyRecord = Collections[Collection];
 
@@ -190,8 +192,26 @@ export class MemoryProjects implements ProjectStorage {
     return Promise.resolve();
   }
 
+  /** video files stored, by project */
+  readonly storedVideos = new Map<string, StoredVideo[]>();
+  /** set: storing a video file rejects with it (storage full) */
+  failVideos: Error | null = null;
+
+  saveVideo(id: string, videoId: number, file: Blob, meta: StoredVideoMeta): Promise<void> {
+    if (this.failVideos) return Promise.reject(this.failVideos);
+    const list = (this.storedVideos.get(id) ?? []).filter((v) => v.videoId !== videoId);
+    list.push({ videoId, file, meta: structuredClone(meta) });
+    this.storedVideos.set(id, list);
+    return Promise.resolve();
+  }
+
+  videos(id: string): Promise<StoredVideo[]> {
+    return Promise.resolve([...(this.storedVideos.get(id) ?? [])]);
+  }
+
   remove(id: string): Promise<void> {
     this.stored.delete(id);
+    this.storedVideos.delete(id);
     return Promise.resolve();
   }
 

@@ -8,7 +8,7 @@ import {
   clipFps,
   isAnnotatedFrame,
   unsupportedCodecMessage,
-  type DecodedFrame,
+  type StoredVideoMeta,
   type VideoReadResult,
   type VideoSink,
 } from '../../core/video/videoFile.ts';
@@ -47,7 +47,9 @@ async function readFakeVideo(blob: Blob, name: string, every: number, sink: Vide
   const codec = v.codec ?? 'VP9';
   if (v.unsupported) return { ok: false, kind: 'unsupported', ...unsupportedCodecMessage(name, codec, null, ['VP8', 'VP9']) };
   const duration = v.frames / (v.fps ?? 24);
+  const timestamps = Array.from({ length: v.frames }, (_, f) => Math.round((f * 1e6) / (v.fps ?? 24)));
   const info = {
+    timestamps,
     format: 'WebM',
     codec,
     codecString: 'vp09.00.10.08',
@@ -59,12 +61,12 @@ async function readFakeVideo(blob: Blob, name: string, every: number, sink: Vide
   };
   if (!(await sink.onInfo(info))) return { ok: false, kind: 'stopped', message: `${name} was not opened.`, hint: '' };
   const bad = new Set(v.damaged ?? []);
-  let batch: DecodedFrame[] = [];
+  let batch: number[] = [];
   let done = 0;
   for (let f = 0; f < v.frames; f++) {
     if (bad.has(f)) continue;
     done++;
-    if (isAnnotatedFrame(f, v.frames, every)) batch.push({ frame: f, blob: new Blob([`${v.width}x${v.height}`]) });
+    if (isAnnotatedFrame(f, v.frames, every)) batch.push(f);
     if (batch.length >= 4) {
       if (!(await sink.onFrames(batch, done, v.frames)))
         return { ok: false, kind: 'stopped', message: `${name} was not opened.`, hint: '' };
@@ -77,7 +79,24 @@ async function readFakeVideo(blob: Blob, name: string, every: number, sink: Vide
   return { ok: true, info, decoded: done, damaged, truncated: false, endsEarly: null };
 }
 
-/** The io's video part: fake files, and no storage limit known (tests replace `storageEstimate`). */
-export function fakeVideoIo(): Pick<StoreIo, 'readVideo' | 'storageEstimate'> {
-  return { readVideo: readFakeVideo, storageEstimate: () => Promise.resolve(null) };
+/** The io's video part: fake files, stored in memory (`videos`), and no storage limit known (tests replace `storageEstimate`). */
+export function fakeVideoIo(files: Map<number, string>): Pick<
+  StoreIo,
+  'readVideo' | 'storageEstimate' | 'storeVideo' | 'registerVideoFrame'
+> & {
+  videos: Map<number, { file: Blob; meta: StoredVideoMeta }>;
+} {
+  const videos = new Map<number, { file: Blob; meta: StoredVideoMeta }>();
+  return {
+    videos,
+    readVideo: readFakeVideo,
+    storageEstimate: () => Promise.resolve(null),
+    storeVideo: (videoId: number, file: Blob, meta: StoredVideoMeta) => {
+      videos.set(videoId, { file, meta });
+      return Promise.resolve(null);
+    },
+    registerVideoFrame: (imageId: number, videoId: number, frame: number, name: string) => {
+      if (videos.has(videoId)) files.set(imageId, `${name} (frame ${frame} of video ${videoId})`);
+    },
+  };
 }

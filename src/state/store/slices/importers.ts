@@ -15,15 +15,23 @@ import type { SliceContext } from '../store.ts';
 import { nextImageId } from '../selectors.ts';
 import { startReviewOf } from '../steps.ts';
 
+/** An image to add: a file, or a frame of a stored video (no `blob`; `size` and `video` given). */
+export interface ImageItem {
+  blob?: Blob;
+  name: string;
+  video?: VideoFrame;
+  size?: { width: number; height: number };
+}
+
 export interface ImportSlice {
   addFiles(files: readonly File[]): Promise<number[]>;
   /** Validates and adds images (bad files are reported and skipped); shows the first added, or only if none is shown. */
   /** `ungated`: called from within a project operation (which the gate would wait for). */
-  addImageBlobs(
-    items: readonly { blob: Blob; name: string; video?: VideoFrame }[],
-    show?: 'first' | 'if-none',
-    ungated?: boolean,
-  ): Promise<number[]>;
+  /**
+   * Adds images from files; an item without `blob` is a frame of a stored video file (`size` its pixels' size,
+   * decoded from the video when shown: see `addVideoFile`).
+   */
+  addImageBlobs(items: readonly ImageItem[], show?: 'first' | 'if-none', ungated?: boolean): Promise<number[]>;
   /** Imports mask PNGs (binary or instance-id) matched to images by name; any bad file: nothing is imported. */
   importMaskPngs(files: readonly { blob: Blob; name: string }[]): Promise<number>;
   /** Imports a COCO instances file; a bad file is reported precisely and changes nothing. */
@@ -49,18 +57,19 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
   const addsInFlight = new Set<Promise<unknown>>();
   let initGate: () => Promise<unknown> = () => Promise.resolve();
 
-  const addImagesNow = async (
-    items: readonly { blob: Blob; name: string; video?: VideoFrame }[],
-    show: 'first' | 'if-none',
-    ungated: boolean,
-  ): Promise<number[]> => {
+  const addImagesNow = async (items: readonly ImageItem[], show: 'first' | 'if-none', ungated: boolean): Promise<number[]> => {
     if (!ungated) await initGate().catch(() => undefined);
     const added: number[] = [];
+    // ids for all of them at hand (a batch of video frames is added without a wait between images)
+    await ids.reserve('images', items.length, get().project);
     // another project opened meanwhile ("New", a switch): the files not added yet go to neither
     const projectId = get().projectId;
-    for (const { blob, name, video } of items) {
+    for (const { blob, name, video, size } of items) {
       try {
-        const { width, height } = await deps.io.probeImage(blob, name);
+        const { width, height } = blob ? await deps.io.probeImage(blob, name) : size!;
+        // a frame of a stored video: its file is the video's frame
+        const register = (id: number) =>
+          blob ? deps.io.registerImage(id, blob, name) : deps.io.registerVideoFrame(id, video!.id, video!.frame, name);
         const s = get();
         if (s.projectId !== projectId) return added;
         // an image already in the project without its file (named by an imported COCO file) gets it now
@@ -86,14 +95,14 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
               'Open the file the annotations were made on.',
             );
           }
-          deps.io.registerImage(waiting.id, blob, name);
+          register(waiting.id);
           deps.engine.fileAttached(waiting.id);
           s.setImageStatus(waiting.id, 'pending');
           added.push(waiting.id);
           continue;
         }
         const id = ids.next('images', s.project);
-        deps.io.registerImage(id, blob, name);
+        register(id);
         const record = video ? { id, fileName: name, width, height, video } : { id, fileName: name, width, height };
         s.change(new DiffBuilder(s.project).add('images', record).diff, 'ignore', { label: video ? 'open frames' : 'open image' });
         added.push(id);

@@ -1,9 +1,9 @@
 /**
- * A video file opened as a clip (the video slice's `addVideoFile`): decoded in a worker (io
- * `readVideo`), its annotated frames added as PNG frame images in batches as they come (the first
- * shown at once), the same way as a frames folder's. A file that cannot be opened is reported and
- * adds nothing; damaged frames are named in a warning and the others kept; a clip the storage left
- * cannot hold is refused before anything is copied.
+ * A video file opened as a clip (the video slice's `addVideoFile`): read in a worker (io `readVideo`: its facts and
+ * every frame's time, then which frames decode), stored once with the project (io `storeVideo`), its annotated
+ * frames added as images in batches as they are checked (the first shown at once), each decoded from the stored
+ * file when shown or encoded. A file that cannot be opened is reported and adds nothing; damaged frames are named
+ * in a warning and the others kept; a file the storage left cannot hold is refused before anything is copied.
  */
 import { nextVideoId } from '../../../core/video/clips.ts';
 import { damagedWarning, endsEarlyWarning, frameImageName, storageRefusal } from '../../../core/video/videoFile.ts';
@@ -31,7 +31,7 @@ export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, o
   return async (file, name, options = {}) => {
     const every = Math.max(1, Math.floor(options.every ?? 1));
     const added: number[] = [];
-    let clip: { id: number; fps: number | null } | null = null;
+    let clip: { id: number; fps: number | null; width: number; height: number } | null = null;
     // another project opened meanwhile ("New", a switch): its frames go on to no project, and decoding stops
     const projectId = get().projectId;
     const left = () => get().projectId !== projectId;
@@ -39,25 +39,41 @@ export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, o
     try {
       const result = await deps.io.readVideo(file, name, every, {
         async onInfo(info) {
-          const refusal = storageRefusal(name, info, every, await deps.io.storageEstimate());
+          const refusal = storageRefusal(name, file.size, await deps.io.storageEstimate());
           if (refusal) {
             get().notify('error', refusal.message, refusal.hint);
             return false;
           }
-          let id = nextVideoId(get().project.images);
-          while (taken.has(id)) id++;
+          if (left()) return false;
+          // a clip of that name whose frames were imported without their files (a COCO file) gets them from this one
+          const images = get().project.images;
+          const waiting = images.find((im) => im.video?.name === name && !deps.io.hasImageFile(im.id))?.video?.id;
+          let id = waiting ?? nextVideoId(images);
+          while (waiting === undefined && taken.has(id)) id++;
           taken.add(id);
-          clip = { id, fps: info.fps };
+          clip = { id, fps: info.fps, width: info.width, height: info.height };
+          const stored = await deps.io.storeVideo(id, file, {
+            name,
+            timestamps: info.timestamps,
+            width: info.width,
+            height: info.height,
+            fps: info.fps,
+            bytes: file.size,
+          });
+          if (stored !== null) {
+            get().notify('error', stored, 'Free space (delete projects you no longer need), then open the file again.');
+            return false;
+          }
           progress(name, 0, info.frames);
-          return true;
+          return !left();
         },
         async onFrames(frames, done, total) {
           if (left()) return false;
           const c = clip!;
-          const items = frames.map((f) => ({
-            blob: f.blob,
-            name: frameImageName(name, f.frame),
-            video: { id: c.id, name, frame: f.frame, fps: c.fps },
+          const items = frames.map((frame) => ({
+            name: frameImageName(name, frame),
+            video: { id: c.id, name, frame, fps: c.fps },
+            size: { width: c.width, height: c.height },
           }));
           const ids = await get().addImageBlobs(items, added.length === 0 ? 'first' : 'if-none');
           if (left()) return false;

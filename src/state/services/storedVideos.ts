@@ -1,0 +1,41 @@
+/**
+ * Video files stored with their project (persistence's part): a clip's file stored once when opened, and the
+ * frames of the stored files registered again when the project is opened (each decoded from its video on demand).
+ */
+import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
+import { describeSaveError } from '../../io/persist.ts';
+import type { PersistenceDeps } from './persistence.ts';
+import type { StoredProject } from './storagePorts.ts';
+
+type Deps = Pick<PersistenceDeps, 'projects' | 'images' | 'openVideo'>;
+
+/** Stores a clip's video file with the open project and opens it for decoding; resolves to why it could not, or null. */
+export async function storeVideo(
+  deps: Deps,
+  projectId: () => string,
+  videoId: number,
+  file: Blob,
+  meta: StoredVideoMeta,
+): Promise<string | null> {
+  const id = projectId();
+  try {
+    await deps.projects.saveVideo(id, videoId, file, meta);
+  } catch (e) {
+    return `${meta.name} could not be stored: ${describeSaveError(e)}`;
+  }
+  if (projectId() !== id) return `${meta.name} was not opened: another project was opened.`;
+  // decoded from the file as picked this session (it is on disk too), from the stored copy after a reload
+  deps.images.registerVideo(videoId, deps.openVideo(`${id}:${videoId}`, file, meta));
+  return null;
+}
+
+/** The clips of a project being opened that came from video files: their frames decoded from the stored files. */
+export async function restoreVideos(deps: Deps, projectId: string, loaded: StoredProject): Promise<void> {
+  const files = new Set(loaded.images.map((im) => im.imageId));
+  for (const v of await deps.projects.videos(projectId).catch(() => [])) {
+    const source = deps.openVideo(`${projectId}:${v.videoId}`, v.file, v.meta);
+    deps.images.registerVideo(v.videoId, source);
+    for (const im of loaded.project.images)
+      if (im.video?.id === v.videoId && !files.has(im.id)) deps.images.registerFrame(im.id, source, im.video.frame, im.fileName);
+  }
+}
