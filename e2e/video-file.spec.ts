@@ -205,6 +205,54 @@ test('dog.mp4: click the dog on frame 0 and on frame 10 (keyframes), propagate 1
   }
 });
 
+test('the file is stored once (not its frames) and frames are decoded on demand into a bounded cache; a reload restores the clip from the stored file', async ({
+  page,
+}) => {
+  await gotoApp(page);
+  const usage = () => page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  const before = await usage();
+  await openVideo(page, join(DAVIS, 'dog.mp4'));
+  await ready(page);
+  const bytes = readFileSync(join(DAVIS, 'dog.mp4')).length;
+  expect(await page.evaluate(() => window.annotator.video.storedVideos())).toEqual([
+    { videoId: expect.any(Number), name: 'dog.mp4', bytes, frames: FRAMES },
+  ]);
+  // 60 PNG frames would take about 37 MB; the file is about 2 MB (storage estimates round: a generous bound)
+  const grew = (await usage()) - before;
+  console.log(`storage used by the clip: ${(grew / 1e6).toFixed(1)} MB (the file: ${(bytes / 1e6).toFixed(1)} MB)`);
+  expect(grew).toBeLessThan(bytes + 8e6);
+  const clip = (await page.evaluate(() => window.annotator.video.clips()))[0]!;
+  // frame 0 is shown: it and the next frames are decoded, not the whole clip
+  let cache = await page.evaluate((id) => window.annotator.video.frameCache(id), clip.id);
+  expect(cache.frames).toContain(0);
+  expect(cache.frames.length).toBeLessThan(FRAMES);
+  expect(cache.bytes).toBeLessThanOrEqual(cache.maxBytes);
+  // a frame far away: decoded when shown (its pixels the JPEG frame's)
+  await page.evaluate(() => window.annotator.video.showFrame(37));
+  await ready(page);
+  await expect(page.getByTestId('stage')).toHaveAttribute('data-drawn-image', String(clip.frames[37]!.imageId));
+  cache = await page.evaluate((id) => window.annotator.video.frameCache(id), clip.id);
+  expect(cache.frames).toContain(37);
+  expect(await frameDiff(page, clip.frames[37]!.imageId, 37)).toBeLessThan(6);
+
+  // a mask on frame 37, then a reload: the clip comes back from the stored file, without picking it again
+  const p = promptsFromMask(readMaskPng(join(DOG, 'masks', '00037.png')).mask, 854, 480)!.points[0]!;
+  await clickImage(page, p.x, p.y);
+  expect((await liveMask(page))!.area).toBeGreaterThan(10_000);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('save-state')).toHaveText('saved');
+  await page.reload();
+  await ready(page);
+  const again = (await page.evaluate(() => window.annotator.video.clips()))[0]!;
+  expect(again.frames).toHaveLength(FRAMES);
+  expect(await page.evaluate(() => window.annotator.currentImage()?.video?.frame)).toBe(37);
+  await expect(page.getByTestId('stage')).toHaveAttribute('data-drawn-image', String(again.frames[37]!.imageId));
+  expect(await frameDiff(page, again.frames[52]!.imageId, 52)).toBeLessThan(6);
+  expect((await page.evaluate(() => window.annotator.video.tracks()))[0]!.masks.map((m) => m.frame)).toEqual([37]);
+  // the image list says every frame's file is here
+  expect(await page.locator('li[data-status=missing]').count()).toBe(0);
+});
+
 test('bad files: not a video, a codec profile the browser cannot decode, damaged data, a cut-off file', async ({ page }) => {
   await gotoApp(page);
   const mp4 = readFileSync(join(DAVIS, 'dog.mp4'));
