@@ -6,7 +6,8 @@
  * - propagation per frame in the built app in headless Chromium (WASM, the page's threads), encode and
  *   step apart, from a click on frame 0 (`window.annotator.video.runTimings()`);
  * - a frame step on the timeline (`.` -> the next frame's picture drawn, two animation frames after),
- *   and the longest main-thread task while stepping and while playing the clip.
+ *   and the longest main-thread task while stepping and while playing the clip;
+ * - the same steps on dog.mp4 opened as a video file (frames decoded on demand from the stored file).
  * Prints one JSON line per metric and the browser / Node ratios.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -121,6 +122,33 @@ async function main(): Promise<void> {
     await page.waitForSelector(`[data-testid=stage][data-drawn-image="${lastId}"]`, { timeout: 60_000 });
     const playLong = await page.evaluate(() => window.__longtasks.splice(0));
     print(summarize('timeline_playing_longest_task_ms', 'ms', [playLong.length ? Math.max(...playLong) : 0]));
+
+    // a video file (dog.mp4, a new project): frames decoded on demand from the stored file, 8 at a time
+    const video = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    await video.addInitScript(collectLongTasks);
+    await video.addInitScript(() => addEventListener('keydown', () => (window.__key = performance.now()), true));
+    await video.goto(`http://127.0.0.1:${PORT}/`);
+    await video.evaluate(() => window.annotator.ready());
+    await video.getByTestId('video-input').setInputFiles(resolve(DOG, '../dog.mp4'));
+    await video.waitForFunction(() => window.annotator.video.videoProgress() === null && window.annotator.video.clips().length > 0);
+    await video.evaluate(() => window.annotator.ready());
+    await video.waitForTimeout(1000);
+    await video.evaluate(() => window.__longtasks.splice(0));
+    const fileSteps: number[] = [];
+    const frames = await video.evaluate(() => window.annotator.video.clips()[0]!.frames.length);
+    for (let i = 1; i < Math.min(frames, 3 * FRAMES); i++) {
+      const next = await video.evaluate((f) => window.annotator.video.clips()[0]!.frames[f]!.imageId, i);
+      await video.keyboard.press('.');
+      await video.waitForSelector(`[data-testid=stage][data-drawn-image="${next}"]`);
+      fileSteps.push(
+        await video.evaluate(
+          () => new Promise<number>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - window.__key)))),
+        ),
+      );
+    }
+    print(summarize('video_file_frame_step_to_drawn_ms', 'ms', fileSteps));
+    const fileLong = await video.evaluate(() => window.__longtasks.splice(0));
+    print(summarize('video_file_stepping_longest_task_ms', 'ms', [fileLong.length ? Math.max(...fileLong) : 0]));
   } finally {
     await browser.close();
     await stopPreviewServer(server);
