@@ -11,6 +11,12 @@ function closeLater(p: Promise<ImageBitmap>): void {
   void p.then((b) => b.close()).catch(() => undefined);
 }
 
+/** A PNG file's size from its header (null: not a PNG). */
+async function pngSize(blob: Blob): Promise<{ width: number; height: number } | null> {
+  const head = new Uint8Array(await blob.slice(0, 24).arrayBuffer());
+  return head[0] === 0x89 && head[1] === 0x50 ? imageSizeFromHeader(head) : null;
+}
+
 /** Keeps at most `max` entries, closing the bitmaps of the oldest. */
 function trim(cache: Map<number, Promise<ImageBitmap>>, max: number): void {
   while (cache.size > max) {
@@ -125,12 +131,14 @@ export class ImageRegistry {
     const src = this.files.get(id);
     if (!src) return Promise.reject(new Error(`image ${id} has no file`));
     const p = src.read().then(async (blob) => {
-      const full = await createImageBitmap(blob);
+      // a PNG (video frames) says its size in its header: a large one is decoded once, straight to the copy's size
+      const head = await pngSize(blob);
+      const full = head && Math.max(head.width, head.height) > PREVIEW_LONGEST_SIDE ? head : await createImageBitmap(blob);
       const longest = Math.max(full.width, full.height);
-      if (longest <= PREVIEW_LONGEST_SIDE) return full;
+      if (longest <= PREVIEW_LONGEST_SIDE) return full as ImageBitmap;
       const k = PREVIEW_LONGEST_SIDE / longest;
       const [w, h] = [Math.round(full.width * k), Math.round(full.height * k)];
-      full.close();
+      if ('close' in full) full.close();
       // scaled from the file, not from the decoded bitmap: a bitmap's resize runs on the main thread (a long
       // task on every new frame of a clip), the file's decode and resize on the browser's decoding threads
       return createImageBitmap(blob, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
@@ -147,10 +155,11 @@ export class ImageRegistry {
     let p = this.thumbs.get(src);
     if (!p) {
       p = src.read().then(async (blob) => {
-        const full = await createImageBitmap(blob);
+        // a PNG's size is in its header (one decode, not two); other files are decoded once to learn it (EXIF turns JPEGs)
+        const full = (await pngSize(blob)) ?? (await createImageBitmap(blob));
         const k = size / Math.max(full.width, full.height);
         const [w, h] = [Math.max(1, Math.round(full.width * k)), Math.max(1, Math.round(full.height * k))];
-        full.close();
+        if ('close' in full) full.close();
         // from the file (the browser's decoding threads), not from the bitmap (the main thread)
         return createImageBitmap(blob, { resizeWidth: w, resizeHeight: h, resizeQuality: 'medium' });
       });

@@ -5,7 +5,7 @@
  * interpolated, flagged). Clicking a lane selects its track and shows that frame.
  */
 import { useEffect, useMemo, useRef } from 'react';
-import { clipOf, frameTime, tracksOf } from '../../core/video/clips.ts';
+import { clipsOf, frameTime, tracksOf } from '../../core/video/clips.ts';
 import { annotationColor } from '../../core/project/palette.ts';
 import { useApp, useStore } from '../../state/useApp.tsx';
 
@@ -18,7 +18,13 @@ export function Timeline() {
   const playing = useStore((s) => s.playing);
   const progress = useStore((s) => s.tracking);
   const colorBy = useStore((s) => s.display.colorBy);
-  const clip = useMemo(() => clipOf(project.images, currentImageId), [project.images, currentImageId]);
+  // the clips change with the images, not with each step: the shown clip (and its tracks) stays the same object
+  const clips = useMemo(() => clipsOf(project.images), [project.images]);
+  const shownVideo = useMemo(
+    () => (currentImageId === null ? null : (project.images.find((im) => im.id === currentImageId)?.video?.id ?? null)),
+    [project.images, currentImageId],
+  );
+  const clip = useMemo(() => clips.find((c) => c.id === shownVideo) ?? null, [clips, shownVideo]);
   const tracks = useMemo(() => (clip ? tracksOf(project, clip.id) : []), [project, clip]);
   const index = clip ? clip.frames.findIndex((f) => f.id === currentImageId) : -1;
   const frame = clip?.frames[index]?.video?.frame ?? 0;
