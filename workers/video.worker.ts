@@ -230,36 +230,74 @@ async function read(blob: Blob, name: string, every: number, sink: VideoSink): P
   }
 }
 
-/** Files opened for `frames`, by key (the few last used). */
-const opened = new Map<string, { input: Input; sink: VideoSampleSink; width: number; height: number }>();
+interface OpenFile {
+  input: Input;
+  sink: VideoSampleSink;
+  width: number;
+  height: number;
+  /** `frames` calls using it now (it is closed only when none is) */
+  users: number;
+  /** forgotten or pushed out while in use: closed when the last user is done */
+  dropped: boolean;
+}
+
+/** Files opened for `frames`, by key (the few last used), and the opens under way (one per key). */
+const opened = new Map<string, OpenFile>();
+const opening = new Map<string, Promise<OpenFile>>();
 const OPEN_KEPT = 3;
 
-async function openFor(key: string, blob: Blob) {
+function release(o: OpenFile): void {
+  o.users--;
+  if (o.dropped && o.users === 0) o.input.dispose();
+}
+
+function drop(key: string): void {
+  const o = opened.get(key);
+  opened.delete(key);
+  if (!o) return;
+  o.dropped = true;
+  if (o.users === 0) o.input.dispose();
+}
+
+/** The file of `key`, opened once (calls at the same time share the open), taken for one `frames` call. */
+async function take(key: string, blob: Blob): Promise<OpenFile> {
   let o = opened.get(key);
-  if (o) {
+  if (!o) {
+    let p = opening.get(key);
+    if (!p) {
+      p = (async () => {
+        const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
+        const track = await input.getPrimaryVideoTrack();
+        if (!track) {
+          input.dispose();
+          throw new Error('the stored file has no video track');
+        }
+        const f: OpenFile = {
+          input,
+          sink: new VideoSampleSink(track),
+          width: await track.getDisplayWidth(),
+          height: await track.getDisplayHeight(),
+          users: 0,
+          dropped: false,
+        };
+        opened.set(key, f);
+        while (opened.size > OPEN_KEPT) drop(opened.keys().next().value as string);
+        return f;
+      })().finally(() => opening.delete(key));
+      opening.set(key, p);
+    }
+    o = await p;
+  } else {
     opened.delete(key);
     opened.set(key, o);
-    return o;
   }
-  const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
-  const track = await input.getPrimaryVideoTrack();
-  if (!track) {
-    input.dispose();
-    throw new Error('the stored file has no video track');
-  }
-  o = { input, sink: new VideoSampleSink(track), width: await track.getDisplayWidth(), height: await track.getDisplayHeight() };
-  opened.set(key, o);
-  while (opened.size > OPEN_KEPT) {
-    const [k, old] = opened.entries().next().value as [string, { input: Input }];
-    opened.delete(k);
-    old.input.dispose();
-  }
+  o.users++;
   return o;
 }
 
 /** Decodes the frames at `times` (seconds, ascending) of a file as lossless PNGs (null: that frame did not decode). */
 async function frames(key: string, blob: Blob, times: number[]): Promise<(Blob | null)[]> {
-  const o = await openFor(key, blob);
+  const o = await take(key, blob);
   const canvas = new OffscreenCanvas(o.width, o.height);
   const ctx = canvas.getContext('2d', { alpha: false })!;
   const out: (Blob | null)[] = [];
@@ -276,14 +314,18 @@ async function frames(key: string, blob: Blob, times: number[]): Promise<(Blob |
     }
   } catch {
     // damaged data: the frames not decoded are null (their images say so when shown)
+  } finally {
+    release(o);
   }
   while (out.length < times.length) out.push(null);
   return out;
 }
 
+/** Closes a file `frames` opened (once no call uses it); an open under way is closed when it lands. */
 function forget(key: string): void {
-  opened.get(key)?.input.dispose();
-  opened.delete(key);
+  const p = opening.get(key);
+  if (p) void p.then(() => drop(key)).catch(() => undefined);
+  drop(key);
 }
 
 const api: VideoWorkerApi = { read, frames, forget };

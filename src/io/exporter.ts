@@ -32,17 +32,20 @@ export function startExport(
   let cancelled = false;
   let rejectCancel: (e: Error) => void = () => undefined;
   const cancelledPromise = new Promise<never>((_, reject) => (rejectCancel = reject));
-  const images: Promise<{ id: number; blob: Blob }[]> =
-    kind === 'yolo'
-      ? Promise.all(
-          project.images.map(async (im) => {
-            const blob = await imageFile(im.id)
-              ?.read()
-              .catch(() => undefined);
-            return blob ? [{ id: im.id, blob }] : [];
-          }),
-        ).then((xs) => xs.flat())
-      : Promise.resolve([]);
+  // one image after another (a video's frames are decoded a few at a time, in frame order): never all at once
+  const readAll = async (): Promise<{ id: number; blob: Blob }[]> => {
+    const out: { id: number; blob: Blob }[] = [];
+    if (kind !== 'yolo') return out;
+    for (const im of project.images) {
+      if (cancelled) break;
+      const blob = await imageFile(im.id)
+        ?.read()
+        .catch(() => undefined);
+      if (blob) out.push({ id: im.id, blob });
+    }
+    return out;
+  };
+  const images = readAll();
   const run = images
     .then((files) =>
       api.run(

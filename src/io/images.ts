@@ -117,6 +117,7 @@ export class ImageRegistry {
     if (!src) return Promise.reject(new Error(`image ${id} has no file`));
     p = src.read().then((blob) => createImageBitmap(blob));
     this.bitmaps.set(id, p);
+    this.forgetFailure(this.bitmaps, id, p);
     trim(this.bitmaps, BITMAP_CACHE);
     return p;
   }
@@ -144,6 +145,7 @@ export class ImageRegistry {
       return createImageBitmap(blob, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
     });
     this.previews.set(id, p);
+    this.forgetFailure(this.previews, id, p);
     trim(this.previews, PREVIEW_CACHE);
     return p;
   }
@@ -164,8 +166,17 @@ export class ImageRegistry {
         return createImageBitmap(blob, { resizeWidth: w, resizeHeight: h, resizeQuality: 'medium' });
       });
       this.thumbs.set(src, p);
+      // a frame that could not be decoded now (the file busy, a switch) is tried again next time
+      p.catch(() => this.thumbs.get(src) === p && this.thumbs.delete(src));
     }
     return p;
+  }
+
+  /** A read that failed is not kept (a frame's decode can fail now and work later). */
+  private forgetFailure(cache: Map<number, Promise<ImageBitmap>>, id: number, p: Promise<ImageBitmap>): void {
+    p.catch(() => {
+      if (cache.get(id) === p) cache.delete(id);
+    });
   }
 
   /** Forgets every image file, stored video and bitmap (switching projects). */

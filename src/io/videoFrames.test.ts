@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { frameSeekTime, type StoredVideoMeta } from '../core/video/videoFile.ts';
 import { FRAME_WINDOW, FrameCache, VideoFrameSource, type FrameDecoder } from './videoFrames.ts';
 
-const meta = (frames: number): StoredVideoMeta => ({
+const meta = (frames: number, width = 4, height = 4): StoredVideoMeta => ({
   name: 'dog.mp4',
   timestamps: Array.from({ length: frames }, (_, f) => Math.round((f * 1e6) / 24)),
-  width: 8,
-  height: 6,
+  width,
+  height,
   fps: 24,
   bytes: 1000,
 });
@@ -71,6 +71,27 @@ describe('VideoFrameSource', () => {
     const calls = d.calls.length;
     await a.read(0);
     expect(d.calls.length).toBe(calls + 1);
+  });
+
+  it('stepping backward decodes the frames before with it; large frames are decoded fewer at a time', async () => {
+    const m = meta(40);
+    const d = decoder();
+    const src = new VideoFrameSource('p:1', new Blob(), m, d, new FrameCache());
+    for (let f = 0; f < 40; f++) src.want(f);
+    const frameOf = (t: number) => m.timestamps.findIndex((_, f) => Math.abs(frameSeekTime(m.timestamps, f) - t) < 1e-9);
+    await src.read(30); // 30-37
+    await src.read(29); // the next one is kept: going backward, 22-29
+    expect(d.calls.map((c) => c.map(frameOf))).toEqual([
+      [30, 31, 32, 33, 34, 35, 36, 37],
+      [22, 23, 24, 25, 26, 27, 28, 29],
+    ]);
+    for (let f = 28; f >= 22; f--) await src.read(f);
+    expect(d.calls).toHaveLength(2);
+    // 4K frames (about 12 MB each as PNG here) in a 96 MB cache: two a pass, so the one asked for is not pushed out
+    const big = new VideoFrameSource('p:2', new Blob(), meta(40, 3840, 2160), decoder(), new FrameCache());
+    for (let f = 0; f < 40; f++) big.want(f);
+    await big.read(0);
+    expect([big.cached(0), big.cached(1), big.cached(2)]).toEqual([true, true, false]);
   });
 
   it('a frame that does not decode is refused with a message naming it; the others of its pass are kept', async () => {

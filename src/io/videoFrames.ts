@@ -77,6 +77,12 @@ export class VideoFrameSource {
     return `${this.key}:${frame}`;
   }
 
+  /** Frames per pass: FRAME_WINDOW, fewer for large frames (a pass takes at most a quarter of the cache). */
+  private window(): number {
+    const perFrame = Math.max(1, this.meta.width * this.meta.height * 1.5);
+    return Math.max(1, Math.min(FRAME_WINDOW, Math.floor(this.cache.lru.maxSize / 4 / perFrame)));
+  }
+
   /** Whether a frame is decoded and kept now. */
   cached(frame: number): boolean {
     return this.cache.lru.has(this.cacheKey(frame));
@@ -91,13 +97,18 @@ export class VideoFrameSource {
     if (hit) return Promise.resolve(hit);
     const going = this.pending.get(frame);
     if (going) return going;
-    // this frame, then the next annotated frames not kept or under way (in frame order: one decoding pass)
+    // this frame and the next annotated frames not kept or under way; the ones before it when the next one is kept
+    // (stepping or propagating backward): one decoding pass, in frame order
+    const window = this.window();
     const batch = [frame];
-    const at = this.wanted.findIndex((f) => f > frame);
-    for (let i = at; i >= 0 && i < this.wanted.length && batch.length < FRAME_WINDOW; i++) {
+    const after = this.wanted.findIndex((f) => f > frame);
+    const backward = after >= 0 && this.cached(this.wanted[after]!);
+    const from = backward ? this.wanted.findLastIndex((f) => f < frame) : after;
+    for (let i = from; i >= 0 && i < this.wanted.length && batch.length < window; i += backward ? -1 : 1) {
       const f = this.wanted[i]!;
       if (!this.cached(f) && !this.pending.has(f)) batch.push(f);
     }
+    batch.sort((a, b) => a - b);
     const run = this.decoder.frames(
       this.key,
       this.file,

@@ -1,8 +1,8 @@
 /**
  * Video files stored with their project, once, in the browser's Origin Private File System:
  * `videos/<project id>/<clip id>.video` (the file as opened, copied in pieces: never whole in memory)
- * and `<clip id>.json` (a StoredVideoMeta, written last: a copy that did not finish is not listed and is
- * removed by the next save). Frames are decoded from the file on demand (io/videoFrames.ts).
+ * and `<clip id>.json` (a StoredVideoMeta, written last: a copy that did not finish is not listed, and is removed
+ * when the project's videos are next listed). Frames are decoded from the file on demand (io/videoFrames.ts).
  */
 import { AppError } from '../core/errors.ts';
 import type { StoredVideoMeta } from '../core/video/videoFile.ts';
@@ -33,8 +33,11 @@ async function projectDir(projectId: string, create: boolean): Promise<FileSyste
   }
 }
 
-/** Stores a clip's file and what decoding its frames needs; a copy that fails (storage full) leaves nothing behind. */
-export async function saveVideo(projectId: string, videoId: number, file: Blob, meta: StoredVideoMeta): Promise<void> {
+/**
+ * Stores a clip's file and what decoding its frames needs; resolves to the stored copy (frames are decoded from it,
+ * not from the file as picked, which may be moved or changed). A copy that fails (storage full) leaves nothing behind.
+ */
+export async function saveVideo(projectId: string, videoId: number, file: Blob, meta: StoredVideoMeta): Promise<Blob> {
   const dir = (await projectDir(projectId, true))!;
   const name = `${videoId}.video`;
   try {
@@ -49,6 +52,7 @@ export async function saveVideo(projectId: string, videoId: number, file: Blob, 
     const j = await (await dir.getFileHandle(`${videoId}.json`, { create: true })).createWritable();
     await j.write(JSON.stringify(meta));
     await j.close();
+    return await (await dir.getFileHandle(name)).getFile();
   } catch (e) {
     await dir.removeEntry(name).catch(() => undefined);
     await dir.removeEntry(`${videoId}.json`).catch(() => undefined);
@@ -61,6 +65,11 @@ export async function loadVideos(projectId: string): Promise<StoredVideo[]> {
   const dir = await projectDir(projectId, false);
   if (!dir) return [];
   const out: StoredVideo[] = [];
+  const names: string[] = [];
+  for await (const [name] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) names.push(name);
+  // a copy whose meta was never written (the page closed while copying) is removed
+  for (const name of names)
+    if (name.endsWith('.video') && !names.includes(name.replace(/\.video$/, '.json'))) await dir.removeEntry(name).catch(() => undefined);
   for await (const [name, h] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
     const m = /^(\d+)\.json$/.exec(name);
     if (!m || h.kind !== 'file') continue;
@@ -73,6 +82,12 @@ export async function loadVideos(projectId: string): Promise<StoredVideo[]> {
     }
   }
   return out.sort((a, b) => a.videoId - b.videoId);
+}
+
+/** Removes one stored video file (its clip was not opened after all). */
+export async function removeVideo(projectId: string, videoId: number): Promise<void> {
+  const dir = await projectDir(projectId, false);
+  for (const name of [`${videoId}.json`, `${videoId}.video`]) await dir?.removeEntry(name).catch(() => undefined);
 }
 
 /** Removes a project's video files. */

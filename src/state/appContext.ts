@@ -65,6 +65,7 @@ export function createAppContext(): AppContext {
       addImageFile: (id, blob, name) => projects.addImageFile(id, blob, name),
       addVideoFile: (videoId, file, meta) => projects.addVideoFile(videoId, file, meta),
       addVideoFrame: (imageId, videoId, frame, name) => projects.addVideoFrame(imageId, videoId, frame, name),
+      dropVideoFile: (videoId) => projects.dropVideoFile(videoId),
     }),
     ids,
     overlays,

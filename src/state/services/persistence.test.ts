@@ -593,7 +593,10 @@ describe('Persistence: video files stored with the project', () => {
     const id = t.p.current();
     const file = new Blob(['vid']);
     expect(await t.p.addVideoFile(3, file, meta('dog.mp4', 5))).toBeNull();
-    expect(t.projects.storedVideos.get(id)!.map((v) => [v.videoId, v.file, v.meta.name])).toEqual([[3, file, 'dog.mp4']]);
+    const [stored] = t.projects.storedVideos.get(id)!;
+    expect([stored!.videoId, await stored!.file.text(), stored!.meta.name]).toEqual([3, 'vid', 'dog.mp4']);
+    // frames are decoded from the stored copy, not from the file as picked (it may be moved or changed)
+    expect(t.images.video(3)!.file).toBe(stored!.file);
     // the frame images: records with the clip's id, their files decoded from the video
     const frames = [0, 2, 4].map((f, i) => ({
       id: 10 + i,
@@ -621,7 +624,7 @@ describe('Persistence: video files stored with the project', () => {
     await t.p.switchTo(id);
     expect([...t.images.frames.keys()].sort()).toEqual([10, 11, 12]);
     expect(await (await t.images.file(12)!.read()).text()).toBe(`8x6 ${id}:3@0.161000`);
-    expect(t.images.video(3)!.file).toBe(file);
+    expect(t.images.video(3)!.file).toBe(stored!.file);
   });
 
   it('a file that cannot be stored (storage full) is said and nothing opened; a deleted project takes its video files with it', async () => {

@@ -15,7 +15,7 @@ import { describeSaveError, type ProjectMeta, type SavedUi, type SyncMeta } from
 import { JOURNAL_MAX_RECORDS } from '../../io/journal.ts';
 import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
 import type { VideoFrameSource } from '../../io/videoFrames.ts';
-import { restoreVideos, storeVideo } from './storedVideos.ts';
+import { dropVideo, restoreVideos, storeVideo } from './storedVideos.ts';
 import type { AppStore, ChangeInfo, StoreState } from '../store/store.ts';
 import { recordsOf, applyJournal } from './journalRecords.ts';
 import { SaveBook, type RecordKey } from './saveBook.ts';
@@ -143,6 +143,11 @@ export class Persistence {
   /** A video file opened as a clip: stored once and opened for decoding frames (storedVideos.ts); resolves to why not, or null. */
   addVideoFile(videoId: number, file: Blob, meta: StoredVideoMeta): Promise<string | null> {
     return storeVideo(this.deps, () => this.projectId, videoId, file, meta);
+  }
+
+  /** Removes a video file stored for a clip that was not opened after all (no frame added). */
+  dropVideoFile(videoId: number): Promise<void> {
+    return dropVideo(this.deps, this.projectId, videoId);
   }
 
   /** The video files stored with the open project. */

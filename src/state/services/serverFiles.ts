@@ -26,11 +26,35 @@ export class ServerFiles {
 
   constructor(private readonly deps: ServerFilesDeps) {}
 
-  /** Uploads the files of images that have none on the server yet (admins), and notes their hash. */
-  async uploadMissing(): Promise<void> {
+  /** the upload under way, and whether another was asked for meanwhile (it runs once this one ends) */
+  private uploading: Promise<void> | null = null;
+  private uploadAgain = false;
+
+  /**
+   * Uploads the files of images that have none on the server yet (admins), and notes their hash. Asked for again
+   * while one runs (each file opened asks), it runs once more after it: never two at a time, so no file (a video
+   * frame: decoded to be read) is read and sent twice.
+   */
+  uploadMissing(): Promise<void> {
+    if (this.uploading) {
+      this.uploadAgain = true;
+      return this.uploading;
+    }
+    const run = (async () => {
+      do {
+        this.uploadAgain = false;
+        await this.uploadOnce();
+      } while (this.uploadAgain);
+    })().finally(() => (this.uploading = null));
+    this.uploading = run;
+    return run;
+  }
+
+  private async uploadOnce(): Promise<void> {
     const { store, api, images } = this.deps;
     const pid = this.deps.linked();
     if (pid === null) return;
+    // (taken when this pass starts: the pass before it has noted its hashes by then)
     for (const im of store.getState().project.images) {
       if (im.sha256) continue;
       // (a frame of a stored video is decoded now: the server keeps frames as images)

@@ -16,7 +16,10 @@ import type { AppStore } from '../store/store.ts';
  * The store's file access in the browser: `files` registers a new image file and writes it, stores a video file
  * once and registers images as its frames (persistence).
  */
-export function browserIo(images: ImageRegistry, files: Pick<Persistence, 'addImageFile' | 'addVideoFile' | 'addVideoFrame'>): StoreIo {
+export function browserIo(
+  images: ImageRegistry,
+  files: Pick<Persistence, 'addImageFile' | 'addVideoFile' | 'addVideoFrame' | 'dropVideoFile'>,
+): StoreIo {
   return {
     probeImage: probeImageFile,
     registerImage: (id, blob, name) => files.addImageFile(id, blob, name),
@@ -26,6 +29,7 @@ export function browserIo(images: ImageRegistry, files: Pick<Persistence, 'addIm
     parseTracks: parseTrackFiles,
     readVideo: readVideoFile,
     storeVideo: (videoId, file, meta) => files.addVideoFile(videoId, file, meta),
+    dropVideo: (videoId) => void files.dropVideoFile(videoId),
     registerVideoFrame: (imageId, videoId, frame, name) => void files.addVideoFrame(imageId, videoId, frame, name),
     storageEstimate,
   };

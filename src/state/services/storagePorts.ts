@@ -9,7 +9,7 @@ import { newProjectId, type ProjectDb, type ProjectMeta, type RecordWrite } from
 import { dropJournal, dropPlace, readJournal, readPlace, writeJournal, writePlace, type JournalEntry } from '../../io/journal.ts';
 import type { Collection, Collections } from '../../core/project/changes.ts';
 import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
-import { loadVideos, removeVideos, saveVideo, type StoredVideo } from '../../io/videoStore.ts';
+import { loadVideos, removeVideo, removeVideos, saveVideo, type StoredVideo } from '../../io/videoStore.ts';
 
 export interface StoredProject {
   meta: ProjectMeta;
@@ -38,7 +38,9 @@ export interface ProjectStorage {
   read(id: string, keys: readonly { coll: Collection; id: number }[]): Promise<Map<string, Collections[Collection]>>;
   saveImage(id: string, imageId: number, name: string, blob: Blob): Promise<void>;
   /** stores a clip's video file with the project, once (its frames are decoded from it on demand) */
-  saveVideo(id: string, videoId: number, file: Blob, meta: StoredVideoMeta): Promise<void>;
+  saveVideo(id: string, videoId: number, file: Blob, meta: StoredVideoMeta): Promise<Blob>;
+  /** removes one stored video file (its clip was not opened after all) */
+  removeVideo(id: string, videoId: number): Promise<void>;
   /** the video files stored with a project */
   videos(id: string): Promise<StoredVideo[]>;
   /** removes a project: its records, image files and video files */
@@ -68,6 +70,7 @@ export function browserProjects(db: ProjectDb): ProjectStorage {
     read: (id, keys) => db.readRecords(id, keys),
     saveImage: (id, imageId, name, blob) => db.saveImage(id, imageId, name, blob),
     saveVideo,
+    removeVideo,
     videos: loadVideos,
     remove: async (id) => {
       await db.deleteProject(id);

@@ -18,15 +18,25 @@ export async function storeVideo(
   meta: StoredVideoMeta,
 ): Promise<string | null> {
   const id = projectId();
+  let stored: Blob;
   try {
-    await deps.projects.saveVideo(id, videoId, file, meta);
+    stored = await deps.projects.saveVideo(id, videoId, file, meta);
   } catch (e) {
     return `${meta.name} could not be stored: ${describeSaveError(e)}`;
   }
-  if (projectId() !== id) return `${meta.name} was not opened: another project was opened.`;
-  // decoded from the file as picked this session (it is on disk too), from the stored copy after a reload
-  deps.images.registerVideo(videoId, deps.openVideo(`${id}:${videoId}`, file, meta));
+  if (projectId() !== id) {
+    await deps.projects.removeVideo(id, videoId).catch(() => undefined);
+    return `${meta.name} was not opened: another project was opened.`;
+  }
+  // decoded from the stored copy (the file as picked may be moved or changed on disk)
+  deps.images.registerVideo(videoId, deps.openVideo(`${id}:${videoId}`, stored, meta));
   return null;
+}
+
+/** Removes a stored video file whose clip was not opened after all (no frame of it was added). */
+export async function dropVideo(deps: Deps, projectId: string, videoId: number): Promise<void> {
+  deps.images.video(videoId)?.close();
+  await deps.projects.removeVideo(projectId, videoId).catch(() => undefined);
 }
 
 /** The clips of a project being opened that came from video files: their frames decoded from the stored files. */

@@ -38,6 +38,8 @@ export interface StoreIo {
   readVideo(blob: Blob, name: string, every: number, sink: VideoSink): Promise<VideoReadResult>;
   /** stores a video file with the open project, once, and opens it for decoding frames on demand; resolves to why it could not (null: stored) */
   storeVideo(videoId: number, file: Blob, meta: StoredVideoMeta): Promise<string | null>;
+  /** removes a stored video file whose clip was not opened after all (no frame of it added) */
+  dropVideo(videoId: number): void;
   /** an image is frame `frame` of a stored video: its file is decoded from the video when read */
   registerVideoFrame(imageId: number, videoId: number, frame: number, name: string): void;
   /** the storage quota and usage of the app's origin (null: unknown) */

@@ -95,6 +95,16 @@ describe('opening a video file', () => {
     );
   });
 
+  it('a file none of whose frames decode: said, and its stored copy removed (nothing kept for it)', async () => {
+    const { store, io } = testStore();
+    const s = store.getState;
+    const ids = await s().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 4, damaged: [0, 1, 2, 3] }), 'dead.webm');
+    expect(ids).toEqual([]);
+    expect(s().project.images).toEqual([]);
+    expect(io.videos.size).toBe(0);
+    expect(s().notifications.at(-1)!.message).toContain('dead.webm: 4 frame(s) could not be decoded');
+  });
+
   it('a file that cannot be stored (the storage is full): said, nothing added', async () => {
     const io = { ...fakeIo(), storeVideo: () => Promise.resolve('clip.mp4 could not be stored: the storage is full.') };
     const { store } = testStore({ io });
@@ -102,6 +112,27 @@ describe('opening a video file', () => {
     expect(await s().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 4 }), 'clip.mp4')).toEqual([]);
     expect(s().notifications.at(-1)).toMatchObject({ level: 'error', message: 'clip.mp4 could not be stored: the storage is full.' });
     expect(s().project.images).toEqual([]);
+  });
+
+  it('a clip with some frames opened is not taken over by the same file opened again: that is a clip of its own', async () => {
+    const all = testStore();
+    await all.store.getState().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 10 }), 'walk.webm');
+    const { store, io } = testStore();
+    const s = store.getState;
+    await s().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 10 }), 'walk.webm', { every: 5 });
+    const first = clipsOf(s().project.images)[0]!;
+    // a COCO file of every frame: the frames the clip lacks are added to it, waiting for their files
+    expect(await s().importCoco(new Blob([JSON.stringify(projectToCoco(all.store.getState().project))]), 'walk.json')).toBe(true);
+    expect(clipsOf(s().project.images).map((c) => c.frames.length)).toEqual([10]);
+    const registered = new Map(first.frames.map((im) => [im.id, io.files.get(im.id)]));
+    await s().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 10 }), 'walk.webm');
+    const clips = clipsOf(s().project.images);
+    expect(clips.map((c) => c.frames.length)).toEqual([10, 10]);
+    expect(clips[1]!.id).not.toBe(first.id);
+    expect([...io.videos.keys()]).toEqual([first.id, clips[1]!.id]);
+    // the first clip's frames keep their files; no frame index twice in a clip
+    for (const [id, file] of registered) expect(io.files.get(id)).toBe(file);
+    for (const c of clips) expect(new Set(c.frames.map((f) => f.video!.frame)).size).toBe(c.frames.length);
   });
 
   it('a clip imported from a COCO file without its frames gets them from its video file (no second clip)', async () => {

@@ -197,11 +197,21 @@ export class MemoryProjects implements ProjectStorage {
   /** set: storing a video file rejects with it (storage full) */
   failVideos: Error | null = null;
 
-  saveVideo(id: string, videoId: number, file: Blob, meta: StoredVideoMeta): Promise<void> {
+  saveVideo(id: string, videoId: number, file: Blob, meta: StoredVideoMeta): Promise<Blob> {
     if (this.failVideos) return Promise.reject(this.failVideos);
     const list = (this.storedVideos.get(id) ?? []).filter((v) => v.videoId !== videoId);
-    list.push({ videoId, file, meta: structuredClone(meta) });
+    // the stored copy: another blob with the same bytes
+    const copy = new Blob([file]);
+    list.push({ videoId, file: copy, meta: structuredClone(meta) });
     this.storedVideos.set(id, list);
+    return Promise.resolve(copy);
+  }
+
+  removeVideo(id: string, videoId: number): Promise<void> {
+    this.storedVideos.set(
+      id,
+      (this.storedVideos.get(id) ?? []).filter((v) => v.videoId !== videoId),
+    );
     return Promise.resolve();
   }
 

@@ -82,7 +82,7 @@ async function readFakeVideo(blob: Blob, name: string, every: number, sink: Vide
 /** The io's video part: fake files, stored in memory (`videos`), and no storage limit known (tests replace `storageEstimate`). */
 export function fakeVideoIo(files: Map<number, string>): Pick<
   StoreIo,
-  'readVideo' | 'storageEstimate' | 'storeVideo' | 'registerVideoFrame'
+  'readVideo' | 'storageEstimate' | 'storeVideo' | 'registerVideoFrame' | 'dropVideo'
 > & {
   videos: Map<number, { file: Blob; meta: StoredVideoMeta }>;
 } {
@@ -95,6 +95,7 @@ export function fakeVideoIo(files: Map<number, string>): Pick<
       videos.set(videoId, { file, meta });
       return Promise.resolve(null);
     },
+    dropVideo: (videoId: number) => void videos.delete(videoId),
     registerVideoFrame: (imageId: number, videoId: number, frame: number, name: string) => {
       if (videos.has(videoId)) files.set(imageId, `${name} (frame ${frame} of video ${videoId})`);
     },

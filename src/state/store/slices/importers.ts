@@ -60,10 +60,10 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
   const addImagesNow = async (items: readonly ImageItem[], show: 'first' | 'if-none', ungated: boolean): Promise<number[]> => {
     if (!ungated) await initGate().catch(() => undefined);
     const added: number[] = [];
-    // ids for all of them at hand (a batch of video frames is added without a wait between images)
-    await ids.reserve('images', items.length, get().project);
     // another project opened meanwhile ("New", a switch): the files not added yet go to neither
     const projectId = get().projectId;
+    // ids for all of them at hand (a batch of video frames is added without a wait between images)
+    await ids.reserve('images', items.length, get().project);
     for (const { blob, name, video, size } of items) {
       try {
         const { width, height } = blob ? await deps.io.probeImage(blob, name) : size!;
@@ -73,8 +73,9 @@ export function createImportSlice(ctx: SliceContext): ImportSlice {
         const s = get();
         if (s.projectId !== projectId) return added;
         // an image already in the project without its file (named by an imported COCO file) gets it now
+        // (a frame of a stored video goes only to a waiting frame of its own clip: it is found again by clip after a reload)
         const match = matchWaitingImage(
-          s.project.images.filter((im) => !deps.io.hasImageFile(im.id)),
+          s.project.images.filter((im) => !deps.io.hasImageFile(im.id) && (blob || im.video?.id === video?.id)),
           name,
           video,
         );

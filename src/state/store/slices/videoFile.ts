@@ -5,7 +5,7 @@
  * file when shown or encoded. A file that cannot be opened is reported and adds nothing; damaged frames are named
  * in a warning and the others kept; a file the storage left cannot hold is refused before anything is copied.
  */
-import { nextVideoId } from '../../../core/video/clips.ts';
+import { clipsOf, nextVideoId } from '../../../core/video/clips.ts';
 import { damagedWarning, endsEarlyWarning, frameImageName, storageRefusal } from '../../../core/video/videoFile.ts';
 import type { SliceContext } from '../store.ts';
 
@@ -35,6 +35,7 @@ export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, o
     // another project opened meanwhile ("New", a switch): its frames go on to no project, and decoding stops
     const projectId = get().projectId;
     const left = () => get().projectId !== projectId;
+    let storedId: number | null = null;
     progress(name, 0, 0);
     try {
       const result = await deps.io.readVideo(file, name, every, {
@@ -45,9 +46,11 @@ export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, o
             return false;
           }
           if (left()) return false;
-          // a clip of that name whose frames were imported without their files (a COCO file) gets them from this one
+          // a clip of that name whose frames were all imported without their files (a COCO file; none on a team
+          // server either) gets them from this one; any other clip is left alone (this file becomes a clip of its own)
           const images = get().project.images;
-          const waiting = images.find((im) => im.video?.name === name && !deps.io.hasImageFile(im.id))?.video?.id;
+          const named = clipsOf(images).filter((c) => c.name === name);
+          const waiting = named.find((c) => c.frames.every((im) => !deps.io.hasImageFile(im.id) && !im.sha256))?.id;
           let id = waiting ?? nextVideoId(images);
           while (waiting === undefined && taken.has(id)) id++;
           taken.add(id);
@@ -61,9 +64,10 @@ export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, o
             bytes: file.size,
           });
           if (stored !== null) {
-            get().notify('error', stored, 'Free space (delete projects you no longer need), then open the file again.');
+            if (!left()) get().notify('error', stored, 'Free space (delete projects you no longer need), then open the file again.');
             return false;
           }
+          storedId = id;
           progress(name, 0, info.frames);
           return !left();
         },
@@ -106,6 +110,8 @@ export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, o
       }
       return added;
     } finally {
+      // a file stored for a clip that got no frame (damaged throughout, stopped by a switch) is not kept
+      if (storedId !== null && added.length === 0) deps.io.dropVideo(storedId);
       if (clip) taken.delete((clip as { id: number }).id);
       if (get().videoDecoding?.name === name) set({ videoDecoding: null });
     }
