@@ -19,9 +19,14 @@ export interface RunningServer {
   restart(): Promise<void>;
   /** stops it and removes its data */
   stop(): Promise<void>;
+  /** what the server printed so far (stdout and stderr; the last 20,000 characters), for a failing test to show */
+  log(): string;
 }
 
-function waitForStart(child: ChildProcess): Promise<void> {
+function waitForStart(child: ChildProcess, printed: { text: string }): Promise<void> {
+  const keep = (d: Buffer) => (printed.text = (printed.text + d.toString()).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   return new Promise((res, rej) => {
     let out = '';
     const timer = setTimeout(() => rej(new Error(`the server did not start: ${out}`)), 60_000);
@@ -57,13 +62,14 @@ export async function startServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'sam-e2e-server-'));
   for (const [name, password, admin] of users) cli(dataDir, [admin ? 'create-admin' : 'create-user', '--username', name], password, env);
   let child: ChildProcess | null = null;
+  const printed = { text: '' };
   const start = async () => {
     child = spawn(process.execPath, ['dist-cli/server.mjs', '--port', String(port), '--data', dataDir], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    await waitForStart(child);
+    await waitForStart(child, printed);
   };
   const kill = async () => {
     const c = child;
@@ -78,6 +84,7 @@ export async function startServer(
     dataDir,
     kill,
     restart: start,
+    log: () => printed.text,
     stop: async () => {
       await kill();
       rmSync(dataDir, { recursive: true, force: true });
