@@ -28,6 +28,7 @@ import {
   endsEarly,
   COMMON_CODECS,
   frameIndexByTimestamp,
+  nearestFrame,
   isAnnotatedFrame,
   unsupportedCodecMessage,
   type VideoInfo,
@@ -145,18 +146,7 @@ async function read(blob: Blob, name: string, every: number, sink: VideoSink): P
     if (!(await sink.onInfo(info))) return fail('stopped', `${name} was not opened.`, '');
 
     // the frame index of a decoded frame: its timestamp's place (the nearest, against rounding)
-    const frameOf = (t: number): number => {
-      const exact = index.get(t);
-      if (exact !== undefined) return exact;
-      let lo = 0;
-      let hi = total - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (sorted[mid]! < t) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo > 0 && t - sorted[lo - 1]! < sorted[lo]! - t ? lo - 1 : lo;
-    };
+    const frameOf = (t: number): number => index.get(t) ?? nearestFrame(sorted, t);
 
     const decoded = new Set<number>();
     let batch: number[] = [];

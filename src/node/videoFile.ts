@@ -11,7 +11,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
-import { clipDuration, clipFps, frameIndexByTimestamp } from '../core/video/videoFile.ts';
+import { clipDuration, clipFps, frameIndexByTimestamp, nearestFrame } from '../core/video/videoFile.ts';
 import type { RgbaImage } from './image.ts';
 
 export interface NodeVideo {
@@ -118,18 +118,7 @@ export async function openVideoFile(path: string, o: VideoToolOptions = {}): Pro
     );
   const metaEnd = probe.format?.duration ? Number.parseFloat(probe.format.duration) : null;
   const fps = clipFps(total, clipDuration(sorted, metaEnd));
-  const frameOf = (t: number): number => {
-    const exact = index.get(t);
-    if (exact !== undefined) return exact;
-    let lo = 0;
-    let hi = total - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 && t - sorted[lo - 1]! < sorted[lo]! - t ? lo - 1 : lo;
-  };
+  const frameOf = (t: number): number => index.get(t) ?? nearestFrame(sorted, t);
 
   const dir = mkdtempSync(join(tmpdir(), 'sam-video-'));
   const raw = join(dir, 'frames.rgba');

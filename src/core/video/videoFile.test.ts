@@ -10,6 +10,7 @@ import {
   frameIndexByTimestamp,
   frameRanges,
   frameSeekTime,
+  nearestFrame,
   isAnnotatedFrame,
   storageRefusal,
   unsupportedCodecMessage,
@@ -79,6 +80,13 @@ describe('video files as clips', () => {
     expect(r.message).toBe("dog.mp4 was not opened: the file takes 2.4 MB, and the browser's storage for this app has 2.0 MB left.");
     expect(r.hint).toMatch(/^Open a shorter clip/);
     expect(storageRefusal('long.mp4', 3.2e9, { quota: 1e9, usage: 0 })!.message).toContain('the file takes 3.2 GB');
+  });
+
+  it('finds the frame of a rounded timestamp: the nearest start (halfway between two: the later one, as the worker has always counted)', () => {
+    const ts = [0, 41_667, 83_333, 125_000];
+    expect([0, 41_667, 41_666, 41_700, 62_500, 62_501, 83_300, 200_000, -5].map((t) => nearestFrame(ts, t))).toEqual([
+      0, 1, 1, 1, 2, 2, 2, 3, 0,
+    ]);
   });
 
   it('decodes a frame from halfway to the next frame (a start rounded to µs may fall before the frame)', () => {

@@ -109,6 +109,21 @@ export function frameIndexByTimestamp(timestamps: readonly number[]): Map<number
   return new Map(sorted.map((t, i) => [t, i]));
 }
 
+/**
+ * The frame a decoded frame's timestamp belongs to: its place among the clip's sorted frame starts (`sortedUs`,
+ * unique, ascending), the nearest start when it matches none exactly (decoders and tools round timestamps).
+ */
+export function nearestFrame(sortedUs: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = sortedUs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sortedUs[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && t - sortedUs[lo - 1]! < sortedUs[lo]! - t ? lo - 1 : lo;
+}
+
 const size = (n: number) =>
   n >= 1e9
     ? `${(n / 1e9).toFixed(1)} GB`
