@@ -79,6 +79,39 @@ export function model(
  * 'samexporter' gives what samexporter's `export_sam2.py` writes: `masks` are the low-res
  * [1,3,256,256] logits themselves and there is no `low_res_masks`.
  */
+/**
+ * `d2` [1,1,256,256]: the squared distance of each low-res cell's centre from the first point of `point_coords`
+ * (model px, a quarter of them on the 256 grid), for the tiny decoders' discs; with {@link pointDistanceInit}'s
+ * initialisers (`x_start`, `x_end`, `y_start`, `y_end`, `quarter`, `gx`, `gy`).
+ */
+export function pointDistanceNodes(): NodeProto[] {
+  return [
+    node('Slice', ['point_coords', 'x_start', 'x_end'], ['px']),
+    node('Slice', ['point_coords', 'y_start', 'y_end'], ['py']),
+    node('Mul', ['px', 'quarter'], ['pxl']),
+    node('Mul', ['py', 'quarter'], ['pyl']),
+    // [1,1,1] points broadcast against [1,1,1,256] and [1,1,256,1] grids
+    node('Sub', ['gx', 'pxl'], ['dx']),
+    node('Sub', ['gy', 'pyl'], ['dy']),
+    node('Mul', ['dx', 'dx'], ['dx2']),
+    node('Mul', ['dy', 'dy'], ['dy2']),
+    node('Add', ['dx2', 'dy2'], ['d2']),
+  ];
+}
+
+export function pointDistanceInit(): TensorProto[] {
+  const grid = Float32Array.from({ length: 256 }, (_, i) => i + 0.5);
+  return [
+    int64Tensor('x_start', [0, 0, 0]),
+    int64Tensor('x_end', [1, 1, 1]),
+    int64Tensor('y_start', [0, 0, 1]),
+    int64Tensor('y_end', [1, 1, 2]),
+    floatTensor('quarter', [], [0.25]),
+    floatTensor('gx', [1, 1, 1, 256], grid),
+    floatTensor('gy', [1, 1, 256, 1], grid),
+  ];
+}
+
 export function tinySam2Models(layout: 'low-res' | 'samexporter' = 'low-res'): { encoder: Uint8Array; decoder: Uint8Array } {
   const mix = (out: number) => {
     const w = new Float32Array(out * 3);
@@ -104,15 +137,8 @@ export function tinySam2Models(layout: 'low-res' | 'samexporter' = 'low-res'): {
     'tiny-sam2-encoder',
   );
 
-  const grid = Float32Array.from({ length: 256 }, (_, i) => i + 0.5);
   const decoderInit = [
-    int64Tensor('x_start', [0, 0, 0]),
-    int64Tensor('x_end', [1, 1, 1]),
-    int64Tensor('y_start', [0, 0, 1]),
-    int64Tensor('y_end', [1, 1, 2]),
-    floatTensor('quarter', [], [0.25]),
-    floatTensor('gx', [1, 1, 1, 256], grid),
-    floatTensor('gy', [1, 1, 256, 1], grid),
+    ...pointDistanceInit(),
     floatTensor(
       'r2',
       [1, 3, 1, 1],
@@ -123,16 +149,7 @@ export function tinySam2Models(layout: 'low-res' | 'samexporter' = 'low-res'): {
     floatTensor('scales', [4], [1, 1, 4, 4]),
   ];
   const decoderNodes = [
-    node('Slice', ['point_coords', 'x_start', 'x_end'], ['px']),
-    node('Slice', ['point_coords', 'y_start', 'y_end'], ['py']),
-    node('Mul', ['px', 'quarter'], ['pxl']),
-    node('Mul', ['py', 'quarter'], ['pyl']),
-    // [1,1,1] points broadcast against [1,1,1,256] and [1,1,256,1] grids
-    node('Sub', ['gx', 'pxl'], ['dx']),
-    node('Sub', ['gy', 'pyl'], ['dy']),
-    node('Mul', ['dx', 'dx'], ['dx2']),
-    node('Mul', ['dy', 'dy'], ['dy2']),
-    node('Add', ['dx2', 'dy2'], ['d2']),
+    ...pointDistanceNodes(),
     ...(layout === 'samexporter'
       ? [node('Sub', ['r2', 'd2'], ['masks'])]
       : [node('Sub', ['r2', 'd2'], ['low_res_masks']), node('Resize', ['low_res_masks', 'roi', 'scales'], ['masks'], { mode: 'linear' })]),

@@ -20,7 +20,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { floatTensor, int64Tensor, model, node, TINY_ENCODER_WEIGHT, value } from './familyModels.ts';
+import {
+  floatTensor,
+  int64Tensor,
+  model,
+  node,
+  pointDistanceInit,
+  pointDistanceNodes,
+  TINY_ENCODER_WEIGHT,
+  value,
+} from './familyModels.ts';
 import { onnxSchema, type NodeProto, type TensorProto } from './onnxProto.ts';
 
 export const VIDEO_RADIUS = 16;
@@ -158,39 +167,24 @@ function memoryAttention(objPtrOffsets: boolean): Uint8Array {
 }
 
 function decoder(objectScore: boolean): Uint8Array {
-  const grid = Float32Array.from({ length: 256 }, (_, i) => i + 0.5);
   const init = [
-    int64Tensor('x_start', [0, 0, 0]),
-    int64Tensor('x_end', [1, 1, 1]),
-    int64Tensor('y_start', [0, 0, 1]),
-    int64Tensor('y_end', [1, 1, 2]),
+    ...pointDistanceInit(),
     int64Tensor('l_start', [0, 0]),
     int64Tensor('l_end', [1, 1]),
     int64Tensor('zero', [0]),
     int64Tensor('one', [1]),
     int64Tensor('ptr_shape', [1, 256]),
     ...(objectScore ? [int64Tensor('score_shape', [1, 1])] : []),
-    floatTensor('quarter', [], [0.25]),
     floatTensor('unit', [], [1]),
     floatTensor('gain', [], [VIDEO_DISC_GAIN]),
     floatTensor('scale', [], [20]),
     floatTensor('bias', [], [-10]),
-    floatTensor('gx', [1, 1, 1, 256], grid),
-    floatTensor('gy', [1, 1, 256, 1], grid),
     floatTensor('r2', [], [VIDEO_RADIUS * VIDEO_RADIUS]),
     floatTensor('roi', [0], []),
     floatTensor('x4', [4], [1, 1, 4, 4]),
   ];
   const nodes = [
-    node('Slice', ['point_coords', 'x_start', 'x_end'], ['px']),
-    node('Slice', ['point_coords', 'y_start', 'y_end'], ['py']),
-    node('Mul', ['px', 'quarter'], ['pxl']),
-    node('Mul', ['py', 'quarter'], ['pyl']),
-    node('Sub', ['gx', 'pxl'], ['dx']),
-    node('Sub', ['gy', 'pyl'], ['dy']),
-    node('Mul', ['dx', 'dx'], ['dx2']),
-    node('Mul', ['dy', 'dy'], ['dy2']),
-    node('Add', ['dx2', 'dy2'], ['d2']),
+    ...pointDistanceNodes(),
     node('Sub', ['r2', 'd2'], ['disc0']),
     node('Mul', ['disc0', 'gain'], ['disc']),
     // gate: 0 for the padding label -1, 1 for any prompt
