@@ -4,7 +4,7 @@
  * runner every runtime shares (src/core/video/sam2VideoRunner.ts, where the steps are described).
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../core/errors.ts';
 import { scanOnnx, type ByteSource } from '../core/sam/onnxScan.ts';
@@ -37,6 +37,8 @@ export class NodeSam2Video extends Sam2VideoMemory<ort.Tensor> {
       attention: ort.InferenceSession;
       memoryEncoder: ort.InferenceSession;
     },
+    /** what annotations record as `model`: `sam2-video:` and the graphs' folder (an export's folder names its model) */
+    readonly modelId: string,
   ) {
     super(layout, { ...sessions, tensor: (data, dims) => new ort.Tensor('float32', data, dims) });
   }
@@ -79,11 +81,15 @@ export class NodeSam2Video extends Sam2VideoMemory<ort.Tensor> {
     const so: ort.InferenceSession.SessionOptions = options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {};
     const open = (path: string) => ort.InferenceSession.create(path, so);
     const l = found.layout;
-    return new NodeSam2Video(l, {
-      encoder: await open(l.encoder),
-      decoder: await open(l.decoder),
-      attention: await open(l.memoryAttention),
-      memoryEncoder: await open(l.memoryEncoder),
-    });
+    return new NodeSam2Video(
+      l,
+      {
+        encoder: await open(l.encoder),
+        decoder: await open(l.decoder),
+        attention: await open(l.memoryAttention),
+        memoryEncoder: await open(l.memoryEncoder),
+      },
+      `sam2-video:${basename(dirname(resolve(l.encoder)))}`,
+    );
   }
 }

@@ -11,6 +11,9 @@
  * `--encoder E.onnx --decoder D.onnx [--family auto|sam|sam2]` (worker, serve --workers): the workers
  * run that model instead of the bundled one (a SAM 2 / 2.1 pair, SAM ViT-H, ...).
  *
+ * `--sam2-video DIR` (worker, serve --workers): propagation runs follow tracks with SAM 2's video memory, DIR
+ * holding its four graphs as pagarcia/sam2-onnx-cpp exports them (as `npm run track --sam2-video`).
+ *
  * `--workers N` (serve): N pre-annotation (and propagation) workers inside the server process (the
  * embedded database allows no others).
  *
@@ -96,6 +99,8 @@ async function main(): Promise<void> {
     fail('--encoder and --decoder go together: give both model files, or neither for the bundled model.');
   if (!['auto', 'sam', 'sam2'].includes(familyFlag)) fail(`--family ${familyFlag}: expected sam, sam2 or auto.`);
   for (const f of [encoderFlag, decoderFlag]) if (f && !existsSync(f)) fail(`${f}: no such model file.`);
+  const sam2VideoFlag = flag(args, 'sam2-video') ?? null;
+  if (sam2VideoFlag && !existsSync(sam2VideoFlag)) fail(`--sam2-video ${sam2VideoFlag}: no such folder (it holds SAM 2's video graphs).`);
   const workerModel =
     encoderFlag && decoderFlag ? { encoder: encoderFlag, decoder: decoderFlag, family: familyFlag as 'auto' | 'sam' | 'sam2' } : null;
 
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
       threads,
       (line) => process.stdout.write(`${line}\n`),
       workerModel,
+      sam2VideoFlag,
     ).catch((e: unknown) => fail(modelFailure(e)));
     process.stdout.write(
       `Pre-annotation worker ${workers.map((w) => w.name).join(', ')} waiting for work (pre-annotation and propagation runs; images from ${images.label})\n`,
@@ -200,6 +206,7 @@ async function main(): Promise<void> {
       threads,
       (line) => process.stdout.write(`${line}\n`),
       workerModel,
+      sam2VideoFlag,
     ).catch((e: unknown) => fail(modelFailure(e)));
   }
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {

@@ -20,6 +20,9 @@ Flags:
   --threads N     (worker) onnxruntime threads
   --encoder E.onnx --decoder D.onnx [--family auto|sam|sam2]
                   (worker, serve --workers) run that model instead of the bundled one
+  --sam2-video DIR
+                  (worker, serve --workers) propagation runs follow tracks with SAM 2's video memory, DIR holding
+                  its four graphs (image_encoder, image_decoder, memory_attention, memory_encoder .onnx)
   --username NAME (create-admin, create-user, set-password); the password from SAM_PASSWORD or standard input
   --help          this text
 

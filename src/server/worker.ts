@@ -15,6 +15,7 @@ import { parseClassMap } from '../core/sam/classMap.ts';
 import { coarsePrompts, DEFAULT_COARSE_OPTIONS, type CoarseOptions } from '../core/sam/coarse.ts';
 import { preannotateImage, type PreannotateWork } from '../core/sam/preannotateImage.ts';
 import { DEFAULT_BOX_PLAN, type BoxPlanOptions } from '../core/sam/roi.ts';
+import { NodeSam2Video } from '../node/sam2-video-node.ts';
 import { nodeManifest, nodePreannotateBackend, NodeSam } from '../node/sam-node.ts';
 import type { ModelFamily } from '../core/sam/families.ts';
 import { decodeImageBytes } from '../node/image.ts';
@@ -242,7 +243,8 @@ export interface WorkerModel {
 /**
  * Loads SAM once (the bundled model, or `model`'s files of any supported family) and starts `count`
  * workers on it (one image each at a time), each with a propagation worker (one track at a time; the
- * bundled model is loaded again with its candidates, as `npm run track` runs it, when the first run comes).
+ * bundled model is loaded again with its candidates, as `npm run track` runs it, when the first run comes;
+ * with `sam2VideoDir` the propagation workers follow tracks with SAM 2's memory instead, its graphs loaded now).
  */
 export async function startWorkers(
   service: Service,
@@ -252,13 +254,21 @@ export async function startWorkers(
   threads: number | undefined,
   log: WorkerLog,
   model: WorkerModel | null = null,
+  /** SAM 2's video graphs (`--sam2-video DIR`): propagation runs follow tracks with its memory */
+  sam2VideoDir: string | null = null,
 ): Promise<PreannotateWorker[]> {
   const sam = model
     ? await NodeSam.fromFiles(model.encoder, model.decoder, { family: model.family, ...(threads ? { threads } : {}) })
     : await NodeSam.load(nodeManifest(), threads ? { threads } : {});
   let withCandidates: Promise<NodeSam> | null = null;
-  const trackSam = () =>
-    model ? Promise.resolve(sam) : (withCandidates ??= NodeSam.load(nodeManifest(), { candidates: true, ...(threads ? { threads } : {}) }));
+  // the memory graphs are loaded now, so that a folder without them is refused at the start, not on the first run
+  const video = sam2VideoDir ? await NodeSam2Video.fromDir(sam2VideoDir, threads ? { threads } : {}) : null;
+  const trackSam = (): Promise<NodeSam | NodeSam2Video> =>
+    video
+      ? Promise.resolve(video)
+      : model
+        ? Promise.resolve(sam)
+        : (withCandidates ??= NodeSam.load(nodeManifest(), { candidates: true, ...(threads ? { threads } : {}) }));
   const workers: PreannotateWorker[] = [];
   for (let i = 0; i < count; i++) {
     const w = new PreannotateWorker(service, boss, images, sam, workerName(count > 1 ? `#${i + 1}` : ''), log);

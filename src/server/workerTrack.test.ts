@@ -5,7 +5,8 @@
  * never overwritten (planned, or made meanwhile), and who may queue or cancel what, with every refusal's status.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { labelMapFromPng } from '../core/image/png.ts';
@@ -18,13 +19,15 @@ import { readRgbaImage } from '../node/image.ts';
 import { findPgBin, startPgCluster, type PgCluster } from '../node/pgCluster.ts';
 import { nodeManifest, NodeSam } from '../node/sam-node.ts';
 import { nodeTrackStep } from '../node/track-node.ts';
+import { NodeSam2Video } from '../node/sam2-video-node.ts';
+import { tinySam2VideoDir } from '../node/sam2VideoModels.ts';
 import { FileStore } from './files.ts';
 import { liveRecords } from './preannotate/spec.ts';
 import { startTestServer, TestClient, testDatabases, type TestServer } from './testkit.ts';
 import { landTrackFrame, startTrackRun, sweepStalledTracks, trackHeartbeat } from './tracks/runs.ts';
 import { TRACK_QUEUE, type TrackJobData } from './tracks/spec.ts';
 import { listTrackRuns } from './tracks/status.ts';
-import { storeSource } from './worker.ts';
+import { startWorkers, storeSource } from './worker.ts';
 import { TrackWorker } from './workerTrack.ts';
 
 const DOG = fileURLToPath(new URL('../../../shared/datasets/davis2016-dev/dog/', import.meta.url));
@@ -164,8 +167,14 @@ describe.each(DATABASES)('propagation runs on the workers, on $name', ({ url, sk
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  function worker(name: string): TrackWorker {
-    const w = new TrackWorker(server.service, server.queue!, storeSource(new FileStore(server.dataDir)), () => Promise.resolve(sam), name);
+  function worker(name: string, model: NodeSam | NodeSam2Video = sam): TrackWorker {
+    const w = new TrackWorker(
+      server.service,
+      server.queue!,
+      storeSource(new FileStore(server.dataDir)),
+      () => Promise.resolve(model),
+      name,
+    );
     workers.push(w);
     return w;
   }
@@ -283,6 +292,79 @@ describe.each(DATABASES)('propagation runs on the workers, on $name', ({ url, sk
     expect(second.rev).toBeGreaterThan(first.rev);
     expect(masks.find((m) => m.data.imageId === clip.frames[2])).toEqual(before);
   }, 240_000);
+
+  it("follows a track with SAM 2's memory (--sam2-video): the start mask and the keyframe on the way as conditioning frames, the masks NodeSam2Video's", async () => {
+    const graphs = tinySam2VideoDir({ objectScore: true, objPtrOffsets: true });
+    try {
+      const video = await NodeSam2Video.fromDir(graphs.dir);
+      // what `npm run track --sam2-video` does with the same frames: frames 0 and 2 the person's masks, 1 and 3 from the memory
+      const encode = (i: number) => video.encodeFrame(readRgbaImage(`${DOG}frames/${names[i]}.jpg`));
+      const bank = NodeSam2Video.track(FRAMES, 1);
+      await video.addMask(bank, 0, await encode(0), gt(0));
+      const m1 = await video.propagate(bank, 1, await encode(1));
+      await video.addMask(bank, 2, await encode(2), gt(2));
+      const m3 = await video.propagate(bank, 3, await encode(3));
+      expect(m1.memoryFrames).toEqual([0]);
+      expect([...m3.memoryFrames].sort()).toEqual([0, 1, 2]);
+
+      const clip = await seedClip([0, 2]);
+      const spec = { trackId: clip.trackId, fromImageId: clip.frames[0], direction: 1, until: 'end', stopOnFlag: false };
+      const q = await propagate(admin, spec);
+      expect(q.status, JSON.stringify(q.body)).toBe(201);
+      expect(q.body.frames).toBe(2);
+      await worker('memory', video).start();
+      const run = await waitForRun(q.body.runId);
+      expect(run).toMatchObject({ state: 'done', done: 2, total: 2 });
+      const masks = await trackMasks(clip.trackId);
+      expect(masks).toHaveLength(FRAMES);
+      for (const [i, ref] of [
+        [1, m1],
+        [3, m3],
+      ] as const) {
+        const a = masks.find((m) => m.data.imageId === clip.frames[i])!.data;
+        expect(a.segmentation, `frame ${i}`).toEqual(rleFromMask(ref.mask, size.width, size.height));
+        expect(a).toMatchObject({ track: 'propagated', source: 'propagate', model: video.modelId, prompts: EMPTY_PROMPTS });
+        expect(a.score).toBeCloseTo(1 / (1 + Math.exp(-ref.objectScore!)), 6);
+        expect(a.flag).toBe(ref.flag ?? undefined);
+      }
+      expect(video.modelId).toBe(`sam2-video:${graphs.dir.split('/').pop()}`);
+      // the generated graphs' memory is the stored masks on the 64 x 64 grid (16 px of the 1024 square): the
+      // propagated mask is the start mask on that grid, close to it
+      let inter = 0;
+      let union = 0;
+      const g0 = gt(0);
+      for (let k = 0; k < g0.length; k++) {
+        inter += m1.mask[k]! & g0[k]!;
+        union += m1.mask[k]! | g0[k]!;
+      }
+      expect(inter / union).toBeGreaterThan(0.8);
+      // and the keyframe on frame 2 counts: without it in the memory, frame 3's mask is another
+      const without = NodeSam2Video.track(FRAMES, 1);
+      await video.addMask(without, 0, await encode(0), gt(0));
+      for (const i of [1, 2]) await video.propagate(without, i, await encode(i));
+      const other = await video.propagate(without, 3, await encode(3));
+      expect(rleFromMask(other.mask, size.width, size.height)).not.toEqual(rleFromMask(m3.mask, size.width, size.height));
+
+      // a worker given a folder without the graphs is refused as it starts, naming what is missing
+      const partial = tinySam2VideoDir({});
+      rmSync(join(partial.dir, 'memory_encoder.onnx'));
+      await expect(
+        startWorkers(
+          server.service,
+          server.queue!,
+          storeSource(new FileStore(server.dataDir)),
+          1,
+          undefined,
+          () => undefined,
+          null,
+          partial.dir,
+        ),
+      ).rejects.toThrow(/memory encoder/);
+      partial.remove();
+    } finally {
+      graphs.remove();
+    }
+  }, 120_000);
 
   it("refuses a landing of an earlier try while a later one holds the run, and takes heartbeats by the database's clock", async () => {
     const clip = await seedClip([0]);

@@ -1,17 +1,22 @@
 /**
  * A propagation worker: takes one track's run from the work queue and follows the track frame after frame, as
- * `npm run track` does (`nodeTrackStep` on onnxruntime-node): each frame's file read from the image source, encoded,
- * the step from the previous mask, the mask landed on the track at once (`landTrackFrame`). It shares its slot's
- * turn with the slot's pre-annotation worker (one model run at a time per slot), heartbeats its run every few
- * seconds, and now and then queues again the runs of workers that stopped answering.
+ * `npm run track` does: each frame's file read from the image source, encoded, the step from the previous mask
+ * (`nodeTrackStep` on onnxruntime-node), or with SAM 2's video memory where the worker was given its graphs
+ * (`--sam2-video DIR`, as `npm run track --sam2-video`), the mask landed on the track at once (`landTrackFrame`).
+ * It shares its slot's turn with the slot's pre-annotation worker (one model run at a time per slot), heartbeats
+ * its run every few seconds, and now and then queues again the runs of workers that stopped answering.
  */
 import { sql } from 'kysely';
 import type PgBoss from 'pg-boss';
 import { maskFromRle, rleFromMask } from '../core/mask/rle.ts';
 import type { Annotation, ImageRecord } from '../core/project/types.ts';
 import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
+import { EMPTY_PROMPTS, type Prompts } from '../core/sam/prompts.ts';
+import type { FrameFlag } from '../core/video/propagate.ts';
 import { tracksOf } from '../core/video/clips.ts';
 import { decodeImageBytes } from '../node/image.ts';
+import type { RgbaImage } from '../node/image.ts';
+import { NodeSam2Video } from '../node/sam2-video-node.ts';
 import type { NodeSam } from '../node/sam-node.ts';
 import { nodeTrackStep } from '../node/track-node.ts';
 import type { Service } from './service.ts';
@@ -30,6 +35,17 @@ export class Turns {
   }
 }
 
+/** How a run follows its frames: the position of a frame in the clip, its record, the mask before it. */
+interface FrameStepper {
+  /** a person's mask (the start, a keyframe on the way): where the run follows on from */
+  key(index: number, rec: ImageRecord, mask: Uint8Array): Promise<void>;
+  next(
+    index: number,
+    rec: ImageRecord,
+    previous: Uint8Array,
+  ): Promise<{ mask: Uint8Array; score: number | null; prompts: Prompts; flag: FrameFlag | null }>;
+}
+
 const isKey = (a: Annotation | undefined) => !!a && (a.track ?? 'key') === 'key';
 
 export class TrackWorker {
@@ -44,8 +60,8 @@ export class TrackWorker {
     private readonly service: Service,
     private readonly boss: PgBoss,
     private readonly images: ImageSource,
-    /** the model with its candidates (loaded on the first run) */
-    private readonly sam: () => Promise<NodeSam>,
+    /** the model (loaded on the first run): the image model with its candidates, or SAM 2's video memory graphs */
+    private readonly model: () => Promise<NodeSam | NodeSam2Video>,
     readonly name: string,
     private readonly log: WorkerLog = () => undefined,
     private readonly turns: Turns = new Turns(),
@@ -136,13 +152,19 @@ export class TrackWorker {
     if (!video) return fail('The start frame was removed.');
     const { frames, annotations } = await clipAndTrack(db, run.projectId, video.id, run.trackId);
     const frameOf = new Map(frames.map((f) => [f.id, f]));
+    // a frame's position in the clip (SAM 2's frame index: its memory's distances are counted in it)
+    const clipOrder = frames.filter((f) => f.video).sort((x, y) => x.video!.frame - y.video!.frame);
+    const indexOf = new Map(clipOrder.map((f, i) => [f.id, i]));
     const track = tracksOf({ images: frames, annotations }, video.id)[0];
     const from = run.lastImageId ?? run.fromImageId;
-    const startMask = track?.byFrame.get(frameOf.get(from)?.video?.frame ?? -1);
-    if (!track || !startMask) return fail(`The track's mask on frame ${frameOf.get(from)?.video?.frame ?? from} is gone.`);
+    const fromRec = frameOf.get(from);
+    const startMask = track?.byFrame.get(fromRec?.video?.frame ?? -1);
+    if (!track || !startMask || !fromRec) return fail(`The track's mask on frame ${fromRec?.video?.frame ?? from} is gone.`);
     const categoryId = track.categoryId;
     let previous = maskFromRle(startMask.segmentation);
-    const sam = await this.sam();
+    const model = await this.model();
+    const stepper = model instanceof NodeSam2Video ? this.memoryStepper(model, run, clipOrder.length) : this.samStepper(model, run);
+    await stepper.key(indexOf.get(fromRec.id)!, fromRec, previous);
     for (
       let i = run.lastImageId === null ? 0 : run.frames.findIndex((p) => p.imageId === run.lastImageId) + 1;
       i < run.frames.length;
@@ -160,24 +182,20 @@ export class TrackWorker {
         return (await endRun(db, run, 'stopped', `Stopped: a frame of the run (image ${planned.imageId}) was removed.`))
           ? 'stopped'
           : 'taken';
+      const index = indexOf.get(rec.id)!;
       const here = (await this.masksOn(run, rec.id))[0];
       if (isKey(here)) {
         // a keyframe on the way (until the end): the person's mask is what is followed on from there
         if (planned.key && run.until === 'end') {
           previous = maskFromRle(here!.segmentation);
+          await stepper.key(index, rec, previous);
           continue;
         }
         const message = `Stopped before frame ${rec.video.frame}: a person's keyframe of the track is there (it is never overwritten).`;
         return (await endRun(db, run, 'stopped', message)) ? 'stopped at a keyframe' : 'taken';
       }
       const size = { width: rec.width, height: rec.height };
-      const step = await this.turns.run(async () => {
-        if (!rec.sha256) throw new Error(`Frame ${rec.fileName} has no file on the server.`);
-        const image = decodeImageBytes(await this.images.read(run.projectId, rec.sha256, `The file of ${rec.fileName}`), rec.fileName);
-        if (image.width !== rec.width || image.height !== rec.height)
-          throw new Error(`${rec.fileName} is ${image.width}x${image.height} px, the project says ${rec.width}x${rec.height}.`);
-        return nodeTrackStep(sam, await sam.embed(image), size, previous);
-      });
+      const step = await stepper.next(index, rec, previous);
       const { area, bbox } = maskAreaAndBbox(step.mask, size.width, size.height);
       const landed = await landTrackFrame(
         this.service,
@@ -192,7 +210,7 @@ export class TrackWorker {
           prompts: step.prompts,
           flag: step.flag,
         },
-        { categoryId, model: sam.modelId },
+        { categoryId, model: model.modelId },
       );
       if (!landed.landed) return landed.message ?? landed.why;
       this.done.frames++;
@@ -205,5 +223,47 @@ export class TrackWorker {
       previous = step.mask;
     }
     return (await endRun(db, run, 'done', null)) ? 'done' : 'taken';
+  }
+
+  /** A frame's pixels from its file on the server, checked against the project's size. */
+  private async readFrame(run: StartedTrackRun, rec: ImageRecord): Promise<RgbaImage> {
+    if (!rec.sha256) throw new Error(`Frame ${rec.fileName} has no file on the server.`);
+    const image = decodeImageBytes(await this.images.read(run.projectId, rec.sha256, `The file of ${rec.fileName}`), rec.fileName);
+    if (image.width !== rec.width || image.height !== rec.height)
+      throw new Error(`${rec.fileName} is ${image.width}x${image.height} px, the project says ${rec.width}x${rec.height}.`);
+    return image;
+  }
+
+  /** The image model: each frame prompted from the previous mask (`npm run track`'s step); keyframes need nothing. */
+  private samStepper(sam: NodeSam, run: StartedTrackRun): FrameStepper {
+    return {
+      key: () => Promise.resolve(),
+      next: (_index, rec, previous) =>
+        this.turns.run(async () =>
+          nodeTrackStep(sam, await sam.embed(await this.readFrame(run, rec)), { width: rec.width, height: rec.height }, previous),
+        ),
+    };
+  }
+
+  /**
+   * SAM 2's memory (`--sam2-video DIR`), as the browser's runs and `npm run track --sam2-video` follow a track: a
+   * fresh memory bank per run, the start mask and each keyframe on the way put in it as conditioning frames,
+   * every other frame's mask from the memory alone. A run taken over from a worker that stopped starts its bank
+   * from the last frame landed.
+   */
+  private memoryStepper(video: NodeSam2Video, run: StartedTrackRun, numFrames: number): FrameStepper {
+    const bank = NodeSam2Video.track(numFrames, run.direction);
+    return {
+      key: (index, rec, mask) =>
+        this.turns.run(async () => {
+          await video.addMask(bank, index, await video.encodeFrame(await this.readFrame(run, rec)), mask);
+        }),
+      next: (index, rec) =>
+        this.turns.run(async () => {
+          const r = await video.propagate(bank, index, await video.encodeFrame(await this.readFrame(run, rec)));
+          const score = r.objectScore === null ? null : 1 / (1 + Math.exp(-r.objectScore));
+          return { mask: r.mask, score, prompts: EMPTY_PROMPTS, flag: r.flag };
+        }),
+    };
   }
 }

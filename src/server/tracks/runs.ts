@@ -45,6 +45,7 @@ export async function startTrackRun(db: Kysely<Database>, runId: number, worker:
     lastImageId: row.last_image_id,
     stopOnFlag: row.stop_on_flag,
     until: row.until,
+    direction: row.direction === -1 ? -1 : 1,
     frames: row.frames as PlannedFrame[],
     createdBy: row.created_by,
     attempt: row.attempts,
@@ -59,7 +60,8 @@ export interface TrackFrame {
   segmentation: CocoRle;
   area: number;
   bbox: [number, number, number, number];
-  score: number;
+  /** the step's score (SAM 2's memory: the object score's sigmoid, null where the export gives none) */
+  score: number | null;
   prompts: Prompts;
   flag: Annotation['flag'] | null;
 }

@@ -34,6 +34,7 @@ export interface StartedTrackRun {
   lastImageId: number | null;
   stopOnFlag: boolean;
   until: 'next-key' | 'end';
+  direction: 1 | -1;
   frames: PlannedFrame[];
   createdBy: number;
   attempt: number;
