@@ -100,6 +100,10 @@ test('propagation with SAM 2’s video memory (by URL, then picked in the Models
     const want = await reference(models.dir, frames, key);
     expect(want.every((c) => maskFromRle({ size: [H, W], counts: c }).some((v) => v))).toBe(true);
     expect(t[0]!.masks.slice(1).map((m) => m.segmentation.counts)).toEqual(want);
+    // the propagated masks name the memory model (its folder), not the image model; scores are probabilities
+    const made = await page.evaluate(() => window.annotator.getProject().annotations.filter((a) => a.track === 'propagated'));
+    expect(new Set(made.map((a) => a.model))).toEqual(new Set(['sam2-video:sam2-video-models']));
+    expect(made.every((a) => a.score !== null && a.score >= 0 && a.score <= 1)).toBe(true);
 
     // the same graphs picked as files in the Models dialog replace the URL's; propagating again gives the same masks
     await page.evaluate(() => window.annotator.video.showFrame(0));

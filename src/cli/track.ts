@@ -25,6 +25,7 @@ import type { Annotation, ImageRecord, Project } from '../core/project/types.ts'
 import { sortFrameNames } from '../core/video/clips.ts';
 import { palettePngFiles } from '../core/video/palettePng.ts';
 import { damagedWarning, frameImageName } from '../core/video/videoFile.ts';
+import { sam2ObjectProbability } from '../core/video/sam2Memory.ts';
 import { projectToYtvis } from '../core/video/ytvis.ts';
 import { readRgbaImage, type RgbaImage } from '../node/image.ts';
 import { openVideoFile, type NodeVideo } from '../node/videoFile.ts';
@@ -207,8 +208,7 @@ export async function trackFrames(o: TrackOptions): Promise<{ project: Project; 
       if (video) {
         // the memory can find an object again: a lost frame stops the track only with --stop-on-flag
         const r = await video.propagate(videoTracks[t]!, f, frame!);
-        const score = r.objectScore === null ? null : 1 / (1 + Math.exp(-r.objectScore));
-        put(f, t + 1, r.mask, 'propagated', score, EMPTY_PROMPTS, r.flag);
+        put(f, t + 1, r.mask, 'propagated', sam2ObjectProbability(r.objectScore), EMPTY_PROMPTS, r.flag);
         if (r.flag) flagged++;
         if (r.flag && o.stopOnFlag) stopped.add(t);
         masks[t] = r.mask;

@@ -4,11 +4,17 @@
  * runner every runtime shares (src/core/video/sam2VideoRunner.ts, where the steps are described).
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../core/errors.ts';
 import { scanOnnx, type ByteSource } from '../core/sam/onnxScan.ts';
-import { detectSam2VideoLayout, SAM2_VIDEO_HINT, type NamedIo, type Sam2VideoLayout } from '../core/video/sam2VideoLayout.ts';
+import {
+  detectSam2VideoLayout,
+  SAM2_VIDEO_HINT,
+  sam2VideoModelId,
+  type NamedIo,
+  type Sam2VideoLayout,
+} from '../core/video/sam2VideoLayout.ts';
 import { Sam2VideoMemory, type Sam2VideoFrame as Frame } from '../core/video/sam2VideoRunner.ts';
 
 export type { Sam2VideoStep, Sam2VideoTrack } from '../core/video/sam2VideoRunner.ts';
@@ -89,7 +95,7 @@ export class NodeSam2Video extends Sam2VideoMemory<ort.Tensor> {
         attention: await open(l.memoryAttention),
         memoryEncoder: await open(l.memoryEncoder),
       },
-      `sam2-video:${basename(dirname(resolve(l.encoder)))}`,
+      sam2VideoModelId(resolve(l.encoder)),
     );
   }
 }

@@ -13,6 +13,7 @@ import type { Annotation, ImageRecord } from '../core/project/types.ts';
 import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
 import { EMPTY_PROMPTS, type Prompts } from '../core/sam/prompts.ts';
 import type { FrameFlag } from '../core/video/propagate.ts';
+import { sam2ObjectProbability } from '../core/video/sam2Memory.ts';
 import { tracksOf } from '../core/video/clips.ts';
 import { decodeImageBytes } from '../node/image.ts';
 import type { RgbaImage } from '../node/image.ts';
@@ -261,8 +262,7 @@ export class TrackWorker {
       next: (index, rec) =>
         this.turns.run(async () => {
           const r = await video.propagate(bank, index, await video.encodeFrame(await this.readFrame(run, rec)));
-          const score = r.objectScore === null ? null : 1 / (1 + Math.exp(-r.objectScore));
-          return { mask: r.mask, score, prompts: EMPTY_PROMPTS, flag: r.flag };
+          return { mask: r.mask, score: sam2ObjectProbability(r.objectScore), prompts: EMPTY_PROMPTS, flag: r.flag };
         }),
     };
   }

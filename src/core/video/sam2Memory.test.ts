@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  sam2ObjectProbability,
   addSam2Memory,
   EMPTY_SAM2_BANK,
   sam2AttentionFeeds,
@@ -11,7 +12,7 @@ import {
   type Sam2FrameMemory,
   type Sam2MemoryBank,
 } from './sam2Memory.ts';
-import { detectSam2VideoLayout, SAM2_VIDEO_LAYOUT } from './sam2VideoLayout.ts';
+import { detectSam2VideoLayout, SAM2_VIDEO_LAYOUT, sam2VideoModelId } from './sam2VideoLayout.ts';
 
 const PLANE = 64 * 4096;
 /** temporal code row i: every channel i + 1 */
@@ -211,5 +212,15 @@ describe('the SAM 2 video graph layout', () => {
     expect(r.error).toContain('image_decoder.onnx, has unexpected input frame_size');
     expect(r.hint).toContain('pagarcia/sam2-onnx-cpp');
     expect(detectSam2VideoLayout([io('encoder')])).toMatchObject({ error: expect.stringContaining('no file is a memory attention') });
+  });
+
+  it("names the memory model by the graphs' folder, and records its object score as a probability", () => {
+    expect(sam2VideoModelId('/models/sam2.1_hiera_tiny/image_encoder.onnx')).toBe('sam2-video:sam2.1_hiera_tiny');
+    expect(sam2VideoModelId('C:\\onnx\\sam2_small\\image_encoder.onnx')).toBe('sam2-video:sam2_small');
+    expect(sam2VideoModelId('my_encoder.ONNX')).toBe('sam2-video:my_encoder');
+    expect(sam2ObjectProbability(null)).toBeNull();
+    expect(sam2ObjectProbability(0)).toBe(0.5);
+    expect(sam2ObjectProbability(Math.log(3))).toBeCloseTo(0.75, 12);
+    expect(sam2ObjectProbability(-Math.log(3))).toBeCloseTo(0.25, 12);
   });
 });

@@ -183,6 +183,14 @@ export function sam2MaskForMemory(mask: ArrayLike<number>, size: Size, inputSize
 }
 
 /**
+ * The score a memory-made mask records: the probability of the object being there, the sigmoid of the decoder's
+ * `object_score_logits` (null where the export gives none), so it reads as the image model's scores do (0..1).
+ */
+export function sam2ObjectProbability(objectScore: number | null): number | null {
+  return objectScore === null ? null : 1 / (1 + Math.exp(-objectScore));
+}
+
+/**
  * A propagated frame's flag: 'lost' when the decoder says the object is absent (`object_score_logits` <= 0,
  * where the export gives it; SAM 2 then returns an empty mask) or the mask is empty; else an abrupt change
  * from the previous frame's mask as `frameFlag` judges it (these graphs predict no IoU: never 'uncertain').

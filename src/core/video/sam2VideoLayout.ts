@@ -145,3 +145,14 @@ export function detectSam2VideoLayout(files: readonly NamedIo[]): { layout: Sam2
     },
   };
 }
+
+/**
+ * What masks made by SAM 2's memory record as `model`: `sam2-video:` and the graphs' folder (an export's folder
+ * names its model: `sam2.1_tiny/image_encoder.onnx` → `sam2-video:sam2.1_tiny`), or the encoder file's name
+ * without `.onnx` when it has no folder. Paths with `/` or a backslash, or a URL's path.
+ */
+export function sam2VideoModelId(encoderPath: string): string {
+  const parts = encoderPath.split(/[\\/]/).filter(Boolean);
+  const name = parts.length > 1 ? parts[parts.length - 2]! : (parts[0] ?? 'graphs').replace(/\.onnx$/i, '');
+  return `sam2-video:${name}`;
+}

@@ -353,6 +353,7 @@ describe('TrackingService', () => {
     );
     const k = s().project.annotations.find((a) => a.imageId === ids[3])!;
     s().change({ ops: [{ coll: 'annotations', id: k.id, before: k, after: { ...k, track: 'key' } }] }, 'ignore');
+    s().setVideoModel({ status: 'ready', source: 'sam2.1_tiny/', id: 'sam2-video:sam2.1_tiny' });
     expect(await tracking.propagate({ until: 'end' })).toEqual({ ok: true, frames: 3 });
     expect(memory.calls).toEqual([
       `start ${track} 5 1`,
@@ -376,7 +377,11 @@ describe('TrackingService', () => {
       [4, 22, 'propagated'],
     ]);
     expect(s().tracking).toMatchObject({ status: 'done', method: 'sam2-video', done: 3 });
-    expect(s().project.annotations.find((a) => a.imageId === ids[1])!.score).toBe(3);
+    // the memory's object score (a logit) recorded as a probability, as the CLI and the server's workers record it,
+    // and the masks name the video model that made them, not the image model
+    const made = s().project.annotations.find((a) => a.imageId === ids[1])!;
+    expect(made.score).toBeCloseTo(1 / (1 + Math.exp(-3)), 9);
+    expect(made.model).toBe('sam2-video:sam2.1_tiny');
     expect(tracking.timings.map((t) => t.frame)).toEqual([1, 2, 4]);
 
     // unloaded: the image model again, frame after frame

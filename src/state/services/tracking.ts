@@ -13,6 +13,7 @@ import type { Annotation } from '../../core/project/types.ts';
 import { EMPTY_PROMPTS } from '../../core/sam/prompts.ts';
 import { imageSource, type EmbeddingSource } from '../../core/sam/keys.ts';
 import { clipOf, tracksOf, type Clip, type Track } from '../../core/video/clips.ts';
+import { sam2ObjectProbability } from '../../core/video/sam2Memory.ts';
 import type { BatchHoldup, EmbeddingStatus } from '../../inference/engine/types.ts';
 import type { BatchMask, Sam2VideoMask, TrackMask } from '../../../workers/protocol.ts';
 import type { AppStore } from '../store/store.ts';
@@ -45,7 +46,10 @@ export interface VideoMemory {
 }
 
 /** A frame's mask from either method (SAM 2's memory has no score when the export gives no object score). */
-type StepMask = Omit<TrackMask, 'score'> & { score: number | null };
+type StepMask = Omit<TrackMask, 'score'> & {
+  score: number | null;
+  /** the model that made it, where not the image model */ model?: string;
+};
 
 /** One run's way of making a frame's mask: `key` hears of the person's masks (the start one first), `next` makes one. */
 interface Stepper {
@@ -222,6 +226,7 @@ export class TrackingService {
               prompts: r.prompts,
               flag: r.flag,
               role: 'propagated',
+              ...(r.model ? { model: r.model } : {}),
             },
           ],
           runKey,
@@ -284,7 +289,7 @@ export class TrackingService {
         t = performance.now();
         const r = await memory.track(trackId, index, imageId);
         this.timings.push({ frame, encodeMs, stepMs: performance.now() - t });
-        return { ...r, prompts: EMPTY_PROMPTS };
+        return { ...r, score: sam2ObjectProbability(r.score), prompts: EMPTY_PROMPTS, model: this.state.videoModel?.id ?? 'sam2-video' };
       },
     };
   }

@@ -5,7 +5,7 @@
  * Its state is the store's `videoModel`; propagation uses it while it is ready (services/tracking.ts).
  */
 import { appErrorFromUnknown } from '../../core/errors.ts';
-import { SAM2_VIDEO_LAYOUT } from '../../core/video/sam2VideoLayout.ts';
+import { SAM2_VIDEO_LAYOUT, sam2VideoModelId } from '../../core/video/sam2VideoLayout.ts';
 import type { Sam2VideoFiles } from '../../inference/sam2Video.ts';
 import type { Sam2VideoSource } from '../../../workers/protocol.ts';
 import type { AppStore } from '../store/store.ts';
@@ -82,7 +82,9 @@ export class VideoModelService {
       const l = await this.deps.loader.load(sources);
       if (n !== this.loads) return false;
       const files = { encoder: l.encoder, decoder: l.decoder, memoryAttention: l.memoryAttention, memoryEncoder: l.memoryEncoder };
-      s().setVideoModel({ status: 'ready', source, files });
+      const encoder = sources.find((x) => x.name === l.encoder);
+      const path = encoder && 'url' in encoder && encoder.url ? decodeURIComponent(new URL(encoder.url).pathname) : l.encoder;
+      s().setVideoModel({ status: 'ready', source, files, id: sam2VideoModelId(path) });
       return true;
     } catch (e) {
       if (n !== this.loads) return false;

@@ -40,6 +40,8 @@ export interface TrackFrameMask {
   prompts: Prompts;
   flag: 'lost' | 'abrupt' | 'uncertain' | null;
   role: Exclude<TrackRole, 'key'>;
+  /** the model that made it (default: the image model's id, for propagated masks) */
+  model?: string;
 }
 
 export interface OpenFramesOptions {
@@ -58,6 +60,8 @@ export interface VideoModelState {
   source: string;
   /** which file is which graph (once loaded) */
   files?: { encoder: string; decoder: string; memoryAttention: string; memoryEncoder: string };
+  /** what the masks it makes record as `model` (once loaded): `sam2-video:` and the graphs' folder (core sam2VideoModelId) */
+  id?: string;
   error?: string;
   hint?: string;
 }
@@ -187,7 +191,8 @@ export function createVideoSlice(ctx: SliceContext): VideoSlice {
           track: m.role,
         };
         if (m.flag) ann.flag = m.flag;
-        if (m.role === 'propagated' && s.model.id) ann.model = s.model.id;
+        const model = m.model ?? (m.role === 'propagated' ? s.model.id : null);
+        if (model) ann.model = model;
         if (old) b.update('annotations', old.id, () => ann);
         else b.add('annotations', ann);
       }
