@@ -1,26 +1,8 @@
 /** The tab's ids: reserved blocks, and the ids handed out while a block is still being reserved. */
 import { describe, expect, it } from 'vitest';
 import { emptyProject } from '../../core/project/types.ts';
-import { ProjectIds, type LocalIdCounters } from './projectIds.ts';
-
-/** IndexedDB's counters as persist.ts keeps them: each reservation starts above the counter and the floor. */
-function counters(): LocalIdCounters & { pending: (() => void)[]; hold: boolean } {
-  const top = new Map<string, number>();
-  const c = {
-    pending: [] as (() => void)[],
-    hold: false,
-    reserveIds(projectId: string, coll: string, n: number, floor: number): Promise<[number, number]> {
-      const k = `${projectId}:${coll}`;
-      const first = Math.max(top.get(k) ?? 0, floor) + 1;
-      top.set(k, first + n - 1);
-      const r: [number, number] = [first, first + n - 1];
-      if (!c.hold) return Promise.resolve(r);
-      return new Promise((resolve) => c.pending.push(() => resolve(r)));
-    },
-    releaseIds: () => Promise.resolve(),
-  };
-  return c;
-}
+import { idCounters as counters } from '../test/fakeDeps.ts';
+import { ProjectIds } from './projectIds.ts';
 
 describe('ProjectIds', () => {
   it('never hands out an id twice: ids counted while a block was being reserved are not handed out again from it', async () => {

@@ -4,7 +4,8 @@ import { EMPTY_PROMPTS } from '../../core/sam/prompts.ts';
 import { tracksOf } from '../../core/video/clips.ts';
 import { projectToYtvis } from '../../core/video/ytvis.ts';
 import { projectToCoco } from '../../core/coco/export.ts';
-import { imageFile, testStore } from '../test/fakeDeps.ts';
+import { emptyProject } from '../../core/project/types.ts';
+import { idCounters, imageFile, tabStore, testStore } from '../test/fakeDeps.ts';
 import type { AppStore } from './store.ts';
 import type { TrackFrameMask } from './slices/video.ts';
 
@@ -66,9 +67,25 @@ describe('video slice: clips', () => {
   it('a second folder is a second clip; a folder without images is refused with a message', async () => {
     const { store } = await withClip(2);
     await store.getState().addFrames([{ blob: imageFile(W, H), name: 'cat/0.png' }]);
-    expect(new Set(store.getState().project.images.map((im) => im.video!.id))).toEqual(new Set([1, 2]));
+    const clipIds = store.getState().project.images.map((im) => im.video!.id);
+    expect(new Set(clipIds).size).toBe(2);
+    expect(clipIds.filter((id) => id === clipIds[0]).length).toBe(2);
     expect(await store.getState().addFrames([{ blob: new Blob(['x']), name: 'x/readme.md' }])).toEqual([]);
     expect(store.getState().notifications.at(-1)!.message).toMatch(/no images/);
+  });
+
+  it('two tabs on one project each opening a frames folder: two clips, never one clip id for both (the ids are reserved, as image ids)', async () => {
+    const counters = idCounters();
+    const project = emptyProject('shared');
+    const [a, b] = [await tabStore(counters, project), await tabStore(counters, project)];
+    await a.store.getState().addFrames([0, 1].map((i) => ({ blob: imageFile(W, H), name: `dog/${i}.png` })));
+    await b.store.getState().addFrames([0, 1].map((i) => ({ blob: imageFile(W, H), name: `cat/${i}.png` })));
+    const clipOfTab = (t: typeof a) => t.store.getState().project.images[0]!.video!.id;
+    expect(clipOfTab(a)).not.toBe(clipOfTab(b));
+    // merged (as sync or a reload merges them), they stay two clips of two frames each
+    const images = [...a.store.getState().project.images, ...b.store.getState().project.images];
+    expect(new Set(images.map((im) => im.id)).size).toBe(4);
+    expect(new Set(images.map((im) => im.video!.id)).size).toBe(2);
   });
 
   it('frame stepping stays in the shown clip; showFrame goes to the frame (or the nearest annotated one before it)', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyProject } from '../../core/project/types.ts';
 import { clipsOf } from '../../core/video/clips.ts';
 import { projectToCoco } from '../../core/coco/export.ts';
-import { fakeIo, testStore } from '../test/fakeDeps.ts';
+import { fakeIo, idCounters, tabStore, testStore } from '../test/fakeDeps.ts';
 import { fakeVideoFile } from '../test/fakeVideo.ts';
 
 describe('opening a video file', () => {
@@ -32,6 +32,19 @@ describe('opening a video file', () => {
     expect(clips[1]!.frames.map((f) => f.video!.frame)).toEqual([0, 4, 8, 9]);
     expect(clips[1]!.id).not.toBe(clips[0]!.id);
     expect(s().notifications.filter((n) => n.level === 'error')).toEqual([]);
+  });
+
+  it('two tabs on one project each opening a video file: two clips with ids of their own, each stored under its own', async () => {
+    const counters = idCounters();
+    const project = emptyProject('shared');
+    const [a, b] = [await tabStore(counters, project), await tabStore(counters, project)];
+    await a.store.getState().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 3 }), 'a.mp4');
+    await b.store.getState().addVideoFile(fakeVideoFile({ width: 8, height: 6, frames: 3 }), 'b.mp4');
+    const [ca] = clipsOf(a.store.getState().project.images);
+    const [cb] = clipsOf(b.store.getState().project.images);
+    expect(ca!.id).not.toBe(cb!.id);
+    expect([...a.io.videos.keys()]).toEqual([ca!.id]);
+    expect([...b.io.videos.keys()]).toEqual([cb!.id]);
   });
 
   it('a file that is not a video, or whose codec the browser cannot decode: a clear error, nothing added', async () => {

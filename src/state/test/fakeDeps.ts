@@ -19,6 +19,8 @@ import type { EmbeddingStatus } from '../../inference/engine.ts';
 import type { DecodeResult, EditResult, HoverResult, LiveMaskData, RenderedMask } from '../../../workers/protocol.ts';
 import { createAppStore, type AppStore } from '../store/store.ts';
 import type { StoreDeps, StoreEngine, StoreIo } from '../store/deps.ts';
+import { ProjectIds, type LocalIdCounters } from '../services/projectIds.ts';
+import type { Project } from '../../core/project/types.ts';
 
 const bitmap = () => ({ close() {}, width: 1, height: 1 }) as unknown as ImageBitmap;
 
@@ -263,4 +265,35 @@ export function testStore(extra: Partial<StoreDeps> = {}): { store: AppStore; en
   const io = fakeIo();
   store = createAppStore({ engine, io, ...extra });
   return { store, engine, io };
+}
+
+/**
+ * IndexedDB's id counters as io/persist.ts keeps them, shared by the tabs given them: each reservation starts above
+ * the counter and the floor (`hold`: reservations wait until `pending` are called, a busy IndexedDB).
+ */
+export function idCounters(): LocalIdCounters & { pending: (() => void)[]; hold: boolean } {
+  const top = new Map<string, number>();
+  const c = {
+    pending: [] as (() => void)[],
+    hold: false,
+    reserveIds(projectId: string, coll: string, n: number, floor: number): Promise<[number, number]> {
+      const k = `${projectId}:${coll}`;
+      const first = Math.max(top.get(k) ?? 0, floor) + 1;
+      top.set(k, first + n - 1);
+      const r: [number, number] = [first, first + n - 1];
+      if (!c.hold) return Promise.resolve(r);
+      return new Promise((resolve) => c.pending.push(() => resolve(r)));
+    },
+    releaseIds: () => Promise.resolve(),
+  };
+  return c;
+}
+
+/** A tab's store on a project whose ids come from `counters` (shared with the other tabs' stores), as the app's ProjectIds give them. */
+export async function tabStore(counters: LocalIdCounters, project: Project, projectId = 'p1'): Promise<ReturnType<typeof testStore>> {
+  const ids = new ProjectIds(counters);
+  await ids.use(projectId, project);
+  const t = testStore({ ids });
+  t.store.getState().loadDocument(structuredClone(project));
+  return t;
 }

@@ -8,9 +8,9 @@ import { DiffBuilder } from '../../../core/project/changes.ts';
 import type { Annotation, ImageRecord, TrackRole } from '../../../core/project/types.ts';
 import type { CocoRle } from '../../../core/mask/rle.ts';
 import type { Prompts } from '../../../core/sam/prompts.ts';
-import { clipOf, nextVideoId, sortFrameNames, tracksOf } from '../../../core/video/clips.ts';
+import { clipOf, sortFrameNames, tracksOf } from '../../../core/video/clips.ts';
 import type { SliceContext } from '../store.ts';
-import { videoFileOpener, type OpenVideoOptions, type VideoDecoding } from './videoFile.ts';
+import { newClipId, videoFileOpener, type OpenVideoOptions, type VideoDecoding } from './videoFile.ts';
 
 export interface TrackingState {
   trackId: number;
@@ -145,7 +145,7 @@ export function createVideoSlice(ctx: SliceContext): VideoSlice {
       const first = frames[0]!.name;
       const folder = first.includes('/') ? first.slice(0, first.lastIndexOf('/')) : '';
       const name = options.name ?? (folder.split('/').pop() || 'frames');
-      const id = nextVideoId(s.project.images);
+      const id = newClipId(ids, s.project);
       const fps = options.fps ?? null;
       const items = frames
         .map((f, frame) => ({ ...f, video: { id, name, frame, fps } }))

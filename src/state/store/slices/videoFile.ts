@@ -5,8 +5,10 @@
  * file when shown or encoded. A file that cannot be opened is reported and adds nothing; damaged frames are named
  * in a warning and the others kept; a file the storage left cannot hold is refused before anything is copied.
  */
-import { clipsOf, nextVideoId } from '../../../core/video/clips.ts';
+import { clipsOf } from '../../../core/video/clips.ts';
 import { damagedWarning, endsEarlyWarning, frameImageName, storageRefusal } from '../../../core/video/videoFile.ts';
+import type { Project } from '../../../core/project/types.ts';
+import type { IdSource } from '../deps.ts';
 import type { SliceContext } from '../store.ts';
 
 /** The video file being decoded: its name, frames decoded of all (0 of 0: reading the file). */
@@ -19,6 +21,20 @@ export interface VideoDecoding {
 export interface OpenVideoOptions {
   /** annotate every k-th frame (1: every frame; the last frame always) */
   every?: number;
+}
+
+/**
+ * A new clip's id: an image id reserved for this tab (the ids of ProjectIds, or of the project server), so two tabs,
+ * or two browsers on one server project, opening clips at once never give them one id; never one a clip already has
+ * (clips made before took the smallest free number), nor one in `taken` (clips still being decoded).
+ */
+export function newClipId(ids: IdSource, project: Project, taken: ReadonlySet<number> = new Set()): number {
+  const used = new Set<number>();
+  for (const im of project.images) if (im.video) used.add(im.video.id);
+  for (;;) {
+    const id = ids.next('images', project);
+    if (!used.has(id) && !taken.has(id)) return id;
+  }
 }
 
 /** The `addVideoFile` action: resolves to the image ids of the frames added (none when the file could not be opened). */
@@ -51,8 +67,7 @@ export function videoFileOpener(ctx: SliceContext): (file: Blob, name: string, o
           const images = get().project.images;
           const named = clipsOf(images).filter((c) => c.name === name);
           const waiting = named.find((c) => c.frames.every((im) => !deps.io.hasImageFile(im.id) && !im.sha256))?.id;
-          let id = waiting ?? nextVideoId(images);
-          while (waiting === undefined && taken.has(id)) id++;
+          const id = waiting ?? newClipId(ctx.ids, get().project, taken);
           taken.add(id);
           clip = { id, fps: info.fps, width: info.width, height: info.height };
           const stored = await deps.io.storeVideo(id, file, {
