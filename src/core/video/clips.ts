@@ -41,6 +41,23 @@ export function clipsOf(images: readonly ImageRecord[]): Clip[] {
   return [...clips.values()];
 }
 
+/**
+ * `clipsOf` kept for the images array it was made from: the store's arrays are never changed in place (a change
+ * makes a new array), so a frame step asks for the clips without grouping and sorting every frame again. The clips
+ * it gives are shared: not to be changed.
+ */
+export function clipsMemo(): (images: readonly ImageRecord[]) => readonly Clip[] {
+  let last: readonly ImageRecord[] | null = null;
+  let clips: Clip[] = [];
+  return (images) => {
+    if (images !== last) {
+      last = images;
+      clips = clipsOf(images);
+    }
+    return clips;
+  };
+}
+
 /** The clip an image is a frame of, or null. */
 export function clipOf(images: readonly ImageRecord[], imageId: number | null): Clip | null {
   if (imageId === null) return null;

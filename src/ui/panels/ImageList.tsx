@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { annotationIndex } from '../../core/project/annotationIndex.ts';
 import { IMAGE_STATUS_TEXT, imageWorkStatuses, type ImageWorkStatus } from '../../core/project/imageStatus.ts';
 import { assignmentOf, downloadPercent } from '../../state/store/selectors.ts';
@@ -18,6 +18,10 @@ const FILTERS: { id: ImageWorkStatus | 'all'; label: string }[] = [
 
 /** Characters of a file name kept at its end when the row is too narrow (the part where names differ: `…0580.jpg`). */
 const NAME_TAIL = 12;
+
+// above the list, and not drawn again with it (a step re-renders the list; these read the store themselves)
+const ProjectsPanel = memo(Projects);
+const ServerSection = memo(ServerPanel);
 
 /** A file name cut in the middle, not at the end: the start shrinks with an ellipsis, the end stays visible. */
 function MiddleName({ name }: { name: string }) {
@@ -118,13 +122,16 @@ export function ImageList() {
     const height = rows.scrollRect?.height ?? 0;
     const start = currentIndex * ROW_HEIGHT;
     if (height > 0 && start >= top && start + ROW_HEIGHT <= top + height) return;
-    rows.scrollToIndex(currentIndex, { align: 'auto' });
+    // centred: stepping on, the next scroll is half a list away (at the edge, every step scrolled); in the next
+    // animation frame, so the scroll's layout is not part of the key's task
+    const frame = requestAnimationFrame(() => rows.scrollToIndex(currentIndex, { align: 'center' }));
+    return () => cancelAnimationFrame(frame);
   }, [currentIndex, rows]);
   return (
     <nav className="panel images" aria-label="Images">
       <div className="images-top" data-testid="images-top">
-        <Projects />
-        <ServerPanel />
+        <ProjectsPanel />
+        <ServerSection />
       </div>
       <h2>
         Images ({images.length}) <kbd title="Next / previous image not done">Shift+→</kbd>

@@ -4,34 +4,42 @@
  * their progress, and one lane per track showing where it has a mask (keyframe, propagated,
  * interpolated, flagged). Clicking a lane selects its track and shows that frame.
  */
-import { useEffect, useMemo, useRef } from 'react';
-import { clipsOf, frameTime, tracksOf } from '../../core/video/clips.ts';
+import { memo, useCallback, useEffect, useRef } from 'react';
+import { frameTime, type Track } from '../../core/video/clips.ts';
+import type { ImageRecord } from '../../core/project/types.ts';
 import { annotationColor } from '../../core/project/palette.ts';
 import { useApp, useStore } from '../../state/useApp.tsx';
+import { useShownClip } from './useShownClip.ts';
+
+/** The lane's name column and the gap after it, px (styles.css: .track-name 110 px wide, .track-lane gap 6 px). */
+const LANE_NAME_PX = 116;
 
 export function Timeline() {
   const { store, tracking, team } = useApp();
   const onServer = useStore((s) => s.sync.project !== null && s.sync.project.role !== 'reviewer');
-  const project = useStore((s) => s.project);
+  const categories = useStore((s) => s.project.categories);
   const currentImageId = useStore((s) => s.currentImageId);
   const selected = useStore((s) => s.selectedTrackId);
   const playing = useStore((s) => s.playing);
   const progress = useStore((s) => s.tracking);
   const colorBy = useStore((s) => s.display.colorBy);
-  // the clips change with the images, not with each step: the shown clip (and its tracks) stays the same object
-  const clips = useMemo(() => clipsOf(project.images), [project.images]);
-  const shownVideo = useMemo(
-    () => (currentImageId === null ? null : (project.images.find((im) => im.id === currentImageId)?.video?.id ?? null)),
-    [project.images, currentImageId],
-  );
-  const clip = useMemo(() => clips.find((c) => c.id === shownVideo) ?? null, [clips, shownVideo]);
-  const tracks = useMemo(() => (clip ? tracksOf(project, clip.id) : []), [project, clip]);
-  const index = clip ? clip.frames.findIndex((f) => f.id === currentImageId) : -1;
+  // the clip and its tracks change with the project, not with each step: the lanes are not drawn again on a step
+  const { clip, tracks, index } = useShownClip();
   const frame = clip?.frames[index]?.video?.frame ?? 0;
   const paletteRef = useRef<HTMLInputElement>(null);
+  // after every render: the input is there only while a clip is shown (the first render may have none)
   useEffect(() => {
     paletteRef.current?.setAttribute('webkitdirectory', '');
   });
+  // a lane's clicks, the same functions across renders (the lanes are memoized)
+  const selectTrack = useCallback((trackId: number) => store.getState().selectTrack(trackId), [store]);
+  const showTrackFrame = useCallback(
+    (trackId: number, imageId: number) => {
+      store.getState().selectTrack(trackId);
+      store.getState().showImage(imageId);
+    },
+    [store],
+  );
 
   // playing: one frame after another at the clip's rate (10 a second for a sequence without one), stopping at the end
   useEffect(() => {
@@ -53,7 +61,7 @@ export function Timeline() {
   const last = clip.frames[clip.frames.length - 1]!.video!.frame;
   const s = store.getState();
   const running = tracking.isRunning();
-  const category = (id: number) => project.categories.find((c) => c.id === id);
+  const category = (id: number) => categories.find((c) => c.id === id);
   return (
     <section className="timeline" data-testid="timeline" data-video-id={clip.id} data-frame={frame}>
       <div className="timeline-bar">
@@ -208,44 +216,80 @@ export function Timeline() {
       </div>
       <div className="timeline-lanes">
         {tracks.length === 0 && <div className="muted">Click an object and accept its mask (Enter) to start a track.</div>}
-        {tracks.map((t) => {
-          const color = annotationColor(colorBy, t.id, category(t.categoryId)?.color);
-          return (
-            <div
-              key={t.id}
-              className={`track-lane${t.id === selected ? ' selected' : ''}`}
-              data-testid="track-lane"
-              data-track-id={t.id}
-              onClick={() => s.selectTrack(t.id)}
-            >
-              <span className="track-name" style={{ borderColor: color }}>
-                #{t.id} {category(t.categoryId)?.name ?? ''}
-              </span>
-              <span className="track-cells">
-                {clip.frames.map((f) => {
-                  const a = t.byFrame.get(f.video!.frame);
-                  const role = a ? (a.flag ? 'flagged' : (a.track ?? 'key')) : 'none';
-                  return (
-                    <span
-                      key={f.id}
-                      className={`cell ${role}${f.id === currentImageId ? ' shown' : ''}`}
-                      data-frame={f.video!.frame}
-                      data-role={role}
-                      title={`frame ${f.video!.frame}: ${role === 'none' ? 'no mask' : role}${a?.flag ? ` (${a.flag})` : ''}`}
-                      style={a && role !== 'flagged' ? { background: color, opacity: role === 'key' ? 1 : 0.5 } : undefined}
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        s.selectTrack(t.id);
-                        s.showImage(f.id);
-                      }}
-                    />
-                  );
-                })}
-              </span>
-            </div>
-          );
-        })}
+        {tracks.map((t) => (
+          <TrackLane
+            key={t.id}
+            track={t}
+            frames={clip.frames}
+            color={annotationColor(colorBy, t.id, category(t.categoryId)?.color)}
+            name={category(t.categoryId)?.name ?? ''}
+            selected={t.id === selected}
+            onSelect={selectTrack}
+            onShow={showTrackFrame}
+          />
+        ))}
+        {tracks.length > 0 && index >= 0 && (
+          // the shown frame: one marker over the lanes (not a class on every lane's cell, which drew every lane again on each step)
+          <div
+            className="timeline-playhead"
+            data-testid="timeline-playhead"
+            style={{
+              left: `calc(${LANE_NAME_PX}px + (100% - ${LANE_NAME_PX}px) * ${index} / ${clip.frames.length})`,
+              width: `max(1px, calc((100% - ${LANE_NAME_PX}px) / ${clip.frames.length}))`,
+            }}
+          />
+        )}
       </div>
     </section>
   );
 }
+
+/**
+ * One track's lane: where it has a mask on the clip (keyframe, propagated, interpolated, flagged). Memoized: a
+ * frame step changes none of its props, so a step draws no lane again (a clip of 2,000 frames has 2,000 cells a lane).
+ */
+const TrackLane = memo(function TrackLane(props: {
+  track: Track;
+  frames: readonly ImageRecord[];
+  color: string;
+  name: string;
+  selected: boolean;
+  onSelect: (trackId: number) => void;
+  onShow: (trackId: number, imageId: number) => void;
+}) {
+  const { track: t, frames, color, selected, onSelect, onShow } = props;
+  return (
+    <div
+      className={`track-lane${selected ? ' selected' : ''}`}
+      data-testid="track-lane"
+      data-track-id={t.id}
+      onClick={(e) => {
+        // a cell: that frame shown; elsewhere on the lane: the track selected
+        const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-image-id]');
+        if (cell) onShow(t.id, Number(cell.dataset['imageId']));
+        else onSelect(t.id);
+      }}
+    >
+      <span className="track-name" style={{ borderColor: color }}>
+        #{t.id} {props.name}
+      </span>
+      <span className="track-cells">
+        {frames.map((f) => {
+          const a = t.byFrame.get(f.video!.frame);
+          const role = a ? (a.flag ? 'flagged' : (a.track ?? 'key')) : 'none';
+          return (
+            <span
+              key={f.id}
+              className={`cell ${role}`}
+              data-frame={f.video!.frame}
+              data-image-id={f.id}
+              data-role={role}
+              title={`frame ${f.video!.frame}: ${role === 'none' ? 'no mask' : role}${a?.flag ? ` (${a.flag})` : ''}`}
+              style={a && role !== 'flagged' ? { background: color, opacity: role === 'key' ? 1 : 0.5 } : undefined}
+            />
+          );
+        })}
+      </span>
+    </div>
+  );
+});

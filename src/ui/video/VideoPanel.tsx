@@ -3,16 +3,15 @@
  * frame or every k-th; a video file's decoding progress), whether a flagged frame stops propagation,
  * and the shown clip's tracks (select, category, delete).
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { clipOf, tracksOf } from '../../core/video/clips.ts';
+import { useEffect, useRef, useState } from 'react';
 import { fileDisplayName } from '../../core/project/imageFiles.ts';
 import { useAppStore, useStore } from '../../state/useApp.tsx';
 import { Collapsible } from '../panels/Collapsible.tsx';
+import { useShownClip } from './useShownClip.ts';
 
 export function VideoPanel() {
   const store = useAppStore();
-  const project = useStore((s) => s.project);
-  const currentImageId = useStore((s) => s.currentImageId);
+  const categories = useStore((s) => s.project.categories);
   const selected = useStore((s) => s.selectedTrackId);
   const stopOnFlag = useStore((s) => s.stopOnFlag);
   const decoding = useStore((s) => s.videoDecoding);
@@ -26,8 +25,7 @@ export function VideoPanel() {
   useEffect(() => {
     folderRef.current?.setAttribute('webkitdirectory', '');
   }, []);
-  const clip = useMemo(() => clipOf(project.images, currentImageId), [project.images, currentImageId]);
-  const tracks = useMemo(() => (clip ? tracksOf(project, clip.id) : []), [project, clip]);
+  const { clip, tracks } = useShownClip();
   const s = store.getState();
   return (
     <Collapsible title="Video" testId="video-section" open={clip !== null}>
@@ -115,7 +113,7 @@ export function VideoPanel() {
                 aria-label="Track category"
                 onChange={(e) => s.setTrackCategory(t.id, Number(e.currentTarget.value))}
               >
-                {project.categories.map((c) => (
+                {categories.map((c) => (
                   <option key={c.id} value={c.id}>
                     {c.name}
                   </option>

@@ -8,7 +8,7 @@ import { DiffBuilder } from '../../../core/project/changes.ts';
 import type { Annotation, ImageRecord, TrackRole } from '../../../core/project/types.ts';
 import type { CocoRle } from '../../../core/mask/rle.ts';
 import type { Prompts } from '../../../core/sam/prompts.ts';
-import { clipOf, sortFrameNames, tracksOf } from '../../../core/video/clips.ts';
+import { clipsMemo, sortFrameNames, tracksOf } from '../../../core/video/clips.ts';
 import type { SliceContext } from '../store.ts';
 import { newClipId, videoFileOpener, type OpenVideoOptions, type VideoDecoding } from './videoFile.ts';
 
@@ -112,9 +112,12 @@ const IMAGE_NAME = /\.(png|jpe?g|webp|bmp|gif|avif)$/i;
 export function createVideoSlice(ctx: SliceContext): VideoSlice {
   const { get, set, ids } = ctx;
 
+  // the clips of the project's images as they are now, grouped once per images array (not on every step)
+  const clips = clipsMemo();
   const clipShown = () => {
     const s = get();
-    return clipOf(s.project.images, s.currentImageId);
+    const videoId = s.project.images.find((im) => im.id === s.currentImageId)?.video?.id;
+    return videoId === undefined ? null : (clips(s.project.images).find((c) => c.id === videoId) ?? null);
   };
 
   return {
