@@ -4,7 +4,7 @@
  * hovered and selected masks highlighted. All outlines and labels are one Konva shape, so hundreds of
  * masks cost one node; fills are one image node each.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Group, Image as KImage, Layer, Shape } from 'react-konva';
 import type { Context } from 'konva/lib/Context';
 import type { Annotation, Category } from '../core/project/types.ts';
@@ -67,8 +67,17 @@ function useRendered(items: MaskItem[]): Map<number, RenderedMask> {
   const engine = useAppStore().deps.engine;
   const [cache] = useState(() => new Map<number, Rendered>());
   const [version, setVersion] = useState(0);
+  // results that arrive together (a frame's several tracks) are drawn in one render, in the next animation frame
+  const redraw = useRef(0);
   useEffect(() => {
     let alive = true;
+    const drawSoon = () => {
+      if (redraw.current === 0)
+        redraw.current = requestAnimationFrame(() => {
+          redraw.current = 0;
+          setVersion((v) => v + 1);
+        });
+    };
     const keep = new Set(items.map((i) => i.a.id));
     for (const [id, r] of cache) {
       if (!keep.has(id)) {
@@ -84,7 +93,7 @@ function useRendered(items: MaskItem[]): Map<number, RenderedMask> {
           if (!alive) return r.bitmap?.close();
           cache.get(it.a.id)?.r.bitmap?.close();
           cache.set(it.a.id, { rle: it.a.segmentation, color: it.color, r });
-          setVersion((v) => v + 1);
+          drawSoon();
         },
         () => undefined,
       );
@@ -95,6 +104,8 @@ function useRendered(items: MaskItem[]): Map<number, RenderedMask> {
   }, [items, cache, engine]);
   useEffect(
     () => () => {
+      cancelAnimationFrame(redraw.current);
+      redraw.current = 0;
       for (const r of cache.values()) r.r.bitmap?.close();
       cache.clear();
     },
