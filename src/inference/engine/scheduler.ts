@@ -9,6 +9,14 @@ import { transferred } from './util.ts';
 /** How long the user must be idle before the next image is encoded ahead of time. */
 export const PREFETCH_IDLE_MS = 1500;
 
+/**
+ * Images shown less than this apart are a scrub (frame steps with a held key, a clip playing): the encode under
+ * way is not stopped for each of them (stopping ends the encoder worker, and the next one loads the model again on
+ * the cores the page needs); the image shown last is encoded once they have stayed this long on it, or at once
+ * when the person clicks or paints on it.
+ */
+export const SETTLE_MS = 250;
+
 /** What an encode job is for: an image's embedding, a zoom-in crop of an image, or a batch job's embedding. */
 export type EncodeTarget = { kind: 'image'; imageId: number } | { kind: 'crop'; imageId: number } | { kind: 'batch'; jobId: number };
 
@@ -39,6 +47,9 @@ export class EncodeScheduler {
   /** While set, nothing is encoded ahead of time (benchmarks of the decoder alone). */
   holdBackground = false;
   private prefetchTimer: ReturnType<typeof setTimeout> | null = null;
+  /** when the shown image last changed, and until when the shown images are a scrub (see SETTLE_MS) */
+  private lastShown = -Infinity;
+  private settleUntil = 0;
 
   constructor(
     private readonly host: ModelHost,
@@ -53,7 +64,12 @@ export class EncodeScheduler {
   show(current: number | null, next: number | null): void {
     // a newly shown image is looked at before it is clicked: count that as activity, so the next
     // image is not encoded right away only to be stopped by the first click
-    if (current !== this.current) this.lastInteraction = performance.now();
+    if (current !== this.current) {
+      const now = performance.now();
+      this.lastInteraction = now;
+      if (now - this.lastShown < SETTLE_MS) this.settleUntil = now + SETTLE_MS;
+      this.lastShown = now;
+    }
     this.current = current;
     this.next = next;
     this.pump();
@@ -68,7 +84,11 @@ export class EncodeScheduler {
   /** User input on an image: a background encode for anything else gives way at once. */
   noteActivity(imageId: number): void {
     this.lastInteraction = this.lastInput = performance.now();
+    // a click or a stroke on the image stepped to: no more waiting for the steps to settle
+    const settling = imageId === this.current && this.settleUntil > this.lastInput;
+    this.settleUntil = 0;
     if (this.job && !this.worksFor(imageId)) this.cancelJob();
+    if (settling) this.pump();
   }
 
   /** Whether the job under way works for `imageId` (its own encode or a crop of it). */
@@ -121,13 +141,20 @@ export class EncodeScheduler {
       clearTimeout(this.prefetchTimer);
       this.prefetchTimer = null;
     }
+    const settling = this.settleUntil - performance.now();
     if (this.job) {
-      // a background job gives way at once when the shown image needs its embedding
-      if (!this.worksFor(this.current) && this.images.needsEncoding(this.current)) this.cancelJob();
-      else return;
+      // a background job gives way at once when the shown image needs its embedding (once a scrub has settled)
+      if (!this.worksFor(this.current) && this.images.needsEncoding(this.current)) {
+        if (settling > 0) {
+          this.prefetchTimer = setTimeout(() => this.pump(), settling);
+          return;
+        }
+        this.cancelJob();
+      } else return;
     }
     if (this.images.needsEncoding(this.current)) {
-      void this.runJob(this.current);
+      if (settling > 0) this.prefetchTimer = setTimeout(() => this.pump(), settling);
+      else void this.runJob(this.current);
       return;
     }
     if (this.images.needsEncoding(this.next) && !this.holdBackground) {
