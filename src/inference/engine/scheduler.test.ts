@@ -100,9 +100,10 @@ describe('EncodeScheduler', () => {
     const { host, calls, status, scheduler } = setup();
     scheduler.show(1, null);
     await flush();
-    // ten steps, 60 ms apart (a held key, a clip playing): each shown while frame 1 still encodes
+    // ten steps, 60 or 400 ms apart (a held key, a clip playing; a person stepping through frames decoded on
+    // demand): each shown while frame 1 still encodes
     for (let f = 2; f <= 11; f++) {
-      await vi.advanceTimersByTimeAsync(60);
+      await vi.advanceTimersByTimeAsync(f % 2 ? 60 : 400);
       scheduler.show(f, null);
       await flush();
     }

@@ -10,12 +10,13 @@ import { transferred } from './util.ts';
 export const PREFETCH_IDLE_MS = 1500;
 
 /**
- * Images shown less than this apart are a scrub (frame steps with a held key, a clip playing): the encode under
+ * Images shown less than this apart are a scrub (frame steps with a held key, a clip playing, a person stepping
+ * through frames decoded on demand, 150-450 ms a step): the encode under
  * way is not stopped for each of them (stopping ends the encoder worker, and the next one loads the model again on
  * the cores the page needs); the image shown last is encoded once they have stayed this long on it, or at once
  * when the person clicks or paints on it.
  */
-export const SETTLE_MS = 250;
+export const SETTLE_MS = 600;
 
 /** What an encode job is for: an image's embedding, a zoom-in crop of an image, or a batch job's embedding. */
 export type EncodeTarget = { kind: 'image'; imageId: number } | { kind: 'crop'; imageId: number } | { kind: 'batch'; jobId: number };
