@@ -627,6 +627,43 @@ describe('Persistence: video files stored with the project', () => {
     expect(t.images.video(3)!.file).toBe(stored!.file);
   });
 
+  it('a clip whose frames were all deleted: its stored file is removed when the project is next opened (undo could still bring them back before)', async () => {
+    const t = setup();
+    await t.p.start();
+    const id = t.p.current();
+    expect(await t.p.addVideoFile(3, new Blob(['vid']), meta('dog.mp4', 2))).toBeNull();
+    expect(await t.p.addVideoFile(4, new Blob(['cat']), meta('cat.mp4', 1))).toBeNull();
+    // a file stored a moment ago whose frames are not saved yet (another tab adding them): left alone; the others
+    // were stored an hour ago
+    expect(await t.p.addVideoFile(5, new Blob(['new']), meta('new.mp4', 1))).toBeNull();
+    for (const v of [3, 4]) t.projects.ageVideo(id, v, 3_600_000);
+    const frames = [
+      { id: 10, fileName: 'dog/00000.png', width: 8, height: 6, video: { id: 3, name: 'dog.mp4', frame: 0, fps: 25 } },
+      { id: 11, fileName: 'dog/00001.png', width: 8, height: 6, video: { id: 3, name: 'dog.mp4', frame: 1, fps: 25 } },
+      { id: 12, fileName: 'cat/00000.png', width: 8, height: 6, video: { id: 4, name: 'cat.mp4', frame: 0, fps: 25 } },
+    ];
+    for (const im of frames) t.p.addVideoFrame(im.id, im.video.id, im.video.frame, im.fileName);
+    const s = () => t.store.getState();
+    s().change({ ops: frames.map((im) => ({ coll: 'images' as const, id: im.id, before: null, after: im })) }, 'record', { label: 'open' });
+    await t.p.saveNow();
+    // the dog clip deleted (both frames); saved; while the project is open its file stays (an undo brings the frames back)
+    s().change({ ops: frames.slice(0, 2).map((im) => ({ coll: 'images' as const, id: im.id, before: im, after: null })) }, 'record', {
+      label: 'delete',
+    });
+    await t.p.saveNow();
+    expect(
+      t.projects.storedVideos
+        .get(id)!
+        .map((v) => v.videoId)
+        .sort(),
+    ).toEqual([3, 4, 5]);
+    await t.p.newProject('other');
+    await t.p.switchTo(id);
+    expect(t.projects.storedVideos.get(id)!.map((v) => v.videoId)).toEqual([4, 5]);
+    expect(t.images.video(3)).toBeUndefined();
+    expect([...t.images.frames.keys()]).toEqual([12]);
+  });
+
   it('a file that cannot be stored (storage full) is said and nothing opened; a deleted project takes its video files with it', async () => {
     const t = setup();
     await t.p.start();

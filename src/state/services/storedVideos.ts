@@ -9,6 +9,9 @@ import type { StoredProject } from './storagePorts.ts';
 
 type Deps = Pick<PersistenceDeps, 'projects' | 'images' | 'openVideo'>;
 
+/** A stored video file no frame uses is removed when its project is opened, unless it was stored this recently. */
+export const UNUSED_VIDEO_GRACE_MS = 10 * 60_000;
+
 /** Stores a clip's video file with the open project and opens it for decoding; resolves to why it could not, or null. */
 export async function storeVideo(
   deps: Deps,
@@ -39,10 +42,21 @@ export async function dropVideo(deps: Deps, projectId: string, videoId: number):
   await deps.projects.removeVideo(projectId, videoId).catch(() => undefined);
 }
 
-/** The clips of a project being opened that came from video files: their frames decoded from the stored files. */
+/**
+ * The clips of a project being opened that came from video files: their frames decoded from the stored files; the
+ * files of clips that have no frame any more are removed.
+ */
 export async function restoreVideos(deps: Deps, projectId: string, loaded: StoredProject): Promise<void> {
   const files = new Set(loaded.images.map((im) => im.imageId));
+  const clips = new Set(loaded.project.images.flatMap((im) => (im.video ? [im.video.id] : [])));
   for (const v of await deps.projects.videos(projectId).catch(() => [])) {
+    if (!clips.has(v.videoId)) {
+      // every frame of the clip was deleted (undo cannot bring them back now: the history is the last session's);
+      // a copy stored in the last minutes may be one another tab is adding frames from, and is left to it
+      const storedAt = v.file instanceof File ? v.file.lastModified : 0;
+      if (Date.now() - storedAt > UNUSED_VIDEO_GRACE_MS) await deps.projects.removeVideo(projectId, v.videoId).catch(() => undefined);
+      continue;
+    }
     const source = deps.openVideo(`${projectId}:${v.videoId}`, v.file, v.meta);
     deps.images.registerVideo(v.videoId, source);
     for (const im of loaded.project.images)

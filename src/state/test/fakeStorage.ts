@@ -200,11 +200,17 @@ export class MemoryProjects implements ProjectStorage {
   saveVideo(id: string, videoId: number, file: Blob, meta: StoredVideoMeta): Promise<Blob> {
     if (this.failVideos) return Promise.reject(this.failVideos);
     const list = (this.storedVideos.get(id) ?? []).filter((v) => v.videoId !== videoId);
-    // the stored copy: another blob with the same bytes
-    const copy = new Blob([file]);
+    // the stored copy: another file with the same bytes, written now (as OPFS gives it back)
+    const copy = new File([file], `${videoId}.video`, { lastModified: Date.now() });
     list.push({ videoId, file: copy, meta: structuredClone(meta) });
     this.storedVideos.set(id, list);
     return Promise.resolve(copy);
+  }
+
+  /** Makes a stored video file `ms` older (as if stored that long ago). */
+  ageVideo(id: string, videoId: number, ms: number): void {
+    for (const v of this.storedVideos.get(id) ?? [])
+      if (v.videoId === videoId) v.file = new File([v.file], `${videoId}.video`, { lastModified: (v.file as File).lastModified - ms });
   }
 
   removeVideo(id: string, videoId: number): Promise<void> {
