@@ -245,6 +245,40 @@ describe('TrackingService', () => {
     expect(s().project.annotations.filter((a) => a.trackId === track)).toEqual([]);
   });
 
+  it('undoing the run while it goes on stops it: what it made is taken back and nothing more lands', async () => {
+    const { s, tracking, track, engine } = await setup(6);
+    engine.onTrack = (frame) => {
+      // frames 1 and 2 have landed (one undo step); the person undoes it while frame 3 is computed
+      if (frame === 3) s().undo();
+    };
+    expect(await tracking.propagate({ until: 'end' })).toEqual({ ok: true, frames: 2 });
+    expect(
+      s()
+        .project.annotations.filter((a) => a.trackId === track)
+        .map((a) => a.track),
+    ).toEqual(['key']);
+    expect(s().tracking).toMatchObject({ status: 'cancelled', message: /undone/ });
+    // and a redo brings the two frames back
+    s().redo();
+    expect(s().project.annotations.filter((a) => a.trackId === track)).toHaveLength(3);
+  });
+
+  it('an undo of something else while the run goes on keeps its redo, and the run stays one undo step', async () => {
+    const { s, tracking, track, engine } = await setup(6);
+    engine.onTrack = (frame) => {
+      if (frame === 2) s().addCategory('cat');
+      if (frame === 3) s().undo(); // the category (the last step)
+    };
+    await tracking.propagate({ until: 'end' });
+    expect(s().project.annotations.filter((a) => a.trackId === track)).toHaveLength(6);
+    expect(s().future.map((e) => e.label)).toEqual([s().future[0]!.label]);
+    s().redo();
+    expect(s().project.categories.some((c) => c.name === 'cat')).toBe(true);
+    s().undo(); // the category again
+    s().undo(); // the whole run, frames 1-5
+    expect(s().project.annotations.filter((a) => a.trackId === track)).toHaveLength(1);
+  });
+
   it('another project opened while the run goes on gets nothing of it', async () => {
     const { s, store, tracking, engine } = await setup(6);
     engine.onTrack = (frame) => {

@@ -231,7 +231,18 @@ export class TrackingService {
           ],
           runKey,
         );
-        if (!put) break;
+        if (!put) {
+          // the run was undone meanwhile: it stops, and what it made stays undone (a redo brings it back)
+          if (this.state.future.some((e) => e.squashKey === runKey)) {
+            this.patch({
+              status: 'cancelled',
+              frame: null,
+              message: 'Propagation stopped: it was undone (Redo brings its frames back).',
+            });
+            return { ok: true, frames: done };
+          }
+          break;
+        }
         // a keyframe made on this frame while it was computed wins: it is what is followed on
         const made = this.keyOn(track.id, frame.id);
         if (made) {

@@ -1,13 +1,18 @@
 /**
  * The undo history: a list of the user's steps, each a document diff and/or a mask-session change,
- * with the image it was made on. Only `record` and `squash` changes enter it; `ignore` changes
+ * with the image it was made on. Only `record`, `squash` and `run` changes enter it; `ignore` changes
  * (opening images, imports, machine proposals, restores, changes from elsewhere) never do, so undo
  * can only revert what the user did. Pure functions on plain data.
  */
 import { composeDiffs, EMPTY_DIFF, type DocDiff } from '../../core/project/changes.ts';
 import type { SessionSnapshot } from '../../inference/maskSession.ts';
 
-export type HistoryPolicy = 'record' | 'ignore' | 'squash';
+/**
+ * `run`: a background run's machine-made change (a propagation's frames), keyed by the run: it joins the run's step
+ * wherever that is in the past (the person's steps made meanwhile stay after it), takes no redo away, and is refused
+ * once the run's step was undone (it is in the future: the run is taken back).
+ */
+export type HistoryPolicy = 'record' | 'ignore' | 'squash' | 'run';
 
 export const HISTORY_LIMIT = 200;
 
@@ -32,18 +37,27 @@ export interface History {
 
 export const EMPTY_HISTORY: History = { past: [], future: [] };
 
-/** Adds a step (`record`), or joins it to the last one when both have the same squash key (`squash`). */
-export function pushStep(h: History, entry: HistoryEntry, policy: 'record' | 'squash'): History {
-  const last = h.past[h.past.length - 1];
-  if (policy === 'squash' && last && entry.squashKey !== undefined && last.squashKey === entry.squashKey) {
-    const joined: HistoryEntry = {
-      ...last,
-      doc: composeDiffs(last.doc, entry.doc),
-      session:
-        last.session && entry.session ? { before: last.session.before, after: entry.session.after } : (last.session ?? entry.session),
-    };
-    return { past: [...h.past.slice(0, -1), joined], future: [] };
+const join = (a: HistoryEntry, b: HistoryEntry): HistoryEntry => ({
+  ...a,
+  doc: composeDiffs(a.doc, b.doc),
+  session: a.session && b.session ? { before: a.session.before, after: b.session.after } : (a.session ?? b.session),
+});
+
+/**
+ * Adds a step (`record`), or joins it to the last one when both have the same squash key (`squash`), or to its
+ * run's step (`run`, see HistoryPolicy). Null: a `run` change whose run was undone (not to be made).
+ */
+export function pushStep(h: History, entry: HistoryEntry, policy: 'record' | 'squash' | 'run'): History | null {
+  const key = entry.squashKey;
+  if (policy === 'run' && key !== undefined) {
+    if (h.future.some((e) => e.squashKey === key)) return null;
+    const at = h.past.findLastIndex((e) => e.squashKey === key);
+    if (at >= 0) return { past: h.past.map((e, i) => (i === at ? join(e, entry) : e)), future: h.future };
+    return { past: [...h.past.slice(-(HISTORY_LIMIT - 1)), entry], future: h.future };
   }
+  const last = h.past[h.past.length - 1];
+  if (policy === 'squash' && last && key !== undefined && last.squashKey === key)
+    return { past: [...h.past.slice(0, -1), join(last, entry)], future: [] };
   return { past: [...h.past.slice(-(HISTORY_LIMIT - 1)), entry], future: [] };
 }
 

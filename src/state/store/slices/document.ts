@@ -32,8 +32,9 @@ export interface DocumentSlice {
   /**
    * The one way to change the document: applies `diff` (refused, with a message, if it would leave
    * a dangling reference) and files it by `policy`: `record` (a user edit, one undo step), `ignore`
-   * (never undone: image opens, imports, proposals, restores, remote changes) or `squash` (joins the
-   * previous step). Resolves to whether it was applied.
+   * (never undone: image opens, imports, proposals, restores, remote changes), `squash` (joins the
+   * previous step) or `run` (a background run's change: joins its run's step, keeps the redo, refused once the run
+   * was undone). Resolves to whether it was applied.
    */
   change(diff: DocDiff, policy: HistoryPolicy, options?: ChangeOptions): boolean;
   /** Replaces the whole document (opening a saved project): no history. */
@@ -132,6 +133,8 @@ export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
         ...(options.saveNow ? { saveNow: true as const } : {}),
       };
       const history = policy === 'ignore' ? {} : pushStep({ past: s.past, future: s.future }, entry, policy);
+      // a run's change after the run was undone: not made (the run is taken back)
+      if (history === null) return false;
       set((st) => ({ project, ...history, ...repairs(st, project) }));
       emit(diff, { origin: options.origin ?? 'local', label: entry.label, saveNow: options.saveNow === true });
       if (policy === 'ignore') checkSession();

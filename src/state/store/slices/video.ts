@@ -86,7 +86,9 @@ export interface VideoSlice {
   /**
    * Puts masks made by propagation or interpolation on frames of a track: a frame's earlier machine-made
    * mask of the track is replaced, a person's keyframe never is; a track with no mask left (deleted) gets
-   * none. Every call with the same `runKey` joins one undo step. Resolves to whether it was applied.
+   * none. Every call with the same `runKey` joins one undo step (the run's, wherever it is in the history; steps the
+   * person makes meanwhile and their redo are kept); once that step is undone the run's masks are refused.
+   * Resolves to whether it was applied.
    */
   putTrackMasks(trackId: number, masks: readonly TrackFrameMask[], runKey: string, categoryId?: number): boolean;
   /** Removes a track's machine-made masks on the given frames (image ids), keyframes kept. */
@@ -199,7 +201,7 @@ export function createVideoSlice(ctx: SliceContext): VideoSlice {
         if (old) b.update('annotations', old.id, () => ann);
         else b.add('annotations', ann);
       }
-      return s.change(b.diff, 'squash', {
+      return s.change(b.diff, 'run', {
         label: masks[0]?.role === 'interpolated' ? 'interpolate' : 'propagate',
         squashKey: runKey,
         imageId: masks[0]?.imageId ?? null,
