@@ -263,6 +263,22 @@ describe('TrackingService', () => {
     expect(s().project.annotations.filter((a) => a.trackId === track)).toHaveLength(3);
   });
 
+  it('undone, then another step made before its next frame lands: the run still stops (its step left the history)', async () => {
+    const { s, tracking, track, engine } = await setup(6);
+    engine.onTrack = (frame) => {
+      if (frame !== 3) return;
+      s().undo();
+      s().addCategory('cat'); // a new step: the redo (the run) is gone
+    };
+    expect(await tracking.propagate({ until: 'end' })).toEqual({ ok: true, frames: 2 });
+    expect(
+      s()
+        .project.annotations.filter((a) => a.trackId === track)
+        .map((a) => a.track),
+    ).toEqual(['key']);
+    expect(s().tracking).toMatchObject({ status: 'cancelled', message: /undone/ });
+  });
+
   it('an undo of something else while the run goes on keeps its redo, and the run stays one undo step', async () => {
     const { s, tracking, track, engine } = await setup(6);
     engine.onTrack = (frame) => {

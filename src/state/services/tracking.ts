@@ -232,12 +232,12 @@ export class TrackingService {
           runKey,
         );
         if (!put) {
-          // the run was undone meanwhile: it stops, and what it made stays undone (a redo brings it back)
-          if (this.state.future.some((e) => e.squashKey === runKey)) {
+          // the run was undone meanwhile (the track is still there): it stops, and what it made stays undone
+          if (this.state.project.annotations.some((a) => a.trackId === track.id)) {
             this.patch({
               status: 'cancelled',
               frame: null,
-              message: 'Propagation stopped: it was undone (Redo brings its frames back).',
+              message: 'Propagation stopped: it was undone.',
             });
             return { ok: true, frames: done };
           }

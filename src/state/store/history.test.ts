@@ -24,10 +24,26 @@ describe('pushStep', () => {
   it("run: joins its run's step wherever it is, keeps the redo; refused once the run's step is undone", () => {
     const h: History = { past: [step('run', 'r'), step('b')], future: [step('x')] };
     expect(labels(pushStep(h, step('more', 'r'), 'run'))).toEqual({ past: ['run', 'b'], future: ['x'] });
+    // a run's first change is a new step: the redo before it goes (redoing it after the run would add its records again)
     expect(labels(pushStep({ past: [step('a')], future: [step('x')] }, step('run', 'r'), 'run'))).toEqual({
       past: ['a', 'run'],
-      future: ['x'],
+      future: [],
     });
     expect(pushStep({ past: [step('a')], future: [step('run', 'r')] }, step('more', 'r'), 'run')).toBeNull();
+  });
+
+  it('run: a change to a record a later step changed is a step of its own (undo order stays exact)', () => {
+    const op = (id: number) => ({ coll: 'annotations' as const, id, before: null, after: null });
+    const run = { ...step('run', 'r'), doc: { ops: [op(1)] } };
+    const later = { ...step('recolor'), doc: { ops: [op(2)] } };
+    const h: History = { past: [run, later], future: [] };
+    expect(labels(pushStep(h, { ...step('more', 'r'), doc: { ops: [op(3)] } }, 'run'))).toEqual({ past: ['run', 'recolor'], future: [] });
+    const next = pushStep(h, { ...step('more', 'r'), doc: { ops: [op(2)] } }, 'run')!;
+    expect(labels(next)).toEqual({ past: ['run', 'recolor', 'more'], future: [] });
+    // and the run's next changes join that last step of its key
+    expect(labels(pushStep(next, { ...step('again', 'r'), doc: { ops: [op(4)] } }, 'run'))).toEqual({
+      past: ['run', 'recolor', 'more'],
+      future: [],
+    });
   });
 });

@@ -8,9 +8,10 @@ import { composeDiffs, EMPTY_DIFF, type DocDiff } from '../../core/project/chang
 import type { SessionSnapshot } from '../../inference/maskSession.ts';
 
 /**
- * `run`: a background run's machine-made change (a propagation's frames), keyed by the run: it joins the run's step
- * wherever that is in the past (the person's steps made meanwhile stay after it), takes no redo away, and is refused
- * once the run's step was undone (it is in the future: the run is taken back).
+ * `run`: a background run's machine-made change (a propagation's frames), keyed by the run: its first change is a
+ * new step; the later ones join the run's step wherever that is in the past (the person's steps made meanwhile stay
+ * after it, their redo kept) and are refused once the run's step was undone (it is in the future: the run is taken
+ * back; the store also refuses them once the step has left the history altogether).
  */
 export type HistoryPolicy = 'record' | 'ignore' | 'squash' | 'run';
 
@@ -37,6 +38,13 @@ export interface History {
 
 export const EMPTY_HISTORY: History = { past: [], future: [] };
 
+/** Whether any of `steps` changed a record `doc` changes. */
+function touchesAny(steps: readonly HistoryEntry[], doc: DocDiff): boolean {
+  if (steps.length === 0) return false;
+  const keys = new Set(doc.ops.map((o) => `${o.coll}:${o.id}`));
+  return steps.some((e) => e.doc.ops.some((o) => keys.has(`${o.coll}:${o.id}`)));
+}
+
 const join = (a: HistoryEntry, b: HistoryEntry): HistoryEntry => ({
   ...a,
   doc: composeDiffs(a.doc, b.doc),
@@ -52,8 +60,12 @@ export function pushStep(h: History, entry: HistoryEntry, policy: 'record' | 'sq
   if (policy === 'run' && key !== undefined) {
     if (h.future.some((e) => e.squashKey === key)) return null;
     const at = h.past.findLastIndex((e) => e.squashKey === key);
-    if (at >= 0) return { past: h.past.map((e, i) => (i === at ? join(e, entry) : e)), future: h.future };
-    return { past: [...h.past.slice(-(HISTORY_LIMIT - 1)), entry], future: h.future };
+    // joined in place unless a later step touched one of its records (undoing that step, then the run, must give
+    // back what was there): then it is a step of its own at the end, with the same key
+    if (at >= 0 && !touchesAny(h.past.slice(at + 1), entry.doc))
+      return { past: h.past.map((e, i) => (i === at ? join(e, entry) : e)), future: h.future };
+    // a run's first change is a new step, made now: the redo before it goes, as with any new step
+    return { past: [...h.past.slice(-(HISTORY_LIMIT - 1)), entry], future: at >= 0 ? h.future : [] };
   }
   const last = h.past[h.past.length - 1];
   if (policy === 'squash' && last && key !== undefined && last.squashKey === key)

@@ -76,6 +76,9 @@ export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
       s.showImage(entry.imageId, { fromHistory: true });
   };
 
+  /** the keys of runs that have made a change (`run` policy): a run whose step has left the history makes no more */
+  const runsMade = new Set<string>();
+
   /** Undo or redo: takes steps from `from` until one changes something, files it in `to`. */
   const travel = (direction: 'undo' | 'redo') => {
     for (;;) {
@@ -132,9 +135,13 @@ export function createDocumentSlice(ctx: SliceContext): DocumentSlice {
         ...(options.squashKey !== undefined ? { squashKey: options.squashKey } : {}),
         ...(options.saveNow ? { saveNow: true as const } : {}),
       };
+      const key = entry.squashKey;
+      // a run's change after its step left the history (undone, then another step made; or trimmed): not made either
+      if (policy === 'run' && key !== undefined && runsMade.has(key) && !s.past.some((e) => e.squashKey === key)) return false;
       const history = policy === 'ignore' ? {} : pushStep({ past: s.past, future: s.future }, entry, policy);
       // a run's change after the run was undone: not made (the run is taken back)
       if (history === null) return false;
+      if (policy === 'run' && key !== undefined) runsMade.add(key);
       set((st) => ({ project, ...history, ...repairs(st, project) }));
       emit(diff, { origin: options.origin ?? 'local', label: entry.label, saveNow: options.saveNow === true });
       if (policy === 'ignore') checkSession();
