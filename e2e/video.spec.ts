@@ -94,6 +94,11 @@ test('a frames folder: click the dog on frame 0, propagate to the end (= the CLI
     expect(await page.evaluate(() => window.annotator.currentImage()?.video?.frame)).toBe(1);
     await page.evaluate(() => window.annotator.video.showFrame(5));
     await ready(page);
+    // the timeline's playhead stands over the shown frame's cell
+    const cell = (await page.locator('[data-testid=track-lane] .cell[data-frame="5"]').first().boundingBox())!;
+    const head = (await page.getByTestId('timeline-playhead').boundingBox())!;
+    expect(Math.abs(head.x - cell.x)).toBeLessThan(1.5);
+    expect(Math.abs(head.width - cell.width)).toBeLessThan(1.5);
     const five = truth[5]!;
     const p5 = promptsFromMask(five.mask, width, height)!.points[0]!;
     await page.keyboard.down('Alt');

@@ -345,6 +345,19 @@ describe.each(DATABASES)('propagation runs on the workers, on $name', ({ url, sk
       const other = await video.propagate(without, 3, await encode(3));
       expect(rleFromMask(other.mask, size.width, size.height)).not.toEqual(rleFromMask(m3.mask, size.width, size.height));
 
+      // the start frame's file gone from its record (the memory encodes it): the run fails at once, saying so
+      const recs = (await admin.json<RecordsResponse>('GET', `/api/projects/${pid}/records`)).body.records;
+      const start = recs.find((r) => r.coll === 'images' && r.id === clip.frames[0])!;
+      const { sha256: _gone, ...noFile } = start.data as ImageRecord;
+      await push(admin, [{ coll: 'images', id: start.id, data: noFile, baseRev: start.rev }]);
+      const q2 = await propagate(admin, spec);
+      expect(q2.status, JSON.stringify(q2.body)).toBe(201);
+      expect(await waitForRun(q2.body.runId)).toMatchObject({
+        state: 'failed',
+        attempts: 1,
+        message: /00000\.jpg, a keyframe SAM 2's memory starts from, has no file on the server/,
+      });
+
       // a worker given a folder without the graphs is refused as it starts, naming what is missing
       const partial = tinySam2VideoDir({});
       rmSync(join(partial.dir, 'memory_encoder.onnx'));

@@ -164,6 +164,16 @@ export class TrackWorker {
     const categoryId = track.categoryId;
     let previous = maskFromRle(startMask.segmentation);
     const model = await this.model();
+    if (model instanceof NodeSam2Video) {
+      // the memory encodes the person's frames too (the start, each keyframe on the way): their files must be here
+      // (the queue checked only the frames to compute); said at once, not tried again
+      const keys = [fromRec, ...run.frames.filter((p) => p.key).map((p) => frameOf.get(p.imageId))];
+      const lacking = keys.find((r) => r && !r.sha256);
+      if (lacking)
+        return fail(
+          `${lacking.fileName}, a keyframe SAM 2's memory starts from, has no file on the server: upload it, then propagate again.`,
+        );
+    }
     const stepper = model instanceof NodeSam2Video ? this.memoryStepper(model, run, clipOrder.length) : this.samStepper(model, run);
     await stepper.key(indexOf.get(fromRec.id)!, fromRec, previous);
     for (

@@ -6,6 +6,7 @@ import type { SyncMeta } from '../../io/persist.ts';
 import { imageFile, testStore } from '../test/fakeDeps.ts';
 import { FakeServerApi } from '../test/fakeServer.ts';
 import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
+import { UNUSED_VIDEO_DELAY_MS } from './storedVideos.ts';
 import { ChannelHub, FakeBatch, FakeIdBlocks, FakeImages, RecordingSync, fakeLifecycle, fakeOpenVideo } from '../test/fakeServices.ts';
 import { DEFAULT_UI, MemoryJournal, MemoryProjects, metaFor } from '../test/fakeStorage.ts';
 import type { AppStore } from '../store/store.ts';
@@ -627,7 +628,7 @@ describe('Persistence: video files stored with the project', () => {
     expect(t.images.video(3)!.file).toBe(stored!.file);
   });
 
-  it('a clip whose frames were all deleted: its stored file is removed when the project is next opened (undo could still bring them back before)', async () => {
+  it('a clip whose frames were all deleted: its stored file is removed when the project is next opened and no other tab has it open (an undo there could bring the frames back)', async () => {
     const t = setup();
     await t.p.start();
     const id = t.p.current();
@@ -657,8 +658,22 @@ describe('Persistence: video files stored with the project', () => {
         .map((v) => v.videoId)
         .sort(),
     ).toEqual([3, 4, 5]);
+    // opened again while another tab has it open (an undo there could bring the frames back): kept
     await t.p.newProject('other');
     await t.p.switchTo(id);
+    t.store.setState({ otherTabs: 1 });
+    await vi.advanceTimersByTimeAsync(UNUSED_VIDEO_DELAY_MS + 100);
+    expect(
+      t.projects.storedVideos
+        .get(id)!
+        .map((v) => v.videoId)
+        .sort(),
+    ).toEqual([3, 4, 5]);
+    // opened again alone: removed a moment after
+    t.store.setState({ otherTabs: 0 });
+    await t.p.newProject('other 2');
+    await t.p.switchTo(id);
+    await vi.advanceTimersByTimeAsync(UNUSED_VIDEO_DELAY_MS + 100);
     expect(t.projects.storedVideos.get(id)!.map((v) => v.videoId)).toEqual([4, 5]);
     expect(t.images.video(3)).toBeUndefined();
     expect([...t.images.frames.keys()]).toEqual([12]);

@@ -15,7 +15,7 @@ import { describeSaveError, type ProjectMeta, type SavedUi, type SyncMeta } from
 import { JOURNAL_MAX_RECORDS } from '../../io/journal.ts';
 import type { StoredVideoMeta } from '../../core/video/videoFile.ts';
 import type { VideoFrameSource } from '../../io/videoFrames.ts';
-import { dropVideo, restoreVideos, storeVideo } from './storedVideos.ts';
+import { dropUnusedVideos, dropVideo, restoreVideos, storeVideo } from './storedVideos.ts';
 import type { AppStore, ChangeInfo, StoreState } from '../store/store.ts';
 import { recordsOf, applyJournal } from './journalRecords.ts';
 import { SaveBook, type RecordKey } from './saveBook.ts';
@@ -271,7 +271,7 @@ export class Persistence {
     store.setState({ projectId: id });
     await deps.ids.use(id, loaded.project);
     for (const im of loaded.images) deps.images.register(im.imageId, im.blob, im.name);
-    await restoreVideos(deps, id, loaded);
+    const unusedVideos = await restoreVideos(deps, id, loaded);
     // where the user was: the place journaled at each change when it is newer than the last landed write
     const place = deps.journal.readPlace<SavedUi>(id);
     const newerPlace = place !== null && place.at > loaded.meta.updatedAt;
@@ -296,6 +296,7 @@ export class Persistence {
     // the project is open whether or not this small write lands (a full disk): said, never a reason to start another
     await deps.projects.setCurrent(id).catch((e: unknown) => this.reportError('which project is open', e));
     this.tabs?.announce(id);
+    void dropUnusedVideos(deps, id, unusedVideos, () => this.projectId === id && store.getState().otherTabs === 0);
     if (recovered.length || this.book.hasWork()) {
       this.book.touch(recovered);
       await this.saveNow();

@@ -11,6 +11,8 @@ type Deps = Pick<PersistenceDeps, 'projects' | 'images' | 'openVideo'>;
 
 /** A stored video file no frame uses is removed when its project is opened, unless it was stored this recently. */
 export const UNUSED_VIDEO_GRACE_MS = 10 * 60_000;
+/** How long after opening a project its unused video files are removed (other tabs on it have said so by then). */
+export const UNUSED_VIDEO_DELAY_MS = 2000;
 
 /** Stores a clip's video file with the open project and opens it for decoding; resolves to why it could not, or null. */
 export async function storeVideo(
@@ -43,18 +45,18 @@ export async function dropVideo(deps: Deps, projectId: string, videoId: number):
 }
 
 /**
- * The clips of a project being opened that came from video files: their frames decoded from the stored files; the
- * files of clips that have no frame any more are removed.
+ * The clips of a project being opened that came from video files: their frames decoded from the stored files.
+ * Resolves to the stored files no frame uses any more (every frame of the clip deleted), for `dropUnusedVideos`.
  */
-export async function restoreVideos(deps: Deps, projectId: string, loaded: StoredProject): Promise<void> {
+export async function restoreVideos(deps: Deps, projectId: string, loaded: StoredProject): Promise<number[]> {
   const files = new Set(loaded.images.map((im) => im.imageId));
   const clips = new Set(loaded.project.images.flatMap((im) => (im.video ? [im.video.id] : [])));
+  const unused: number[] = [];
   for (const v of await deps.projects.videos(projectId).catch(() => [])) {
     if (!clips.has(v.videoId)) {
-      // every frame of the clip was deleted (undo cannot bring them back now: the history is the last session's);
-      // a copy stored in the last minutes may be one another tab is adding frames from, and is left to it
+      // a copy stored in the last minutes may be one another tab is adding frames from: left to it
       const storedAt = v.file instanceof File ? v.file.lastModified : 0;
-      if (Date.now() - storedAt > UNUSED_VIDEO_GRACE_MS) await deps.projects.removeVideo(projectId, v.videoId).catch(() => undefined);
+      if (Date.now() - storedAt > UNUSED_VIDEO_GRACE_MS) unused.push(v.videoId);
       continue;
     }
     const source = deps.openVideo(`${projectId}:${v.videoId}`, v.file, v.meta);
@@ -62,4 +64,17 @@ export async function restoreVideos(deps: Deps, projectId: string, loaded: Store
     for (const im of loaded.project.images)
       if (im.video?.id === v.videoId && !files.has(im.id)) deps.images.registerFrame(im.id, source, im.video.frame, im.fileName);
   }
+  return unused;
+}
+
+/**
+ * Removes stored video files no frame uses, a moment after the project was opened (`UNUSED_VIDEO_DELAY_MS`: the
+ * other tabs have answered by then) and only when no other tab has it open (`alone`): there an undo could still
+ * bring the frames back. This tab's own undo cannot: its history starts with the opening.
+ */
+export async function dropUnusedVideos(deps: Deps, projectId: string, unused: readonly number[], alone: () => boolean): Promise<void> {
+  if (unused.length === 0) return;
+  await new Promise((r) => setTimeout(r, UNUSED_VIDEO_DELAY_MS));
+  if (!alone()) return;
+  for (const videoId of unused) await deps.projects.removeVideo(projectId, videoId).catch(() => undefined);
 }

@@ -234,8 +234,9 @@ export function Timeline() {
             className="timeline-playhead"
             data-testid="timeline-playhead"
             style={{
-              left: `calc(${LANE_NAME_PX}px + (100% - ${LANE_NAME_PX}px) * ${index} / ${clip.frames.length})`,
-              width: `max(1px, calc((100% - ${LANE_NAME_PX}px) / ${clip.frames.length}))`,
+              // a cell's width as the lanes give it: a share of the width, at least 1 px (a long clip's lanes overflow)
+              left: `calc(${LANE_NAME_PX}px + max(1px, (100% - ${LANE_NAME_PX}px) / ${clip.frames.length}) * ${index})`,
+              width: `max(1px, (100% - ${LANE_NAME_PX}px) / ${clip.frames.length})`,
             }}
           />
         )}
