@@ -218,6 +218,7 @@ describe('the SAM 2 video graph layout', () => {
     expect(sam2VideoModelId('/models/sam2.1_hiera_tiny/image_encoder.onnx')).toBe('sam2-video:sam2.1_hiera_tiny');
     expect(sam2VideoModelId('C:\\onnx\\sam2_small\\image_encoder.onnx')).toBe('sam2-video:sam2_small');
     expect(sam2VideoModelId('my_encoder.ONNX')).toBe('sam2-video:my_encoder');
+    expect(sam2VideoModelId('/org/sam2.1-tiny-onnx/resolve/main/image_encoder.onnx')).toBe('sam2-video:sam2.1-tiny-onnx');
     expect(sam2ObjectProbability(null)).toBeNull();
     expect(sam2ObjectProbability(0)).toBe(0.5);
     expect(sam2ObjectProbability(Math.log(3))).toBeCloseTo(0.75, 12);

@@ -153,6 +153,14 @@ export function detectSam2VideoLayout(files: readonly NamedIo[]): { layout: Sam2
  */
 export function sam2VideoModelId(encoderPath: string): string {
   const parts = encoderPath.split(/[\\/]/).filter(Boolean);
-  const name = parts.length > 1 ? parts[parts.length - 2]! : (parts[0] ?? 'graphs').replace(/\.onnx$/i, '');
+  const dir = parts.slice(0, -1);
+  // a model hub's file URL (`<repo>/resolve/<revision>/<file>`): the repository names the model, not the revision
+  const hub = dir.lastIndexOf('resolve');
+  const name =
+    hub > 0 && hub === dir.length - 2
+      ? dir[hub - 1]!
+      : dir.length > 0
+        ? dir[dir.length - 1]!
+        : (parts[0] ?? 'graphs').replace(/\.onnx$/i, '');
   return `sam2-video:${name}`;
 }
