@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { addCandidateOutputs } from './src/node/decoderCandidates.ts';
+import { batchedDecoder } from './src/node/decoderBatched.ts';
 import { quantizeDecoderInt8 } from './src/node/decoderQuantize.ts';
 import { ISOLATION_HEADERS, SECURITY_HEADERS } from './src/node/httpHeaders.ts';
 import react from '@vitejs/plugin-react';
@@ -13,8 +14,8 @@ const PACKAGE_ASSETS: { prefix: string; dir: string; files: string[] }[] = [
     prefix: '/ort/',
     dir: 'node_modules/onnxruntime-web/dist',
     files: [
-      'ort-wasm-simd-threaded.jsep.mjs',
-      'ort-wasm-simd-threaded.jsep.wasm',
+      'ort-wasm-simd-threaded.asyncify.mjs',
+      'ort-wasm-simd-threaded.asyncify.wasm',
       'ort-wasm-simd-threaded.mjs',
       'ort-wasm-simd-threaded.wasm',
     ],
@@ -44,6 +45,8 @@ const candidatesDecoder = generated('sam-candidates', (src) => addCandidateOutpu
 const GENERATED: Record<string, () => Uint8Array> = {
   '/models/sam-candidates.onnx': candidatesDecoder,
   '/models/sam-candidates-int8.onnx': generated('sam-candidates-int8', () => quantizeDecoderInt8(candidatesDecoder()).model),
+  // a batch of prompts per call, for segment everything and box pre-annotation (src/node/decoderBatched.ts)
+  '/models/sam-batched.onnx': generated('sam-batched', () => batchedDecoder(candidatesDecoder())),
 };
 
 const MIME: Record<string, string> = { '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript' };

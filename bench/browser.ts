@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { readRgbaImage } from '../src/node/image.ts';
-import { NodeSam } from '../src/node/sam-node.ts';
+import { NodeSam, nodePreannotateBackend } from '../src/node/sam-node.ts';
+import { DEFAULT_AMG_PARAMS, DEFAULT_POINTS_PER_BATCH } from '../src/core/sam/amg.ts';
+import { preannotateImage } from '../src/core/sam/preannotateImage.ts';
 import { resizeRgb } from '../src/core/sam/preprocess.ts';
 import { print, summarize, type Metric } from './stats.ts';
 import { collectLongTasks, repoRoot, startPreviewServer, stopPreviewServer } from './server.ts';
@@ -24,6 +26,10 @@ const DECODERS_ONLY = process.argv.includes('--decoders');
 const FRESH_ONLY = process.argv.includes('--fresh');
 /** `--large`: only the 6000 x 4000 photo (clicks and brush strokes) */
 const LARGE_ONLY = process.argv.includes('--large');
+/** `--amg`: only segment everything at 32 points per side, batched and one prompt per call, browser and Node */
+const AMG_ONLY = process.argv.includes('--amg');
+/** segment everything's points per side in the comparison (SAM's default) */
+const AMG_POINTS_PER_SIDE = 32;
 /**
  * Raw decoder runs left out at the start: the first ~6 runs of a fresh page take about twice as long
  * (V8 compiles onnxruntime's WebAssembly to optimized code in the background for ~1.5 s on 2 cores)
@@ -45,6 +51,59 @@ const metrics: Metric[] = [];
 function record(m: Metric): void {
   metrics.push(m);
   print(m);
+}
+
+/**
+ * Segment everything on one photo at {@link AMG_POINTS_PER_SIDE} points per side: one decoder call per
+ * point (as before the batched decoder), then the batched default, in the app (a fresh page each)
+ * and in Node (the CLI's pipeline, same process), with the speed-ups measured side by side.
+ */
+async function amgSection(browser: Browser): Promise<void> {
+  const file = join(COCO_IMAGES, readdirSync(COCO_IMAGES).sort()[0]!);
+  const inApp = async (pointsPerBatch: number | null) => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${PORT}/`);
+    await ready(page);
+    await page.locator('input[type=file][accept*="image/"]').first().setInputFiles([file]);
+    await ready(page);
+    const p = await page.evaluate(
+      ([k, b]) =>
+        window.annotator.preannotate({
+          mode: 'everything',
+          scope: 'current',
+          amg: { pointsPerSide: k },
+          ...(b ? { pointsPerBatch: b } : {}),
+        }),
+      [AMG_POINTS_PER_SIDE, pointsPerBatch ?? 0] as const,
+    );
+    await page.close();
+    return p.imageMs[0]! / 1000;
+  };
+  const one = await inApp(1);
+  const batched = await inApp(null);
+  record(summarize('amg_s_per_image_unbatched', 's', [one]));
+  record(summarize('amg_s_per_image', 's', [batched]));
+  record(summarize('amg_batched_speedup', 'x', [one / batched]));
+
+  const sam = await NodeSam.load();
+  const image = readRgbaImage(file);
+  const opts = {
+    mode: 'everything' as const,
+    boxPlan: {},
+    amg: { ...DEFAULT_AMG_PARAMS, pointsPerSide: AMG_POINTS_PER_SIDE },
+    everythingCategoryId: 1,
+  };
+  const inNode = async (perBatch: number) => {
+    sam.pointsPerBatch = perBatch;
+    const t0 = performance.now();
+    await preannotateImage({ width: image.width, height: image.height }, opts, nodePreannotateBackend(sam, image));
+    return (performance.now() - t0) / 1000;
+  };
+  const nodeOne = await inNode(1);
+  const nodeBatched = await inNode(DEFAULT_POINTS_PER_BATCH);
+  record(summarize('amg_cli_s_per_image_unbatched', 's', [nodeOne]));
+  record(summarize('amg_cli_s_per_image', 's', [nodeBatched]));
+  record(summarize('amg_cli_batched_speedup', 'x', [nodeOne / nodeBatched]));
 }
 
 /** onnxruntime-node's encoder on the app's four samples (one warm-up run, then each sample twice). */
@@ -288,6 +347,11 @@ async function main(): Promise<void> {
       printTable(backend);
       return;
     }
+    if (AMG_ONLY) {
+      await amgSection(browser);
+      printTable(backend);
+      return;
+    }
     if (DECODERS_ONLY) {
       await decoderVariants(browser);
       printTable(backend);
@@ -482,6 +546,7 @@ async function main(): Promise<void> {
     await page2.close();
     await freshPageClicks(browser);
     await decoderVariants(browser);
+    await amgSection(browser);
     printTable(backend);
   } finally {
     await browser.close();

@@ -12,6 +12,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { print, summarize, type Metric } from './stats.ts';
+import { maskIou } from '../src/core/mask/iou.ts';
+import { maskFromRle, type CocoRle } from '../src/core/mask/rle.ts';
 import { collectLongTasks, repoRoot, startPreviewServer, stopPreviewServer } from './server.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.config.ts';
 
@@ -35,9 +37,60 @@ async function freshPage(browser: import('playwright-core').Browser): Promise<Pa
   return page;
 }
 
+interface AmgOut {
+  point: [number, number];
+  rle: CocoRle;
+}
+
+/** Segment everything on the page's shown image: seconds and the masks with their prompt points. */
+async function everything(
+  page: Page,
+  file: string,
+  pps: number,
+  pointsPerBatch: number | undefined,
+): Promise<{ s: number; masks: AmgOut[] }> {
+  await page.locator('input[type=file][accept*="image/"][multiple]').setInputFiles([file]);
+  await page.evaluate(() => window.annotator.ready());
+  const p = await page.evaluate(
+    ([k, b]) =>
+      window.annotator.preannotate({
+        mode: 'everything',
+        scope: 'current',
+        amg: { pointsPerSide: k },
+        ...(b ? { pointsPerBatch: b } : {}),
+      }),
+    [pps, pointsPerBatch ?? 0] as const,
+  );
+  const masks = await page.evaluate(() =>
+    window.annotator
+      .getProject()
+      .annotations.filter((a) => a.source === 'auto')
+      .map((a) => ({ point: [a.prompts.points[0]!.x, a.prompts.points[0]!.y] as [number, number], rle: a.segmentation as CocoRle })),
+  );
+  return { s: p.imageMs[0]! / 1000, masks };
+}
+
+/** Masks of two runs matched by their prompt point: the lowest IoU of a pair, and masks without a pair. */
+function agreement(a: AmgOut[], b: AmgOut[]): { minIou: number; unmatched: number } {
+  const key = (m: AmgOut) => `${m.point[0].toFixed(2)},${m.point[1].toFixed(2)}`;
+  const byPoint = new Map(b.map((m) => [key(m), m]));
+  let minIou = 1;
+  let unmatched = 0;
+  for (const m of a) {
+    const o = byPoint.get(key(m));
+    if (!o) unmatched++;
+    else minIou = Math.min(minIou, maskIou(maskFromRle(m.rle), maskFromRle(o.rle)));
+    byPoint.delete(key(m));
+  }
+  return { minIou, unmatched: unmatched + byPoint.size };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { images: { type: 'string', default: '10' }, parts: { type: 'string', default: 'box,auto-box,everything16,everything32' } },
+    options: {
+      images: { type: 'string', default: '10' },
+      parts: { type: 'string', default: 'box,auto-box,everything16,everything32,unbatched' },
+    },
   });
   const parts = new Set(values.parts.split(','));
   const n = Number(values.images);
@@ -56,7 +109,11 @@ async function main(): Promise<void> {
   const server = await startPreviewServer(PORT);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
-    for (const mode of (['box', 'auto-box'] as const).filter((m) => parts.has(m))) {
+    const boxRuns = (['box', 'auto-box'] as const).filter((m) => parts.has(m)).map((mode) => ({ mode, perBatch: 0, tag: '' }));
+    // box mode with one decoder call per box, as before the batched decoder
+    if (parts.has('box') && parts.has('unbatched')) boxRuns.unshift({ mode: 'box', perBatch: 1, tag: '_unbatched' });
+    for (const { mode: m, perBatch, tag } of boxRuns) {
+      const mode = `${m}${tag}`;
       const page = await freshPage(browser);
       await page.locator('input[type=file][accept*=".json"]').setInputFiles(boxesFile);
       await page.locator('input[type=file][accept*="image/"][multiple]').setInputFiles(files);
@@ -64,7 +121,10 @@ async function main(): Promise<void> {
       // the long tasks counted are the batch's, not the tail of opening the images (thumbnails, previews)
       await page.waitForTimeout(3000);
       await page.evaluate(() => (window.__longtasks.length = 0));
-      const p = await page.evaluate((m) => window.annotator.preannotate({ mode: m }), mode);
+      const p = await page.evaluate(([md, b]) => window.annotator.preannotate({ mode: md, ...(b ? { pointsPerBatch: b } : {}) }), [
+        m,
+        perBatch,
+      ] as const);
       const s = p.elapsedMs / 1000;
       record(summarize(`batch_${mode}_images_per_s`, 'images/s', [p.imagesDone / s]));
       record(summarize(`batch_${mode}_masks_per_s`, 'masks/s', [p.masks / s]));
@@ -74,21 +134,24 @@ async function main(): Promise<void> {
       await page.close();
     }
     for (const pps of [16, 32].filter((k) => parts.has(`everything${k}`))) {
+      // one call per grid point (as before the batched decoder), then the default batched calls, each on a fresh page
+      let unbatched: { s: number; masks: AmgOut[] } | null = null;
+      if (parts.has('unbatched')) {
+        const page = await freshPage(browser);
+        unbatched = await everything(page, files[0]!, pps, 1);
+        record(summarize(`everything_${pps}pps_unbatched_s_per_image`, 's', [unbatched.s]));
+        await page.close();
+      }
       const page = await freshPage(browser);
-      await page.locator('input[type=file][accept*="image/"][multiple]').setInputFiles(files.slice(0, 1));
-      await page.evaluate(() => window.annotator.ready());
-      const p = await page.evaluate(
-        (k) => window.annotator.preannotate({ mode: 'everything', scope: 'current', amg: { pointsPerSide: k } }),
-        pps,
-      );
-      record(
-        summarize(
-          `everything_${pps}pps_s_per_image`,
-          's',
-          p.imageMs.map((ms) => ms / 1000),
-        ),
-      );
-      record(summarize(`everything_${pps}pps_masks`, 'count', [p.masks]));
+      const batched = await everything(page, files[0]!, pps, undefined);
+      record(summarize(`everything_${pps}pps_s_per_image`, 's', [batched.s]));
+      record(summarize(`everything_${pps}pps_masks`, 'count', [batched.masks.length]));
+      if (unbatched) {
+        record(summarize(`amg_batched_speedup_${pps}pps`, 'x', [unbatched.s / batched.s]));
+        const a = agreement(unbatched.masks, batched.masks);
+        record(summarize(`everything_${pps}pps_batched_mask_iou_min`, 'IoU', [a.minIou]));
+        record(summarize(`everything_${pps}pps_batched_masks_unmatched`, 'count', [a.unmatched]));
+      }
       if (pps === 16) {
         // review at keyboard speed: key press -> the next proposal selected and the frame drawn
         await page.evaluate(() => (window.__longtasks.length = 0));

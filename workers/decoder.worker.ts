@@ -65,6 +65,8 @@ function decoderApi(): DecoderApi {
     trackMask: (source, previous) => batch.track(source, previous),
     interpolateMasks: (a, b, between) => batch.interpolate(a, b, between),
     amgMask: (source, point, crop, image, params) => batch.amgMask(source, point, crop, image, params),
+    amgMasks: (source, points, crop, image, params) => batch.amgMasks(source, points, crop, image, params),
+    batchMasks: (source, prompts) => batch.masks(source, prompts),
     amgSmallRegions: (masks, minArea, nmsThresh) => batch.smallRegions(masks, minArea, nmsThresh),
     benchRaw: (imageId, n) => benchRaw(model, store, exclusive, imageId, n),
   };

@@ -7,7 +7,7 @@ import { encoderInputFromRgba } from '../src/core/sam/preprocess.ts';
 import { sam2EncoderInput } from '../src/core/sam/sam2.ts';
 import { cropRgba, type PixelRect } from '../src/core/sam/roi.ts';
 import { decodeRgba } from './decodeRgba.ts';
-import { createSession, fetchModel, loadOrt, type Ort } from './ort-runtime.ts';
+import { createSession, fetchModel, loadOrt, sessionBackend, type Ort, type SessionBackend } from './ort-runtime.ts';
 import type { EncodeResult, EncoderApi, ProgressCallback, RuntimeOptions } from './protocol.ts';
 
 let ort: Ort | null = null;
@@ -18,13 +18,14 @@ let manifest: ModelManifest | null = null;
 let lastDecoded: { key: string; data: Uint8ClampedArray; width: number; height: number } | null = null;
 
 const api: EncoderApi = {
-  async init(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<void> {
+  async init(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<SessionBackend> {
     try {
       manifest = m;
       ort = await loadOrt(opts);
       const bytes = await fetchModel(m.encoderUrl, onProgress);
       session = await createSession(ort, m.encoderUrl, bytes, opts.backend);
       checkModelSignature('encoder', m.encoderUrl, session.inputNames, session.outputNames, m);
+      return sessionBackend(session);
     } catch (e) {
       throw encodeErrorForTransfer(e);
     }

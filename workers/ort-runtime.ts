@@ -2,7 +2,7 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { AppError } from '../src/core/errors.ts';
 
-import type { BackendName, RuntimeOptions } from './protocol.ts';
+import type { BackendName, RuntimeOptions, RuntimeReport } from './protocol.ts';
 
 export type Ort = typeof OrtModule;
 
@@ -13,9 +13,11 @@ let ortPromise: Promise<Ort> | null = null;
  * origin, so the thread pool's workers load them too instead of re-loading this worker's chunk.
  */
 export function loadOrt(opts: RuntimeOptions): Promise<Ort> {
-  // the WebGPU build carries the JSEP runtime; the plain WASM build is smaller and used without a GPU
+  // onnxruntime-web's WebGPU build runs its WebGPU execution provider in the asyncify runtime (the
+  // JSEP runtime belongs to its other builds: with this one the provider silently failed to start);
+  // the plain WASM build is smaller and used without a GPU
   const load = opts.backend === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');
-  const runtime = opts.backend === 'webgpu' ? 'ort-wasm-simd-threaded.jsep' : 'ort-wasm-simd-threaded';
+  const runtime = opts.backend === 'webgpu' ? 'ort-wasm-simd-threaded.asyncify' : 'ort-wasm-simd-threaded';
   ortPromise ??= load.then((ort) => {
     ort.env.wasm.wasmPaths = { mjs: `${opts.ortBase}${runtime}.mjs`, wasm: `${opts.ortBase}${runtime}.wasm` };
     ort.env.wasm.numThreads = opts.numThreads;
@@ -99,13 +101,36 @@ async function fetchModelOnce(url: string, cache: RequestCache, onProgress?: (lo
   return out;
 }
 
-/** Creates a session, turning onnxruntime's errors into a message that names the file. */
+/** What a session runs on: the backend, and why not WebGPU when WebGPU was asked for and failed to start. */
+export type SessionBackend = RuntimeReport;
+const backends = new WeakMap<OrtModule.InferenceSession, SessionBackend>();
+
+/** The backend a session of {@link createSession} runs on. */
+export function sessionBackend(session: OrtModule.InferenceSession): SessionBackend {
+  return backends.get(session) ?? { backend: 'wasm', webgpuFailed: null };
+}
+
+/**
+ * Creates a session, turning onnxruntime's errors into a message that names the file. On WebGPU only
+ * the WebGPU provider is asked for (its CPU kernels take what it cannot run): with WASM listed as a
+ * second choice onnxruntime drops a provider that fails to start without a word. When WebGPU does not
+ * start, the session is made on WASM and {@link sessionBackend} says why.
+ */
 export async function createSession(ort: Ort, url: string, bytes: Uint8Array, backend: BackendName): Promise<OrtModule.InferenceSession> {
+  let webgpuFailed: string | null = null;
+  if (backend === 'webgpu') {
+    try {
+      const s = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+      backends.set(s, { backend: 'webgpu', webgpuFailed: null });
+      return s;
+    } catch (e) {
+      webgpuFailed = e instanceof Error ? e.message : String(e);
+    }
+  }
   try {
-    return await ort.InferenceSession.create(bytes, {
-      executionProviders: backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
-      graphOptimizationLevel: 'all',
-    });
+    const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    backends.set(s, { backend: 'wasm', webgpuFailed });
+    return s;
   } catch (e) {
     throw new AppError(
       'MODEL_LOAD',

@@ -20,6 +20,12 @@ export interface RuntimeOptions {
 
 export type ProgressCallback = (loaded: number, total: number) => void;
 
+/** The backend a worker's session runs on, and WebGPU's error when it was asked for and did not start. */
+export interface RuntimeReport {
+  backend: BackendName;
+  webgpuFailed: string | null;
+}
+
 export interface EncodeResult {
   embedding: Float32Array;
   /** SAM 2: `high_res_feats_0` and `high_res_feats_1` (see SAM2_HIGH_RES); empty for SAM 1 style models */
@@ -38,7 +44,8 @@ export interface EmbeddingMemory {
 }
 
 export interface EncoderApi {
-  init(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<void>;
+  /** Loads the encoder; resolves to the backend its session runs on (WASM when WebGPU failed to start, and why). */
+  init(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<RuntimeReport>;
   /**
    * Embedding of one image file, or of a crop of it (image px; pre-annotation's ROI crops and
    * segment-everything crop layers); the result's buffer is transferred. `width`/`height` are the
@@ -170,7 +177,12 @@ export interface EditResult {
 export interface DecoderApi {
   /** Loads the decoder; resolves to whether it has the candidate outputs (all masks and IoUs). */
   /** `cacheBytes`: how many bytes of image embeddings are kept (least recently used dropped first). */
-  init(m: ModelManifest, opts: RuntimeOptions, cacheBytes: number, onProgress?: ProgressCallback): Promise<{ candidates: boolean }>;
+  init(
+    m: ModelManifest,
+    opts: RuntimeOptions,
+    cacheBytes: number,
+    onProgress?: ProgressCallback,
+  ): Promise<{ candidates: boolean } & RuntimeReport>;
   /** Stores the embedding of a crop of an image (zoom-in refinement); kept until dropped. */
   setCrop(imageId: number, crop: import('../src/core/sam/roi.ts').PixelRect, embedding: Float32Array, extra: Float32Array[]): void;
   dropCrop(imageId: number, crop: import('../src/core/sam/roi.ts').PixelRect): void;
@@ -247,6 +259,22 @@ export interface DecoderApi {
     image: { width: number; height: number },
     params: import('../src/core/sam/amg.ts').AmgParams,
   ): Promise<import('../src/core/sam/amg.ts').AmgMask | null>;
+  /**
+   * Segment everything on the batched decoder: several grid points of a crop in one call (each
+   * point's kept mask or null, in order); one call per point when the model has no batched decoder.
+   */
+  amgMasks(
+    source: EmbeddingSource,
+    points: { x: number; y: number }[],
+    crop: import('../src/core/sam/amg.ts').BoxXyxy,
+    image: { width: number; height: number },
+    params: import('../src/core/sam/amg.ts').AmgParams,
+  ): Promise<(import('../src/core/sam/amg.ts').AmgMask | null)[]>;
+  /**
+   * Masks for several prompts on a whole image's batch embedding, in one call of the batched decoder
+   * when every prompt has the same number of points (see `promptBatches`); in order.
+   */
+  batchMasks(source: EmbeddingSource, prompts: Prompts[]): Promise<BatchMask[]>;
   /** Segment everything's last step: small holes and islands removed, NMS again. */
   amgSmallRegions(
     masks: import('../src/core/sam/amg.ts').AmgMask[],

@@ -73,6 +73,7 @@ const USAGE = `usage: npm run preannotate -- --images DIR --mode MODE --out out.
   --classes "1=person,2=car" (or a JSON file {"1": "person"})  class ids -> category names
   --points-per-side 32 --pred-iou-thresh 0.88 --stability-score-thresh 0.95 --stability-score-offset 1
   --box-nms-thresh 0.7 --crop-n-layers 0 --crop-n-points-downscale-factor 1 --min-mask-region-area 0
+  --points-per-batch 16  prompts per decoder call (segment everything's points, the boxes of an image); 1: one call each
   --limit N            only the first N images   --report  compare with the segmentations of --coco
   --encoder E.onnx --decoder D.onnx [--family sam|sam2|auto]  another SAM-family model (default: the bundled one;
                        auto tells SAM 1 style from SAM 2 / 2.1 by the files' inputs and outputs)`;
@@ -154,6 +155,7 @@ async function main(): Promise<void> {
       'crop-n-layers': { type: 'string' },
       'crop-n-points-downscale-factor': { type: 'string' },
       'min-mask-region-area': { type: 'string' },
+      'points-per-batch': { type: 'string' },
       limit: { type: 'string' },
       report: { type: 'boolean', default: false },
       encoder: { type: 'string' },
@@ -281,6 +283,9 @@ async function main(): Promise<void> {
   const family = values.family as ModelFamily | 'auto';
   if (!['auto', 'sam', 'sam2'].includes(family)) usage(`--family ${values.family}: expected sam, sam2 or auto`);
   const sam = values.encoder ? await NodeSam.fromFiles(values.encoder, values.decoder!, { family }) : await NodeSam.load();
+  const perBatch = num('points-per-batch', values['points-per-batch'], sam.pointsPerBatch);
+  if (!(Number.isInteger(perBatch) && perBatch >= 1 && perBatch <= 256)) usage('--points-per-batch must be an integer in 1..256');
+  sam.pointsPerBatch = perBatch;
   const t0 = performance.now();
   let masks = 0;
   let imagesDone = 0;

@@ -329,6 +329,23 @@ export class InferenceEngine {
     return this.batch.amgMask(source, point, crop, image, params, shouldStop);
   }
 
+  /** Segment everything: several grid points in one call of the batched decoder. */
+  amgMasks(
+    source: EmbeddingSource,
+    points: { x: number; y: number }[],
+    crop: BoxXyxy,
+    image: { width: number; height: number },
+    params: AmgParams,
+    shouldStop: () => boolean = () => false,
+  ): Promise<(AmgMask | null)[]> {
+    return this.batch.amgMasks(source, points, crop, image, params, shouldStop);
+  }
+
+  /** A batch job's masks for several prompts on a whole image's batch embedding (the batched decoder). */
+  batchMasks(source: EmbeddingSource, prompts: Prompts[], shouldStop: () => boolean = () => false): Promise<BatchMask[]> {
+    return this.batch.masks(source, prompts, shouldStop);
+  }
+
   amgSmallRegions(masks: AmgMask[], minArea: number, nmsThresh: number): Promise<AmgMask[]> {
     return this.batch.smallRegions(masks, minArea, nmsThresh);
   }

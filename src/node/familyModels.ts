@@ -112,7 +112,15 @@ export function pointDistanceInit(): TensorProto[] {
   ];
 }
 
-export function tinySam2Models(layout: 'low-res' | 'samexporter' = 'low-res'): { encoder: Uint8Array; decoder: Uint8Array } {
+/** how much the image moves the 'image' layout's discs: logits + IMAGE_WEIGHT x the embedding's largest channel value */
+export const TINY_IMAGE_WEIGHT = 400;
+
+/**
+ * `layout` 'image': as 'low-res', with the embedding's largest channel value (resized to 256x256) times
+ * {@link TINY_IMAGE_WEIGHT} added to every candidate's logits, so the masks depend on the encoder's
+ * output too (the WebGPU test compares whole pipelines).
+ */
+export function tinySam2Models(layout: 'low-res' | 'samexporter' | 'image' = 'low-res'): { encoder: Uint8Array; decoder: Uint8Array } {
   const mix = (out: number) => {
     const w = new Float32Array(out * 3);
     for (let o = 0; o < out; o++) for (let c = 0; c < 3; c++) w[o * 3 + c] = TINY_ENCODER_WEIGHT(o, c);
@@ -147,12 +155,25 @@ export function tinySam2Models(layout: 'low-res' | 'samexporter' = 'low-res'): {
     floatTensor('ious', [1, 3], TINY_IOUS),
     floatTensor('roi', [0], []),
     floatTensor('scales', [4], [1, 1, 4, 4]),
+    ...(layout === 'image' ? [floatTensor('image_weight', [], [TINY_IMAGE_WEIGHT])] : []),
+  ];
+  const imageTerm = [
+    node('ReduceMax', ['image_embed'], ['embed_max'], { axes: [1] }),
+    node('Resize', ['embed_max', 'roi', 'scales'], ['embed_256'], { mode: 'linear' }),
+    node('Mul', ['embed_256', 'image_weight'], ['image_term']),
+    node('Sub', ['r2', 'd2'], ['discs']),
+    node('Add', ['discs', 'image_term'], ['low_res_masks']),
   ];
   const decoderNodes = [
     ...pointDistanceNodes(),
     ...(layout === 'samexporter'
       ? [node('Sub', ['r2', 'd2'], ['masks'])]
-      : [node('Sub', ['r2', 'd2'], ['low_res_masks']), node('Resize', ['low_res_masks', 'roi', 'scales'], ['masks'], { mode: 'linear' })]),
+      : layout === 'image'
+        ? [...imageTerm, node('Resize', ['low_res_masks', 'roi', 'scales'], ['masks'], { mode: 'linear' })]
+        : [
+            node('Sub', ['r2', 'd2'], ['low_res_masks']),
+            node('Resize', ['low_res_masks', 'roi', 'scales'], ['masks'], { mode: 'linear' }),
+          ]),
     node('Identity', ['ious'], ['iou_predictions']),
   ];
   const decoder = model(

@@ -5,7 +5,8 @@ import { AppError } from '../core/errors.ts';
 import { FAMILIES, familyOfPair, type ModelFamily } from '../core/sam/families.ts';
 import { checkSam2LowRes, sam2EncoderInput, sam2LowResOutput, sam2MaskFromLowRes, sam2PromptFeeds } from '../core/sam/sam2.ts';
 import { encoderInputFromRgba } from '../core/sam/preprocess.ts';
-import { samDecoderFeeds, type Prompts, type SamDecoderFeeds } from '../core/sam/prompts.ts';
+import { promptBatches, samBatchFeeds, samDecoderFeeds, type Prompts, type SamDecoderFeeds } from '../core/sam/prompts.ts';
+import { batchedDecoder, NoBatchError } from './decoderBatched.ts';
 import { maskFromLogits, maskFromLowResLogits, modelLogitsFromLowRes } from '../core/sam/postprocess.ts';
 import { resizeLongestSideShape, type Size } from '../core/geometry.ts';
 import type { RgbaImage } from './image.ts';
@@ -16,7 +17,7 @@ import { addCandidateOutputs, CANDIDATE_OUTPUTS, hasCandidateOutputs } from './d
 import { quantizeDecoderInt8 } from './decoderQuantize.ts';
 import { candidatePlane, decoderPick } from '../core/sam/candidates.ts';
 import { cropRgba, pasteMask, type PixelRect } from '../core/sam/roi.ts';
-import { amgMaskFromLogits, postprocessSmallRegions } from '../core/sam/amg.ts';
+import { amgMaskFromLogits, amgMaskFromLowRes, DEFAULT_POINTS_PER_BATCH, postprocessSmallRegions } from '../core/sam/amg.ts';
 import type { PreannotateBackend } from '../core/sam/preannotateImage.ts';
 import { maskAreaAndBbox } from '../core/sam/postprocess.ts';
 import { rleFromMask } from '../core/mask/rle.ts';
@@ -47,7 +48,66 @@ export class NodeSam {
     private readonly manifest: ModelManifest,
     /** 'sam': SAM 1 style (the bundled model); 'sam2': SAM 2 / 2.1 */
     readonly family: ModelFamily = 'sam',
+    private readonly sessionOptions: ort.InferenceSession.SessionOptions = {},
   ) {}
+
+  /** the batched decoder (src/node/decoderBatched.ts), made from the decoder's file when first asked for */
+  private batched: Promise<ort.InferenceSession | null> | null = null;
+  /** prompts per batched decoder call (see DEFAULT_POINTS_PER_BATCH); 1 turns batching off */
+  pointsPerBatch = DEFAULT_POINTS_PER_BATCH;
+
+  /**
+   * The batched decoder session, or null when this model has none: SAM 2 (its exports take one
+   * prompt), batching turned off, or a decoder the rewrite cannot batch.
+   */
+  batchedDecoder(): Promise<ort.InferenceSession | null> {
+    if (this.family !== 'sam' || this.pointsPerBatch <= 1) return Promise.resolve(null);
+    this.batched ??= (async () => {
+      try {
+        return await ort.InferenceSession.create(
+          batchedDecoder(new Uint8Array(readFileSync(this.manifest.decoderUrl))),
+          this.sessionOptions,
+        );
+      } catch (e) {
+        if (e instanceof NoBatchError) return null;
+        throw e;
+      }
+    })();
+    return this.batched;
+  }
+
+  /**
+   * The decoder's pick for each of several prompts on one embedding, in batched calls of one point
+   * count: its predicted IoU and 256x256 low-res logits (views into the call's output). Null when the
+   * model has no batched decoder ({@link batchedDecoder}).
+   */
+  async decodeLowResBatch(
+    embedding: Float32Array,
+    image: Size,
+    prompts: readonly Prompts[],
+  ): Promise<{ predictedIou: number; lowRes: Float32Array }[] | null> {
+    const session = await this.batchedDecoder();
+    if (!session) return null;
+    const out: { predictedIou: number; lowRes: Float32Array }[] = [];
+    const emb = new ort.Tensor('float32', embedding, this.manifest.embeddingShape);
+    for (const b of promptBatches(prompts, this.pointsPerBatch)) {
+      const feeds: Record<string, ort.Tensor> = { image_embeddings: emb };
+      const batch = b.map((i) => prompts[i]!);
+      for (const [name, a] of Object.entries(samBatchFeeds(batch, image, this.manifest.normalization.inputSize)))
+        feeds[name] = new ort.Tensor('float32', a.data, a.dims);
+      const r = await session.run(feeds, ['iou_predictions', 'low_res_masks']);
+      const ious = r['iou_predictions']!.data as Float32Array;
+      const low = r['low_res_masks']!.data as Float32Array;
+      b.forEach((i, k) => (out[i] = { predictedIou: ious[k]!, lowRes: low.subarray(k * 65536, (k + 1) * 65536) }));
+    }
+    return out;
+  }
+
+  /** The model-space size of an image and the model's input size (what low-res logits are resized to). */
+  modelSpace(image: Size): { modelSize: Size; inputSize: number } {
+    const inputSize = this.manifest.normalization.inputSize;
+    return { modelSize: resizeLongestSideShape(image, inputSize), inputSize };
+  }
 
   /** the model's id (what annotations record as `model`) */
   get modelId(): string {
@@ -114,7 +174,7 @@ export class NodeSam {
             encoderInput: encoder.inputNames[0]!,
             encoderOutput: encoder.outputNames[0]!,
           };
-    return new NodeSam(encoder, decoder, manifest, pair.family);
+    return new NodeSam(encoder, decoder, manifest, pair.family, so);
   }
 
   /**
@@ -139,7 +199,7 @@ export class NodeSam {
       await decoder.release();
       decoder = await ort.InferenceSession.create(bytes, so);
     }
-    return new NodeSam(encoder, decoder, manifest);
+    return new NodeSam(encoder, decoder, manifest, 'sam', so);
   }
 
   /** Whether the decoder returns every mask candidate. */
@@ -316,6 +376,26 @@ export function nodePreannotateBackend(
       const r = await sam.decodeLogits(e.embedding, e.size, { points: [{ ...point, positive: true }], box: null });
       return amgMaskFromLogits(r.logits, r.modelSize, r.predictedIou, point, crop, size, params);
     },
+    async amgMasks(e, points, crop, size, params) {
+      const rs = await sam.decodeLowResBatch(
+        e.embedding,
+        e.size,
+        points.map((p) => ({ points: [{ ...p, positive: true }], box: null })),
+      );
+      if (!rs) return Promise.all(points.map((p) => this.amgMask(e, p, crop, size, params)));
+      const { modelSize, inputSize } = sam.modelSpace(e.size);
+      return rs.map((r, i) => amgMaskFromLowRes(r.lowRes, modelSize, inputSize, r.predictedIou, points[i]!, crop, size, params));
+    },
+    async masks(e, prompts) {
+      const rs = await sam.decodeLowResBatch(e.embedding, e.size, prompts);
+      if (!rs) return Promise.all(prompts.map((p) => this.mask(e, p, null)));
+      const { modelSize, inputSize } = sam.modelSpace(e.size);
+      return rs.map((r) => {
+        const m = maskFromLowResLogits(modelLogitsFromLowRes(r.lowRes, modelSize, inputSize), modelSize, image);
+        return { rle: rleFromMask(m.mask, image.width, image.height), area: m.area, bbox: m.bbox, score: r.predictedIou };
+      });
+    },
+    pointsPerBatch: sam.pointsPerBatch,
     smallRegions: async (masks, minArea, nms) => postprocessSmallRegions(masks, minArea, nms),
     checkpoint: async () => false,
     ...(onStep ? { onStep } : {}),

@@ -3,7 +3,14 @@ import { candidatePlane } from '../../src/core/sam/candidates.ts';
 import { sam2MaskFromLowRes } from '../../src/core/sam/sam2.ts';
 import { frameFlag, mostConsistent, promptsFromMask } from '../../src/core/video/propagate.ts';
 import { interpolateBetween } from '../../src/core/video/interpolate.ts';
-import { amgMaskFromLogits, postprocessSmallRegions, type AmgMask, type AmgParams, type BoxXyxy } from '../../src/core/sam/amg.ts';
+import {
+  amgMaskFromLogits,
+  amgMaskFromLowRes,
+  postprocessSmallRegions,
+  type AmgMask,
+  type AmgParams,
+  type BoxXyxy,
+} from '../../src/core/sam/amg.ts';
 import type { EmbeddingSource } from '../../src/core/sam/keys.ts';
 import { maskAreaAndBbox, maskFromLowResLogits, modelLogitsFromLowRes } from '../../src/core/sam/postprocess.ts';
 import type { Prompts } from '../../src/core/sam/prompts.ts';
@@ -113,6 +120,52 @@ export class BatchDecoder {
       const e = this.store.source(source);
       const r = await this.model.run(e, { points: [{ x: point.x, y: point.y, positive: true }], box: null });
       return amgMaskFromLogits(r.logits, r.modelSize, r.score, point, crop, image, params);
+    });
+  }
+
+  /**
+   * Segment everything on a batched decoder: several grid points of a crop (crop px) in one call, each
+   * point's kept mask in image px or null. Without a batched decoder, one call per point.
+   */
+  async amgMasks(
+    source: EmbeddingSource,
+    points: { x: number; y: number }[],
+    crop: BoxXyxy,
+    image: { width: number; height: number },
+    params: AmgParams,
+  ): Promise<(AmgMask | null)[]> {
+    const r = await this.exclusive.run(1, () =>
+      this.model.runBatch(
+        this.store.source(source),
+        points.map((p) => ({ points: [{ x: p.x, y: p.y, positive: true }], box: null })),
+      ),
+    );
+    if (!r) {
+      const out: (AmgMask | null)[] = [];
+      for (const p of points) out.push(await this.amgMask(source, p, crop, image, params));
+      return out;
+    }
+    return points.map((p, i) =>
+      amgMaskFromLowRes(r.lowRes.subarray(i * 65536, (i + 1) * 65536), r.modelSize, r.inputSize, r.ious[i]!, p, crop, image, params),
+    );
+  }
+
+  /**
+   * Masks for several prompts on an image's whole embedding in one call of the batched decoder (every
+   * prompt with the same number of points), as RLE; without a batched decoder, one call each.
+   */
+  async masks(source: EmbeddingSource, prompts: Prompts[]): Promise<BatchMask[]> {
+    const e = this.store.source(source);
+    const r = await this.exclusive.run(1, () => this.model.runBatch(e, prompts));
+    if (!r) {
+      const out: BatchMask[] = [];
+      for (const p of prompts) out.push(await this.mask(source, p, null));
+      return out;
+    }
+    return prompts.map((_, i) => {
+      const logits = modelLogitsFromLowRes(r.lowRes.subarray(i * 65536, (i + 1) * 65536), r.modelSize, r.inputSize);
+      const m = maskFromLowResLogits(logits, r.modelSize, e);
+      return { rle: rleFromMask(m.mask, e.width, e.height), area: m.area, bbox: m.bbox, score: r.ious[i]! };
     });
   }
 

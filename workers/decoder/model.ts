@@ -3,9 +3,9 @@ import { AppError } from '../../src/core/errors.ts';
 import { resizeLongestSideShape } from '../../src/core/geometry.ts';
 import { candidatePlane, decoderPick } from '../../src/core/sam/candidates.ts';
 import { CANDIDATE_OUTPUT_NAMES, checkModelSignature, SAM2_HIGH_RES, type ModelManifest } from '../../src/core/sam/manifest.ts';
-import { samDecoderFeeds, type FeedArray, type Prompts } from '../../src/core/sam/prompts.ts';
+import { samBatchFeeds, samDecoderFeeds, type FeedArray, type Prompts } from '../../src/core/sam/prompts.ts';
 import { checkSam2LowRes, sam2LowResOutput, sam2PromptFeeds } from '../../src/core/sam/sam2.ts';
-import { createSession, fetchModel, loadOrt, type Ort } from '../ort-runtime.ts';
+import { createSession, fetchModel, loadOrt, sessionBackend, type Ort, type SessionBackend } from '../ort-runtime.ts';
 import type { ProgressCallback, RuntimeOptions } from '../protocol.ts';
 
 /** An embedding as the decoder takes it. */
@@ -44,17 +44,27 @@ export class DecoderModel {
   manifest: ModelManifest | null = null;
   /** decoder runs so far (clicks, hover previews, warm-ups, batch work) */
   runs = 0;
+  /** the batched decoder, loaded when batch work first asks for it (null: the model has none) */
+  private batched: Promise<InferenceSession | null> | null = null;
+  private backend: RuntimeOptions['backend'] = 'wasm';
 
   /** Loads the decoder; resolves to whether it has the candidate outputs (all masks and IoUs). */
-  async load(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<{ candidates: boolean }> {
+  async load(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<{ candidates: boolean } & SessionBackend> {
     this.manifest = m;
+    this.backend = opts.backend;
+    const old = this.batched;
+    this.batched = null;
+    void old?.then((s) => s?.release()).catch(() => undefined);
     this.ort = await loadOrt(opts);
     const bytes = await fetchModel(m.decoderUrl, onProgress);
     const session = await createSession(this.ort, m.decoderUrl, bytes, opts.backend);
     this.session = session;
     checkModelSignature('decoder', m.decoderUrl, session.inputNames, session.outputNames, m);
     // SAM 2's decoder always gives its three candidates
-    return { candidates: m.family === 'sam2' || CANDIDATE_OUTPUT_NAMES.every((n) => session.outputNames.includes(n)) };
+    return {
+      candidates: m.family === 'sam2' || CANDIDATE_OUTPUT_NAMES.every((n) => session.outputNames.includes(n)),
+      ...sessionBackend(session),
+    };
   }
 
   get isLoaded(): boolean {
@@ -110,6 +120,46 @@ export class DecoderModel {
       throw new AppError('MODEL_SIGNATURE', `The decoder returned ${logits.length} mask values, expected ${ms.width}x${ms.height}.`);
     }
     return { logits, modelSize: ms, score, lowRes, iousAll, lowResAll };
+  }
+
+  /** The batched decoder's session (loaded on first use), or null when the model has none. */
+  batchSession(): Promise<InferenceSession | null> {
+    const { ort, manifest } = this.loaded();
+    const url = manifest.batchedDecoderUrl;
+    if (!url || this.isSam2) return Promise.resolve(null);
+    this.batched ??= (async () => {
+      const session = await createSession(ort, url, await fetchModel(url), this.backend);
+      if (!session.outputNames.includes('low_res_masks') || session.inputNames.includes('orig_im_size'))
+        throw new AppError('MODEL_SIGNATURE', `${url} is not a batched SAM decoder (outputs ${session.outputNames.join(', ')}).`);
+      return session;
+    })();
+    return this.batched;
+  }
+
+  /**
+   * The decoder's pick for several prompts in one call of the batched decoder (every prompt with the
+   * same number of points): predicted IoUs [B] and low-res logits [B, 256, 256], with the model-space
+   * size they resize to. Null when the model has no batched decoder.
+   */
+  async runBatch(
+    e: Entry,
+    prompts: Prompts[],
+  ): Promise<{ ious: Float32Array; lowRes: Float32Array; modelSize: { width: number; height: number }; inputSize: number } | null> {
+    const session = await this.batchSession();
+    if (!session) return null;
+    const { ort, manifest } = this.loaded();
+    const inputSize = manifest.normalization.inputSize;
+    this.runs++;
+    const out = await session.run({ image_embeddings: e.tensor, ...tensors(ort, samBatchFeeds(prompts, e, inputSize)) }, [
+      'iou_predictions',
+      'low_res_masks',
+    ]);
+    const ious = Float32Array.from((await out['iou_predictions']!.getData()) as Float32Array);
+    const lowRes = Float32Array.from((await out['low_res_masks']!.getData()) as Float32Array);
+    for (const t of Object.values(out)) t.dispose();
+    if (lowRes.length !== prompts.length * 256 * 256)
+      throw new AppError('MODEL_SIGNATURE', `The batched decoder returned ${lowRes.length} low-res values for ${prompts.length} prompts.`);
+    return { ious, lowRes, modelSize: resizeLongestSideShape(e, inputSize), inputSize };
   }
 
   /**

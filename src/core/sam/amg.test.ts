@@ -156,6 +156,34 @@ describe('generateMasks', () => {
       expect(px[(r.y0 + 1) * image.width + r.x0 + 1]).toBe(1);
     }
   });
+  it('hands a batched decoder the points in calls of pointsPerBatch, with the same masks as one by one', async () => {
+    const params = { ...DEFAULT_AMG_PARAMS, pointsPerSide: 10 };
+    const scene = rectScene(image, rects, params);
+    const calls: number[] = [];
+    const progress: number[] = [];
+    const batched = await generateMasks(
+      image,
+      params,
+      async (c) => {
+        const one = scene.decoderFor(c);
+        return {
+          maskAtPoint: () => Promise.reject(new Error('a batched decoder is called with batches')),
+          masksAtPoints: async (ps) => {
+            calls.push(ps.length);
+            return Promise.all(ps.map((p) => one.maskAtPoint(p)));
+          },
+        };
+      },
+      (p) => progress.push(p.done),
+      () => false,
+      32,
+    );
+    expect(calls).toEqual([32, 32, 32, 4]);
+    expect(progress).toEqual([32, 64, 96, 100]);
+    const single = await generateMasks(image, params, async (c) => scene.decoderFor(c));
+    expect(batched).toEqual(single);
+    expect(batched).toHaveLength(3);
+  });
   it('merges the masks of crop layers with the whole image (smaller crop wins, cut masks dropped)', async () => {
     const params = { ...DEFAULT_AMG_PARAMS, pointsPerSide: 8, cropNLayers: 1 };
     const scene = rectScene(image, rects, params);

@@ -13,7 +13,7 @@
 import type { Point, Size } from '../geometry.ts';
 import { removeSmallRegions } from '../mask/polygon.ts';
 import { maskFromRle, rleFromMask, type CocoRle } from '../mask/rle.ts';
-import { maskFromLowResLogits } from './postprocess.ts';
+import { maskFromLowResLogits, modelLogitsFromLowRes } from './postprocess.ts';
 import type { PixelRect } from './roi.ts';
 
 export interface AmgParams {
@@ -51,6 +51,13 @@ export const DEFAULT_AMG_PARAMS: AmgParams = {
   cropNPointsDownscaleFactor: 1,
   minMaskRegionArea: 0,
 };
+
+/**
+ * Grid points per batched decoder call (SAM's `points_per_batch` is 64 on a GPU). Measured here
+ * (BENCHMARKS.md, "Batched decoder"): onnxruntime's time per prompt stops falling at about 16 on
+ * both backends, and a call of 16 keeps an interactive click that comes meanwhile waiting under a second.
+ */
+export const DEFAULT_POINTS_PER_BATCH = 16;
 
 /** [x0, y0, x1, y1]; for mask boxes x1/y1 are the last object column/row (inclusive), as SAM's. */
 export type BoxXyxy = [number, number, number, number];
@@ -198,6 +205,25 @@ export function amgMaskFromLogits(
 }
 
 /**
+ * {@link amgMaskFromLogits} for a batched decoder's output: one prompt's 256x256 low-res logits,
+ * resized to the model-space size `modelSize` as the decoder graph does (only when the predicted IoU
+ * passes, the first filter).
+ */
+export function amgMaskFromLowRes(
+  lowRes: ArrayLike<number>,
+  modelSize: Size,
+  inputSize: number,
+  predictedIou: number,
+  point: Point,
+  crop: BoxXyxy,
+  image: Size,
+  params: AmgParams,
+): AmgMask | null {
+  if (!(predictedIou > params.predIouThresh)) return null;
+  return amgMaskFromLogits(modelLogitsFromLowRes(lowRes, modelSize, inputSize), modelSize, predictedIou, point, crop, image, params);
+}
+
+/**
  * SAM's `postprocess_small_regions`: fills small holes and removes small islands of every mask, then
  * NMS preferring masks that did not change. Masks that changed get a new RLE, area and box.
  */
@@ -249,6 +275,11 @@ function maskBoxFromMask(mask: Uint8Array, w: number, h: number): { box: BoxXyxy
 export interface AmgCropDecoder {
   /** `point` in the crop's px */
   maskAtPoint(point: Point): Promise<AmgMask | null>;
+  /**
+   * Several points in one decoder call (a batched decoder), each point's kept mask or null, in the
+   * order given; when present, {@link generateMasks} hands it `pointsPerBatch` points at a time.
+   */
+  masksAtPoints?(points: Point[]): Promise<(AmgMask | null)[]>;
   /** frees the crop's embedding (optional) */
   release?(): void;
 }
@@ -293,6 +324,7 @@ export async function generateMasks(
   cropDecoder: (crop: PixelRect) => Promise<AmgCropDecoder>,
   onProgress: (p: AmgProgress) => void = () => undefined,
   shouldStop: () => boolean = () => false,
+  pointsPerBatch = DEFAULT_POINTS_PER_BATCH,
 ): Promise<AmgMask[] | null> {
   checkAmgParams(params);
   const crops = cropBoxes(image, params.cropNLayers, params.cropOverlapRatio);
@@ -310,11 +342,14 @@ export async function generateMasks(
     const dec = await cropDecoder({ x0: c.box[0], y0: c.box[1], x1: c.box[2], y1: c.box[3] });
     const inCrop: AmgMask[] = [];
     try {
-      for (const p of c.points) {
+      const batch = dec.masksAtPoints ? Math.max(1, pointsPerBatch) : 1;
+      for (let i = 0; i < c.points.length; i += batch) {
         if (shouldStop()) return null;
-        const m = await dec.maskAtPoint(p);
-        if (m) inCrop.push(m);
-        done++;
+        const points = c.points.slice(i, i + batch);
+        const masks = dec.masksAtPoints ? await dec.masksAtPoints(points) : [await dec.maskAtPoint(points[0]!)];
+        if (shouldStop()) return null;
+        for (const m of masks) if (m) inCrop.push(m);
+        done += points.length;
         onProgress({ done, total, kept: kept + inCrop.length });
       }
     } finally {

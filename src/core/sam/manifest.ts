@@ -17,6 +17,11 @@ export interface ModelManifest {
   embeddingShape: [number, number, number, number];
   /** the model's family (absent: 'sam', SAM 1 style); see families.ts */
   family?: ModelFamily;
+  /**
+   * The same decoder taking a batch of prompts per call (src/node/decoderBatched.ts), for batch work
+   * (segment everything, box pre-annotation); absent: batch work decodes one prompt per call.
+   */
+  batchedDecoderUrl?: string;
 }
 
 /** SAM 2's extra encoder outputs (the decoder takes them with `image_embed`), with their shapes. */

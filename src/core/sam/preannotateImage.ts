@@ -6,9 +6,9 @@
 import type { Size } from '../geometry.ts';
 import type { CocoRle } from '../mask/rle.ts';
 import type { Annotation } from '../project/types.ts';
-import { generateMasks, type AmgMask, type AmgParams, type BoxXyxy } from './amg.ts';
+import { DEFAULT_POINTS_PER_BATCH, generateMasks, type AmgCropDecoder, type AmgMask, type AmgParams, type BoxXyxy } from './amg.ts';
 import type { CoarsePrompt } from './coarse.ts';
-import type { Prompts } from './prompts.ts';
+import { promptBatches, type Prompts } from './prompts.ts';
 import { boxPromptPlan, type BoxMode, type BoxPlanOptions, type PixelRect } from './roi.ts';
 
 export type PreannotateMode = BoxMode | 'coarse' | 'everything';
@@ -27,6 +27,8 @@ export interface PreannotateOptions {
   amg: AmgParams;
   /** category of segment-everything masks */
   everythingCategoryId: number;
+  /** prompts per batched decoder call where the runtime batches (default: the runtime's; 1: one call per prompt) */
+  pointsPerBatch?: number;
 }
 
 /** A machine-made mask in image px, with what made it. */
@@ -84,6 +86,18 @@ export interface PreannotateBackend<E> {
   ): Promise<{ rle: CocoRle; area: number; bbox: [number, number, number, number]; score: number }>;
   /** Segment everything: the mask one grid point of a crop gives, if it passes the filters. */
   amgMask(e: E, point: { x: number; y: number }, crop: BoxXyxy, image: Size, params: AmgParams): Promise<AmgMask | null>;
+  /**
+   * A batched decoder's {@link amgMask}: several grid points in one call (optional; without it
+   * every point is one call). `pointsPerBatch` points at a time.
+   */
+  amgMasks?(e: E, points: { x: number; y: number }[], crop: BoxXyxy, image: Size, params: AmgParams): Promise<(AmgMask | null)[]>;
+  /**
+   * A batched decoder's {@link mask} for prompts on the whole image's embedding (optional), in the
+   * order given; every prompt of one call gives the decoder the same number of points.
+   */
+  masks?(e: E, prompts: Prompts[]): Promise<{ rle: CocoRle; area: number; bbox: [number, number, number, number]; score: number }[]>;
+  /** prompts per batched call (default {@link DEFAULT_POINTS_PER_BATCH}) */
+  pointsPerBatch?: number;
   /** Segment everything's last step (small holes and islands, NMS again). */
   smallRegions(masks: AmgMask[], minArea: number, nmsThresh: number): Promise<AmgMask[]>;
   /** Waits while paused; true when the run is stopped. */
@@ -137,18 +151,44 @@ export async function preannotateImage<E>(
       });
     }
   }
-  // whole-image prompts first: they share one embedding (a runtime may hold one at a time)
-  const order = jobs.map((_, i) => i).sort((a, b) => (jobs[a]!.roi ? 1 : 0) - (jobs[b]!.roi ? 1 : 0));
+  // whole-image prompts first: they share one embedding (a runtime may hold one at a time); with a
+  // batched decoder they go in calls of one point count
   const out: (ProducedMask | undefined)[] = [];
+  const produced = (i: number, r: { rle: CocoRle; area: number; bbox: [number, number, number, number]; score: number }) => {
+    const j = jobs[i]!;
+    out[i] = { ...r, categoryId: j.categoryId, prompts: j.imagePrompts, source: 'auto', attributes: j.attributes };
+  };
+  const wholeJobs = jobs.flatMap((j, i) => (j.roi ? [] : [i]));
+  const cropJobs = jobs.flatMap((j, i) => (j.roi ? [i] : []));
+  let done = 0;
   let whole: E | null = null;
-  for (const [k, i] of order.entries()) {
+  if (wholeJobs.length > 0 && backend.masks) {
+    const batches = promptBatches(
+      wholeJobs.map((i) => jobs[i]!.prompts),
+      backend.pointsPerBatch ?? DEFAULT_POINTS_PER_BATCH,
+    );
+    for (const b of batches) {
+      if (await backend.checkpoint()) return null;
+      const e: E | null = (whole ??= await backend.embed(null));
+      if (e === null) return null;
+      const idx = b.map((k) => wholeJobs[k]!);
+      const rs = await backend.masks(
+        e,
+        idx.map((i) => jobs[i]!.prompts),
+      );
+      idx.forEach((i, k) => produced(i, rs[k]!));
+      done += idx.length;
+      backend.onStep?.(done, jobs.length);
+    }
+  }
+  const oneByOne = backend.masks ? cropJobs : [...wholeJobs, ...cropJobs];
+  for (const i of oneByOne) {
     const j = jobs[i]!;
     if (await backend.checkpoint()) return null;
     const e = j.roi ? await backend.embed(j.roi) : (whole ??= await backend.embed(null));
     if (e === null) return null;
-    const r = await backend.mask(e, j.prompts, j.roi ? { roi: j.roi, ...size } : null);
-    out[i] = { ...r, categoryId: j.categoryId, prompts: j.imagePrompts, source: 'auto', attributes: j.attributes };
-    backend.onStep?.(k + 1, jobs.length);
+    produced(i, await backend.mask(e, j.prompts, j.roi ? { roi: j.roi, ...size } : null));
+    backend.onStep?.(++done, jobs.length);
   }
   return {
     masks: out.filter((m): m is ProducedMask => m !== undefined),
@@ -171,18 +211,20 @@ async function everything<E>(
       const whole = crop.x0 === 0 && crop.y0 === 0 && crop.x1 === size.width && crop.y1 === size.height;
       const e = await backend.embed(whole ? null : crop);
       const box: BoxXyxy = [crop.x0, crop.y0, crop.x1, crop.y1];
-      return {
-        maskAtPoint: async (p) => {
-          if (e === null || (await backend.checkpoint())) {
-            stopped = true;
-            return null;
-          }
-          return backend.amgMask(e, p, box, size, amg);
-        },
+      const stop = async () => {
+        if (e === null || (await backend.checkpoint())) stopped = true;
+        return stopped;
       };
+      const dec: AmgCropDecoder = {
+        maskAtPoint: async (p) => ((await stop()) ? null : backend.amgMask(e!, p, box, size, amg)),
+      };
+      const many = backend.amgMasks?.bind(backend);
+      if (many) dec.masksAtPoints = async (ps) => ((await stop()) ? ps.map(() => null) : many(e!, ps, box, size, amg));
+      return dec;
     },
     (p) => backend.onStep?.(p.done, p.total),
     () => stopped,
+    backend.pointsPerBatch ?? DEFAULT_POINTS_PER_BATCH,
   );
   if (!found || stopped) return null;
   const cleaned =

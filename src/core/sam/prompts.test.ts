@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decoderPromptFeeds, normalizeBox, promptSource } from './prompts.ts';
+import { decoderPromptFeeds, normalizeBox, promptBatches, promptSource, samBatchFeeds, type Prompts } from './prompts.ts';
 
 const im = { width: 512, height: 256 }; // model scale 2 on both axes (1024 x 512)
 
@@ -48,5 +48,47 @@ describe('prompt helpers', () => {
     expect(promptSource({ points: [], box: null })).toBe('brush');
     expect(promptSource({ points: [p], box: null }, 2)).toBe('points+brush');
     expect(promptSource({ points: [p], box: b }, 1)).toBe('box+points+brush');
+  });
+});
+
+describe('batched prompts', () => {
+  const click = (x: number): Prompts => ({ points: [{ x, y: 8, positive: true }], box: null });
+  const box = (x: number): Prompts => ({ points: [], box: { x0: x, y0: 0, x1: x + 10, y1: 20 } });
+  const twoClicks: Prompts = {
+    points: [
+      { x: 1, y: 2, positive: true },
+      { x: 3, y: 4, positive: false },
+    ],
+    box: null,
+  };
+
+  it('stacks each prompt as its own call would encode it', () => {
+    const ps = [click(10), click(20), box(30)];
+    const f = samBatchFeeds(ps, im);
+    expect(f.point_coords.dims).toEqual([3, 2, 2]);
+    expect(f.point_labels.dims).toEqual([3, 2]);
+    ps.forEach((p, b) => {
+      const one = decoderPromptFeeds(p, im);
+      expect(Array.from(f.point_coords.data.subarray(b * 4, b * 4 + 4))).toEqual(Array.from(one.coords));
+      expect(Array.from(f.point_labels.data.subarray(b * 2, b * 2 + 2))).toEqual(Array.from(one.labels));
+    });
+    expect(Array.from(f.has_mask_input.data)).toEqual([0]);
+  });
+
+  it('refuses a batch that mixes point counts, or none', () => {
+    expect(() => samBatchFeeds([click(1), twoClicks], im)).toThrow(/mixes prompts of 2 and 3 points/);
+    expect(() => samBatchFeeds([], im)).toThrow(/empty/);
+  });
+
+  it('groups prompts by point count, at most `size` a batch, in order of first appearance', () => {
+    const ps = [click(1), twoClicks, box(2), click(3), click(4), twoClicks, click(5)];
+    // click and box both give the decoder 2 points; two clicks give 3
+    expect(promptBatches(ps, 3)).toEqual([
+      [0, 2, 3],
+      [1, 5],
+      [4, 6],
+    ]);
+    expect(promptBatches(ps, 1)).toEqual(ps.map((_, i) => [i]));
+    expect(() => promptBatches(ps, 0)).toThrow(/batch size 0/);
   });
 });

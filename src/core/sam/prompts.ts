@@ -125,3 +125,54 @@ export function samDecoderFeeds(
     orig_im_size: { data: new Float32Array([out.height, out.width]), dims: [2] },
   };
 }
+
+/**
+ * The prompt feeds of a batched decoder (src/node/decoderBatched.ts) for several prompts on one
+ * embedding: `point_coords` [B, N, 2] and `point_labels` [B, N], each row as {@link decoderPromptFeeds}
+ * encodes it, with no mask input. Every prompt must give the decoder the same number of points N
+ * (its mask selection reads N): group them with {@link promptBatches}.
+ */
+export function samBatchFeeds(
+  prompts: readonly Prompts[],
+  image: Size,
+  inputSize = 1024,
+): Pick<SamDecoderFeeds, 'point_coords' | 'point_labels' | 'mask_input' | 'has_mask_input'> {
+  if (prompts.length === 0) throw new RangeError('an empty batch of prompts');
+  const rows = prompts.map((p) => decoderPromptFeeds(p, image, inputSize));
+  const n = rows[0]!.count;
+  if (rows.some((r) => r.count !== n))
+    throw new RangeError(`a batch mixes prompts of ${n} and ${rows.find((r) => r.count !== n)!.count} points`);
+  const coords = new Float32Array(rows.length * n * 2);
+  const labels = new Float32Array(rows.length * n);
+  rows.forEach((r, b) => {
+    coords.set(r.coords, b * n * 2);
+    labels.set(r.labels, b * n);
+  });
+  return {
+    point_coords: { data: coords, dims: [rows.length, n, 2] },
+    point_labels: { data: labels, dims: [rows.length, n] },
+    mask_input: { data: new Float32Array(256 * 256), dims: [1, 1, 256, 256] },
+    has_mask_input: { data: new Float32Array([0]), dims: [1] },
+  };
+}
+
+/**
+ * Indices of `prompts` in batches of at most `size`, each batch of one point count (what one
+ * batched decoder call can take), in the order of the prompts' first appearance.
+ */
+export function promptBatches(prompts: readonly Prompts[], size: number): number[][] {
+  if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`batch size ${size}: expected an integer >= 1`);
+  const open = new Map<number, number[]>();
+  const out: number[][] = [];
+  prompts.forEach((p, i) => {
+    const n = p.points.length + (p.box ? 2 : 1);
+    let b = open.get(n);
+    if (!b || b.length >= size) {
+      b = [];
+      open.set(n, b);
+      out.push(b);
+    }
+    b.push(i);
+  });
+  return out;
+}

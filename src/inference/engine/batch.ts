@@ -131,6 +131,25 @@ export class BatchRunner {
     return this.host.decoder!.amgMask(source, point, crop, image, params);
   }
 
+  /** Segment everything on the batched decoder (see the decoder worker's `amgMasks`). */
+  async amgMasks(
+    source: EmbeddingSource,
+    points: { x: number; y: number }[],
+    crop: BoxXyxy,
+    image: { width: number; height: number },
+    params: AmgParams,
+    shouldStop: () => boolean,
+  ): Promise<(AmgMask | null)[]> {
+    await this.turn(shouldStop);
+    return this.host.decoder!.amgMasks(source, points, crop, image, params);
+  }
+
+  /** Masks for several prompts on a whole image's batch embedding (see the decoder worker's `batchMasks`). */
+  async masks(source: EmbeddingSource, prompts: Prompts[], shouldStop: () => boolean): Promise<BatchMask[]> {
+    await this.turn(shouldStop);
+    return this.host.decoder!.batchMasks(source, prompts);
+  }
+
   async smallRegions(masks: AmgMask[], minArea: number, nmsThresh: number): Promise<AmgMask[]> {
     return this.host.decoder!.amgSmallRegions(masks, minArea, nmsThresh);
   }

@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { appErrorFromUnknown, type AppErrorData } from '../../core/errors.ts';
 import type { ModelManifest } from '../../core/sam/manifest.ts';
-import type { DecoderApi, EmbeddingMemory, EncoderApi } from '../../../workers/protocol.ts';
+import type { DecoderApi, EmbeddingMemory, EncoderApi, RuntimeReport } from '../../../workers/protocol.ts';
 import { chooseBackend, type BackendChoice } from '../backend.ts';
 import type { EngineEvents } from './types.ts';
 import { deferred } from './util.ts';
@@ -17,7 +17,7 @@ export type PreferredBackend = 'auto' | 'wasm' | 'webgpu';
 export interface EncoderHandle {
   worker: Worker;
   api: Comlink.Remote<EncoderApi>;
-  ready: Promise<void>;
+  ready: Promise<RuntimeReport>;
 }
 
 /**
@@ -75,9 +75,10 @@ export class ModelHost {
         )
         .then((r) => {
           this.candidateOutputs = r.candidates;
+          this.ranOn(r);
         });
       // a job may already have spawned one (and a cancelled job may have ended it)
-      this.ensureEncoder();
+      void this.ensureEncoder().ready.then((r) => this.ranOn(r));
       await Promise.all([this.decoderReady, this.encoderLoaded.promise]);
       if (epoch !== this.epoch) return false;
       this.modelReady = true;
@@ -162,6 +163,20 @@ export class ModelHost {
     );
     ready.then(this.encoderLoaded.resolve, this.encoderLoaded.reject);
     return { worker, api, ready };
+  }
+
+  /**
+   * A worker's session runs on WASM although WebGPU was chosen (its provider did not start): the app
+   * says so, and the workers started from now on use WASM.
+   */
+  private ranOn(r: RuntimeReport): void {
+    if (r.backend !== 'wasm' || !this.choice || this.choice.backend !== 'webgpu') return;
+    const n = this.choice.numThreads;
+    this.choice = {
+      backend: 'wasm',
+      numThreads: n,
+      reason: `WASM, ${n} thread${n > 1 ? 's' : ''}: WebGPU did not start (${r.webgpuFailed ?? 'unknown error'})`,
+    };
   }
 
   /** A worker that failed to start or crashed (e.g. out of memory) would leave every call hanging. */

@@ -37,6 +37,11 @@ class FakeBatchEngine {
     return Promise.resolve({ rle: rleFromMask(m, W, H), area: 10, bbox: [0, 0, 10, 1] as [number, number, number, number], score: 0.9 });
   }
 
+  /** the batched decoder's call: one mask per prompt */
+  batchMasks(_s: unknown, prompts: unknown[]) {
+    return Promise.all(prompts.map(() => this.batchMask()));
+  }
+
   /** Lets the held embeddings finish. */
   release(): void {
     for (const r of this.held.splice(0)) r();

@@ -32,6 +32,8 @@ export interface PreannotateRequest {
    * interrupted by a reload resumes where it stopped); `redo` runs them again.
    */
   redo?: boolean;
+  /** prompts per call of the batched decoder (default 4, BROWSER_POINTS_PER_BATCH; 1: one decoder call per prompt) */
+  pointsPerBatch?: number;
 }
 
 export interface BatchDeps {
@@ -207,7 +209,13 @@ export class BatchRunner {
     const run: PreannotateRun = new PreannotateRun(
       this.deps.engine,
       items,
-      { mode: req.mode, boxPlan: { ...DEFAULT_BOX_PLAN, ...req.boxPlan }, amg, everythingCategoryId },
+      {
+        mode: req.mode,
+        boxPlan: { ...DEFAULT_BOX_PLAN, ...req.boxPlan },
+        amg,
+        everythingCategoryId,
+        ...(req.pointsPerBatch ? { pointsPerBatch: Math.max(1, Math.min(256, Math.trunc(req.pointsPerBatch))) } : {}),
+      },
       {
         onProgress: (p) => {
           if (this.current === run) this.store.getState().setBatch({ progress: p });

@@ -35,7 +35,9 @@ const choiceKey = (projectId: string) => `sam-annotator:model:${projectId}`;
 const LAST_KEY = 'sam-annotator:last-model';
 
 export function bundledManifest(): ModelManifest {
-  return { ...defaultManifest(new URL('models/', document.baseURI).pathname), family: 'sam' };
+  const base = new URL('models/', document.baseURI).pathname;
+  // the build makes the batched decoder from the bundled one (vite.config.ts)
+  return { ...defaultManifest(base), family: 'sam', batchedDecoderUrl: `${base}sam-batched.onnx` };
 }
 
 /** The id of the model a project uses (the bundled one unless it chose another). */

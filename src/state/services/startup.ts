@@ -90,6 +90,8 @@ export function startModel(store: AppStore, engine: InferenceEngine, models: Mod
       q.get('family') === 'sam2'
         ? sam2Manifest(id, `SAM 2 from ${file(enc)}`, enc, dec)
         : { ...base, id, name: `SAM from ${file(enc)}`, encoderUrl: enc, decoderUrl: dec };
+    // another decoder has no batched twin: batch work then decodes one prompt per call
+    if (decoder) delete urlModel.batchedDecoderUrl;
   }
   const b = q.get('backend');
   const threads = Number(q.get('threads')) || undefined;
