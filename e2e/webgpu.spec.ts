@@ -27,7 +27,7 @@ const MODELS = tinySam2Models('image');
 const URL_MODEL = '/?encoder=/my-models/tiny.encoder.onnx&decoder=/my-models/tiny.decoder.onnx&family=sam2';
 
 /** The masks of CLICKS on the cat (each a fresh click), with the backend the app ran and what it loaded. */
-async function masksOn(page: Page, backend: 'webgpu' | 'wasm') {
+async function masksOn(page: Page, backend: 'webgpu' | 'wasm', query = backend === 'webgpu' ? '&decoderBackend=webgpu' : '') {
   const runtimes = new Set<string>();
   const warnings: string[] = [];
   page.on('console', (m) => {
@@ -41,7 +41,7 @@ async function masksOn(page: Page, backend: 'webgpu' | 'wasm') {
     (url) => url.pathname.startsWith('/my-models/'),
     (route) => route.fulfill({ body: Buffer.from(route.request().url().includes('encoder') ? MODELS.encoder : MODELS.decoder) }),
   );
-  await gotoApp(page, `${URL_MODEL}&backend=${backend}`);
+  await gotoApp(page, `${URL_MODEL}&backend=${backend}${query}`);
   // the flags give the page WebGPU (the app's origin is a secure context)
   expect(await page.evaluate(() => 'gpu' in navigator)).toBe(true);
   await openImages(page, [CAT]);
@@ -62,7 +62,10 @@ async function masksOn(page: Page, backend: 'webgpu' | 'wasm') {
 test('WebGPU (SwiftShader) runs the encoder and decoder, the app says so, and its masks equal the WASM path’s', async ({ browser }) => {
   const gpuPage = await browser.newPage();
   const gpu = await masksOn(gpuPage, 'webgpu');
-  expect(gpu.used).toEqual({ backend: 'webgpu', reason: 'WebGPU (chosen) on a software adapter (swiftshader), slower than WASM' });
+  expect(gpu.used).toEqual({
+    backend: 'webgpu',
+    reason: 'WebGPU (chosen) on a software adapter (swiftshader), slower than WASM; decoder on WebGPU (chosen)',
+  });
   await expect(gpuPage.getByTestId('backend')).toContainText('WebGPU');
   // onnxruntime-web's WebGPU build, and no provider dropped on the way: it once fell back to WASM without a word
   expect(gpu.runtimes).toEqual(['ort-wasm-simd-threaded.asyncify.wasm']);
@@ -101,4 +104,26 @@ test('without WebGPU asked for, a software adapter is passed over for WASM, and 
   expect(used.backend).toBe('wasm');
   expect(used.reason).toMatch(/software fallback \(swiftshader\)/);
   await expect(page.getByTestId('backend')).toContainText('WASM');
+});
+
+test('on WebGPU the decoder is timed on both backends once, the faster kept and said, and remembered for the model and device', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const first = await masksOn(page, 'webgpu', '');
+  const m = /; decoder on (WASM|WebGPU) \(measured: WebGPU ([\d.]+) ms, WASM ([\d.]+) ms a run\)$/.exec(first.used.reason);
+  expect(m, first.used.reason).not.toBeNull();
+  const [, kept, gpuMs, wasmMs] = m!;
+  console.log(`decoder timed: WebGPU ${gpuMs} ms, WASM ${wasmMs} ms; kept ${kept}`);
+  expect(kept).toBe(Number(wasmMs) < 0.9 * Number(gpuMs) ? 'WASM' : 'WebGPU');
+  expect(first.used.backend).toBe('webgpu');
+  await expect(page.getByTestId('backend')).toContainText(`decoder on ${kept}`);
+  // a reload measures nothing: the kept backend is remembered (WASM is said; WebGPU is the default)
+  const again = await masksOn(page, 'webgpu', '');
+  expect(again.used.reason).not.toContain('measured:');
+  if (kept === 'WASM') expect(again.used.reason).toMatch(/decoder on WASM \(measured faster on this device before\)$/);
+  // whichever runs the decoder, the masks are the same
+  for (const [i, g] of again.masks.entries()) expect(maskIou(g.mask, first.masks[i]!.mask)).toBe(1);
+  await context.close();
 });

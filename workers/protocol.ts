@@ -16,6 +16,11 @@ export interface RuntimeOptions {
   numThreads: number;
   /** absolute URL of the folder holding onnxruntime-web's .mjs/.wasm files */
   ortBase: string;
+  /**
+   * On WebGPU, the decoder's backend measured before for this model on this device; absent: the
+   * decoder worker times both and keeps the faster (`RuntimeReport.timed`).
+   */
+  decoderBackend?: BackendName;
 }
 
 export type ProgressCallback = (loaded: number, total: number) => void;
@@ -24,6 +29,8 @@ export type ProgressCallback = (loaded: number, total: number) => void;
 export interface RuntimeReport {
   backend: BackendName;
   webgpuFailed: string | null;
+  /** the decoder on WebGPU: its median run on each backend (ms), when it timed both to keep the faster */
+  timed?: { webgpuMs: number; wasmMs: number };
 }
 
 export interface EncodeResult {

@@ -5,9 +5,11 @@ export interface BackendChoice {
   numThreads: number;
   /** why this backend, in words for the status bar */
   reason: string;
+  /** WebGPU: the adapter, as a key for what was measured on it */
+  device?: string;
 }
 
-interface GpuAdapterLike {
+export interface GpuAdapterLike {
   isFallbackAdapter?: boolean;
   info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string };
 }
@@ -41,9 +43,10 @@ export async function chooseBackend(preferred: 'auto' | BackendName = 'auto', th
     info.isFallbackAdapter === true ||
     /swiftshader|llvmpipe|software|cpu/i.test(`${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`);
   const name = info.architecture || info.vendor || 'unknown';
+  const device = [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
   // asked for by name (?backend=webgpu), a software adapter is used as it is (tests run WebGPU on SwiftShader)
   if (software && preferred === 'webgpu')
-    return { backend: 'webgpu', numThreads, reason: `WebGPU (chosen) on a software adapter (${name}), slower than WASM` };
+    return { backend: 'webgpu', numThreads, reason: `WebGPU (chosen) on a software adapter (${name}), slower than WASM`, device };
   if (software) return wasm(`the only WebGPU adapter is a software fallback (${name}), far slower than WASM`);
-  return { backend: 'webgpu', numThreads, reason: `WebGPU on ${info.vendor || 'GPU'} ${info.architecture || ''}`.trim() };
+  return { backend: 'webgpu', numThreads, reason: `WebGPU on ${info.vendor || 'GPU'} ${info.architecture || ''}`.trim(), device };
 }

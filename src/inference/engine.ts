@@ -96,6 +96,11 @@ export class InferenceEngine {
     this.host.preferred = p;
   }
 
+  /** the decoder's backend on WebGPU by name (`?decoderBackend=webgpu|wasm`), instead of measuring both once */
+  set decoderBackend(b: 'webgpu' | 'wasm' | null) {
+    this.host.decoderBackend = b;
+  }
+
   async start(manifest: ModelManifest, preferred: PreferredBackend = 'auto', threads?: number): Promise<void> {
     if (await this.host.start(manifest, preferred, threads)) this.scheduler.pump();
   }

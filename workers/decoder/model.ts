@@ -5,8 +5,9 @@ import { candidatePlane, decoderPick } from '../../src/core/sam/candidates.ts';
 import { CANDIDATE_OUTPUT_NAMES, checkModelSignature, SAM2_HIGH_RES, type ModelManifest } from '../../src/core/sam/manifest.ts';
 import { samBatchFeeds, samDecoderFeeds, type FeedArray, type Prompts } from '../../src/core/sam/prompts.ts';
 import { checkSam2LowRes, sam2LowResOutput, sam2PromptFeeds } from '../../src/core/sam/sam2.ts';
+import { fasterBackend, median } from '../../src/core/sam/backendRace.ts';
 import { createSession, fetchModel, loadOrt, sessionBackend, type Ort, type SessionBackend } from '../ort-runtime.ts';
-import type { ProgressCallback, RuntimeOptions } from '../protocol.ts';
+import type { ProgressCallback, RuntimeOptions, RuntimeReport } from '../protocol.ts';
 
 /** An embedding as the decoder takes it. */
 export interface Entry {
@@ -57,14 +58,49 @@ export class DecoderModel {
     void old?.then((s) => s?.release()).catch(() => undefined);
     this.ort = await loadOrt(opts);
     const bytes = await fetchModel(m.decoderUrl, onProgress);
-    const session = await createSession(this.ort, m.decoderUrl, bytes, opts.backend);
+    let session = await createSession(this.ort, m.decoderUrl, bytes, opts.decoderBackend ?? opts.backend);
     this.session = session;
     checkModelSignature('decoder', m.decoderUrl, session.inputNames, session.outputNames, m);
+    let timed: RuntimeReport['timed'];
+    // on WebGPU, small decoders often run faster on WASM: both are timed once and the faster kept
+    if (sessionBackend(session).backend === 'webgpu' && !opts.decoderBackend) {
+      const wasm = await createSession(this.ort, m.decoderUrl, bytes, 'wasm');
+      const gpuMs = await this.timeRuns(session);
+      const wasmMs = await this.timeRuns(wasm);
+      const kept = fasterBackend(gpuMs, wasmMs);
+      timed = { webgpuMs: median(gpuMs), wasmMs: median(wasmMs) };
+      await (kept === 'wasm' ? session : wasm).release();
+      if (kept === 'wasm') session = this.session = wasm;
+    }
+    this.backend = sessionBackend(session).backend;
     // SAM 2's decoder always gives its three candidates
     return {
       candidates: m.family === 'sam2' || CANDIDATE_OUTPUT_NAMES.every((n) => session.outputNames.includes(n)),
       ...sessionBackend(session),
+      ...(timed ? { timed } : {}),
     };
+  }
+
+  /** A few runs of a session on a blank embedding and one click (ms each, after a first run that warms it up). */
+  private async timeRuns(session: InferenceSession): Promise<number[]> {
+    const { manifest } = this.loaded();
+    const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+    const extra = this.isSam2 ? SAM2_HIGH_RES.map((h) => new Float32Array(size(h.dims))) : [];
+    const e = this.entry(new Float32Array(size(manifest.embeddingShape)), extra, 1024, 768);
+    const feeds = this.feeds(e, { points: [{ x: 400, y: 300, positive: true }], box: null }, null);
+    const ms: number[] = [];
+    try {
+      for (let k = 0; k < 4; k++) {
+        const t0 = performance.now();
+        const out = await session.run(feeds);
+        for (const t of Object.values(out)) t.dispose();
+        if (k > 0) ms.push(performance.now() - t0);
+      }
+    } finally {
+      for (const t of Object.values(feeds)) t.dispose();
+      disposeEntry(e);
+    }
+    return ms;
   }
 
   get isLoaded(): boolean {

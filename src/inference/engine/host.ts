@@ -1,7 +1,8 @@
 import * as Comlink from 'comlink';
 import { appErrorFromUnknown, type AppErrorData } from '../../core/errors.ts';
 import type { ModelManifest } from '../../core/sam/manifest.ts';
-import type { DecoderApi, EmbeddingMemory, EncoderApi, RuntimeReport } from '../../../workers/protocol.ts';
+import type { DecoderApi, EmbeddingMemory, EncoderApi, RuntimeOptions, RuntimeReport } from '../../../workers/protocol.ts';
+import { withDecoderTiming } from '../../core/sam/backendRace.ts';
 import { chooseBackend, type BackendChoice } from '../backend.ts';
 import type { EngineEvents } from './types.ts';
 import { deferred } from './util.ts';
@@ -43,6 +44,8 @@ export class ModelHost {
   cacheBytes = EMBEDDING_CACHE_BYTES;
   /** the backend and threads asked for (the page's URL); kept for every model switch */
   preferred: { backend: PreferredBackend; threads: number | undefined } = { backend: 'auto', threads: undefined };
+  /** the decoder's backend on WebGPU by name (`?decoderBackend=`), instead of measuring both */
+  decoderBackend: 'webgpu' | 'wasm' | null = null;
   private decoderWorker: Worker | null = null;
   private readonly progress = { encoder: { loaded: 0, total: 0 }, decoder: { loaded: 0, total: 0 } };
 
@@ -76,6 +79,7 @@ export class ModelHost {
         .then((r) => {
           this.candidateOutputs = r.candidates;
           this.ranOn(r);
+          this.decoderOn(manifest, r);
         });
       // a job may already have spawned one (and a cancelled job may have ended it)
       void this.ensureEncoder().ready.then((r) => this.ranOn(r));
@@ -137,9 +141,23 @@ export class ModelHost {
     if (m) this.events.onMemory?.(m);
   }
 
-  private runtimeOptions() {
+  private runtimeOptions(): RuntimeOptions {
     if (!this.choice) throw new Error('backend not chosen');
-    return { backend: this.choice.backend, numThreads: this.choice.numThreads, ortBase: new URL('ort/', document.baseURI).href };
+    const opts: RuntimeOptions = {
+      backend: this.choice.backend,
+      numThreads: this.choice.numThreads,
+      ortBase: new URL('ort/', document.baseURI).href,
+    };
+    const key = this.manifest ? this.decoderKey(this.manifest) : null;
+    let known: string | null;
+    try {
+      known = key ? localStorage.getItem(key) : null;
+    } catch {
+      known = null;
+    }
+    if (this.choice.backend === 'webgpu' && this.decoderBackend) opts.decoderBackend = this.decoderBackend;
+    else if (known === 'wasm' || known === 'webgpu') opts.decoderBackend = known;
+    return opts;
   }
 
   private reportProgress(which: 'encoder' | 'decoder', loaded: number, total: number): void {
@@ -170,13 +188,37 @@ export class ModelHost {
    * says so, and the workers started from now on use WASM.
    */
   private ranOn(r: RuntimeReport): void {
-    if (r.backend !== 'wasm' || !this.choice || this.choice.backend !== 'webgpu') return;
+    if (r.backend !== 'wasm' || r.webgpuFailed === null || !this.choice || this.choice.backend !== 'webgpu') return;
     const n = this.choice.numThreads;
     this.choice = {
       backend: 'wasm',
       numThreads: n,
       reason: `WASM, ${n} thread${n > 1 ? 's' : ''}: WebGPU did not start (${r.webgpuFailed ?? 'unknown error'})`,
     };
+  }
+
+  /** Where the decoder's backend, measured on a device, is remembered for a model. */
+  private decoderKey(manifest: ModelManifest): string | null {
+    return this.choice?.backend === 'webgpu' && this.choice.device
+      ? `sam-annotator:decoder-backend:${manifest.id}:${this.choice.device}`
+      : null;
+  }
+
+  /** On WebGPU the decoder may run on WASM, measured faster: said in the status, remembered for the model and device. */
+  private decoderOn(manifest: ModelManifest, r: RuntimeReport): void {
+    const key = this.decoderKey(manifest);
+    if (!this.choice || !key || r.webgpuFailed !== null) return;
+    if (r.timed) {
+      this.choice = { ...this.choice, reason: withDecoderTiming(this.choice.reason, r.backend, r.timed) };
+      try {
+        localStorage.setItem(key, r.backend);
+      } catch {
+        // storage off: measured again next time
+      }
+    } else if (this.decoderBackend)
+      this.choice = { ...this.choice, reason: `${this.choice.reason}; decoder on ${r.backend === 'wasm' ? 'WASM' : 'WebGPU'} (chosen)` };
+    else if (r.backend === 'wasm')
+      this.choice = { ...this.choice, reason: `${this.choice.reason}; decoder on WASM (measured faster on this device before)` };
   }
 
   /** A worker that failed to start or crashed (e.g. out of memory) would leave every call hanging. */

@@ -69,7 +69,8 @@ export function engineEvents(store: () => AppStore): EngineEvents {
 /**
  * Starts the model; errors are shown by the engine's events. `?encoder=URL&decoder=URL` points the app
  * at other model files (`&family=sam2` for a SAM 2 / 2.1 pair; then the Models dialog's choice is
- * off), `?backend=wasm|webgpu` forces a backend, `?threads=N` caps the WASM threads, `?cacheMb=N` sizes
+ * off), `?backend=wasm|webgpu` forces a backend (`?decoderBackend=wasm|webgpu` the decoder's on WebGPU, which is otherwise
+ * measured once per model and device), `?threads=N` caps the WASM threads, `?cacheMb=N` sizes
  * the embedding cache. Otherwise the model is the one the last project used (a project's own choice
  * is loaded when it opens).
  */
@@ -98,6 +99,8 @@ export function startModel(store: AppStore, engine: InferenceEngine, models: Mod
   const cacheMb = Number(q.get('cacheMb'));
   if (cacheMb > 0) engine.cacheBytes = cacheMb * 1024 * 1024;
   engine.preferred = { backend: b === 'wasm' || b === 'webgpu' ? b : 'auto', threads };
+  const db = q.get('decoderBackend');
+  engine.decoderBackend = db === 'wasm' || db === 'webgpu' ? db : null;
   void models.start(urlModel).then((manifest) => {
     // the project restored meanwhile may already have switched the engine to its own model
     if (engine.model) return;
