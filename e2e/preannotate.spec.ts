@@ -11,10 +11,9 @@ import { encodePng } from '../src/core/image/png.ts';
 import { readRgbaImage } from '../src/node/image.ts';
 import { maskIou } from '../src/core/mask/iou.ts';
 import { maskFromRle, rleBbox, rleFromMask, type CocoRle } from '../src/core/mask/rle.ts';
-import { boxIou } from '../src/core/sam/amg.ts';
+import { boxIou, DEFAULT_POINTS_PER_BATCH } from '../src/core/sam/amg.ts';
 import { coarsePrompts } from '../src/core/sam/coarse.ts';
 import type { Annotation } from '../src/core/project/types.ts';
-import { BROWSER_POINTS_PER_BATCH } from '../src/inference/preannotate.ts';
 import {
   clientOf,
   currentImage,
@@ -226,7 +225,7 @@ test('segment everything matches the core generator on onnxruntime-node; pause s
   const held = (await progress(page))!.step!.done;
   await page.waitForTimeout(1500);
   // the decoder call under way ends: its points at most
-  expect((await progress(page))!.step!.done).toBeLessThanOrEqual(held + BROWSER_POINTS_PER_BATCH);
+  expect((await progress(page))!.step!.done).toBeLessThanOrEqual(held + DEFAULT_POINTS_PER_BATCH);
   await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'paused');
   const c = await clientOf(page, 320, 240);
   await page.keyboard.press('p');

@@ -73,7 +73,7 @@ const USAGE = `usage: npm run preannotate -- --images DIR --mode MODE --out out.
   --classes "1=person,2=car" (or a JSON file {"1": "person"})  class ids -> category names
   --points-per-side 32 --pred-iou-thresh 0.88 --stability-score-thresh 0.95 --stability-score-offset 1
   --box-nms-thresh 0.7 --crop-n-layers 0 --crop-n-points-downscale-factor 1 --min-mask-region-area 0
-  --points-per-batch 16  prompts per decoder call (segment everything's points, the boxes of an image); 1: one call each
+  --points-per-batch 4  prompts per decoder call (segment everything's points, the boxes of an image); 1: one call each
   --limit N            only the first N images   --report  compare with the segmentations of --coco
   --encoder E.onnx --decoder D.onnx [--family sam|sam2|auto]  another SAM-family model (default: the bundled one;
                        auto tells SAM 1 style from SAM 2 / 2.1 by the files' inputs and outputs)`;

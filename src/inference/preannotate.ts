@@ -21,13 +21,6 @@ import type { BatchHoldup } from './engine/types.ts';
 
 export type { PreannotateMode, PreannotateOptions, ProducedMask };
 
-/**
- * Prompts per batched decoder call in the app. Smaller than Node's 16: a click that comes while a
- * call runs waits for it (about 100 ms a prompt in WASM here), and WebAssembly memory, once grown by
- * a large call, is never given back. WASM gains as much at 4 as at 16 (BENCHMARKS.md, "Batched decoder").
- */
-export const BROWSER_POINTS_PER_BATCH = 4;
-
 /** One image's work. */
 export interface PreannotateItem extends PreannotateWork {
   imageId: number;
@@ -191,7 +184,7 @@ export class PreannotateRun {
       amgMask: (source, point, crop, _image, params) => this.engine.amgMask(source, point, crop, size, params, stop),
       amgMasks: (source, points, crop, _image, params) => this.engine.amgMasks(source, points, crop, size, params, stop),
       masks: (source, prompts) => this.engine.batchMasks(source, prompts, stop),
-      pointsPerBatch: this.options.pointsPerBatch ?? BROWSER_POINTS_PER_BATCH,
+      ...(this.options.pointsPerBatch ? { pointsPerBatch: this.options.pointsPerBatch } : {}),
       smallRegions: (masks, minArea, nms) => this.engine.amgSmallRegions(masks, minArea, nms),
       checkpoint: () => this.checkpoint(),
       onStep: (done, total) => this.emit({ step: { imageId: item.imageId, done, total } }),

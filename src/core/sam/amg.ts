@@ -53,11 +53,13 @@ export const DEFAULT_AMG_PARAMS: AmgParams = {
 };
 
 /**
- * Grid points per batched decoder call (SAM's `points_per_batch` is 64 on a GPU). Measured here
- * (BENCHMARKS.md, "Batched decoder"): onnxruntime's time per prompt stops falling at about 16 on
- * both backends, and a call of 16 keeps an interactive click that comes meanwhile waiting under a second.
+ * Prompts per batched decoder call (SAM's `points_per_batch` is 64 on a GPU). Measured on CPUs
+ * (BENCHMARKS.md, "Batched decoder"): the time per prompt is lowest at about 4 in onnxruntime-node
+ * and flat from 4 in WASM, while memory grows with the batch (onnxruntime's arena: 0.50 GB at 1,
+ * 0.68 GB at 4, 1.38 GB at 16 in the CLI; WebAssembly memory, once grown, is never given back), and
+ * a click that comes during a call waits for it (about 0.4 s at 4 in WASM here).
  */
-export const DEFAULT_POINTS_PER_BATCH = 16;
+export const DEFAULT_POINTS_PER_BATCH = 4;
 
 /** [x0, y0, x1, y1]; for mask boxes x1/y1 are the last object column/row (inclusive), as SAM's. */
 export type BoxXyxy = [number, number, number, number];

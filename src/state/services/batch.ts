@@ -32,7 +32,7 @@ export interface PreannotateRequest {
    * interrupted by a reload resumes where it stopped); `redo` runs them again.
    */
   redo?: boolean;
-  /** prompts per call of the batched decoder (default 4, BROWSER_POINTS_PER_BATCH; 1: one decoder call per prompt) */
+  /** prompts per call of the batched decoder (default 4, DEFAULT_POINTS_PER_BATCH; 1: one decoder call per prompt) */
   pointsPerBatch?: number;
 }
 
