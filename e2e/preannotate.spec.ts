@@ -225,7 +225,8 @@ test('segment everything matches the core generator on onnxruntime-node; pause s
   const held = (await progress(page))!.step!.done;
   await page.waitForTimeout(1500);
   // the decoder call under way ends: its points at most
-  expect((await progress(page))!.step!.done).toBeLessThanOrEqual(held + DEFAULT_POINTS_PER_BATCH);
+  const stopped = (await progress(page))!.step!.done;
+  expect(stopped).toBeLessThanOrEqual(held + DEFAULT_POINTS_PER_BATCH);
   await expect(page.getByTestId('batch-progress')).toHaveAttribute('data-state', 'paused');
   const c = await clientOf(page, 320, 240);
   await page.keyboard.press('p');
@@ -234,7 +235,7 @@ test('segment everything matches the core generator on onnxruntime-node; pause s
   expect(live!.area).toBeGreaterThan(0);
   await page.keyboard.press('Escape');
   await page.evaluate(() => window.annotator.batch.resume());
-  await expect.poll(async () => (await progress(page))!.step!.done, { timeout: 60_000 }).toBeGreaterThan(held + 2);
+  await expect.poll(async () => (await progress(page))!.step!.done, { timeout: 60_000 }).toBeGreaterThan(stopped + 2);
   await page.getByRole('button', { name: 'Cancel' }).click();
   const end = await page.evaluate(() => window.annotator.batch.finished());
   expect(end!.state).toBe('cancelled');

@@ -116,14 +116,20 @@ test('on WebGPU the decoder is timed on both backends once, the faster kept and 
   expect(m, first.used.reason).not.toBeNull();
   const [, kept, gpuMs, wasmMs] = m!;
   console.log(`decoder timed: WebGPU ${gpuMs} ms, WASM ${wasmMs} ms; kept ${kept}`);
-  expect(kept).toBe(Number(wasmMs) < 0.9 * Number(gpuMs) ? 'WASM' : 'WebGPU');
+  // the rule on the times shown (rounded: not judged right at the 10 % margin)
+  const ratio = Number(wasmMs) / Number(gpuMs);
+  if (Math.abs(ratio - 0.9) > 0.05) expect(kept).toBe(ratio < 0.9 ? 'WASM' : 'WebGPU');
   expect(first.used.backend).toBe('webgpu');
   await expect(page.getByTestId('backend')).toContainText(`decoder on ${kept}`);
   // a reload measures nothing: the kept backend is remembered (WASM is said; WebGPU is the default)
   const again = await masksOn(page, 'webgpu', '');
   expect(again.used.reason).not.toContain('measured:');
   if (kept === 'WASM') expect(again.used.reason).toMatch(/decoder on WASM \(measured faster on this device before\)$/);
-  // whichever runs the decoder, the masks are the same
+  // the other backend by name: the same masks whichever runs the decoder
+  const other = kept === 'WASM' ? 'webgpu' : 'wasm';
+  const named = await masksOn(page, 'webgpu', `&decoderBackend=${other}`);
+  expect(named.used.reason).toMatch(new RegExp(`decoder on ${other === 'wasm' ? 'WASM' : 'WebGPU'} \\(chosen\\)$`));
+  for (const [i, g] of named.masks.entries()) expect(maskIou(g.mask, first.masks[i]!.mask)).toBeGreaterThanOrEqual(0.995);
   for (const [i, g] of again.masks.entries()) expect(maskIou(g.mask, first.masks[i]!.mask)).toBe(1);
   await context.close();
 });

@@ -63,14 +63,24 @@ export class NodeSam {
   batchedDecoder(): Promise<ort.InferenceSession | null> {
     if (this.family !== 'sam' || this.pointsPerBatch <= 1) return Promise.resolve(null);
     this.batched ??= (async () => {
+      let session: ort.InferenceSession | null = null;
       try {
-        return await ort.InferenceSession.create(
+        session = await ort.InferenceSession.create(
           batchedDecoder(new Uint8Array(readFileSync(this.manifest.decoderUrl))),
           this.sessionOptions,
         );
+        // an export that fixed the batch inside the graph rewrites fine and fails (or gives one row) at two prompts
+        const blank = new Float32Array(this.manifest.embeddingShape.reduce((a, b) => a * b, 1));
+        await this.runBatchOn(session, blank, { width: 64, height: 48 }, [
+          { points: [{ x: 10, y: 10, positive: true }], box: null },
+          { points: [{ x: 30, y: 20, positive: true }], box: null },
+        ]);
+        return session;
       } catch (e) {
-        if (e instanceof NoBatchError) return null;
-        throw e;
+        await session?.release();
+        if (!(e instanceof NoBatchError))
+          process.stderr.write(`The decoder cannot be batched (${(e as Error).message.split('\n')[0]}): one prompt per call.\n`);
+        return null;
       }
     })();
     return this.batched;
@@ -89,18 +99,34 @@ export class NodeSam {
     const session = await this.batchedDecoder();
     if (!session) return null;
     const out: { predictedIou: number; lowRes: Float32Array }[] = [];
-    const emb = new ort.Tensor('float32', embedding, this.manifest.embeddingShape);
     for (const b of promptBatches(prompts, this.pointsPerBatch)) {
-      const feeds: Record<string, ort.Tensor> = { image_embeddings: emb };
-      const batch = b.map((i) => prompts[i]!);
-      for (const [name, a] of Object.entries(samBatchFeeds(batch, image, this.manifest.normalization.inputSize)))
-        feeds[name] = new ort.Tensor('float32', a.data, a.dims);
-      const r = await session.run(feeds, ['iou_predictions', 'low_res_masks']);
-      const ious = r['iou_predictions']!.data as Float32Array;
-      const low = r['low_res_masks']!.data as Float32Array;
-      b.forEach((i, k) => (out[i] = { predictedIou: ious[k]!, lowRes: low.subarray(k * 65536, (k + 1) * 65536) }));
+      const rows = await this.runBatchOn(
+        session,
+        embedding,
+        image,
+        b.map((i) => prompts[i]!),
+      );
+      b.forEach((i, k) => (out[i] = rows[k]!));
     }
     return out;
+  }
+
+  /** One call of a batched decoder session: each prompt's IoU and low-res logits; throws unless one row per prompt. */
+  private async runBatchOn(
+    session: ort.InferenceSession,
+    embedding: Float32Array,
+    image: Size,
+    prompts: readonly Prompts[],
+  ): Promise<{ predictedIou: number; lowRes: Float32Array }[]> {
+    const feeds: Record<string, ort.Tensor> = { image_embeddings: new ort.Tensor('float32', embedding, this.manifest.embeddingShape) };
+    for (const [name, a] of Object.entries(samBatchFeeds(prompts, image, this.manifest.normalization.inputSize)))
+      feeds[name] = new ort.Tensor('float32', a.data, a.dims);
+    const r = await session.run(feeds, ['iou_predictions', 'low_res_masks']);
+    const ious = r['iou_predictions']!.data as Float32Array;
+    const low = r['low_res_masks']!.data as Float32Array;
+    if (ious.length !== prompts.length || low.length !== prompts.length * 65536)
+      throw new NoBatchError(`the batched decoder gave ${ious.length} rows for ${prompts.length} prompts`);
+    return prompts.map((_, k) => ({ predictedIou: ious[k]!, lowRes: low.subarray(k * 65536, (k + 1) * 65536) }));
   }
 
   /** The model-space size of an image and the model's input size (what low-res logits are resized to). */
@@ -382,13 +408,22 @@ export function nodePreannotateBackend(
         e.size,
         points.map((p) => ({ points: [{ ...p, positive: true }], box: null })),
       );
-      if (!rs) return Promise.all(points.map((p) => this.amgMask(e, p, crop, size, params)));
+      if (!rs) {
+        // one call after another, as before batching (one session, the server's thread cap)
+        const out = [];
+        for (const p of points) out.push(await this.amgMask(e, p, crop, size, params));
+        return out;
+      }
       const { modelSize, inputSize } = sam.modelSpace(e.size);
       return rs.map((r, i) => amgMaskFromLowRes(r.lowRes, modelSize, inputSize, r.predictedIou, points[i]!, crop, size, params));
     },
     async masks(e, prompts) {
       const rs = await sam.decodeLowResBatch(e.embedding, e.size, prompts);
-      if (!rs) return Promise.all(prompts.map((p) => this.mask(e, p, null)));
+      if (!rs) {
+        const out = [];
+        for (const p of prompts) out.push(await this.mask(e, p, null));
+        return out;
+      }
       const { modelSize, inputSize } = sam.modelSpace(e.size);
       return rs.map((r) => {
         const m = maskFromLowResLogits(modelLogitsFromLowRes(r.lowRes, modelSize, inputSize), modelSize, image);

@@ -17,7 +17,7 @@ import type { Prompts } from '../../src/core/sam/prompts.ts';
 import { pasteMask, type PixelRect } from '../../src/core/sam/roi.ts';
 import type { BatchMask, TrackMask } from '../protocol.ts';
 import type { EmbeddingStore } from './embeddings.ts';
-import type { DecoderModel } from './model.ts';
+import type { DecoderModel, Entry } from './model.ts';
 import type { Exclusive } from './scheduler.ts';
 
 /**
@@ -134,6 +134,8 @@ export class BatchDecoder {
     image: { width: number; height: number },
     params: AmgParams,
   ): Promise<(AmgMask | null)[]> {
+    // the batched decoder's first download and compile wait here, not in the turn that clicks share
+    await this.model.batchSession();
     const r = await this.exclusive.run(1, () =>
       this.model.runBatch(
         this.store.source(source),
@@ -155,17 +157,19 @@ export class BatchDecoder {
    * prompt with the same number of points), as RLE; without a batched decoder, one call each.
    */
   async masks(source: EmbeddingSource, prompts: Prompts[]): Promise<BatchMask[]> {
-    const e = this.store.source(source);
-    const r = await this.exclusive.run(1, () => this.model.runBatch(e, prompts));
-    if (!r) {
+    await this.model.batchSession();
+    let e: Entry | null = null;
+    const r = await this.exclusive.run(1, () => this.model.runBatch((e = this.store.source(source)), prompts));
+    if (!r || !e) {
       const out: BatchMask[] = [];
       for (const p of prompts) out.push(await this.mask(source, p, null));
       return out;
     }
+    const size = { width: (e as Entry).width, height: (e as Entry).height };
     return prompts.map((_, i) => {
       const logits = modelLogitsFromLowRes(r.lowRes.subarray(i * 65536, (i + 1) * 65536), r.modelSize, r.inputSize);
-      const m = maskFromLowResLogits(logits, r.modelSize, e);
-      return { rle: rleFromMask(m.mask, e.width, e.height), area: m.area, bbox: m.bbox, score: r.ious[i]! };
+      const m = maskFromLowResLogits(logits, r.modelSize, size);
+      return { rle: rleFromMask(m.mask, size.width, size.height), area: m.area, bbox: m.bbox, score: r.ious[i]! };
     });
   }
 

@@ -53,9 +53,7 @@ export class DecoderModel {
   async load(m: ModelManifest, opts: RuntimeOptions, onProgress?: ProgressCallback): Promise<{ candidates: boolean } & SessionBackend> {
     this.manifest = m;
     this.backend = opts.backend;
-    const old = this.batched;
     this.batched = null;
-    void old?.then((s) => s?.release()).catch(() => undefined);
     this.ort = await loadOrt(opts);
     const bytes = await fetchModel(m.decoderUrl, onProgress);
     let session = await createSession(this.ort, m.decoderUrl, bytes, opts.decoderBackend ?? opts.backend);
@@ -63,20 +61,29 @@ export class DecoderModel {
     checkModelSignature('decoder', m.decoderUrl, session.inputNames, session.outputNames, m);
     let timed: RuntimeReport['timed'];
     // on WebGPU, small decoders often run faster on WASM: both are timed once and the faster kept
+    let webgpuFailed: string | null = null;
     if (sessionBackend(session).backend === 'webgpu' && !opts.decoderBackend) {
       const wasm = await createSession(this.ort, m.decoderUrl, bytes, 'wasm');
-      const gpuMs = await this.timeRuns(session);
+      let gpuMs: number[] | null = null;
+      try {
+        gpuMs = await this.timeRuns(session);
+      } catch (e) {
+        // made but not runnable on WebGPU: the WASM session it was timed against takes over
+        webgpuFailed = e instanceof Error ? e.message : String(e);
+      }
       const wasmMs = await this.timeRuns(wasm);
-      const kept = fasterBackend(gpuMs, wasmMs);
-      timed = { webgpuMs: median(gpuMs), wasmMs: median(wasmMs) };
-      await (kept === 'wasm' ? session : wasm).release();
+      const kept = gpuMs ? fasterBackend(gpuMs, wasmMs) : 'wasm';
+      if (gpuMs) timed = { webgpuMs: median(gpuMs), wasmMs: median(wasmMs) };
+      const dropped = kept === 'wasm' ? session : wasm;
       if (kept === 'wasm') session = this.session = wasm;
+      await dropped.release();
     }
     this.backend = sessionBackend(session).backend;
     // SAM 2's decoder always gives its three candidates
     return {
       candidates: m.family === 'sam2' || CANDIDATE_OUTPUT_NAMES.every((n) => session.outputNames.includes(n)),
       ...sessionBackend(session),
+      ...(webgpuFailed ? { webgpuFailed } : {}),
       ...(timed ? { timed } : {}),
     };
   }
@@ -168,7 +175,11 @@ export class DecoderModel {
       if (!session.outputNames.includes('low_res_masks') || session.inputNames.includes('orig_im_size'))
         throw new AppError('MODEL_SIGNATURE', `${url} is not a batched SAM decoder (outputs ${session.outputNames.join(', ')}).`);
       return session;
-    })();
+    })().catch((e: unknown) => {
+      // batch work goes on with one prompt per call; a click is never held up by this
+      console.warn(`The batched decoder could not be loaded (${e instanceof Error ? e.message : String(e)}): one prompt per call.`);
+      return null;
+    });
     return this.batched;
   }
 

@@ -208,8 +208,11 @@ export class ModelHost {
   private decoderOn(manifest: ModelManifest, r: RuntimeReport): void {
     const key = this.decoderKey(manifest);
     if (!this.choice || !key || r.webgpuFailed !== null) return;
+    // what an earlier model's decoder said goes: the reason is the backend's, plus this decoder's
+    const base = this.choice.reason.replace(/; decoder on .*$/, '');
+    this.choice = { ...this.choice, reason: base };
     if (r.timed) {
-      this.choice = { ...this.choice, reason: withDecoderTiming(this.choice.reason, r.backend, r.timed) };
+      this.choice = { ...this.choice, reason: withDecoderTiming(base, r.backend, r.timed) };
       try {
         localStorage.setItem(key, r.backend);
       } catch {
