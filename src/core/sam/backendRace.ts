@@ -25,3 +25,21 @@ export function withDecoderTiming(reason: string, kept: RaceBackend, timed: { we
   const ms = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`;
   return `${reason}; decoder on ${kept === 'wasm' ? 'WASM' : 'WebGPU'} (measured: WebGPU ${ms(timed.webgpuMs)}, WASM ${ms(timed.wasmMs)} a run)`;
 }
+
+/**
+ * The status bar's reason once a WebGPU model's decoder is loaded: the backend's reason (what an
+ * earlier model's decoder added is dropped), plus where this decoder runs and how that was decided:
+ * timed now, named (`?decoderBackend=`), or remembered (said only for WASM; WebGPU is the default).
+ */
+export function decoderReason(
+  reason: string,
+  backend: RaceBackend,
+  timed: { webgpuMs: number; wasmMs: number } | undefined,
+  named: boolean,
+): string {
+  const base = reason.replace(/; decoder on .*$/, '');
+  if (timed) return withDecoderTiming(base, backend, timed);
+  const name = backend === 'wasm' ? 'WASM' : 'WebGPU';
+  if (named) return `${base}; decoder on ${name} (chosen)`;
+  return backend === 'wasm' ? `${base}; decoder on WASM (measured faster on this device before)` : base;
+}

@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import { appErrorFromUnknown, type AppErrorData } from '../../core/errors.ts';
 import type { ModelManifest } from '../../core/sam/manifest.ts';
 import type { DecoderApi, EmbeddingMemory, EncoderApi, RuntimeOptions, RuntimeReport } from '../../../workers/protocol.ts';
-import { withDecoderTiming } from '../../core/sam/backendRace.ts';
+import { decoderReason } from '../../core/sam/backendRace.ts';
 import { chooseBackend, type BackendChoice } from '../backend.ts';
 import type { EngineEvents } from './types.ts';
 import { deferred } from './util.ts';
@@ -208,20 +208,14 @@ export class ModelHost {
   private decoderOn(manifest: ModelManifest, r: RuntimeReport): void {
     const key = this.decoderKey(manifest);
     if (!this.choice || !key || r.webgpuFailed !== null) return;
-    // what an earlier model's decoder said goes: the reason is the backend's, plus this decoder's
-    const base = this.choice.reason.replace(/; decoder on .*$/, '');
-    this.choice = { ...this.choice, reason: base };
+    this.choice = { ...this.choice, reason: decoderReason(this.choice.reason, r.backend, r.timed, this.decoderBackend !== null) };
     if (r.timed) {
-      this.choice = { ...this.choice, reason: withDecoderTiming(base, r.backend, r.timed) };
       try {
         localStorage.setItem(key, r.backend);
       } catch {
         // storage off: measured again next time
       }
-    } else if (this.decoderBackend)
-      this.choice = { ...this.choice, reason: `${this.choice.reason}; decoder on ${r.backend === 'wasm' ? 'WASM' : 'WebGPU'} (chosen)` };
-    else if (r.backend === 'wasm')
-      this.choice = { ...this.choice, reason: `${this.choice.reason}; decoder on WASM (measured faster on this device before)` };
+    }
   }
 
   /** A worker that failed to start or crashed (e.g. out of memory) would leave every call hanging. */
